@@ -1,0 +1,3 @@
+export * from './schema.ts';
+export * from './digest.ts';
+export * from './compile.ts';

@@ -1,0 +1,132 @@
+// THE CONTRACT between the agent and the collector: tokenwatch.snapshot/1 and tokenwatch.checkin/1.
+// One TypeBox declaration gives the TypeScript types (agent, collector, reports), the JSON Schema the
+// collector validates uploads with (its 4xx reasons), and the OpenAPI document's components.
+// Unknown extra properties are allowed (newer agents add fields); wrong types and missing required
+// fields are not. Unknown is never "no": a value the output does not establish is null, with an entry in
+// `errors`; a value that does not apply is null and its path is listed in `notApplicable`.
+import Type from 'typebox';
+
+export const SNAPSHOT_SCHEMA = 'tokenwatch.snapshot/1';
+export const CHECKIN_SCHEMA = 'tokenwatch.checkin/1';
+
+const Nullable = <T extends Type.TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Text = (max = 1024) => Type.String({ maxLength: max });
+const Flag = () => Nullable(Type.Boolean());
+
+export const FILEVAULT_STATES = ['on', 'off', 'encrypting', 'decrypting', 'unknown'] as const;
+export const CRYPTO_USER_KINDS = [
+  'local_user',
+  'mdm_bootstrap_token',
+  'personal_recovery_user',
+  'personal_recovery_key',
+  'institutional_recovery_user',
+  'institutional_recovery_key',
+  'icloud_recovery_user',
+  'icloud_recovery_key',
+  'unknown',
+] as const;
+
+export const ISO_DATE_TIME = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$';
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+export const DIGEST_PATTERN = '^[0-9a-f]{64}$';
+
+const DateTime = () => Type.String({ pattern: ISO_DATE_TIME, maxLength: 40 });
+
+export const CollectionError = Type.Object({
+  source: Text(64),
+  message: Text(2048),
+});
+
+export const Device = Type.Object({
+  serial: Nullable(Text(64)),
+  hardwareUuid: Nullable(Text(64)),
+  model: Nullable(Text(128)),
+  appleSilicon: Flag(),
+  osVersion: Nullable(Text(32)),
+  osBuild: Nullable(Text(32)),
+  hostname: Nullable(Text(255)),
+});
+
+export const Mdm = Type.Object({
+  enrolled: Flag(),
+  userApproved: Flag(),
+  dep: Flag(),
+  server: Nullable(Text(2048)),
+});
+
+export const BootstrapToken = Type.Object({
+  supportedOnServer: Flag(),
+  escrowed: Flag(),
+  allowed: Flag(),
+  eacsPreflight: Nullable(Text(256)),
+  checkedAt: Nullable(DateTime()),
+});
+
+export const FileVault = Type.Object({
+  state: Type.Union(FILEVAULT_STATES.map((s) => Type.Literal(s))),
+  personalRecoveryKey: Flag(),
+  institutionalRecoveryKey: Flag(),
+});
+
+export const CryptoUser = Type.Object({
+  uuid: Text(64),
+  type: Text(128),
+  kind: Type.Union(CRYPTO_USER_KINDS.map((k) => Type.Literal(k))),
+  volumeOwner: Flag(),
+});
+
+export const User = Type.Object({
+  name: Text(255),
+  uid: Type.Integer(),
+  guid: Nullable(Text(64)),
+  admin: Flag(),
+  mobile: Flag(),
+  disabled: Flag(),
+  secureToken: Flag(),
+  fileVault: Flag(),
+  volumeOwner: Flag(),
+  // Listed in the agent's ExcludeUsers (service accounts): still reported, skipped by the rules.
+  excluded: Type.Optional(Type.Boolean()),
+});
+
+export const Snapshot = Type.Object(
+  {
+    schema: Type.Literal(SNAPSHOT_SCHEMA),
+    id: Type.String({ pattern: UUID_PATTERN }),
+    collectedAt: DateTime(),
+    agent: Type.Object({ version: Text(64) }),
+    device: Device,
+    mdm: Mdm,
+    bootstrapToken: BootstrapToken,
+    fileVault: FileVault,
+    cryptoUsers: Type.Array(CryptoUser, { maxItems: 1000 }),
+    users: Type.Array(User, { maxItems: 5000 }),
+    consoleUser: Nullable(Text(255)),
+    notApplicable: Type.Array(Text(128), { maxItems: 200 }),
+    errors: Type.Array(CollectionError, { maxItems: 500 }),
+  },
+  { $id: 'tokenwatch.snapshot/1', title: 'tokenwatch snapshot' },
+);
+
+export const Checkin = Type.Object(
+  {
+    schema: Type.Literal(CHECKIN_SCHEMA),
+    id: Type.String({ pattern: UUID_PATTERN }),
+    digest: Type.String({ pattern: DIGEST_PATTERN }),
+    collectedAt: DateTime(),
+    consoleUser: Nullable(Text(255)),
+  },
+  { $id: 'tokenwatch.checkin/1', title: 'tokenwatch check-in' },
+);
+
+export type CollectionError = Type.Static<typeof CollectionError>;
+export type Device = Type.Static<typeof Device>;
+export type Mdm = Type.Static<typeof Mdm>;
+export type BootstrapToken = Type.Static<typeof BootstrapToken>;
+export type FileVault = Type.Static<typeof FileVault>;
+export type FileVaultState = (typeof FILEVAULT_STATES)[number];
+export type CryptoUser = Type.Static<typeof CryptoUser>;
+export type CryptoUserKind = (typeof CRYPTO_USER_KINDS)[number];
+export type User = Type.Static<typeof User>;
+export type Snapshot = Type.Static<typeof Snapshot>;
+export type Checkin = Type.Static<typeof Checkin>;

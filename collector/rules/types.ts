@@ -1,0 +1,90 @@
+// The contract between the pure rules (collector/rules) and the rest of the collector.
+import type { Snapshot } from '../../agent/snapshot/index.ts';
+
+export const RULE_IDS = [
+  'bootstrap-not-escrowed',
+  'bootstrap-unsupported',
+  'bootstrap-key-missing',
+  'bootstrap-unusable',
+  'user-without-securetoken',
+  'no-securetoken-holder',
+  'no-volume-owner',
+  'filevault-off',
+  'filevault-no-recovery-key',
+  'mdm-not-enrolled',
+  'mdm-not-user-approved',
+  'stale',
+  'collection-incomplete',
+] as const;
+export type RuleId = (typeof RULE_IDS)[number];
+
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export type RuleResult = 'pass' | 'fail' | 'unknown' | 'not_applicable';
+
+/** What the rules see of one device. */
+export interface DeviceState {
+  snapshot: Snapshot;
+  /** ISO 8601: last upload or check-in. */
+  lastSeen: string;
+}
+
+export interface RuleConfig {
+  /** Age after which a device without uploads is stale, in seconds. */
+  staleAfterSeconds: number;
+  /** Per-rule grace window in seconds (0 or absent = off). */
+  graceSeconds: Partial<Record<RuleId, number>>;
+}
+
+/** One answer of one rule for one device (and one user, for per-user rules). */
+export interface RuleOutcome {
+  rule: RuleId;
+  /** Short name of the user concerned, or null for device-level rules. */
+  user: string | null;
+  result: RuleResult;
+  /** Plain language, names the users involved; quotes the device's words where it helps. */
+  reason: string;
+}
+
+export interface RuleDefinition {
+  id: RuleId;
+  title: string;
+  severity: Severity;
+  /** What an admin does about a failure (from Apple's and MDM vendors' documentation). */
+  remediation: string;
+  /** true for informational rules that never make a device noncompliant by themselves. */
+  informational: boolean;
+  evaluate(state: DeviceState, now: Date, config: RuleConfig): RuleOutcome[];
+}
+
+export type DeviceStatus = 'compliant' | 'noncompliant' | 'unknown';
+export type FindingState = 'active' | 'pending' | 'exempted';
+
+/** A persisted (device, rule, user) failure with its history. */
+export interface Finding {
+  rule: RuleId;
+  user: string | null;
+  reason: string;
+  /** ISO 8601: when this failure was first seen ("failing since"). */
+  firstSeen: string;
+  lastSeen: string;
+  /** ISO 8601 when it stopped failing, or null while it fails. */
+  resolvedAt: string | null;
+}
+
+/** An exemption: (device or all) x (rule or all) x (optional user), with reason, author and expiry. */
+export interface Exemption {
+  id: string;
+  /** null = all devices */
+  serial: string | null;
+  /** null = all rules */
+  rule: RuleId | null;
+  /** null = all users */
+  user: string | null;
+  reason: string;
+  createdBy: string;
+  createdAt: string;
+  /** ISO 8601, or null for no expiry. */
+  expiresAt: string | null;
+}
