@@ -14,6 +14,10 @@ export interface RunOutcome {
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
+  /** true when the run was cut short by the collection budget (the AbortSignal), not its own timeout. */
+  canceled?: boolean;
+  /** true when the output exceeded the runner's buffer limit and the process was killed. */
+  outputTooLarge?: boolean;
   /** Set when the process could not be started (missing executable, permission denied...). */
   startError: string | null;
   durationMs: number;
