@@ -1,0 +1,147 @@
+// The upload queue. Changed snapshots and check-ins wait here across reboots and days offline.
+// Bounded: a new check-in replaces older queued check-ins (they are plain repeats), and when snapshots
+// exceed the bound the oldest are dropped, never the newest (the device's current state).
+// A body the collector refused as malformed is kept, marked rejected, and no longer retried.
+import type { Db } from './open.ts';
+
+export type OutboxKind = 'snapshot' | 'checkin';
+
+export interface OutboxItem {
+  seq: number;
+  kind: OutboxKind;
+  itemId: string;
+  digest: string;
+  body: string;
+  queuedAt: string;
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+}
+
+interface Row {
+  seq: number;
+  kind: OutboxKind;
+  item_id: string;
+  digest: string;
+  body: string;
+  queued_at: string;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+}
+
+const toItem = (r: Row): OutboxItem => ({
+  seq: r.seq,
+  kind: r.kind,
+  itemId: r.item_id,
+  digest: r.digest,
+  body: r.body,
+  queuedAt: r.queued_at,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  lastError: r.last_error,
+});
+
+export function enqueue(
+  db: Db,
+  item: { kind: OutboxKind; itemId: string; digest: string; body: string },
+  now: Date,
+  maxSnapshots: number,
+): { dropped: number } {
+  return db.transaction(() => {
+    let dropped = 0;
+    // Any new item supersedes queued check-ins: they only said "nothing changed" earlier.
+    dropped += db.prepare(`DELETE FROM outbox WHERE kind = 'checkin' AND rejected_at IS NULL`).run().changes;
+    const at = now.toISOString();
+    db.prepare(
+      `INSERT INTO outbox (kind, item_id, digest, body, queued_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)`,
+    ).run(item.kind, item.itemId, item.digest, item.body, at, at);
+    const n = (
+      db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE kind = 'snapshot' AND rejected_at IS NULL`).get() as { n: number }
+    ).n;
+    if (n > maxSnapshots) {
+      dropped += db
+        .prepare(
+          `DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE kind = 'snapshot' AND rejected_at IS NULL
+           ORDER BY seq ASC LIMIT ?)`,
+        )
+        .run(n - maxSnapshots).changes;
+    }
+    return { dropped };
+  })();
+}
+
+/** Items due for sending, oldest first. */
+export function dueItems(db: Db, now: Date, limit = 100): OutboxItem[] {
+  return (
+    db
+      .prepare(
+        `SELECT * FROM outbox WHERE rejected_at IS NULL AND next_attempt_at <= ? ORDER BY seq ASC LIMIT ?`,
+      )
+      .all(now.toISOString(), limit) as Row[]
+  ).map(toItem);
+}
+
+export function markSent(db: Db, seq: number): void {
+  db.prepare('DELETE FROM outbox WHERE seq = ?').run(seq);
+}
+
+export function markRetry(db: Db, seq: number, error: string, nextAttemptAt: Date): void {
+  db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE seq = ?').run(
+    error,
+    nextAttemptAt.toISOString(),
+    seq,
+  );
+}
+
+/** Postpone every pending item (the server asked us to wait, or is unreachable). */
+export function postponeAll(db: Db, error: string, nextAttemptAt: Date): void {
+  db.prepare(
+    'UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = MAX(next_attempt_at, ?) WHERE rejected_at IS NULL',
+  ).run(error, nextAttemptAt.toISOString());
+}
+
+export function markRejected(db: Db, seq: number, error: string, now: Date): void {
+  db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, rejected_at = ? WHERE seq = ?').run(
+    error,
+    now.toISOString(),
+    seq,
+  );
+}
+
+export interface OutboxSummary {
+  snapshots: number;
+  checkins: number;
+  rejected: number;
+  oldestQueuedAt: string | null;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  maxAttempts: number;
+}
+
+export function outboxSummary(db: Db): OutboxSummary {
+  const row = db
+    .prepare(
+      `SELECT
+         SUM(CASE WHEN kind = 'snapshot' AND rejected_at IS NULL THEN 1 ELSE 0 END) AS snapshots,
+         SUM(CASE WHEN kind = 'checkin' AND rejected_at IS NULL THEN 1 ELSE 0 END) AS checkins,
+         SUM(CASE WHEN rejected_at IS NOT NULL THEN 1 ELSE 0 END) AS rejected,
+         MIN(CASE WHEN rejected_at IS NULL THEN queued_at END) AS oldest,
+         MIN(CASE WHEN rejected_at IS NULL THEN next_attempt_at END) AS next,
+         COALESCE(MAX(attempts), 0) AS max_attempts
+       FROM outbox`,
+    )
+    .get() as { snapshots: number | null; checkins: number | null; rejected: number | null; oldest: string | null; next: string | null; max_attempts: number };
+  const last = db.prepare('SELECT last_error FROM outbox WHERE last_error IS NOT NULL ORDER BY seq DESC LIMIT 1').get() as
+    | { last_error: string }
+    | undefined;
+  return {
+    snapshots: row.snapshots ?? 0,
+    checkins: row.checkins ?? 0,
+    rejected: row.rejected ?? 0,
+    oldestQueuedAt: row.oldest,
+    nextAttemptAt: row.next,
+    lastError: last?.last_error ?? null,
+    maxAttempts: row.max_attempts,
+  };
+}

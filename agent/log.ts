@@ -1,0 +1,55 @@
+// The pino factory. Logs are JSON lines to the agent's log file (or stderr), synchronous (no worker
+// threads: the agent is a short-lived single executable), with secrets redacted by key wherever they
+// appear. Nothing else in the agent creates a logger.
+import fs from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import type { Logger } from 'pino';
+
+export type { Logger };
+
+/** Keys whose values are never written, at any depth we log. */
+export const REDACTED_KEYS = [
+  'deviceToken',
+  'token',
+  'enrollSecret',
+  'EnrollSecret',
+  'authorization',
+  'Authorization',
+  'password',
+  'secret',
+];
+
+export function redactPaths(): string[] {
+  const out: string[] = [];
+  for (const key of REDACTED_KEYS) out.push(key, `*.${key}`, `*.*.${key}`, `headers.${key}`, `req.headers.${key}`);
+  return out;
+}
+
+export interface LogOptions {
+  level: string;
+  /** Log file; null writes to stderr (interactive commands, tests). */
+  file: string | null;
+  /** For tests: a destination to write to instead. */
+  stream?: NodeJS.WritableStream;
+}
+
+export function createLogger(options: LogOptions): Logger {
+  const common = {
+    level: options.level,
+    base: { name: 'tokenwatch-agent', pid: process.pid },
+    redact: { paths: redactPaths(), censor: '[redacted]' },
+  };
+  if (options.stream) return pino(common, options.stream);
+  if (options.file) {
+    try {
+      fs.mkdirSync(path.dirname(options.file), { recursive: true, mode: 0o755 });
+      return pino(common, pino.destination({ dest: options.file, sync: true, mkdir: true }));
+    } catch (err) {
+      const logger = pino(common, pino.destination({ fd: 2, sync: true }));
+      logger.warn({ file: options.file, err: String(err) }, 'cannot open the log file; logging to stderr');
+      return logger;
+    }
+  }
+  return pino(common, pino.destination({ fd: 2, sync: true }));
+}

@@ -1,0 +1,68 @@
+// Human-readable text for `collect` and `status`. Pure.
+import type { Snapshot } from './snapshot/index.ts';
+import type { OutboxSummary } from './cache/outbox.ts';
+import type { SnapshotStats } from './cache/snapshots.ts';
+
+const show = (v: boolean | string | null | undefined): string =>
+  v === null || v === undefined ? 'unknown' : v === true ? 'yes' : v === false ? 'no' : v;
+
+export function renderSnapshot(s: Snapshot): string {
+  const na = new Set(s.notApplicable);
+  const d = s.device;
+  const lines = [
+    `tokenwatch snapshot ${s.id} collected ${s.collectedAt}`,
+    `Device     ${show(d.serial)}  ${show(d.model)}  ${d.appleSilicon === null ? 'arch unknown' : d.appleSilicon ? 'Apple silicon' : 'Intel'}  macOS ${show(d.osVersion)} (${show(d.osBuild)})  ${show(d.hostname)}`,
+    `MDM        enrolled ${show(s.mdm.enrolled)}, user approved ${show(s.mdm.userApproved)}, DEP ${show(s.mdm.dep)}${s.mdm.server ? `, server ${s.mdm.server}` : ''}`,
+    `Bootstrap  supported on server ${show(s.bootstrapToken.supportedOnServer)}, escrowed ${na.has('bootstrapToken.escrowed') ? 'n/a' : show(s.bootstrapToken.escrowed)}, allowed ${show(s.bootstrapToken.allowed)}, EACSPreflight ${na.has('bootstrapToken.eacsPreflight') ? 'n/a' : show(s.bootstrapToken.eacsPreflight)}`,
+    `FileVault  ${s.fileVault.state}, personal recovery key ${show(s.fileVault.personalRecoveryKey)}, institutional ${show(s.fileVault.institutionalRecoveryKey)}`,
+    `Console    ${s.consoleUser ?? 'nobody'}`,
+    'Users',
+  ];
+  for (const u of s.users) {
+    const flags = [u.admin ? 'admin' : null, u.mobile ? 'mobile' : null, u.disabled ? 'disabled' : null, u.excluded ? 'excluded' : null]
+      .filter(Boolean)
+      .join(',');
+    lines.push(
+      `  ${u.name.padEnd(20)} uid ${String(u.uid).padEnd(6)} token ${show(u.secureToken).padEnd(8)} filevault ${show(u.fileVault).padEnd(8)} owner ${na.has('users.volumeOwner') ? 'n/a' : show(u.volumeOwner)}${flags ? `  (${flags})` : ''}`,
+    );
+  }
+  if (s.users.length === 0) lines.push('  (none)');
+  lines.push('Crypto users');
+  for (const c of s.cryptoUsers) lines.push(`  ${c.uuid}  ${c.kind.padEnd(28)} ${c.type}${c.volumeOwner ? '  volume owner' : ''}`);
+  if (s.cryptoUsers.length === 0) lines.push('  (none)');
+  lines.push(s.errors.length ? `Errors (${s.errors.length})` : 'Errors     none');
+  for (const e of s.errors) lines.push(`  ${e.source}: ${e.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export interface StatusView {
+  stateDir: string;
+  latest: Snapshot | null;
+  cacheFileBytes: number;
+  snapshots: SnapshotStats;
+  outbox: OutboxSummary;
+  lastUpload: { at: string; sent: number } | null;
+  lastUploadError: { at: string; error: string } | null;
+  enrolled: boolean;
+  serverUrl: string | null;
+}
+
+export function renderStatus(v: StatusView): string {
+  const lines = [`State directory  ${v.stateDir}`];
+  if (!v.latest) lines.push('Last collection  never');
+  else {
+    lines.push(`Last collection  ${v.latest.collectedAt} (snapshot ${v.latest.id})`);
+    lines.push(`Errors           ${v.latest.errors.length === 0 ? 'none' : v.latest.errors.length}`);
+    for (const e of v.latest.errors) lines.push(`  ${e.source}: ${e.message}`);
+  }
+  lines.push(
+    `Cache            ${v.snapshots.changes} changed snapshot(s), ${v.snapshots.bytes} bytes of JSON, file ${v.cacheFileBytes} bytes`,
+    `Server           ${v.serverUrl ?? '(not configured)'}${v.enrolled ? ', enrolled' : ', not enrolled'}`,
+    `Outbox           ${v.outbox.snapshots} snapshot(s), ${v.outbox.checkins} check-in(s) queued, ${v.outbox.rejected} rejected`,
+  );
+  if (v.outbox.oldestQueuedAt) lines.push(`  oldest queued  ${v.outbox.oldestQueuedAt}, next attempt ${v.outbox.nextAttemptAt ?? 'now'}`);
+  if (v.outbox.lastError) lines.push(`  last error     ${v.outbox.lastError}`);
+  lines.push(`Last upload      ${v.lastUpload ? `${v.lastUpload.at} (${v.lastUpload.sent} sent)` : 'never'}`);
+  if (v.lastUploadError) lines.push(`Last problem     ${v.lastUploadError.at}: ${v.lastUploadError.error}`);
+  return `${lines.join('\n')}\n`;
+}

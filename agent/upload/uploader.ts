@@ -1,0 +1,191 @@
+// Sends what the outbox holds, in order, within a deadline; never throws for network trouble.
+// Enrolls on first use. Every answer of the collector maps to one action on the queued item:
+// sent, retry later (backoff + jitter, Retry-After honoured), or rejected (kept, never retried).
+import type { Logger } from 'pino';
+import type { Db } from '../cache/open.ts';
+import { dueItems, enqueue, markRejected, markRetry, markSent, postponeAll } from '../cache/outbox.ts';
+import type { OutboxItem } from '../cache/outbox.ts';
+import { latestDigest, latestSnapshot } from '../cache/snapshots.ts';
+import { writeState } from '../cache/state.ts';
+import { nextAttemptAt, parseRetryAfter } from './backoff.ts';
+import { TransportError } from './client.ts';
+import type { Client, PostResult } from './client.ts';
+
+export interface TokenStore {
+  read(): string | null;
+  write(token: string): void;
+  remove(): void;
+}
+
+export interface UploadDeps {
+  db: Db;
+  client: Client;
+  tokens: TokenStore;
+  enrollSecret: string | null;
+  now: () => Date;
+  random: () => number;
+  log: Logger;
+  /** Give up sending (not queuing) after this instant. */
+  deadline: Date;
+  maxQueuedSnapshots: number;
+}
+
+export interface UploadReport {
+  sent: number;
+  rejected: number;
+  enrolled: boolean;
+  /** Why sending stopped before the queue was empty, or null. */
+  stopped: string | null;
+}
+
+export const PATHS = {
+  enroll: '/api/v1/enroll',
+  snapshot: '/api/v1/snapshots',
+  checkin: '/api/v1/checkins',
+} as const;
+
+function errorCode(res: PostResult): string {
+  const b = res.body as { error?: unknown; message?: unknown } | null;
+  return b && typeof b === 'object' && typeof b.error === 'string' ? b.error : `http_${res.status}`;
+}
+
+function describe(res: PostResult): string {
+  const b = res.body as { error?: unknown; message?: unknown } | null;
+  const message = b && typeof b === 'object' && typeof b.message === 'string' ? `: ${b.message}` : '';
+  return `HTTP ${res.status} ${errorCode(res)}${message}`.slice(0, 500);
+}
+
+async function enroll(deps: UploadDeps, currentToken: string | null): Promise<string | null> {
+  const snapshot = latestSnapshot(deps.db);
+  const serial = snapshot?.device.serial ?? null;
+  const hardwareUuid = snapshot?.device.hardwareUuid ?? null;
+  if (!deps.enrollSecret) throw new Halt('not enrolled and no EnrollSecret is configured');
+  if (!serial || !hardwareUuid) throw new Halt('cannot enroll: the last collection did not establish the serial number and hardware UUID');
+  const res = await deps.client.post(
+    PATHS.enroll,
+    JSON.stringify({ enrollSecret: deps.enrollSecret, serial, hardwareUuid }),
+    currentToken,
+  );
+  if (res.status === 200 || res.status === 201) {
+    const token = (res.body as { deviceToken?: unknown } | null)?.deviceToken;
+    if (typeof token !== 'string' || token.length < 16) throw new Halt('enrollment answered without a device token');
+    deps.tokens.write(token);
+    deps.log.info({ serial }, 'enrolled with the collector');
+    return token;
+  }
+  if (res.status === 409) {
+    throw new Halt(
+      `enrollment refused (${describe(res)}): this Mac is enrolled with a token this agent no longer has; an admin must revoke the device on the collector`,
+      res,
+    );
+  }
+  if (res.status === 429 || res.status >= 500) throw new Halt(`enrollment failed: ${describe(res)}`, res);
+  throw new Halt(`enrollment refused: ${describe(res)}`, res);
+}
+
+/** Stops the drain: everything still queued waits for the next attempt. */
+class Halt extends Error {
+  readonly response: PostResult | null;
+  constructor(message: string, response: PostResult | null = null) {
+    super(message);
+    this.response = response;
+  }
+}
+
+export async function drainOutbox(deps: UploadDeps): Promise<UploadReport> {
+  const report: UploadReport = { sent: 0, rejected: 0, enrolled: false, stopped: null };
+  const postpone = (reason: string, attempts: number, retryAfter: string | null) => {
+    const now = deps.now();
+    postponeAll(deps.db, reason, nextAttemptAt(now, attempts, deps.random(), parseRetryAfter(retryAfter, now)));
+    report.stopped = reason;
+    writeState(deps.db, 'lastUploadError', { at: now.toISOString(), error: reason });
+  };
+  let reenrolled = false;
+  let token = deps.tokens.read();
+  try {
+    let items = dueItems(deps.db, deps.now());
+    if (items.length === 0) return report;
+    if (!token) {
+      token = await enroll(deps, null);
+      report.enrolled = true;
+    }
+    while (items.length > 0) {
+      for (const item of items) {
+        if (deps.now() >= deps.deadline) {
+          report.stopped = 'upload deadline reached; the rest stays queued';
+          return report;
+        }
+        const res = await deps.client.post(item.kind === 'snapshot' ? PATHS.snapshot : PATHS.checkin, item.body, token);
+        const outcome = await handle(deps, item, res, report);
+        if (outcome === 'reauth') {
+          if (reenrolled) throw new Halt(`the collector refused a fresh device token: ${describe(res)}`, res);
+          reenrolled = true;
+          deps.tokens.remove();
+          token = await enroll(deps, null);
+          report.enrolled = true;
+          break; // re-read the queue with the new token
+        }
+        if (outcome === 'stop') return report;
+      }
+      items = dueItems(deps.db, deps.now());
+    }
+  } catch (err) {
+    const attempts = Math.max(0, ...dueItems(deps.db, deps.deadline).map((i) => i.attempts));
+    if (err instanceof Halt) {
+      postpone(err.message, attempts, err.response?.retryAfter ?? null);
+    } else if (err instanceof TransportError) {
+      postpone(`collector unreachable: ${err.message}`, attempts, null);
+    } else {
+      throw err;
+    }
+    deps.log.warn({ error: report.stopped }, 'upload stopped; queued items wait for the next run');
+  }
+  if (report.sent > 0 && report.stopped === null) {
+    writeState(deps.db, 'lastUpload', { at: deps.now().toISOString(), sent: report.sent });
+  }
+  return report;
+}
+
+async function handle(
+  deps: UploadDeps,
+  item: OutboxItem,
+  res: PostResult,
+  report: UploadReport,
+): Promise<'next' | 'stop' | 'reauth'> {
+  const now = deps.now();
+  if (res.status >= 200 && res.status < 300) {
+    markSent(deps.db, item.seq);
+    report.sent++;
+    writeState(deps.db, 'lastUpload', { at: now.toISOString(), sent: report.sent });
+    return 'next';
+  }
+  if (res.status === 401) return 'reauth';
+  if (res.status === 409 && item.kind === 'checkin' && errorCode(res) === 'digest_unknown') {
+    // The collector does not hold our current state: send the whole snapshot instead.
+    markSent(deps.db, item.seq);
+    const snapshot = latestSnapshot(deps.db);
+    const digest = latestDigest(deps.db);
+    if (snapshot && digest) {
+      enqueue(deps.db, { kind: 'snapshot', itemId: snapshot.id, digest, body: JSON.stringify(snapshot) }, now, deps.maxQueuedSnapshots);
+    }
+    return 'next';
+  }
+  if (res.status === 429 || res.status === 503) {
+    const reason = `collector busy: ${describe(res)}`;
+    postponeAll(deps.db, reason, nextAttemptAt(now, item.attempts, deps.random(), parseRetryAfter(res.retryAfter, now)));
+    report.stopped = reason;
+    return 'stop';
+  }
+  if (res.status >= 500 || res.status === 0) {
+    const reason = `collector error: ${describe(res)}`;
+    markRetry(deps.db, item.seq, reason, nextAttemptAt(now, item.attempts, deps.random(), parseRetryAfter(res.retryAfter, now)));
+    report.stopped = reason;
+    return 'stop';
+  }
+  // Any other 4xx: this body will never be accepted as it is. Keep it, stop retrying it, say why.
+  const reason = `rejected: ${describe(res)}`;
+  markRejected(deps.db, item.seq, reason, now);
+  report.rejected++;
+  deps.log.error({ kind: item.kind, id: item.itemId, error: reason }, 'the collector rejected a queued item');
+  return 'next';
+}
