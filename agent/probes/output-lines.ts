@@ -1,0 +1,45 @@
+// Line handling shared by the parsers: numbered lines, the "unrecognised line" message, exit codes.
+import type { CommandOutput } from './result.ts';
+
+export interface NumberedLine {
+  /** 1-based line number in the stream it came from. */
+  no: number;
+  /** The line with trailing whitespace (and a CR) removed. */
+  text: string;
+}
+
+/** Non-blank lines of a stream, numbered; whitespace-only lines are dropped (diskutil ends with ' '). */
+export function numberedLines(stream: string): NumberedLine[] {
+  const out: NumberedLine[] = [];
+  stream.split('\n').forEach((raw, i) => {
+    const text = raw.replace(/\s+$/, '');
+    if (text.trim() !== '') out.push({ no: i + 1, text });
+  });
+  return out;
+}
+
+const MAX_EXCERPT = 120;
+// A FileVault recovery key (six groups of four) must never reach a log or a snapshot.
+const RECOVERY_KEY = /[A-Z0-9]{4}(?:-[A-Z0-9]{4}){5}/g;
+
+/** A short, secret-free excerpt of a line for an error message. */
+export function excerpt(text: string): string {
+  const clean = text.trim().replace(RECOVERY_KEY, '[redacted]');
+  return clean.length > MAX_EXCERPT ? `${clean.slice(0, MAX_EXCERPT)}...` : clean;
+}
+
+export function unrecognised(line: NumberedLine, stream = 'stdout'): string {
+  return `${stream} line ${line.no} unrecognised: ${excerpt(line.text)}`;
+}
+
+/** The first non-blank line of stderr (or stdout when stderr is empty), for error messages. */
+export function firstLine(out: CommandOutput): string {
+  const line = numberedLines(out.stderr)[0] ?? numberedLines(out.stdout)[0];
+  return line ? excerpt(line.text) : '(no output)';
+}
+
+/** "exit code 1: <first line>" when the exit code is not one of `ok`; null otherwise. */
+export function exitError(out: CommandOutput, ok: readonly number[] = [0]): string | null {
+  if (out.exitCode !== null && ok.includes(out.exitCode)) return null;
+  return `exit code ${out.exitCode ?? 'none'}: ${firstLine(out)}`;
+}

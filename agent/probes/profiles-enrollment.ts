@@ -1,0 +1,64 @@
+// /usr/bin/profiles status -type enrollment, three generations, parsed by key (never "last line"):
+//   10.13.4+:  Enrolled via DEP: Yes|No
+//              MDM enrollment: No | Yes | Yes (User Approved)
+//   11+:       MDM server: https://host:8443/mdm/ServerURL      (only when enrolled; split on first ": ")
+//   <=10.13.3: one sentence, "An enrollment profile is currently installed on this system" /
+//              "There is no enrollment profile installed on this system"
+// The one-sentence form establishes enrollment only: DEP and user approval are NOT reported, so they
+// are null with an error (unknown is never "no"). An enrolled Mac without an "MDM server:" line
+// (10.13.4-10.15) has an unknown server (null + error). Not enrolled: server and user approval do not
+// apply (the caller lists them as not applicable).
+import type { CommandOutput, ParseResult } from './result.ts';
+import { exitError, excerpt, numberedLines, unrecognised } from './output-lines.ts';
+
+export interface Enrollment {
+  enrolled: boolean | null;
+  userApproved: boolean | null;
+  dep: boolean | null;
+  server: string | null;
+}
+
+export function parseEnrollment(out: CommandOutput): ParseResult<Enrollment> {
+  const errors: string[] = [];
+  const value: Enrollment = { enrolled: null, userApproved: null, dep: null, server: null };
+  let facts = 0;
+  let sentence = false;
+  for (const line of numberedLines(out.stdout)) {
+    const t = line.text.trim();
+    const sep = t.indexOf(': ');
+    const key = sep < 0 ? t : t.slice(0, sep);
+    const val = sep < 0 ? '' : t.slice(sep + 2).trim();
+    if (key === 'Enrolled via DEP' && /^(Yes|No)$/.test(val)) {
+      value.dep = val === 'Yes';
+    } else if (key === 'MDM enrollment' && /^(No|Yes|Yes \(User Approved\))$/.test(val)) {
+      value.enrolled = val !== 'No';
+      value.userApproved = val === 'No' ? null : val === 'Yes (User Approved)';
+    } else if (key === 'MDM server' && val !== '') {
+      value.server = val;
+    } else if (/^An enrollment profile is currently installed on this system\.?$/.test(t)) {
+      value.enrolled = true;
+      sentence = true;
+    } else if (/^There is no enrollment profile installed on this system\.?$/.test(t)) {
+      value.enrolled = false;
+      sentence = true;
+    } else {
+      errors.push(unrecognised(line));
+      continue;
+    }
+    facts++;
+  }
+  for (const line of numberedLines(out.stderr)) errors.push(unrecognised(line, 'stderr'));
+  const exit = exitError(out);
+  if (exit) errors.push(exit);
+  if (value.enrolled === null) {
+    errors.push('no "MDM enrollment" line: enrollment unknown');
+  } else if (sentence) {
+    if (value.enrolled) errors.push('this macOS prints the one-sentence form: DEP and user approval not reported');
+    else errors.push('this macOS prints the one-sentence form: DEP not reported');
+  } else {
+    if (value.dep === null) errors.push('no "Enrolled via DEP" line');
+    if (value.enrolled && value.server === null) errors.push('enrolled, but no "MDM server:" line (not printed before macOS 11): server unknown');
+    if (!value.enrolled && value.server !== null) errors.push(`not enrolled but an MDM server is printed: ${excerpt(value.server)}`);
+  }
+  return { value: facts > 0 ? value : null, errors };
+}

@@ -1,0 +1,49 @@
+// /usr/sbin/sysadminctl -secureTokenStatus NAME: answers through NSLog on STDERR (both streams searched):
+//   2021-01-14 18:17:47.414 sysadminctl[96836:904874] Secure token is ENABLED for user ec2-user
+// The name after "for user" is the RealName (may contain spaces), not the argument: the caller
+// correlates by the argument it passed. "Unknown user x" is an error, never DISABLED. "### Error:..."
+// lines (DSAuthenticator noise) are ignored only when a status line follows them.
+import type { CommandOutput, ParseResult } from './result.ts';
+import { exitError, excerpt, numberedLines, unrecognised } from './output-lines.ts';
+
+export interface SecureTokenStatus {
+  enabled: boolean;
+  /** The name sysadminctl echoed (the account's RealName). */
+  echoedName: string;
+}
+
+const NSLOG_PREFIX = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? sysadminctl\[\d+:\d+\] /;
+const STATUS = /^Secure token is (ENABLED|DISABLED) for user (.*)$/;
+
+export function parseSecureTokenStatus(out: CommandOutput): ParseResult<SecureTokenStatus> {
+  const errors: string[] = [];
+  const preamble: string[] = [];
+  const found: SecureTokenStatus[] = [];
+  for (const [stream, text] of [['stderr', out.stderr], ['stdout', out.stdout]] as const) {
+    for (const line of numberedLines(text)) {
+      const body = line.text.replace(NSLOG_PREFIX, '');
+      const status = STATUS.exec(body);
+      if (status) {
+        found.push({ enabled: status[1] === 'ENABLED', echoedName: (status[2] ?? '') });
+      } else if (/^Unknown user\b/.test(body)) {
+        errors.push(`sysadminctl: ${excerpt(body)}`);
+      } else if (body.startsWith('### Error:')) {
+        preamble.push(`${stream} line ${line.no}: ${excerpt(body)}`);
+      } else {
+        errors.push(unrecognised(line, stream));
+      }
+    }
+  }
+  const exit = exitError(out);
+  if (exit) errors.push(exit);
+  if (found.length === 0) {
+    errors.push(...preamble.map((p) => `error without a status line: ${p}`));
+    if (errors.length === 0) errors.push('no "Secure token is ..." line');
+    return { value: null, errors };
+  }
+  if (found.length > 1 && found.some((f) => f.enabled !== found[0]?.enabled)) {
+    errors.push('conflicting "Secure token is ..." lines');
+    return { value: null, errors };
+  }
+  return { value: found[0] ?? null, errors };
+}
