@@ -1,5 +1,6 @@
 // The contract between the pure rules (collector/rules) and the rest of the collector.
 import type { Snapshot } from '../../agent/snapshot/index.ts';
+import type { ProbeId } from './probes.ts';
 
 export const RULE_IDS = [
   'bootstrap-not-escrowed',
@@ -45,6 +46,11 @@ export interface RuleOutcome {
   result: RuleResult;
   /** Plain language, names the users involved; quotes the device's words where it helps. */
   reason: string;
+  /**
+   * ISO 8601: when this failure began, when the rule knows better than "now" (e.g. `stale`: the instant
+   * the device went stale). reconcileFindings uses it as firstSeen of a new finding. Absent otherwise.
+   */
+  since?: string;
 }
 
 export interface RuleDefinition {
@@ -55,6 +61,8 @@ export interface RuleDefinition {
   remediation: string;
   /** true for informational rules that never make a device noncompliant by themselves. */
   informational: boolean;
+  /** The agent probes whose output this rule reads (see probes.ts); their errors make it unknown. */
+  probes: readonly ProbeId[];
   evaluate(state: DeviceState, now: Date, config: RuleConfig): RuleOutcome[];
 }
 

@@ -1,0 +1,60 @@
+// stale: no upload or check-in for longer than the configured age. A silent Mac is noncompliant.
+import type { RuleConfig, RuleDefinition } from './types.ts';
+import { outcome } from './outcome.ts';
+
+const ID = 'stale';
+
+/** The instant a device last seen at `lastSeen` becomes stale (ISO 8601), or null when the rule is off or lastSeen is unreadable. */
+export function staleAt(lastSeen: string, config: RuleConfig): string | null {
+  const seen = Date.parse(lastSeen);
+  if (Number.isNaN(seen) || !(config.staleAfterSeconds > 0)) return null;
+  return new Date(seen + config.staleAfterSeconds * 1000).toISOString();
+}
+
+/** "3 days", "5 hours", "12 minutes", "40 seconds": the largest whole unit. */
+function duration(seconds: number): string {
+  const units: Array<[string, number]> = [
+    ['day', 86400],
+    ['hour', 3600],
+    ['minute', 60],
+    ['second', 1],
+  ];
+  for (const [name, size] of units) {
+    const n = Math.floor(seconds / size);
+    if (n >= 1) return `${n} ${name}${n === 1 ? '' : 's'}`;
+  }
+  return '0 seconds';
+}
+
+export const stale: RuleDefinition = {
+  id: ID,
+  title: 'No report from the Mac for too long',
+  severity: 'medium',
+  informational: false,
+  probes: [],
+  remediation:
+    'Find out why the agent is silent: the Mac may be off, lost, wiped, or the agent unloaded. On the Mac: ' +
+    '`sudo launchctl print system/com.tokenwatch.agent` and `tokenwatch-agent status` (outbox, last errors); ' +
+    'reinstall the agent package if it is gone. Retire the device record if the Mac is gone.',
+  evaluate({ lastSeen }, now, config) {
+    if (!(config.staleAfterSeconds > 0))
+      return [outcome(ID, 'not_applicable', 'the stale check is off (staleAfterSeconds is 0)')];
+    const at = staleAt(lastSeen, config);
+    if (at === null)
+      return [outcome(ID, 'unknown', `the last report time "${lastSeen}" is not a valid date`)];
+    const silent = Math.max(0, Math.floor((now.getTime() - Date.parse(lastSeen)) / 1000));
+    if (now.getTime() > Date.parse(at)) {
+      return [
+        {
+          ...outcome(
+            ID,
+            'fail',
+            `no report for ${duration(silent)} (last seen ${lastSeen}; stale after ${duration(config.staleAfterSeconds)})`,
+          ),
+          since: at,
+        },
+      ];
+    }
+    return [outcome(ID, 'pass', `last report ${duration(silent)} ago`)];
+  },
+};

@@ -1,0 +1,29 @@
+// Which users the rules look at. The agent already drops system accounts; `excluded` users (the agent's
+// ExcludeUsers: service accounts) are reported but never flagged.
+import type { CollectionError, Snapshot, User } from '../../agent/snapshot/index.ts';
+import { errorNamesUser, errorsOf } from './probes.ts';
+
+/** Users a per-user finding can be about: every reported user except the excluded ones. */
+export function countedUsers(snapshot: Snapshot): User[] {
+  return snapshot.users.filter((u) => u.excluded !== true);
+}
+
+/** Errors of the user list itself: when present, the list may be incomplete. */
+export function userListErrors(snapshot: Snapshot): CollectionError[] {
+  return errorsOf(snapshot, ['users']);
+}
+
+/** A user's SecureToken as the rules trust it: null when a sysadminctl/dscl error names this user. */
+export function secureTokenOf(snapshot: Snapshot, user: User): boolean | null {
+  return userErrors(snapshot, user).length > 0 ? null : user.secureToken;
+}
+
+/** Errors of per-user probes that name this user. */
+export function userErrors(snapshot: Snapshot, user: User): CollectionError[] {
+  return errorsOf(snapshot, ['securetoken', 'user-record']).filter((e) => errorNamesUser(e, user.name));
+}
+
+/** Whether a GeneratedUID from dscl and a crypto user UUID from diskutil are the same (case-insensitive). */
+export function sameUuid(a: string | null, b: string | null): boolean {
+  return a !== null && b !== null && a.trim().toUpperCase() === b.trim().toUpperCase();
+}
