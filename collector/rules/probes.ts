@@ -1,8 +1,9 @@
 // Which agent probe produced a snapshot error, so a rule can tell that its input is missing.
-// The agent names each error by its probe id (`errors[].source`, agent/probes/index.ts). The rules do not
-// import the agent's command table (collector/** imports only the snapshot contract), so they recognise a
-// source by the command or state it names: `profiles-status-bootstraptoken`, `sysadminctl:alice`,
-// `/usr/bin/fdesetup haspersonalrecoverykey` all classify. First match wins, most specific first.
+// The agent names each error by its probe id (`errors[].source`, the ids of agent/probes/index.ts's command
+// table). The rules do not import the agent's table (collector/** imports only the snapshot contract), so
+// AGENT_PROBES below maps those ids (a test checks it against the table) and, for sources that are not an
+// id (older or other agents), words of the command or state the source names: `sysadminctl:alice`,
+// `/usr/bin/fdesetup haspersonalrecoverykey` classify too. First match wins, most specific first.
 import type { CollectionError, Snapshot } from '../../agent/snapshot/index.ts';
 
 export const PROBE_IDS = [
@@ -24,6 +25,25 @@ export const PROBE_IDS = [
   'other',
 ] as const;
 export type ProbeId = (typeof PROBE_IDS)[number];
+
+/** The agent's probe ids (errors[].source) and the input each produces. */
+export const AGENT_PROBES: Readonly<Record<string, ProbeId>> = {
+  sw_vers: 'os',
+  system_profiler: 'hardware',
+  dscl_users: 'users',
+  dscl_admins: 'admins',
+  dscl_user: 'user-record',
+  sysadminctl: 'securetoken',
+  diskutil_cryptousers: 'crypto-users',
+  fdesetup_status: 'filevault-status',
+  fdesetup_list: 'filevault-list',
+  fdesetup_prk: 'filevault-personal-key',
+  fdesetup_irk: 'filevault-institutional-key',
+  profiles_bootstrap: 'bootstrap-token',
+  profiles_enrollment: 'enrollment',
+  console_user: 'console-user',
+  mdmclient: 'mdm-device-information',
+};
 
 /** [probe, words any one of which in the normalised source names it]; order matters. */
 const RECOGNISERS: ReadonlyArray<readonly [ProbeId, readonly string[]]> = [
@@ -56,6 +76,9 @@ export function normaliseSource(source: string): string {
 }
 
 export function probeOf(source: string): ProbeId {
+  // An id, alone or followed by a qualifier (`sysadminctl:alice`, `dscl_user alice`).
+  const id = /^[A-Za-z0-9_]+/.exec(source.trim())?.[0]?.toLowerCase();
+  if (id !== undefined && Object.hasOwn(AGENT_PROBES, id)) return AGENT_PROBES[id] as ProbeId;
   const s = normaliseSource(source);
   for (const [probe, words] of RECOGNISERS) if (words.some((w) => s.includes(w))) return probe;
   return 'other';

@@ -1,13 +1,21 @@
 // A realistic compliant Apple silicon Mac as the agent reports it (tokenwatch.snapshot/1), for rule tests.
 // Identifiers follow the shared samples: the MDM Bootstrap Token External Key and Personal Recovery User
 // UUIDs are the fixed ones macOS uses; user GUIDs are local GeneratedUIDs.
-import type { Snapshot, User } from '../../../agent/snapshot/index.ts';
+import type {
+  CryptoUser,
+  CryptoUserKind,
+  FileVaultState,
+  Snapshot,
+  User,
+} from '../../../agent/snapshot/index.ts';
 import type { DeviceState, RuleConfig } from '../../../collector/rules/index.ts';
 
 export const NOW = new Date('2026-03-02T12:00:00.000Z');
 export const CONFIG: RuleConfig = { staleAfterSeconds: 7 * 86400, graceSeconds: {} };
 
 export const ALICE_GUID = '5A2B7C10-3E4F-4A6B-9C8D-1E2F3A4B5C6D';
+export const PERSONAL_RECOVERY_UUID = 'EBC6C064-0000-11AA-AA11-00306543ECAC';
+export const BOOTSTRAP_KEY_UUID = '2457711A-523C-4604-B75A-F48A571D5036';
 export const BOB_GUID = '7D3E9F21-4A5B-4C6D-8E9F-0A1B2C3D4E5F';
 
 export function user(name: string, guid: string, overrides: Partial<User> = {}): User {
@@ -23,6 +31,20 @@ export function user(name: string, guid: string, overrides: Partial<User> = {}):
     volumeOwner: true,
     ...overrides,
   };
+}
+
+// The contract's static types of fileVault.state and cryptoUsers[].kind come out as `never` (TypeBox unions
+// built with .map); these two keep the values typed by the contract's own lists until that is fixed.
+export function fv(state: FileVaultState): Snapshot['fileVault']['state'] {
+  return state as Snapshot['fileVault']['state'];
+}
+export function crypto(
+  uuid: string,
+  type: string,
+  kind: CryptoUserKind,
+  volumeOwner: boolean | null,
+): CryptoUser {
+  return { uuid, type, kind: kind as CryptoUser['kind'], volumeOwner };
 }
 
 export function compliantSnapshot(): Snapshot {
@@ -48,22 +70,12 @@ export function compliantSnapshot(): Snapshot {
       eacsPreflight: 'success',
       checkedAt: '2026-03-02T06:00:00.000Z',
     },
-    fileVault: { state: 'on', personalRecoveryKey: true, institutionalRecoveryKey: false },
+    fileVault: { state: fv('on'), personalRecoveryKey: true, institutionalRecoveryKey: false },
     cryptoUsers: [
-      { uuid: ALICE_GUID, type: 'Local Open Directory User', kind: 'local_user', volumeOwner: true },
-      { uuid: BOB_GUID, type: 'Local Open Directory User', kind: 'local_user', volumeOwner: true },
-      {
-        uuid: 'EBC6C064-0000-11AA-AA11-00306543ECAC',
-        type: 'Personal Recovery User',
-        kind: 'personal_recovery_user',
-        volumeOwner: false,
-      },
-      {
-        uuid: '2457711A-523C-4604-B75A-F48A571D5036',
-        type: 'MDM Bootstrap Token External Key',
-        kind: 'mdm_bootstrap_token',
-        volumeOwner: false,
-      },
+      crypto(ALICE_GUID, 'Local Open Directory User', 'local_user', true),
+      crypto(BOB_GUID, 'Local Open Directory User', 'local_user', true),
+      crypto(PERSONAL_RECOVERY_UUID, 'Personal Recovery User', 'personal_recovery_user', false),
+      crypto(BOOTSTRAP_KEY_UUID, 'MDM Bootstrap Token External Key', 'mdm_bootstrap_token', false),
     ],
     users: [user('alice', ALICE_GUID, { admin: true }), user('bob', BOB_GUID, { uid: 502 })],
     consoleUser: 'alice',
