@@ -1,0 +1,142 @@
+// npm run build:agent: the agent as one executable per target, offline from the npm packages in
+// node_modules and the npm cache. Steps (one module each): bundle (esbuild, CommonJS) -> SEA blob
+// (host node, no code cache) -> Node binary of the target (lockfile-checked) -> inject (postject) ->
+// ad-hoc signature for darwin -> release tarballs and dist/manifest.json. See README.md here.
+//
+//   node scripts/build/agent.ts [--target linux-x64|darwin-arm64|darwin-x64]... [--entry FILE]
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { SQLITE_ADDON_ASSET } from '../../agent/sea/native.ts';
+import { bundleAgent } from './bundle.ts';
+import { makeExecutable } from './inject.ts';
+import { nodeBinary } from './node-binary.ts';
+import { thirdPartyNotices } from './notices.ts';
+import { releaseTarball, sha256 } from './release.ts';
+import { checkPortableBlob, makeSeaBlob, parseSeaBlob } from './sea-blob.ts';
+import { NODE_VERSION, TARGETS, outputName, type Target } from './targets.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const DIST = path.join(ROOT, 'dist');
+const WORK = path.join(ROOT, '.build', 'work');
+const CACHE = path.join(ROOT, '.build', 'cache');
+
+export interface ManifestFile {
+  file: string;
+  kind: 'executable' | 'tarball';
+  target: Target['name'];
+  size: number;
+  sha256: string;
+}
+
+export interface Manifest {
+  name: 'tokenwatch-agent';
+  version: string;
+  node: string;
+  commit: string | null;
+  bundle: { size: number; sha256: string };
+  files: ManifestFile[];
+}
+
+const log = (msg: string) => console.log(`build:agent: ${msg}`);
+const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+
+function gitHead(): { commit: string | null; time: number } {
+  try {
+    const out = execFileSync('git', ['log', '-1', '--format=%H %ct'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const [commit, time] = out.split(' ');
+    return { commit: commit ?? null, time: Number(time) || 0 };
+  } catch {
+    return { commit: null, time: 0 };
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { target: { type: 'string', multiple: true }, entry: { type: 'string' } },
+  });
+  if (process.versions.node !== NODE_VERSION) {
+    throw new Error(`the build must run on Node ${NODE_VERSION} (this is ${process.versions.node}): use npm run build:agent`);
+  }
+  const wanted = values.target ?? TARGETS.map((t) => t.name);
+  const targets = TARGETS.filter((t) => wanted.includes(t.name));
+  const unknown = wanted.filter((w) => !TARGETS.some((t) => t.name === w));
+  if (unknown.length) throw new Error(`unknown target ${unknown.join(', ')}; known: ${TARGETS.map((t) => t.name).join(', ')}`);
+  const entry = path.resolve(ROOT, values.entry ?? 'agent/main.ts');
+  if (!fs.existsSync(entry)) throw new Error(`entry ${path.relative(ROOT, entry)} does not exist`);
+  const launchdDir = path.join(ROOT, 'launchd');
+  if (targets.some((t) => t.release) && !fs.existsSync(launchdDir)) throw new Error('launchd/ is missing: the release tarballs need it');
+  const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const head = gitHead();
+  const mtime = Number(process.env.SOURCE_DATE_EPOCH) || head.time;
+
+  fs.rmSync(DIST, { recursive: true, force: true });
+  fs.rmSync(WORK, { recursive: true, force: true });
+  fs.mkdirSync(DIST, { recursive: true });
+  fs.mkdirSync(WORK, { recursive: true });
+
+  const bundle = await bundleAgent(entry, ROOT);
+  for (const w of bundle.warnings) log(`esbuild warning: ${w}`);
+  const bundlePath = path.join(WORK, 'tokenwatch-agent.cjs');
+  fs.writeFileSync(bundlePath, bundle.code);
+  log(`bundled ${path.relative(ROOT, entry)} -> ${mib(bundle.code.length)} of CommonJS (${Object.keys(bundle.metafile.inputs).length} inputs)`);
+
+  const manifest: Manifest = {
+    name: 'tokenwatch-agent',
+    version,
+    node: NODE_VERSION,
+    commit: head.commit,
+    bundle: { size: bundle.code.length, sha256: sha256(bundle.code) },
+    files: [],
+  };
+  const record = (file: string, kind: ManifestFile['kind'], target: Target, data: Buffer) =>
+    manifest.files.push({ file, kind, target: target.name, size: data.length, sha256: sha256(data) });
+
+  for (const target of targets) {
+    const dir = path.join(WORK, target.name);
+    fs.mkdirSync(dir, { recursive: true });
+    const addonPath = path.join(ROOT, 'node_modules', 'better-sqlite3', 'prebuilds', `${target.name}.node`);
+    const addon = fs.readFileSync(addonPath);
+    const blob = await makeSeaBlob(dir, bundlePath, { [SQLITE_ADDON_ASSET]: addonPath });
+    checkPortableBlob(parseSeaBlob(blob), bundle.code, { [SQLITE_ADDON_ASSET]: addon });
+
+    const node = await nodeBinary(target, { root: ROOT, cache: CACHE, work: dir });
+    const out = path.join(DIST, outputName(target));
+    const injected = await makeExecutable(target, node.path, blob, out);
+    const executable = fs.readFileSync(out);
+    record(path.basename(out), 'executable', target, executable);
+    const signed = injected.pagesChecked ? `, signed ad hoc (${injected.pagesChecked} page hashes verified)` : '';
+    log(`${path.relative(ROOT, out)}: ${mib(executable.length)} from ${node.from}${signed}`);
+
+    if (target.platform === process.platform && target.name.endsWith(process.arch)) smokeTest(out, version);
+
+    if (target.release) {
+      const notices = thirdPartyNotices(ROOT, bundle.metafile, fs.readFileSync(node.license, 'utf8'));
+      const tarball = releaseTarball({ target, version, executable, launchdDir, notices, mtime });
+      fs.writeFileSync(path.join(DIST, tarball.name), tarball.data);
+      record(tarball.name, 'tarball', target, tarball.data);
+      log(`dist/${tarball.name}: ${mib(tarball.data.length)} (${tarball.files.length} files)`);
+    }
+  }
+  fs.writeFileSync(path.join(DIST, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(DIST, 'SHA256SUMS'),
+    manifest.files.map((f) => `${f.sha256}  ${f.file}\n`).join(''),
+  );
+  fs.rmSync(WORK, { recursive: true, force: true });
+  log(`done: ${manifest.files.length} files in dist/ (manifest.json, SHA256SUMS)`);
+}
+
+/** The executable this host can run must start and print the package version. */
+function smokeTest(file: string, version: string): void {
+  const out = execFileSync(file, ['--version'], { encoding: 'utf8', timeout: 30_000, env: { PATH: '/usr/bin:/bin' } });
+  if (!out.includes(version)) throw new Error(`${file} --version printed ${JSON.stringify(out)}, expected ${version}`);
+  log(`${path.relative(ROOT, file)} --version: ${out.trim()}`);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(`build:agent: FAILED: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});
