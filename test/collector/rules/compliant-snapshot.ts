@@ -8,7 +8,7 @@ import type {
   Snapshot,
   User,
 } from '../../../agent/snapshot/index.ts';
-import type { DeviceState, RuleConfig } from '../../../collector/rules/index.ts';
+import type { DeviceState, RuleConfig, RuleDefinition, RuleOutcome } from '../../../collector/rules/index.ts';
 
 export const NOW = new Date('2026-03-02T12:00:00.000Z');
 export const CONFIG: RuleConfig = { staleAfterSeconds: 7 * 86400, graceSeconds: {} };
@@ -92,4 +92,25 @@ export function deviceState(
   const snapshot = compliantSnapshot();
   edit(snapshot);
   return { snapshot, lastSeen };
+}
+
+/** One rule's outcomes for a compliant snapshot changed by `edit`, as [result, user, reason] rows. */
+export function outcomesOf(
+  rule: RuleDefinition,
+  edit: (s: Snapshot) => void = () => {},
+  lastSeen?: string,
+  now: Date = NOW,
+  config: RuleConfig = CONFIG,
+): Array<[RuleOutcome['result'], string | null, string]> {
+  return rule.evaluate(deviceState(edit, lastSeen), now, config).map((o) => {
+    if (o.rule !== rule.id) throw new Error(`${rule.id} answered for ${o.rule}`);
+    return [o.result, o.user, o.reason];
+  });
+}
+
+/** The user of that name in a snapshot (throws when absent, so a test cannot edit nothing). */
+export function userNamed(s: Snapshot, name: string): User {
+  const found = s.users.find((u) => u.name === name);
+  if (!found) throw new Error(`no user ${name}`);
+  return found;
 }

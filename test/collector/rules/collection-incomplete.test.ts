@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ruleById } from '../../../collector/rules/index.ts';
+import { outcomesOf } from './compliant-snapshot.ts';
+
+const rule = ruleById('collection-incomplete');
+
+test('pass: no errors', () => {
+  assert.deepEqual(outcomesOf(rule), [['pass', null, 'the agent reported no collection errors']]);
+});
+
+test('pass: errors that left no rule unknown (console user, fdesetup list)', () => {
+  assert.deepEqual(
+    outcomesOf(rule, (s) => {
+      s.consoleUser = null;
+      s.errors.push(
+        { source: 'console_user', message: 'exit code 1' },
+        { source: 'fdesetup_list', message: 'exit code 1' },
+      );
+    }),
+    [
+      [
+        'pass',
+        null,
+        'the agent reported errors from console_user and fdesetup_list, but no rule was left unknown by them',
+      ],
+    ],
+  );
+});
+
+test('fail (informational): names the rules left unknown and the probes', () => {
+  assert.deepEqual(
+    outcomesOf(rule, (s) => {
+      s.mdm = { enrolled: null, userApproved: null, dep: null, server: null };
+      s.errors.push({ source: 'profiles_enrollment', message: 'timed out after 15000 ms' });
+    }),
+    [
+      [
+        'fail',
+        null,
+        'collection errors left mdm-not-enrolled and mdm-not-user-approved unknown: profiles_enrollment: "timed out after 15000 ms"',
+      ],
+    ],
+  );
+  assert.equal(rule.informational, true);
+  assert.equal(rule.severity, 'info');
+});
+
+test('a rule unknown without any error (a null the agent did not explain) does not fail it', () => {
+  assert.equal(outcomesOf(rule, (s) => (s.bootstrapToken.eacsPreflight = null))[0]?.[0], 'pass');
+});
+
+test('not_applicable and unknown are never answered', () => {
+  const results = [
+    outcomesOf(rule),
+    outcomesOf(rule, (s) => s.errors.push({ source: 'sysadminctl', message: 'alice: x' })),
+  ];
+  assert.ok(results.flat().every((o) => o[0] === 'pass' || o[0] === 'fail'));
+});

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileVaultOff as rule } from '../../../collector/rules/filevault-off.ts';
+import { fv, outcomesOf } from './compliant-snapshot.ts';
+
+test('pass: on', () => {
+  assert.deepEqual(outcomesOf(rule), [['pass', null, 'FileVault is on']]);
+});
+
+test('pass: encrypting (being turned on needs only time)', () => {
+  assert.deepEqual(
+    outcomesOf(rule, (s) => (s.fileVault.state = fv('encrypting'))),
+    [['pass', null, 'FileVault is on, encryption in progress']],
+  );
+});
+
+test('fail: off', () => {
+  assert.deepEqual(
+    outcomesOf(rule, (s) => (s.fileVault.state = fv('off'))),
+    [['fail', null, 'FileVault is off']],
+  );
+});
+
+test('fail: decrypting (being turned off)', () => {
+  assert.deepEqual(
+    outcomesOf(rule, (s) => (s.fileVault.state = fv('decrypting'))),
+    [['fail', null, 'FileVault is being turned off (decryption in progress)']],
+  );
+});
+
+test('unknown: state unknown, or fdesetup status errored', () => {
+  assert.deepEqual(
+    outcomesOf(rule, (s) => (s.fileVault.state = fv('unknown'))),
+    [['unknown', null, 'the FileVault state is unknown']],
+  );
+  assert.deepEqual(
+    outcomesOf(rule, (s) =>
+      s.errors.push({ source: 'fdesetup_status', message: 'line 2 not recognised: "FileVault is Weird."' }),
+    ),
+    [
+      [
+        'unknown',
+        null,
+        'the FileVault state is unknown (agent reported fdesetup_status: "line 2 not recognised: "FileVault is Weird."")',
+      ],
+    ],
+  );
+});
+
+test('an fdesetup list error does not touch the state', () => {
+  assert.deepEqual(
+    outcomesOf(rule, (s) => s.errors.push({ source: 'fdesetup_list', message: 'exit code 1' })),
+    [['pass', null, 'FileVault is on']],
+  );
+});
+
+test('not_applicable is never answered: every Mac can have FileVault', () => {
+  for (const state of ['on', 'off', 'encrypting', 'decrypting', 'unknown'] as const) {
+    assert.notEqual(outcomesOf(rule, (s) => (s.fileVault.state = fv(state)))[0]?.[0], 'not_applicable');
+  }
+});

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { stale as rule, staleAt } from '../../../collector/rules/stale.ts';
+import { CONFIG, NOW, deviceState, outcomesOf } from './compliant-snapshot.ts';
+
+test('pass: seen 5 minutes ago', () => {
+  assert.deepEqual(outcomesOf(rule), [['pass', null, 'last report 5 minutes ago']]);
+});
+
+test('pass at exactly the configured age; fail one millisecond later, with since = the instant it went stale', () => {
+  const lastSeen = '2026-02-23T12:00:00.000Z';
+  assert.equal(staleAt(lastSeen, CONFIG), NOW.toISOString());
+  assert.equal(outcomesOf(rule, undefined, lastSeen)[0]?.[0], 'pass');
+  const later = new Date(NOW.getTime() + 1);
+  assert.deepEqual(rule.evaluate(deviceState(undefined, lastSeen), later, CONFIG), [
+    {
+      rule: 'stale',
+      user: null,
+      result: 'fail',
+      reason: 'no report for 7 days (last seen 2026-02-23T12:00:00.000Z; stale after 7 days)',
+      since: '2026-03-02T12:00:00.000Z',
+    },
+  ]);
+});
+
+test('fail: silent for 10 days', () => {
+  assert.deepEqual(outcomesOf(rule, undefined, '2026-02-20T11:00:00Z'), [
+    ['fail', null, 'no report for 10 days (last seen 2026-02-20T11:00:00Z; stale after 7 days)'],
+  ]);
+});
+
+test('not_applicable: staleAfterSeconds 0 turns the check off', () => {
+  assert.deepEqual(
+    outcomesOf(rule, undefined, '2020-01-01T00:00:00Z', NOW, { ...CONFIG, staleAfterSeconds: 0 }),
+    [['not_applicable', null, 'the stale check is off (staleAfterSeconds is 0)']],
+  );
+});
+
+test('unknown: lastSeen unreadable', () => {
+  assert.deepEqual(outcomesOf(rule, undefined, 'yesterday'), [
+    ['unknown', null, 'the last report time "yesterday" is not a valid date'],
+  ]);
+});
+
+test('snapshot errors do not make stale unknown', () => {
+  assert.equal(
+    outcomesOf(rule, (s) => s.errors.push({ source: 'sysadminctl', message: 'x' }))[0]?.[0],
+    'pass',
+  );
+});

@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { userWithoutSecureToken as rule } from '../../../collector/rules/user-without-securetoken.ts';
+import { outcomesOf, user, userNamed } from './compliant-snapshot.ts';
+
+test('pass: one outcome per counted user', () => {
+  assert.deepEqual(outcomesOf(rule), [
+    ['pass', 'alice', 'alice has a SecureToken'],
+    ['pass', 'bob', 'bob has a SecureToken'],
+  ]);
+});
+
+test('fail: bob has no SecureToken; excluded service accounts are skipped', () => {
+  assert.deepEqual(
+    outcomesOf(rule, (s) => {
+      userNamed(s, 'bob').secureToken = false;
+      s.users.push(
+        user('svc-munki', '11111111-2222-3333-4444-555555555555', {
+          uid: 401,
+          secureToken: false,
+          excluded: true,
+        }),
+      );
+    }),
+    [
+      ['pass', 'alice', 'alice has a SecureToken'],
+      ['fail', 'bob', 'bob has no SecureToken'],
+    ],
+  );
+});
+
+test('not_applicable: a disabled account without a token', () => {
+  assert.deepEqual(
+    outcomesOf(rule, (s) => {
+      userNamed(s, 'bob').secureToken = false;
+      userNamed(s, 'bob').disabled = true;
+    }),
+    [
+      ['pass', 'alice', 'alice has a SecureToken'],
+      [
+        'not_applicable',
+        'bob',
+        'bob is a disabled account: it cannot log in, so a missing token is not actionable',
+      ],
+    ],
+  );
+});
+
+test('unknown: "Unknown user" from sysadminctl for bob leaves only bob unknown', () => {
+  assert.deepEqual(
+    outcomesOf(rule, (s) => {
+      userNamed(s, 'bob').secureToken = null;
+      s.errors.push({ source: 'sysadminctl', message: 'bob: Unknown user bob' });
+    }),
+    [
+      ['pass', 'alice', 'alice has a SecureToken'],
+      [
+        'unknown',
+        'bob',
+        'whether bob has a SecureToken is unknown (agent reported sysadminctl: "bob: Unknown user bob")',
+      ],
+    ],
+  );
+});
+
+test('unknown: a null token without an error naming the user', () => {
+  assert.deepEqual(outcomesOf(rule, (s) => (userNamed(s, 'alice').secureToken = null))[0], [
+    'unknown',
+    'alice',
+    'whether alice has a SecureToken is unknown',
+  ]);
+});
+
+test('unknown (device level): the user list itself failed', () => {
+  assert.deepEqual(
+    outcomesOf(rule, (s) => {
+      s.users = [];
+      s.errors.push({ source: 'dscl_users', message: 'DS Error: -14090 (eDSAuthFailed)' });
+    }),
+    [
+      [
+        'unknown',
+        null,
+        'the list of users is incomplete (agent reported dscl_users: "DS Error: -14090 (eDSAuthFailed)")',
+      ],
+    ],
+  );
+});
