@@ -1,0 +1,221 @@
+// Every property list in launchd/, read by two parsers (npm `plist`, Debian's libplist): the
+// LaunchDaemon's keys, values and element types, and the example profile's payloads and settings.
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import {
+  type Dict,
+  type Libplist,
+  asDict,
+  elementOf,
+  parseBinaryPlist,
+  parseXml,
+  readLaunchdFile,
+  throughLibplist,
+} from './plist-files.ts';
+import { EXE, LABEL, LAUNCHD_DIR, LOG_DIR } from './scratch-mac.ts';
+
+const DAEMON = `${LABEL}.plist`;
+const PROFILE = `${LABEL}.example.mobileconfig`;
+const MANAGED = 'managed-preferences.example.plist';
+const PROPERTY_LISTS = [DAEMON, PROFILE, MANAGED];
+
+/** Preference keys the agent reads (domain com.tokenwatch.agent) and the element each must be. */
+export const PREFERENCE_KEYS: Record<string, string> = {
+  ServerURL: 'string',
+  EnrollSecret: 'string',
+  CAPinSHA256: 'string',
+  SplaySeconds: 'integer',
+  MinIntervalSeconds: 'integer',
+  ExcludeUsers: 'array',
+  CollectTimeoutSeconds: 'integer',
+  LogLevel: 'string',
+};
+const PROFILE_MUST_CARRY = ['ServerURL', 'EnrollSecret', 'CAPinSHA256', 'SplaySeconds', 'MinIntervalSeconds', 'ExcludeUsers'];
+
+const UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
+
+async function both(relative: string): Promise<{ text: string; value: Dict; libplist: Libplist }> {
+  const text = await readLaunchdFile(relative);
+  const value = asDict(parseXml(text), relative);
+  const libplist = await throughLibplist(relative);
+  return { text, value, libplist };
+}
+
+test('launchd/ holds exactly the property lists checked here', async () => {
+  const lists = (await readdir(LAUNCHD_DIR)).filter((name) => /\.(plist|mobileconfig)$/.test(name)).sort();
+  assert.deepEqual(lists, [...PROPERTY_LISTS].sort());
+});
+
+for (const name of PROPERTY_LISTS) {
+  test(`${name}: an XML plist 1.0 with Apple's DTD, which both parsers read alike`, async () => {
+    const { text, value, libplist } = await both(name);
+    assert.ok(text.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n'), 'XML declaration, UTF-8');
+    assert.match(text, /^<!DOCTYPE plist PUBLIC "-\/\/Apple\/\/DTD PLIST 1\.0\/\/EN" "http:\/\/www\.apple\.com\/DTDs\/PropertyList-1\.0\.dtd">$/m);
+    assert.match(text, /^<plist version="1\.0">$/m);
+    assert.deepEqual(parseBinaryPlist(libplist.binary), value, 'libplist and the npm parser disagree');
+    assert.deepEqual(parseXml(libplist.canonicalXml), value);
+  });
+}
+
+describe(DAEMON, () => {
+  test('has exactly the launchd keys intended: no KeepAlive, and no UserName (a daemon runs as root)', async () => {
+    const { value } = await both(DAEMON);
+    assert.deepEqual(Object.keys(value).sort(), [
+      'Label',
+      'LowPriorityIO',
+      'Nice',
+      'ProcessType',
+      'ProgramArguments',
+      'RunAtLoad',
+      'StandardErrorPath',
+      'StandardOutPath',
+      'StartInterval',
+      'ThrottleInterval',
+      'WatchPaths',
+    ]);
+  });
+
+  test('each key has the element type launchd requires', async () => {
+    const { libplist } = await both(DAEMON);
+    const expected: Record<string, string> = {
+      Label: 'string',
+      ProgramArguments: 'array',
+      RunAtLoad: 'true',
+      StartInterval: 'integer',
+      WatchPaths: 'array',
+      ThrottleInterval: 'integer',
+      ProcessType: 'string',
+      LowPriorityIO: 'true',
+      Nice: 'integer',
+      StandardOutPath: 'string',
+      StandardErrorPath: 'string',
+    };
+    for (const [key, element] of Object.entries(expected)) {
+      assert.equal(elementOf(libplist.canonicalXml, key), element, key);
+    }
+  });
+
+  test('Label is the service name and the file name', async () => {
+    const { value } = await both(DAEMON);
+    assert.equal(value.Label, LABEL);
+    assert.equal(`${value.Label}.plist`, DAEMON);
+  });
+
+  test('runs the installed executable (absolute path) with `run --splay 300`', async () => {
+    const { value } = await both(DAEMON);
+    const args = value.ProgramArguments;
+    assert.ok(Array.isArray(args));
+    assert.ok(args.every((arg) => typeof arg === 'string'), 'every argument is a string');
+    assert.equal(args[0], EXE);
+    assert.ok(String(args[0]).startsWith('/'));
+    assert.equal(args[1], 'run');
+    const splay = args.indexOf('--splay');
+    assert.ok(splay > 1, '--splay is passed');
+    assert.match(String(args[splay + 1]), /^[0-9]+$/, 'the splay is whole seconds');
+    assert.equal(args[splay + 1], '300');
+  });
+
+  test('runs at load, hourly, and when the local user records change, throttled and in the background', async () => {
+    const { value } = await both(DAEMON);
+    assert.equal(value.RunAtLoad, true);
+    assert.equal(value.StartInterval, 3600);
+    assert.deepEqual(value.WatchPaths, ['/private/var/db/dslocal/nodes/Default/users']);
+    const throttle = value.ThrottleInterval;
+    assert.equal(typeof throttle, 'number');
+    // longer than launchd's default 10 s so a burst of writes starts one run, well under the interval
+    assert.ok(Number(throttle) >= 60 && Number(throttle) < Number(value.StartInterval), `ThrottleInterval ${throttle}`);
+    assert.equal(value.ProcessType, 'Background');
+    assert.equal(value.LowPriorityIO, true);
+    assert.ok(Number.isInteger(value.Nice) && Number(value.Nice) > 0 && Number(value.Nice) <= 20, 'Nice lowers priority');
+  });
+
+  test('sends stdout and stderr to launchd.log in the log directory the agent and newsyslog use', async () => {
+    const { value } = await both(DAEMON);
+    assert.equal(value.StandardOutPath, `${LOG_DIR}/launchd.log`);
+    assert.equal(value.StandardErrorPath, `${LOG_DIR}/launchd.log`);
+  });
+});
+
+describe(PROFILE, () => {
+  test('is a System-scoped configuration profile with uppercase, distinct PayloadUUIDs', async () => {
+    const { value, libplist } = await both(PROFILE);
+    assert.equal(value.PayloadType, 'Configuration');
+    assert.equal(value.PayloadScope, 'System');
+    assert.equal(value.PayloadVersion, 1);
+    assert.equal(typeof value.PayloadIdentifier, 'string');
+    assert.equal(typeof value.PayloadDisplayName, 'string');
+    const content = value.PayloadContent;
+    assert.ok(Array.isArray(content) && content.length === 1, 'one payload');
+    const payload = asDict(content[0], 'PayloadContent[0]');
+    const uuids = [value.PayloadUUID, payload.PayloadUUID];
+    for (const uuid of uuids) assert.match(String(uuid), UUID);
+    assert.equal(new Set(uuids).size, uuids.length, 'PayloadUUIDs are distinct');
+    assert.ok(String(payload.PayloadIdentifier).startsWith(`${String(value.PayloadIdentifier)}.`), 'the payload identifier nests under the profile identifier');
+    assert.equal(payload.PayloadVersion, 1);
+    assert.match(libplist.canonicalXml, /<key>PayloadVersion<\/key>\s*<integer>1<\/integer>/);
+  });
+
+  test('its payload is the custom settings of the domain com.tokenwatch.agent, with every key typed as the agent reads it', async () => {
+    const { value, libplist } = await both(PROFILE);
+    const payload = asDict((value.PayloadContent as Dict[])[0], 'PayloadContent[0]');
+    assert.equal(payload.PayloadType, LABEL);
+    const settings = Object.keys(payload).filter((key) => !key.startsWith('Payload'));
+    for (const key of PROFILE_MUST_CARRY) assert.ok(settings.includes(key), `carries ${key}`);
+    for (const key of settings) {
+      const element = PREFERENCE_KEYS[key];
+      assert.ok(element !== undefined, `${key} is a key the agent reads`);
+      assert.equal(elementOf(libplist.canonicalXml, key), element, key);
+    }
+    assert.ok(Array.isArray(payload.ExcludeUsers) && payload.ExcludeUsers.every((user) => typeof user === 'string'));
+  });
+
+  test('its values are obviously placeholders (example.com, REPLACE-ME)', async () => {
+    const { value } = await both(PROFILE);
+    const payload = asDict((value.PayloadContent as Dict[])[0], 'PayloadContent[0]');
+    const url = new URL(String(payload.ServerURL));
+    assert.equal(url.protocol, 'https:');
+    assert.equal(url.hostname.endsWith('.example.com'), true);
+    for (const key of ['EnrollSecret', 'CAPinSHA256']) assert.match(String(payload[key]), /^REPLACE-ME/, key);
+    assert.match(String(value.PayloadOrganization), /REPLACE-ME/);
+    assert.ok((payload.ExcludeUsers as string[]).every((user) => user.startsWith('REPLACE-ME')));
+  });
+
+  test(`${MANAGED} carries the same settings without the profile around them`, async () => {
+    const profile = await both(PROFILE);
+    const payload = asDict((profile.value.PayloadContent as Dict[])[0], 'PayloadContent[0]');
+    const settings = Object.fromEntries(Object.entries(payload).filter(([key]) => !key.startsWith('Payload')));
+    const managed = await both(MANAGED);
+    assert.deepEqual(managed.value, settings);
+    for (const key of Object.keys(managed.value)) {
+      assert.equal(elementOf(managed.libplist.canonicalXml, key), PREFERENCE_KEYS[key], key);
+    }
+  });
+});
+
+test('the agent and launchd logs are the two files newsyslog rotates', async () => {
+  const conf = await readLaunchdFile(join('newsyslog.d', `${LABEL}.conf`));
+  const daemon = asDict(parseXml(await readLaunchdFile(DAEMON)), DAEMON);
+  const rows = conf
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+    .map((line) => line.trim().split(/\s+/));
+  assert.deepEqual(
+    rows.map((row) => row[0]),
+    [`${LOG_DIR}/agent.log`, daemon.StandardOutPath],
+  );
+  for (const row of rows) {
+    // logfilename owner:group mode count size(KB) when flags
+    assert.equal(row.length, 7, row.join(' '));
+    const [, owner, mode, count, size, when, flags] = row;
+    assert.equal(owner, 'root:admin');
+    assert.equal(mode, '640');
+    assert.equal(count, '5');
+    assert.equal(size, '5120', '5 MB');
+    assert.equal(when, '*', 'by size only');
+    assert.match(String(flags), /^[A-Z]+$/);
+    assert.ok(flags?.includes('Z') || flags?.includes('J'), 'compressed');
+    assert.ok(flags?.includes('N'), 'no process to signal');
+  }
+});
