@@ -41,7 +41,7 @@ export function thirdPartyNotices(root: string, metafile: Metafile, nodeLicense:
   const packages = [...bundledPackageDirs(metafile), 'node_modules/better-sqlite3']
     .filter((d, i, all) => all.indexOf(d) === i)
     .map((d) => readNotice(path.join(root, d)))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const rule = '-'.repeat(78);
   const sections = [
     `Node.js (the runtime inside the executable)\n\n${nodeLicense.trim()}`,

@@ -7,6 +7,9 @@ import path from 'node:path';
 import { tarGz, type TarEntry } from './tar.ts';
 import { EXECUTABLE_NAME, tarballName, type Target } from './targets.ts';
 
+/** Locale-independent order, so the archive is the same on every build machine. */
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export const sha256 = (data: Buffer): string => crypto.createHash('sha256').update(data).digest('hex');
 
 interface FileEntry {
@@ -55,7 +58,7 @@ export function releaseTarball(input: ReleaseInput): { name: string; data: Buffe
     { path: EXECUTABLE_NAME, mode: 0o755, data: input.executable },
     ...launchd,
     { path: 'THIRD-PARTY-NOTICES.txt', mode: 0o644, data: Buffer.from(input.notices) },
-  ].sort((a, b) => a.path.localeCompare(b.path));
+  ].sort((a, b) => byCodeUnits(a.path, b.path));
   const sums: FileEntry = { path: 'SHA256SUMS', mode: 0o644, data: Buffer.from(sha256sums(files)) };
   const all = [...files, sums];
   const dirs = new Set<string>([top]);
