@@ -28,7 +28,12 @@ export interface UploadDeps {
   /** Give up sending (not queuing) after this instant. */
   deadline: Date;
   maxQueuedSnapshots: number;
+  /** Send everything queued now, ignoring backoff (`run --retry-now`, after an admin fixed the network). */
+  ignoreBackoff?: boolean;
 }
+
+/** Far enough in the future that every queued item is due. */
+const END_OF_TIME = new Date(8.64e15);
 
 export interface UploadReport {
   sent: number;
@@ -103,7 +108,8 @@ export async function drainOutbox(deps: UploadDeps): Promise<UploadReport> {
   let reenrolled = false;
   let token = deps.tokens.read();
   try {
-    let items = dueItems(deps.db, deps.now());
+    const dueAt = () => (deps.ignoreBackoff ? END_OF_TIME : deps.now());
+    let items = dueItems(deps.db, dueAt());
     if (items.length === 0) return report;
     if (!token) {
       token = await enroll(deps, null);
@@ -127,7 +133,7 @@ export async function drainOutbox(deps: UploadDeps): Promise<UploadReport> {
         }
         if (outcome === 'stop') return report;
       }
-      items = dueItems(deps.db, deps.now());
+      items = dueItems(deps.db, dueAt());
     }
   } catch (err) {
     const attempts = Math.max(0, ...dueItems(deps.db, deps.deadline).map((i) => i.attempts));
