@@ -176,9 +176,7 @@ class BinaryPlistReader {
     const intMarker = this.byte(at + 1);
     if (intMarker >> 4 !== 0x1) this.fail(`length of the object is not an integer (marker 0x${hex(intMarker)})`, at + 1);
     const length = this.integer(at + 2, intMarker & 0x0f, at + 1);
-    if (typeof length !== 'number' || length < 0 || length > this.objectsEnd) {
-      this.fail(`length ${length} runs past the end of the objects area`, at + 1);
-    }
+    if (typeof length !== 'number' || length < 0) this.fail(`length ${length} is not a valid size`, at + 1);
     return { length, start: at + 2 + (1 << (intMarker & 0x0f)) };
   }
 
