@@ -28,7 +28,7 @@ function parse(buf: Uint8Array): PlistValue {
   const start = text.trimStart();
   if (start.startsWith('<')) return parseXmlPlist(text);
   if (start.startsWith('{') || start.startsWith('(')) {
-    throw new PlistError('not a plist this agent reads: OpenStep (old-style ASCII) plists are not supported; use XML or binary', 0);
+    throw new PlistError(`not a plist this agent reads: starts with "${start[0]}" (JSON or an old-style OpenStep plist); use XML or binary`, 0);
   }
   const shown = JSON.stringify(bytes.toString('latin1', 0, Math.min(16, bytes.length)));
   throw new PlistError(`not a plist: starts with ${shown}, neither "bplist00" nor XML`, 0);

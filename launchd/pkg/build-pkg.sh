@@ -59,6 +59,10 @@ for tool in pkgbuild productbuild; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found (it ships with macOS in /usr/bin)"
 done
 
+if [ -n "${TOKENWATCH_PKG_SIGNING_IDENTITY:-}" ]; then
+  command -v productsign >/dev/null 2>&1 || die "productsign not found (it ships with macOS in /usr/bin)"
+fi
+
 [ -n "$version" ] || { usage >&2; die "--version is required (for example the release's version, 1.2.3)"; }
 case "$version" in
   *[!0-9A-Za-z.-]*) die "--version may hold only letters, digits, dots and dashes (got: $version)" ;;

@@ -136,11 +136,21 @@ describe('XML', () => {
 });
 
 describe('not a plist', () => {
-  test('empty input', () => rejects(Buffer.alloc(0), /^not a plist: the file is empty$/));
-  test('JSON', () => rejects('{"ServerURL": "x"}', /OpenStep \(old-style ASCII\) plists are not supported/));
-  test('shell text', () => rejects('#!/bin/sh\necho hi\n', /^not a plist: starts with "#!\/bin\/sh\\necho h", neither "bplist00" nor XML$/));
-  test('invalid UTF-8', () => rejects(Buffer.from([0x3c, 0xff, 0xfe, 0x00]), /not valid UTF-8/));
-  test('a newer binary format', () => rejects('bplist15' + 'x'.repeat(50), /unsupported binary plist version "bplist15"/));
+  test('empty input', () => {
+    rejects(Buffer.alloc(0), /^not a plist: the file is empty$/);
+  });
+  test('JSON', () => {
+    rejects('{"ServerURL": "x"}', /^not a plist this agent reads: starts with "\{" \(JSON or an old-style OpenStep plist\); use XML or binary$/);
+  });
+  test('shell text', () => {
+    rejects('#!/bin/sh\necho hi\n', /^not a plist: starts with "#!\/bin\/sh\\necho h", neither "bplist00" nor XML$/);
+  });
+  test('invalid UTF-8', () => {
+    rejects(Buffer.from([0x3c, 0xff, 0xfe, 0x00]), /not valid UTF-8/);
+  });
+  test('a newer binary format', () => {
+    rejects('bplist15' + 'x'.repeat(50), /unsupported binary plist version "bplist15"/);
+  });
 });
 
 // ---- binary plists built by hand, to reach every check ---------------------------------------
