@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RULES, RULE_IDS, SEVERITIES, ruleById } from '../../../collector/rules/index.ts';
+
+test('every rule id has exactly one row in RULES, in RULE_IDS order', () => {
+  assert.deepEqual(
+    RULES.map((r) => r.id),
+    [...RULE_IDS],
+  );
+  for (const id of RULE_IDS) assert.equal(RULES.filter((r) => r.id === id).length, 1, id);
+});
+
+test('every row has a title, a known severity and a non-empty remediation', () => {
+  for (const r of RULES) {
+    assert.ok(r.title.trim().length > 0, r.id);
+    assert.ok(SEVERITIES.includes(r.severity), r.id);
+    assert.ok(r.remediation.trim().length > 40, `${r.id}: remediation too short`);
+  }
+});
+
+test('the severity column', () => {
+  assert.deepEqual(Object.fromEntries(RULES.map((r) => [r.id, r.severity])), {
+    'bootstrap-not-escrowed': 'high',
+    'bootstrap-unsupported': 'high',
+    'bootstrap-key-missing': 'high',
+    'bootstrap-unusable': 'high',
+    'user-without-securetoken': 'high',
+    'no-securetoken-holder': 'critical',
+    'no-volume-owner': 'critical',
+    'filevault-off': 'critical',
+    'filevault-no-recovery-key': 'high',
+    'mdm-not-enrolled': 'high',
+    'mdm-not-user-approved': 'medium',
+    stale: 'medium',
+    'collection-incomplete': 'info',
+  });
+});
+
+test('only collection-incomplete is informational', () => {
+  assert.deepEqual(
+    RULES.filter((r) => r.informational).map((r) => r.id),
+    ['collection-incomplete'],
+  );
+});
+
+test('remediations name the documented commands', () => {
+  const text = (id: (typeof RULE_IDS)[number]) => ruleById(id).remediation;
+  assert.match(text('bootstrap-not-escrowed'), /sudo profiles install -type bootstraptoken/);
+  assert.match(
+    text('user-without-securetoken'),
+    /sysadminctl -secureTokenOn USER -password - -adminUser ADMIN -adminPassword -/,
+  );
+  assert.match(text('user-without-securetoken'), /diskutil apfs updatePreboot \//);
+  assert.match(text('filevault-off'), /sudo fdesetup enable/);
+  assert.match(text('filevault-no-recovery-key'), /fdesetup changerecovery -personal/);
+  assert.match(text('mdm-not-enrolled'), /sudo profiles renew -type enrollment/);
+  assert.match(text('mdm-not-user-approved'), /System Settings > Privacy & Security > Profiles/);
+});
+
+test('ruleById', () => {
+  assert.equal(ruleById('stale').id, 'stale');
+  assert.equal(ruleById('no-such-rule'), undefined);
+});
