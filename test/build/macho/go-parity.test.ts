@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { adhocSign } from '../../../scripts/build/macho/adhoc-sign.ts';
 import { parseMacho, findSegment } from '../../../scripts/build/macho/macho-file.ts';
@@ -18,26 +18,22 @@ const GO_IDENTIFIER = 'a.out'; // what Go's linker names every binary it signs
 
 describe('ad-hoc signing compared with Go', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'tokenwatch-macho-go-'));
-  let goVersion = '';
-  let arm64 = Buffer.alloc(0);
-  let amd64 = Buffer.alloc(0);
-  let gosignBinary = '';
-
-  before(async () => {
-    const go = await goToolchain(scratch);
-    goVersion = go.version;
-    const [arm64Path, amd64Path, gosignPath] = await Promise.all([
-      buildDarwinHello(go, 'arm64', scratch),
-      buildDarwinHello(go, 'amd64', scratch),
-      buildGosign(go, scratch),
-    ]);
-    arm64 = readFileSync(arm64Path);
-    amd64 = readFileSync(amd64Path);
-    gosignBinary = gosignPath;
-  });
+  // Built once, on first use, inside the tests: a missing Go then fails every test, with the install command.
+  let built: Promise<{ goVersion: string; arm64: Buffer; amd64: Buffer; gosignBinary: string }> | undefined;
+  const artifacts = () =>
+    (built ??= (async () => {
+      const go = await goToolchain(scratch);
+      const [arm64, amd64, gosignBinary] = await Promise.all([
+        buildDarwinHello(go, 'arm64', scratch),
+        buildDarwinHello(go, 'amd64', scratch),
+        buildGosign(go, scratch),
+      ]);
+      return { goVersion: go.version, arm64: readFileSync(arm64), amd64: readFileSync(amd64), gosignBinary };
+    })());
   after(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it("Go's linker signs darwin/arm64; stripping and re-signing gives Go's exact bytes", (t) => {
+  it("Go's linker signs darwin/arm64; stripping and re-signing gives Go's exact bytes", async (t) => {
+    const { goVersion, arm64 } = await artifacts();
     t.diagnostic(goVersion);
     const signature = parseMacho(arm64).codeSignature;
     assert.ok(signature, 'Go signed its darwin/arm64 output');
@@ -52,11 +48,13 @@ describe('ad-hoc signing compared with Go', () => {
     assertSameBytes(adhocSign(stripped, GO_IDENTIFIER), arm64, 're-signed darwin/arm64');
   });
 
-  it('re-signing a signed binary replaces its signature with the same bytes', () => {
+  it('re-signing a signed binary replaces its signature with the same bytes', async () => {
+    const { arm64 } = await artifacts();
     assertSameBytes(adhocSign(arm64, GO_IDENTIFIER), arm64, 'arm64 signed twice');
   });
 
-  it("Go's signature passes our page-hash check, and a changed byte is found on its page", () => {
+  it("Go's signature passes our page-hash check, and a changed byte is found on its page", async () => {
+    const { arm64 } = await artifacts();
     const check = verifyPageHashes(arm64);
     assert.deepEqual(check.problems, []);
     assert.equal(check.ok, true);
@@ -71,6 +69,7 @@ describe('ad-hoc signing compared with Go', () => {
   });
 
   it("darwin/amd64 (which Go leaves unsigned): Go's codesign package re-signing our output changes nothing", async () => {
+    const { arm64, amd64, gosignBinary } = await artifacts();
     assert.equal(parseMacho(amd64).codeSignature, undefined, 'Go does not sign darwin/amd64');
     const ours = adhocSign(amd64, GO_IDENTIFIER);
     assert.equal(verifyPageHashes(ours).ok, true);
@@ -85,6 +84,7 @@ describe('ad-hoc signing compared with Go', () => {
   });
 
   it('signed as com.tokenwatch.agent, then by Go\'s signer (always "a.out"), gives Go\'s linker output', async () => {
+    const { arm64, gosignBinary } = await artifacts();
     const ours = adhocSign(removeSignature(arm64), 'com.tokenwatch.agent');
     assert.equal(verifyPageHashes(ours).ok, true);
     const file = join(scratch, 'ours-identifier');
@@ -95,6 +95,7 @@ describe('ad-hoc signing compared with Go', () => {
   });
 
   it('the CLI signs a copy in place to the same bytes', async () => {
+    const { arm64 } = await artifacts();
     const file = join(scratch, 'cli-arm64');
     writeFileSync(file, removeSignature(arm64));
     const sign = join(import.meta.dirname, '..', '..', '..', 'scripts', 'build', 'macho', 'sign.ts');

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { adhocSign } from '../../../scripts/build/macho/adhoc-sign.ts';
 import { findSegment, parseMacho } from '../../../scripts/build/macho/macho-file.ts';
 import { removeSignature } from '../../../scripts/build/macho/remove-signature.ts';
@@ -29,28 +29,30 @@ const ARCHES: { arch: string; pkg: DarwinNodePackage; page: number }[] = [
 
 describe('signing the Node.js darwin binaries', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'tokenwatch-macho-node-'));
-  // Paths only: each test reads the ~110 MB binary it needs, so that memory stays bounded.
-  const nodes = new Map<string, string>();
-  let gosignBinary = '';
-
-  before(async () => {
-    const [go, ...paths] = await Promise.all([goToolchain(scratch), ...ARCHES.map(({ pkg }) => darwinNode(pkg))]);
-    ARCHES.forEach(({ arch }, i) => nodes.set(arch, paths[i] as string));
-    gosignBinary = await buildGosign(go, scratch);
-  });
-  const readNode = (arch: string): Buffer => readFileSync(nodes.get(arch) ?? assert.fail(`no Node for ${arch}`));
+  // Paths only: each test reads the ~110 MB binary it needs, so that memory stays bounded. Fetched
+  // on first use inside the tests, so that a missing Go or npm fails every test with its reason.
+  let ready: Promise<{ nodes: Map<string, string>; gosignBinary: string }> | undefined;
+  const artifacts = () =>
+    (ready ??= (async () => {
+      const [go, ...paths] = await Promise.all([goToolchain(scratch), ...ARCHES.map(({ pkg }) => darwinNode(pkg))]);
+      const nodes = new Map(ARCHES.map(({ arch }, i) => [arch, paths[i] as string]));
+      return { nodes, gosignBinary: await buildGosign(go, scratch) };
+    })());
+  const readNode = async (arch: string): Promise<Buffer> =>
+    readFileSync((await artifacts()).nodes.get(arch) ?? assert.fail(`no Node for ${arch}`));
   after(() => rmSync(scratch, { recursive: true, force: true }));
 
   for (const { arch, page } of ARCHES) {
-    it(`${arch}: Apple's signature passes our page-hash check`, () => {
-      const node = readNode(arch);
+    it(`${arch}: Apple's signature passes our page-hash check`, async () => {
+      const node = await readNode(arch);
       const check = verifyPageHashes(node);
       assert.deepEqual(check.problems, []);
       assert.ok(check.pagesChecked > 20_000, `${check.pagesChecked} pages`);
     });
 
     it(`${arch}: ours replaces Apple's, shrinks the page-rounded __LINKEDIT, and Go's signer agrees`, async () => {
-      const node = readNode(arch);
+      const node = await readNode(arch);
+      const { gosignBinary } = await artifacts();
       const before = parseMacho(node).codeSignature ?? assert.fail('Node is signed');
       const signed = adhocSign(node, 'a.out');
       const file = parseMacho(signed);
@@ -71,7 +73,8 @@ describe('signing the Node.js darwin binaries', () => {
 
   it('arm64 SEA: signature removed, blob injected by postject, signed ad hoc, every page checks', async () => {
     const path = join(scratch, 'sea-arm64');
-    writeFileSync(path, removeSignature(readNode('arm64')));
+    writeFileSync(path, removeSignature(await readNode('arm64')));
+    const { gosignBinary } = await artifacts();
     await postject.inject(path, 'NODE_SEA_BLOB', Buffer.from('{"main":"tokenwatch"}'), {
       machoSegmentName: 'NODE_SEA',
       sentinelFuse: SEA_FUSE,
