@@ -58,17 +58,23 @@ async function main(argv: string[]): Promise<void> {
     options: { target: { type: 'string', multiple: true }, entry: { type: 'string' } },
   });
   if (process.versions.node !== NODE_VERSION) {
-    throw new Error(`the build must run on Node ${NODE_VERSION} (this is ${process.versions.node}): use npm run build:agent`);
+    throw new Error(
+      `the build must run on Node ${NODE_VERSION} (this is ${process.versions.node}): use npm run build:agent`,
+    );
   }
   const wanted = values.target ?? TARGETS.map((t) => t.name);
   const targets = TARGETS.filter((t) => wanted.includes(t.name));
   const unknown = wanted.filter((w) => !TARGETS.some((t) => t.name === w));
-  if (unknown.length) throw new Error(`unknown target ${unknown.join(', ')}; known: ${TARGETS.map((t) => t.name).join(', ')}`);
+  if (unknown.length)
+    throw new Error(`unknown target ${unknown.join(', ')}; known: ${TARGETS.map((t) => t.name).join(', ')}`);
   const entry = path.resolve(ROOT, values.entry ?? 'agent/main.ts');
   if (!fs.existsSync(entry)) throw new Error(`entry ${path.relative(ROOT, entry)} does not exist`);
   const launchdDir = path.join(ROOT, 'launchd');
-  if (targets.some((t) => t.release) && !fs.existsSync(launchdDir)) throw new Error('launchd/ is missing: the release tarballs need it');
-  const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  if (targets.some((t) => t.release) && !fs.existsSync(launchdDir))
+    throw new Error('launchd/ is missing: the release tarballs need it');
+  const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+  };
   const head = gitHead();
   const mtime = Number(process.env.SOURCE_DATE_EPOCH) || head.time;
 
@@ -81,7 +87,9 @@ async function main(argv: string[]): Promise<void> {
   for (const w of bundle.warnings) log(`esbuild warning: ${w}`);
   const bundlePath = path.join(WORK, 'tokenwatch-agent.cjs');
   fs.writeFileSync(bundlePath, bundle.code);
-  log(`bundled ${path.relative(ROOT, entry)} -> ${mib(bundle.code.length)} of CommonJS (${Object.keys(bundle.metafile.inputs).length} inputs)`);
+  log(
+    `bundled ${path.relative(ROOT, entry)} -> ${mib(bundle.code.length)} of CommonJS (${Object.keys(bundle.metafile.inputs).length} inputs)`,
+  );
 
   const manifest: Manifest = {
     name: 'tokenwatch-agent',
@@ -107,7 +115,9 @@ async function main(argv: string[]): Promise<void> {
     const injected = await makeExecutable(target, node.path, blob, out);
     const executable = fs.readFileSync(out);
     record(path.basename(out), 'executable', target, executable);
-    const signed = injected.pagesChecked ? `, signed ad hoc (${injected.pagesChecked} page hashes verified)` : '';
+    const signed = injected.pagesChecked
+      ? `, signed ad hoc (${injected.pagesChecked} page hashes verified)`
+      : '';
     log(`${path.relative(ROOT, out)}: ${mib(executable.length)} from ${node.from}${signed}`);
 
     if (target.platform === process.platform && target.name.endsWith(process.arch)) smokeTest(out, version);
@@ -131,8 +141,13 @@ async function main(argv: string[]): Promise<void> {
 
 /** The executable this host can run must start and print the package version. */
 function smokeTest(file: string, version: string): void {
-  const out = execFileSync(file, ['--version'], { encoding: 'utf8', timeout: 30_000, env: { PATH: '/usr/bin:/bin' } });
-  if (!out.includes(version)) throw new Error(`${file} --version printed ${JSON.stringify(out)}, expected ${version}`);
+  const out = execFileSync(file, ['--version'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { PATH: '/usr/bin:/bin' },
+  });
+  if (!out.includes(version))
+    throw new Error(`${file} --version printed ${JSON.stringify(out)}, expected ${version}`);
   log(`${path.relative(ROOT, file)} --version: ${out.trim()}`);
 }
 

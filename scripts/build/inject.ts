@@ -24,7 +24,12 @@ export interface Injected {
 }
 
 /** Write `out`: the Node.js binary at `nodePath` carrying `blob`, signed for darwin targets. */
-export async function makeExecutable(target: Target, nodePath: string, blob: Buffer, out: string): Promise<Injected> {
+export async function makeExecutable(
+  target: Target,
+  nodePath: string,
+  blob: Buffer,
+  out: string,
+): Promise<Injected> {
   let node: Buffer = fs.readFileSync(nodePath);
   if (countFuse(node) !== 1) throw new Error(`${nodePath}: the SEA fuse must occur exactly once`);
   if (target.platform === 'darwin') node = removeSignature(node);
@@ -35,7 +40,8 @@ export async function makeExecutable(target: Target, nodePath: string, blob: Buf
       ...(target.platform === 'darwin' ? { machoSegmentName: SEA_MACHO_SEGMENT } : {}),
     }),
   );
-  if (!fs.readFileSync(out).includes(`${SEA_FUSE}:1`)) throw new Error(`${out}: postject did not flip the SEA fuse`);
+  if (!fs.readFileSync(out).includes(`${SEA_FUSE}:1`))
+    throw new Error(`${out}: postject did not flip the SEA fuse`);
   if (target.platform !== 'darwin') return {};
   const signed = adhocSign(fs.readFileSync(out), SIGNING_IDENTIFIER);
   const check = verifyPageHashes(signed);

@@ -18,7 +18,9 @@ export function lockedPackage(lockPath: string, name: string): LockedPackage {
   const lock = JSON.parse(fs.readFileSync(lockPath, 'utf8')) as LockFile;
   const entry = lock.packages?.[`node_modules/${name}`];
   if (!entry?.version || !entry.integrity) {
-    throw new Error(`${lockPath} has no version and integrity for ${name}: add it (npm install) and commit the lockfile`);
+    throw new Error(
+      `${lockPath} has no version and integrity for ${name}: add it (npm install) and commit the lockfile`,
+    );
   }
   return { name, version: entry.version, integrity: entry.integrity };
 }

@@ -30,7 +30,9 @@ interface Dirs {
 export async function nodeBinary(target: Target, dirs: Dirs): Promise<NodeBinarySource> {
   const locked = lockedPackage(path.join(dirs.root, 'package-lock.json'), target.nodePackage);
   if (locked.version !== NODE_VERSION) {
-    throw new Error(`package-lock.json pins ${locked.name}@${locked.version}; the executables ship Node ${NODE_VERSION}`);
+    throw new Error(
+      `package-lock.json pins ${locked.name}@${locked.version}; the executables ship Node ${NODE_VERSION}`,
+    );
   }
   const installed = path.join(dirs.root, 'node_modules', target.nodePackage);
   if (isInstalled(installed, NODE_VERSION)) {
@@ -65,13 +67,25 @@ function isInstalled(dir: string, version: string): boolean {
 }
 
 /** The package tarball in the cache, fetched with `npm pack` when missing or not matching the lockfile. */
-async function packedTarball(name: string, version: string, integrity: string, cache: string): Promise<string> {
+async function packedTarball(
+  name: string,
+  version: string,
+  integrity: string,
+  cache: string,
+): Promise<string> {
   fs.mkdirSync(cache, { recursive: true });
   const file = path.join(cache, `${name}-${version}.tgz`);
   if (fs.existsSync(file) && matchesIntegrity(fs.readFileSync(file), integrity)) return file;
   fs.rmSync(file, { force: true });
   // --prefer-offline: the npm cache answers when it has the tarball (as after `npm ci` on this machine).
-  const [cmd, args] = npmCommand(['pack', `${name}@${version}`, '--pack-destination', cache, '--prefer-offline', '--silent']);
+  const [cmd, args] = npmCommand([
+    'pack',
+    `${name}@${version}`,
+    '--pack-destination',
+    cache,
+    '--prefer-offline',
+    '--silent',
+  ]);
   try {
     await run(cmd, args, { maxBuffer: 1 << 20 });
   } catch (err) {
@@ -81,7 +95,9 @@ async function packedTarball(name: string, version: string, integrity: string, c
   if (!fs.existsSync(file)) throw new Error(`npm pack ${name}@${version} did not write ${file}`);
   if (!matchesIntegrity(fs.readFileSync(file), integrity)) {
     fs.rmSync(file, { force: true });
-    throw new Error(`${name}@${version}: the packed tarball does not match package-lock.json's integrity ${integrity}`);
+    throw new Error(
+      `${name}@${version}: the packed tarball does not match package-lock.json's integrity ${integrity}`,
+    );
   }
   return file;
 }

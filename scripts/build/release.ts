@@ -26,7 +26,8 @@ export function filesUnder(dir: string, prefix = ''): FileEntry[] {
     const rel = prefix ? `${prefix}/${name}` : name;
     const st = fs.lstatSync(full);
     if (st.isDirectory()) out.push(...filesUnder(full, rel));
-    else if (st.isFile()) out.push({ path: rel, mode: st.mode & 0o111 ? 0o755 : 0o644, data: fs.readFileSync(full) });
+    else if (st.isFile())
+      out.push({ path: rel, mode: st.mode & 0o111 ? 0o755 : 0o644, data: fs.readFileSync(full) });
     else throw new Error(`${full}: only regular files and directories go into a release`);
   }
   return out;

@@ -43,7 +43,11 @@ export interface SeaBlob {
   assets: Map<string, Buffer>;
 }
 
-export async function makeSeaBlob(dir: string, mainScript: string, assets: Record<string, string>): Promise<Buffer> {
+export async function makeSeaBlob(
+  dir: string,
+  mainScript: string,
+  assets: Record<string, string>,
+): Promise<Buffer> {
   const config: SeaConfig = {
     main: mainScript,
     output: path.join(dir, 'sea-prep.blob'),
@@ -121,17 +125,24 @@ export function parseSeaBlob(blob: Buffer): SeaBlob {
  */
 export function checkPortableBlob(blob: SeaBlob, mainCode: Buffer, assets: Record<string, Buffer>): void {
   if (blob.flags & (SEA_FLAGS.useSnapshot | SEA_FLAGS.useCodeCache)) {
-    throw new Error(`SEA blob carries a snapshot or code cache (flags 0x${blob.flags.toString(16)}): it would be host-specific`);
+    throw new Error(
+      `SEA blob carries a snapshot or code cache (flags 0x${blob.flags.toString(16)}): it would be host-specific`,
+    );
   }
-  if (blob.flags & SEA_FLAGS.includeExecArgv) throw new Error('SEA blob carries execArgv: none is configured');
+  if (blob.flags & SEA_FLAGS.includeExecArgv)
+    throw new Error('SEA blob carries execArgv: none is configured');
   if (blob.execArgvExtension !== EXEC_ARGV_EXTENSION.none) {
-    throw new Error(`SEA blob honours NODE_OPTIONS (exec argv extension ${blob.execArgvExtension}): it must not`);
+    throw new Error(
+      `SEA blob honours NODE_OPTIONS (exec argv extension ${blob.execArgvExtension}): it must not`,
+    );
   }
-  if (!(blob.flags & SEA_FLAGS.disableExperimentalSeaWarning)) throw new Error('SEA blob would print the experimental warning');
+  if (!(blob.flags & SEA_FLAGS.disableExperimentalSeaWarning))
+    throw new Error('SEA blob would print the experimental warning');
   if (!blob.mainCode.equals(mainCode)) throw new Error('SEA blob main script differs from the bundle');
   const keys = [...blob.assets.keys()].sort();
   const wanted = Object.keys(assets).sort();
-  if (keys.join('\0') !== wanted.join('\0')) throw new Error(`SEA blob assets ${keys.join(',')} != ${wanted.join(',')}`);
+  if (keys.join('\0') !== wanted.join('\0'))
+    throw new Error(`SEA blob assets ${keys.join(',')} != ${wanted.join(',')}`);
   for (const [key, data] of Object.entries(assets)) {
     if (!blob.assets.get(key)?.equals(data)) throw new Error(`SEA blob asset ${key} differs from its source`);
   }

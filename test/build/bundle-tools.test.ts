@@ -18,7 +18,8 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-build-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const sri = (algo: string, data: Buffer) => `${algo}-${crypto.createHash(algo).update(data).digest('base64')}`;
+const sri = (algo: string, data: Buffer) =>
+  `${algo}-${crypto.createHash(algo).update(data).digest('base64')}`;
 
 test('the lockfile pins every target Node package at the shipped version, with a sha512 integrity', () => {
   for (const t of TARGETS) {
@@ -26,7 +27,10 @@ test('the lockfile pins every target Node package at the shipped version, with a
     assert.equal(locked.version, NODE_VERSION, t.nodePackage);
     assert.match(locked.integrity, /^sha512-[A-Za-z0-9+/]{86}==$/, t.nodePackage);
   }
-  assert.throws(() => lockedPackage(path.join(ROOT, 'package-lock.json'), 'no-such-package'), /no version and integrity/);
+  assert.throws(
+    () => lockedPackage(path.join(ROOT, 'package-lock.json'), 'no-such-package'),
+    /no version and integrity/,
+  );
 });
 
 test('integrity: the strongest hash present decides; one flipped byte fails', () => {
@@ -55,11 +59,23 @@ test('a SEA blob from the pinned Node holds exactly the script and the assets, n
   assert.deepEqual(parsed.mainCode, script);
   assert.deepEqual(parsed.assets.get('x.node'), asset);
   checkPortableBlob(parsed, script, { 'x.node': asset });
-  assert.throws(() => checkPortableBlob(parsed, Buffer.from('other'), { 'x.node': asset }), /main script differs/);
-  assert.throws(() => checkPortableBlob({ ...parsed, flags: parsed.flags | SEA_FLAGS.useCodeCache }, script, { 'x.node': asset }), /code cache/);
+  assert.throws(
+    () => checkPortableBlob(parsed, Buffer.from('other'), { 'x.node': asset }),
+    /main script differs/,
+  );
+  assert.throws(
+    () =>
+      checkPortableBlob({ ...parsed, flags: parsed.flags | SEA_FLAGS.useCodeCache }, script, {
+        'x.node': asset,
+      }),
+    /code cache/,
+  );
   assert.throws(() => parseSeaBlob(blob.subarray(0, blob.length - 1)), /truncated/);
   // The same inputs give the same bytes: nothing of the build host or time goes in but the script path.
-  assert.deepEqual(await makeSeaBlob(dir, path.join(dir, 'main.cjs'), { 'x.node': path.join(dir, 'asset.bin') }), blob);
+  assert.deepEqual(
+    await makeSeaBlob(dir, path.join(dir, 'main.cjs'), { 'x.node': path.join(dir, 'asset.bin') }),
+    blob,
+  );
 });
 
 test('tar: the system tar reads our archive back: names, modes, owners, contents, long paths', () => {
@@ -86,7 +102,10 @@ test('tar: the system tar reads our archive back: names, modes, owners, contents
   assert.deepEqual(fs.readFileSync(path.join(out, 'top', long)), Buffer.alloc(513, 7));
   assert.equal(fs.statSync(path.join(out, 'top', long)).mtimeMs, 1_700_000_000_000);
   // Reproducible: same entries, same bytes.
-  assert.deepEqual(tarGz([{ path: 'a', mode: 0o644, data: Buffer.from('x') }], 1), tarGz([{ path: 'a', mode: 0o644, data: Buffer.from('x') }], 1));
+  assert.deepEqual(
+    tarGz([{ path: 'a', mode: 0o644, data: Buffer.from('x') }], 1),
+    tarGz([{ path: 'a', mode: 0o644, data: Buffer.from('x') }], 1),
+  );
 });
 
 test('release tarball: one folder with the executable, launchd/ as it is, notices and a SHA256SUMS that checks', () => {
@@ -98,7 +117,14 @@ test('release tarball: one folder with the executable, launchd/ as it is, notice
   fs.writeFileSync(path.join(launchdDir, 'com.tokenwatch.agent.plist'), '<plist/>\n', { mode: 0o600 });
   fs.writeFileSync(path.join(launchdDir, 'newsyslog.d', 'com.tokenwatch.agent.conf'), 'x\n');
   const executable = crypto.randomBytes(10_000);
-  const tarball = releaseTarball({ target, version: '9.8.7', executable, launchdDir, notices: 'N\n', mtime: 0 });
+  const tarball = releaseTarball({
+    target,
+    version: '9.8.7',
+    executable,
+    launchdDir,
+    notices: 'N\n',
+    mtime: 0,
+  });
   assert.equal(tarball.name, 'tokenwatch-agent-9.8.7-darwin-arm64.tar.gz');
   const file = path.join(tmp, tarball.name);
   fs.writeFileSync(file, tarball.data);
@@ -109,7 +135,11 @@ test('release tarball: one folder with the executable, launchd/ as it is, notice
   assert.deepEqual(fs.readFileSync(path.join(top, 'tokenwatch-agent')), executable);
   assert.equal(fs.statSync(path.join(top, 'tokenwatch-agent')).mode & 0o777, 0o755);
   assert.equal(fs.statSync(path.join(top, 'install.sh')).mode & 0o777, 0o755);
-  assert.equal(fs.statSync(path.join(top, 'com.tokenwatch.agent.plist')).mode & 0o777, 0o644, 'data files are 0644');
+  assert.equal(
+    fs.statSync(path.join(top, 'com.tokenwatch.agent.plist')).mode & 0o777,
+    0o644,
+    'data files are 0644',
+  );
   assert.equal(fs.readFileSync(path.join(top, 'newsyslog.d', 'com.tokenwatch.agent.conf'), 'utf8'), 'x\n');
   assert.deepEqual(tarball.files, [
     'THIRD-PARTY-NOTICES.txt',
@@ -121,5 +151,8 @@ test('release tarball: one folder with the executable, launchd/ as it is, notice
   ]);
   const check = execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: top, encoding: 'utf8' });
   assert.equal(check.trim().split('\n').length, 5);
-  assert.equal(sha256sums([{ path: 'a', data: Buffer.from('') }]), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  a\n');
+  assert.equal(
+    sha256sums([{ path: 'a', data: Buffer.from('') }]),
+    'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  a\n',
+  );
 });
