@@ -27,14 +27,21 @@ export function resolveUnderSysroot(sysroot: string | null, absolute: string): s
   return sysroot ? path.join(sysroot, absolute) : absolute;
 }
 
-function failed(request: RunRequest, startError: string, started: number): RunOutcome {
+const START_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  ENOEXEC: 'not an executable format',
+  ENOTDIR: 'a path component is not a directory',
+};
+
+function failed(_request: RunRequest, startError: string, started: number): RunOutcome {
   return {
     stdout: '',
     stderr: '',
     exitCode: null,
     signal: null,
     timedOut: false,
-    startError: `${request.command}: ${startError}`,
+    startError,
     durationMs: Math.round(performance.now() - started),
   };
 }
@@ -69,7 +76,7 @@ export function createRunner(options: RunnerOptions): Runner {
     const code = (result as { code?: unknown }).code;
     const neverStarted =
       result.exitCode === undefined && !result.signal && !result.timedOut && !result.isCanceled && typeof code === 'string';
-    if (neverStarted) return failed(request, `could not start (${code})`, started);
+    if (neverStarted) return failed(request, `${code} (${START_ERRORS[code] ?? 'could not start'})`, started);
     return {
       stdout: typeof result.stdout === 'string' ? result.stdout : '',
       stderr: typeof result.stderr === 'string' ? result.stderr : '',
