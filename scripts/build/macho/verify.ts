@@ -18,6 +18,8 @@ export interface SignatureCheck {
   problems: string[];
   /** Code pages hashed and compared, over all CodeDirectories. */
   pagesChecked: number;
+  /** Special slots compared with an embedded blob (requirements, entitlements, DER entitlements). */
+  specialSlotsChecked: number;
   codeDirectories: number;
 }
 
@@ -57,10 +59,15 @@ function readBlobs(signature: Buffer, problems: string[]): Blob[] {
   return blobs;
 }
 
-function checkCodeDirectory(buf: Buffer, file: MachoFile, cd: Buffer, blobs: Blob[], label: string, problems: string[]): number {
+interface Counts {
+  pages: number;
+  specialSlots: number;
+}
+
+function checkCodeDirectory(buf: Buffer, file: MachoFile, cd: Buffer, blobs: Blob[], label: string, problems: string[], counts: Counts): void {
   if (cd.readUInt32BE(0) !== CSMAGIC_CODEDIRECTORY || cd.length < 44) {
     problems.push(`${label}: not a CodeDirectory`);
-    return 0;
+    return;
   }
   const version = cd.readUInt32BE(8);
   const hashOffset = cd.readUInt32BE(16);
@@ -74,7 +81,7 @@ function checkCodeDirectory(buf: Buffer, file: MachoFile, cd: Buffer, blobs: Blo
 
   if (hash === undefined || hash.size !== hashSize) {
     problems.push(`${label}: unsupported hash type ${cd.readUInt8(37)} (size ${hashSize})`);
-    return 0;
+    return;
   }
   const dataoff = file.codeSignature?.dataoff ?? 0;
   if (codeLimit !== dataoff) problems.push(`${label}: code limit 0x${codeLimit.toString(16)} is not the signature offset 0x${dataoff.toString(16)}`);
@@ -83,7 +90,7 @@ function checkCodeDirectory(buf: Buffer, file: MachoFile, cd: Buffer, blobs: Blo
   if (nCodeSlots !== expectedSlots) problems.push(`${label}: ${nCodeSlots} code slots for ${expectedSlots} pages`);
   if (hashOffset - nSpecialSlots * hashSize < 0 || hashOffset + nCodeSlots * hashSize > cd.length) {
     problems.push(`${label}: hash slots lie outside the CodeDirectory`);
-    return 0;
+    return;
   }
 
   if (version >= 0x20400 && cd.length >= 88) {
@@ -102,21 +109,22 @@ function checkCodeDirectory(buf: Buffer, file: MachoFile, cd: Buffer, blobs: Blo
     const empty = stored.every((byte) => byte === 0);
     if (blob === undefined) {
       if (!empty) problems.push(`${label}: special slot -${slot} has a hash but no blob`);
-    } else if (!createHash(hash.name).update(blob.bytes).digest().subarray(0, hashSize).equals(stored)) {
-      problems.push(`${label}: special slot -${slot} does not match its blob`);
+    } else {
+      counts.specialSlots++;
+      if (!createHash(hash.name).update(blob.bytes).digest().subarray(0, hashSize).equals(stored)) {
+        problems.push(`${label}: special slot -${slot} does not match its blob`);
+      }
     }
   }
 
-  let checked = 0;
   for (let page = 0; page < nCodeSlots; page++) {
     const start = page * pageSize;
     const end = Math.min(start + pageSize, codeLimit);
     const stored = cd.subarray(hashOffset + page * hashSize, hashOffset + (page + 1) * hashSize);
     const actual = createHash(hash.name).update(buf.subarray(start, end)).digest().subarray(0, hashSize);
-    checked++;
+    counts.pages++;
     if (!actual.equals(stored)) problems.push(`${label}: page ${page} (file offset 0x${start.toString(16)}) hash mismatch`);
   }
-  return checked;
 }
 
 /** Check every page hash of a signed file. Never throws on a malformed signature: it reports it. */
@@ -126,12 +134,12 @@ export function verifyPageHashes(buf: Buffer): SignatureCheck {
   try {
     file = parseMacho(buf);
   } catch (error) {
-    return { ok: false, problems: [(error as Error).message], pagesChecked: 0, codeDirectories: 0 };
+    return { ok: false, problems: [(error as Error).message], pagesChecked: 0, specialSlotsChecked: 0, codeDirectories: 0 };
   }
   const command = file.codeSignature;
-  if (command === undefined) return { ok: false, problems: ['no LC_CODE_SIGNATURE'], pagesChecked: 0, codeDirectories: 0 };
+  if (command === undefined) return { ok: false, problems: ['no LC_CODE_SIGNATURE'], pagesChecked: 0, specialSlotsChecked: 0, codeDirectories: 0 };
   if (command.dataoff + command.datasize > buf.length) {
-    return { ok: false, problems: ['signature extends past the end of the file'], pagesChecked: 0, codeDirectories: 0 };
+    return { ok: false, problems: ['signature extends past the end of the file'], pagesChecked: 0, specialSlotsChecked: 0, codeDirectories: 0 };
   }
   const linkedit = findSegment(file, '__LINKEDIT');
   if (linkedit === undefined || command.dataoff < linkedit.fileoff || command.dataoff + command.datasize > linkedit.fileoff + linkedit.filesize) {
@@ -145,9 +153,15 @@ export function verifyPageHashes(buf: Buffer): SignatureCheck {
     (blob) => blob.type === CSSLOT_CODEDIRECTORY || (blob.type >= CSSLOT_ALTERNATE_CODEDIRECTORIES && blob.type < CSSLOT_ALTERNATE_CODEDIRECTORIES + 5),
   );
   if (!directories.some((blob) => blob.type === CSSLOT_CODEDIRECTORY)) problems.push('no CodeDirectory in slot 0');
-  let pagesChecked = 0;
+  const counts: Counts = { pages: 0, specialSlots: 0 };
   for (const directory of directories) {
-    pagesChecked += checkCodeDirectory(buf, file, directory.bytes, blobs, `CodeDirectory slot 0x${directory.type.toString(16)}`, problems);
+    checkCodeDirectory(buf, file, directory.bytes, blobs, `CodeDirectory slot 0x${directory.type.toString(16)}`, problems, counts);
   }
-  return { ok: problems.length === 0, problems, pagesChecked, codeDirectories: directories.length };
+  return {
+    ok: problems.length === 0,
+    problems,
+    pagesChecked: counts.pages,
+    specialSlotsChecked: counts.specialSlots,
+    codeDirectories: directories.length,
+  };
 }

@@ -48,6 +48,14 @@ describe('signing the Node.js darwin binaries', () => {
       const check = verifyPageHashes(node);
       assert.deepEqual(check.problems, []);
       assert.ok(check.pagesChecked > 20_000, `${check.pagesChecked} pages`);
+      assert.equal(check.specialSlotsChecked, 3, 'requirements, entitlements and DER entitlements');
+
+      // A changed entitlement is caught through its special slot.
+      const dataoff = parseMacho(node).codeSignature?.dataoff ?? assert.fail('Node is signed');
+      const entitlements = node.indexOf(Buffer.from('com.apple.security.cs.allow-jit'), dataoff);
+      assert.ok(entitlements > 0);
+      node[entitlements] = 0x43; // 'C'
+      assert.deepEqual(verifyPageHashes(node).problems, ['CodeDirectory slot 0x0: special slot -5 does not match its blob']);
     });
 
     it(`${arch}: ours replaces Apple's, shrinks the page-rounded __LINKEDIT, and Go's signer agrees`, async () => {
