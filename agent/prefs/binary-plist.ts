@@ -33,7 +33,8 @@ class BinaryPlistReader {
   document(): PlistValue {
     const len = this.buf.length;
     const header = this.buf.toString('latin1', 0, Math.min(8, len));
-    if (!header.startsWith('bplist')) throw new PlistError('not a plist: no bplist00 header', 0);
+    const cutInHeader = len < 8 && HEADER.startsWith(header);
+    if (!header.startsWith('bplist') && !cutInHeader) throw new PlistError('not a plist: no bplist00 header', 0);
     if (len >= 8 && header !== HEADER) {
       throw new PlistError(`unsupported binary plist version "${header}" (only bplist00 is read)`, 0);
     }
@@ -49,17 +50,17 @@ class BinaryPlistReader {
     const count = this.buf.readBigUInt64BE(t + 8);
     const top = this.buf.readBigUInt64BE(t + 16);
     const tableAt = this.buf.readBigUInt64BE(t + 24);
-    if (![1, 2, 4, 8].includes(offsetSize)) this.fail(`trailer: offset size ${offsetSize} is not 1, 2, 4 or 8`, t + 6);
-    if (![1, 2, 4, 8].includes(refSize)) this.fail(`trailer: object reference size ${refSize} is not 1, 2, 4 or 8`, t + 7);
-    if (count < 1n) this.fail('trailer: no objects', t + 8);
-    if (top >= count) this.fail(`trailer: top object ${top} is not below the object count ${count}`, t + 16);
+    if (![1, 2, 4, 8].includes(offsetSize)) this.fail(`truncated or corrupt binary plist: the trailer (last 32 bytes) is not valid: offset size ${offsetSize} is not 1, 2, 4 or 8`, t + 6);
+    if (![1, 2, 4, 8].includes(refSize)) this.fail(`truncated or corrupt binary plist: the trailer (last 32 bytes) is not valid: object reference size ${refSize} is not 1, 2, 4 or 8`, t + 7);
+    if (count < 1n) this.fail('truncated or corrupt binary plist: the trailer (last 32 bytes) is not valid: no objects', t + 8);
+    if (top >= count) this.fail(`truncated or corrupt binary plist: the trailer (last 32 bytes) is not valid: top object ${top} is not below the object count ${count}`, t + 16);
     if (tableAt < 9n || tableAt >= BigInt(t)) {
-      this.fail(`truncated binary plist: offset table at ${tableAt} is outside the objects area 9..${t}`, t + 24);
+      this.fail(`truncated or corrupt binary plist: offset table at ${tableAt} is outside the objects area 9..${t}`, t + 24);
     }
     const tableEnd = tableAt + count * BigInt(offsetSize);
     if (tableEnd > BigInt(t)) {
       this.fail(
-        `truncated binary plist: offset table at ${tableAt} with ${count} entries of ${offsetSize} bytes runs past the trailer at ${t}`,
+        `truncated or corrupt binary plist: offset table at ${tableAt} with ${count} entries of ${offsetSize} bytes runs past the trailer at ${t}`,
         Number(tableAt),
       );
     }

@@ -23,7 +23,9 @@ export function parsePlist(buf: Uint8Array): PlistValue {
 function parse(buf: Uint8Array): PlistValue {
   if (buf.length === 0) throw new PlistError('not a plist: the file is empty', 0);
   const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (bytes.toString('latin1', 0, 6) === 'bplist') return parseBinaryPlist(bytes);
+  const head = bytes.toString('latin1', 0, 8);
+  // A file cut inside its "bplist00" header is a truncated binary plist too.
+  if (head.startsWith('bplist') || (bytes.length < 8 && 'bplist00'.startsWith(head))) return parseBinaryPlist(bytes);
   const text = decodeText(bytes);
   const start = text.trimStart();
   if (start.startsWith('<')) return parseXmlPlist(text);

@@ -219,10 +219,10 @@ describe('binary', () => {
     });
   }
 
-  test('every truncation of a real binary plist is a PlistError saying "truncated" or naming an offset', () => {
+  test('every truncation of a real binary plist is a PlistError that says "truncated"', () => {
     const full = fixture('managed-mdm.bin.plist');
     for (let len = 1; len < full.length; len++) {
-      const error = rejects(full.subarray(0, len), /truncated binary plist|invalid binary plist|not a plist/);
+      const error = rejects(full.subarray(0, len), /^truncated (or corrupt )?binary plist: /);
       assert.ok(error.message.length < 300, error.message);
     }
   });
