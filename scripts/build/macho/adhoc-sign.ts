@@ -31,14 +31,20 @@ export function adhocSign(input: Buffer, identifier: string, options: AdhocSignO
   const file = parseMacho(unsigned);
   const linkedit = requireLinkedit(file, unsigned.length);
   if (unsigned.length !== linkedit.fileoff + linkedit.filesize) {
-    throw new MachoError('MACHO_TRAILING_DATA', `${unsigned.length - linkedit.fileoff - linkedit.filesize} bytes follow __LINKEDIT`);
+    throw new MachoError(
+      'MACHO_TRAILING_DATA',
+      `${unsigned.length - linkedit.fileoff - linkedit.filesize} bytes follow __LINKEDIT`,
+    );
   }
   const text = findSegment(file, '__TEXT');
   if (text === undefined) throw new MachoError('MACHO_NO_TEXT', 'no __TEXT segment');
 
   const commandAt = HEADER_SIZE_64 + file.sizeofcmds;
   const room = firstContentOffset(file, unsigned.length) - commandAt;
-  if (room < LINKEDIT_DATA_COMMAND_SIZE || unsigned.subarray(commandAt, commandAt + LINKEDIT_DATA_COMMAND_SIZE).some((byte) => byte !== 0)) {
+  if (
+    room < LINKEDIT_DATA_COMMAND_SIZE ||
+    unsigned.subarray(commandAt, commandAt + LINKEDIT_DATA_COMMAND_SIZE).some((byte) => byte !== 0)
+  ) {
     throw new MachoError(
       'MACHO_NO_ROOM',
       `no room for LC_CODE_SIGNATURE: ${Math.max(room, 0)} free bytes after the load commands, 16 needed (relink with -headerpad)`,

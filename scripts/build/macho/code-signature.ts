@@ -46,7 +46,13 @@ function pageCount(codeLimit: number): number {
 /** Bytes of the signature for a code limit and identifier (Go's codesign.Size). */
 export function adhocSignatureSize(codeLimit: number, identifier: string): number {
   const identifierSize = Buffer.byteLength(identifier, 'utf8') + 1;
-  return SUPERBLOB_HEADER_SIZE + BLOB_INDEX_SIZE + CODEDIRECTORY_HEADER_SIZE + identifierSize + pageCount(codeLimit) * SHA256_SIZE;
+  return (
+    SUPERBLOB_HEADER_SIZE +
+    BLOB_INDEX_SIZE +
+    CODEDIRECTORY_HEADER_SIZE +
+    identifierSize +
+    pageCount(codeLimit) * SHA256_SIZE
+  );
 }
 
 /** Build the SuperBlob: no special slots and no requirements blob, as Go writes it. */
@@ -88,7 +94,9 @@ export function buildAdhocSignature(input: AdhocSignatureInput): Buffer {
 
   for (let page = 0; page < nCodeSlots; page++) {
     const start = page * PAGE_SIZE;
-    const digest = createHash('sha256').update(code.subarray(start, Math.min(start + PAGE_SIZE, codeLimit))).digest();
+    const digest = createHash('sha256')
+      .update(code.subarray(start, Math.min(start + PAGE_SIZE, codeLimit)))
+      .digest();
     digest.copy(cd, hashOffset + page * SHA256_SIZE);
   }
   return out;

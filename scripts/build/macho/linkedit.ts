@@ -13,7 +13,10 @@ export function requireLinkedit(file: MachoFile, fileLength: number): Segment {
     throw new MachoError('MACHO_NO_LINKEDIT', '__LINKEDIT is not the last segment in the file');
   }
   if (last > fileLength) {
-    throw new MachoError('MACHO_TRUNCATED', `__LINKEDIT ends at ${last}, past the end of the file (${fileLength})`);
+    throw new MachoError(
+      'MACHO_TRUNCATED',
+      `__LINKEDIT ends at ${last}, past the end of the file (${fileLength})`,
+    );
   }
   return linkedit;
 }

@@ -90,12 +90,18 @@ function describeMagic(magic: number): string {
 
 function parseSegment(buf: Buffer, offset: number, size: number): Segment {
   if (size < SEGMENT_COMMAND_64_SIZE) {
-    throw new MachoError('MACHO_BAD_LOAD_COMMAND', `LC_SEGMENT_64 at 0x${offset.toString(16)} is ${size} bytes`);
+    throw new MachoError(
+      'MACHO_BAD_LOAD_COMMAND',
+      `LC_SEGMENT_64 at 0x${offset.toString(16)} is ${size} bytes`,
+    );
   }
   const name = cString(buf, offset + 8, 16);
   const nsects = buf.readUInt32LE(offset + 64);
   if (SEGMENT_COMMAND_64_SIZE + nsects * SECTION_64_SIZE > size) {
-    throw new MachoError('MACHO_BAD_LOAD_COMMAND', `segment ${name} declares ${nsects} sections that do not fit its command`);
+    throw new MachoError(
+      'MACHO_BAD_LOAD_COMMAND',
+      `segment ${name} declares ${nsects} sections that do not fit its command`,
+    );
   }
   const sections: Section[] = [];
   for (let i = 0; i < nsects; i++) {
@@ -130,7 +136,10 @@ export function parseMacho(buf: Buffer): MachoFile {
   }
   const cpuType = buf.readUInt32LE(4);
   if (cpuType !== CPU_TYPE_ARM64 && cpuType !== CPU_TYPE_X86_64) {
-    throw new MachoError('MACHO_UNSUPPORTED_CPU', `cputype 0x${cpuType.toString(16)} is neither arm64 nor x86_64`);
+    throw new MachoError(
+      'MACHO_UNSUPPORTED_CPU',
+      `cputype 0x${cpuType.toString(16)} is neither arm64 nor x86_64`,
+    );
   }
   const fileType = buf.readUInt32LE(12);
   const ncmds = buf.readUInt32LE(16);
@@ -151,14 +160,20 @@ export function parseMacho(buf: Buffer): MachoFile {
     const cmd = buf.readUInt32LE(offset);
     const size = buf.readUInt32LE(offset + 4);
     if (size < 8 || size % 8 !== 0 || offset + size > end) {
-      throw new MachoError('MACHO_BAD_LOAD_COMMAND', `load command ${i} (0x${cmd.toString(16)}) has size ${size}`);
+      throw new MachoError(
+        'MACHO_BAD_LOAD_COMMAND',
+        `load command ${i} (0x${cmd.toString(16)}) has size ${size}`,
+      );
     }
     commands.push({ cmd, offset, size });
     if (cmd === LC_SEGMENT_64) {
       segments.push(parseSegment(buf, offset, size));
     } else if (cmd === LC_CODE_SIGNATURE) {
       if (size !== LINKEDIT_DATA_COMMAND_SIZE || codeSignature !== undefined) {
-        throw new MachoError('MACHO_BAD_LOAD_COMMAND', `unexpected LC_CODE_SIGNATURE at 0x${offset.toString(16)}`);
+        throw new MachoError(
+          'MACHO_BAD_LOAD_COMMAND',
+          `unexpected LC_CODE_SIGNATURE at 0x${offset.toString(16)}`,
+        );
       }
       codeSignature = {
         commandOffset: offset,
@@ -169,7 +184,10 @@ export function parseMacho(buf: Buffer): MachoFile {
     offset += size;
   }
   if (offset !== end) {
-    throw new MachoError('MACHO_BAD_LOAD_COMMAND', `load commands fill ${offset - HEADER_SIZE_64} bytes, sizeofcmds says ${sizeofcmds}`);
+    throw new MachoError(
+      'MACHO_BAD_LOAD_COMMAND',
+      `load commands fill ${offset - HEADER_SIZE_64} bytes, sizeofcmds says ${sizeofcmds}`,
+    );
   }
   return { cpuType, fileType, ncmds, sizeofcmds, commands, segments, codeSignature };
 }

@@ -33,6 +33,11 @@ export function removeSignature(input: Buffer): Buffer {
   out.writeUInt32LE(file.sizeofcmds - size, 20);
   // The command sits before __LINKEDIT's segment command only if it precedes it; locate it again.
   const moved = signature.commandOffset < linkedit.commandOffset ? size : 0;
-  resizeLinkedit(out, { ...linkedit, commandOffset: linkedit.commandOffset - moved }, signature.dataoff - linkedit.fileoff, vmPageSize(file));
+  resizeLinkedit(
+    out,
+    { ...linkedit, commandOffset: linkedit.commandOffset - moved },
+    signature.dataoff - linkedit.fileoff,
+    vmPageSize(file),
+  );
   return out;
 }

@@ -57,7 +57,9 @@ export function main(argv: string[]): number {
     if (values.verify) {
       const check = verifyPageHashes(input);
       for (const problem of check.problems) console.error(`${path}: ${problem}`);
-      console.log(`${path}: ${check.ok ? 'valid' : 'INVALID'} (${check.pagesChecked} pages in ${check.codeDirectories} CodeDirectories)`);
+      console.log(
+        `${path}: ${check.ok ? 'valid' : 'INVALID'} (${check.pagesChecked} pages in ${check.codeDirectories} CodeDirectories)`,
+      );
       return check.ok ? 0 : 1;
     }
     if (values.remove) {
@@ -68,7 +70,8 @@ export function main(argv: string[]): number {
     const identifier = values.identifier ?? basename(path);
     const signed = adhocSign(input, identifier);
     const check = verifyPageHashes(signed);
-    if (!check.ok) throw new Error(`internal error, signed output does not verify: ${check.problems.join('; ')}`);
+    if (!check.ok)
+      throw new Error(`internal error, signed output does not verify: ${check.problems.join('; ')}`);
     replaceFile(path, signed);
     console.log(`${path}: signed ad hoc as ${identifier} (${check.pagesChecked} pages)`);
     return 0;

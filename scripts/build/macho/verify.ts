@@ -43,7 +43,9 @@ function readBlobs(signature: Buffer, problems: string[]): Blob[] {
   const length = signature.readUInt32BE(4);
   const count = signature.readUInt32BE(8);
   if (length > signature.length || 12 + count * 8 > length) {
-    problems.push(`SuperBlob length ${length} / count ${count} exceed the ${signature.length} signature bytes`);
+    problems.push(
+      `SuperBlob length ${length} / count ${count} exceed the ${signature.length} signature bytes`,
+    );
     return [];
   }
   const blobs: Blob[] = [];
@@ -64,7 +66,15 @@ interface Counts {
   specialSlots: number;
 }
 
-function checkCodeDirectory(buf: Buffer, file: MachoFile, cd: Buffer, blobs: Blob[], label: string, problems: string[], counts: Counts): void {
+function checkCodeDirectory(
+  buf: Buffer,
+  file: MachoFile,
+  cd: Buffer,
+  blobs: Blob[],
+  label: string,
+  problems: string[],
+  counts: Counts,
+): void {
   if (cd.readUInt32BE(0) !== CSMAGIC_CODEDIRECTORY || cd.length < 44) {
     problems.push(`${label}: not a CodeDirectory`);
     return;
@@ -77,17 +87,24 @@ function checkCodeDirectory(buf: Buffer, file: MachoFile, cd: Buffer, blobs: Blo
   const hashSize = cd.readUInt8(36);
   const hash = HASHES.get(cd.readUInt8(37));
   const pageBits = cd.readUInt8(39);
-  const codeLimit = version >= 0x20300 && cd.length >= 64 && cd.readBigUInt64BE(56) !== 0n ? Number(cd.readBigUInt64BE(56)) : codeLimit32;
+  const codeLimit =
+    version >= 0x20300 && cd.length >= 64 && cd.readBigUInt64BE(56) !== 0n
+      ? Number(cd.readBigUInt64BE(56))
+      : codeLimit32;
 
   if (hash === undefined || hash.size !== hashSize) {
     problems.push(`${label}: unsupported hash type ${cd.readUInt8(37)} (size ${hashSize})`);
     return;
   }
   const dataoff = file.codeSignature?.dataoff ?? 0;
-  if (codeLimit !== dataoff) problems.push(`${label}: code limit 0x${codeLimit.toString(16)} is not the signature offset 0x${dataoff.toString(16)}`);
+  if (codeLimit !== dataoff)
+    problems.push(
+      `${label}: code limit 0x${codeLimit.toString(16)} is not the signature offset 0x${dataoff.toString(16)}`,
+    );
   const pageSize = pageBits === 0 ? codeLimit : 2 ** pageBits;
   const expectedSlots = pageSize === 0 ? 0 : Math.ceil(codeLimit / pageSize);
-  if (nCodeSlots !== expectedSlots) problems.push(`${label}: ${nCodeSlots} code slots for ${expectedSlots} pages`);
+  if (nCodeSlots !== expectedSlots)
+    problems.push(`${label}: ${nCodeSlots} code slots for ${expectedSlots} pages`);
   if (hashOffset - nSpecialSlots * hashSize < 0 || hashOffset + nCodeSlots * hashSize > cd.length) {
     problems.push(`${label}: hash slots lie outside the CodeDirectory`);
     return;
@@ -123,7 +140,8 @@ function checkCodeDirectory(buf: Buffer, file: MachoFile, cd: Buffer, blobs: Blo
     const stored = cd.subarray(hashOffset + page * hashSize, hashOffset + (page + 1) * hashSize);
     const actual = createHash(hash.name).update(buf.subarray(start, end)).digest().subarray(0, hashSize);
     counts.pages++;
-    if (!actual.equals(stored)) problems.push(`${label}: page ${page} (file offset 0x${start.toString(16)}) hash mismatch`);
+    if (!actual.equals(stored))
+      problems.push(`${label}: page ${page} (file offset 0x${start.toString(16)}) hash mismatch`);
   }
 }
 
@@ -134,15 +152,38 @@ export function verifyPageHashes(buf: Buffer): SignatureCheck {
   try {
     file = parseMacho(buf);
   } catch (error) {
-    return { ok: false, problems: [(error as Error).message], pagesChecked: 0, specialSlotsChecked: 0, codeDirectories: 0 };
+    return {
+      ok: false,
+      problems: [(error as Error).message],
+      pagesChecked: 0,
+      specialSlotsChecked: 0,
+      codeDirectories: 0,
+    };
   }
   const command = file.codeSignature;
-  if (command === undefined) return { ok: false, problems: ['no LC_CODE_SIGNATURE'], pagesChecked: 0, specialSlotsChecked: 0, codeDirectories: 0 };
+  if (command === undefined)
+    return {
+      ok: false,
+      problems: ['no LC_CODE_SIGNATURE'],
+      pagesChecked: 0,
+      specialSlotsChecked: 0,
+      codeDirectories: 0,
+    };
   if (command.dataoff + command.datasize > buf.length) {
-    return { ok: false, problems: ['signature extends past the end of the file'], pagesChecked: 0, specialSlotsChecked: 0, codeDirectories: 0 };
+    return {
+      ok: false,
+      problems: ['signature extends past the end of the file'],
+      pagesChecked: 0,
+      specialSlotsChecked: 0,
+      codeDirectories: 0,
+    };
   }
   const linkedit = findSegment(file, '__LINKEDIT');
-  if (linkedit === undefined || command.dataoff < linkedit.fileoff || command.dataoff + command.datasize > linkedit.fileoff + linkedit.filesize) {
+  if (
+    linkedit === undefined ||
+    command.dataoff < linkedit.fileoff ||
+    command.dataoff + command.datasize > linkedit.fileoff + linkedit.filesize
+  ) {
     problems.push('signature is not inside __LINKEDIT');
   } else if (linkedit.vmsize < BigInt(linkedit.filesize)) {
     problems.push('__LINKEDIT vmsize is smaller than its filesize');
@@ -150,12 +191,23 @@ export function verifyPageHashes(buf: Buffer): SignatureCheck {
 
   const blobs = readBlobs(buf.subarray(command.dataoff, command.dataoff + command.datasize), problems);
   const directories = blobs.filter(
-    (blob) => blob.type === CSSLOT_CODEDIRECTORY || (blob.type >= CSSLOT_ALTERNATE_CODEDIRECTORIES && blob.type < CSSLOT_ALTERNATE_CODEDIRECTORIES + 5),
+    (blob) =>
+      blob.type === CSSLOT_CODEDIRECTORY ||
+      (blob.type >= CSSLOT_ALTERNATE_CODEDIRECTORIES && blob.type < CSSLOT_ALTERNATE_CODEDIRECTORIES + 5),
   );
-  if (!directories.some((blob) => blob.type === CSSLOT_CODEDIRECTORY)) problems.push('no CodeDirectory in slot 0');
+  if (!directories.some((blob) => blob.type === CSSLOT_CODEDIRECTORY))
+    problems.push('no CodeDirectory in slot 0');
   const counts: Counts = { pages: 0, specialSlots: 0 };
   for (const directory of directories) {
-    checkCodeDirectory(buf, file, directory.bytes, blobs, `CodeDirectory slot 0x${directory.type.toString(16)}`, problems, counts);
+    checkCodeDirectory(
+      buf,
+      file,
+      directory.bytes,
+      blobs,
+      `CodeDirectory slot 0x${directory.type.toString(16)}`,
+      problems,
+      counts,
+    );
   }
   return {
     ok: problems.length === 0,

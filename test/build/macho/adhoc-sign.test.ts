@@ -39,10 +39,18 @@ describe('adhocSign', () => {
     assert.equal(file.commands.at(-1)?.cmd, 0x1d);
     const signature = file.codeSignature ?? assert.fail('no LC_CODE_SIGNATURE');
     assert.equal(signature.dataoff, Math.ceil(input.length / 16) * 16);
-    assert.equal(signed.subarray(input.length, signature.dataoff).every((byte) => byte === 0), true, 'zero padding');
+    assert.equal(
+      signed.subarray(input.length, signature.dataoff).every((byte) => byte === 0),
+      true,
+      'zero padding',
+    );
     assert.equal(signature.dataoff + signature.datasize, signed.length);
     assert.equal(linkedit(file).fileoff + linkedit(file).filesize, signed.length);
-    assert.equal(linkedit(file).vmsize, BigInt(linkedit(file).filesize), 'Go-style exact vmsize is kept exact');
+    assert.equal(
+      linkedit(file).vmsize,
+      BigInt(linkedit(file).filesize),
+      'Go-style exact vmsize is kept exact',
+    );
     assert.deepEqual(verifyPageHashes(signed).problems, []);
   });
 
@@ -64,13 +72,18 @@ describe('adhocSign', () => {
   });
 
   it('leaves execSeg flags clear for a dylib and linker-signed off on request', () => {
-    const cd = codeDirectory(adhocSign(syntheticMacho({ fileType: MH_DYLIB }), 'lib', { linkerSigned: false }));
+    const cd = codeDirectory(
+      adhocSign(syntheticMacho({ fileType: MH_DYLIB }), 'lib', { linkerSigned: false }),
+    );
     assert.equal(cd.readUInt32BE(12), 0x2, 'adhoc only');
     assert.equal(cd.readBigUInt64BE(80), 0n);
   });
 
   it('rounds an ld64-style __LINKEDIT vmsize to the page size of the architecture', () => {
-    for (const [arch, page] of [['arm64', 0x4000], ['x86_64', 0x1000]] as const) {
+    for (const [arch, page] of [
+      ['arm64', 0x4000],
+      ['x86_64', 0x1000],
+    ] as const) {
       const input = syntheticMacho({ arch, linkeditSize: 0x3ff0, linkeditVmRound: page });
       const segment = linkedit(parseMacho(adhocSign(input, 'x')));
       assert.ok(segment.filesize > 0x3ff0);
@@ -93,14 +106,22 @@ describe('adhocSign', () => {
   });
 
   it('refuses a file with no room for the load command, saying so', () => {
-    rejects('MACHO_NO_ROOM', () => adhocSign(syntheticMacho({ headerpad: 8 }), 'x'), /8 free bytes after the load commands, 16 needed/);
+    rejects(
+      'MACHO_NO_ROOM',
+      () => adhocSign(syntheticMacho({ headerpad: 8 }), 'x'),
+      /8 free bytes after the load commands, 16 needed/,
+    );
     rejects('MACHO_NO_ROOM', () => adhocSign(syntheticMacho({ headerpad: 0 }), 'x'), /0 free bytes/);
   });
 
   it('refuses data after __LINKEDIT, a signature that is not last, and files it does not sign', () => {
     const trailing = Buffer.concat([syntheticMacho(), Buffer.from('extra')]);
     rejects('MACHO_TRAILING_DATA', () => adhocSign(trailing, 'x'), /5 bytes follow __LINKEDIT/);
-    rejects('MACHO_SIGNATURE_NOT_LAST', () => adhocSign(syntheticMacho({ signatureSize: 0x100, afterSignature: 0x40 }), 'x'), /not at the end of __LINKEDIT/);
+    rejects(
+      'MACHO_SIGNATURE_NOT_LAST',
+      () => adhocSign(syntheticMacho({ signatureSize: 0x100, afterSignature: 0x40 }), 'x'),
+      /not at the end of __LINKEDIT/,
+    );
     const fat = Buffer.alloc(64);
     fat.writeUInt32BE(0xcafebabe, 0);
     rejects('MACHO_NOT_THIN_64', () => adhocSign(fat, 'x'), /universal.*lipo/);
@@ -110,7 +131,11 @@ describe('adhocSign', () => {
     const powerpc = syntheticMacho();
     powerpc.writeUInt32LE(0x01000012, 4);
     rejects('MACHO_UNSUPPORTED_CPU', () => adhocSign(powerpc, 'x'), /neither arm64 nor x86_64/);
-    rejects('MACHO_TRUNCATED', () => adhocSign(syntheticMacho().subarray(0, 200), 'x'), /past the end of the file/);
+    rejects(
+      'MACHO_TRUNCATED',
+      () => adhocSign(syntheticMacho().subarray(0, 200), 'x'),
+      /past the end of the file/,
+    );
     assert.throws(() => adhocSign(syntheticMacho(), ''), TypeError);
   });
 });
@@ -122,12 +147,19 @@ describe('removeSignature', () => {
   });
 
   it('closes the gap when LC_CODE_SIGNATURE precedes __LINKEDIT and shrinks the moved segment', () => {
-    const input = syntheticMacho({ signatureSize: 0x200, signatureCommandFirst: true, linkeditVmRound: 0x4000 });
+    const input = syntheticMacho({
+      signatureSize: 0x200,
+      signatureCommandFirst: true,
+      linkeditVmRound: 0x4000,
+    });
     const stripped = removeSignature(input);
     const file = parseMacho(stripped);
     assert.equal(file.ncmds, 3);
     assert.equal(file.codeSignature, undefined);
-    assert.equal(stripped.subarray(32 + file.sizeofcmds, 32 + file.sizeofcmds + 16).every((byte) => byte === 0), true);
+    assert.equal(
+      stripped.subarray(32 + file.sizeofcmds, 32 + file.sizeofcmds + 16).every((byte) => byte === 0),
+      true,
+    );
     assert.equal(linkedit(file).fileoff + linkedit(file).filesize, stripped.length);
     assert.equal(linkedit(file).vmsize, 0x4000n);
   });

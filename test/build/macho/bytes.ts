@@ -5,5 +5,7 @@ export function assertSameBytes(actual: Buffer, expected: Buffer, what: string):
   if (actual.equals(expected)) return;
   let at = 0;
   while (at < Math.min(actual.length, expected.length) && actual[at] === expected[at]) at++;
-  assert.fail(`${what}: ${actual.length} bytes vs ${expected.length} expected; first difference at offset 0x${at.toString(16)}`);
+  assert.fail(
+    `${what}: ${actual.length} bytes vs ${expected.length} expected; first difference at offset 0x${at.toString(16)}`,
+  );
 }

@@ -19,7 +19,8 @@ function locked(name: string): { version: string; integrity: string } {
     packages: Record<string, { version?: string; integrity?: string }>;
   };
   const entry = lock.packages[`node_modules/${name}`];
-  if (entry?.version === undefined || entry.integrity === undefined) throw new Error(`package-lock.json does not pin ${name}`);
+  if (entry?.version === undefined || entry.integrity === undefined)
+    throw new Error(`package-lock.json does not pin ${name}`);
   return { version: entry.version, integrity: entry.integrity };
 }
 
@@ -43,9 +44,15 @@ export async function darwinNode(name: DarwinNodePackage): Promise<string> {
   const tarball = join(CACHE, `${name}-${version}.tgz`);
   if (!existsSync(tarball) || !matchesIntegrity(readFileSync(tarball), integrity)) {
     try {
-      await run('npm', ['pack', `${name}@${version}`, '--pack-destination', CACHE, '--prefer-offline', '--silent'], { maxBuffer: 1 << 24 });
+      await run(
+        'npm',
+        ['pack', `${name}@${version}`, '--pack-destination', CACHE, '--prefer-offline', '--silent'],
+        { maxBuffer: 1 << 24 },
+      );
     } catch (error) {
-      throw new Error(`npm pack ${name}@${version} failed (the test needs the npm registry or a warm npm cache): ${(error as Error).message}`);
+      throw new Error(
+        `npm pack ${name}@${version} failed (the test needs the npm registry or a warm npm cache): ${(error as Error).message}`,
+      );
     }
     if (!matchesIntegrity(readFileSync(tarball), integrity)) {
       rmSync(tarball, { force: true });

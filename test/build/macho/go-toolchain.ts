@@ -36,7 +36,9 @@ export async function goToolchain(scratch: string): Promise<GoToolchain> {
     const { stdout } = await run('go', ['version'], { env });
     return { version: stdout.trim(), env };
   } catch (error) {
-    throw new Error(`the Mach-O signer test needs Go (the independent signer it is compared with): ${INSTALL_GO}\n${(error as Error).message}`);
+    throw new Error(
+      `the Mach-O signer test needs Go (the independent signer it is compared with): ${INSTALL_GO}\n${(error as Error).message}`,
+    );
   }
 }
 

@@ -17,7 +17,12 @@ import type { DarwinNodePackage } from './darwin-node.ts';
 import { buildGosign, goToolchain, gosign } from './go-toolchain.ts';
 
 interface Postject {
-  inject(file: string, name: string, data: Buffer, options: { machoSegmentName: string; sentinelFuse: string }): Promise<void>;
+  inject(
+    file: string,
+    name: string,
+    data: Buffer,
+    options: { machoSegmentName: string; sentinelFuse: string },
+  ): Promise<void>;
 }
 const postject = createRequire(import.meta.url)('postject') as Postject;
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -34,7 +39,10 @@ describe('signing the Node.js darwin binaries', () => {
   let ready: Promise<{ nodes: Map<string, string>; gosignBinary: string }> | undefined;
   const artifacts = () =>
     (ready ??= (async () => {
-      const [go, ...paths] = await Promise.all([goToolchain(scratch), ...ARCHES.map(({ pkg }) => darwinNode(pkg))]);
+      const [go, ...paths] = await Promise.all([
+        goToolchain(scratch),
+        ...ARCHES.map(({ pkg }) => darwinNode(pkg)),
+      ]);
       const nodes = new Map(ARCHES.map(({ arch }, i) => [arch, paths[i] as string]));
       return { nodes, gosignBinary: await buildGosign(go, scratch) };
     })());
@@ -55,7 +63,9 @@ describe('signing the Node.js darwin binaries', () => {
       const entitlements = node.indexOf(Buffer.from('com.apple.security.cs.allow-jit'), dataoff);
       assert.ok(entitlements > 0);
       node[entitlements] = 0x43; // 'C'
-      assert.deepEqual(verifyPageHashes(node).problems, ['CodeDirectory slot 0x0: special slot -5 does not match its blob']);
+      assert.deepEqual(verifyPageHashes(node).problems, [
+        'CodeDirectory slot 0x0: special slot -5 does not match its blob',
+      ]);
     });
 
     it(`${arch}: ours replaces Apple's, shrinks the page-rounded __LINKEDIT, and Go's signer agrees`, async () => {

@@ -22,7 +22,14 @@ export interface SyntheticOptions {
   afterSignature?: number;
 }
 
-function segment(name: string, vmaddr: bigint, vmsize: bigint, fileoff: number, filesize: number, nsects: number): Buffer {
+function segment(
+  name: string,
+  vmaddr: bigint,
+  vmsize: bigint,
+  fileoff: number,
+  filesize: number,
+  nsects: number,
+): Buffer {
   const b = Buffer.alloc(72 + nsects * 80);
   b.writeUInt32LE(0x19, 0);
   b.writeUInt32LE(b.length, 4);
@@ -71,7 +78,14 @@ export function syntheticMacho(options: SyntheticOptions = {}): Buffer {
   section.writeBigUInt64LE(BigInt(textSize), 40);
   section.writeUInt32LE(textOffset, 48);
   section.writeUInt32LE(0x80000400, 64); // S_ATTR_PURE_INSTRUCTIONS | S_ATTR_SOME_INSTRUCTIONS
-  const linkedit = segment('__LINKEDIT', 0x100000000n + BigInt(textFilesize), BigInt(linkeditVmsize), linkeditOff, linkeditFilesize, 0);
+  const linkedit = segment(
+    '__LINKEDIT',
+    0x100000000n + BigInt(textFilesize),
+    BigInt(linkeditVmsize),
+    linkeditOff,
+    linkeditFilesize,
+    0,
+  );
   const signatureCommand = signed ? [codeSignatureCommand(signatureOff, signatureSize)] : [];
   const commands = [
     segment('__PAGEZERO', 0n, 0x100000000n, 0, 0, 0),
