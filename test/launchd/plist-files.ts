@@ -11,6 +11,18 @@ import { LAUNCHD_DIR } from './scratch-mac.ts';
 
 export type Dict = { [key: string]: PlistValue };
 
+/** Preference keys the agent reads (domain com.tokenwatch.agent) and the element each must be. */
+export const PREFERENCE_KEYS: Record<string, string> = {
+  ServerURL: 'string',
+  EnrollSecret: 'string',
+  CAPinSHA256: 'string',
+  SplaySeconds: 'integer',
+  MinIntervalSeconds: 'integer',
+  ExcludeUsers: 'array',
+  CollectTimeoutSeconds: 'integer',
+  LogLevel: 'string',
+};
+
 export const INSTALL_PLISTUTIL = 'plistutil (Debian package libplist-utils) is required: apt-get install libplist-utils';
 
 export async function readLaunchdFile(relative: string): Promise<string> {

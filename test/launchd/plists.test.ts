@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import {
   type Dict,
   type Libplist,
+  PREFERENCE_KEYS,
   asDict,
   elementOf,
   parseBinaryPlist,
@@ -21,17 +22,6 @@ const PROFILE = `${LABEL}.example.mobileconfig`;
 const MANAGED = 'managed-preferences.example.plist';
 const PROPERTY_LISTS = [DAEMON, PROFILE, MANAGED];
 
-/** Preference keys the agent reads (domain com.tokenwatch.agent) and the element each must be. */
-export const PREFERENCE_KEYS: Record<string, string> = {
-  ServerURL: 'string',
-  EnrollSecret: 'string',
-  CAPinSHA256: 'string',
-  SplaySeconds: 'integer',
-  MinIntervalSeconds: 'integer',
-  ExcludeUsers: 'array',
-  CollectTimeoutSeconds: 'integer',
-  LogLevel: 'string',
-};
 const PROFILE_MUST_CARRY = ['ServerURL', 'EnrollSecret', 'CAPinSHA256', 'SplaySeconds', 'MinIntervalSeconds', 'ExcludeUsers'];
 
 const UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;

@@ -1,0 +1,90 @@
+// The documentation keeps up with the files: launchd/README.md describes every file in launchd/,
+// every key of the LaunchDaemon and every preference key; docs/deploy-macos.md documents every
+// extension attribute and shows commands that use the real label and paths.
+import assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { test } from 'node:test';
+import { PREFERENCE_KEYS, asDict, parseXml, readLaunchdFile } from './plist-files.ts';
+import { EXE, LABEL, LAUNCHD_DIR } from './scratch-mac.ts';
+
+const DEPLOY_DOC = new URL('../../docs/deploy-macos.md', import.meta.url).pathname;
+const EXTENSION_ATTRIBUTES = [
+  'bootstrap-escrowed',
+  'users-without-securetoken',
+  'securetoken-holders',
+  'volume-owners',
+  'filevault',
+  'mdm-enrolled',
+  'last-collection',
+  'collection-errors',
+];
+
+/** The first cells of a Markdown document's table rows, without their backticks. */
+function firstCells(markdown: string): string[] {
+  return markdown
+    .split('\n')
+    .filter((line) => line.startsWith('| ') && !line.startsWith('|---'))
+    .map((line) => (line.split('|')[1] ?? '').trim().replace(/`/g, ''));
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => relative(dir, join(entry.parentPath, entry.name)));
+}
+
+test('launchd/README.md lists every file in launchd/', async () => {
+  const readme = await readLaunchdFile('README.md');
+  const rows = firstCells(readme).flatMap((cell) => cell.split(',').map((name) => name.trim()));
+  for (const file of await filesUnder(LAUNCHD_DIR)) {
+    if (file === 'README.md') continue;
+    assert.ok(rows.includes(file), `${file} is in the README's file table`);
+  }
+});
+
+test('launchd/README.md explains every key of the LaunchDaemon', async () => {
+  const readme = await readLaunchdFile('README.md');
+  const rows = firstCells(readme).flatMap((cell) => cell.split(',').map((name) => name.trim()));
+  const daemon = asDict(parseXml(await readLaunchdFile(`${LABEL}.plist`)), 'LaunchDaemon');
+  for (const key of Object.keys(daemon)) assert.ok(rows.includes(key), `${key} has a row`);
+  for (const absent of ['KeepAlive', 'UserName']) assert.match(readme, new RegExp(`\\*\\*\`${absent}\`\\*\\*`), `why no ${absent}`);
+});
+
+test('launchd/README.md describes every preference key with its type', async () => {
+  const readme = await readLaunchdFile('README.md');
+  const rows = readme.split('\n').filter((line) => line.startsWith('| `'));
+  for (const [key, element] of Object.entries(PREFERENCE_KEYS)) {
+    const row = rows.find((line) => line.startsWith(`| \`${key}\` |`));
+    assert.ok(row !== undefined, `${key} has a row`);
+    const type = (row.split('|')[2] ?? '').trim();
+    assert.equal(type === 'array of strings' ? 'array' : type, element, key);
+  }
+});
+
+test('docs/deploy-macos.md documents every extension attribute and gives a script that runs `ea`', async () => {
+  const doc = await readFile(DEPLOY_DOC, 'utf8');
+  const rows = firstCells(doc);
+  for (const name of EXTENSION_ATTRIBUTES) assert.ok(rows.includes(name), `${name} has a row`);
+  assert.match(doc, new RegExp(`agent=${EXE}\\n`));
+  assert.match(doc, /"\$agent" ea bootstrap-escrowed/);
+  assert.match(doc, /echo "<result>Not installed<\/result>"/);
+});
+
+test('docs/deploy-macos.md covers verify, upgrade, remove, troubleshooting and signing, with the real names', async () => {
+  const doc = await readFile(DEPLOY_DOC, 'utf8');
+  for (const heading of ['## 4. Check a Mac', '## 5. Upgrade', '## 6. Remove', '## 7. Troubleshooting', '## Developer ID signing and notarization']) {
+    assert.ok(doc.includes(`\n${heading}\n`), heading);
+  }
+  for (const command of [
+    `sudo launchctl print system/${LABEL}`,
+    'sudo tokenwatch-agent status',
+    'sudo tokenwatch-agent config',
+    '/Library/Logs/tokenwatch/agent.log',
+    'sudo ./uninstall.sh --purge',
+    'codesign --force --options runtime',
+    'xcrun notarytool submit',
+  ]) {
+    assert.ok(doc.includes(command), command);
+  }
+  for (const mdm of ['Jamf Pro', 'Kandji', 'Intune', 'Workspace ONE']) assert.ok(doc.includes(mdm), mdm);
+});
