@@ -122,7 +122,8 @@ const urlType: ValueType<string | null> = {
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
       return bad(`${quoted(s)} is not an http:// or https:// URL`);
     }
-    if (url.username || url.password) return bad('the URL must not hold credentials (the agent enrolls with EnrollSecret)');
+    if (url.username || url.password)
+      return bad('the URL must not hold credentials (the agent enrolls with EnrollSecret)');
     return ok(s);
   }, 'a string'),
   display: (v) => v ?? '(not set)',
@@ -142,7 +143,9 @@ const pinType: ValueType<string | null> = {
   ...checkedString((s) => {
     const t = s.trim();
     if (!PIN_PLAIN.test(t) && !PIN_COLONS.test(t)) {
-      return bad(`${quoted(s)} is not a SHA-256 in hex (64 hex digits, or 32 colon-separated pairs as openssl prints it)`);
+      return bad(
+        `${quoted(s)} is not a SHA-256 in hex (64 hex digits, or 32 colon-separated pairs as openssl prints it)`,
+      );
     }
     return ok(t.replaceAll(':', '').toLowerCase());
   }, 'a string'),
@@ -175,7 +178,8 @@ const userListType: ValueType<string[]> = {
   fromPlist: (value) => {
     if (!Array.isArray(value)) return bad(wrongPlistType(value, 'an <array> of <string>'));
     const odd = value.find((item) => typeof item !== 'string');
-    if (odd !== undefined) return bad(`expected an <array> of <string>, it holds a plist ${plistTypeName(odd)}`);
+    if (odd !== undefined)
+      return bad(`expected an <array> of <string>, it holds a plist ${plistTypeName(odd)}`);
     return uniqueNames(value as string[]);
   },
   // The environment holds one comma-separated string; the flag may be repeated and comma-separated.
@@ -218,59 +222,34 @@ export type SettingsTable = { [K in ConfigKey]: Setting<K> };
 
 const MB = 1024 * 1024;
 
+// prettier-ignore
 export const SETTINGS: SettingsTable = {
-  ServerURL: {
-    type: urlType, default: null, env: 'TOKENWATCH_SERVER_URL', flag: 'server-url', secret: false, path: false,
-    description: 'The collector, e.g. https://tokenwatch.example.com; unset: collect and cache only, no upload',
-  },
-  EnrollSecret: {
-    type: secretType, default: null, env: 'TOKENWATCH_ENROLL_SECRET', flag: 'enroll-secret', secret: true, path: false,
-    description: 'Shared secret for the first enrollment (a flag is visible in ps: prefer the profile)',
-  },
-  CAPinSHA256: {
-    type: pinType, default: null, env: 'TOKENWATCH_CA_PIN_SHA256', flag: 'ca-pin-sha256', secret: false, path: false,
-    description: "Optional pin: SHA-256 of the server certificate's DER (hex, colons allowed)",
-  },
-  SplaySeconds: {
-    type: intType(0, 86400), default: 0, env: 'TOKENWATCH_SPLAY_SECONDS', flag: 'splay', secret: false, path: false,
-    description: 'Wait a random 0..N seconds before a run (the LaunchDaemon passes --splay 300, so only a profile overrides it)',
-  },
-  MinIntervalSeconds: {
-    type: intType(0, 7 * 86400), default: 900, env: 'TOKENWATCH_MIN_INTERVAL_SECONDS', flag: 'min-interval', secret: false, path: false,
-    description: 'A run sooner than this after the last upload only collects (keep it below StartInterval minus the splay)',
-  },
-  ExcludeUsers: {
-    type: userListType, default: [], env: 'TOKENWATCH_EXCLUDE_USERS', flag: 'exclude-user', secret: false, path: false,
-    description: 'Service accounts the rules skip (environment: comma-separated; flag: repeatable)',
-  },
-  CollectTimeoutSeconds: {
-    type: intType(1, 3600), default: 30, env: 'TOKENWATCH_COLLECT_TIMEOUT_SECONDS', flag: 'collect-timeout', secret: false, path: false,
-    description: 'Timeout of each command the agent runs',
-  },
-  UploadTimeoutSeconds: {
-    type: intType(1, 3600), default: 30, env: 'TOKENWATCH_UPLOAD_TIMEOUT_SECONDS', flag: 'upload-timeout', secret: false, path: false,
-    description: 'Time a run may spend uploading before it exits (the outbox keeps the rest)',
-  },
-  MaxCachedSnapshots: {
-    type: intType(1, 1_000_000), default: 720, env: 'TOKENWATCH_MAX_CACHED_SNAPSHOTS', flag: 'max-cached-snapshots', secret: false, path: false,
-    description: 'Changed snapshots kept in the local cache',
-  },
-  MaxCacheBytes: {
-    type: intType(1 * MB, 10_240 * MB), default: 50 * MB, env: 'TOKENWATCH_MAX_CACHE_BYTES', flag: 'max-cache-bytes', secret: false, path: false,
-    description: 'Size bound of the local cache, in bytes',
-  },
-  LogLevel: {
-    type: logLevelType, default: 'info', env: 'TOKENWATCH_LOG_LEVEL', flag: 'log-level', secret: false, path: false,
-    description: 'pino level of the agent log',
-  },
-  StateDir: {
-    type: pathType, default: '/Library/Application Support/tokenwatch', env: 'TOKENWATCH_STATE_DIR', flag: 'state-dir', secret: false, path: true,
-    description: 'Root-only directory of the cache database and the device token',
-  },
-  LogFile: {
-    type: pathType, default: '/Library/Logs/tokenwatch/agent.log', env: 'TOKENWATCH_LOG_FILE', flag: 'log-file', secret: false, path: true,
-    description: 'The agent log (rotated by newsyslog)',
-  },
+  ServerURL:             { type: urlType,                      default: null,                                      env: 'TOKENWATCH_SERVER_URL',              flag: 'server-url',           secret: false, path: false,
+    description: 'The collector, e.g. https://tokenwatch.example.com; unset: collect and cache only, no upload' },
+  EnrollSecret:          { type: secretType,                   default: null,                                      env: 'TOKENWATCH_ENROLL_SECRET',           flag: 'enroll-secret',        secret: true,  path: false,
+    description: 'Shared secret for the first enrollment (a flag is visible in ps: prefer the profile)' },
+  CAPinSHA256:           { type: pinType,                      default: null,                                      env: 'TOKENWATCH_CA_PIN_SHA256',           flag: 'ca-pin-sha256',        secret: false, path: false,
+    description: "Optional pin: SHA-256 of the server certificate's DER (hex, colons allowed)" },
+  SplaySeconds:          { type: intType(0, 86400),            default: 0,                                         env: 'TOKENWATCH_SPLAY_SECONDS',           flag: 'splay',                secret: false, path: false,
+    description: 'Wait a random 0..N seconds before a run (the LaunchDaemon passes --splay 300, so only a profile overrides it)' },
+  MinIntervalSeconds:    { type: intType(0, 7 * 86400),        default: 900,                                       env: 'TOKENWATCH_MIN_INTERVAL_SECONDS',    flag: 'min-interval',         secret: false, path: false,
+    description: 'A run sooner than this after the last upload only collects (keep it below StartInterval minus the splay)' },
+  ExcludeUsers:          { type: userListType,                 default: [],                                        env: 'TOKENWATCH_EXCLUDE_USERS',           flag: 'exclude-user',         secret: false, path: false,
+    description: 'Service accounts the rules skip (environment: comma-separated; flag: repeatable)' },
+  CollectTimeoutSeconds: { type: intType(1, 3600),             default: 30,                                        env: 'TOKENWATCH_COLLECT_TIMEOUT_SECONDS', flag: 'collect-timeout',      secret: false, path: false,
+    description: 'Timeout of each command the agent runs' },
+  UploadTimeoutSeconds:  { type: intType(1, 3600),             default: 30,                                        env: 'TOKENWATCH_UPLOAD_TIMEOUT_SECONDS',  flag: 'upload-timeout',       secret: false, path: false,
+    description: 'Time a run may spend uploading before it exits (the outbox keeps the rest)' },
+  MaxCachedSnapshots:    { type: intType(1, 1_000_000),        default: 720,                                       env: 'TOKENWATCH_MAX_CACHED_SNAPSHOTS',    flag: 'max-cached-snapshots', secret: false, path: false,
+    description: 'Changed snapshots kept in the local cache' },
+  MaxCacheBytes:         { type: intType(1 * MB, 10_240 * MB), default: 50 * MB,                                   env: 'TOKENWATCH_MAX_CACHE_BYTES',         flag: 'max-cache-bytes',      secret: false, path: false,
+    description: 'Size bound of the local cache, in bytes' },
+  LogLevel:              { type: logLevelType,                 default: 'info',                                    env: 'TOKENWATCH_LOG_LEVEL',               flag: 'log-level',            secret: false, path: false,
+    description: 'pino level of the agent log' },
+  StateDir:              { type: pathType,                     default: '/Library/Application Support/tokenwatch', env: 'TOKENWATCH_STATE_DIR',               flag: 'state-dir',            secret: false, path: true,
+    description: 'Root-only directory of the cache database and the device token' },
+  LogFile:               { type: pathType,                     default: '/Library/Logs/tokenwatch/agent.log',      env: 'TOKENWATCH_LOG_FILE',                flag: 'log-file',             secret: false, path: true,
+    description: 'The agent log (rotated by newsyslog)' },
 };
 
 export const CONFIG_KEYS = Object.keys(SETTINGS) as ConfigKey[];
@@ -282,7 +261,10 @@ export const CONFIG_KEYS = Object.keys(SETTINGS) as ConfigKey[];
 export const AGENT_CONFIG_FLAGS: NonNullable<ParseArgsConfig['options']> = {
   sysroot: { type: 'string' },
   ...Object.fromEntries(
-    CONFIG_KEYS.map((key) => [SETTINGS[key].flag, key === 'ExcludeUsers' ? { type: 'string', multiple: true } : { type: 'string' }]),
+    CONFIG_KEYS.map((key) => [
+      SETTINGS[key].flag,
+      key === 'ExcludeUsers' ? { type: 'string', multiple: true } : { type: 'string' },
+    ]),
   ),
 };
 
@@ -313,10 +295,23 @@ export function loadConfig(input: LoadConfigInput): AgentConfig {
   const { sysroot } = input;
   const cwd = input.cwd ?? null;
   const problems: ConfigProblem[] = [];
-  const preferences = readPreferences(resolveUnderSysroot(sysroot, PREFERENCES_PLIST), 'preferences', input.readFile, problems);
-  const managed = readPreferences(resolveUnderSysroot(sysroot, MANAGED_PREFERENCES_PLIST), 'managed', input.readFile, problems);
+  const preferences = readPreferences(
+    resolveUnderSysroot(sysroot, PREFERENCES_PLIST),
+    'preferences',
+    input.readFile,
+    problems,
+  );
+  const managed = readPreferences(
+    resolveUnderSysroot(sysroot, MANAGED_PREFERENCES_PLIST),
+    'managed',
+    input.readFile,
+    problems,
+  );
 
-  const plistLayer = (source: 'preferences' | 'managed', file: { path: string; dict: Record<string, PlistValue> }): Layer => ({
+  const plistLayer = (
+    source: 'preferences' | 'managed',
+    file: { path: string; dict: Record<string, PlistValue> },
+  ): Layer => ({
     source,
     file: file.path,
     origin: () => file.path,
@@ -354,7 +349,9 @@ export function loadConfig(input: LoadConfigInput): AgentConfig {
   for (const key of CONFIG_KEYS) {
     const setting = SETTINGS[key] as Setting<ConfigKey>;
     const display = setting.type.display as (v: unknown) => string;
-    let value: unknown = setting.path ? resolveUnderSysroot(sysroot, setting.default as string) : setting.default;
+    let value: unknown = setting.path
+      ? resolveUnderSysroot(sysroot, setting.default as string)
+      : setting.default;
     let source: ConfigSource = 'default';
     for (const layer of layers) {
       const raw = layer.raw(key);
@@ -399,12 +396,19 @@ export function loadConfig(input: LoadConfigInput): AgentConfig {
  * Paths from the defaults and the plists describe the Mac, so they go under --sysroot; a path given
  * in the environment or a flag is the operator's own and is taken as given (relative: against cwd).
  */
-function placePath(path: string, source: ConfigSource, sysroot: string | null, cwd: string | null): Parsed<string> {
+function placePath(
+  path: string,
+  source: ConfigSource,
+  sysroot: string | null,
+  cwd: string | null,
+): Parsed<string> {
   if (source === 'environment' || source === 'flag') {
     if (isAbsolute(path)) return ok(path);
     return cwd ? ok(resolve(cwd, path)) : bad(`${quoted(path)} is not an absolute path`);
   }
-  return isAbsolute(path) ? ok(resolveUnderSysroot(sysroot, path)) : bad(`${quoted(path)} is not an absolute path`);
+  return isAbsolute(path)
+    ? ok(resolveUnderSysroot(sysroot, path))
+    : bad(`${quoted(path)} is not an absolute path`);
 }
 
 function readPreferences(
@@ -435,7 +439,8 @@ function readPreferences(
   } catch (error) {
     return unreadable(error instanceof Error ? error.message : String(error));
   }
-  if (plistTypeName(root) !== 'dict') return unreadable(`its root is a plist ${plistTypeName(root)}, expected a dictionary`);
+  if (plistTypeName(root) !== 'dict')
+    return unreadable(`its root is a plist ${plistTypeName(root)}, expected a dictionary`);
   const dict = root as Record<string, PlistValue>;
   // Unknown keys (PayloadUUID and the like that MDMs add) are ignored; a known key in the wrong case
   // (serverURL) would be silently ignored too, so it is reported.
@@ -477,7 +482,11 @@ export function configReport(config: AgentConfig): ConfigReport {
       const value = config.values[key];
       return {
         key,
-        value: setting.secret ? (value === null ? null : (setting.type.display as (v: unknown) => string)(value)) : value,
+        value: setting.secret
+          ? value === null
+            ? null
+            : (setting.type.display as (v: unknown) => string)(value)
+          : value,
         source: config.sources[key],
         overridden: config.overridden[key] ?? [],
       };
@@ -495,14 +504,18 @@ export function renderConfig(config: AgentConfig, options: { json?: boolean } = 
     const setting = SETTINGS[key] as Setting<ConfigKey>;
     const shown = (setting.type.display as (v: unknown) => string)(config.values[key]);
     const over = (config.overridden[key] ?? []).map((o) => `${SOURCE_LABEL[o.source]}: ${o.display}`);
-    const source = SOURCE_LABEL[config.sources[key]] + (over.length ? `  (overrides ${over.join('; ')})` : '');
+    const source =
+      SOURCE_LABEL[config.sources[key]] + (over.length ? `  (overrides ${over.join('; ')})` : '');
     return { key, shown, source };
   });
   const keyWidth = Math.max(...rows.map((r) => r.key.length));
   const valueWidth = Math.min(64, Math.max(...rows.map((r) => r.shown.length)));
   const lines = rows.map((r) => `${r.key.padEnd(keyWidth)}  ${r.shown.padEnd(valueWidth)}  ${r.source}`);
   lines.push('');
-  for (const [label, file] of [['preferences', config.files.preferences], ['MANAGED', config.files.managed]] as const) {
+  for (const [label, file] of [
+    ['preferences', config.files.preferences],
+    ['MANAGED', config.files.managed],
+  ] as const) {
     lines.push(`${label} file: ${file.path} (${file.state})`);
   }
   if (config.sysroot) lines.push(`sysroot: ${config.sysroot}`);

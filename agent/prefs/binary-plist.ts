@@ -34,7 +34,8 @@ class BinaryPlistReader {
     const len = this.buf.length;
     const header = this.buf.toString('latin1', 0, Math.min(8, len));
     const cutInHeader = len < 8 && HEADER.startsWith(header);
-    if (!header.startsWith('bplist') && !cutInHeader) throw new PlistError('not a plist: no bplist00 header', 0);
+    if (!header.startsWith('bplist') && !cutInHeader)
+      throw new PlistError('not a plist: no bplist00 header', 0);
     if (len >= 8 && header !== HEADER) {
       throw new PlistError(`unsupported binary plist version "${header}" (only bplist00 is read)`, 0);
     }
@@ -50,12 +51,31 @@ class BinaryPlistReader {
     const count = this.buf.readBigUInt64BE(t + 8);
     const top = this.buf.readBigUInt64BE(t + 16);
     const tableAt = this.buf.readBigUInt64BE(t + 24);
-    if (![1, 2, 4, 8].includes(offsetSize)) this.fail(`truncated or corrupt binary plist: the trailer (last 32 bytes) is not valid: offset size ${offsetSize} is not 1, 2, 4 or 8`, t + 6);
-    if (![1, 2, 4, 8].includes(refSize)) this.fail(`truncated or corrupt binary plist: the trailer (last 32 bytes) is not valid: object reference size ${refSize} is not 1, 2, 4 or 8`, t + 7);
-    if (count < 1n) this.fail('truncated or corrupt binary plist: the trailer (last 32 bytes) is not valid: no objects', t + 8);
-    if (top >= count) this.fail(`truncated or corrupt binary plist: the trailer (last 32 bytes) is not valid: top object ${top} is not below the object count ${count}`, t + 16);
+    if (![1, 2, 4, 8].includes(offsetSize))
+      this.fail(
+        `truncated or corrupt binary plist: the trailer (last 32 bytes) is not valid: offset size ${offsetSize} is not 1, 2, 4 or 8`,
+        t + 6,
+      );
+    if (![1, 2, 4, 8].includes(refSize))
+      this.fail(
+        `truncated or corrupt binary plist: the trailer (last 32 bytes) is not valid: object reference size ${refSize} is not 1, 2, 4 or 8`,
+        t + 7,
+      );
+    if (count < 1n)
+      this.fail(
+        'truncated or corrupt binary plist: the trailer (last 32 bytes) is not valid: no objects',
+        t + 8,
+      );
+    if (top >= count)
+      this.fail(
+        `truncated or corrupt binary plist: the trailer (last 32 bytes) is not valid: top object ${top} is not below the object count ${count}`,
+        t + 16,
+      );
     if (tableAt < 9n || tableAt >= BigInt(t)) {
-      this.fail(`truncated or corrupt binary plist: offset table at ${tableAt} is outside the objects area 9..${t}`, t + 24);
+      this.fail(
+        `truncated or corrupt binary plist: offset table at ${tableAt} is outside the objects area 9..${t}`,
+        t + 24,
+      );
     }
     const tableEnd = tableAt + count * BigInt(offsetSize);
     if (tableEnd > BigInt(t)) {
@@ -81,7 +101,8 @@ class BinaryPlistReader {
     const done = this.parsed.get(index);
     if (done !== undefined) return done;
     const at = this.offsets[index];
-    if (at === undefined) return this.fail(`reference to object ${index}, beyond the ${this.offsets.length} objects`);
+    if (at === undefined)
+      return this.fail(`reference to object ${index}, beyond the ${this.offsets.length} objects`);
     if (this.inProgress.has(index)) this.fail(`object ${index} contains itself (reference cycle)`, at);
     if (depth > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH} levels`, at);
     this.inProgress.add(index);
@@ -138,7 +159,8 @@ class BinaryPlistReader {
         const { length, start } = this.length(at, info);
         this.need(start, length * this.refSize, at);
         const items: PlistValue[] = [];
-        for (let i = 0; i < length; i++) items.push(this.object(this.ref(start + i * this.refSize), depth + 1));
+        for (let i = 0; i < length; i++)
+          items.push(this.object(this.ref(start + i * this.refSize), depth + 1));
         return items;
       }
       case 0xd: {
@@ -168,14 +190,17 @@ class BinaryPlistReader {
     if (size <= 4) value = BigInt(this.buf.readUIntBE(start, size));
     else if (size === 8) value = this.buf.readBigInt64BE(start);
     else value = (this.buf.readBigInt64BE(start) << 64n) | this.buf.readBigUInt64BE(start + 8);
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(value)
+      : value;
   }
 
   /** The element count of a data, string, array or dictionary: in the marker, or an integer after it when 0xF. */
   private length(at: number, info: number): { length: number; start: number } {
     if (info !== 0x0f) return { length: info, start: at + 1 };
     const intMarker = this.byte(at + 1);
-    if (intMarker >> 4 !== 0x1) this.fail(`length of the object is not an integer (marker 0x${hex(intMarker)})`, at + 1);
+    if (intMarker >> 4 !== 0x1)
+      this.fail(`length of the object is not an integer (marker 0x${hex(intMarker)})`, at + 1);
     const length = this.integer(at + 2, intMarker & 0x0f, at + 1);
     if (typeof length !== 'number' || length < 0) this.fail(`length ${length} is not a valid size`, at + 1);
     return { length, start: at + 2 + (1 << (intMarker & 0x0f)) };
@@ -211,7 +236,8 @@ class BinaryPlistReader {
 
   private fail(message: string, at: number | null = null): never {
     const where = at === null || message.includes(`offset ${at}`) ? '' : ` (offset ${at})`;
-    const prefix = message.startsWith('truncated') || message.startsWith('not a plist') ? '' : 'invalid binary plist: ';
+    const prefix =
+      message.startsWith('truncated') || message.startsWith('not a plist') ? '' : 'invalid binary plist: ';
     throw new PlistError(`${prefix}${message}${where}`, at);
   }
 }

@@ -17,15 +17,7 @@ export interface PlistDict {
  * data: a Uint8Array (a Buffer view of the input for binary plists). date: a Date.
  */
 export type PlistValue =
-  | string
-  | number
-  | bigint
-  | boolean
-  | Date
-  | Uint8Array
-  | PlistUid
-  | PlistValue[]
-  | PlistDict;
+  string | number | bigint | boolean | Date | Uint8Array | PlistUid | PlistValue[] | PlistDict;
 
 /**
  * Every input that is not a readable plist ends here, never in a crash or a partial value.

@@ -124,7 +124,9 @@ class XmlPlistReader {
     const raw = this.text(tag).trim();
     if (!INTEGER.test(raw)) this.fail(`<integer> holds "${clip(raw)}", not an integer`, tag.at);
     const big = BigInt(raw);
-    return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+    return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(big)
+      : big;
   }
 
   private real(tag: Tag): number {
@@ -257,7 +259,8 @@ class XmlPlistReader {
       } else if (prolog && this.s.startsWith('<!DOCTYPE', this.pos)) {
         const end = this.s.indexOf('>', this.pos);
         const bracket = this.s.indexOf('[', this.pos);
-        if (bracket >= 0 && (end < 0 || bracket < end)) this.fail('DOCTYPE with an internal subset is not supported');
+        if (bracket >= 0 && (end < 0 || bracket < end))
+          this.fail('DOCTYPE with an internal subset is not supported');
         if (end < 0) this.fail('DOCTYPE is not closed');
         this.pos = end + 1;
       } else {

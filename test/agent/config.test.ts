@@ -12,7 +12,14 @@ import {
   loadConfig,
   renderConfig,
 } from '../../agent/config.ts';
-import type { AgentConfig, ConfigKey, ConfigReport, ConfigSource, FlagValues, LoadConfigInput } from '../../agent/config.ts';
+import type {
+  AgentConfig,
+  ConfigKey,
+  ConfigReport,
+  ConfigSource,
+  FlagValues,
+  LoadConfigInput,
+} from '../../agent/config.ts';
 
 const FIXTURES = new URL('../fixtures/prefs/', import.meta.url);
 const fixture = (name: string): Buffer => readFileSync(new URL(name, FIXTURES));
@@ -89,7 +96,10 @@ test('the table: every key has a TOKENWATCH_* twin and a flag that parseArgs acc
   assert.equal(new Set(flags).size, CONFIG_KEYS.length);
   for (const key of CONFIG_KEYS) {
     assert.match(SETTINGS[key].env, /^TOKENWATCH_[A-Z0-9_]+$/, key);
-    assert.ok(AGENT_CONFIG_FLAGS[SETTINGS[key].flag], `${key}: --${SETTINGS[key].flag} is in AGENT_CONFIG_FLAGS`);
+    assert.ok(
+      AGENT_CONFIG_FLAGS[SETTINGS[key].flag],
+      `${key}: --${SETTINGS[key].flag} is in AGENT_CONFIG_FLAGS`,
+    );
     assert.ok(SETTINGS[key].description.length > 10, key);
   }
   assert.deepEqual(AGENT_CONFIG_FLAGS.sysroot, { type: 'string' });
@@ -142,8 +152,18 @@ describe('precedence: defaults < preferences < environment < flags < managed', (
   );
   matrix(
     'ServerURL',
-    { preferences: str('https://p.example'), environment: 'https://e.example', flag: 'https://f.example', managed: str('https://m.example') },
-    { preferences: 'https://p.example', environment: 'https://e.example', flag: 'https://f.example', managed: 'https://m.example' },
+    {
+      preferences: str('https://p.example'),
+      environment: 'https://e.example',
+      flag: 'https://f.example',
+      managed: str('https://m.example'),
+    },
+    {
+      preferences: 'https://p.example',
+      environment: 'https://e.example',
+      flag: 'https://f.example',
+      managed: 'https://m.example',
+    },
   );
   // A list is replaced by a higher layer, never merged.
   matrix(
@@ -160,14 +180,21 @@ describe('precedence: defaults < preferences < environment < flags < managed', (
 
 test('the LaunchDaemon passes --splay 300: a profile still wins and the flag is shown as overridden', () => {
   const { values } = parseArgs({ args: ['--splay', '300'], options: AGENT_CONFIG_FLAGS, strict: true });
-  const config = load({ flags: values, preferences: plist({ SplaySeconds: int(60) }), managed: plist({ SplaySeconds: int(600) }) });
+  const config = load({
+    flags: values,
+    preferences: plist({ SplaySeconds: int(60) }),
+    managed: plist({ SplaySeconds: int(600) }),
+  });
   assert.equal(config.values.SplaySeconds, 600);
   assert.equal(config.sources.SplaySeconds, 'managed');
   assert.deepEqual(config.overridden.SplaySeconds, [
     { source: 'preferences', display: '60' },
     { source: 'flag', display: '300' },
   ]);
-  assert.match(renderConfig(config), /^SplaySeconds +600 +MANAGED {2}\(overrides preferences: 60; flag: 300\)$/m);
+  assert.match(
+    renderConfig(config),
+    /^SplaySeconds +600 +MANAGED {2}\(overrides preferences: 60; flag: 300\)$/m,
+  );
 });
 
 test('every key reads from its environment twin and its flag (parsed by parseArgs with AGENT_CONFIG_FLAGS)', () => {
@@ -189,7 +216,11 @@ test('every key reads from its environment twin and its flag (parsed by parseArg
   const env = Object.fromEntries(CONFIG_KEYS.map((k) => [SETTINGS[k].env, samples[k][0]]));
   const fromEnv = load({ env, sysroot: '/sim' });
   const args = CONFIG_KEYS.flatMap((k) => [`--${SETTINGS[k].flag}`, samples[k][0]]);
-  const { values } = parseArgs({ args: ['--sysroot', '/sim', ...args], options: AGENT_CONFIG_FLAGS, strict: true });
+  const { values } = parseArgs({
+    args: ['--sysroot', '/sim', ...args],
+    options: AGENT_CONFIG_FLAGS,
+    strict: true,
+  });
   const fromFlags = load({ flags: values, sysroot: values.sysroot as string });
   for (const key of CONFIG_KEYS) {
     assert.deepEqual(fromEnv.values[key], samples[key][1], `${key} from ${SETTINGS[key].env}`);
@@ -202,7 +233,10 @@ test('every key reads from its environment twin and its flag (parsed by parseArg
 });
 
 test('an empty environment variable counts as unset', () => {
-  const config = load({ env: { TOKENWATCH_SERVER_URL: '', TOKENWATCH_EXCLUDE_USERS: '' }, preferences: plist({ ServerURL: str('https://p.example') }) });
+  const config = load({
+    env: { TOKENWATCH_SERVER_URL: '', TOKENWATCH_EXCLUDE_USERS: '' },
+    preferences: plist({ ServerURL: str('https://p.example') }),
+  });
   assert.equal(config.values.ServerURL, 'https://p.example');
   assert.equal(config.sources.ServerURL, 'preferences');
   assert.equal(config.sources.ExcludeUsers, 'default');
@@ -231,11 +265,16 @@ describe('plist files as macOS writes them', () => {
         StateDir: ['/Library/Application Support/tokenwatch-staging', 'preferences'],
         LogFile: ['/Library/Logs/tokenwatch/agent.log', 'default'],
       };
-      for (const [key, [value, source]] of Object.entries(expected) as [ConfigKey, [unknown, ConfigSource]][]) {
+      for (const [key, [value, source]] of Object.entries(expected) as [
+        ConfigKey,
+        [unknown, ConfigSource],
+      ][]) {
         assert.deepEqual(config.values[key], value, key);
         assert.equal(config.sources[key], source, key);
       }
-      assert.deepEqual(config.overridden.ServerURL, [{ source: 'preferences', display: 'https://staging.tokenwatch.example.edu' }]);
+      assert.deepEqual(config.overridden.ServerURL, [
+        { source: 'preferences', display: 'https://staging.tokenwatch.example.edu' },
+      ]);
     });
   }
 });
@@ -247,7 +286,10 @@ describe('a bad value is a problem naming key, source and file; the lower layer 
   const prefsPath = PREFERENCES_PLIST;
 
   test('a managed value of the wrong type falls back to the flag (the agent keeps running)', () => {
-    const config = load({ managed: plist({ ServerURL: int(443) }), flags: { 'server-url': 'https://f.example' } });
+    const config = load({
+      managed: plist({ ServerURL: int(443) }),
+      flags: { 'server-url': 'https://f.example' },
+    });
     assert.equal(config.values.ServerURL, 'https://f.example');
     assert.equal(config.sources.ServerURL, 'flag');
     assert.deepEqual(config.problems, [
@@ -272,21 +314,111 @@ describe('a bad value is a problem naming key, source and file; the lower layer 
   });
 
   const cases: [string, Setup, ConfigKey, ConfigSource, RegExp][] = [
-    ['a word in an integer variable', { env: { TOKENWATCH_SPLAY_SECONDS: 'five' } }, 'SplaySeconds', 'environment', /^SplaySeconds from TOKENWATCH_SPLAY_SECONDS \(environment\): "five" is not a whole number; using the default value 0$/],
-    ['a negative flag', { flags: { splay: '-1' } }, 'SplaySeconds', 'flag', /^SplaySeconds from --splay \(flag\): "-1" is not a whole number/],
-    ['a real with a fraction', { managed: plist({ CollectTimeoutSeconds: '<real>2.5</real>' }) }, 'CollectTimeoutSeconds', 'managed', /expected an <integer>, got a plist real; using the default value 30$/],
-    ['an integer out of range', { preferences: plist({ CollectTimeoutSeconds: int(0) }) }, 'CollectTimeoutSeconds', 'preferences', /0 is outside 1\.\.3600/],
-    ['a cache bound below 1 MB', { managed: plist({ MaxCacheBytes: int(2) }) }, 'MaxCacheBytes', 'managed', /2 is outside 1048576\.\./],
-    ['a 64-bit integer', { managed: plist({ SplaySeconds: '<integer>9223372036854775807</integer>' }) }, 'SplaySeconds', 'managed', /9223372036854775807 is outside 0\.\.86400/],
-    ['a user list that is a string', { managed: plist({ ExcludeUsers: str('svc1,svc2') }) }, 'ExcludeUsers', 'managed', /expected an <array> of <string>, got a plist string/],
-    ['a user list holding an integer', { preferences: plist({ ExcludeUsers: '<array><string>a</string><integer>501</integer></array>' }) }, 'ExcludeUsers', 'preferences', /it holds a plist integer/],
-    ['an unknown log level', { env: { TOKENWATCH_LOG_LEVEL: 'verbose' } }, 'LogLevel', 'environment', /"verbose" is not one of fatal, error, warn, info, debug, trace/],
-    ['a URL without a scheme', { flags: { 'server-url': 'tokenwatch.example.com' } }, 'ServerURL', 'flag', /"tokenwatch\.example\.com" is not an http:\/\/ or https:\/\/ URL/],
-    ['an ftp URL', { env: { TOKENWATCH_SERVER_URL: 'ftp://x.example' } }, 'ServerURL', 'environment', /is not an http:\/\/ or https:\/\/ URL/],
-    ['a URL with credentials', { managed: plist({ ServerURL: str('https://admin:hunter2@x.example') }) }, 'ServerURL', 'managed', /the URL must not hold credentials/],
-    ['an empty secret', { managed: plist({ EnrollSecret: '<string/>' }) }, 'EnrollSecret', 'managed', /the secret is empty; using the default value \(not set\)$/],
-    ['a relative StateDir in a plist', { preferences: plist({ StateDir: str('var/tw') }) }, 'StateDir', 'preferences', /"var\/tw" is not an absolute path/],
-    ['a relative --state-dir without a working directory', { flags: { 'state-dir': 'state' } }, 'StateDir', 'flag', /"state" is not an absolute path/],
+    [
+      'a word in an integer variable',
+      { env: { TOKENWATCH_SPLAY_SECONDS: 'five' } },
+      'SplaySeconds',
+      'environment',
+      /^SplaySeconds from TOKENWATCH_SPLAY_SECONDS \(environment\): "five" is not a whole number; using the default value 0$/,
+    ],
+    [
+      'a negative flag',
+      { flags: { splay: '-1' } },
+      'SplaySeconds',
+      'flag',
+      /^SplaySeconds from --splay \(flag\): "-1" is not a whole number/,
+    ],
+    [
+      'a real with a fraction',
+      { managed: plist({ CollectTimeoutSeconds: '<real>2.5</real>' }) },
+      'CollectTimeoutSeconds',
+      'managed',
+      /expected an <integer>, got a plist real; using the default value 30$/,
+    ],
+    [
+      'an integer out of range',
+      { preferences: plist({ CollectTimeoutSeconds: int(0) }) },
+      'CollectTimeoutSeconds',
+      'preferences',
+      /0 is outside 1\.\.3600/,
+    ],
+    [
+      'a cache bound below 1 MB',
+      { managed: plist({ MaxCacheBytes: int(2) }) },
+      'MaxCacheBytes',
+      'managed',
+      /2 is outside 1048576\.\./,
+    ],
+    [
+      'a 64-bit integer',
+      { managed: plist({ SplaySeconds: '<integer>9223372036854775807</integer>' }) },
+      'SplaySeconds',
+      'managed',
+      /9223372036854775807 is outside 0\.\.86400/,
+    ],
+    [
+      'a user list that is a string',
+      { managed: plist({ ExcludeUsers: str('svc1,svc2') }) },
+      'ExcludeUsers',
+      'managed',
+      /expected an <array> of <string>, got a plist string/,
+    ],
+    [
+      'a user list holding an integer',
+      { preferences: plist({ ExcludeUsers: '<array><string>a</string><integer>501</integer></array>' }) },
+      'ExcludeUsers',
+      'preferences',
+      /it holds a plist integer/,
+    ],
+    [
+      'an unknown log level',
+      { env: { TOKENWATCH_LOG_LEVEL: 'verbose' } },
+      'LogLevel',
+      'environment',
+      /"verbose" is not one of fatal, error, warn, info, debug, trace/,
+    ],
+    [
+      'a URL without a scheme',
+      { flags: { 'server-url': 'tokenwatch.example.com' } },
+      'ServerURL',
+      'flag',
+      /"tokenwatch\.example\.com" is not an http:\/\/ or https:\/\/ URL/,
+    ],
+    [
+      'an ftp URL',
+      { env: { TOKENWATCH_SERVER_URL: 'ftp://x.example' } },
+      'ServerURL',
+      'environment',
+      /is not an http:\/\/ or https:\/\/ URL/,
+    ],
+    [
+      'a URL with credentials',
+      { managed: plist({ ServerURL: str('https://admin:hunter2@x.example') }) },
+      'ServerURL',
+      'managed',
+      /the URL must not hold credentials/,
+    ],
+    [
+      'an empty secret',
+      { managed: plist({ EnrollSecret: '<string/>' }) },
+      'EnrollSecret',
+      'managed',
+      /the secret is empty; using the default value \(not set\)$/,
+    ],
+    [
+      'a relative StateDir in a plist',
+      { preferences: plist({ StateDir: str('var/tw') }) },
+      'StateDir',
+      'preferences',
+      /"var\/tw" is not an absolute path/,
+    ],
+    [
+      'a relative --state-dir without a working directory',
+      { flags: { 'state-dir': 'state' } },
+      'StateDir',
+      'flag',
+      /"state" is not an absolute path/,
+    ],
   ];
   for (const [name, setup, key, source, message] of cases) {
     test(name, () => {
@@ -295,7 +427,10 @@ describe('a bad value is a problem naming key, source and file; the lower layer 
       const [problem] = config.problems;
       assert.equal(problem?.key, key);
       assert.equal(problem?.source, source);
-      assert.equal(problem?.file, source === 'managed' ? managedPath : source === 'preferences' ? prefsPath : null);
+      assert.equal(
+        problem?.file,
+        source === 'managed' ? managedPath : source === 'preferences' ? prefsPath : null,
+      );
       assert.match(problem?.message ?? '', message);
       assert.equal(config.sources[key], 'default');
       assert.deepEqual(config.values[key], load().values[key]);
@@ -303,11 +438,23 @@ describe('a bad value is a problem naming key, source and file; the lower layer 
   }
 
   const pins: [string, string | null][] = [
-    ['3F:1A:9C:0B:77:E2:5D:48:A1:C6:0E:93:B4:2F:D8:71:6A:05:EE:C9:14:8B:53:F0:27:DA:69:BC:31:8E:A4:07', '3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407'],
-    ['3F1A9C0B77E25D48A1C60E93B42FD8716A05EEC9148B53F027DA69BC318EA407', '3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407'],
-    [' 3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407\n', '3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407'],
+    [
+      '3F:1A:9C:0B:77:E2:5D:48:A1:C6:0E:93:B4:2F:D8:71:6A:05:EE:C9:14:8B:53:F0:27:DA:69:BC:31:8E:A4:07',
+      '3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407',
+    ],
+    [
+      '3F1A9C0B77E25D48A1C60E93B42FD8716A05EEC9148B53F027DA69BC318EA407',
+      '3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407',
+    ],
+    [
+      ' 3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407\n',
+      '3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407',
+    ],
     ['3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea4', null], // 63 digits
-    ['sha256 Fingerprint=3F:1A:9C:0B:77:E2:5D:48:A1:C6:0E:93:B4:2F:D8:71:6A:05:EE:C9:14:8B:53:F0:27:DA:69:BC:31:8E:A4:07', null],
+    [
+      'sha256 Fingerprint=3F:1A:9C:0B:77:E2:5D:48:A1:C6:0E:93:B4:2F:D8:71:6A:05:EE:C9:14:8B:53:F0:27:DA:69:BC:31:8E:A4:07',
+      null,
+    ],
     ['3F1A:9C0B:77E2:5D48:A1C6:0E93:B42F:D871:6A05:EEC9:148B:53F0:27DA:69BC:318E:A407', null],
     ['zz1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407', null],
     ['d2c5b9a1e0f3c4b7a6d9e8f1c2b3a4d5', null], // an MD5-sized value
@@ -317,14 +464,21 @@ describe('a bad value is a problem naming key, source and file; the lower layer 
       const config = load({ env: { TOKENWATCH_CA_PIN_SHA256: raw } });
       assert.equal(config.values.CAPinSHA256, expected);
       assert.equal(config.problems.length, expected ? 0 : 1);
-      if (!expected) assert.match(config.problems[0]?.message ?? '', /^CAPinSHA256 from TOKENWATCH_CA_PIN_SHA256 \(environment\): ".*" is not a SHA-256 in hex/);
+      if (!expected)
+        assert.match(
+          config.problems[0]?.message ?? '',
+          /^CAPinSHA256 from TOKENWATCH_CA_PIN_SHA256 \(environment\): ".*" is not a SHA-256 in hex/,
+        );
     });
   }
 });
 
 describe('a whole file that cannot be used is a problem, and its layer is skipped', () => {
   test('not a plist', () => {
-    const config = load({ managed: Buffer.from('ServerURL=https://x.example\n'), flags: { 'server-url': 'https://f.example' } });
+    const config = load({
+      managed: Buffer.from('ServerURL=https://x.example\n'),
+      flags: { 'server-url': 'https://f.example' },
+    });
     assert.equal(config.values.ServerURL, 'https://f.example');
     assert.equal(config.files.managed.state, 'unreadable');
     assert.deepEqual(config.problems, [
@@ -341,12 +495,18 @@ describe('a whole file that cannot be used is a problem, and its layer is skippe
     const full = fixture('preferences-defaults.bin.plist');
     const config = load({ preferences: full.subarray(0, full.length - 10) });
     assert.equal(config.sources.ServerURL, 'default');
-    assert.match(config.problems[0]?.message ?? '', /^\/Library\/Preferences\/com\.tokenwatch\.agent\.plist \(preferences\) is ignored: truncated or corrupt binary plist: the trailer \(last 32 bytes\) is not valid/);
+    assert.match(
+      config.problems[0]?.message ?? '',
+      /^\/Library\/Preferences\/com\.tokenwatch\.agent\.plist \(preferences\) is ignored: truncated or corrupt binary plist: the trailer \(last 32 bytes\) is not valid/,
+    );
   });
 
   test('a root that is not a dictionary', () => {
     const config = load({ preferences: Buffer.from('<plist><array/></plist>') });
-    assert.match(config.problems[0]?.message ?? '', /is ignored: its root is a plist array, expected a dictionary$/);
+    assert.match(
+      config.problems[0]?.message ?? '',
+      /is ignored: its root is a plist array, expected a dictionary$/,
+    );
   });
 
   test('an unreadable file (readFile throws)', () => {
@@ -360,15 +520,25 @@ describe('a whole file that cannot be used is a problem, and its layer is skippe
       },
     });
     assert.equal(config.files.preferences.state, 'unreadable');
-    assert.match(config.problems[0]?.message ?? '', /is ignored: cannot read it \(EACCES: permission denied\)$/);
+    assert.match(
+      config.problems[0]?.message ?? '',
+      /is ignored: cannot read it \(EACCES: permission denied\)$/,
+    );
   });
 
   test('a known key in the wrong case is reported, other unknown keys are ignored', () => {
-    const config = load({ managed: plist({ serverURL: str('https://x.example'), PayloadUUID: str('ABC'), Foo: int(1) }) });
+    const config = load({
+      managed: plist({ serverURL: str('https://x.example'), PayloadUUID: str('ABC'), Foo: int(1) }),
+    });
     assert.equal(config.sources.ServerURL, 'default');
     assert.deepEqual(
       config.problems.map((p) => [p.key, p.message]),
-      [['ServerURL', `serverURL in ${MANAGED_PREFERENCES_PLIST} (MANAGED) is ignored: keys are case-sensitive, did you mean ServerURL?`]],
+      [
+        [
+          'ServerURL',
+          `serverURL in ${MANAGED_PREFERENCES_PLIST} (MANAGED) is ignored: keys are case-sensitive, did you mean ServerURL?`,
+        ],
+      ],
     );
   });
 });
@@ -386,17 +556,28 @@ describe('--sysroot', () => {
   });
 
   test('a path in a plist describes the Mac: under the sysroot; problems name the file as read', () => {
-    const config = load({ sysroot: '/tmp/mac1', managed: plist({ LogFile: str('/var/log/tw.log'), SplaySeconds: str('x') }) });
+    const config = load({
+      sysroot: '/tmp/mac1',
+      managed: plist({ LogFile: str('/var/log/tw.log'), SplaySeconds: str('x') }),
+    });
     assert.equal(config.values.LogFile, '/tmp/mac1/var/log/tw.log');
     assert.equal(config.sources.LogFile, 'managed');
     assert.equal(config.problems[0]?.file, `/tmp/mac1${MANAGED_PREFERENCES_PLIST}`);
   });
 
   test('--state-dir and TOKENWATCH_LOG_FILE are taken as given; a relative flag resolves against cwd', () => {
-    const config = load({ sysroot: '/tmp/mac1', flags: { 'state-dir': '/tmp/state' }, env: { TOKENWATCH_LOG_FILE: '/tmp/agent.log' } });
+    const config = load({
+      sysroot: '/tmp/mac1',
+      flags: { 'state-dir': '/tmp/state' },
+      env: { TOKENWATCH_LOG_FILE: '/tmp/agent.log' },
+    });
     assert.equal(config.values.StateDir, '/tmp/state');
     assert.equal(config.values.LogFile, '/tmp/agent.log');
-    const relative = load({ sysroot: '/tmp/mac1', flags: { 'state-dir': 'state' }, cwd: '/home/dev/tokenwatch' });
+    const relative = load({
+      sysroot: '/tmp/mac1',
+      flags: { 'state-dir': 'state' },
+      cwd: '/home/dev/tokenwatch',
+    });
     assert.equal(relative.values.StateDir, '/home/dev/tokenwatch/state');
     assert.deepEqual(relative.problems, []);
   });
@@ -408,7 +589,10 @@ describe('renderConfig', () => {
   const SECRET = 'S3cr3t-Enroll-Value-0123456789abcdef';
 
   test('one line per key, in table order, with value and source; MANAGED in capitals', () => {
-    const config = load({ managed: plist({ ServerURL: str('https://m.example') }), env: { TOKENWATCH_LOG_LEVEL: 'warn' } });
+    const config = load({
+      managed: plist({ ServerURL: str('https://m.example') }),
+      env: { TOKENWATCH_LOG_LEVEL: 'warn' },
+    });
     const lines = renderConfig(config).split('\n');
     assert.deepEqual(
       lines.slice(0, CONFIG_KEYS.length).map((l) => l.split(/ {2,}/)[0]),
@@ -418,14 +602,23 @@ describe('renderConfig', () => {
     assert.match(lines[1] ?? '', /^EnrollSecret +\(not set\) +default$/);
     assert.match(renderConfig(config), /^LogLevel +warn +environment$/m);
     assert.match(renderConfig(config), /^ExcludeUsers +\(none\) +default$/m);
-    assert.match(renderConfig(config), /^MANAGED file: \/Library\/Managed Preferences\/com\.tokenwatch\.agent\.plist \(read\)$/m);
-    assert.match(renderConfig(config), /^preferences file: \/Library\/Preferences\/com\.tokenwatch\.agent\.plist \(absent\)$/m);
+    assert.match(
+      renderConfig(config),
+      /^MANAGED file: \/Library\/Managed Preferences\/com\.tokenwatch\.agent\.plist \(read\)$/m,
+    );
+    assert.match(
+      renderConfig(config),
+      /^preferences file: \/Library\/Preferences\/com\.tokenwatch\.agent\.plist \(absent\)$/m,
+    );
     assert.doesNotMatch(renderConfig(config), /problem/);
   });
 
   test('problems are listed after the settings', () => {
     const text = renderConfig(load({ env: { TOKENWATCH_SPLAY_SECONDS: 'x' } }));
-    assert.match(text, /\n1 configuration problem\(s\):\n {2}- SplaySeconds from TOKENWATCH_SPLAY_SECONDS \(environment\): "x" is not a whole number; using the default value 0\n$/);
+    assert.match(
+      text,
+      /\n1 configuration problem\(s\):\n {2}- SplaySeconds from TOKENWATCH_SPLAY_SECONDS \(environment\): "x" is not a whole number; using the default value 0\n$/,
+    );
   });
 
   test('a secret is shown as "(set, N chars)" and never appears, in any layer, text or JSON', () => {
@@ -441,7 +634,13 @@ describe('renderConfig', () => {
     for (const out of [text, json]) {
       assert.ok(!out.includes('S3cr3t'), out);
     }
-    assert.match(text, new RegExp(`^EnrollSecret +\\(set, ${SECRET.length} chars\\) +MANAGED  \\(overrides preferences: \\(set, ${SECRET.length + 6} chars\\); environment: \\(set, ${SECRET.length + 4} chars\\); flag: \\(set, ${SECRET.length + 5} chars\\)\\)$`, 'm'));
+    assert.match(
+      text,
+      new RegExp(
+        `^EnrollSecret +\\(set, ${SECRET.length} chars\\) +MANAGED  \\(overrides preferences: \\(set, ${SECRET.length + 6} chars\\); environment: \\(set, ${SECRET.length + 4} chars\\); flag: \\(set, ${SECRET.length + 5} chars\\)\\)$`,
+        'm',
+      ),
+    );
     const report = JSON.parse(json) as ConfigReport;
     const row = report.settings.find((s) => s.key === 'EnrollSecret');
     assert.deepEqual(row, {
@@ -457,25 +656,49 @@ describe('renderConfig', () => {
   });
 
   test('a secret that falls back after a bad managed value is still not shown', () => {
-    const config = load({ env: { TOKENWATCH_ENROLL_SECRET: SECRET }, managed: plist({ EnrollSecret: '<array/>' }) });
+    const config = load({
+      env: { TOKENWATCH_ENROLL_SECRET: SECRET },
+      managed: plist({ EnrollSecret: '<array/>' }),
+    });
     assert.equal(config.values.EnrollSecret, SECRET);
     const out = renderConfig(config) + renderConfig(config, { json: true });
     assert.ok(!out.includes('S3cr3t'));
-    assert.match(config.problems[0]?.message ?? '', /expected a string, got a plist array; using the environment value \(set, 36 chars\)$/);
+    assert.match(
+      config.problems[0]?.message ?? '',
+      /expected a string, got a plist array; using the environment value \(set, 36 chars\)$/,
+    );
   });
 
   test('--json: every key with its typed value and source, the files and the problems', () => {
-    const config = load({ sysroot: '/sim', managed: fixture('managed-mdm.bin.plist'), env: { TOKENWATCH_SPLAY_SECONDS: 'x' } });
+    const config = load({
+      sysroot: '/sim',
+      managed: fixture('managed-mdm.bin.plist'),
+      env: { TOKENWATCH_SPLAY_SECONDS: 'x' },
+    });
     const report = JSON.parse(renderConfig(config, { json: true })) as ConfigReport;
-    assert.deepEqual(report.settings.map((s) => s.key), CONFIG_KEYS);
+    assert.deepEqual(
+      report.settings.map((s) => s.key),
+      CONFIG_KEYS,
+    );
     const byKey = Object.fromEntries(report.settings.map((s) => [s.key, s]));
-    assert.deepEqual(byKey.ExcludeUsers, { key: 'ExcludeUsers', value: ['_jamfadmin', 'itsupport'], source: 'managed', overridden: [] });
+    assert.deepEqual(byKey.ExcludeUsers, {
+      key: 'ExcludeUsers',
+      value: ['_jamfadmin', 'itsupport'],
+      source: 'managed',
+      overridden: [],
+    });
     assert.deepEqual(byKey.SplaySeconds?.value, 600);
     assert.deepEqual(byKey.StateDir?.value, '/sim/Library/Application Support/tokenwatch');
-    assert.deepEqual(byKey.CAPinSHA256?.value, '3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407');
+    assert.deepEqual(
+      byKey.CAPinSHA256?.value,
+      '3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407',
+    );
     assert.equal(report.sysroot, '/sim');
     assert.equal(report.files.managed.state, 'read');
-    assert.deepEqual(report.problems.map((p) => [p.key, p.source]), [['SplaySeconds', 'environment']]);
+    assert.deepEqual(
+      report.problems.map((p) => [p.key, p.source]),
+      [['SplaySeconds', 'environment']],
+    );
     assert.ok(!JSON.stringify(report).includes('tw-enroll-'));
   });
 });

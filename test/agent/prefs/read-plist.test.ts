@@ -88,14 +88,20 @@ describe('XML', () => {
   });
 
   test('a "__proto__" key is data, not a prototype change', () => {
-    const value = parsePlist(Buffer.from(xml('<dict><key>__proto__</key><dict><key>polluted</key><true/></dict></dict>')));
+    const value = parsePlist(
+      Buffer.from(xml('<dict><key>__proto__</key><dict><key>polluted</key><true/></dict></dict>')),
+    );
     assert.equal(Object.getPrototypeOf(value), Object.prototype);
     assert.deepEqual(Object.keys(value as object), ['__proto__']);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 
   const malformed: [string, string, RegExp][] = [
-    ['integer with trailing garbage', '<dict><key>a</key><integer>12abc</integer></dict>', /line 4, column 19: <integer> holds "12abc", not an integer/],
+    [
+      'integer with trailing garbage',
+      '<dict><key>a</key><integer>12abc</integer></dict>',
+      /line 4, column 19: <integer> holds "12abc", not an integer/,
+    ],
     ['key without a value', '<dict><key>a</key></dict>', /key "a" has no value/],
     ['two keys in a row', '<dict><key>a</key><key>b</key><true/></dict>', /key "a" has no value/],
     ['value without a key', '<dict><string>x</string></dict>', /expected <key> in <dict>, found <string>/],
@@ -118,14 +124,20 @@ describe('XML', () => {
   }
 
   test('malformed: unclosed document, with the position', () => {
-    const error = rejects('<plist><dict><key>a</key><string>x', /invalid XML plist at line 1, column 26: <string> is not closed/);
+    const error = rejects(
+      '<plist><dict><key>a</key><string>x',
+      /invalid XML plist at line 1, column 26: <string> is not closed/,
+    );
     assert.equal(error.offset, 25);
   });
   test('malformed: root element is not <plist>', () => {
     rejects('<?xml version="1.0"?><html></html>', /the root element is <html>, expected <plist>/);
   });
   test('malformed: DOCTYPE with an internal subset (entity expansion) is refused', () => {
-    rejects('<?xml version="1.0"?><!DOCTYPE plist [<!ENTITY a "aaaa">]><plist><string>&a;</string></plist>', /internal subset is not supported/);
+    rejects(
+      '<?xml version="1.0"?><!DOCTYPE plist [<!ENTITY a "aaaa">]><plist><string>&a;</string></plist>',
+      /internal subset is not supported/,
+    );
   });
   test('malformed: nesting deeper than 512 levels', () => {
     rejects(xml('<array>'.repeat(600) + '</array>'.repeat(600)), /nested deeper than 512 levels/);
@@ -140,10 +152,16 @@ describe('not a plist', () => {
     rejects(Buffer.alloc(0), /^not a plist: the file is empty$/);
   });
   test('JSON', () => {
-    rejects('{"ServerURL": "x"}', /^not a plist this agent reads: starts with "\{" \(JSON or an old-style OpenStep plist\); use XML or binary$/);
+    rejects(
+      '{"ServerURL": "x"}',
+      /^not a plist this agent reads: starts with "\{" \(JSON or an old-style OpenStep plist\); use XML or binary$/,
+    );
   });
   test('shell text', () => {
-    rejects('#!/bin/sh\necho hi\n', /^not a plist: starts with "#!\/bin\/sh\\necho h", neither "bplist00" nor XML$/);
+    rejects(
+      '#!/bin/sh\necho hi\n',
+      /^not a plist: starts with "#!\/bin\/sh\\necho h", neither "bplist00" nor XML$/,
+    );
   });
   test('invalid UTF-8', () => {
     rejects(Buffer.from([0x3c, 0xff, 0xfe, 0x00]), /not valid UTF-8/);
@@ -156,7 +174,10 @@ describe('not a plist', () => {
 // ---- binary plists built by hand, to reach every check ---------------------------------------
 
 /** Assembles a bplist00 from encoded objects (offsets computed), with 1-byte offsets and references. */
-function bplist(objects: number[][], overrides: { top?: number; count?: bigint; tableAt?: bigint; offsetSize?: number; refSize?: number } = {}): Buffer {
+function bplist(
+  objects: number[][],
+  overrides: { top?: number; count?: bigint; tableAt?: bigint; offsetSize?: number; refSize?: number } = {},
+): Buffer {
   const header = Buffer.from('bplist00', 'latin1');
   const bodies = objects.map((o) => Buffer.from(o));
   const offsets: number[] = [];
@@ -190,24 +211,83 @@ describe('binary', () => {
   });
 
   test('a shared object (referenced twice) is read once and is not a cycle', () => {
-    const buf = bplist([[0xa2, 1, 1], [0x51, 0x78]]);
+    const buf = bplist([
+      [0xa2, 1, 1],
+      [0x51, 0x78],
+    ]);
     assert.deepEqual(parsePlist(buf), ['x', 'x']);
   });
 
   const broken: [string, () => Buffer, RegExp][] = [
-    ['too short for a trailer', () => Buffer.from('bplist00abc', 'latin1'), /^truncated binary plist: 11 bytes/],
-    ['self-referencing array', () => bplist([[0xa1, 0]]), /object 0 contains itself \(reference cycle\) \(offset 8\)/],
-    ['indirect cycle', () => bplist([[0xa1, 1], [0xa1, 0]]), /object 0 contains itself/],
-    ['reference beyond the objects', () => bplist([[0xa1, 9]]), /reference to object 9, beyond the 1 objects/],
-    ['dictionary key that is not a string', () => bplist([[0xd1, 1, 1], [0x10, 0x05]]), /dictionary key is not a string/],
-    ['top object out of range', () => bplist([[0x09]], { top: 3 }), /top object 3 is not below the object count 1/],
-    ['object count of 2^62 (must not loop)', () => bplist([[0x09]], { count: 1n << 62n }), /offset table at \d+ with 4611686018427387904 entries of 1 bytes runs past the trailer/],
-    ['offset table outside the file', () => bplist([[0x09]], { tableAt: 1n << 40n }), /offset table at 1099511627776 is outside the objects area/],
+    [
+      'too short for a trailer',
+      () => Buffer.from('bplist00abc', 'latin1'),
+      /^truncated binary plist: 11 bytes/,
+    ],
+    [
+      'self-referencing array',
+      () => bplist([[0xa1, 0]]),
+      /object 0 contains itself \(reference cycle\) \(offset 8\)/,
+    ],
+    [
+      'indirect cycle',
+      () =>
+        bplist([
+          [0xa1, 1],
+          [0xa1, 0],
+        ]),
+      /object 0 contains itself/,
+    ],
+    [
+      'reference beyond the objects',
+      () => bplist([[0xa1, 9]]),
+      /reference to object 9, beyond the 1 objects/,
+    ],
+    [
+      'dictionary key that is not a string',
+      () =>
+        bplist([
+          [0xd1, 1, 1],
+          [0x10, 0x05],
+        ]),
+      /dictionary key is not a string/,
+    ],
+    [
+      'top object out of range',
+      () => bplist([[0x09]], { top: 3 }),
+      /top object 3 is not below the object count 1/,
+    ],
+    [
+      'object count of 2^62 (must not loop)',
+      () => bplist([[0x09]], { count: 1n << 62n }),
+      /offset table at \d+ with 4611686018427387904 entries of 1 bytes runs past the trailer/,
+    ],
+    [
+      'offset table outside the file',
+      () => bplist([[0x09]], { tableAt: 1n << 40n }),
+      /offset table at 1099511627776 is outside the objects area/,
+    ],
     ['offset size 3', () => bplist([[0x09]], { offsetSize: 3 }), /offset size 3 is not 1, 2, 4 or 8/],
-    ['reference size 0', () => bplist([[0x09]], { refSize: 0 }), /object reference size 0 is not 1, 2, 4 or 8/],
-    ['string running past the objects', () => bplist([[0x5f, 0x10, 0x40, 0x61]]), /truncated binary plist: object at offset 8 needs 64 bytes from 11/],
-    ['array running past the objects', () => bplist([[0xa5, 0]]), /truncated binary plist: object at offset 8 needs 5 bytes/],
-    ['length that is not an integer', () => bplist([[0x5f, 0x51, 0x61]]), /length of the object is not an integer \(marker 0x51\)/],
+    [
+      'reference size 0',
+      () => bplist([[0x09]], { refSize: 0 }),
+      /object reference size 0 is not 1, 2, 4 or 8/,
+    ],
+    [
+      'string running past the objects',
+      () => bplist([[0x5f, 0x10, 0x40, 0x61]]),
+      /truncated binary plist: object at offset 8 needs 64 bytes from 11/,
+    ],
+    [
+      'array running past the objects',
+      () => bplist([[0xa5, 0]]),
+      /truncated binary plist: object at offset 8 needs 5 bytes/,
+    ],
+    [
+      'length that is not an integer',
+      () => bplist([[0x5f, 0x51, 0x61]]),
+      /length of the object is not an integer \(marker 0x51\)/,
+    ],
     ['unknown marker', () => bplist([[0x70]]), /unsupported object marker 0x70/],
     ['null marker (not in bplist00)', () => bplist([[0x00]]), /unsupported object marker 0x00/],
     ['integer of 2^5 bytes', () => bplist([[0x15, 0, 0]]), /integer of 2\^5 bytes is not supported/],
@@ -239,7 +319,13 @@ function lcg(seed: number): () => number {
 
 test('fuzz: 3,000 mutated fixtures give a value or a PlistError, never another exception', () => {
   const next = lcg(20240305);
-  const sources = ['all-types.bin.plist', 'many-objects.plistlib.plist', 'managed-mdm.bin.plist', 'all-types.xml.plist', 'managed-mdm.xml.plist'].map(fixture);
+  const sources = [
+    'all-types.bin.plist',
+    'many-objects.plistlib.plist',
+    'managed-mdm.bin.plist',
+    'all-types.xml.plist',
+    'managed-mdm.xml.plist',
+  ].map(fixture);
   let values = 0;
   let errors = 0;
   for (let i = 0; i < 3000; i++) {
