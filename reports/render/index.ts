@@ -1,0 +1,8 @@
+// reports/render: PURE renderers of the fleet's compliance (data -> text).
+export type { FleetFinding, FleetRow, FleetTableOptions } from './types.ts';
+export type { FleetSummary, RuleCount } from './fleet-summary.ts';
+export { renderFleetTable, failingRules, shortTime } from './fleet-table.ts';
+export { renderCsv, csvField, CSV_COLUMNS } from './fleet-csv.ts';
+export { renderJson, FLEET_REPORT_SCHEMA } from './fleet-json.ts';
+export { summariseFleet } from './fleet-summary.ts';
+export { sortFleet } from './fleet-order.ts';
