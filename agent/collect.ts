@@ -319,7 +319,14 @@ function osVersion(sw: { productVersion: string | null; productVersionExtra: str
   return sw.productVersionExtra ? `${sw.productVersion} ${sw.productVersionExtra}` : sw.productVersion;
 }
 
-function cappedErrors(errors: CollectionError[]): CollectionError[] {
+const SOURCE_ORDER: readonly string[] = Object.keys(PROBES);
+
+/** Errors in table order, then by message: the same failures give the same snapshot digest. */
+function cappedErrors(unordered: CollectionError[]): CollectionError[] {
+  const rank = (s: string) => (SOURCE_ORDER.includes(s) ? SOURCE_ORDER.indexOf(s) : SOURCE_ORDER.length);
+  const errors = [...unordered].sort(
+    (a, b) => rank(a.source) - rank(b.source) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+  );
   if (errors.length <= MAX_ERRORS - 2) return errors;
   const kept = errors.slice(0, MAX_ERRORS - 3);
   kept.push({ source: 'collect', message: `${errors.length - kept.length} more errors not reported (limit ${MAX_ERRORS})` });
