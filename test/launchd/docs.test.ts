@@ -24,13 +24,15 @@ const EXTENSION_ATTRIBUTES = [
 function firstCells(markdown: string): string[] {
   return markdown
     .split('\n')
-    .filter((line) => line.startsWith('| ') && !line.startsWith('|---'))
+    .filter((line) => line.startsWith('| ') && !/^\|[\s|:-]+$/.test(line))
     .map((line) => (line.split('|')[1] ?? '').trim().replace(/`/g, ''));
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => relative(dir, join(entry.parentPath, entry.name)));
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)));
 }
 
 test('launchd/README.md lists every file in launchd/', async () => {
@@ -47,14 +49,15 @@ test('launchd/README.md explains every key of the LaunchDaemon', async () => {
   const rows = firstCells(readme).flatMap((cell) => cell.split(',').map((name) => name.trim()));
   const daemon = asDict(parseXml(await readLaunchdFile(`${LABEL}.plist`)), 'LaunchDaemon');
   for (const key of Object.keys(daemon)) assert.ok(rows.includes(key), `${key} has a row`);
-  for (const absent of ['KeepAlive', 'UserName']) assert.match(readme, new RegExp(`\\*\\*\`${absent}\`\\*\\*`), `why no ${absent}`);
+  for (const absent of ['KeepAlive', 'UserName'])
+    assert.match(readme, new RegExp(`\\*\\*\`${absent}\`\\*\\*`), `why no ${absent}`);
 });
 
 test('launchd/README.md describes every preference key with its type', async () => {
   const readme = await readLaunchdFile('README.md');
   const rows = readme.split('\n').filter((line) => line.startsWith('| `'));
   for (const [key, element] of Object.entries(PREFERENCE_KEYS)) {
-    const row = rows.find((line) => line.startsWith(`| \`${key}\` |`));
+    const row = rows.find((line) => (line.split('|')[1] ?? '').trim() === `\`${key}\``);
     assert.ok(row !== undefined, `${key} has a row`);
     const type = (row.split('|')[2] ?? '').trim();
     assert.equal(type === 'array of strings' ? 'array' : type, element, key);
@@ -72,7 +75,13 @@ test('docs/deploy-macos.md documents every extension attribute and gives a scrip
 
 test('docs/deploy-macos.md covers verify, upgrade, remove, troubleshooting and signing, with the real names', async () => {
   const doc = await readFile(DEPLOY_DOC, 'utf8');
-  for (const heading of ['## 4. Check a Mac', '## 5. Upgrade', '## 6. Remove', '## 7. Troubleshooting', '## Developer ID signing and notarization']) {
+  for (const heading of [
+    '## 4. Check a Mac',
+    '## 5. Upgrade',
+    '## 6. Remove',
+    '## 7. Troubleshooting',
+    '## Developer ID signing and notarization',
+  ]) {
     assert.ok(doc.includes(`\n${heading}\n`), heading);
   }
   for (const command of [

@@ -22,7 +22,9 @@ import {
 } from './scratch-mac.ts';
 
 const asRoot = process.getuid?.() === 0;
-const needsRoot = asRoot ? false : 'needs root: the scripts refuse to run otherwise (CI runs the tests as root)';
+const needsRoot = asRoot
+  ? false
+  : 'needs root: the scripts refuse to run otherwise (CI runs the tests as root)';
 
 const scratches: ScratchMac[] = [];
 async function fresh(): Promise<ScratchMac> {
@@ -35,7 +37,8 @@ after(async () => {
 });
 
 const install = (mac: ScratchMac, args: string[] = []) => run(join(mac.release, 'install.sh'), args, mac.env);
-const uninstall = (mac: ScratchMac, args: string[] = []) => run(join(mac.release, 'uninstall.sh'), args, mac.env);
+const uninstall = (mac: ScratchMac, args: string[] = []) =>
+  run(join(mac.release, 'uninstall.sh'), args, mac.env);
 
 async function launchctlCalls(mac: ScratchMac): Promise<string[][]> {
   return (await mac.calls()).filter((call) => call[0] === 'launchctl').map((call) => call.slice(1));
@@ -182,7 +185,14 @@ describe('install.sh upgrades', { skip: needsRoot }, () => {
     await writeFile(exe, fakeMachO(), { mode: 0o755 });
     const result = await run(
       join(LAUNCHD_DIR, 'install.sh'),
-      ['--exe', exe, '--plist', join(LAUNCHD_DIR, `${LABEL}.plist`), '--newsyslog', join(LAUNCHD_DIR, 'newsyslog.d', `${LABEL}.conf`)],
+      [
+        '--exe',
+        exe,
+        '--plist',
+        join(LAUNCHD_DIR, `${LABEL}.plist`),
+        '--newsyslog',
+        join(LAUNCHD_DIR, 'newsyslog.d', `${LABEL}.conf`),
+      ],
       mac.env,
     );
     assert.equal(result.code, 0, result.stderr);
@@ -202,15 +212,22 @@ describe('install.sh refuses', () => {
     assert.deepEqual(await readdir(mac.root), []);
   });
 
-  test('an executable that is not a Mach-O (the linux build), before touching anything', { skip: needsRoot }, async () => {
-    const mac = await fresh();
-    await writeFile(join(mac.release, 'tokenwatch-agent'), Buffer.from('\x7fELF\x02\x01\x01\x00', 'latin1'));
-    const result = await install(mac);
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /is not a macOS executable \(first bytes: 7f454c46\)/);
-    assert.deepEqual(await mac.calls(), []);
-    assert.deepEqual(await readdir(mac.root), []);
-  });
+  test(
+    'an executable that is not a Mach-O (the linux build), before touching anything',
+    { skip: needsRoot },
+    async () => {
+      const mac = await fresh();
+      await writeFile(
+        join(mac.release, 'tokenwatch-agent'),
+        Buffer.from('\x7fELF\x02\x01\x01\x00', 'latin1'),
+      );
+      const result = await install(mac);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /is not a macOS executable \(first bytes: 7f454c46\)/);
+      assert.deepEqual(await mac.calls(), []);
+      assert.deepEqual(await readdir(mac.root), []);
+    },
+  );
 
   test('a missing executable, naming the path and the flag', { skip: needsRoot }, async () => {
     const mac = await fresh();
@@ -229,21 +246,28 @@ describe('install.sh refuses', () => {
     assert.match(result.stderr, /unknown argument: --frobnicate/);
   });
 
-  test('a launchctl bootout failure other than "not loaded", without loading anything', { skip: needsRoot }, async () => {
-    const mac = await fresh();
-    // a launchctl that fails every bootout with 1 (Operation not permitted)
-    const env = { ...mac.env, LAUNCHCTL: join(mac.base, 'bin', 'launchctl-eperm') };
-    await writeFile(
-      env.LAUNCHCTL,
-      `#!/bin/bash\nprintf 'launchctl-eperm\\t%s\\n' "$*" >>'${mac.state}/calls.log'\necho "Boot-out failed: 1: Operation not permitted" >&2\nexit 1\n`,
-      { mode: 0o755 },
-    );
-    const result = await run(join(mac.release, 'install.sh'), [], env);
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /launchctl bootout system\/com\.tokenwatch\.agent failed \(1\): Boot-out failed: 1: Operation not permitted/);
-    const calls = (await mac.calls()).filter((call) => call[0] === 'launchctl-eperm');
-    assert.deepEqual(calls, [['launchctl-eperm', `bootout system/${LABEL}`]]);
-  });
+  test(
+    'a launchctl bootout failure other than "not loaded", without loading anything',
+    { skip: needsRoot },
+    async () => {
+      const mac = await fresh();
+      // a launchctl that fails every bootout with 1 (Operation not permitted)
+      const env = { ...mac.env, LAUNCHCTL: join(mac.base, 'bin', 'launchctl-eperm') };
+      await writeFile(
+        env.LAUNCHCTL,
+        `#!/bin/bash\nprintf 'launchctl-eperm\\t%s\\n' "$*" >>'${mac.state}/calls.log'\necho "Boot-out failed: 1: Operation not permitted" >&2\nexit 1\n`,
+        { mode: 0o755 },
+      );
+      const result = await run(join(mac.release, 'install.sh'), [], env);
+      assert.equal(result.code, 1);
+      assert.match(
+        result.stderr,
+        /launchctl bootout system\/com\.tokenwatch\.agent failed \(1\): Boot-out failed: 1: Operation not permitted/,
+      );
+      const calls = (await mac.calls()).filter((call) => call[0] === 'launchctl-eperm');
+      assert.deepEqual(calls, [['launchctl-eperm', `bootout system/${LABEL}`]]);
+    },
+  );
 });
 
 describe('uninstall.sh', { skip: needsRoot }, () => {
@@ -264,7 +288,10 @@ describe('uninstall.sh', { skip: needsRoot }, () => {
     const callsBefore = (await mac.calls()).length;
     const result = await uninstall(mac);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /kept "\/Library\/Application Support\/tokenwatch" and \/Library\/Logs\/tokenwatch/);
+    assert.match(
+      result.stdout,
+      /kept "\/Library\/Application Support\/tokenwatch" and \/Library\/Logs\/tokenwatch/,
+    );
     assert.deepEqual((await mac.calls()).slice(callsBefore), [
       ['launchctl', ...BOOTOUT],
       ['pkgutil', '--forget', LABEL],
@@ -313,7 +340,10 @@ describe('uninstall.sh', { skip: needsRoot }, () => {
   test('refuses to run without root, before touching anything', async () => {
     const mac = await installedMac();
     const callsBefore = await mac.calls();
-    const result = await run(join(mac.release, 'uninstall.sh'), ['--purge'], mac.env, { uid: NOBODY, gid: NOBODY });
+    const result = await run(join(mac.release, 'uninstall.sh'), ['--purge'], mac.env, {
+      uid: NOBODY,
+      gid: NOBODY,
+    });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^uninstall\.sh: must be run as root, for example: sudo /);
     assert.deepEqual(await mac.calls(), callsBefore);

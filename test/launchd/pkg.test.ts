@@ -5,7 +5,18 @@ import assert from 'node:assert/strict';
 import { copyFile, lstat, mkdir, readFile, readdir, readlink, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { EXE, LABEL, LAUNCHD_DIR, LOG_DIR, PLIST, type ScratchMac, fakeMachO, modeOf, run, scratchMac } from './scratch-mac.ts';
+import {
+  EXE,
+  LABEL,
+  LAUNCHD_DIR,
+  LOG_DIR,
+  PLIST,
+  type ScratchMac,
+  fakeMachO,
+  modeOf,
+  run,
+  scratchMac,
+} from './scratch-mac.ts';
 
 const PKG_DIR = join(LAUNCHD_DIR, 'pkg');
 const PREINSTALL = join(PKG_DIR, 'scripts', 'preinstall');
@@ -152,13 +163,20 @@ async function releaseWithPkg(mac: ScratchMac): Promise<string> {
 }
 
 describe('build-pkg.sh', () => {
-  test('refuses plainly on anything but macOS', { skip: process.platform === 'darwin' ? 'this is macOS' : false }, async () => {
-    const mac = await fresh();
-    const result = await run(BUILD_PKG, ['--version', '1.0.0'], { PATH: '/usr/bin:/bin' });
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /^build-pkg\.sh: needs macOS \(pkgbuild, productbuild, productsign\); this is Linux\./);
-    assert.deepEqual(await readdir(mac.root), []);
-  });
+  test(
+    'refuses plainly on anything but macOS',
+    { skip: process.platform === 'darwin' ? 'this is macOS' : false },
+    async () => {
+      const mac = await fresh();
+      const result = await run(BUILD_PKG, ['--version', '1.0.0'], { PATH: '/usr/bin:/bin' });
+      assert.equal(result.code, 1);
+      assert.match(
+        result.stderr,
+        /^build-pkg\.sh: needs macOS \(pkgbuild, productbuild, productsign\); this is Linux\./,
+      );
+      assert.deepEqual(await readdir(mac.root), []);
+    },
+  );
 
   test('stages the payload with its install modes, adds the scripts, and builds an unsigned product', async () => {
     const mac = await fresh();
@@ -191,7 +209,10 @@ describe('build-pkg.sh', () => {
     assert.deepEqual(await readFile(join(mac.state, 'postinstall.copy')), await readFile(POSTINSTALL));
     assert.deepEqual(await readFile(join(mac.state, 'exe.copy')), fakeMachO());
     // the work directory is removed
-    assert.deepEqual((await readdir(mac.base)).filter((name) => name.startsWith('tokenwatch-pkg.')), []);
+    assert.deepEqual(
+      (await readdir(mac.base)).filter((name) => name.startsWith('tokenwatch-pkg.')),
+      [],
+    );
   });
 
   test('signs the product with productsign when TOKENWATCH_PKG_SIGNING_IDENTITY is set', async () => {

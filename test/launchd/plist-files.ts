@@ -23,14 +23,21 @@ export const PREFERENCE_KEYS: Record<string, string> = {
   LogLevel: 'string',
 };
 
-export const INSTALL_PLISTUTIL = 'plistutil (Debian package libplist-utils) is required: apt-get install libplist-utils';
+export const INSTALL_PLISTUTIL =
+  'plistutil (Debian package libplist-utils) is required: apt-get install libplist-utils';
 
 export async function readLaunchdFile(relative: string): Promise<string> {
   return readFile(join(LAUNCHD_DIR, relative), 'utf8');
 }
 
 export function isDict(value: PlistValue | undefined): value is Dict {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && !(value instanceof Uint8Array);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Date) &&
+    !(value instanceof Uint8Array)
+  );
 }
 
 export function asDict(value: PlistValue | undefined, what: string): Dict {
@@ -88,7 +95,8 @@ export function parseBinaryPlist(binary: Buffer): PlistValue {
  * Every key asked about occurs once in its file; a key that occurs twice is an error here. */
 export function elementOf(canonicalXml: string, key: string): string {
   const matches = [...canonicalXml.matchAll(new RegExp(`<key>${key}</key>\\s*<(\\w+)`, 'g'))];
-  if (matches.length !== 1) throw new Error(`expected exactly one <key>${key}</key>, found ${matches.length}`);
+  if (matches.length !== 1)
+    throw new Error(`expected exactly one <key>${key}</key>, found ${matches.length}`);
   const element = matches[0]?.[1];
   if (element === undefined) throw new Error(`no element after <key>${key}</key>`);
   return element;

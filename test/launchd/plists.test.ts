@@ -22,7 +22,14 @@ const PROFILE = `${LABEL}.example.mobileconfig`;
 const MANAGED = 'managed-preferences.example.plist';
 const PROPERTY_LISTS = [DAEMON, PROFILE, MANAGED];
 
-const PROFILE_MUST_CARRY = ['ServerURL', 'EnrollSecret', 'CAPinSHA256', 'SplaySeconds', 'MinIntervalSeconds', 'ExcludeUsers'];
+const PROFILE_MUST_CARRY = [
+  'ServerURL',
+  'EnrollSecret',
+  'CAPinSHA256',
+  'SplaySeconds',
+  'MinIntervalSeconds',
+  'ExcludeUsers',
+];
 
 const UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 
@@ -42,7 +49,10 @@ for (const name of PROPERTY_LISTS) {
   test(`${name}: an XML plist 1.0 with Apple's DTD, which both parsers read alike`, async () => {
     const { text, value, libplist } = await both(name);
     assert.ok(text.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n'), 'XML declaration, UTF-8');
-    assert.match(text, /^<!DOCTYPE plist PUBLIC "-\/\/Apple\/\/DTD PLIST 1\.0\/\/EN" "http:\/\/www\.apple\.com\/DTDs\/PropertyList-1\.0\.dtd">$/m);
+    assert.match(
+      text,
+      /^<!DOCTYPE plist PUBLIC "-\/\/Apple\/\/DTD PLIST 1\.0\/\/EN" "http:\/\/www\.apple\.com\/DTDs\/PropertyList-1\.0\.dtd">$/m,
+    );
     assert.match(text, /^<plist version="1\.0">$/m);
     assert.deepEqual(parseBinaryPlist(libplist.binary), value, 'libplist and the npm parser disagree');
     assert.deepEqual(parseXml(libplist.canonicalXml), value);
@@ -97,7 +107,10 @@ describe(DAEMON, () => {
     const { value } = await both(DAEMON);
     const args = value.ProgramArguments;
     assert.ok(Array.isArray(args));
-    assert.ok(args.every((arg) => typeof arg === 'string'), 'every argument is a string');
+    assert.ok(
+      args.every((arg) => typeof arg === 'string'),
+      'every argument is a string',
+    );
     assert.equal(args[0], EXE);
     assert.ok(String(args[0]).startsWith('/'));
     assert.equal(args[1], 'run');
@@ -115,10 +128,16 @@ describe(DAEMON, () => {
     const throttle = value.ThrottleInterval;
     assert.equal(typeof throttle, 'number');
     // longer than launchd's default 10 s so a burst of writes starts one run, well under the interval
-    assert.ok(Number(throttle) >= 60 && Number(throttle) < Number(value.StartInterval), `ThrottleInterval ${throttle}`);
+    assert.ok(
+      Number(throttle) >= 60 && Number(throttle) < Number(value.StartInterval),
+      `ThrottleInterval ${throttle}`,
+    );
     assert.equal(value.ProcessType, 'Background');
     assert.equal(value.LowPriorityIO, true);
-    assert.ok(Number.isInteger(value.Nice) && Number(value.Nice) > 0 && Number(value.Nice) <= 20, 'Nice lowers priority');
+    assert.ok(
+      Number.isInteger(value.Nice) && Number(value.Nice) > 0 && Number(value.Nice) <= 20,
+      'Nice lowers priority',
+    );
   });
 
   test('sends stdout and stderr to launchd.log in the log directory the agent and newsyslog use', async () => {
@@ -142,7 +161,10 @@ describe(PROFILE, () => {
     const uuids = [value.PayloadUUID, payload.PayloadUUID];
     for (const uuid of uuids) assert.match(String(uuid), UUID);
     assert.equal(new Set(uuids).size, uuids.length, 'PayloadUUIDs are distinct');
-    assert.ok(String(payload.PayloadIdentifier).startsWith(`${String(value.PayloadIdentifier)}.`), 'the payload identifier nests under the profile identifier');
+    assert.ok(
+      String(payload.PayloadIdentifier).startsWith(`${String(value.PayloadIdentifier)}.`),
+      'the payload identifier nests under the profile identifier',
+    );
     assert.equal(payload.PayloadVersion, 1);
     assert.match(libplist.canonicalXml, /<key>PayloadVersion<\/key>\s*<integer>1<\/integer>/);
   });
@@ -158,7 +180,9 @@ describe(PROFILE, () => {
       assert.ok(element !== undefined, `${key} is a key the agent reads`);
       assert.equal(elementOf(libplist.canonicalXml, key), element, key);
     }
-    assert.ok(Array.isArray(payload.ExcludeUsers) && payload.ExcludeUsers.every((user) => typeof user === 'string'));
+    assert.ok(
+      Array.isArray(payload.ExcludeUsers) && payload.ExcludeUsers.every((user) => typeof user === 'string'),
+    );
   });
 
   test('its values are obviously placeholders (example.com, REPLACE-ME)', async () => {
@@ -175,7 +199,9 @@ describe(PROFILE, () => {
   test(`${MANAGED} carries the same settings without the profile around them`, async () => {
     const profile = await both(PROFILE);
     const payload = asDict((profile.value.PayloadContent as Dict[])[0], 'PayloadContent[0]');
-    const settings = Object.fromEntries(Object.entries(payload).filter(([key]) => !key.startsWith('Payload')));
+    const settings = Object.fromEntries(
+      Object.entries(payload).filter(([key]) => !key.startsWith('Payload')),
+    );
     const managed = await both(MANAGED);
     assert.deepEqual(managed.value, settings);
     for (const key of Object.keys(managed.value)) {

@@ -173,7 +173,10 @@ export async function scratchMac(): Promise<ScratchMac> {
   for (const name of ['install.sh', 'uninstall.sh', `${LABEL}.plist`]) {
     await copyFile(join(LAUNCHD_DIR, name), join(release, name));
   }
-  await copyFile(join(LAUNCHD_DIR, 'newsyslog.d', `${LABEL}.conf`), join(release, 'newsyslog.d', `${LABEL}.conf`));
+  await copyFile(
+    join(LAUNCHD_DIR, 'newsyslog.d', `${LABEL}.conf`),
+    join(release, 'newsyslog.d', `${LABEL}.conf`),
+  );
   await chmod(join(release, 'install.sh'), 0o755);
   await chmod(join(release, 'uninstall.sh'), 0o755);
   await writeFile(join(release, 'tokenwatch-agent'), fakeMachO(), { mode: 0o755 });

@@ -7,10 +7,20 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { LAUNCHD_DIR } from './scratch-mac.ts';
 
-const SCRIPTS = ['install.sh', 'uninstall.sh', 'pkg/build-pkg.sh', 'pkg/scripts/preinstall', 'pkg/scripts/postinstall'];
+const SCRIPTS = [
+  'install.sh',
+  'uninstall.sh',
+  'pkg/build-pkg.sh',
+  'pkg/scripts/preinstall',
+  'pkg/scripts/postinstall',
+];
 const INSTALL_SHELLCHECK = 'shellcheck (Debian package shellcheck) is required: apt-get install shellcheck';
 
-function capture(file: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function capture(
+  file: string,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { cwd, timeout: 60_000 }, (error, stdout, stderr) => {
       if (error !== null && (error as NodeJS.ErrnoException).code === 'ENOENT') {
