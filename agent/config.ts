@@ -353,6 +353,7 @@ export function loadConfig(input: LoadConfigInput): AgentConfig {
       ? resolveUnderSysroot(sysroot, setting.default as string)
       : setting.default;
     let source: ConfigSource = 'default';
+    const rejected: { layer: Layer; reason: string }[] = [];
     for (const layer of layers) {
       const raw = layer.raw(key);
       if (raw === undefined) continue;
@@ -365,18 +366,25 @@ export function loadConfig(input: LoadConfigInput): AgentConfig {
         reason = placed.ok ? null : placed.reason;
       }
       if (reason !== null) {
-        const where = layer.file ? `in ${layer.file}` : `from ${layer.origin(key)}`;
-        problems.push({
-          key,
-          source: layer.source,
-          file: layer.file,
-          message: `${key} ${where} (${SOURCE_LABEL[layer.source]}): ${reason}; using the ${SOURCE_LABEL[source]} value ${display(value)}`,
-        });
+        rejected.push({ layer, reason });
         continue;
       }
       if (source !== 'default') (overridden[key] ??= []).push({ source, display: display(value) });
       value = candidate;
       source = layer.source;
+    }
+    for (const { layer, reason } of rejected) {
+      const where = layer.file ? `in ${layer.file}` : `from ${layer.origin(key)}`;
+      const outcome =
+        CONFIG_SOURCES.indexOf(source) > CONFIG_SOURCES.indexOf(layer.source)
+          ? `ignored; the ${SOURCE_LABEL[source]} value applies anyway`
+          : `using the ${SOURCE_LABEL[source]} value ${display(value)}`;
+      problems.push({
+        key,
+        source: layer.source,
+        file: layer.file,
+        message: `${key} ${where} (${SOURCE_LABEL[layer.source]}): ${reason}; ${outcome}`,
+      });
     }
     values[key] = value;
     sources[key] = source;

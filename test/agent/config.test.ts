@@ -302,6 +302,20 @@ describe('a bad value is a problem naming key, source and file; the lower layer 
     ]);
   });
 
+  test('a bad value under a good higher one says the higher value applies anyway', () => {
+    const config = load({
+      preferences: plist({ SplaySeconds: str('300') }),
+      env: { TOKENWATCH_SPLAY_SECONDS: '20' },
+    });
+    assert.equal(config.values.SplaySeconds, 20);
+    assert.deepEqual(
+      config.problems.map((p) => p.message),
+      [
+        `SplaySeconds in ${prefsPath} (preferences): expected an <integer>, got a plist string; ignored; the environment value applies anyway`,
+      ],
+    );
+  });
+
   test('an integer written as <string> in /Library/Preferences', () => {
     const config = load({ preferences: plist({ SplaySeconds: str('300') }) });
     assert.equal(config.values.SplaySeconds, 0);
