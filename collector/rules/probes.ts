@@ -89,8 +89,12 @@ export function errorsOf(snapshot: Snapshot, probes: readonly ProbeId[]): Collec
   return snapshot.errors.filter((e) => probes.includes(probeOf(e.source)));
 }
 
-/** Whether an error from a per-user probe is about this user (its source or message names them). */
+/**
+ * Whether an error from a per-user probe is about this user: the agent writes `user NAME: ...`; other
+ * sources qualify the id (`sysadminctl:NAME`) or name the user as a word of the message.
+ */
 export function errorNamesUser(error: CollectionError, user: string): boolean {
+  if (error.message.startsWith(`user ${user}: `)) return true;
   const wanted = user.toLowerCase();
   const words = (text: string): string[] => text.toLowerCase().split(/[\s:/,;'"()[\]=]+/);
   return words(error.source).includes(wanted) || words(error.message).includes(wanted);

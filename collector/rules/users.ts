@@ -13,14 +13,14 @@ export function userListErrors(snapshot: Snapshot): CollectionError[] {
   return errorsOf(snapshot, ['users']);
 }
 
-/** A user's SecureToken as the rules trust it: null when a sysadminctl/dscl error names this user. */
+/** A user's SecureToken as the rules trust it: null when a sysadminctl error names this user. */
 export function secureTokenOf(snapshot: Snapshot, user: User): boolean | null {
   return userErrors(snapshot, user).length > 0 ? null : user.secureToken;
 }
 
-/** Errors of per-user probes that name this user. */
+/** Errors of `sysadminctl -secureTokenStatus` that name this user. */
 export function userErrors(snapshot: Snapshot, user: User): CollectionError[] {
-  return errorsOf(snapshot, ['securetoken', 'user-record']).filter((e) => errorNamesUser(e, user.name));
+  return errorsOf(snapshot, ['securetoken']).filter((e) => errorNamesUser(e, user.name));
 }
 
 /** Whether a GeneratedUID from dscl and a crypto user UUID from diskutil are the same (case-insensitive). */

@@ -53,7 +53,7 @@ test('a rule unknown without any error (a null the agent did not explain) does n
 test('not_applicable and unknown are never answered', () => {
   const results = [
     outcomesOf(rule),
-    outcomesOf(rule, (s) => s.errors.push({ source: 'sysadminctl', message: 'alice: x' })),
+    outcomesOf(rule, (s) => s.errors.push({ source: 'sysadminctl', message: 'user alice: x' })),
   ];
   assert.ok(results.flat().every((o) => o[0] === 'pass' || o[0] === 'fail'));
 });

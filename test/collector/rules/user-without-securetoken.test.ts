@@ -50,14 +50,14 @@ test('unknown: "Unknown user" from sysadminctl for bob leaves only bob unknown',
   assert.deepEqual(
     outcomesOf(rule, (s) => {
       userNamed(s, 'bob').secureToken = null;
-      s.errors.push({ source: 'sysadminctl', message: 'bob: Unknown user bob' });
+      s.errors.push({ source: 'sysadminctl', message: 'user bob: Unknown user bob' });
     }),
     [
       ['pass', 'alice', 'alice has a SecureToken'],
       [
         'unknown',
         'bob',
-        'whether bob has a SecureToken is unknown (agent reported sysadminctl: "bob: Unknown user bob")',
+        'whether bob has a SecureToken is unknown (agent reported sysadminctl: "user bob: Unknown user bob")',
       ],
     ],
   );

@@ -106,7 +106,7 @@ export const FLEET: FleetRow[] = [
         state: 'active',
         firstSeen: '2026-03-02T11:00:00.000Z',
         reason:
-          'collection errors left user-without-securetoken and no-securetoken-holder unknown: sysadminctl: "dave: timed out after 10000 ms"',
+          'collection errors left user-without-securetoken and no-securetoken-holder unknown: sysadminctl: "user dave: timed out after 10000 ms"',
       },
     ],
   },
