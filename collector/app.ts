@@ -1,0 +1,167 @@
+// buildApp(deps): the collector's Fastify instance, fully wired, not listening (main.ts listens; tests
+// listen on port 0). Bodies are validated with the snapshot contract's JSON Schema through Fastify's ajv
+// (no type coercion, unknown extra fields kept); errors come from one catalogue (http/errors.ts).
+import Fastify, { LogController } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Logger } from 'pino';
+import type { Store } from './store/types.ts';
+import type { CollectorConfig } from './config.ts';
+import type { Clock } from './clock.ts';
+import { monotonic as systemMonotonic } from './clock.ts';
+import { ApiError, toApiError } from './http/errors.ts';
+import { DeviceAuth } from './http/auth.ts';
+import { Metrics } from './http/metrics.ts';
+import { FailureLimiter } from './http/rate-limit.ts';
+import type { AppContext } from './http/context.ts';
+import { agentRoutes } from './http/routes/agent.ts';
+import { adminRoutes } from './http/routes/admin.ts';
+import { opsRoutes } from './http/routes/ops.ts';
+import { createReadModel } from './read-model.ts';
+import { ruleConfig } from './evaluation.ts';
+import type { AuthenticatedDevice } from './ingest.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody: Buffer | null;
+    device: AuthenticatedDevice | null;
+  }
+}
+
+export interface AppDeps {
+  store: Store;
+  config: CollectorConfig;
+  clock: Clock;
+  logger: Logger;
+  metrics?: Metrics;
+  monotonic?: () => number;
+  /** HTTPS options (main.ts reads the files). */
+  https?: { cert: Buffer; key: Buffer };
+}
+
+export const API_VERSION = '1.0.0';
+
+const ENROLL_FAILURES_PER_WINDOW = 20;
+const ENROLL_WINDOW_MS = 60_000;
+
+/** JSON.parse that refuses prototype-poisoning keys (as Fastify's default parser does). */
+function parseJson(text: string): unknown {
+  if (!text.includes('"__proto__"') && !text.includes('"constructor"')) return JSON.parse(text);
+  return JSON.parse(text, (key, value: unknown) => {
+    if (key === '__proto__') throw new SyntaxError('forbidden key "__proto__"');
+    if (key === 'constructor' && value !== null && typeof value === 'object' && 'prototype' in value) {
+      throw new SyntaxError('forbidden key "constructor.prototype"');
+    }
+    return value;
+  });
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, store, clock } = deps;
+  const monotonic = deps.monotonic ?? systemMonotonic;
+  const metrics = deps.metrics ?? new Metrics();
+  const rules = ruleConfig(config);
+  const ctx: AppContext = {
+    store,
+    config,
+    clock,
+    readModel: createReadModel(store, rules),
+    ingest: { store, rules },
+    deviceAuth: new DeviceAuth(store, config.authCacheSize, monotonic),
+    metrics,
+    enrollLimiter: new FailureLimiter(ENROLL_FAILURES_PER_WINDOW, ENROLL_WINDOW_MS, monotonic),
+  };
+
+  const options: FastifyServerOptions & { https?: { cert: Buffer; key: Buffer } } = {
+    loggerInstance: deps.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    return503OnClosing: false,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+    ...(deps.https ? { https: deps.https } : {}),
+  };
+  const app = Fastify(options) as unknown as FastifyInstance;
+
+  app.decorateRequest('rawBody', null);
+  app.decorateRequest('device', null);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const buf = body as Buffer;
+    req.rawBody = buf;
+    if (buf.length === 0) {
+      done(new ApiError('invalid_json', 'the body is empty'), undefined);
+      return;
+    }
+    try {
+      done(null, parseJson(buf.toString('utf8')));
+    } catch (e) {
+      done(new ApiError('invalid_json', `the body is not valid JSON: ${(e as Error).message}`), undefined);
+    }
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'tokenwatch collector',
+        version: API_VERSION,
+        description:
+          'Enrollment, snapshot ingest and the admin API. Errors: { "error": code, "message": text } (see docs/api.md).',
+      },
+      components: {
+        securitySchemes: {
+          deviceToken: { type: 'http', scheme: 'bearer', description: 'per-device token from POST /api/v1/enroll' },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'TOKENWATCH_ADMIN_TOKEN' },
+        },
+      },
+    },
+  });
+
+  app.setErrorHandler(async (err, req, reply) => {
+    const e = toApiError(err);
+    Metrics.inc(metrics.rejects, e.code);
+    if (e.statusCode >= 500) req.log.error({ err, code: e.code }, 'request failed');
+    else req.log.info({ code: e.code, url: req.url, message: e.message }, 'request refused');
+    if (req.routeOptions.url === '/api/v1/enroll' && e.code !== 'rate_limited') {
+      if (e.statusCode < 500 && e.code !== 'enroll_secret_invalid' && e.code !== 'device_enrolled' && e.code !== 'identity_conflict') {
+        // Invalid input never reaches the enrollment service; audit it here.
+        const b = (req.body ?? {}) as { serial?: unknown; hardwareUuid?: unknown };
+        await store.enrollments
+          .record({
+            at: clock.now().getTime(),
+            serial: typeof b.serial === 'string' ? b.serial.slice(0, 64) : null,
+            hardwareUuid: typeof b.hardwareUuid === 'string' ? b.hardwareUuid.slice(0, 64) : null,
+            outcome: 'refused_invalid',
+            remoteAddress: req.ip,
+            detail: `${e.code}: ${e.message}`.slice(0, 500),
+          })
+          .catch((auditErr: unknown) => req.log.error({ err: auditErr }, 'enrollment audit failed'));
+      }
+      if (e.statusCode < 500) ctx.enrollLimiter.fail(req.ip);
+    }
+    if (e.retryAfterSeconds !== undefined) reply.header('Retry-After', String(e.retryAfterSeconds));
+    reply.code(e.statusCode);
+    return { error: e.code, message: e.message };
+  });
+  app.setNotFoundHandler(async (req, reply) => {
+    Metrics.inc(metrics.rejects, 'not_found');
+    reply.code(404);
+    return { error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` };
+  });
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new ApiError('unavailable', 'the collector is shutting down', 5);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.observe(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  agentRoutes(app, ctx);
+  adminRoutes(app, ctx);
+  opsRoutes(app, ctx, monotonic);
+  return app;
+}

@@ -1,0 +1,197 @@
+// `tokenwatch`: serve | config | exempt add|list|remove | prune. Reads argv and the environment, builds
+// the config (config.ts) and hands over to main.ts or the store.
+import { parseArgs } from 'node:util';
+import { loadConfig, describeConfig, ConfigError, SETTINGS, flagName } from './config.ts';
+import type { SettingKey, LoadedConfig } from './config.ts';
+import { startCollector } from './main.ts';
+import { systemClock } from './clock.ts';
+import { openSqliteStore } from './store/sqlite/index.ts';
+import { addExemption, parseExpiry, removeExemption } from './exemptions.ts';
+import { pruneOnce } from './jobs/prune.ts';
+import { ApiError } from './http/errors.ts';
+import { RULE_IDS } from './rules/index.ts';
+import type { RuleId } from './rules/index.ts';
+
+const USAGE = `usage:
+  tokenwatch serve --db FILE [--host 127.0.0.1] [--port N] [--config FILE] [--<setting> VALUE ...]
+  tokenwatch config [--config FILE] [--<setting> VALUE ...]     every setting, its value and where it came from
+  tokenwatch exempt add --db FILE (--serial S | --all-devices) [--rule ID] [--user NAME] --reason TEXT --by NAME [--expires ISO|30d]
+  tokenwatch exempt list --db FILE [--serial S]
+  tokenwatch exempt remove --db FILE ID
+  tokenwatch prune --db FILE                                     apply the retention settings now
+settings (flag / environment): ${Object.keys(SETTINGS)
+  .map((k) => `--${flagName(k)}`)
+  .join(' ')}
+`;
+
+const settingOptions = Object.fromEntries(
+  Object.keys(SETTINGS).map((k) => [flagName(k), { type: 'string' as const }]),
+);
+
+function parse(argv: string[], extra: Record<string, { type: 'string' | 'boolean' }> = {}) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...settingOptions, ...extra },
+    allowPositionals: true,
+    strict: true,
+  });
+  const flags: Partial<Record<SettingKey, string>> = {};
+  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
+    const v = (values as Record<string, unknown>)[flagName(key)];
+    if (typeof v === 'string') flags[key] = v;
+  }
+  const loaded: LoadedConfig = loadConfig({
+    env: process.env,
+    flags,
+    configFile: typeof values.config === 'string' ? values.config : undefined,
+  });
+  return { values: values as Record<string, string | boolean | undefined>, positionals, loaded };
+}
+
+async function serve(argv: string[]): Promise<number> {
+  const { loaded } = parse(argv);
+  const { config } = loaded;
+  const missing = (['db', 'adminToken', 'enrollSecret'] as const).filter((k) => config[k] === '');
+  if (missing.length > 0) {
+    process.stderr.write(
+      `tokenwatch serve: missing ${missing.map((k) => `${k} (--${flagName(k)} or TOKENWATCH_${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()})`).join(', ')}\n`,
+    );
+    return 2;
+  }
+  const running = await startCollector(config);
+  process.stdout.write(`tokenwatch collector listening on ${running.url}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await running.close();
+  return 0;
+}
+
+async function exempt(argv: string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  const { values, positionals, loaded } = parse(rest, {
+    serial: { type: 'string' },
+    'all-devices': { type: 'boolean' },
+    rule: { type: 'string' },
+    user: { type: 'string' },
+    reason: { type: 'string' },
+    by: { type: 'string' },
+    expires: { type: 'string' },
+  });
+  if (loaded.config.db === '') {
+    process.stderr.write('tokenwatch exempt: --db FILE (or TOKENWATCH_DB) is required\n');
+    return 2;
+  }
+  const store = openSqliteStore(loaded.config.db);
+  const now = systemClock.now();
+  try {
+    switch (action) {
+      case 'add': {
+        const serial = typeof values['serial'] === 'string' ? values['serial'] : null;
+        if ((serial === null) === (values['all-devices'] !== true)) {
+          process.stderr.write('tokenwatch exempt add: give exactly one of --serial S or --all-devices\n');
+          return 2;
+        }
+        const rule = typeof values['rule'] === 'string' ? values['rule'] : null;
+        if (rule !== null && !(RULE_IDS as readonly string[]).includes(rule)) {
+          process.stderr.write(`tokenwatch exempt add: unknown rule "${rule}" (rules: ${RULE_IDS.join(', ')})\n`);
+          return 2;
+        }
+        if (typeof values['reason'] !== 'string' || typeof values['by'] !== 'string') {
+          process.stderr.write('tokenwatch exempt add: --reason TEXT and --by NAME are required\n');
+          return 2;
+        }
+        const e = await addExemption(
+          store,
+          {
+            serial,
+            rule: rule as RuleId | null,
+            user: typeof values['user'] === 'string' ? values['user'] : null,
+            reason: values['reason'],
+            createdBy: values['by'],
+            expiresAt: parseExpiry(typeof values['expires'] === 'string' ? values['expires'] : null, now),
+          },
+          now,
+        );
+        process.stdout.write(`${e.id}\n`);
+        return 0;
+      }
+      case 'list': {
+        const list = await store.exemptions.list(typeof values['serial'] === 'string' ? values['serial'] : undefined);
+        for (const e of list) {
+          const expires = e.expiresAt === null ? 'never' : new Date(e.expiresAt).toISOString();
+          const state = e.expiresAt !== null && e.expiresAt <= now.getTime() ? 'expired' : 'active';
+          process.stdout.write(
+            `${e.id}  ${e.serial ?? '(all devices)'}  ${e.rule ?? '(all rules)'}  ${e.user ?? '(all users)'}  ${state}  expires ${expires}  by ${e.createdBy}: ${e.reason}\n`,
+          );
+        }
+        if (list.length === 0) process.stdout.write('no exemptions\n');
+        return 0;
+      }
+      case 'remove': {
+        const id = positionals[0];
+        if (!id) {
+          process.stderr.write('tokenwatch exempt remove: give the exemption id\n');
+          return 2;
+        }
+        const removed = await removeExemption(store, id);
+        if (!removed) {
+          process.stderr.write(`tokenwatch exempt remove: no exemption ${id}\n`);
+          return 1;
+        }
+        process.stdout.write(`removed ${id}\n`);
+        return 0;
+      }
+      default:
+        process.stderr.write(USAGE);
+        return 2;
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(rest);
+      case 'config': {
+        const { loaded } = parse(rest);
+        process.stdout.write(describeConfig(loaded.settings));
+        return 0;
+      }
+      case 'exempt':
+        return await exempt(rest);
+      case 'prune': {
+        const { loaded } = parse(rest);
+        if (loaded.config.db === '') {
+          process.stderr.write('tokenwatch prune: --db FILE is required\n');
+          return 2;
+        }
+        const store = openSqliteStore(loaded.config.db);
+        try {
+          const r = await pruneOnce(store, loaded.config, systemClock.now());
+          process.stdout.write(`pruned ${r.history} history entries, ${r.receipts} receipts, ${r.audit} audit entries\n`);
+        } finally {
+          await store.close();
+        }
+        return 0;
+      }
+      default:
+        process.stderr.write(USAGE);
+        return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+    }
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof ApiError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`tokenwatch: ${(e as Error).message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,20 @@
+// What the routes share: built once by buildApp from its deps.
+import type { Store } from '../store/types.ts';
+import type { CollectorConfig } from '../config.ts';
+import type { Clock } from '../clock.ts';
+import type { ReadModel } from '../read-model.ts';
+import type { IngestDeps } from '../ingest.ts';
+import type { DeviceAuth } from './auth.ts';
+import type { Metrics } from './metrics.ts';
+import type { FailureLimiter } from './rate-limit.ts';
+
+export interface AppContext {
+  store: Store;
+  config: CollectorConfig;
+  clock: Clock;
+  readModel: ReadModel;
+  ingest: IngestDeps;
+  deviceAuth: DeviceAuth;
+  metrics: Metrics;
+  enrollLimiter: FailureLimiter;
+}

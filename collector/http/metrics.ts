@@ -1,0 +1,58 @@
+// Prometheus text exposition, hand-written: uploads, check-ins, rejects by reason, devices by status,
+// request latency histogram per route.
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+interface Histogram {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+export class Metrics {
+  readonly uploads = new Map<string, number>();
+  readonly checkins = new Map<string, number>();
+  readonly rejects = new Map<string, number>();
+  readonly enrollments = new Map<string, number>();
+  readonly #latency = new Map<string, Histogram>();
+
+  static inc(m: Map<string, number>, key: string): void {
+    m.set(key, (m.get(key) ?? 0) + 1);
+  }
+
+  observe(method: string, route: string, status: number, seconds: number): void {
+    const key = `method="${method}",route="${route}",status="${Math.floor(status / 100)}xx"`;
+    let h = this.#latency.get(key);
+    if (!h) {
+      h = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
+      this.#latency.set(key, h);
+    }
+    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= (BUCKETS[i] as number)) (h.counts[i] as number)++;
+    h.sum += seconds;
+    h.count++;
+  }
+
+  render(devicesByStatus: Record<string, number>): string {
+    const out: string[] = [];
+    const counter = (name: string, help: string, label: string, m: Map<string, number>) => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
+      for (const [k, v] of [...m].sort()) out.push(`${name}{${label}="${k}"} ${v}`);
+    };
+    counter('tokenwatch_uploads_total', 'Accepted snapshot uploads by result (changed, unchanged, replay).', 'result', this.uploads);
+    counter('tokenwatch_checkins_total', 'Accepted check-ins.', 'result', this.checkins);
+    counter('tokenwatch_enrollments_total', 'Enrollment attempts by outcome.', 'outcome', this.enrollments);
+    counter('tokenwatch_rejects_total', 'Refused requests by error code.', 'reason', this.rejects);
+    out.push('# HELP tokenwatch_devices Devices by compliance status now.', '# TYPE tokenwatch_devices gauge');
+    for (const [k, v] of Object.entries(devicesByStatus)) out.push(`tokenwatch_devices{status="${k}"} ${v}`);
+    out.push(
+      '# HELP tokenwatch_http_request_duration_seconds Request latency.',
+      '# TYPE tokenwatch_http_request_duration_seconds histogram',
+    );
+    for (const [labels, h] of [...this.#latency].sort((a, b) => a[0].localeCompare(b[0]))) {
+      BUCKETS.forEach((b, i) => out.push(`tokenwatch_http_request_duration_seconds_bucket{${labels},le="${b}"} ${h.counts[i]}`));
+      out.push(`tokenwatch_http_request_duration_seconds_bucket{${labels},le="+Inf"} ${h.count}`);
+      out.push(`tokenwatch_http_request_duration_seconds_sum{${labels}} ${h.sum}`);
+      out.push(`tokenwatch_http_request_duration_seconds_count{${labels}} ${h.count}`);
+    }
+    return out.join('\n') + '\n';
+  }
+}

@@ -1,0 +1,272 @@
+// The admin API: fleet reads, exemptions, revocation, the enrollment audit. Every route needs the admin token.
+import type { FastifyInstance } from 'fastify';
+import { ApiError, ErrorBodySchema } from '../errors.ts';
+import {
+  DevicePage,
+  DevicesQuery,
+  DeviceDetail,
+  SerialParams,
+  Summary,
+  ExemptionView,
+  ExemptionBody,
+  ExemptionParams,
+  ExemptionsQuery,
+  EnrollmentPage,
+  EnrollmentsQuery,
+  RuleView,
+} from '../schemas.ts';
+import { requireAdmin } from '../auth.ts';
+import type { AppContext } from '../context.ts';
+import { Metrics } from '../metrics.ts';
+import { CursorError } from '../../read-model.ts';
+import { addExemption, parseExpiry, removeExemption } from '../../exemptions.ts';
+import { revokeDevice } from '../../enrollment.ts';
+import { RULES } from '../../rules/index.ts';
+import type { RuleId } from '../../rules/index.ts';
+import type { DeviceStatus, ExemptionRecord } from '../../store/types.ts';
+
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBodySchema]));
+const security = [{ adminToken: [] }];
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function exemptionView(e: ExemptionRecord, now: number) {
+  return {
+    id: e.id,
+    serial: e.serial,
+    rule: e.rule,
+    user: e.user,
+    reason: e.reason,
+    createdBy: e.createdBy,
+    createdAt: iso(e.createdAt) as string,
+    expiresAt: iso(e.expiresAt),
+    active: e.expiresAt === null || e.expiresAt > now,
+  };
+}
+
+interface DevicesQ {
+  status?: DeviceStatus;
+  rule?: RuleId;
+  osVersion?: string;
+  model?: string;
+  seenSince?: string;
+  cursor?: string;
+  limit?: string;
+}
+
+export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.register(async (admin) => {
+    admin.addHook('onRequest', async (req) => requireAdmin(ctx.config.adminToken, req));
+
+    admin.get<{ Querystring: DevicesQ }>(
+      '/api/v1/devices',
+      {
+        schema: {
+          summary: 'List devices (filters: status, rule, osVersion, model, seenSince; cursor pagination)',
+          tags: ['admin'],
+          security,
+          querystring: DevicesQuery,
+          response: { 200: DevicePage, ...errors(400, 401) },
+        },
+      },
+      async (req) => {
+        const q = req.query;
+        try {
+          return await ctx.readModel.listDevices(
+            {
+              ...(q.status ? { status: q.status } : {}),
+              ...(q.rule ? { rule: q.rule } : {}),
+              ...(q.osVersion ? { osVersion: q.osVersion } : {}),
+              ...(q.model ? { model: q.model } : {}),
+              ...(q.seenSince ? { seenSince: Date.parse(q.seenSince) } : {}),
+            },
+            { ...(q.cursor ? { cursor: q.cursor } : {}), limit: q.limit ? Number(q.limit) : 100 },
+            ctx.clock.now(),
+          );
+        } catch (e) {
+          if (e instanceof CursorError) throw new ApiError('invalid_query', e.message);
+          throw e;
+        }
+      },
+    );
+
+    admin.get<{ Params: { serial: string } }>(
+      '/api/v1/devices/:serial',
+      {
+        schema: {
+          summary: 'One device: current state, findings, history of changes',
+          tags: ['admin'],
+          security,
+          params: SerialParams,
+          response: { 200: DeviceDetail, ...errors(400, 401, 404) },
+        },
+      },
+      async (req) => {
+        const d = await ctx.readModel.device(req.params.serial, ctx.clock.now());
+        if (!d) throw new ApiError('device_not_found', `no device with serial ${req.params.serial}`);
+        return d;
+      },
+    );
+
+    admin.post<{ Params: { serial: string } }>(
+      '/api/v1/devices/:serial/revoke',
+      {
+        schema: {
+          summary: 'Revoke the device token: it stops working at once; the Mac may enroll again',
+          tags: ['admin'],
+          security,
+          params: SerialParams,
+          response: { 200: DeviceDetail, ...errors(400, 401, 404) },
+        },
+      },
+      async (req) => {
+        const now = ctx.clock.now();
+        const r = await revokeDevice(ctx.store, req.params.serial, 'admin API', now);
+        if (!r) throw new ApiError('device_not_found', `no device with serial ${req.params.serial}`);
+        ctx.deviceAuth.forget(r.revokedTokenHash);
+        Metrics.inc(ctx.metrics.enrollments, 'revoked');
+        return ctx.readModel.device(req.params.serial, now);
+      },
+    );
+
+    admin.get(
+      '/api/v1/summary',
+      {
+        schema: {
+          summary: 'Counts per status and per rule',
+          tags: ['admin'],
+          security,
+          response: { 200: Summary, ...errors(401) },
+        },
+      },
+      async () => ctx.readModel.summary(ctx.clock.now()),
+    );
+
+    admin.get(
+      '/api/v1/rules',
+      {
+        schema: {
+          summary: 'The rule table',
+          tags: ['admin'],
+          security,
+          response: { 200: { type: 'array', items: RuleView }, ...errors(401) },
+        },
+      },
+      async () =>
+        RULES.map((r) => ({
+          id: r.id,
+          title: r.title,
+          severity: r.severity,
+          informational: r.informational,
+          remediation: r.remediation,
+        })),
+    );
+
+    admin.get<{ Querystring: { serial?: string } }>(
+      '/api/v1/exemptions',
+      {
+        schema: {
+          summary: 'Exemptions (active and expired); with serial: that device\'s and fleet-wide ones',
+          tags: ['admin'],
+          security,
+          querystring: ExemptionsQuery,
+          response: { 200: { type: 'array', items: ExemptionView }, ...errors(400, 401) },
+        },
+      },
+      async (req) => {
+        const now = ctx.clock.now().getTime();
+        return (await ctx.readModel.exemptions(req.query.serial)).map((e) => exemptionView(e, now));
+      },
+    );
+
+    admin.post<{
+      Body: { serial?: string | null; rule?: RuleId | null; user?: string | null; reason: string; createdBy: string; expires?: string | null };
+    }>(
+      '/api/v1/exemptions',
+      {
+        schema: {
+          summary: 'Add an exemption: (device or all) x (rule or all) x (optional user)',
+          tags: ['admin'],
+          security,
+          body: ExemptionBody,
+          response: { 201: ExemptionView, ...errors(400, 401, 413, 415) },
+        },
+      },
+      async (req, reply) => {
+        const now = ctx.clock.now();
+        const b = req.body;
+        const e = await addExemption(
+          ctx.store,
+          {
+            serial: b.serial ?? null,
+            rule: b.rule ?? null,
+            user: b.user ?? null,
+            reason: b.reason,
+            createdBy: b.createdBy,
+            expiresAt: parseExpiry(b.expires, now),
+          },
+          now,
+        );
+        req.log.info({ exemption: e.id, serial: e.serial, rule: e.rule, by: e.createdBy }, 'exemption added');
+        reply.code(201);
+        return exemptionView(e, now.getTime());
+      },
+    );
+
+    admin.get<{ Params: { id: string } }>(
+      '/api/v1/exemptions/:id',
+      {
+        schema: { tags: ['admin'], security, params: ExemptionParams, response: { 200: ExemptionView, ...errors(400, 401, 404) } },
+      },
+      async (req) => {
+        const e = await ctx.store.exemptions.get(req.params.id);
+        if (!e) throw new ApiError('exemption_not_found', `no exemption ${req.params.id}`);
+        return exemptionView(e, ctx.clock.now().getTime());
+      },
+    );
+
+    admin.delete<{ Params: { id: string } }>(
+      '/api/v1/exemptions/:id',
+      {
+        schema: {
+          summary: 'Remove an exemption',
+          tags: ['admin'],
+          security,
+          params: ExemptionParams,
+          response: { 200: ExemptionView, ...errors(400, 401, 404) },
+        },
+      },
+      async (req) => {
+        const e = await removeExemption(ctx.store, req.params.id);
+        if (!e) throw new ApiError('exemption_not_found', `no exemption ${req.params.id}`);
+        req.log.info({ exemption: e.id }, 'exemption removed');
+        return exemptionView(e, ctx.clock.now().getTime());
+      },
+    );
+
+    admin.get<{ Querystring: { serial?: string; before?: string; limit?: string } }>(
+      '/api/v1/enrollments',
+      {
+        schema: {
+          summary: 'The enrollment audit: every attempt and revocation, newest first',
+          tags: ['admin'],
+          security,
+          querystring: EnrollmentsQuery,
+          response: { 200: EnrollmentPage, ...errors(400, 401) },
+        },
+      },
+      async (req) => {
+        const limit = req.query.limit ? Number(req.query.limit) : 100;
+        const rows = await ctx.readModel.enrollments({
+          ...(req.query.serial ? { serial: req.query.serial } : {}),
+          ...(req.query.before ? { before: Number(req.query.before) } : {}),
+          limit,
+        });
+        return {
+          enrollments: rows.map((r) => ({ ...r, at: iso(r.at) })),
+          nextBefore: rows.length === limit ? (rows[rows.length - 1]?.id ?? null) : null,
+        };
+      },
+    );
+  });
+}
+

@@ -1,0 +1,34 @@
+// Operations: health, Prometheus metrics, the OpenAPI document.
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.ts';
+import { fleetParams } from '../../read-model.ts';
+import { ruleConfig } from '../../evaluation.ts';
+
+const DEVICE_COUNT_TTL_MS = 10_000;
+
+export function opsRoutes(app: FastifyInstance, ctx: AppContext, monotonic: () => number): void {
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        summary: 'Liveness and store reachability',
+        tags: ['ops'],
+        response: { 200: { type: 'object', properties: { status: { type: 'string' }, devices: { type: 'integer' } } } },
+      },
+    },
+    async () => ({ status: 'ok', devices: await ctx.store.fleet.deviceCount() }),
+  );
+
+  let cached: { at: number; counts: Record<string, number> } | null = null;
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'] } }, async (_req, reply) => {
+    const t = monotonic();
+    if (!cached || t - cached.at > DEVICE_COUNT_TTL_MS) {
+      const counts = await ctx.store.fleet.countByStatus(fleetParams(ctx.clock.now(), ruleConfig(ctx.config)));
+      cached = { at: t, counts };
+    }
+    reply.type('text/plain; version=0.0.4; charset=utf-8');
+    return ctx.metrics.render(cached.counts);
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

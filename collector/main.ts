@@ -1,0 +1,62 @@
+// Composition root: config -> store -> buildApp -> listen (-> jobs). The only module that listens.
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { buildApp } from './app.ts';
+import type { CollectorConfig } from './config.ts';
+import { systemClock } from './clock.ts';
+import type { Clock } from './clock.ts';
+import { createLogger } from './log.ts';
+import { openSqliteStore } from './store/sqlite/index.ts';
+import type { Store } from './store/types.ts';
+import { pruneOnce } from './jobs/prune.ts';
+
+export interface RunningCollector {
+  /** http(s)://host:port of the listening server. */
+  url: string;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export interface CollectorDeps {
+  clock?: Clock;
+  logger?: Logger;
+  /** Use this store instead of opening config.db. */
+  store?: Store;
+}
+
+/** Start a collector (the demo and tests start one in-process on a free loopback port with port 0). */
+export async function startCollector(config: CollectorConfig, deps: CollectorDeps = {}): Promise<RunningCollector> {
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const clock = deps.clock ?? systemClock;
+  if (!deps.store && config.db === '') throw new Error('no database: set --db FILE (or TOKENWATCH_DB)');
+  const store = deps.store ?? openSqliteStore(config.db);
+  const https =
+    config.tlsCert !== '' && config.tlsKey !== ''
+      ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
+      : undefined;
+  const app = await buildApp({ store, config, clock, logger, ...(https ? { https } : {}) });
+  await pruneOnce(store, config, clock.now()).catch((err: unknown) => logger.error({ err }, 'prune failed'));
+  let address: string;
+  try {
+    address = await app.listen({ host: config.host, port: config.port });
+  } catch (e) {
+    await app.close();
+    if (!deps.store) await store.close();
+    throw e;
+  }
+  const port = (app.server.address() as { port: number }).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `${https ? 'https' : 'http'}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+  logger.info({ url, address, db: config.db }, 'collector listening');
+  let closed = false;
+  return {
+    url,
+    store,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      if (!deps.store) await store.close();
+    },
+  };
+}

@@ -1,0 +1,118 @@
+// devices: identity, token hash, current state (extracted columns) and the verdict columns status is read from.
+import type { Db } from './open.ts';
+import type { CurrentSnapshotUpdate, DeviceRecord, DeviceStore, Millis, NewDevice } from '../types.ts';
+import type { RuleId } from '../../rules/types.ts';
+
+export interface DeviceRowRaw {
+  id: number;
+  serial: string;
+  hardware_uuid: string;
+  token_hash: string | null;
+  token_issued_at: number | null;
+  revoked_at: number | null;
+  enrolled_at: number;
+  last_seen: number | null;
+  last_contact: number;
+  console_user: string | null;
+  digest: string | null;
+  snapshot_id: string | null;
+  collected_at: number | null;
+}
+
+export const DEVICE_COLUMNS =
+  'id, serial, hardware_uuid, token_hash, token_issued_at, revoked_at, enrolled_at, last_seen, last_contact, console_user, digest, snapshot_id, collected_at';
+
+export function toDevice(r: DeviceRowRaw): DeviceRecord {
+  return {
+    id: r.id,
+    serial: r.serial,
+    hardwareUuid: r.hardware_uuid,
+    tokenHash: r.token_hash,
+    tokenIssuedAt: r.token_issued_at,
+    revokedAt: r.revoked_at,
+    enrolledAt: r.enrolled_at,
+    lastSeen: r.last_seen,
+    lastContact: r.last_contact,
+    consoleUser: r.console_user,
+    digest: r.digest,
+    snapshotId: r.snapshot_id,
+    collectedAt: r.collected_at,
+  };
+}
+
+export function sqliteDevices(db: Db): DeviceStore {
+  const byId = db.prepare<[number], DeviceRowRaw>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = ?`);
+  const bySerial = db.prepare<[string], DeviceRowRaw>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE serial = ?`);
+  const byHw = db.prepare<[string], DeviceRowRaw>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE hardware_uuid = ?`);
+  const byToken = db.prepare<[string], DeviceRowRaw>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE token_hash = ?`);
+  const insert = db.prepare(
+    `INSERT INTO devices (serial, hardware_uuid, token_hash, token_issued_at, enrolled_at, last_contact, has_unknown)
+     VALUES (@serial, @hardwareUuid, @tokenHash, @at, @at, @at, 1)`,
+  );
+  const issue = db.prepare(
+    `UPDATE devices SET token_hash = @tokenHash, serial = @serial, hardware_uuid = @hardwareUuid, token_issued_at = @at,
+       revoked_at = NULL, last_contact = max(last_contact, @at) WHERE id = @id`,
+  );
+  const revoke = db.prepare(`UPDATE devices SET token_hash = NULL, revoked_at = ? WHERE id = ?`);
+  const touch = db.prepare(
+    `UPDATE devices SET last_seen = max(coalesce(last_seen, 0), ?), last_contact = max(last_contact, ?), console_user = ? WHERE id = ?`,
+  );
+  const setCurrent = db.prepare(
+    `UPDATE devices SET snapshot_id = @snapshotId, digest = @digest, collected_at = @collectedAt,
+       last_seen = max(coalesce(last_seen, 0), @seenAt), last_contact = max(last_contact, @seenAt), console_user = @consoleUser,
+       model = @model, os_version = @osVersion, os_build = @osBuild, hostname = @hostname, apple_silicon = @appleSilicon,
+       agent_version = @agentVersion, noncompliant_from = @noncompliantFrom, has_unknown = @hasUnknown
+     WHERE id = @id`,
+  );
+  const setNoncompliantFrom = db.prepare(`UPDATE devices SET noncompliant_from = ? WHERE id = ?`);
+  const idsForRule = db.prepare<[string], { device_id: number }>(
+    `SELECT DISTINCT device_id FROM findings WHERE rule = ? AND resolved_at IS NULL`,
+  );
+  const idsAny = db.prepare<[], { device_id: number }>(`SELECT DISTINCT device_id FROM findings WHERE resolved_at IS NULL`);
+
+  const one = (r: DeviceRowRaw | undefined) => (r ? toDevice(r) : null);
+  return {
+    byId: async (id) => one(byId.get(id)),
+    bySerial: async (s) => one(bySerial.get(s)),
+    byHardwareUuid: async (h) => one(byHw.get(h)),
+    byTokenHash: async (t) => one(byToken.get(t)),
+    async create(d: NewDevice) {
+      const info = insert.run(d);
+      return toDevice(byId.get(Number(info.lastInsertRowid)) as DeviceRowRaw);
+    },
+    async issueToken(id: number, t: NewDevice) {
+      issue.run({ ...t, id });
+    },
+    async revoke(id: number, at: Millis) {
+      revoke.run(at, id);
+    },
+    async touch(id: number, at: Millis, consoleUser: string | null) {
+      touch.run(at, at, consoleUser, id);
+    },
+    async setCurrent(id: number, u: CurrentSnapshotUpdate) {
+      setCurrent.run({
+        id,
+        snapshotId: u.snapshotId,
+        digest: u.digest,
+        collectedAt: u.collectedAt,
+        seenAt: u.seenAt,
+        consoleUser: u.consoleUser,
+        model: u.facts.model,
+        osVersion: u.facts.osVersion,
+        osBuild: u.facts.osBuild,
+        hostname: u.facts.hostname,
+        appleSilicon: u.facts.appleSilicon === null ? null : u.facts.appleSilicon ? 1 : 0,
+        agentVersion: u.facts.agentVersion,
+        noncompliantFrom: u.verdict.noncompliantFrom,
+        hasUnknown: u.verdict.hasUnknown ? 1 : 0,
+      });
+    },
+    async setNoncompliantFrom(id: number, at: Millis | null) {
+      setNoncompliantFrom.run(at, id);
+    },
+    async idsWithOpenFindings(rule: RuleId | null) {
+      const rows = rule === null ? idsAny.all() : idsForRule.all(rule);
+      return rows.map((r) => r.device_id);
+    },
+  };
+}

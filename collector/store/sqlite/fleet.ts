@@ -1,0 +1,127 @@
+// Fleet queries. Status is computed here, at read time, from stored instants: noncompliant_from (the first
+// instant an unexempted, non-pending failure counts, written at ingest and on exemption changes),
+// last_contact (the stale rule) and live exemption expiry, so reads are right before any scheduled job runs.
+import type { Db } from './open.ts';
+import { DEVICE_COLUMNS, toDevice } from './devices.ts';
+import type { DeviceRowRaw } from './devices.ts';
+import type { DeviceFilter, DeviceRow, DeviceStatus, FleetParams, FleetQueries } from '../types.ts';
+import type { RuleId } from '../../rules/types.ts';
+
+const STALE_EXEMPT = `EXISTS (SELECT 1 FROM exemptions e WHERE (e.serial IS NULL OR e.serial = d.serial)
+  AND (e.rule IS NULL OR e.rule = 'stale') AND e.user_name IS NULL AND (e.expires_at IS NULL OR e.expires_at > @now))`;
+
+export const STATUS_SQL = `CASE
+  WHEN (d.noncompliant_from IS NOT NULL AND d.noncompliant_from <= @now)
+    OR (d.last_contact <= @staleActiveCutoff AND NOT ${STALE_EXEMPT}) THEN 'noncompliant'
+  WHEN d.has_unknown = 1 THEN 'unknown'
+  ELSE 'compliant' END`;
+
+const ROW_COLUMNS = `${DEVICE_COLUMNS.split(', ')
+  .map((c) => `d.${c}`)
+  .join(', ')}, d.model, d.os_version, d.os_build, d.hostname, d.apple_silicon, d.agent_version, ${STATUS_SQL} AS status`;
+
+interface FullRow extends DeviceRowRaw {
+  model: string | null;
+  os_version: string | null;
+  os_build: string | null;
+  hostname: string | null;
+  apple_silicon: number | null;
+  agent_version: string | null;
+  status: DeviceStatus;
+}
+
+const toRow = (r: FullRow): DeviceRow => ({
+  ...toDevice(r),
+  model: r.model,
+  osVersion: r.os_version,
+  osBuild: r.os_build,
+  hostname: r.hostname,
+  appleSilicon: r.apple_silicon === null ? null : r.apple_silicon === 1,
+  agentVersion: r.agent_version,
+  status: r.status,
+});
+
+export function sqliteFleet(db: Db): FleetQueries {
+  const byStatus = db.prepare<[Record<string, number>], { status: DeviceStatus; n: number }>(
+    `SELECT status, count(*) AS n FROM (SELECT ${STATUS_SQL} AS status FROM devices d) GROUP BY status`,
+  );
+  const byRule = db.prepare<[], { rule: RuleId; n: number }>(
+    `SELECT rule, count(DISTINCT device_id) AS n FROM findings WHERE resolved_at IS NULL GROUP BY rule`,
+  );
+  const staleCount = db.prepare<[{ staleCutoff: number }], { n: number }>(
+    `SELECT count(*) AS n FROM devices WHERE last_contact < @staleCutoff`,
+  );
+  const total = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM devices`);
+  const one = db.prepare<[Record<string, number | string>], FullRow>(
+    `SELECT ${ROW_COLUMNS} FROM devices d WHERE d.serial = @serial`,
+  );
+  const cache = new Map<string, ReturnType<Db['prepare']>>();
+  const params = (p: FleetParams) => ({ now: p.now, staleActiveCutoff: p.staleActiveCutoff });
+
+  return {
+    async listDevices(p, f: DeviceFilter, page) {
+      const where: string[] = [];
+      const args: Record<string, string | number> = { ...params(p), limit: page.limit };
+      if (page.after !== undefined) {
+        where.push('d.serial > @after');
+        args['after'] = page.after;
+      }
+      if (f.serial !== undefined) {
+        where.push('d.serial = @serial');
+        args['serial'] = f.serial;
+      }
+      if (f.model !== undefined) {
+        where.push('d.model = @model');
+        args['model'] = f.model;
+      }
+      if (f.osVersion !== undefined) {
+        // "14" matches 14, 14.5, 14.5.1; "14.5" matches 14.5 and 14.5.x.
+        where.push(`(d.os_version = @osVersion OR (d.os_version >= @osVersion || '.' AND d.os_version < @osVersion || '/'))`);
+        args['osVersion'] = f.osVersion;
+      }
+      if (f.seenSince !== undefined) {
+        where.push('d.last_seen >= @seenSince');
+        args['seenSince'] = f.seenSince;
+      }
+      if (f.rule !== undefined) {
+        if (f.rule === 'stale') {
+          where.push('d.last_contact < @staleCutoff');
+          args['staleCutoff'] = p.staleCutoff;
+        } else {
+          where.push('d.id IN (SELECT device_id FROM findings WHERE rule = @rule AND resolved_at IS NULL)');
+          args['rule'] = f.rule;
+        }
+      }
+      if (f.status !== undefined) {
+        where.push(`(${STATUS_SQL}) = @status`);
+        args['status'] = f.status;
+      }
+      const sql = `SELECT ${ROW_COLUMNS} FROM devices d ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY d.serial LIMIT @limit`;
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = db.prepare(sql);
+        cache.set(sql, stmt);
+      }
+      return (stmt.all(args) as FullRow[]).map(toRow);
+    },
+    async deviceRow(p, serial) {
+      const r = one.get({ ...params(p), serial });
+      return r ? toRow(r) : null;
+    },
+    async countByStatus(p) {
+      const out: Record<DeviceStatus, number> = { compliant: 0, noncompliant: 0, unknown: 0 };
+      for (const r of byStatus.all(params(p))) out[r.status] = r.n;
+      return out;
+    },
+    async countByRule(p) {
+      const rows = byRule.all().map((r) => ({ rule: r.rule, devices: r.n }));
+      const stale = staleCount.get({ staleCutoff: p.staleCutoff })?.n ?? 0;
+      if (stale > 0) rows.push({ rule: 'stale', devices: stale });
+      return rows;
+    },
+    async deviceCount() {
+      return total.get()?.n ?? 0;
+    },
+  };
+}

@@ -1,0 +1,246 @@
+// The storage contract: one narrow interface per aggregate, async, with no backend types in it.
+// SQLite (store/sqlite) implements it today; a PostgreSQL backend must slot in beside it and pass the
+// same suite (test/collector/store). Instants are epoch milliseconds; digests and hashes are hex strings.
+import type { RuleId } from '../rules/types.ts';
+
+export type Millis = number;
+
+export interface DeviceRecord {
+  id: number;
+  serial: string;
+  hardwareUuid: string;
+  /** SHA-256 (hex) of the active device token, or null (never issued or revoked). */
+  tokenHash: string | null;
+  tokenIssuedAt: Millis | null;
+  revokedAt: Millis | null;
+  enrolledAt: Millis;
+  /** Last upload or check-in. */
+  lastSeen: Millis | null;
+  /** Last contact of any kind (enrollment, upload, check-in): the stale rule counts from here. */
+  lastContact: Millis;
+  consoleUser: string | null;
+  /** Digest of the current snapshot, or null before the first upload. */
+  digest: string | null;
+  snapshotId: string | null;
+  collectedAt: Millis | null;
+}
+
+/** Columns extracted from the current snapshot for fleet queries. */
+export interface DeviceFacts {
+  model: string | null;
+  osVersion: string | null;
+  osBuild: string | null;
+  hostname: string | null;
+  appleSilicon: boolean | null;
+  agentVersion: string | null;
+}
+
+/** What the evaluation of the current snapshot leaves on the device row for time-correct status in SQL. */
+export interface DeviceVerdict {
+  /** Earliest instant at which an unexempted, non-pending failure makes the device noncompliant (null = none). */
+  noncompliantFrom: Millis | null;
+  /** Some rule answered unknown, or an informational rule failed. */
+  hasUnknown: boolean;
+}
+
+export interface CurrentSnapshotUpdate {
+  snapshotId: string;
+  digest: string;
+  collectedAt: Millis;
+  seenAt: Millis;
+  consoleUser: string | null;
+  facts: DeviceFacts;
+  verdict: DeviceVerdict;
+}
+
+export interface NewDevice {
+  serial: string;
+  hardwareUuid: string;
+  tokenHash: string;
+  at: Millis;
+}
+
+export interface DeviceStore {
+  byId(id: number): Promise<DeviceRecord | null>;
+  bySerial(serial: string): Promise<DeviceRecord | null>;
+  byHardwareUuid(hardwareUuid: string): Promise<DeviceRecord | null>;
+  byTokenHash(tokenHash: string): Promise<DeviceRecord | null>;
+  create(d: NewDevice): Promise<DeviceRecord>;
+  /** Issue a new token (rotation or re-enrollment); clears revokedAt. */
+  issueToken(id: number, t: NewDevice): Promise<void>;
+  revoke(id: number, at: Millis): Promise<void>;
+  /** An unchanged upload or a check-in: lastSeen (and console user) only. */
+  touch(id: number, at: Millis, consoleUser: string | null): Promise<void>;
+  setCurrent(id: number, u: CurrentSnapshotUpdate): Promise<void>;
+  /** After an exemption change: only the instant the device turns noncompliant moves. */
+  setNoncompliantFrom(id: number, at: Millis | null): Promise<void>;
+  /** Ids of devices that have an open finding of the rule (or of any rule when null). */
+  idsWithOpenFindings(rule: RuleId | null): Promise<number[]>;
+}
+
+export interface SnapshotReceipt {
+  snapshotId: string;
+  deviceId: number;
+  bodySha256: string;
+  digest: string;
+  changed: boolean;
+  receivedAt: Millis;
+}
+
+export interface HistoryEntry {
+  seq: number;
+  snapshotId: string;
+  digest: string;
+  collectedAt: Millis;
+  receivedAt: Millis;
+  /** Top-level sections that differ from the previous change (empty for the first). */
+  changes: string[];
+}
+
+export interface NewHistoryEntry {
+  deviceId: number;
+  snapshotId: string;
+  digest: string;
+  collectedAt: Millis;
+  receivedAt: Millis;
+  changes: string[];
+  /** The accepted body as received, compressed. */
+  body: Uint8Array;
+  encoding: 'br' | 'identity';
+}
+
+export interface SnapshotStore {
+  receipt(snapshotId: string): Promise<SnapshotReceipt | null>;
+  addReceipt(r: SnapshotReceipt): Promise<void>;
+  addHistory(e: NewHistoryEntry): Promise<number>;
+  history(deviceId: number, limit: number): Promise<HistoryEntry[]>;
+  /** The stored body of the device's latest change (compressed as stored). */
+  latestBody(deviceId: number): Promise<{ body: Uint8Array; encoding: 'br' | 'identity' } | null>;
+}
+
+export interface FindingRecord {
+  rule: RuleId;
+  user: string | null;
+  reason: string;
+  firstSeen: Millis;
+  lastSeen: Millis;
+  resolvedAt: Millis | null;
+  /** A fresh failure stays pending until this instant (null = no grace). */
+  pendingUntil: Millis | null;
+  /** The latest evaluation failed (false: kept open because the rule answered unknown). */
+  failing: boolean;
+}
+
+export interface FindingStore {
+  open(deviceId: number): Promise<FindingRecord[]>;
+  /** Open findings of several devices (keyed by device id). */
+  openFor(deviceIds: number[]): Promise<Map<number, FindingRecord[]>>;
+  recentlyResolved(deviceId: number, limit: number): Promise<FindingRecord[]>;
+  /** Insert or update by (device, rule, user, firstSeen). */
+  save(deviceId: number, findings: FindingRecord[]): Promise<void>;
+}
+
+export interface ExemptionRecord {
+  id: string;
+  serial: string | null;
+  rule: RuleId | null;
+  user: string | null;
+  reason: string;
+  createdBy: string;
+  createdAt: Millis;
+  expiresAt: Millis | null;
+}
+
+export interface ExemptionStore {
+  add(e: ExemptionRecord): Promise<void>;
+  remove(id: string): Promise<ExemptionRecord | null>;
+  get(id: string): Promise<ExemptionRecord | null>;
+  /** All exemptions (active and expired), newest first, optionally for one serial (plus fleet-wide ones). */
+  list(serial?: string): Promise<ExemptionRecord[]>;
+  /** Exemptions that may apply to a device (its own and fleet-wide), unexpired at `now`. */
+  applicable(serial: string, now: Millis): Promise<ExemptionRecord[]>;
+}
+
+export type EnrollmentOutcome =
+  | 'issued'
+  | 'rotated'
+  | 'reenrolled_revoked'
+  | 'reenrolled_stale'
+  | 'refused_secret'
+  | 'refused_active'
+  | 'refused_conflict'
+  | 'refused_invalid'
+  | 'refused_rate_limited'
+  | 'revoked';
+
+export interface EnrollmentEvent {
+  id?: number;
+  at: Millis;
+  serial: string | null;
+  hardwareUuid: string | null;
+  outcome: EnrollmentOutcome;
+  remoteAddress: string | null;
+  detail: string | null;
+}
+
+export interface EnrollmentStore {
+  record(e: EnrollmentEvent): Promise<void>;
+  /** Newest first; `before` is the id of the last entry of the previous page. */
+  list(opts: { serial?: string; before?: number; limit: number }): Promise<EnrollmentEvent[]>;
+}
+
+export interface Repos {
+  devices: DeviceStore;
+  snapshots: SnapshotStore;
+  findings: FindingStore;
+  exemptions: ExemptionStore;
+  enrollments: EnrollmentStore;
+}
+
+export interface PruneCutoffs {
+  historyBefore: Millis;
+  receiptsBefore: Millis;
+  auditBefore: Millis;
+}
+
+export interface Store extends Repos {
+  /** Run fn atomically: everything it writes through `tx` commits together or not at all. */
+  withTransaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  prune(c: PruneCutoffs): Promise<{ history: number; receipts: number; audit: number }>;
+  fleet: FleetQueries;
+  close(): Promise<void>;
+}
+
+// ---- Fleet queries (what the read model builds on). Status is computed at read time from stored instants.
+
+export type DeviceStatus = 'compliant' | 'noncompliant' | 'unknown';
+
+export interface FleetParams {
+  now: Millis;
+  /** lastContact before this instant = stale (now - staleAfter). */
+  staleCutoff: Millis;
+  /** lastContact at or before this instant = the stale finding is active (past the stale rule's grace window). */
+  staleActiveCutoff: Millis;
+}
+
+export interface DeviceFilter {
+  status?: DeviceStatus;
+  rule?: RuleId;
+  osVersion?: string;
+  model?: string;
+  seenSince?: Millis;
+  serial?: string;
+}
+
+export interface DeviceRow extends DeviceRecord, DeviceFacts {
+  status: DeviceStatus;
+}
+
+export interface FleetQueries {
+  listDevices(p: FleetParams, f: DeviceFilter, page: { after?: string; limit: number }): Promise<DeviceRow[]>;
+  deviceRow(p: FleetParams, serial: string): Promise<DeviceRow | null>;
+  countByStatus(p: FleetParams): Promise<Record<DeviceStatus, number>>;
+  /** Devices and findings per rule among open findings (stale is counted from lastContact). */
+  countByRule(p: FleetParams): Promise<{ rule: RuleId; devices: number }[]>;
+  deviceCount(): Promise<number>;
+}
