@@ -21,6 +21,11 @@ export const bootstrapKeyMissing: RuleDefinition = {
   evaluate({ snapshot }) {
     const scope = escrowedScope(snapshot);
     if (scope) return [outcome(ID, scope.result, scope.reason)];
+    // A key found in the list is there, even when diskutil also reported a problem (e.g. volume owners).
+    const key = snapshot.cryptoUsers.find((c) => c.kind === 'mdm_bootstrap_token');
+    if (key) {
+      return [outcome(ID, 'pass', `the volume lists the Bootstrap Token key ("${key.type}" ${key.uuid})`)];
+    }
     const errors = errorsOf(snapshot, ['crypto-users']);
     if (errors.length > 0 || snapshot.cryptoUsers.length === 0) {
       return [
@@ -31,10 +36,6 @@ export const bootstrapKeyMissing: RuleDefinition = {
             becauseOf(quoteErrors(errors)),
         ),
       ];
-    }
-    const key = snapshot.cryptoUsers.find((c) => c.kind === 'mdm_bootstrap_token');
-    if (key) {
-      return [outcome(ID, 'pass', `the volume lists the Bootstrap Token key ("${key.type}" ${key.uuid})`)];
     }
     return [
       outcome(
