@@ -81,14 +81,17 @@ case "$magic" in
 esac
 
 # install_file SRC DEST OWNER MODE: copy beside DEST, set owner and mode, then rename over DEST.
+# A failure part-way leaves DEST as it was, and the EXIT trap removes the temporary copy.
+pending_tmp=""
+trap 'if [ -n "$pending_tmp" ]; then rm -f "$pending_tmp"; fi' EXIT
 install_file() {
   local src=$1 dest=$ROOT$2 owner=$3 mode=$4
-  local tmp
-  tmp="$(dirname "$dest")/.$(basename "$dest").tmp.$$"
-  cp "$src" "$tmp"
-  "$CHOWN" "$owner" "$tmp"
-  chmod "$mode" "$tmp"
-  mv -f "$tmp" "$dest"
+  pending_tmp="$(dirname "$dest")/.$(basename "$dest").tmp.$$"
+  cp "$src" "$pending_tmp"
+  "$CHOWN" "$owner" "$pending_tmp"
+  chmod "$mode" "$pending_tmp"
+  mv -f "$pending_tmp" "$dest"
+  pending_tmp=""
 }
 
 # ensure_dir DIR OWNER MODE: create DIR (and missing parents) and set owner and mode on DIR itself.
@@ -152,10 +155,12 @@ done
 mkdir -p "$ROOT/etc/newsyslog.d"
 install_file "$newsyslog_src" "$NEWSYSLOG_DEST" root:wheel 0644
 
-# 3. The LaunchDaemon: unload the old one (if any), put the new plist in place, load it.
+# 3. The LaunchDaemon: put the new plist in place (launchd read the old one when it loaded it),
+# then unload the old job (if any) and load the new one. Everything is copied before anything is
+# unloaded, so a failure above leaves the running agent as it was.
 mkdir -p "$ROOT/Library/LaunchDaemons"
-bootout_if_loaded
 install_file "$plist_src" "$PLIST_DEST" root:wheel 0644
+bootout_if_loaded
 # Undo an earlier `launchctl disable`, which would make bootstrap fail with "Service is disabled".
 "$LAUNCHCTL" enable "system/$LABEL"
 bootstrap

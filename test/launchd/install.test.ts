@@ -179,6 +179,39 @@ describe('install.sh upgrades', { skip: needsRoot }, () => {
     assert.equal(await mac.isLoaded(), true);
   });
 
+  test('a failure part-way leaves the running agent loaded, the old plist in place and no temporary file', async () => {
+    const mac = await fresh();
+    assert.equal((await install(mac)).code, 0);
+    const plistBefore = await readFile(join(mac.root, PLIST));
+    const callsBefore = (await mac.calls()).length;
+    await writeFile(
+      join(mac.release, `${LABEL}.plist`),
+      Buffer.concat([plistBefore, Buffer.from('<!-- v2 -->\n')]),
+    );
+    // a chown that fails on the new plist's temporary copy, and works as the fake chown otherwise
+    const failing = join(mac.base, 'bin', 'chown-fails-on-plist');
+    await writeFile(
+      failing,
+      `#!/bin/bash\ncase "$2" in *${LABEL}.plist.tmp.*) echo "chown: $2: Operation not permitted" >&2; exit 1 ;; esac\nexec '${mac.env.CHOWN}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    const result = await run(join(mac.release, 'install.sh'), [], { ...mac.env, CHOWN: failing });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /Operation not permitted/);
+    assert.deepEqual(await readFile(join(mac.root, PLIST)), plistBefore);
+    assert.deepEqual(
+      (await tree(mac)).filter((line) => line.includes('.tmp.')),
+      [],
+    );
+    const later = (await mac.calls()).slice(callsBefore);
+    assert.deepEqual(
+      later.filter((call) => call[0] === 'launchctl'),
+      [],
+      'launchd is not touched',
+    );
+    assert.equal(await mac.isLoaded(), true);
+  });
+
   test('takes the files from --exe, --plist and --newsyslog (a checkout rather than a tarball)', async () => {
     const mac = await fresh();
     const exe = join(mac.base, 'tokenwatch-agent-darwin');
