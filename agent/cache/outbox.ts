@@ -71,15 +71,24 @@ export function enqueue(
   })();
 }
 
-/** Items due for sending, oldest first. */
+/**
+ * Items due for sending, oldest first. The queue is ordered: when its head waits (backoff), everything
+ * behind it waits too, so a check-in never overtakes the snapshot it refers to.
+ */
 export function dueItems(db: Db, now: Date, limit = 100): OutboxItem[] {
+  const rows = db
+    .prepare(`SELECT * FROM outbox WHERE rejected_at IS NULL ORDER BY seq ASC LIMIT ?`)
+    .all(limit) as Row[];
+  const head = rows[0];
+  if (!head || head.next_attempt_at > now.toISOString()) return [];
+  return rows.map(toItem);
+}
+
+export function isQueued(db: Db, itemId: string, kind: OutboxKind): boolean {
   return (
-    db
-      .prepare(
-        `SELECT * FROM outbox WHERE rejected_at IS NULL AND next_attempt_at <= ? ORDER BY seq ASC LIMIT ?`,
-      )
-      .all(now.toISOString(), limit) as Row[]
-  ).map(toItem);
+    db.prepare('SELECT 1 FROM outbox WHERE item_id = ? AND kind = ? AND rejected_at IS NULL').get(itemId, kind) !==
+    undefined
+  );
 }
 
 export function markSent(db: Db, seq: number): void {

@@ -3,7 +3,7 @@
 // sent, retry later (backoff + jitter, Retry-After honoured), or rejected (kept, never retried).
 import type { Logger } from 'pino';
 import type { Db } from '../cache/open.ts';
-import { dueItems, enqueue, markRejected, markRetry, markSent, postponeAll } from '../cache/outbox.ts';
+import { dueItems, enqueue, isQueued, markRejected, markRetry, markSent, postponeAll } from '../cache/outbox.ts';
 import type { OutboxItem } from '../cache/outbox.ts';
 import { latestDigest, latestSnapshot } from '../cache/snapshots.ts';
 import { writeState } from '../cache/state.ts';
@@ -171,7 +171,7 @@ async function handle(
     markSent(deps.db, item.seq);
     const snapshot = latestSnapshot(deps.db);
     const digest = latestDigest(deps.db);
-    if (snapshot && digest) {
+    if (snapshot && digest && !isQueued(deps.db, snapshot.id, 'snapshot')) {
       enqueue(deps.db, { kind: 'snapshot', itemId: snapshot.id, digest, body: JSON.stringify(snapshot) }, now, deps.maxQueuedSnapshots);
     }
     return 'next';

@@ -1,0 +1,187 @@
+// The agent as a real process (from the sources, or the single executable named by
+// TOKENWATCH_AGENT_BIN) against simulated Macs: fake system roots whose commands check their arguments
+// and print outputs recorded on real Macs (SYNTHETIC where no real sample of a state exists).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { checkSnapshot } from '../../agent/snapshot/index.ts';
+import type { Snapshot } from '../../agent/snapshot/index.ts';
+import { COMMAND_TABLE } from '../../agent/probes/index.ts';
+import { listMacs, readCalls } from '../helpers/sysroot.ts';
+import { runAgent, simulatedMac } from '../helpers/agent-process.ts';
+import type { SimulatedMac } from '../helpers/agent-process.ts';
+
+async function collectJson(mac: SimulatedMac, extra: string[] = []): Promise<Snapshot> {
+  const r = await runAgent(['collect', '--json', ...mac.flags, ...extra]);
+  assert.equal(r.code, 0, `collect on ${mac.name} exited ${r.code}: ${r.stderr}`);
+  const snapshot = JSON.parse(r.stdout) as Snapshot;
+  assert.deepEqual(checkSnapshot(snapshot), [], `${mac.name}: the snapshot matches the contract`);
+  return snapshot;
+}
+
+const user = (s: Snapshot, name: string) => {
+  const u = s.users.find((x) => x.name === name);
+  assert.ok(u, `user ${name} in ${s.users.map((x) => x.name).join(', ')}`);
+  return u;
+};
+
+const macs = listMacs();
+
+test('there are simulated Macs to run against', () => {
+  for (const name of [
+    'applesilicon-compliant',
+    'applesilicon-not-escrowed',
+    'applesilicon-user-without-token',
+    'intel-catalina',
+    'filevault-off',
+    'filevault-encrypting',
+    'not-enrolled',
+    'broken',
+  ]) {
+    assert.ok(macs.includes(name), `test/fixtures/macs/${name} exists`);
+  }
+});
+
+for (const name of macs) {
+  test(`${name}: collect --json prints one valid snapshot; only table commands ran, each with expected arguments`, async () => {
+    const mac = simulatedMac(name);
+    const s = await collectJson(mac);
+    const calls = readCalls(mac.root);
+    assert.ok(calls.length >= 10, `${calls.length} calls`);
+    for (const call of calls) {
+      const exe = call.split(' ')[0] ?? '';
+      assert.ok(
+        COMMAND_TABLE.some((p) => p.command === exe),
+        `ran ${exe}, which is not in the command table`,
+      );
+    }
+    // A fake that saw unexpected arguments exits 64 with "unexpected arguments": never expected here.
+    for (const e of s.errors) assert.doesNotMatch(e.message, /unexpected arguments/, `${e.source}: ${e.message}`);
+    // Secrets never land in the snapshot: no AuthenticationAuthority hash lists, no Bootstrap Token material.
+    assert.doesNotMatch(JSON.stringify(s), /HASHLIST|ShadowHash|SALTED-SHA512|Kerberosv5/);
+  });
+}
+
+test('applesilicon-compliant (escrowed YES is SYNTHETIC): every fact established, no errors', async () => {
+  const s = await collectJson(simulatedMac('applesilicon-compliant'));
+  assert.deepEqual(s.errors, []);
+  assert.equal(s.device.appleSilicon, true);
+  assert.equal(s.bootstrapToken.supportedOnServer, true);
+  assert.equal(s.bootstrapToken.escrowed, true);
+  assert.equal(s.fileVault.state, 'on');
+  assert.equal(s.mdm.enrolled, true);
+  assert.ok(s.users.length > 0);
+  for (const u of s.users) assert.equal(u.secureToken, true, `${u.name} holds a token`);
+  assert.ok(s.users.some((u) => u.volumeOwner === true), 'a local user is a volume owner');
+  assert.ok(s.cryptoUsers.some((c) => c.kind === 'mdm_bootstrap_token'));
+});
+
+test('applesilicon-not-escrowed: supported on server, escrowed NO (real sample)', async () => {
+  const s = await collectJson(simulatedMac('applesilicon-not-escrowed'));
+  assert.equal(s.bootstrapToken.supportedOnServer, true);
+  assert.equal(s.bootstrapToken.escrowed, false);
+  assert.ok(!s.notApplicable.includes('bootstrapToken.escrowed'));
+});
+
+test('applesilicon-user-without-token: a user without a token and a mobile account', async () => {
+  const s = await collectJson(simulatedMac('applesilicon-user-without-token'));
+  assert.ok(s.users.some((u) => u.secureToken === false), 'someone has no token');
+  assert.ok(s.users.some((u) => u.mobile === true), 'a mobile account');
+});
+
+test('intel-catalina: Intel, no volume owners (not applicable, not "no"), Bootstrap Token unsupported', async () => {
+  const s = await collectJson(simulatedMac('intel-catalina'));
+  assert.equal(s.device.appleSilicon, false);
+  assert.ok(s.notApplicable.includes('bootstrapToken.escrowed'));
+  assert.equal(s.bootstrapToken.supportedOnServer, false);
+  assert.equal(s.bootstrapToken.escrowed, null);
+  for (const u of s.users) assert.equal(u.volumeOwner, null);
+  for (const c of s.cryptoUsers) assert.equal(c.volumeOwner, null);
+  assert.ok(s.notApplicable.some((p) => /volumeOwner/.test(p)), s.notApplicable.join(', '));
+});
+
+test('filevault-off and filevault-encrypting (SYNTHETIC progress line, exit 2 is a state, not an error)', async () => {
+  const off = await collectJson(simulatedMac('filevault-off'));
+  assert.equal(off.fileVault.state, 'off');
+  const enc = await collectJson(simulatedMac('filevault-encrypting'));
+  assert.equal(enc.fileVault.state, 'encrypting');
+  assert.ok(!enc.errors.some((e) => e.source === 'fdesetup_status'), JSON.stringify(enc.errors));
+});
+
+test('not-enrolled: MDM enrollment NO, not unknown', async () => {
+  const s = await collectJson(simulatedMac('not-enrolled'));
+  assert.equal(s.mdm.enrolled, false);
+});
+
+test('broken: failing, garbled and hanging commands become errors; the budget kills the hang; the agent exits 0', async () => {
+  const mac = simulatedMac('broken');
+  const started = performance.now();
+  const r = await runAgent(['collect', '--json', ...mac.flags, '--collect-timeout', '3']);
+  const ms = performance.now() - started;
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout) as Snapshot;
+  assert.deepEqual(checkSnapshot(s), []);
+  assert.ok(s.errors.length >= 3, JSON.stringify(s.errors));
+  assert.ok(ms < 15_000, `the collection took ${Math.round(ms)} ms despite a hanging command`);
+  assert.ok(s.errors.some((e) => /timed out|budget/i.test(e.message)), 'a hang is recorded as timed out');
+  // Unknown is never "no": whatever a broken probe should have said is null, not false.
+  for (const e of s.errors) assert.ok(e.source.length > 0 && e.message.length > 0);
+});
+
+test('status, ea and the cache after collections; a repeat is not a change', async () => {
+  const mac = simulatedMac('applesilicon-user-without-token');
+  const before = await runAgent(['ea', 'users-without-securetoken', ...mac.flags]);
+  assert.equal(before.code, 0);
+  assert.equal(before.stdout, '<result>Not collected</result>\n');
+  const s = await collectJson(mac);
+  await collectJson(mac);
+  const ea = await runAgent(['ea', 'users-without-securetoken', ...mac.flags]);
+  assert.equal(ea.code, 0);
+  const without = s.users.filter((u) => u.secureToken === false && !u.excluded).map((u) => u.name);
+  assert.ok(without.length > 0);
+  assert.equal(ea.stdout, `<result>${without.join(', ')}</result>\n`);
+  const fv = await runAgent(['ea', 'filevault', ...mac.flags]);
+  assert.match(fv.stdout, /^<result>(On|Off|Encrypting|Decrypting|Unknown)<\/result>\n$/);
+  const last = await runAgent(['ea', 'last-collection', ...mac.flags]);
+  assert.match(last.stdout, /^<result>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d<\/result>\n$/);
+  const unknown = await runAgent(['ea', 'no-such-attribute', ...mac.flags]);
+  assert.equal(unknown.code, 2);
+  const status = await runAgent(['status', '--json', ...mac.flags]);
+  const view = JSON.parse(status.stdout) as { snapshots: { changes: number }; latest: { id: string } };
+  assert.equal(view.snapshots.changes, 1, 'two identical collections are one change');
+  assert.equal(fs.statSync(mac.stateDir).mode & 0o777, 0o700);
+  assert.equal(fs.statSync(path.join(mac.stateDir, 'cache.sqlite')).mode & 0o777, 0o600);
+});
+
+test('ExcludeUsers from a managed preferences plist marks the user excluded (a profile wins over flags)', async () => {
+  const mac = simulatedMac('applesilicon-user-without-token');
+  const first = await collectJson(mac);
+  const target = first.users.find((u) => u.secureToken === false);
+  assert.ok(target);
+  const managed = path.join(mac.root, 'Library/Managed Preferences/com.tokenwatch.agent.plist');
+  fs.mkdirSync(path.dirname(managed), { recursive: true });
+  fs.writeFileSync(
+    managed,
+    `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0"><dict><key>ExcludeUsers</key><array><string>${target.name}</string></array></dict></plist>
+`,
+  );
+  const s = await collectJson(mac, ['--exclude-user', 'somebody-else']);
+  assert.equal(user(s, target.name).excluded, true);
+  const cfg = await runAgent(['config', ...mac.flags, '--exclude-user', 'somebody-else']);
+  assert.match(cfg.stdout, /ExcludeUsers\s+\S.*MANAGED/);
+});
+
+test('the log file holds no secrets', async () => {
+  const mac = simulatedMac('applesilicon-compliant');
+  const secret = 'enroll-secret-that-must-not-appear-anywhere';
+  const r = await runAgent(['run', ...mac.flags, '--server-url', 'http://127.0.0.1:9', '--enroll-secret', secret, '--log-level', 'debug']);
+  assert.equal(r.code, 0, r.stderr);
+  const logFile = path.join(mac.root, 'Library/Logs/tokenwatch/agent.log');
+  const log = fs.readFileSync(logFile, 'utf8');
+  assert.match(log, /collected/);
+  assert.ok(!log.includes(secret));
+  assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret));
+});
