@@ -1,0 +1,195 @@
+// Snapshot upload and check-ins over real HTTP with a real SQLite file.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { snapshotDigest } from '../../../agent/snapshot/index.ts';
+import { startTestCollector, snapshotFor, T0 } from '../../helpers/collector.ts';
+import type { TestCollector } from '../../helpers/collector.ts';
+
+let c: TestCollector;
+before(async () => {
+  c = await startTestCollector({ bodyLimitBytes: String(64 * 1024) });
+});
+after(() => c.stop());
+
+const count = (sql: string, ...args: unknown[]): number => {
+  const db = new Database(c.dbPath, { readonly: true });
+  try {
+    return (db.prepare(sql).get(...args) as { n: number }).n;
+  } finally {
+    db.close();
+  }
+};
+
+test('an accepted snapshot answers 200 with id, digest, changed and receivedAt', async () => {
+  const d = await c.device();
+  const s = snapshotFor(d.serial, d.hardwareUuid);
+  const r = await c.upload(d.token, s);
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json, { id: s.id, digest: snapshotDigest(s), changed: true, receivedAt: T0.toISOString() });
+});
+
+test('validation: wrong types, missing fields, unknown schema, bad JSON are 4xx naming the problem, and write nothing', async () => {
+  const d = await c.device();
+  const before = count('SELECT count(*) AS n FROM snapshot_receipts');
+  const cases: { body?: unknown; raw?: string; status: number; error: string; message: RegExp; type?: string }[] = [
+    { body: { ...snapshotFor(d.serial, d.hardwareUuid), users: 'alice' }, status: 400, error: 'invalid_body', message: /body\/users must be array/ },
+    {
+      body: snapshotFor(d.serial, d.hardwareUuid, (s) => ((s.fileVault as { state: string }).state = 'maybe')),
+      status: 400,
+      error: 'invalid_body',
+      message: /body\/fileVault\/state/,
+    },
+    {
+      body: snapshotFor(d.serial, d.hardwareUuid, (s) => ((s.mdm as { enrolled: unknown }).enrolled = 'true')),
+      status: 400,
+      error: 'invalid_body',
+      message: /body\/mdm\/enrolled/,
+    },
+    {
+      body: (() => {
+        const s = snapshotFor(d.serial, d.hardwareUuid) as unknown as Record<string, unknown>;
+        delete s['bootstrapToken'];
+        return s;
+      })(),
+      status: 400,
+      error: 'invalid_body',
+      message: /bootstrapToken/,
+    },
+    { body: { ...snapshotFor(d.serial, d.hardwareUuid), schema: 'tokenwatch.snapshot/2' }, status: 400, error: 'unknown_schema', message: /tokenwatch\.snapshot\/2/ },
+    { body: { ...snapshotFor(d.serial, d.hardwareUuid), id: 'not-a-uuid' }, status: 400, error: 'invalid_body', message: /body\/id/ },
+    { raw: '{"schema": "tokenwatch.snapshot/1", ', status: 400, error: 'invalid_json', message: /not valid JSON/ },
+    { raw: '', status: 400, error: 'invalid_json', message: /empty/ },
+    { raw: '[1,2]', status: 400, error: 'invalid_body', message: /must be object/ },
+    { raw: '{"__proto__": {"x": 1}}', status: 400, error: 'invalid_json', message: /__proto__/ },
+    { raw: 'schema=x', status: 415, error: 'unsupported_media_type', message: /.+/, type: 'application/x-www-form-urlencoded' },
+  ];
+  for (const k of cases) {
+    const r = await c.request('POST', '/api/v1/snapshots', {
+      token: d.token,
+      ...(k.raw !== undefined ? { raw: k.raw } : { body: k.body }),
+      ...(k.type ? { headers: { 'content-type': k.type } } : {}),
+    });
+    assert.equal(r.status, k.status, `${k.error}: ${r.text}`);
+    assert.equal(r.json.error, k.error, r.text);
+    assert.match(r.json.message, k.message);
+  }
+  assert.equal(count('SELECT count(*) AS n FROM snapshot_receipts'), before);
+  const metrics = await c.request('GET', '/metrics');
+  assert.match(metrics.text, /tokenwatch_rejects_total\{reason="invalid_body"\} \d+/);
+  assert.match(metrics.text, /tokenwatch_rejects_total\{reason="unknown_schema"\} 1/);
+});
+
+test('bodies over the limit are refused early with 413', async () => {
+  const d = await c.device();
+  const s = snapshotFor(d.serial, d.hardwareUuid) as unknown as Record<string, unknown>;
+  s['padding'] = 'x'.repeat(70 * 1024);
+  const r = await c.upload(d.token, s);
+  assert.equal(r.status, 413);
+  assert.equal(r.json.error, 'body_too_large');
+  // Unauthenticated big bodies are refused by auth before being read.
+  const anon = await c.upload('twd_bogus', s);
+  assert.equal(anon.status, 401);
+});
+
+test('a device can write only its own serial and hardware UUID (403)', async () => {
+  const a = await c.device();
+  const b = await c.device();
+  const r = await c.upload(a.token, snapshotFor(b.serial, a.hardwareUuid));
+  assert.equal(r.status, 403);
+  assert.equal(r.json.error, 'device_mismatch');
+  const r2 = await c.upload(a.token, snapshotFor(a.serial, b.hardwareUuid));
+  assert.equal(r2.status, 403);
+  // Lower-case hardware UUID of its own is fine.
+  const ok = await c.upload(a.token, snapshotFor(a.serial, a.hardwareUuid.toLowerCase()));
+  assert.equal(ok.status, 200);
+});
+
+test('idempotency: identical retry answers as the first time; different body or other device is 409', async () => {
+  const a = await c.device();
+  const b = await c.device();
+  const s = snapshotFor(a.serial, a.hardwareUuid);
+  const first = await c.upload(a.token, s);
+  c.clock.advance(5000);
+  const retry = await c.upload(a.token, s);
+  assert.equal(retry.status, 200);
+  assert.deepEqual(retry.json, first.json);
+  assert.equal(count('SELECT count(*) AS n FROM snapshot_history WHERE snapshot_id = ?', s.id), 1);
+  const changed = await c.upload(a.token, { ...s, consoleUser: 'bob' });
+  assert.equal(changed.status, 409);
+  assert.equal(changed.json.error, 'snapshot_conflict');
+  const other = await c.upload(b.token, { ...s, device: { ...s.device, serial: b.serial, hardwareUuid: b.hardwareUuid } });
+  assert.equal(other.status, 409);
+  assert.equal(other.json.error, 'snapshot_conflict');
+});
+
+test('history grows with changes only; unknown extra fields are kept', async () => {
+  const d = await c.device();
+  const first = snapshotFor(d.serial, d.hardwareUuid, (s) => {
+    (s as unknown as Record<string, unknown>)['futureField'] = { nested: [1, 2, 3] };
+  });
+  assert.equal((await c.upload(d.token, first)).json.changed, true);
+  for (let i = 0; i < 5; i++) {
+    c.clock.advance(60_000);
+    const same = { ...first, id: crypto.randomUUID(), collectedAt: new Date(T0.getTime() + i * 60_000).toISOString(), consoleUser: i % 2 ? 'bob' : 'alice' };
+    const r = await c.upload(d.token, same);
+    assert.equal(r.status, 200);
+    assert.equal(r.json.changed, false);
+  }
+  const devId = count('SELECT id AS n FROM devices WHERE serial = ?', d.serial);
+  assert.equal(count('SELECT count(*) AS n FROM snapshot_history WHERE device_id = ?', devId), 1);
+  const changed = snapshotFor(d.serial, d.hardwareUuid, (s) => (s.fileVault.personalRecoveryKey = false));
+  c.clock.advance(60_000);
+  const r = await c.upload(d.token, changed);
+  assert.equal(r.json.changed, true);
+  assert.equal(count('SELECT count(*) AS n FROM snapshot_history WHERE device_id = ?', devId), 2);
+  const detail = await c.admin(`/api/v1/devices/${d.serial}`);
+  assert.equal(detail.status, 200);
+  assert.equal(detail.json.lastSeen, c.clock.now().toISOString());
+  assert.equal(detail.json.history.length, 2);
+  assert.deepEqual(detail.json.history[0].changes, ['fileVault', 'futureField']); // the second change dropped it
+  // The first change kept the unknown field as received.
+  const db = new Database(c.dbPath, { readonly: true });
+  const row = db.prepare('SELECT body, encoding FROM snapshot_history WHERE device_id = ? ORDER BY seq LIMIT 1').get(devId) as { body: Buffer; encoding: string };
+  db.close();
+  const { brotliDecompressSync } = await import('node:zlib');
+  assert.equal(row.encoding, 'br');
+  assert.deepEqual(JSON.parse(brotliDecompressSync(row.body).toString('utf8')).futureField, { nested: [1, 2, 3] });
+});
+
+test('check-ins: matching digest updates lastSeen and console user; otherwise 409 digest_unknown', async () => {
+  const d = await c.device();
+  const checkin = (digest: string) => ({
+    schema: 'tokenwatch.checkin/1',
+    id: crypto.randomUUID(),
+    digest,
+    collectedAt: c.clock.now().toISOString(),
+    consoleUser: 'carol',
+  });
+  const early = await c.request('POST', '/api/v1/checkins', { token: d.token, body: checkin('0'.repeat(64)) });
+  assert.equal(early.status, 409);
+  assert.equal(early.json.error, 'digest_unknown');
+  const s = snapshotFor(d.serial, d.hardwareUuid);
+  await c.upload(d.token, s);
+  c.clock.advance(3_600_000);
+  const ok = await c.request('POST', '/api/v1/checkins', { token: d.token, body: checkin(snapshotDigest(s)) });
+  assert.equal(ok.status, 200);
+  assert.equal(ok.json.lastSeen, c.clock.now().toISOString());
+  const detail = await c.admin(`/api/v1/devices/${d.serial}`);
+  assert.equal(detail.json.lastSeen, c.clock.now().toISOString());
+  assert.equal(detail.json.consoleUser, 'carol');
+  const stale = await c.request('POST', '/api/v1/checkins', { token: d.token, body: checkin('a'.repeat(64)) });
+  assert.equal(stale.status, 409);
+  assert.equal(stale.json.error, 'digest_unknown');
+  const wrongSchema = await c.request('POST', '/api/v1/checkins', { token: d.token, body: { ...checkin(snapshotDigest(s)), schema: 'tokenwatch.snapshot/1' } });
+  assert.equal(wrongSchema.status, 400);
+  assert.equal(wrongSchema.json.error, 'unknown_schema');
+  const noAuth = await c.request('POST', '/api/v1/checkins', { body: checkin(snapshotDigest(s)) });
+  assert.equal(noAuth.status, 401);
+});
+
+test('unknown routes are 404 not_found in the error format', async () => {
+  const r = await c.request('GET', '/api/v1/nope');
+  assert.equal(r.status, 404);
+  assert.equal(r.json.error, 'not_found');
+});
