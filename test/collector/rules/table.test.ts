@@ -61,3 +61,13 @@ test('ruleById', () => {
   assert.equal(ruleById('stale').id, 'stale');
   assert.equal(ruleById('no-such-rule'), undefined);
 });
+
+test("the README's rule table is the rule table", async () => {
+  const { readFile } = await import('node:fs/promises');
+  const readme = await readFile(new URL('../../../collector/rules/README.md', import.meta.url), 'utf8');
+  const rows = readme.split('\n').filter((l) => /^\| `[a-z-]+` \|/.test(l));
+  assert.deepEqual(
+    rows,
+    RULES.map((r) => `| \`${r.id}\` | ${r.severity} | ${r.title} |`),
+  );
+});
