@@ -48,8 +48,12 @@ export async function makeSeaBlob(
   mainScript: string,
   assets: Record<string, string>,
 ): Promise<Buffer> {
+  // The blob records the main script's path as given: a bare name relative to `dir` (the working
+  // directory of the command) keeps build paths out of it, so every checkout builds the same bytes.
+  const main = path.basename(mainScript);
+  if (path.resolve(dir, main) !== path.resolve(mainScript)) fs.copyFileSync(mainScript, path.join(dir, main));
   const config: SeaConfig = {
-    main: mainScript,
+    main,
     output: path.join(dir, 'sea-prep.blob'),
     disableExperimentalSEAWarning: true,
     useSnapshot: false,

@@ -56,6 +56,7 @@ test('a SEA blob from the pinned Node holds exactly the script and the assets, n
   const parsed = parseSeaBlob(blob);
   assert.equal(parsed.flags, SEA_FLAGS.disableExperimentalSeaWarning | SEA_FLAGS.includeAssets);
   assert.equal(parsed.execArgvExtension, 0, 'NODE_OPTIONS is ignored by the executable');
+  assert.equal(parsed.codePath, 'main.cjs', 'no build path inside: every checkout builds the same bytes');
   assert.deepEqual(parsed.mainCode, script);
   assert.deepEqual(parsed.assets.get('x.node'), asset);
   checkPortableBlob(parsed, script, { 'x.node': asset });

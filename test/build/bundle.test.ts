@@ -193,6 +193,7 @@ for (const target of TARGETS.filter((t) => t.platform === 'darwin')) {
       assert.ok(section, 'section __NODE_SEA_BLOB');
       const blob = parseSeaBlob(buf.subarray(section.offset, section.offset + Number(section.size)));
       assert.equal(sha256(blob.mainCode), manifest.bundle.sha256, 'the same bundle as every target');
+      assert.equal(blob.codePath, 'tokenwatch-agent.cjs', 'no build path inside');
       assert.deepEqual(blob.assets.get(SQLITE_ADDON_ASSET), prebuild(target.name));
       assert.ok(buf.includes(`${SEA_FUSE}:1`), 'the SEA fuse is set');
     });
@@ -202,7 +203,11 @@ for (const target of TARGETS.filter((t) => t.platform === 'darwin')) {
       assert.deepEqual(check.problems, []);
       assert.equal(check.ok, true);
       const codeLimit = parseMacho(buf).codeSignature?.dataoff ?? 0;
-      assert.equal(check.pagesChecked, Math.ceil(codeLimit / 4096), 'one hash per 4 KiB page up to the signature');
+      assert.equal(
+        check.pagesChecked,
+        Math.ceil(codeLimit / 4096),
+        'one hash per 4 KiB page up to the signature',
+      );
       const cd = codeDirectory(buf);
       assert.equal(cd.identifier, SIGNING_IDENTIFIER);
       assert.ok(cd.flags & 0x2, 'CS_ADHOC');
