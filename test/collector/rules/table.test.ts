@@ -65,9 +65,18 @@ test('ruleById', () => {
 test("the README's rule table is the rule table", async () => {
   const { readFile } = await import('node:fs/promises');
   const readme = await readFile(new URL('../../../collector/rules/README.md', import.meta.url), 'utf8');
-  const rows = readme.split('\n').filter((l) => /^\| `[a-z-]+` \|/.test(l));
+  // Cells of the rows that start with a rule id (prettier may pad the columns).
+  const rows = readme
+    .split('\n')
+    .filter((l) => /^\| `[a-z-]+` +\|/.test(l))
+    .map((l) =>
+      l
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
   assert.deepEqual(
     rows,
-    RULES.map((r) => `| \`${r.id}\` | ${r.severity} | ${r.title} |`),
+    RULES.map((r) => [`\`${r.id}\``, r.severity, r.title]),
   );
 });
