@@ -22,9 +22,13 @@ const MAX_EXCERPT = 120;
 // A FileVault recovery key (six groups of four) must never reach a log or a snapshot.
 const RECOVERY_KEY = /[A-Z0-9]{4}(?:-[A-Z0-9]{4}){5}/g;
 
-/** A short, secret-free excerpt of a line for an error message. */
+// Control characters (escape sequences, NUL) never reach a log or a terminal: shown as '?'.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
+
+/** A short, secret-free, printable excerpt of a line for an error message. */
 export function excerpt(text: string): string {
-  const clean = text.trim().replace(RECOVERY_KEY, '[redacted]');
+  const clean = text.trim().replace(RECOVERY_KEY, '[redacted]').replace(CONTROL, '?');
   return clean.length > MAX_EXCERPT ? `${clean.slice(0, MAX_EXCERPT)}...` : clean;
 }
 
