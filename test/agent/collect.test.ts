@@ -10,6 +10,9 @@ import { probeForRequest } from '../../agent/probes/index.ts';
 import { checkSnapshot } from '../../agent/snapshot/compile.ts';
 import type { RunOutcome, RunRequest, Runner } from '../../agent/exec/types.ts';
 import { sampleText } from './probes/samples.ts';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 interface Answer {
   stdout?: string;
@@ -249,3 +252,85 @@ test('collect: an unknown user list failure leaves users empty with an error; co
   assert.equal(new Set(fake.asked).size, fake.asked.length);
   assert.ok(!fake.asked.some((a) => a.startsWith('/usr/sbin/sysadminctl')));
 });
+
+// ---- The simulated Macs (test/fixtures/macs/*/manifest.json), answered in-process: each Mac's commands
+// must agree with each other (GUIDs, users) and give the facts its manifest promises. The lead's tests
+// run the real agent process against the same Macs through a fake system root.
+
+interface ManifestCommand {
+  argv: string[];
+  stdout?: string | null;
+  stderr?: string | null;
+  exit?: number;
+  hangSeconds?: number;
+}
+interface Manifest {
+  description: string;
+  synthetic?: string[];
+  expect?: { facts?: Record<string, unknown>; errorSources?: string[]; notApplicable?: string[] };
+  commands: ManifestCommand[];
+}
+
+const MACS = fileURLToPath(new URL('../fixtures/macs/', import.meta.url));
+
+function manifestAnswers(dir: string, m: Manifest): Record<string, Answer> {
+  const read = (f: string | null | undefined) => (f ? readFileSync(path.resolve(dir, f), 'utf8') : '');
+  const answers: Record<string, Answer> = {};
+  for (const c of m.commands) {
+    answers[c.argv.join(' ')] = c.hangSeconds
+      ? { hangMs: c.hangSeconds * 1000 }
+      : { stdout: read(c.stdout), stderr: read(c.stderr), exit: c.exit ?? 0 };
+  }
+  return answers;
+}
+
+/** users.NAME.field picks a user by name; other segments are object keys. */
+function factAt(snapshot: unknown, dotted: string): unknown {
+  const parts = dotted.split('.');
+  let v: unknown = snapshot;
+  for (let i = 0; i < parts.length; i++) {
+    const key = parts[i] ?? '';
+    if (Array.isArray(v)) v = v.find((u: { name?: string }) => u.name === key);
+    else v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+  }
+  return v;
+}
+
+const globMatch = (pattern: string, name: string) =>
+  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(name);
+
+for (const name of readdirSync(MACS).filter((n) => existsSync(path.join(MACS, n, 'manifest.json'))).sort()) {
+  test(`simulated Mac ${name}: commands agree, facts as the manifest says`, async () => {
+    const dir = path.join(MACS, name);
+    const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    assert.ok(existsSync(path.join(dir, 'README.md')), 'each Mac has a README');
+    // Every argv is a command of the table; every SYNTHETIC file is declared as such.
+    for (const c of m.commands) {
+      assert.ok(probeForRequest(c.argv[0] ?? '', c.argv.slice(1)), `not in the command table: ${c.argv.join(' ')}`);
+      for (const f of [c.stdout, c.stderr]) {
+        if (!f) continue;
+        assert.ok(existsSync(path.resolve(dir, f)), `missing ${f}`);
+        const base = path.basename(f);
+        if (base.includes('SYNTHETIC')) {
+          assert.ok((m.synthetic ?? []).some((s) => globMatch(s.split(':')[0] ?? '', f) || globMatch(s.split(':')[0] ?? '', base) || s.includes(base)), `${f} not listed in synthetic`);
+        }
+      }
+    }
+    const hangs = m.commands.some((c) => c.hangSeconds);
+    const fake = fakeRunner(manifestAnswers(dir, m));
+    const { snapshot } = await collect(deps(fake.run, { excludeUsers: [], budgetMs: hangs ? 500 : 10_000 }));
+    assert.deepEqual(fake.rejected, [], 'the agent asked for a command the Mac does not have');
+    assert.deepEqual(checkSnapshot(snapshot), []);
+    const expect = m.expect ?? {};
+    for (const [fact, value] of Object.entries(expect.facts ?? {})) assert.deepEqual(factAt(snapshot, fact), value, fact);
+    if (expect.errorSources) assert.deepEqual([...new Set(snapshot.errors.map((e) => e.source))].sort(), [...expect.errorSources].sort(), JSON.stringify(snapshot.errors));
+    if (expect.notApplicable) assert.deepEqual(snapshot.notApplicable, expect.notApplicable);
+    // Every user's GUID is known, and on a Mac without failures every token holder is a crypto user.
+    for (const u of snapshot.users) assert.notEqual(u.guid, null, `${u.name} has no GUID`);
+    if (snapshot.errors.length === 0) {
+      for (const u of snapshot.users.filter((x) => x.secureToken)) {
+        assert.ok(snapshot.cryptoUsers.some((c) => c.uuid.toLowerCase() === u.guid?.toLowerCase()), `${u.name} holds a token but is no crypto user`);
+      }
+    }
+  });
+}
