@@ -1,6 +1,6 @@
 // bootstrap-not-escrowed: the Mac says its Bootstrap Token is not escrowed to the MDM server.
 import type { RuleDefinition } from './types.ts';
-import { errorsOf, quoteErrors, trusted } from './probes.ts';
+import { errorsOf, quoteErrors } from './probes.ts';
 import { becauseOf, outcome } from './outcome.ts';
 import { escrowNotApplicable, notEnrolled } from './bootstrap-scope.ts';
 
@@ -30,7 +30,7 @@ export const bootstrapNotEscrowed: RuleDefinition = {
         ),
       ];
     }
-    const escrowed = trusted(snapshot, 'bootstrap-token', snapshot.bootstrapToken.escrowed);
+    const escrowed = snapshot.bootstrapToken.escrowed;
     if (escrowed === true)
       return [outcome(ID, 'pass', 'the Mac says its Bootstrap Token is escrowed to the MDM server')];
     if (escrowed === false) {

@@ -2,7 +2,7 @@
 // a Mac that is not enrolled has no MDM server to escrow to (mdm-not-enrolled reports that), and a Mac
 // whose server does not support Bootstrap Token cannot escrow (bootstrap-unsupported reports that).
 import type { Snapshot } from '../../agent/snapshot/index.ts';
-import { errorsOf, quoteErrors, trusted } from './probes.ts';
+import { errorsOf, quoteErrors } from './probes.ts';
 import { becauseOf } from './outcome.ts';
 import type { RuleResult } from './types.ts';
 
@@ -13,7 +13,7 @@ export interface OutOfScope {
 
 /** not_applicable when the Mac is not enrolled in MDM; null when the bootstrap rules apply. */
 export function notEnrolled(snapshot: Snapshot): OutOfScope | null {
-  if (trusted(snapshot, 'enrollment', snapshot.mdm.enrolled) === false) {
+  if (snapshot.mdm.enrolled === false) {
     return { result: 'not_applicable', reason: 'the Mac is not enrolled in MDM (see mdm-not-enrolled)' };
   }
   return null;
@@ -23,7 +23,7 @@ export function notEnrolled(snapshot: Snapshot): OutOfScope | null {
 export function escrowNotApplicable(snapshot: Snapshot): boolean {
   if (snapshot.notApplicable.includes('bootstrapToken.escrowed')) return true;
   const bt = snapshot.bootstrapToken;
-  return bt.escrowed === null && trusted(snapshot, 'bootstrap-token', bt.supportedOnServer) === false;
+  return bt.escrowed === null && bt.supportedOnServer === false;
 }
 
 /**
@@ -39,7 +39,7 @@ export function escrowedScope(snapshot: Snapshot): OutOfScope | null {
       reason: 'the MDM server does not support Bootstrap Token (see bootstrap-unsupported)',
     };
   }
-  const escrowed = trusted(snapshot, 'bootstrap-token', snapshot.bootstrapToken.escrowed);
+  const escrowed = snapshot.bootstrapToken.escrowed;
   if (escrowed === true) return null;
   if (escrowed === false) {
     return {

@@ -1,6 +1,6 @@
 // bootstrap-unsupported: the Mac says its MDM server does not support Bootstrap Token.
 import type { RuleDefinition } from './types.ts';
-import { errorsOf, quoteErrors, trusted } from './probes.ts';
+import { errorsOf, quoteErrors } from './probes.ts';
 import { becauseOf, outcome } from './outcome.ts';
 import { notEnrolled } from './bootstrap-scope.ts';
 
@@ -21,7 +21,7 @@ export const bootstrapUnsupported: RuleDefinition = {
   evaluate({ snapshot }) {
     const scope = notEnrolled(snapshot);
     if (scope) return [outcome(ID, scope.result, scope.reason)];
-    const supported = trusted(snapshot, 'bootstrap-token', snapshot.bootstrapToken.supportedOnServer);
+    const supported = snapshot.bootstrapToken.supportedOnServer;
     if (supported === true)
       return [outcome(ID, 'pass', 'the Mac says its MDM server supports Bootstrap Token')];
     if (supported === false) {

@@ -1,6 +1,6 @@
 // bootstrap-unusable: escrowed, but mdmclient's EACSPreflight says the Mac could not use the token now.
 import type { RuleDefinition } from './types.ts';
-import { errorsOf, quoteErrors, trusted } from './probes.ts';
+import { errorsOf, quoteErrors } from './probes.ts';
 import { becauseOf, outcome } from './outcome.ts';
 import { escrowedScope } from './bootstrap-scope.ts';
 
@@ -24,7 +24,7 @@ export const bootstrapUnusable: RuleDefinition = {
     if (snapshot.notApplicable.includes('bootstrapToken.eacsPreflight')) {
       return [outcome(ID, 'not_applicable', 'mdmclient does not report EACSPreflight on this Mac')];
     }
-    const preflight = trusted(snapshot, 'mdm-device-information', snapshot.bootstrapToken.eacsPreflight);
+    const preflight = snapshot.bootstrapToken.eacsPreflight;
     if (preflight === null) {
       return [
         outcome(

@@ -1,7 +1,7 @@
 // filevault-no-recovery-key: FileVault on (or encrypting) with neither a personal nor an institutional
 // recovery key, so a forgotten password loses the data.
 import type { RuleDefinition } from './types.ts';
-import { errorsOf, quoteErrors, trusted } from './probes.ts';
+import { errorsOf, quoteErrors } from './probes.ts';
 import { becauseOf, outcome } from './outcome.ts';
 import { fileVaultState } from './filevault-state.ts';
 
@@ -31,12 +31,8 @@ export const fileVaultNoRecoveryKey: RuleDefinition = {
     if (state === 'unknown') {
       return [outcome(ID, 'unknown', 'the FileVault state is unknown' + becauseOf(quoteErrors(stateErrors)))];
     }
-    const personal = trusted(snapshot, 'filevault-personal-key', snapshot.fileVault.personalRecoveryKey);
-    const institutional = trusted(
-      snapshot,
-      'filevault-institutional-key',
-      snapshot.fileVault.institutionalRecoveryKey,
-    );
+    const personal = snapshot.fileVault.personalRecoveryKey;
+    const institutional = snapshot.fileVault.institutionalRecoveryKey;
     if (personal === true || institutional === true) {
       const keys = [
         personal === true ? 'a personal' : null,

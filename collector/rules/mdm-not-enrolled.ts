@@ -1,6 +1,6 @@
 // mdm-not-enrolled: the Mac is not enrolled in MDM.
 import type { RuleDefinition } from './types.ts';
-import { errorsOf, quoteErrors, trusted } from './probes.ts';
+import { errorsOf, quoteErrors } from './probes.ts';
 import { becauseOf, outcome } from './outcome.ts';
 
 const ID = 'mdm-not-enrolled';
@@ -16,7 +16,7 @@ export const mdmNotEnrolled: RuleDefinition = {
     '(Automated Device Enrollment); otherwise install the enrolment profile from the MDM and approve it in ' +
     'System Settings > Privacy & Security > Profiles. Check with `profiles status -type enrollment`.',
   evaluate({ snapshot }) {
-    const enrolled = trusted(snapshot, 'enrollment', snapshot.mdm.enrolled);
+    const enrolled = snapshot.mdm.enrolled;
     if (enrolled === true) {
       const server = snapshot.mdm.server ? ` (${snapshot.mdm.server})` : '';
       return [outcome(ID, 'pass', `enrolled in MDM${server}`)];

@@ -1,7 +1,7 @@
 // mdm-not-user-approved: enrolled, but neither user-approved nor through Automated Device Enrollment (DEP),
 // so the MDM cannot manage kernel extensions, privacy settings or the Bootstrap Token.
 import type { RuleDefinition } from './types.ts';
-import { errorsOf, quoteErrors, trusted } from './probes.ts';
+import { errorsOf, quoteErrors } from './probes.ts';
 import { becauseOf, outcome } from './outcome.ts';
 
 const ID = 'mdm-not-user-approved';
@@ -17,14 +17,14 @@ export const mdmNotUserApproved: RuleDefinition = {
     'General > Device Management). On macOS 11+ approval needs a local click, not a script. For Macs in Apple ' +
     'Business/School Manager, re-enrol through ADE instead: `sudo profiles renew -type enrollment`.',
   evaluate({ snapshot }) {
-    const enrolled = trusted(snapshot, 'enrollment', snapshot.mdm.enrolled);
+    const enrolled = snapshot.mdm.enrolled;
     const unknown = (what: string) =>
       outcome(ID, 'unknown', what + becauseOf(quoteErrors(errorsOf(snapshot, ['enrollment']))));
     if (enrolled === false)
       return [outcome(ID, 'not_applicable', 'the Mac is not enrolled in MDM (see mdm-not-enrolled)')];
     if (enrolled === null) return [unknown('MDM enrolment is unknown')];
-    const dep = trusted(snapshot, 'enrollment', snapshot.mdm.dep);
-    const approved = trusted(snapshot, 'enrollment', snapshot.mdm.userApproved);
+    const dep = snapshot.mdm.dep;
+    const approved = snapshot.mdm.userApproved;
     if (dep === true) return [outcome(ID, 'pass', 'enrolled through Automated Device Enrollment (DEP)')];
     if (approved === true) return [outcome(ID, 'pass', 'MDM enrolment is user-approved')];
     if (dep === false && approved === false) {

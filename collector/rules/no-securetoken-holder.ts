@@ -3,7 +3,7 @@
 import type { RuleDefinition } from './types.ts';
 import { quoteErrors } from './probes.ts';
 import { becauseOf, nameList, outcome } from './outcome.ts';
-import { secureTokenOf, userErrors, userListErrors } from './users.ts';
+import { userErrors, userListErrors } from './users.ts';
 
 const ID = 'no-securetoken-holder';
 
@@ -22,10 +22,10 @@ export const noSecureTokenHolder: RuleDefinition = {
     // Holders are counted among every enabled user, excluded service accounts included: an excluded
     // management account holding a token can still grant tokens. Disabled accounts cannot log in.
     const enabled = snapshot.users.filter((u) => u.disabled !== true);
-    const holders = enabled.filter((u) => secureTokenOf(snapshot, u) === true).map((u) => u.name);
+    const holders = enabled.filter((u) => u.secureToken === true).map((u) => u.name);
     if (holders.length > 0) return [outcome(ID, 'pass', `SecureToken held by ${nameList(holders)}`)];
     const listErrors = userListErrors(snapshot);
-    const unknownUsers = enabled.filter((u) => secureTokenOf(snapshot, u) === null);
+    const unknownUsers = enabled.filter((u) => u.secureToken === null);
     if (listErrors.length > 0 || unknownUsers.length > 0) {
       const who = unknownUsers.map((u) => u.name);
       const errors = [...listErrors, ...unknownUsers.flatMap((u) => userErrors(snapshot, u))];

@@ -2,7 +2,7 @@
 // updates or change the startup security policy.
 import type { Snapshot, User } from '../../agent/snapshot/index.ts';
 import type { RuleDefinition } from './types.ts';
-import { errorsOf, quoteErrors, trusted } from './probes.ts';
+import { errorsOf, quoteErrors } from './probes.ts';
 import { becauseOf, nameList, outcome } from './outcome.ts';
 import { sameUuid } from './users.ts';
 
@@ -29,7 +29,7 @@ export const noVolumeOwner: RuleDefinition = {
     'holder), then run `sudo diskutil apfs updatePreboot /` and check `diskutil apfs listcryptousers /` shows ' +
     '"Volume Owner: Yes".',
   evaluate({ snapshot }) {
-    const appleSilicon = trusted(snapshot, 'hardware', snapshot.device.appleSilicon);
+    const appleSilicon = snapshot.device.appleSilicon;
     if (appleSilicon === false) return [outcome(ID, 'not_applicable', 'an Intel Mac has no volume owners')];
     if (appleSilicon === null) {
       return [

@@ -1,4 +1,5 @@
-// Which agent probe produced a snapshot error, so a rule can tell that its input is missing.
+// Which agent probe produced a snapshot error, so that a rule can say why an input is missing and
+// collection-incomplete can name the probes that left rules unknown.
 // The agent names each error by its probe id (`errors[].source`, the ids of agent/probes/index.ts's command
 // table). The rules do not import the agent's table (collector/** imports only the snapshot contract), so
 // AGENT_PROBES below maps those ids (a test checks it against the table) and, for sources that are not an
@@ -103,12 +104,4 @@ export function errorNamesUser(error: CollectionError, user: string): boolean {
 /** `source: message` entries for a reason, quoted as the agent reported them. */
 export function quoteErrors(errors: readonly CollectionError[]): string {
   return errors.map((e) => `${e.source}: "${e.message}"`).join('; ');
-}
-
-/**
- * A field as the rules trust it: null when its probe reported an error (the value may be partial), so
- * that "inputs missing" has one meaning everywhere: the field is null, or its probe failed.
- */
-export function trusted<T>(snapshot: Snapshot, probe: ProbeId, value: T | null): T | null {
-  return errorsOf(snapshot, [probe]).length > 0 ? null : value;
 }

@@ -2,7 +2,7 @@
 import type { RuleDefinition, RuleOutcome } from './types.ts';
 import { quoteErrors } from './probes.ts';
 import { becauseOf, outcome } from './outcome.ts';
-import { countedUsers, secureTokenOf, userErrors, userListErrors } from './users.ts';
+import { countedUsers, userErrors, userListErrors } from './users.ts';
 
 const ID = 'user-without-securetoken';
 
@@ -41,7 +41,7 @@ export const userWithoutSecureToken: RuleDefinition = {
         );
         continue;
       }
-      const token = secureTokenOf(snapshot, user);
+      const token = user.secureToken;
       if (token === true) out.push(outcome(ID, 'pass', `${user.name} has a SecureToken`, user.name));
       else if (token === false) out.push(outcome(ID, 'fail', `${user.name} has no SecureToken`, user.name));
       else {

@@ -13,12 +13,7 @@ export function userListErrors(snapshot: Snapshot): CollectionError[] {
   return errorsOf(snapshot, ['users']);
 }
 
-/** A user's SecureToken as the rules trust it: null when a sysadminctl error names this user. */
-export function secureTokenOf(snapshot: Snapshot, user: User): boolean | null {
-  return userErrors(snapshot, user).length > 0 ? null : user.secureToken;
-}
-
-/** Errors of `sysadminctl -secureTokenStatus` that name this user. */
+/** Errors of `sysadminctl -secureTokenStatus` that name this user (they explain a null secureToken). */
 export function userErrors(snapshot: Snapshot, user: User): CollectionError[] {
   return errorsOf(snapshot, ['securetoken']).filter((e) => errorNamesUser(e, user.name));
 }

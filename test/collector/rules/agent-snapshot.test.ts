@@ -177,14 +177,22 @@ test('Intel Catalina (real samples): server without Bootstrap Token support, vol
   assert.ok(r.includes('no-volume-owner: not_applicable'));
 });
 
-test('a Mac whose sysadminctl timed out for ernw: ernw unknown, no holder known, collection-incomplete names it', async () => {
+test('sysadminctl timed out for itadmin: itadmin unknown (not no), collection-incomplete names the probe', async () => {
+  const mac = tahoeMac();
+  mac['/usr/sbin/sysadminctl -secureTokenStatus itadmin'] = { timedOut: true };
+  const r = await results(mac);
+  assert.ok(r.includes('user-without-securetoken(itadmin): unknown'), r.join('\n'));
+  assert.ok(r.includes('user-without-securetoken(ernw): pass'));
+  assert.ok(r.includes('no-securetoken-holder: pass'));
+  assert.ok(r.includes('collection-incomplete: fail'));
+});
+
+test("sysadminctl timed out for ernw: the agent's crypto-user evidence (a value next to an error) is believed", async () => {
   const mac = tahoeMac();
   mac['/usr/sbin/sysadminctl -secureTokenStatus ernw'] = { timedOut: true };
   const r = await results(mac);
-  assert.ok(r.includes('user-without-securetoken(ernw): unknown'), r.join('\n'));
-  assert.ok(r.includes('user-without-securetoken(itadmin): fail'));
-  assert.ok(r.includes('no-securetoken-holder: unknown'));
-  assert.ok(r.includes('collection-incomplete: fail'));
+  assert.ok(r.includes('user-without-securetoken(ernw): pass'), r.join('\n'));
+  assert.ok(r.includes('collection-incomplete: pass'));
 });
 
 test('not enrolled (real sample): mdm-not-enrolled fails, the bootstrap and approval rules do not apply', async () => {

@@ -62,7 +62,7 @@ test('unknown: escrowed is null, and the profiles error is quoted', () => {
   );
 });
 
-test('unknown: a value next to an error from its probe is not trusted', () => {
+test('fail: a value established next to an error from its probe stands (errors explain nulls)', () => {
   const outcomes = outcomesOf(rule, (s) => {
     s.bootstrapToken.escrowed = false;
     s.errors.push({
@@ -70,5 +70,5 @@ test('unknown: a value next to an error from its probe is not trusted', () => {
       message: 'line 3 not recognised: "profiles: something new"',
     });
   });
-  assert.equal(outcomes[0]?.[0], 'unknown');
+  assert.equal(outcomes[0]?.[0], 'fail');
 });

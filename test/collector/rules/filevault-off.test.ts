@@ -28,20 +28,21 @@ test('fail: decrypting (being turned off)', () => {
   );
 });
 
-test('unknown: state unknown, or fdesetup status errored', () => {
+test('unknown: state unknown, quoting the fdesetup status error', () => {
   assert.deepEqual(
     outcomesOf(rule, (s) => (s.fileVault.state = fv('unknown'))),
     [['unknown', null, 'the FileVault state is unknown']],
   );
   assert.deepEqual(
-    outcomesOf(rule, (s) =>
-      s.errors.push({ source: 'fdesetup_status', message: 'line 2 not recognised: "FileVault is Weird."' }),
-    ),
+    outcomesOf(rule, (s) => {
+      s.fileVault.state = fv('unknown');
+      s.errors.push({ source: 'fdesetup_status', message: 'line 1 not recognised: "FileVault is Weird."' });
+    }),
     [
       [
         'unknown',
         null,
-        'the FileVault state is unknown (agent reported fdesetup_status: "line 2 not recognised: "FileVault is Weird."")',
+        'the FileVault state is unknown (agent reported fdesetup_status: "line 1 not recognised: "FileVault is Weird."")',
       ],
     ],
   );
