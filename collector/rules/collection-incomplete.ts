@@ -6,6 +6,8 @@ import { errorsOf, quoteErrors } from './probes.ts';
 import { nameList, outcome } from './outcome.ts';
 
 const ID = 'collection-incomplete';
+/** Errors quoted in the reason; the rest are counted (the snapshot keeps them all). */
+const MAX_QUOTED = 5;
 
 /** The rule, given the other rules (it evaluates them to find the ones left unknown). */
 export function collectionIncomplete(others: readonly RuleDefinition[]): RuleDefinition {
@@ -39,7 +41,8 @@ export function collectionIncomplete(others: readonly RuleDefinition[]): RuleDef
           outcome(
             ID,
             'fail',
-            `collection errors left ${nameList(unknownRules)} unknown: ${quoteErrors([...errors])}`,
+            `collection errors left ${nameList(unknownRules)} unknown: ${quoteErrors([...errors].slice(0, MAX_QUOTED))}` +
+              (errors.size > MAX_QUOTED ? ` (and ${errors.size - MAX_QUOTED} more)` : ''),
           ),
         ];
       }

@@ -57,3 +57,14 @@ test('not_applicable and unknown are never answered', () => {
   ];
   assert.ok(results.flat().every((o) => o[0] === 'pass' || o[0] === 'fail'));
 });
+
+test('quotes at most five errors and counts the rest', () => {
+  const [[, , reason]] = outcomesOf(rule, (s) => {
+    for (const u of s.users) u.secureToken = null;
+    for (let i = 0; i < 7; i += 1)
+      s.errors.push({ source: 'sysadminctl', message: `user alice: attempt ${i} timed out` });
+  }) as [[string, null, string]];
+  assert.match(reason, /attempt 4 timed out"$|attempt 4 timed out" \(and 2 more\)$/);
+  assert.ok(reason.endsWith('(and 2 more)'));
+  assert.ok(!reason.includes('attempt 5'));
+});
