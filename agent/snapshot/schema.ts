@@ -63,7 +63,13 @@ export const BootstrapToken = Type.Object({
 });
 
 export const FileVault = Type.Object({
-  state: Type.Union(FILEVAULT_STATES.map((s) => Type.Literal(s))),
+  state: Type.Union([
+    Type.Literal('on'),
+    Type.Literal('off'),
+    Type.Literal('encrypting'),
+    Type.Literal('decrypting'),
+    Type.Literal('unknown'),
+  ]),
   personalRecoveryKey: Flag(),
   institutionalRecoveryKey: Flag(),
 });
@@ -71,7 +77,17 @@ export const FileVault = Type.Object({
 export const CryptoUser = Type.Object({
   uuid: Text(64),
   type: Text(128),
-  kind: Type.Union(CRYPTO_USER_KINDS.map((k) => Type.Literal(k))),
+  kind: Type.Union([
+    Type.Literal('local_user'),
+    Type.Literal('mdm_bootstrap_token'),
+    Type.Literal('personal_recovery_user'),
+    Type.Literal('personal_recovery_key'),
+    Type.Literal('institutional_recovery_user'),
+    Type.Literal('institutional_recovery_key'),
+    Type.Literal('icloud_recovery_user'),
+    Type.Literal('icloud_recovery_key'),
+    Type.Literal('unknown'),
+  ]),
   volumeOwner: Flag(),
 });
 
@@ -124,9 +140,16 @@ export type Device = Type.Static<typeof Device>;
 export type Mdm = Type.Static<typeof Mdm>;
 export type BootstrapToken = Type.Static<typeof BootstrapToken>;
 export type FileVault = Type.Static<typeof FileVault>;
-export type FileVaultState = (typeof FILEVAULT_STATES)[number];
+export type FileVaultState = FileVault['state'];
 export type CryptoUser = Type.Static<typeof CryptoUser>;
-export type CryptoUserKind = (typeof CRYPTO_USER_KINDS)[number];
+export type CryptoUserKind = CryptoUser['kind'];
+
+// The lists and the unions above must agree (a compile-time check).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _fileVaultStatesAgree: Same<FileVaultState, (typeof FILEVAULT_STATES)[number]> = true;
+const _cryptoKindsAgree: Same<CryptoUserKind, (typeof CRYPTO_USER_KINDS)[number]> = true;
+void _fileVaultStatesAgree;
+void _cryptoKindsAgree;
 export type User = Type.Static<typeof User>;
 export type Snapshot = Type.Static<typeof Snapshot>;
 export type Checkin = Type.Static<typeof Checkin>;
