@@ -53,8 +53,12 @@ export function measureStartup(file: string, args: string[] = ['--version'], run
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
-export async function measurePeakRss(file: string, args: string[]): Promise<PeakRss> {
-  if (fs.existsSync('/usr/bin/time')) {
+export async function measurePeakRss(
+  file: string,
+  args: string[],
+  method: PeakRss['method'] = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : '/proc VmHWM',
+): Promise<PeakRss> {
+  if (method === '/usr/bin/time') {
     const r = spawnSync('/usr/bin/time', ['-f', '%M', file, ...args], { env: ENV, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${file} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
     const kib = Number(r.stderr.trim().split('\n').at(-1));
