@@ -6,9 +6,6 @@
 import type { Runner, RunOutcome } from './exec/types.ts';
 import type { CollectionError, CryptoUser, Snapshot, User } from './snapshot/schema.ts';
 import { SNAPSHOT_SCHEMA } from './snapshot/schema.ts';
-// NOTE: the contract's static types for fileVault.state and cryptoUsers[].kind resolve to `never`
-// (Type.Union over an Array.map result is not a tuple); the casts below are checked at runtime by
-// checkSnapshot, and go away when schema.ts spells those unions as tuples.
 import type { Probe } from './probes/index.ts';
 import { PROBES, requestFor } from './probes/index.ts';
 import { excerpt } from './probes/output-lines.ts';
@@ -241,7 +238,7 @@ export async function collect(deps: CollectDeps): Promise<CollectResult> {
       const uuid = fit(ctx, PROBES.diskutil_cryptousers.id, 'crypto user UUID', c.uuid, 64);
       if (uuid === null) continue;
       const type = fit(ctx, PROBES.diskutil_cryptousers.id, `type of crypto user ${excerpt(uuid)}`, c.type, 128) ?? '';
-      cryptoUsers.push({ uuid, type, kind: c.kind as CryptoUser['kind'], volumeOwner: ownership === 'reported' ? c.volumeOwner : null });
+      cryptoUsers.push({ uuid, type, kind: c.kind, volumeOwner: ownership === 'reported' ? c.volumeOwner : null });
     }
 
     const shared = { admins: admins.value, crypto: crypto.value, fileVaultUsers: fvList.value, ownership, excludeUsers: deps.excludeUsers };
@@ -296,7 +293,7 @@ export async function collect(deps: CollectDeps): Promise<CollectResult> {
         checkedAt: mdm.check?.checkedAt ?? null,
       },
       fileVault: {
-        state: (fvStatus.value?.state ?? 'unknown') as Snapshot['fileVault']['state'],
+        state: fvStatus.value?.state ?? 'unknown',
         personalRecoveryKey: prk.value?.present ?? null,
         institutionalRecoveryKey: irk.value?.present ?? null,
       },
