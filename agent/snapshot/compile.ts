@@ -1,15 +1,17 @@
 // Validation of the contract outside Fastify (the agent's own check, the cache, tests).
 // The collector validates request bodies with the same JSON Schema through Fastify's ajv.
+// Validators are compiled on first use: commands that never validate (ea, status) do not pay for it.
 import { Compile } from 'typebox/compile';
 import { Snapshot, Checkin } from './schema.ts';
-
-const snapshotCheck = Compile(Snapshot);
-const checkinCheck = Compile(Checkin);
 
 export interface ContractProblem {
   path: string;
   message: string;
 }
+
+type Validator = ReturnType<typeof Compile>;
+let snapshotCheck: Validator | null = null;
+let checkinCheck: Validator | null = null;
 
 function problems(errors: Iterable<{ instancePath?: string; message?: string }>): ContractProblem[] {
   const out: ContractProblem[] = [];
@@ -18,9 +20,11 @@ function problems(errors: Iterable<{ instancePath?: string; message?: string }>)
 }
 
 export function checkSnapshot(value: unknown): ContractProblem[] {
+  snapshotCheck ??= Compile(Snapshot);
   return snapshotCheck.Check(value) ? [] : problems(snapshotCheck.Errors(value));
 }
 
 export function checkCheckin(value: unknown): ContractProblem[] {
+  checkinCheck ??= Compile(Checkin);
   return checkinCheck.Check(value) ? [] : problems(checkinCheck.Errors(value));
 }
