@@ -1,17 +1,13 @@
 // Snapshot and check-in ingest: idempotent by snapshot id, one transaction per ingest, history grows with
-// changes only (same digest = lastSeen only), the accepted body kept as received (brotli).
+// changes only (same digest = lastSeen only), the accepted body kept as received (compressed).
 import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import { brotliCompress, brotliDecompress, constants as zlib } from 'node:zlib';
-import { snapshotDigest, digestBody, canonicalJson } from '../agent/snapshot/index.ts';
+import { snapshotDigest } from '../agent/snapshot/index.ts';
 import type { Snapshot, Checkin } from '../agent/snapshot/index.ts';
 import type { RuleConfig } from './rules/index.ts';
 import type { Repos, SnapshotReceipt, Store } from './store/types.ts';
 import { evaluateSnapshot } from './evaluation.ts';
+import { encodeBody } from './snapshot-body.ts';
 import { ApiError } from './http/errors.ts';
-
-const compress = promisify(brotliCompress);
-const decompress = promisify(brotliDecompress);
 
 export interface IngestDeps {
   store: Store;
@@ -62,40 +58,6 @@ function answer(r: SnapshotReceipt, deviceId: number, bodySha256: string): Snaps
   return { id: r.snapshotId, digest: r.digest, changed: r.changed, receivedAt: new Date(r.receivedAt).toISOString() };
 }
 
-/** Top-level sections (and users by name) that differ between two snapshots. */
-export function changedSections(before: Record<string, unknown> | null, after: Record<string, unknown>): string[] {
-  if (before === null) return [];
-  const a = digestBody(before);
-  const b = digestBody(after);
-  const out: string[] = [];
-  for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-    if (canonicalJson(a[key]) === canonicalJson(b[key])) continue;
-    if (key === 'users' && Array.isArray(a[key]) && Array.isArray(b[key])) {
-      const byName = (list: unknown[]) =>
-        new Map(list.map((u) => [String((u as { name?: unknown }).name), canonicalJson(u)]));
-      const ua = byName(a[key] as unknown[]);
-      const ub = byName(b[key] as unknown[]);
-      for (const name of [...new Set([...ua.keys(), ...ub.keys()])].sort()) {
-        if (ua.get(name) !== ub.get(name)) out.push(`users/${name}`);
-      }
-      continue;
-    }
-    out.push(key);
-  }
-  return out;
-}
-
-async function previousSnapshot(store: Store, deviceId: number): Promise<Record<string, unknown> | null> {
-  const prev = await store.snapshots.latestBody(deviceId);
-  if (!prev) return null;
-  try {
-    const bytes = prev.encoding === 'br' ? await decompress(prev.body) : prev.body;
-    return JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-}
-
 export async function ingestSnapshot(
   deps: IngestDeps,
   device: AuthenticatedDevice,
@@ -106,9 +68,6 @@ export async function ingestSnapshot(
   const { store } = deps;
   checkOwnership(device, snapshot);
   const bodySha256 = sha256(raw);
-  const seen = await store.snapshots.receipt(snapshot.id);
-  if (seen) return answer(seen, device.id, bodySha256);
-
   const digest = snapshotDigest(snapshot);
   const at = now.getTime();
   const receipt = (changed: boolean): SnapshotReceipt => ({
@@ -125,27 +84,18 @@ export async function ingestSnapshot(
     return { id: snapshot.id, digest, changed: false, receivedAt: now.toISOString() };
   };
 
-  const current = await store.devices.byId(device.id);
-  if (current?.digest === digest) {
-    return store.withTransaction(async (tx) => {
-      const again = await tx.snapshots.receipt(snapshot.id);
-      return again ? answer(again, device.id, bodySha256) : unchanged(tx);
-    });
-  }
+  // The common cases (a retry, an unchanged snapshot) are one unit of work.
+  const quick = await store.withTransaction(async (tx) => {
+    const seen = await tx.snapshots.receipt(snapshot.id);
+    if (seen) return answer(seen, device.id, bodySha256);
+    const current = await tx.devices.byId(device.id);
+    if (current?.digest === digest) return unchanged(tx);
+    return null;
+  });
+  if (quick) return quick;
 
-  // A change: the expensive work (compression on the thread pool, the section diff) happens before the
-  // transaction; the transaction re-checks what it depends on.
-  const [body, previous] = await Promise.all([
-    compress(raw, {
-      params: {
-        [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
-        [zlib.BROTLI_PARAM_QUALITY]: 5,
-        [zlib.BROTLI_PARAM_SIZE_HINT]: raw.byteLength,
-      },
-    }),
-    previousSnapshot(store, device.id),
-  ]);
-  const changes = changedSections(previous, snapshot as unknown as Record<string, unknown>);
+  // A change: compress before the unit of work; the unit re-checks what it depends on.
+  const { body, encoding } = encodeBody(raw);
   const collectedAt = Date.parse(snapshot.collectedAt);
 
   return store.withTransaction(async (tx) => {
@@ -160,9 +110,8 @@ export async function ingestSnapshot(
       digest,
       collectedAt,
       receivedAt: at,
-      changes,
       body,
-      encoding: 'br',
+      encoding,
     });
     if (dev.collectedAt !== null && collectedAt < dev.collectedAt) {
       // Late delivery of an older state (an outbox catching up out of order): kept in history, the

@@ -1,6 +1,5 @@
 // The read model: the read-only queries the admin API and reports use. Status and finding states are
 // computed for `now` from stored instants (see evaluation.ts), so they are right before any job runs.
-import { brotliDecompressSync } from 'node:zlib';
 import { ruleById, staleAt, pendingUntil } from './rules/index.ts';
 import type { FindingState, RuleConfig, RuleId, Severity, Exemption } from './rules/index.ts';
 import type {
@@ -15,6 +14,7 @@ import type {
   Store,
 } from './store/types.ts';
 import { storedFindingState, toRuleExemption } from './evaluation.ts';
+import { changedSections, decodeBody } from './snapshot-body.ts';
 
 export interface FindingView {
   rule: RuleId;
@@ -79,6 +79,8 @@ export interface ReadModel {
 export class CursorError extends Error {
   override name = 'CursorError';
 }
+
+const HISTORY_SHOWN = 50;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -183,13 +185,11 @@ export function createReadModel(store: Store, rules: RuleConfig): ReadModel {
       const exemptions = (await store.exemptions.applicable(serial, Number.MIN_SAFE_INTEGER)).map(toRuleExemption);
       const open = await store.findings.open(d.id);
       const resolved = await store.findings.recentlyResolved(d.id, 100);
-      const history: HistoryEntry[] = await store.snapshots.history(d.id, 100);
+      // One more than shown, so the oldest shown entry has something to diff against.
+      const history: HistoryEntry[] = await store.snapshots.history(d.id, HISTORY_SHOWN + 1);
+      const bodies = history.map((h) => decodeBody(h.body, h.encoding));
       const latest = await store.snapshots.latestBody(d.id);
-      let snapshot: Record<string, unknown> | null = null;
-      if (latest) {
-        const bytes = latest.encoding === 'br' ? brotliDecompressSync(latest.body) : latest.body;
-        snapshot = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
-      }
+      const snapshot = latest ? decodeBody(latest.body, latest.encoding) : null;
       return {
         ...toView(d, open, p, exemptions),
         snapshot,
@@ -198,12 +198,12 @@ export function createReadModel(store: Store, rules: RuleConfig): ReadModel {
           ...view(f, p.now, exemptions, serial),
           resolvedAt: iso(f.resolvedAt) as string,
         })),
-        history: history.map((h) => ({
+        history: history.slice(0, HISTORY_SHOWN).map((h, i) => ({
           snapshotId: h.snapshotId,
           digest: h.digest,
           collectedAt: iso(h.collectedAt) as string,
           receivedAt: iso(h.receivedAt) as string,
-          changes: h.changes,
+          changes: changedSections(bodies[i + 1] ?? null, bodies[i] as Record<string, unknown>),
         })),
       };
     },

@@ -93,9 +93,12 @@ export interface HistoryEntry {
   digest: string;
   collectedAt: Millis;
   receivedAt: Millis;
-  /** Top-level sections that differ from the previous change (empty for the first). */
-  changes: string[];
+  /** The accepted body as stored. */
+  body: Uint8Array;
+  encoding: BodyEncoding;
 }
+
+export type BodyEncoding = 'deflate-raw' | 'identity';
 
 export interface NewHistoryEntry {
   deviceId: number;
@@ -103,19 +106,19 @@ export interface NewHistoryEntry {
   digest: string;
   collectedAt: Millis;
   receivedAt: Millis;
-  changes: string[];
   /** The accepted body as received, compressed. */
   body: Uint8Array;
-  encoding: 'br' | 'identity';
+  encoding: BodyEncoding;
 }
 
 export interface SnapshotStore {
   receipt(snapshotId: string): Promise<SnapshotReceipt | null>;
   addReceipt(r: SnapshotReceipt): Promise<void>;
   addHistory(e: NewHistoryEntry): Promise<number>;
+  /** The device's latest changes, newest first, with their bodies. */
   history(deviceId: number, limit: number): Promise<HistoryEntry[]>;
   /** The stored body of the device's latest change (compressed as stored). */
-  latestBody(deviceId: number): Promise<{ body: Uint8Array; encoding: 'br' | 'identity' } | null>;
+  latestBody(deviceId: number): Promise<{ body: Uint8Array; encoding: BodyEncoding } | null>;
 }
 
 export interface FindingRecord {

@@ -1,5 +1,5 @@
-// The SQLite store: one connection for writes (transactions serialised by a mutex, since they span awaits)
-// and the aggregate modules on top of it. Nothing SQLite-specific leaves this folder.
+// The SQLite store: one connection; units of work (withTransaction, and each call outside one) are
+// grouped into SQLite transactions by group-commit.ts; the aggregate modules sit on top. Nothing SQLite-specific leaves this folder.
 import { openDatabase, migrate } from './open.ts';
 import type { Db } from './open.ts';
 import { sqliteDevices } from './devices.ts';
@@ -8,14 +8,15 @@ import { sqliteFindings } from './findings.ts';
 import { sqliteExemptions } from './exemptions.ts';
 import { sqliteEnrollments } from './enrollments.ts';
 import { sqliteFleet } from './fleet.ts';
-import { Mutex } from '../lock.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { PruneCutoffs, Repos, Store } from '../types.ts';
 
-/** Wrap every method of a repo so that, outside a transaction, it waits for any open transaction to end. */
-function guarded<T extends object>(repo: T, mutex: Mutex): T {
+/** Wrap every method so that, outside a transaction, it runs as its own unit of the group commit. */
+function guarded<T extends object>(repo: (tx: Repos) => T, commit: GroupCommit, raw: Repos): T {
   const out: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(repo)) {
-    out[name] = (...args: unknown[]) => mutex.run(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args));
+  for (const name of Object.keys(repo(raw))) {
+    out[name] = (...args: unknown[]) =>
+      commit.run((tx) => (repo(tx) as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!(...args));
   }
   return out as T;
 }
@@ -23,7 +24,6 @@ function guarded<T extends object>(repo: T, mutex: Mutex): T {
 export function openSqliteStore(path: string): Store {
   const db: Db = openDatabase(path);
   migrate(db);
-  const mutex = new Mutex();
   const raw: Repos = {
     devices: sqliteDevices(db),
     snapshots: sqliteSnapshots(db),
@@ -31,39 +31,28 @@ export function openSqliteStore(path: string): Store {
     exemptions: sqliteExemptions(db),
     enrollments: sqliteEnrollments(db),
   };
-  const begin = db.prepare('BEGIN IMMEDIATE');
-  const commit = db.prepare('COMMIT');
-  const rollback = db.prepare('ROLLBACK');
+  const commit = new GroupCommit(db, raw);
   const pruneHistory = db.prepare(
     `DELETE FROM snapshot_history WHERE received_at < ?
        AND seq NOT IN (SELECT max(seq) FROM snapshot_history h GROUP BY h.device_id)`,
   );
   const pruneReceipts = db.prepare(`DELETE FROM snapshot_receipts WHERE received_at < ?`);
   const pruneAudit = db.prepare(`DELETE FROM enrollment_audit WHERE at < ?`);
-  const fleet = guarded(sqliteFleet(db), mutex);
+  const fleetQueries = sqliteFleet(db);
+  const fleet = guarded(() => fleetQueries, commit, raw);
 
   return {
-    devices: guarded(raw.devices, mutex),
-    snapshots: guarded(raw.snapshots, mutex),
-    findings: guarded(raw.findings, mutex),
-    exemptions: guarded(raw.exemptions, mutex),
-    enrollments: guarded(raw.enrollments, mutex),
+    devices: guarded((tx) => tx.devices, commit, raw),
+    snapshots: guarded((tx) => tx.snapshots, commit, raw),
+    findings: guarded((tx) => tx.findings, commit, raw),
+    exemptions: guarded((tx) => tx.exemptions, commit, raw),
+    enrollments: guarded((tx) => tx.enrollments, commit, raw),
     fleet,
     withTransaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
-      return mutex.run(async () => {
-        begin.run();
-        try {
-          const result = await fn(raw);
-          commit.run();
-          return result;
-        } catch (e) {
-          if (db.inTransaction) rollback.run();
-          throw e;
-        }
-      });
+      return commit.run(fn);
     },
     prune(c: PruneCutoffs) {
-      return mutex.run(async () => {
+      return commit.exclusive(async () => {
         const tx = db.transaction(() => ({
           history: pruneHistory.run(c.historyBefore).changes,
           receipts: pruneReceipts.run(c.receiptsBefore).changes,
@@ -73,7 +62,7 @@ export function openSqliteStore(path: string): Store {
       });
     },
     async close() {
-      await mutex.run(async () => {
+      await commit.exclusive(async () => {
         if (db.open) {
           db.pragma('optimize');
           db.close();

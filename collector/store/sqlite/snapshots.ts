@@ -1,6 +1,6 @@
 // snapshot receipts (idempotency) and the history of changes (accepted bodies, compressed).
 import type { Db } from './open.ts';
-import type { HistoryEntry, NewHistoryEntry, SnapshotReceipt, SnapshotStore } from '../types.ts';
+import type { BodyEncoding, HistoryEntry, NewHistoryEntry, SnapshotReceipt, SnapshotStore } from '../types.ts';
 
 interface ReceiptRow {
   snapshot_id: string;
@@ -16,8 +16,11 @@ interface HistoryRow {
   digest: string;
   collected_at: number;
   received_at: number;
-  changes: string;
+  body: Buffer;
+  encoding: string;
 }
+
+const encoding = (e: string): BodyEncoding => (e === 'deflate-raw' ? 'deflate-raw' : 'identity');
 
 export function sqliteSnapshots(db: Db): SnapshotStore {
   const getReceipt = db.prepare<[string], ReceiptRow>(`SELECT * FROM snapshot_receipts WHERE snapshot_id = ?`);
@@ -26,11 +29,11 @@ export function sqliteSnapshots(db: Db): SnapshotStore {
      VALUES (@snapshotId, @deviceId, @bodySha256, @digest, @changed, @receivedAt)`,
   );
   const addHistory = db.prepare(
-    `INSERT INTO snapshot_history (device_id, snapshot_id, digest, collected_at, received_at, changes, encoding, body)
-     VALUES (@deviceId, @snapshotId, @digest, @collectedAt, @receivedAt, @changes, @encoding, @body)`,
+    `INSERT INTO snapshot_history (device_id, snapshot_id, digest, collected_at, received_at, encoding, body)
+     VALUES (@deviceId, @snapshotId, @digest, @collectedAt, @receivedAt, @encoding, @body)`,
   );
   const history = db.prepare<[number, number], HistoryRow>(
-    `SELECT seq, snapshot_id, digest, collected_at, received_at, changes FROM snapshot_history
+    `SELECT seq, snapshot_id, digest, collected_at, received_at, body, encoding FROM snapshot_history
      WHERE device_id = ? ORDER BY seq DESC LIMIT ?`,
   );
   const latest = db.prepare<[number], { body: Buffer; encoding: string }>(
@@ -53,7 +56,7 @@ export function sqliteSnapshots(db: Db): SnapshotStore {
       addReceipt.run({ ...r, changed: r.changed ? 1 : 0 });
     },
     async addHistory(e: NewHistoryEntry) {
-      const info = addHistory.run({ ...e, changes: JSON.stringify(e.changes), body: Buffer.from(e.body) });
+      const info = addHistory.run({ ...e, body: Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength) });
       return Number(info.lastInsertRowid);
     },
     async history(deviceId, limit): Promise<HistoryEntry[]> {
@@ -63,12 +66,13 @@ export function sqliteSnapshots(db: Db): SnapshotStore {
         digest: r.digest,
         collectedAt: r.collected_at,
         receivedAt: r.received_at,
-        changes: JSON.parse(r.changes) as string[],
+        body: r.body,
+        encoding: encoding(r.encoding),
       }));
     },
     async latestBody(deviceId) {
       const r = latest.get(deviceId);
-      return r ? { body: r.body, encoding: r.encoding === 'br' ? 'br' : 'identity' } : null;
+      return r ? { body: r.body, encoding: encoding(r.encoding) } : null;
     },
   };
 }

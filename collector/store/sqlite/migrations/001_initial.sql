@@ -53,8 +53,7 @@ CREATE TABLE snapshot_history (
   digest       TEXT    NOT NULL,
   collected_at INTEGER NOT NULL,
   received_at  INTEGER NOT NULL,
-  changes      TEXT    NOT NULL,          -- JSON array of top-level sections that changed
-  encoding     TEXT    NOT NULL,          -- 'br' | 'identity'
+  encoding     TEXT    NOT NULL,          -- 'deflate-raw' | 'identity'
   body         BLOB    NOT NULL
 );
 CREATE INDEX snapshot_history_device ON snapshot_history (device_id, seq);
