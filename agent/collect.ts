@@ -3,6 +3,7 @@
 // bounded concurrency, mdmclient at most once a day. A total budget aborts whatever still runs.
 // Every failure becomes an errors[] entry; unknown is never "no" (null + error); what does not apply
 // is null and listed in notApplicable.
+import { setMaxListeners } from 'node:events';
 import type { Runner, RunOutcome } from './exec/types.ts';
 import type { CollectionError, CryptoUser, Snapshot, User } from './snapshot/schema.ts';
 import { SNAPSHOT_SCHEMA } from './snapshot/schema.ts';
@@ -184,6 +185,8 @@ function fit(ctx: Context, source: string, field: string, value: string | null |
 export async function collect(deps: CollectDeps): Promise<CollectResult> {
   const budgetMs = deps.budgetMs ?? DEFAULT_BUDGET_MS;
   const controller = new AbortController();
+  // Every running command listens to the budget signal (here and in the runner): no leak warning.
+  setMaxListeners(0, controller.signal);
   const timer = setTimeout(() => controller.abort(), budgetMs);
   const ctx: Context = { run: deps.run, signal: controller.signal, budgetMs, errors: [], notApplicable: new Set() };
   const collectedAt = deps.now();
