@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { SQLITE_ADDON_ASSET } from '../../agent/sea/native.ts';
 import { bundleAgent } from './bundle.ts';
 import { makeExecutable } from './inject.ts';
+import { minimumMacOS } from './min-macos.ts';
 import { nodeBinary } from './node-binary.ts';
 import { thirdPartyNotices } from './notices.ts';
 import { releaseTarball, sha256 } from './release.ts';
@@ -28,6 +29,8 @@ export interface ManifestFile {
   target: Target['name'];
   size: number;
   sha256: string;
+  /** darwin executables: the oldest macOS they run on (from the Node binary's LC_BUILD_VERSION). */
+  minimumMacOS?: string;
 }
 
 export interface Manifest {
@@ -115,6 +118,13 @@ async function main(argv: string[]): Promise<void> {
     const injected = await makeExecutable(target, node.path, blob, out);
     const executable = fs.readFileSync(out);
     record(path.basename(out), 'executable', target, executable);
+    if (target.platform === 'darwin') {
+      const minos = minimumMacOS(executable);
+      if (!minos) throw new Error(`${out}: no minimum macOS version in its load commands`);
+      const entry = manifest.files.at(-1);
+      if (entry) entry.minimumMacOS = minos;
+      log(`${path.relative(ROOT, out)}: runs on macOS ${minos} or later`);
+    }
     const signed = injected.pagesChecked
       ? `, signed ad hoc (${injected.pagesChecked} page hashes verified)`
       : '';

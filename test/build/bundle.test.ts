@@ -15,6 +15,7 @@ import { checkSnapshot } from '../../agent/snapshot/index.ts';
 import { SQLITE_ADDON_ASSET } from '../../agent/sea/native.ts';
 import { findSegment, parseMacho } from '../../scripts/build/macho/macho-file.ts';
 import { verifyPageHashes } from '../../scripts/build/macho/sign.ts';
+import { minimumMacOS } from '../../scripts/build/min-macos.ts';
 import { parseSeaBlob } from '../../scripts/build/sea-blob.ts';
 import {
   EXECUTABLE_NAME,
@@ -37,7 +38,14 @@ const PROCESS_SUITE = path.join(ROOT, 'test', 'agent', 'process.test.ts');
 interface Manifest {
   version: string;
   bundle: { size: number; sha256: string };
-  files: { file: string; kind: string; target: string; size: number; sha256: string }[];
+  files: {
+    file: string;
+    kind: string;
+    target: string;
+    size: number;
+    sha256: string;
+    minimumMacOS?: string;
+  }[];
 }
 
 const sha256 = (data: Buffer) => crypto.createHash('sha256').update(data).digest('hex');
@@ -191,6 +199,11 @@ for (const target of TARGETS.filter((t) => t.platform === 'darwin')) {
       const macho = parseMacho(buf);
       assert.equal(macho.cpuType, target.cpuType);
       assert.equal(macho.fileType, 0x2, 'MH_EXECUTE');
+    });
+
+    test('needs macOS 11 or later (Node 22), as manifest.json and the README say', () => {
+      assert.equal(minimumMacOS(buf), '11.0');
+      assert.equal(manifest.files.find((f) => f.file === outputName(target))?.minimumMacOS, '11.0');
     });
 
     test("carries the SEA blob in segment NODE_SEA: this build's bundle and this CPU's sqlite addon", () => {
