@@ -8,6 +8,7 @@ import { systemClock } from './clock.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import { addExemption, parseExpiry, removeExemption } from './exemptions.ts';
 import { pruneOnce } from './jobs/prune.ts';
+import { openApiDocument } from './openapi.ts';
 import { ApiError } from './http/errors.ts';
 import { RULE_IDS } from './rules/index.ts';
 import type { RuleId } from './rules/index.ts';
@@ -19,6 +20,7 @@ const USAGE = `usage:
   tokenwatch exempt list --db FILE [--serial S]
   tokenwatch exempt remove --db FILE ID
   tokenwatch prune --db FILE                                     apply the retention settings now
+  tokenwatch openapi                                             print the OpenAPI document (docs/openapi.json)
 settings (flag / environment): ${Object.keys(SETTINGS)
   .map((k) => `--${flagName(k)}`)
   .join(' ')}
@@ -166,6 +168,10 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'exempt':
         return await exempt(rest);
+      case 'openapi': {
+        process.stdout.write(await openApiDocument());
+        return 0;
+      }
       case 'prune': {
         const { loaded } = parse(rest);
         if (loaded.config.db === '') {

@@ -16,7 +16,10 @@ function guarded<T extends object>(repo: (tx: Repos) => T, commit: GroupCommit, 
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(repo(raw))) {
     out[name] = (...args: unknown[]) =>
-      commit.run((tx) => (repo(tx) as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!(...args));
+      commit.run((tx) => {
+        const method = (repo(tx) as Record<string, (...a: unknown[]) => Promise<unknown>>)[name] as (...a: unknown[]) => Promise<unknown>;
+        return method(...args);
+      });
   }
   return out as T;
 }
