@@ -123,6 +123,7 @@ export interface OutboxSummary {
   checkins: number;
   rejected: number;
   oldestQueuedAt: string | null;
+  /** When the head of the queue (and so the queue) is next tried. */
   nextAttemptAt: string | null;
   lastError: string | null;
   maxAttempts: number;
@@ -136,7 +137,7 @@ export function outboxSummary(db: Db): OutboxSummary {
          SUM(CASE WHEN kind = 'checkin' AND rejected_at IS NULL THEN 1 ELSE 0 END) AS checkins,
          SUM(CASE WHEN rejected_at IS NOT NULL THEN 1 ELSE 0 END) AS rejected,
          MIN(CASE WHEN rejected_at IS NULL THEN queued_at END) AS oldest,
-         MIN(CASE WHEN rejected_at IS NULL THEN next_attempt_at END) AS next,
+         (SELECT next_attempt_at FROM outbox WHERE rejected_at IS NULL ORDER BY seq ASC LIMIT 1) AS next,
          COALESCE(MAX(attempts), 0) AS max_attempts
        FROM outbox`,
     )
