@@ -33,7 +33,7 @@ export interface UploadDeps {
 }
 
 /** Far enough in the future that every queued item is due. */
-const END_OF_TIME = new Date(8.64e15);
+const END_OF_TIME = new Date('9999-12-31T23:59:59.999Z'); // ISO strings compare as text: keep 4 digits
 
 export interface UploadReport {
   sent: number;

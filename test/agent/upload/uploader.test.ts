@@ -272,3 +272,24 @@ test('new check-ins replace queued check-ins; snapshots beyond the bound drop ol
   const ids = dueItems(s.db, NOW).map((i) => i.itemId);
   assert.deepEqual(ids, ['s2', 's3', 's4']);
 });
+
+test('ignoreBackoff (run --retry-now) sends a postponed queue at once', async () => {
+  let fail = true;
+  const r = await receiver((req) => {
+    if (req.url === '/api/v1/enroll') return { status: 201, body: { deviceToken: TOKEN } };
+    return fail ? { status: 503, body: { error: 'unavailable' }, headers: { 'retry-after': '86400' } } : { status: 201 };
+  });
+  const s = setup(NOW);
+  try {
+    await drainOutbox(deps(s, r.url, NOW));
+    assert.equal(dueItems(s.db, NOW).length, 0, 'postponed');
+    fail = false;
+    const plain = await drainOutbox(deps(s, r.url, NOW));
+    assert.equal(plain.sent, 0, 'without the flag the backoff holds');
+    const now = await drainOutbox(deps(s, r.url, NOW, { ignoreBackoff: true }));
+    assert.equal(now.sent, 1);
+    assert.equal(outboxSummary(s.db).snapshots, 0);
+  } finally {
+    await r.close();
+  }
+});
