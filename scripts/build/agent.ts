@@ -16,7 +16,8 @@ import { nodeBinary } from './node-binary.ts';
 import { thirdPartyNotices } from './notices.ts';
 import { releaseTarball, sha256 } from './release.ts';
 import { checkPortableBlob, makeSeaBlob, parseSeaBlob } from './sea-blob.ts';
-import { NODE_VERSION, TARGETS, outputName, type Target } from './targets.ts';
+import { parseMacho } from './macho/macho-file.ts';
+import { CPU_TYPE_ARM64, NODE_VERSION, TARGETS, outputName, type Target } from './targets.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DIST = path.join(ROOT, 'dist');
@@ -110,6 +111,7 @@ async function main(argv: string[]): Promise<void> {
     fs.mkdirSync(dir, { recursive: true });
     const addonPath = path.join(ROOT, 'node_modules', 'better-sqlite3', 'prebuilds', `${target.name}.node`);
     const addon = fs.readFileSync(addonPath);
+    checkAddon(target, addon, addonPath);
     const blob = await makeSeaBlob(dir, bundlePath, { [SQLITE_ADDON_ASSET]: addonPath });
     checkPortableBlob(parseSeaBlob(blob), bundle.code, { [SQLITE_ADDON_ASSET]: addon });
 
@@ -147,6 +149,19 @@ async function main(argv: string[]): Promise<void> {
   );
   fs.rmSync(WORK, { recursive: true, force: true });
   log(`done: ${manifest.files.length} files in dist/ (manifest.json, SHA256SUMS)`);
+}
+
+/**
+ * Apple silicon loads only signed code: the arm64 addon, extracted at run time and loaded with
+ * dlopen, must carry its own signature (better-sqlite3's prebuild is linker-signed). It is
+ * embedded byte for byte, so that signature stays valid.
+ */
+function checkAddon(target: Target, addon: Buffer, file: string): void {
+  if (target.cpuType !== CPU_TYPE_ARM64) return;
+  const macho = parseMacho(addon);
+  if (macho.cpuType !== CPU_TYPE_ARM64) throw new Error(`${file} is not an arm64 Mach-O file`);
+  if (!macho.codeSignature)
+    throw new Error(`${file} is not signed: macOS on Apple silicon would refuse to load it`);
 }
 
 /** The executable this host can run must start and print the package version. */

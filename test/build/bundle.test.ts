@@ -18,6 +18,7 @@ import { verifyPageHashes } from '../../scripts/build/macho/sign.ts';
 import { minimumMacOS } from '../../scripts/build/min-macos.ts';
 import { parseSeaBlob } from '../../scripts/build/sea-blob.ts';
 import {
+  CPU_TYPE_ARM64,
   EXECUTABLE_NAME,
   SEA_FUSE,
   SEA_MACHO_SEGMENT,
@@ -214,7 +215,15 @@ for (const target of TARGETS.filter((t) => t.platform === 'darwin')) {
       const blob = parseSeaBlob(buf.subarray(section.offset, section.offset + Number(section.size)));
       assert.equal(sha256(blob.mainCode), manifest.bundle.sha256, 'the same bundle as every target');
       assert.equal(blob.codePath, 'tokenwatch-agent.cjs', 'no build path inside');
-      assert.deepEqual(blob.assets.get(SQLITE_ADDON_ASSET), prebuild(target.name));
+      const addon = blob.assets.get(SQLITE_ADDON_ASSET);
+      assert.deepEqual(addon, prebuild(target.name));
+      assert.equal(parseMacho(addon).cpuType, target.cpuType, 'the addon is for the same CPU');
+      if (target.cpuType === CPU_TYPE_ARM64) {
+        assert.ok(
+          parseMacho(addon).codeSignature,
+          'Apple silicon loads only signed code: the addon keeps its signature',
+        );
+      }
       assert.ok(buf.includes(`${SEA_FUSE}:1`), 'the SEA fuse is set');
     });
 
