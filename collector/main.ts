@@ -1,4 +1,4 @@
-// Composition root: config -> store -> buildApp -> listen (-> jobs). The only module that listens.
+// Composition root: config -> store -> buildApp -> listen -> jobs. The only module that listens.
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { buildApp } from './app.ts';
@@ -9,6 +9,7 @@ import { createLogger } from './log.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
 import { pruneOnce } from './jobs/prune.ts';
+import { scheduleJobs } from './jobs/schedule.ts';
 
 export interface RunningCollector {
   /** http(s)://host:port of the listening server. */
@@ -22,6 +23,8 @@ export interface CollectorDeps {
   logger?: Logger;
   /** Use this store instead of opening config.db. */
   store?: Store;
+  /** Run the scheduled jobs (retention). Default true; tests and the demo may turn them off. */
+  jobs?: boolean;
 }
 
 /** Start a collector (the demo and tests start one in-process on a free loopback port with port 0). */
@@ -48,6 +51,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${https ? 'https' : 'http'}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
   logger.info({ url, address, db: config.db }, 'collector listening');
+  const jobs = deps.jobs === false ? null : scheduleJobs({ store, config, clock, logger });
   let closed = false;
   return {
     url,
@@ -55,6 +59,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
     async close() {
       if (closed) return;
       closed = true;
+      jobs?.stop();
       await app.close();
       if (!deps.store) await store.close();
     },
