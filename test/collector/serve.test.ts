@@ -105,3 +105,11 @@ test('tokenwatch config prints every setting with its source; secrets are masked
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the example configuration loads and sets sensible grace windows', async () => {
+  const { loadConfig } = await import('../../collector/config.ts');
+  const file = new URL('../../collector/config.example.json', import.meta.url).pathname;
+  const { config, settings } = loadConfig({ env: {}, flags: {}, configFile: file });
+  assert.equal(config.graceSeconds['no-securetoken-holder'], 86400);
+  assert.equal(settings.find((s) => s.key === 'graceSeconds')?.source, `file:${file}`);
+});
