@@ -6,8 +6,6 @@ export interface Clock {
 }
 
 export const systemClock: Clock = {
-  // The one exempt place: eslint.config.js's clock exemption comes before its collector/** block, which re-enables the rule.
-  // eslint-disable-next-line no-restricted-syntax
   now: () => new Date(),
 };
 
