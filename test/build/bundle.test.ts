@@ -34,7 +34,20 @@ const DIST = path.join(ROOT, 'dist');
 const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string })
   .version;
 const LINUX = path.join(DIST, 'tokenwatch-agent-linux-x64');
-const PROCESS_SUITE = path.join(ROOT, 'test', 'agent', 'process.test.ts');
+/**
+ * The agent's real-process suites: every test file under test/agent/ that runs the agent through
+ * test/helpers/agent-process.ts (which honours TOKENWATCH_AGENT_BIN). These two must be among them.
+ */
+const REQUIRED_SUITES = ['test/agent/process.test.ts', 'test/agent/upload-collector.test.ts'];
+function realProcessSuites(): string[] {
+  const dir = path.join(ROOT, 'test', 'agent');
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => path.join('test', 'agent', f))
+    .filter((f) => fs.readFileSync(path.join(ROOT, f), 'utf8').includes('helpers/agent-process.ts'))
+    .sort();
+}
 
 interface Manifest {
   version: string;
@@ -144,25 +157,30 @@ describe('linux-x64 executable (run for real)', () => {
     );
   });
 
-  test("passes the agent's real-process suite (test/agent/process.test.ts) with TOKENWATCH_AGENT_BIN set", (t) => {
-    assert.ok(
-      fs.existsSync(PROCESS_SUITE),
-      `${path.relative(ROOT, PROCESS_SUITE)} is missing: the bundle must run the same real-process tests as the sources`,
-    );
-    const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', PROCESS_SUITE], {
+  test("passes the agent's real-process suites (simulated Macs, upload to a real collector) with TOKENWATCH_AGENT_BIN set", (t) => {
+    const suites = realProcessSuites();
+    for (const required of REQUIRED_SUITES) {
+      assert.ok(
+        suites.includes(required),
+        `${required} is missing: the bundle must run the same real-process tests as the sources`,
+      );
+    }
+    const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', ...suites], {
       cwd: ROOT,
       encoding: 'utf8',
-      timeout: 10 * 60_000,
+      timeout: 15 * 60_000,
       // NODE_TEST_CONTEXT would make the child runner think it is nested in ours and run nothing.
       env: { ...withoutTestContext(process.env), TOKENWATCH_AGENT_BIN: LINUX },
     });
     const tail = `${r.stdout}\n${r.stderr}`.slice(-4000);
-    assert.equal(r.status, 0, `the real-process suite failed against ${LINUX}:\n${tail}`);
+    assert.equal(r.status, 0, `the real-process suites failed against ${LINUX}:\n${tail}`);
     const pass = Number(/^# pass (\d+)$/m.exec(r.stdout)?.[1] ?? 0);
     const fail = Number(/^# fail (\d+)$/m.exec(r.stdout)?.[1] ?? -1);
-    assert.ok(pass > 0, `the suite ran no test:\n${tail}`);
+    assert.ok(pass > 0, `the suites ran no test:\n${tail}`);
     assert.equal(fail, 0, tail);
-    t.diagnostic(`${pass} real-process tests passed against ${path.relative(ROOT, LINUX)}`);
+    t.diagnostic(
+      `${pass} real-process tests (${suites.join(', ')}) passed against ${path.relative(ROOT, LINUX)}`,
+    );
   });
 });
 
