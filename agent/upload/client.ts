@@ -2,6 +2,7 @@
 // an optional pin of the server's certificate (SHA-256 of a DER certificate in the presented chain).
 // The device token travels only in the Authorization header and is never logged.
 import http from 'node:http';
+import net from 'node:net';
 import https from 'node:https';
 import tls from 'node:tls';
 import { createHash } from 'node:crypto';
@@ -41,6 +42,43 @@ function chainFingerprints(socket: tls.TLSSocket): string[] {
   return out;
 }
 
+/**
+ * A TLS connection whose server presented a certificate chain containing the pinned certificate and a
+ * leaf valid for the host name. With a pin, trust comes from the pin (a self-signed collector works);
+ * nothing is written on the socket before both checks pass.
+ */
+function connectPinned(url: URL, pin: string, timeoutMs: number): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const socket = tls.connect({
+      host,
+      port: Number(url.port || 443),
+      servername: net.isIP(host) ? undefined : host,
+      rejectUnauthorized: false,
+      ALPNProtocols: ['http/1.1'],
+    });
+    const fail = (err: Error) => {
+      socket.destroy();
+      reject(err instanceof TransportError ? err : new TransportError(`${url.origin}: ${err.message}`));
+    };
+    socket.setTimeout(timeoutMs, () => fail(new TransportError(`no TLS handshake with ${url.origin} within ${timeoutMs} ms`)));
+    socket.once('error', fail);
+    socket.once('secureConnect', () => {
+      const prints = chainFingerprints(socket);
+      const hostError = tls.checkServerIdentity(host, socket.getPeerCertificate());
+      if (!prints.includes(pin)) {
+        fail(new TransportError(`the server's certificate does not match CAPinSHA256 (saw ${prints[0] ?? 'none'})`));
+      } else if (hostError) {
+        fail(new TransportError(`the server's certificate is not for ${host}: ${hostError.message}`));
+      } else {
+        socket.setTimeout(0);
+        socket.removeListener('error', fail);
+        resolve(socket);
+      }
+    });
+  });
+}
+
 export function createClient(options: ClientOptions) {
   const base = new URL(options.serverUrl);
   if (base.protocol !== 'https:' && base.protocol !== 'http:') {
@@ -57,6 +95,7 @@ export function createClient(options: ClientOptions) {
       accept: 'application/json',
     };
     if (token) headers['authorization'] = `Bearer ${token}`;
+    const pinnedSocket = url.protocol === 'https:' && pin !== null ? await connectPinned(url, pin, options.timeoutMs) : null;
     return new Promise<PostResult>((resolve, reject) => {
       const common = { method: 'POST', headers, timeout: options.timeoutMs, agent: false as const };
       const onResponse = (res: http.IncomingMessage) => {
@@ -80,31 +119,12 @@ export function createClient(options: ClientOptions) {
         res.on('error', (err) => reject(new TransportError(`reading the response: ${err.message}`)));
       };
       let req: http.ClientRequest;
-      if (url.protocol === 'https:') {
-        req = https.request(
-          url,
-          {
-            ...common,
-            // With a pin, trust comes from the pin (self-signed collectors work); the host name is still
-            // checked against the certificate below.
-            rejectUnauthorized: pin === null,
-          },
-          onResponse,
-        );
-        if (pin !== null) {
-          req.on('socket', (socket) => {
-            socket.once('secureConnect', () => {
-              const tlsSocket = socket as tls.TLSSocket;
-              const prints = chainFingerprints(tlsSocket);
-              const hostError = tls.checkServerIdentity(url.hostname, tlsSocket.getPeerCertificate());
-              if (!prints.includes(pin)) {
-                req.destroy(new TransportError(`the server's certificate does not match CAPinSHA256 (saw ${prints[0] ?? 'none'})`));
-              } else if (hostError) {
-                req.destroy(new TransportError(`the server's certificate is not for ${url.hostname}: ${hostError.message}`));
-              }
-            });
-          });
-        }
+      if (url.protocol === 'https:' && pinnedSocket) {
+        // The pin was checked on this connection before any byte of the request is written.
+        const socket = pinnedSocket;
+        req = https.request(url, { ...common, agent: undefined, createConnection: () => socket }, onResponse);
+      } else if (url.protocol === 'https:') {
+        req = https.request(url, { ...common, rejectUnauthorized: true }, onResponse);
       } else {
         req = http.request(url, common, onResponse);
       }
