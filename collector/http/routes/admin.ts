@@ -21,6 +21,7 @@ import { Metrics } from '../metrics.ts';
 import { CursorError } from '../../read-model.ts';
 import { addExemption, parseExpiry, removeExemption } from '../../exemptions.ts';
 import { revokeDevice } from '../../enrollment.ts';
+import { toRuleExemption } from '../../evaluation.ts';
 import { RULES } from '../../rules/index.ts';
 import type { RuleId } from '../../rules/index.ts';
 import type { DeviceStatus, ExemptionRecord } from '../../store/types.ts';
@@ -30,17 +31,7 @@ const security = [{ adminToken: [] }];
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function exemptionView(e: ExemptionRecord, now: number) {
-  return {
-    id: e.id,
-    serial: e.serial,
-    rule: e.rule,
-    user: e.user,
-    reason: e.reason,
-    createdBy: e.createdBy,
-    createdAt: iso(e.createdAt) as string,
-    expiresAt: iso(e.expiresAt),
-    active: e.expiresAt === null || e.expiresAt > now,
-  };
+  return { ...toRuleExemption(e), active: e.expiresAt === null || e.expiresAt > now };
 }
 
 interface DevicesQ {
