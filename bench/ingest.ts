@@ -1,0 +1,104 @@
+// Figure 1: collector ingest. The server (bench/server.ts) and the load client (bench/load.ts) each run in
+// their own process on this machine; both are killed when the run ends, fails or times out.
+import fs from 'node:fs';
+import path from 'node:path';
+import { cpuSeconds, nextJson, startNode, tempDir } from './lib.ts';
+import type { ScenarioResult } from './load.ts';
+
+export interface IngestOptions {
+  devices: number;
+  connections: number;
+  durationS: number;
+  warmupS: number;
+  rate: number;
+  rateDurationS: number;
+}
+
+export const FULL_INGEST: IngestOptions = {
+  devices: 2000,
+  connections: 64,
+  durationS: 10,
+  warmupS: 2,
+  rate: 1000,
+  rateDurationS: 15,
+};
+export const QUICK_INGEST: IngestOptions = {
+  devices: 200,
+  connections: 64,
+  durationS: 2,
+  warmupS: 0.5,
+  rate: 1000,
+  rateDurationS: 2,
+};
+
+export interface IngestResult {
+  options: IngestOptions;
+  scenarios: ScenarioResult[];
+  /** Server process CPU seconds over the whole run (enrollment included). */
+  serverCpuSeconds: number | null;
+  dbBytes: number;
+}
+
+export async function benchIngest(o: IngestOptions, log: (s: string) => void): Promise<IngestResult> {
+  const dir = tempDir('tw-bench-ingest-');
+  const db = path.join(dir, 'collector.db');
+  // Deadline: warm-ups, six scenarios and the set-up, with room to spare.
+  const budgetMs = (o.durationS * 4 + o.warmupS * 4 + o.rateDurationS * 2 + 4) * 1000 + 120_000;
+  const server = startNode(
+    path.join(import.meta.dirname, 'server.ts'),
+    ['--db', db, '--max-seconds', String(Math.ceil(budgetMs / 1000) + 30)],
+    budgetMs + 30_000,
+  );
+  try {
+    const { url, pid } = await nextJson<{ url: string; pid: number }>(server, 'bench/server.ts');
+    log(`server ${url} (pid ${pid}); enrolling ${o.devices} devices`);
+    const client = startNode(
+      path.join(import.meta.dirname, 'load.ts'),
+      [
+        '--url',
+        url,
+        '--devices',
+        String(o.devices),
+        '--connections',
+        String(o.connections),
+        '--duration',
+        String(o.durationS),
+        '--warmup',
+        String(o.warmupS),
+        '--rate',
+        String(o.rate),
+        '--rate-duration',
+        String(o.rateDurationS),
+        '--server-pid',
+        String(pid),
+      ],
+      budgetMs,
+    );
+    const scenarios: ScenarioResult[] = [];
+    try {
+      for (;;) {
+        const r = await client.lines.next();
+        if (r.done) break;
+        const s = JSON.parse(r.value) as ScenarioResult;
+        log(
+          `${s.scenario}: ${s.perSecond}/s p50 ${s.p50Ms} ms p99 ${s.p99Ms} ms (server ${s.serverCores ?? '?'} cores)`,
+        );
+        scenarios.push(s);
+      }
+      const code = await client.exited;
+      if (code !== 0) throw new Error(`bench/load.ts exited ${code}:\n${client.stderr().slice(-4000)}`);
+    } finally {
+      await client.kill();
+    }
+    const serverCpu = cpuSeconds(pid);
+    await server.kill();
+    const dbBytes = ['', '-wal', '-shm'].reduce(
+      (n, ext) => n + (fs.existsSync(db + ext) ? fs.statSync(db + ext).size : 0),
+      0,
+    );
+    return { options: o, scenarios, serverCpuSeconds: serverCpu, dbBytes };
+  } finally {
+    await server.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
