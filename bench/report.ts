@@ -76,7 +76,9 @@ function ingest(r: IngestResult, m: Machine): string {
     `Targets (issue 3): at least ${n(TARGETS.uploadsPerSecond)} uploads/s on 2 cores, and at least ${TARGETS.ofNoop * 100}% of the same`,
     `server's no-op POST; p99 under ${TARGETS.p99Ms} ms at ${n(TARGETS.fixedRate)}/s. "server cores" is the CPU the collector process`,
     `used during the window (from /proc); the client runs on the same ${m.cpus} cores and takes the rest, so the`,
-    '"per server core" column is the rate one fully used core would give.',
+    '"per server core" column is the rate one fully used core would give. The collector is one Node.js process whose',
+    'request handling and SQLite calls (better-sqlite3 is synchronous) share its main thread, so it uses about one',
+    'core at most whatever the machine has: "per server core" is close to its ceiling on a 2-core machine too.',
     '',
     table(
       [
