@@ -24,8 +24,9 @@ import { drainOutbox } from './upload/uploader.ts';
 import { deleteDeviceToken, readDeviceToken, writeDeviceToken } from './upload/device-token.ts';
 import { EAS, eaByName, renderEa } from './ea.ts';
 import { renderSnapshot, renderStatus } from './summary.ts';
-import { checkSnapshot, snapshotDigest, CHECKIN_SCHEMA } from './snapshot/index.ts';
-import type { Checkin, Snapshot } from './snapshot/index.ts';
+import { checkSnapshot, snapshotDigest } from './snapshot/index.ts';
+import type { Snapshot } from './snapshot/index.ts';
+import { checkinFor, planUpload } from './upload/plan.ts';
 import { nativeSqliteBinding } from './sea/native.ts';
 import { AGENT_VERSION } from './version.ts';
 
@@ -163,22 +164,19 @@ async function cmdRun(config: AgentConfig, retryNow: boolean): Promise<number> {
   try {
     const { snapshot, digest, changed, now } = await collectAndCache(config, db, log);
     const v = config.values;
-    const lastUpload = readState<{ at: string }>(db, 'lastUpload');
-    const sinceUpload = lastUpload ? now.getTime() - Date.parse(lastUpload.at) : Infinity;
-    if (changed) {
+    const plan = planUpload({
+      changed,
+      lastUploadAt: readState<{ at: string }>(db, 'lastUpload')?.at ?? null,
+      now,
+      minIntervalSeconds: v.MinIntervalSeconds,
+    });
+    if (plan === 'snapshot') {
       enqueue(db, { kind: 'snapshot', itemId: snapshot.id, digest, body: JSON.stringify(snapshot) }, now, v.MaxCachedSnapshots);
-    } else if (sinceUpload >= v.MinIntervalSeconds * 1000) {
-      const checkin: Checkin = {
-        schema: CHECKIN_SCHEMA,
-        id: snapshot.id,
-        digest,
-        collectedAt: snapshot.collectedAt,
-        consoleUser: snapshot.consoleUser,
-      };
-      enqueue(db, { kind: 'checkin', itemId: snapshot.id, digest, body: JSON.stringify(checkin) }, now, v.MaxCachedSnapshots);
+    } else if (plan === 'checkin') {
+      const body = JSON.stringify(checkinFor(snapshot, digest));
+      enqueue(db, { kind: 'checkin', itemId: snapshot.id, digest, body }, now, v.MaxCachedSnapshots);
     } else {
-      log.info({ minIntervalSeconds: v.MinIntervalSeconds }, 'unchanged and uploaded recently: collected only');
-      return 0;
+      log.info({ minIntervalSeconds: v.MinIntervalSeconds }, 'unchanged and uploaded recently: nothing new to send');
     }
     if (!v.ServerURL) {
       log.info('no ServerURL configured: the snapshot stays in the local cache');
