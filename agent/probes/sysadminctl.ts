@@ -30,7 +30,9 @@ export function parseSecureTokenStatus(out: CommandOutput): ParseResult<SecureTo
       } else if (body.startsWith('### Error:')) {
         preamble.push(`${stream} line ${line.no}: ${excerpt(body)}`);
       } else {
-        errors.push(unrecognised(line, stream));
+        // Without the NSLog time stamp and pid: an error must read the same on every run, or each
+        // collection would look like a change (the errors are part of the digest).
+        errors.push(unrecognised({ ...line, text: body }, stream));
       }
     }
   }

@@ -48,3 +48,10 @@ test('sysadminctl: garbage, empty output, conflicting lines, non-zero exit', () 
   const failed = parseSecureTokenStatus(out('', 'Secure token is ENABLED for user a\n', 70));
   assert.deepEqual(failed.errors, ['exit code 70: Secure token is ENABLED for user a']);
 });
+
+test('sysadminctl: an unrecognised NSLog line reads the same on every run (no time stamp or pid in the error)', () => {
+  const a = parseSecureTokenStatus(out('', '2026-09-23 09:41:41.003 sysadminctl[1291:12530] Something new\n', 0));
+  const b = parseSecureTokenStatus(out('', '2026-09-24 10:00:00.000 sysadminctl[999:1] Something new\n', 0));
+  assert.deepEqual(a.errors, b.errors);
+  assert.match(a.errors.join('\n'), /unrecognised: Something new/);
+});
