@@ -9,6 +9,7 @@ import { sqliteExemptions } from './exemptions.ts';
 import { sqliteEnrollments } from './enrollments.ts';
 import { sqliteFleet } from './fleet.ts';
 import { GroupCommit } from './group-commit.ts';
+import { startCheckpointer } from './checkpointer.ts';
 import type { PruneCutoffs, Repos, Store } from '../types.ts';
 
 /** Wrap every method so that, outside a transaction, it runs as its own unit of the group commit. */
@@ -17,7 +18,9 @@ function guarded<T extends object>(repo: (tx: Repos) => T, commit: GroupCommit, 
   for (const name of Object.keys(repo(raw))) {
     out[name] = (...args: unknown[]) =>
       commit.run((tx) => {
-        const method = (repo(tx) as Record<string, (...a: unknown[]) => Promise<unknown>>)[name] as (...a: unknown[]) => Promise<unknown>;
+        const method = (repo(tx) as Record<string, (...a: unknown[]) => Promise<unknown>>)[name] as (
+          ...a: unknown[]
+        ) => Promise<unknown>;
         return method(...args);
       });
   }
@@ -27,6 +30,8 @@ function guarded<T extends object>(repo: (tx: Repos) => T, commit: GroupCommit, 
 export function openSqliteStore(path: string): Store {
   const db: Db = openDatabase(path);
   migrate(db);
+  // WAL checkpoints in a worker thread, so no COMMIT on the event loop copies pages and fsyncs.
+  const checkpointer = path === ':memory:' || path === '' ? null : startCheckpointer(db, path);
   const raw: Repos = {
     devices: sqliteDevices(db),
     snapshots: sqliteSnapshots(db),
@@ -66,6 +71,8 @@ export function openSqliteStore(path: string): Store {
     },
     async close() {
       await commit.exclusive(async () => {
+        // The worker's connection first, so the main one is the last and its close checkpoints the WAL away.
+        await checkpointer?.stop();
         if (db.open) {
           db.pragma('optimize');
           db.close();
