@@ -2,7 +2,9 @@
 // batch of consecutive units runs in ONE SQLite transaction, each unit inside its own SAVEPOINT, so a unit
 // that throws is rolled back alone and the others still commit. A unit's promise settles only after its
 // batch's COMMIT: nothing is acknowledged before it is committed. Units run one at a time, so their awaits
-// never interleave on the connection. Exclusive tasks (maintenance, close) run between batches.
+// never interleave on the connection. Exclusive tasks (maintenance, close) run between batches. A batch of
+// one unit (the usual case below saturation) needs no savepoint: if it throws, the whole transaction is
+// rolled back, which is the same thing, and SQLite copies no pages into a savepoint's sub-journal.
 import type { Db } from './open.ts';
 import type { Repos } from '../types.ts';
 
@@ -84,6 +86,10 @@ export class GroupCommit {
       for (const u of batch) u.reject(e);
       return;
     }
+    if (batch.length === 1) {
+      await this.#runAlone(batch[0] as Unit);
+      return;
+    }
     const results: { ok: boolean; value: unknown }[] = [];
     for (const unit of batch) {
       s.savepoint.run();
@@ -113,5 +119,26 @@ export class GroupCommit {
       if (r.ok) u.resolve(r.value);
       else u.reject(r.value);
     });
+  }
+
+  /** The only unit of its transaction (opened by the caller): commit it, or roll everything back. */
+  async #runAlone(unit: Unit): Promise<void> {
+    const s = this.#stmts;
+    let value: unknown;
+    try {
+      value = await (unit.fn as (tx: Repos) => Promise<unknown>)(this.#repos);
+    } catch (e) {
+      if (this.#db.inTransaction) s.rollback.run();
+      unit.reject(e);
+      return;
+    }
+    try {
+      s.commit.run();
+    } catch (e) {
+      if (this.#db.inTransaction) s.rollback.run();
+      unit.reject(e);
+      return;
+    }
+    unit.resolve(value);
   }
 }
