@@ -18,7 +18,9 @@ export const STATUS_SQL = `CASE
 
 const ROW_COLUMNS = `${DEVICE_COLUMNS.split(', ')
   .map((c) => `d.${c}`)
-  .join(', ')}, d.model, d.os_version, d.os_build, d.hostname, d.apple_silicon, d.agent_version, ${STATUS_SQL} AS status`;
+  .join(
+    ', ',
+  )}, d.model, d.os_version, d.os_build, d.hostname, d.apple_silicon, d.agent_version, ${STATUS_SQL} AS status`;
 
 interface FullRow extends DeviceRowRaw {
   model: string | null;
@@ -42,8 +44,27 @@ const toRow = (r: FullRow): DeviceRow => ({
 });
 
 export function sqliteFleet(db: Db): FleetQueries {
-  const byStatus = db.prepare<[Record<string, number>], { status: DeviceStatus; n: number }>(
-    `SELECT status, count(*) AS n FROM (SELECT ${STATUS_SQL} AS status FROM devices d) GROUP BY status`,
+  // Devices by status without computing STATUS_SQL for every row (a scan of the whole fleet): the same
+  // definition taken apart along the partial indexes. With A = noncompliant_from <= now, B = stale and past
+  // the stale grace and not exempted from stale, and U = has_unknown:
+  //   noncompliant = |A| + |B - A|;  unknown = |U| - |U & A| - |U & (B - A)|;  compliant = the rest.
+  // |A| and |U & A| read the noncompliant_from index, |U| its own, |B - A| only the stale devices
+  // (last_contact index): the cost follows the noncompliant, unknown and stale devices, not the fleet.
+  // test/collector/store/fleet-counts.test.ts checks it against STATUS_SQL row by row.
+  // (Separate statements: SQLite counts a whole table from its b-tree only for a plain top-level count(*).
+  // countByStatus runs as one unit of work, so they all read the same state.)
+  const count = (sql: string) => db.prepare<[Record<string, number>], { n: number }>(sql);
+  const total = count(`SELECT count(*) AS n FROM devices`);
+  const activeFailing = count(`SELECT count(*) AS n FROM devices WHERE noncompliant_from <= @now`);
+  const activeFailingUnknown = count(
+    `SELECT count(*) AS n FROM devices WHERE noncompliant_from <= @now AND has_unknown = 1`,
+  );
+  const unknownAll = count(`SELECT count(*) AS n FROM devices WHERE has_unknown = 1`);
+  const staleOnly = db.prepare<[Record<string, number>], { n: number; u: number | null }>(
+    `SELECT count(*) AS n, sum(d.has_unknown = 1) AS u FROM devices d
+     WHERE d.last_contact <= @staleActiveCutoff
+       AND NOT (d.noncompliant_from IS NOT NULL AND d.noncompliant_from <= @now)
+       AND NOT ${STALE_EXEMPT}`,
   );
   const byRule = db.prepare<[], { rule: RuleId; n: number }>(
     `SELECT rule, count(DISTINCT device_id) AS n FROM findings WHERE resolved_at IS NULL GROUP BY rule`,
@@ -51,7 +72,6 @@ export function sqliteFleet(db: Db): FleetQueries {
   const staleCount = db.prepare<[{ staleCutoff: number }], { n: number }>(
     `SELECT count(*) AS n FROM devices WHERE last_contact < @staleCutoff`,
   );
-  const total = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM devices`);
   const one = db.prepare<[Record<string, number | string>], FullRow>(
     `SELECT ${ROW_COLUMNS} FROM devices d WHERE d.serial = @serial`,
   );
@@ -76,7 +96,9 @@ export function sqliteFleet(db: Db): FleetQueries {
       }
       if (f.osVersion !== undefined) {
         // "14" matches 14, 14.5, 14.5.1; "14.5" matches 14.5 and 14.5.x.
-        where.push(`(d.os_version = @osVersion OR (d.os_version >= @osVersion || '.' AND d.os_version < @osVersion || '/'))`);
+        where.push(
+          `(d.os_version = @osVersion OR (d.os_version >= @osVersion || '.' AND d.os_version < @osVersion || '/'))`,
+        );
         args['osVersion'] = f.osVersion;
       }
       if (f.seenSince !== undefined) {
@@ -110,9 +132,12 @@ export function sqliteFleet(db: Db): FleetQueries {
       return r ? toRow(r) : null;
     },
     async countByStatus(p) {
-      const out: Record<DeviceStatus, number> = { compliant: 0, noncompliant: 0, unknown: 0 };
-      for (const r of byStatus.all(params(p))) out[r.status] = r.n;
-      return out;
+      const args = params(p);
+      const n = (q: typeof total, a: Record<string, number> = {}) => q.get(a)?.n ?? 0;
+      const stale = staleOnly.get(args);
+      const noncompliant = n(activeFailing, args) + (stale?.n ?? 0);
+      const unknown = n(unknownAll) - n(activeFailingUnknown, args) - (stale?.u ?? 0);
+      return { compliant: n(total) - noncompliant - unknown, noncompliant, unknown };
     },
     async countByRule(p) {
       const rows = byRule.all().map((r) => ({ rule: r.rule, devices: r.n }));
@@ -121,7 +146,7 @@ export function sqliteFleet(db: Db): FleetQueries {
       return rows;
     },
     async deviceCount() {
-      return total.get()?.n ?? 0;
+      return total.get({})?.n ?? 0;
     },
   };
 }
