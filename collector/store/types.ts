@@ -87,16 +87,6 @@ export interface SnapshotReceipt {
   receivedAt: Millis;
 }
 
-export interface HistoryEntry {
-  seq: number;
-  snapshotId: string;
-  digest: string;
-  collectedAt: Millis;
-  receivedAt: Millis;
-  /** The accepted body as stored. */
-  body: Uint8Array;
-  encoding: BodyEncoding;
-}
 
 export type BodyEncoding = 'deflate-raw' | 'identity';
 
@@ -109,6 +99,11 @@ export interface NewHistoryEntry {
   /** The accepted body as received, compressed. */
   body: Uint8Array;
   encoding: BodyEncoding;
+}
+
+/** A stored change: what was inserted, and its place in the device's history. */
+export interface HistoryEntry extends Omit<NewHistoryEntry, 'deviceId'> {
+  seq: number;
 }
 
 export interface SnapshotStore {
