@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { lstat, mkdir, readFile, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import {
   EXE,
   LABEL,
@@ -18,7 +18,7 @@ import {
   fakeMachO,
   modeOf,
   run,
-  scratchMac,
+  scratchMacs,
 } from './scratch-mac.ts';
 
 const asRoot = process.getuid?.() === 0;
@@ -26,15 +26,7 @@ const needsRoot = asRoot
   ? false
   : 'needs root: the scripts refuse to run otherwise (CI runs the tests as root)';
 
-const scratches: ScratchMac[] = [];
-async function fresh(): Promise<ScratchMac> {
-  const mac = await scratchMac();
-  scratches.push(mac);
-  return mac;
-}
-after(async () => {
-  for (const mac of scratches) await mac.cleanup();
-});
+const fresh = scratchMacs();
 
 const install = (mac: ScratchMac, args: string[] = []) => run(join(mac.release, 'install.sh'), args, mac.env);
 const uninstall = (mac: ScratchMac, args: string[] = []) =>

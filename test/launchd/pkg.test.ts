@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { copyFile, lstat, mkdir, readFile, readdir, readlink, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   EXE,
   LABEL,
@@ -15,7 +15,7 @@ import {
   fakeMachO,
   modeOf,
   run,
-  scratchMac,
+  scratchMacs,
 } from './scratch-mac.ts';
 
 const PKG_DIR = join(LAUNCHD_DIR, 'pkg');
@@ -23,15 +23,7 @@ const PREINSTALL = join(PKG_DIR, 'scripts', 'preinstall');
 const POSTINSTALL = join(PKG_DIR, 'scripts', 'postinstall');
 const BUILD_PKG = join(PKG_DIR, 'build-pkg.sh');
 
-const scratches: ScratchMac[] = [];
-async function fresh(): Promise<ScratchMac> {
-  const mac = await scratchMac();
-  scratches.push(mac);
-  return mac;
-}
-after(async () => {
-  for (const mac of scratches) await mac.cleanup();
-});
+const fresh = scratchMacs();
 
 /** What Installer leaves before postinstall runs: the payload, owned root:wheel. */
 async function layPayload(mac: ScratchMac): Promise<void> {

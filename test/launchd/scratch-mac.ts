@@ -4,6 +4,7 @@
 // "not loaded" is exit 113), record every call in order to calls.log, and keep launchd's state
 // (loaded or not) in files, so a wrong call or a wrong order fails the run the way it would on a Mac.
 import { execFile } from 'node:child_process';
+import { after } from 'node:test';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -244,4 +245,17 @@ export async function scratchMac(): Promise<ScratchMac> {
 /** Permission bits of a path (following symlinks, as stat does). */
 export async function modeOf(path: string): Promise<number> {
   return (await stat(path)).mode & 0o7777;
+}
+
+/** Scratch Macs for one test file: each call makes one; all are removed after the file's tests. */
+export function scratchMacs(): () => Promise<ScratchMac> {
+  const made: ScratchMac[] = [];
+  after(async () => {
+    for (const mac of made) await mac.cleanup();
+  });
+  return async () => {
+    const mac = await scratchMac();
+    made.push(mac);
+    return mac;
+  };
 }
