@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { AGENT_CONFIG_FLAGS, loadConfig, renderConfig } from './config.ts';
+import { readPrefsFile } from './prefs/file.ts';
 import type { AgentConfig } from './config.ts';
 import { systemClock } from './clock.ts';
 import { createLogger } from './log.ts';
@@ -66,26 +67,17 @@ const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   version: { type: 'boolean' },
 };
 
-function readFileOrNull(file: string): Buffer | null {
+function parseArgv(argv: string[]) {
   try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-}
-
-function parse(io: Io) {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: io.argv, options: OPTIONS, allowPositionals: true, strict: true });
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const { values, positionals } = parsed;
+}
+
+function configFor(values: ReturnType<typeof parseArgv>['values'], env: Io['env']): AgentConfig {
   const sysroot = typeof values['sysroot'] === 'string' ? path.resolve(values['sysroot']) : null;
-  const config = loadConfig({ flags: values, env: io.env, sysroot, readFile: readFileOrNull, cwd: process.cwd() });
-  return { values, positionals, config };
+  return loadConfig({ flags: values, env, sysroot, readFile: readPrefsFile, cwd: process.cwd() });
 }
 
 function loggerFor(config: AgentConfig, toStderr: boolean): Logger {
@@ -95,6 +87,11 @@ function loggerFor(config: AgentConfig, toStderr: boolean): Logger {
 function openDb(config: AgentConfig): Db {
   const stateDir = config.values.StateDir;
   return openCache({ stateDir, nativeBinding: nativeSqliteBinding(stateDir) });
+}
+
+/** The cache if a collection ever made one (status and ea never create it), else null. */
+function openExistingCache(config: AgentConfig): Db | null {
+  return fs.existsSync(path.join(config.values.StateDir, CACHE_FILE)) ? openDb(config) : null;
 }
 
 function reportConfigProblems(config: AgentConfig, log: Logger): void {
@@ -214,11 +211,11 @@ async function cmdRun(config: AgentConfig, retryNow: boolean): Promise<number> {
 function cmdStatus(io: Io, config: AgentConfig, json: boolean): number {
   const stateDir = config.values.StateDir;
   const cacheFile = path.join(stateDir, CACHE_FILE);
-  if (!fs.existsSync(cacheFile)) {
+  const db = openExistingCache(config);
+  if (!db) {
     io.stdout(json ? `${JSON.stringify({ stateDir, collected: false })}\n` : `No collection yet (no cache in ${stateDir}).\n`);
     return 0;
   }
-  const db = openDb(config);
   try {
     const view = {
       stateDir,
@@ -248,18 +245,16 @@ function cmdEa(io: Io, config: AgentConfig, name: string | undefined, list: bool
     io.stderr(`tokenwatch-agent ea: unknown name ${name ?? '(none)'}; 'tokenwatch-agent ea --list' lists them\n`);
     return 2;
   }
-  const cacheFile = path.join(config.values.StateDir, CACHE_FILE);
-  if (!fs.existsSync(cacheFile)) {
-    io.stdout(`${renderEa('Not collected')}\n`);
-    return 0;
-  }
+  // An extension attribute always answers (exit 0): a cache problem is "Unknown (code)" on stdout, for
+  // Jamf, and the whole message on stderr, for whoever runs it by hand.
   let db: Db | null = null;
   try {
-    db = openDb(config);
-    const latest = latestSnapshot(db);
+    db = openExistingCache(config);
+    const latest = db ? latestSnapshot(db) : null;
     io.stdout(`${renderEa(latest ? ea.value(latest) : 'Not collected')}\n`);
   } catch (err) {
     io.stdout(`${renderEa(`Unknown (${err instanceof CacheError ? err.code : 'error'})`)}\n`);
+    io.stderr(`tokenwatch-agent ea: ${(err as Error).message}\n`);
   } finally {
     db?.close();
   }
@@ -269,7 +264,7 @@ function cmdEa(io: Io, config: AgentConfig, name: string | undefined, list: bool
 export async function main(io: Io): Promise<number> {
   let parsed;
   try {
-    parsed = parse(io);
+    parsed = parseArgv(io.argv);
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr(`tokenwatch-agent: ${err.message}\n\n${USAGE}`);
@@ -277,7 +272,7 @@ export async function main(io: Io): Promise<number> {
     }
     throw err;
   }
-  const { values, positionals, config } = parsed;
+  const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
   if (values['version'] || command === 'version') {
     io.stdout(`${AGENT_VERSION}\n`);
@@ -286,6 +281,15 @@ export async function main(io: Io): Promise<number> {
   if (values['help'] || command === undefined || command === 'help') {
     io.stdout(USAGE);
     return command === undefined && !values['help'] ? 2 : 0;
+  }
+  const config = configFor(values, io.env);
+  // A bad value on the command line is the caller's mistake, said now; bad values in files and the
+  // environment fall back to a lower layer and are logged (one typo in a profile must not stop a fleet).
+  const flagProblems = config.problems.filter((p) => p.source === 'flag');
+  if (flagProblems.length > 0) {
+    io.stderr(flagProblems.map((p) => `tokenwatch-agent: ${p.message}\n`).join(''));
+    io.stderr(`tokenwatch-agent: nothing was run; correct the flag${flagProblems.length > 1 ? 's' : ''} above\n`);
+    return 2;
   }
   const json = values['json'] === true;
   try {

@@ -185,3 +185,27 @@ test('the log file holds no secrets', async () => {
   assert.ok(!log.includes(secret));
   assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret));
 });
+
+test('a bad flag value is a usage error: exit 2, the reason on stderr, nothing collected', async () => {
+  const mac = simulatedMac('applesilicon-compliant');
+  const r = await runAgent(['collect', ...mac.flags, '--splay', 'abc']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--splay.*"abc" is not a whole number/);
+  assert.match(r.stderr, /nothing was run/);
+  assert.equal(r.stdout, '');
+  assert.deepEqual(readCalls(mac.root), [], 'no command ran');
+  assert.equal(fs.existsSync(path.join(mac.stateDir, 'cache.sqlite')), false);
+});
+
+test('ea on a corrupt cache answers Unknown (cache_corrupt), exits 0, and says why on stderr', async () => {
+  const mac = simulatedMac('applesilicon-compliant');
+  fs.mkdirSync(mac.stateDir, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(mac.stateDir, 'cache.sqlite'), 'not a database '.repeat(300));
+  const r = await runAgent(['ea', 'filevault', ...mac.flags]);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, '<result>Unknown (cache_corrupt)</result>\n');
+  assert.match(r.stderr, /corrupt/);
+  const status = await runAgent(['status', ...mac.flags]);
+  assert.equal(status.code, 3, 'status says the cache is unusable with its own exit code');
+  assert.match(status.stderr, /corrupt/);
+});
