@@ -76,12 +76,19 @@ export function enqueue(
  * behind it waits too, so a check-in never overtakes the snapshot it refers to.
  */
 export function dueItems(db: Db, now: Date, limit = 100): OutboxItem[] {
-  const rows = db
-    .prepare(`SELECT * FROM outbox WHERE rejected_at IS NULL ORDER BY seq ASC LIMIT ?`)
-    .all(limit) as Row[];
-  const head = rows[0];
-  if (!head || head.next_attempt_at > now.toISOString()) return [];
-  return rows.map(toItem);
+  const head = queueHead(db);
+  if (!head || head.nextAttemptAt > now.toISOString()) return [];
+  return (
+    db.prepare(`SELECT * FROM outbox WHERE rejected_at IS NULL ORDER BY seq ASC LIMIT ?`).all(limit) as Row[]
+  ).map(toItem);
+}
+
+/** The oldest item still to send (its backoff is the queue's), or null when the queue is empty. */
+export function queueHead(db: Db): OutboxItem | null {
+  const row = db.prepare(`SELECT * FROM outbox WHERE rejected_at IS NULL ORDER BY seq ASC LIMIT 1`).get() as
+    | Row
+    | undefined;
+  return row ? toItem(row) : null;
 }
 
 export function isQueued(db: Db, itemId: string, kind: OutboxKind): boolean {
@@ -137,11 +144,10 @@ export function outboxSummary(db: Db): OutboxSummary {
          SUM(CASE WHEN kind = 'checkin' AND rejected_at IS NULL THEN 1 ELSE 0 END) AS checkins,
          SUM(CASE WHEN rejected_at IS NOT NULL THEN 1 ELSE 0 END) AS rejected,
          MIN(CASE WHEN rejected_at IS NULL THEN queued_at END) AS oldest,
-         (SELECT next_attempt_at FROM outbox WHERE rejected_at IS NULL ORDER BY seq ASC LIMIT 1) AS next,
          COALESCE(MAX(attempts), 0) AS max_attempts
        FROM outbox`,
     )
-    .get() as { snapshots: number | null; checkins: number | null; rejected: number | null; oldest: string | null; next: string | null; max_attempts: number };
+    .get() as { snapshots: number | null; checkins: number | null; rejected: number | null; oldest: string | null; max_attempts: number };
   const last = db.prepare('SELECT last_error FROM outbox WHERE last_error IS NOT NULL ORDER BY seq DESC LIMIT 1').get() as
     | { last_error: string }
     | undefined;
@@ -150,7 +156,7 @@ export function outboxSummary(db: Db): OutboxSummary {
     checkins: row.checkins ?? 0,
     rejected: row.rejected ?? 0,
     oldestQueuedAt: row.oldest,
-    nextAttemptAt: row.next,
+    nextAttemptAt: queueHead(db)?.nextAttemptAt ?? null,
     lastError: last?.last_error ?? null,
     maxAttempts: row.max_attempts,
   };

@@ -3,7 +3,7 @@
 // sent, retry later (backoff + jitter, Retry-After honoured), or rejected (kept, never retried).
 import type { Logger } from 'pino';
 import type { Db } from '../cache/open.ts';
-import { dueItems, enqueue, isQueued, markRejected, markRetry, markSent, postponeAll } from '../cache/outbox.ts';
+import { dueItems, enqueue, isQueued, markRejected, markRetry, markSent, postponeAll, queueHead } from '../cache/outbox.ts';
 import type { OutboxItem } from '../cache/outbox.ts';
 import { latestDigest, latestSnapshot } from '../cache/snapshots.ts';
 import { writeState } from '../cache/state.ts';
@@ -99,65 +99,59 @@ class Halt extends Error {
 
 export async function drainOutbox(deps: UploadDeps): Promise<UploadReport> {
   const report: UploadReport = { sent: 0, rejected: 0, enrolled: false, stopped: null };
-  const postpone = (reason: string, attempts: number, retryAfter: string | null) => {
+  try {
+    await send(deps, report);
+  } catch (err) {
+    const reason =
+      err instanceof Halt ? err.message : err instanceof TransportError ? `collector unreachable: ${err.message}` : null;
+    if (reason === null) throw err;
     const now = deps.now();
+    const retryAfter = err instanceof Halt ? (err.response?.retryAfter ?? null) : null;
+    const attempts = queueHead(deps.db)?.attempts ?? 0;
     postponeAll(deps.db, reason, nextAttemptAt(now, attempts, deps.random(), parseRetryAfter(retryAfter, now)));
     report.stopped = reason;
-    writeState(deps.db, 'lastUploadError', { at: now.toISOString(), error: reason });
-  };
-  let reenrolled = false;
-  let token = deps.tokens.read();
-  try {
-    const dueAt = () => (deps.ignoreBackoff ? END_OF_TIME : deps.now());
-    let items = dueItems(deps.db, dueAt());
-    if (items.length === 0) return report;
-    if (!token) {
-      token = await enroll(deps, null);
-      report.enrolled = true;
-    }
-    while (items.length > 0) {
-      for (const item of items) {
-        if (deps.now() >= deps.deadline) {
-          report.stopped = 'upload deadline reached; the rest stays queued';
-          return report;
-        }
-        const res = await deps.client.post(item.kind === 'snapshot' ? PATHS.snapshot : PATHS.checkin, item.body, token);
-        const outcome = await handle(deps, item, res, report);
-        if (outcome === 'reauth') {
-          if (reenrolled) throw new Halt(`the collector refused a fresh device token: ${describe(res)}`, res);
-          reenrolled = true;
-          deps.tokens.remove();
-          token = await enroll(deps, null);
-          report.enrolled = true;
-          break; // re-read the queue with the new token
-        }
-        if (outcome === 'stop') return report;
-      }
-      items = dueItems(deps.db, dueAt());
-    }
-  } catch (err) {
-    const attempts = Math.max(0, ...dueItems(deps.db, deps.deadline).map((i) => i.attempts));
-    if (err instanceof Halt) {
-      postpone(err.message, attempts, err.response?.retryAfter ?? null);
-    } else if (err instanceof TransportError) {
-      postpone(`collector unreachable: ${err.message}`, attempts, null);
-    } else {
-      throw err;
-    }
-    deps.log.warn({ error: report.stopped }, 'upload stopped; queued items wait for the next run');
   }
-  if (report.sent > 0 && report.stopped === null) {
-    writeState(deps.db, 'lastUpload', { at: deps.now().toISOString(), sent: report.sent });
+  // Every stop (unreachable, refused enrollment, busy, server error, deadline) is what `status` shows.
+  if (report.stopped !== null) {
+    writeState(deps.db, 'lastUploadError', { at: deps.now().toISOString(), error: report.stopped });
+    deps.log.warn({ error: report.stopped }, 'upload stopped; queued items wait for the next run');
   }
   return report;
 }
 
-async function handle(
-  deps: UploadDeps,
-  item: OutboxItem,
-  res: PostResult,
-  report: UploadReport,
-): Promise<'next' | 'stop' | 'reauth'> {
+async function send(deps: UploadDeps, report: UploadReport): Promise<void> {
+  const dueAt = () => (deps.ignoreBackoff ? END_OF_TIME : deps.now());
+  let items = dueItems(deps.db, dueAt());
+  if (items.length === 0) return;
+  let token = deps.tokens.read();
+  if (!token) {
+    token = await enroll(deps, null);
+    report.enrolled = true;
+  }
+  let reenrolled = false;
+  while (items.length > 0) {
+    for (const item of items) {
+      if (deps.now() >= deps.deadline) {
+        report.stopped = 'upload deadline reached; the rest stays queued';
+        return;
+      }
+      const res = await deps.client.post(item.kind === 'snapshot' ? PATHS.snapshot : PATHS.checkin, item.body, token);
+      const outcome = handle(deps, item, res, report);
+      if (outcome === 'reauth') {
+        if (reenrolled) throw new Halt(`the collector refused a fresh device token: ${describe(res)}`, res);
+        reenrolled = true;
+        deps.tokens.remove();
+        token = await enroll(deps, null);
+        report.enrolled = true;
+        break; // re-read the queue with the new token
+      }
+      if (outcome === 'stop') return;
+    }
+    items = dueItems(deps.db, dueAt());
+  }
+}
+
+function handle(deps: UploadDeps, item: OutboxItem, res: PostResult, report: UploadReport): 'next' | 'stop' | 'reauth' {
   const now = deps.now();
   if (res.status >= 200 && res.status < 300) {
     markSent(deps.db, item.seq);

@@ -10,6 +10,7 @@ import pino from 'pino';
 import { openCache } from '../../../agent/cache/open.ts';
 import { enqueue, outboxSummary, dueItems } from '../../../agent/cache/outbox.ts';
 import { recordSnapshot } from '../../../agent/cache/snapshots.ts';
+import { readState } from '../../../agent/cache/state.ts';
 import { createClient } from '../../../agent/upload/client.ts';
 import { drainOutbox } from '../../../agent/upload/uploader.ts';
 import type { TokenStore } from '../../../agent/upload/uploader.ts';
@@ -130,6 +131,7 @@ test('429 with Retry-After postpones the whole queue by at least that long and s
     assert.equal(summary.snapshots, 1, 'the snapshot stays queued');
     assert.ok(Date.parse(summary.nextAttemptAt ?? '') >= NOW.getTime() + 7200_000);
     assert.equal(dueItems(s.db, new Date(NOW.getTime() + 3600_000)).length, 0);
+    assert.match(readState<{ error: string }>(s.db, 'lastUploadError')?.error ?? '', /collector busy/, 'status shows why');
   } finally {
     await r.close();
   }
@@ -149,6 +151,7 @@ test('a 5xx backs off exponentially with jitter; the item keeps its place', asyn
     assert.ok(first >= 30_000 && first <= 60_000, `first delay ${first}`);
     assert.ok(second > first, `second delay ${second} grows past ${first}`);
     assert.equal(outboxSummary(s.db).snapshots, 1);
+    assert.match(readState<{ error: string }>(s.db, 'lastUploadError')?.error ?? '', /collector error: HTTP 500/, 'status shows why');
   } finally {
     await r.close();
   }
