@@ -68,11 +68,6 @@ export function latestDigest(db: Db): string | null {
   return readState<string>(db, 'latestDigest');
 }
 
-export function snapshotById(db: Db, id: string): Snapshot | null {
-  const row = db.prepare('SELECT json FROM snapshots WHERE id = ?').get(id) as { json: string } | undefined;
-  return row ? (JSON.parse(row.json) as Snapshot) : null;
-}
-
 export interface SnapshotStats {
   changes: number;
   bytes: number;

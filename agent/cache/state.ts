@@ -12,7 +12,3 @@ export function writeState(db: Db, key: string, value: unknown): void {
     JSON.stringify(value),
   );
 }
-
-export function deleteState(db: Db, key: string): void {
-  db.prepare('DELETE FROM state WHERE key = ?').run(key);
-}

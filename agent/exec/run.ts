@@ -34,7 +34,7 @@ const START_ERRORS: Record<string, string> = {
   ENOTDIR: 'a path component is not a directory',
 };
 
-function failed(_request: RunRequest, startError: string, started: number): RunOutcome {
+function failed(startError: string, started: number): RunOutcome {
   return {
     stdout: '',
     stderr: '',
@@ -51,10 +51,10 @@ export function createRunner(options: RunnerOptions): Runner {
   const killGraceMs = options.killGraceMs ?? 2000;
   return async (request: RunRequest, signal?: AbortSignal): Promise<RunOutcome> => {
     const started = performance.now();
-    if (!path.isAbsolute(request.command)) return failed(request, 'refusing a command that is not an absolute path', started);
-    if (!(request.timeoutMs > 0)) return failed(request, 'refusing a command without a timeout', started);
+    if (!path.isAbsolute(request.command)) return failed('refusing a command that is not an absolute path', started);
+    if (!(request.timeoutMs > 0)) return failed('refusing a command without a timeout', started);
     if (signal?.aborted) {
-      return { ...failed(request, 'not started: the collection budget was already spent', started), canceled: true };
+      return { ...failed('not started: the collection budget was already spent', started), canceled: true };
     }
     const file = resolveUnderSysroot(options.sysroot, request.command);
     const result = await execa(file, [...request.args], {
@@ -76,7 +76,7 @@ export function createRunner(options: RunnerOptions): Runner {
     const code = (result as { code?: unknown }).code;
     const neverStarted =
       result.exitCode === undefined && !result.signal && !result.timedOut && !result.isCanceled && typeof code === 'string';
-    if (neverStarted) return failed(request, `${code} (${START_ERRORS[code] ?? 'could not start'})`, started);
+    if (neverStarted) return failed(`${code} (${START_ERRORS[code] ?? 'could not start'})`, started);
     return {
       stdout: typeof result.stdout === 'string' ? result.stdout : '',
       stderr: typeof result.stderr === 'string' ? result.stderr : '',
