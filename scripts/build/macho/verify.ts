@@ -1,5 +1,5 @@
 // Check an embedded signature against the file: every CodeDirectory's page hashes, its code limit
-// and execSeg fields, and the special slots whose blobs are embedded (requirements, entitlements).
+// and execSeg range, and the special slots whose blobs are embedded (requirements, entitlements).
 // Reads any CodeDirectory version and SHA-1/SHA-256 hashes, so Apple's own signatures check too.
 import { createHash } from 'node:crypto';
 import {
@@ -10,7 +10,7 @@ import {
   CS_HASHTYPE_SHA1,
   CS_HASHTYPE_SHA256,
 } from './code-signature.ts';
-import { findSegment, parseMacho } from './macho-file.ts';
+import { MH_EXECUTE, findSegment, parseMacho } from './macho-file.ts';
 import type { MachoFile } from './macho-file.ts';
 
 export interface SignatureCheck {
@@ -110,12 +110,21 @@ function checkCodeDirectory(
     return;
   }
 
-  if (version >= 0x20400 && cd.length >= 88) {
-    const text = findSegment(file, '__TEXT');
+  const text = findSegment(file, '__TEXT');
+  if (version >= 0x20400 && cd.length >= 88 && text !== undefined) {
+    // execSegBase/execSegLimit: the file range of the executable segment. For a main executable
+    // codesign, ld64 and Go all write __TEXT's fileoff and filesize. For a bundle or dylib ld64
+    // writes a shorter range (better-sqlite3's darwin-arm64 addon: the size of __text), so there
+    // the range need only lie inside __TEXT.
     const base = cd.readBigUInt64BE(64);
     const limit = cd.readBigUInt64BE(72);
-    if (text !== undefined && (base !== BigInt(text.fileoff) || limit !== BigInt(text.filesize))) {
-      problems.push(`${label}: execSeg ${base}+${limit} is not __TEXT ${text.fileoff}+${text.filesize}`);
+    const textBase = BigInt(text.fileoff);
+    const textLimit = BigInt(text.filesize);
+    if (file.fileType === MH_EXECUTE) {
+      if (base !== textBase || limit !== textLimit)
+        problems.push(`${label}: execSeg ${base}+${limit} is not __TEXT ${textBase}+${textLimit}`);
+    } else if (base < textBase || base + limit > textBase + textLimit) {
+      problems.push(`${label}: execSeg ${base}+${limit} lies outside __TEXT ${textBase}+${textLimit}`);
     }
   }
 

@@ -1,5 +1,7 @@
 // The signer on hand-built files: layouts Go's output does not have, and the errors.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { adhocSign } from '../../../scripts/build/macho/adhoc-sign.ts';
 import { MachoError } from '../../../scripts/build/macho/errors.ts';
@@ -7,7 +9,7 @@ import { findSegment, parseMacho } from '../../../scripts/build/macho/macho-file
 import type { MachoFile, Segment } from '../../../scripts/build/macho/macho-file.ts';
 import { removeSignature } from '../../../scripts/build/macho/remove-signature.ts';
 import { verifyPageHashes } from '../../../scripts/build/macho/verify.ts';
-import { MH_DYLIB, syntheticMacho } from './synthetic-macho.ts';
+import { MH_BUNDLE, MH_DYLIB, syntheticMacho } from './synthetic-macho.ts';
 
 function linkedit(file: MachoFile): Segment {
   const segment = findSegment(file, '__LINKEDIT');
@@ -190,5 +192,41 @@ describe('verifyPageHashes', () => {
 
     assert.deepEqual(verifyPageHashes(syntheticMacho()).problems, ['no LC_CODE_SIGNATURE']);
     assert.equal(verifyPageHashes(Buffer.from('not mach-o at all, just text')).ok, false);
+  });
+
+  it("holds a main executable's execSeg to __TEXT and another file's to a range inside it", () => {
+    const withExecSegLimit = (signed: Buffer, delta: number): Buffer => {
+      const changed = Buffer.from(signed);
+      const cd = codeDirectory(changed);
+      cd.writeBigUInt64BE(cd.readBigUInt64BE(72) + BigInt(delta), 72);
+      return changed;
+    };
+    const executable = adhocSign(syntheticMacho(), 'x');
+    assert.match(
+      verifyPageHashes(withExecSegLimit(executable, -16)).problems.join('\n'),
+      /execSeg 0\+\d+ is not __TEXT 0\+\d+/,
+    );
+    const dylib = adhocSign(syntheticMacho({ fileType: MH_DYLIB }), 'lib');
+    assert.deepEqual(verifyPageHashes(withExecSegLimit(dylib, -16)).problems, []);
+    assert.match(
+      verifyPageHashes(withExecSegLimit(dylib, 16)).problems.join('\n'),
+      /execSeg 0\+\d+ lies outside __TEXT 0\+\d+/,
+    );
+  });
+
+  it("passes ld64's signature on a loadable bundle: better-sqlite3's darwin-arm64 addon", () => {
+    const addon = readFileSync(
+      join(import.meta.dirname, '../../../node_modules/better-sqlite3/prebuilds/darwin-arm64.node'),
+    );
+    const file = parseMacho(addon);
+    assert.equal(file.fileType, MH_BUNDLE);
+    const signatureAt = file.codeSignature?.dataoff ?? assert.fail('the addon is not signed');
+    const cd = addon.subarray(signatureAt + addon.readUInt32BE(signatureAt + 16));
+    const text = findSegment(file, '__TEXT') ?? assert.fail('no __TEXT');
+    assert.ok(cd.readBigUInt64BE(72) < BigInt(text.filesize), 'ld64 wrote an execSeg shorter than __TEXT');
+    const check = verifyPageHashes(addon);
+    assert.deepEqual(check.problems, []);
+    assert.equal(check.codeDirectories, 1);
+    assert.equal(check.pagesChecked, Math.ceil(signatureAt / 4096));
   });
 });

@@ -4,6 +4,7 @@
 // __LINKEDIT, and optionally an LC_CODE_SIGNATURE command and blob.
 const CPU = { arm64: 0x0100000c, x86_64: 0x01000007 } as const;
 export const MH_DYLIB = 0x6;
+export const MH_BUNDLE = 0x8;
 
 export interface SyntheticOptions {
   arch?: keyof typeof CPU;
