@@ -43,7 +43,7 @@ const macs = listMacs();
 say(`agents     ${macs.length} simulated Macs, each running: tokenwatch-agent run --sysroot <mac> --server-url ${collector.url}`);
 const results = await Promise.all(
   macs.map(async (name) => {
-    const mac = simulatedMac(name);
+    const mac = simulatedMac(name, work); // inside work/: removed with it
     const r = await runAgent(['run', ...mac.flags, '--collect-timeout', '5'], {
       env: cleanEnv({ TOKENWATCH_SERVER_URL: collector.url, TOKENWATCH_ENROLL_SECRET: enrollSecret }),
     });
@@ -69,9 +69,14 @@ if (values.serve) {
   say(`  enroll secret: ${enrollSecret}`);
   say(`  try: curl -s -H "Authorization: Bearer ${adminToken}" ${collector.url}/api/v1/summary`);
   say('Ctrl-C stops it.');
-  process.on('SIGINT', () => {
-    void collector.close().then(() => process.exit(0));
-  });
+  const stop = () => {
+    void collector.close().then(() => {
+      fs.rmSync(work, { recursive: true, force: true });
+      process.exit(0);
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 } else {
   await collector.close();
   fs.rmSync(work, { recursive: true, force: true });

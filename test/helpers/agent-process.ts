@@ -54,8 +54,9 @@ export interface SimulatedMac {
   flags: string[];
 }
 
-export function simulatedMac(name: string): SimulatedMac {
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), `tw-mac-${name}-`));
+/** Builds the simulated Mac `name` in a new folder under `parent` (default: the system temp dir). */
+export function simulatedMac(name: string, parent: string = os.tmpdir()): SimulatedMac {
+  const base = fs.mkdtempSync(path.join(parent, `tw-mac-${name}-`));
   const root = path.join(base, 'root');
   const stateDir = path.join(base, 'state');
   fs.mkdirSync(root);
