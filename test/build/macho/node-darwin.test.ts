@@ -41,7 +41,7 @@ describe('signing the Node.js darwin binaries', () => {
     (ready ??= (async () => {
       const [go, ...paths] = await Promise.all([
         goToolchain(scratch),
-        ...ARCHES.map(({ pkg }) => darwinNode(pkg)),
+        ...ARCHES.map(({ pkg }) => darwinNode(pkg, scratch)),
       ]);
       const nodes = new Map(ARCHES.map(({ arch }, i) => [arch, paths[i] as string]));
       return { nodes, gosignBinary: await buildGosign(go, scratch) };
