@@ -17,6 +17,7 @@ import { thirdPartyNotices } from './notices.ts';
 import { releaseTarball, sha256 } from './release.ts';
 import { checkPortableBlob, makeSeaBlob, parseSeaBlob } from './sea-blob.ts';
 import { parseMacho } from './macho/macho-file.ts';
+import { verifyPageHashes } from './macho/sign.ts';
 import { CPU_TYPE_ARM64, NODE_VERSION, TARGETS, outputName, type Target } from './targets.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -152,16 +153,18 @@ async function main(argv: string[]): Promise<void> {
 }
 
 /**
- * Apple silicon loads only signed code: the arm64 addon, extracted at run time and loaded with
- * dlopen, must carry its own signature (better-sqlite3's prebuild is linker-signed). It is
- * embedded byte for byte, so that signature stays valid.
+ * Apple silicon loads only validly signed code: the arm64 addon, extracted at run time and loaded
+ * with dlopen, must carry its own signature (better-sqlite3's prebuild is linker-signed) and every
+ * page must match it. It is embedded byte for byte, so that signature stays valid.
  */
 function checkAddon(target: Target, addon: Buffer, file: string): void {
   if (target.cpuType !== CPU_TYPE_ARM64) return;
-  const macho = parseMacho(addon);
-  if (macho.cpuType !== CPU_TYPE_ARM64) throw new Error(`${file} is not an arm64 Mach-O file`);
-  if (!macho.codeSignature)
-    throw new Error(`${file} is not signed: macOS on Apple silicon would refuse to load it`);
+  if (parseMacho(addon).cpuType !== CPU_TYPE_ARM64) throw new Error(`${file} is not an arm64 Mach-O file`);
+  const check = verifyPageHashes(addon);
+  if (!check.ok)
+    throw new Error(
+      `${file}: its signature does not verify (${check.problems.join('; ')}): macOS on Apple silicon would refuse to load it`,
+    );
 }
 
 /** The executable this host can run must start and print the package version. */

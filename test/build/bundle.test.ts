@@ -241,6 +241,11 @@ for (const target of TARGETS.filter((t) => t.platform === 'darwin')) {
           parseMacho(addon).codeSignature,
           'Apple silicon loads only signed code: the addon keeps its signature',
         );
+        assert.deepEqual(
+          verifyPageHashes(addon).problems,
+          [],
+          "and every page matches the addon's signature",
+        );
       }
       assert.ok(buf.includes(`${SEA_FUSE}:1`), 'the SEA fuse is set');
     });
