@@ -136,9 +136,12 @@ ensure_dir /usr/local/tokenwatch root:wheel 0755
 ensure_dir "$EXE_DIR" root:wheel 0755
 install_file "$exe_src" "$EXE_DEST" root:wheel 0755
 # A tarball downloaded with a browser carries the quarantine flag, which would stop an ad-hoc
-# signed executable; the installed copy must not have it.
-if [ -x "$XATTR" ]; then
-  "$XATTR" -d com.apple.quarantine "$ROOT$EXE_DEST" >/dev/null 2>&1 || true
+# signed executable; the installed copy must not have it. No flag ("No such xattr") is fine.
+if [ -x "$XATTR" ] && ! out=$("$XATTR" -d com.apple.quarantine "$ROOT$EXE_DEST" 2>&1); then
+  case "$out" in
+    *"No such xattr"*) ;;
+    *) die "could not clear the quarantine flag of $EXE_DEST: $out" ;;
+  esac
 fi
 if [ ! -d "$ROOT/usr/local/bin" ]; then
   ensure_dir /usr/local/bin root:wheel 0755

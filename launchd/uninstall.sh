@@ -76,8 +76,11 @@ if [ -L "$ROOT$EXE_LINK" ] && [ "$(readlink "$ROOT$EXE_LINK")" = "$EXE_DEST" ]; 
 fi
 rm -rf "$ROOT/usr/local/tokenwatch"
 # Forget the receipt of the .pkg, if the agent was installed from one (no receipt is fine).
-if [ -x "$PKGUTIL" ]; then
-  "$PKGUTIL" --forget "$LABEL" >/dev/null 2>&1 || true
+if [ -x "$PKGUTIL" ] && ! out=$("$PKGUTIL" --forget "$LABEL" 2>&1); then
+  case "$out" in
+    *"No receipt for"*) ;;
+    *) die "pkgutil --forget $LABEL failed: $out" ;;
+  esac
 fi
 
 # 3. State and logs.

@@ -161,6 +161,18 @@ describe('install.sh upgrades', { skip: needsRoot }, () => {
     assert.equal(await modeOf(join(mac.root, EXE)), 0o755);
   });
 
+  test('stops with the reason when the quarantine flag cannot be cleared (no flag is fine)', async () => {
+    const mac = await fresh();
+    await writeFile(join(mac.state, 'xattr-denied'), '');
+    const result = await install(mac);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /^install\.sh: could not clear the quarantine flag of \/usr\/local\/tokenwatch\/bin\/tokenwatch-agent: xattr: \[Errno 1\] Operation not permitted/,
+    );
+    assert.deepEqual(await launchctlCalls(mac), [], 'nothing loaded');
+  });
+
   test('retries a bootstrap that fails with 5 while launchd tears the old service down', async () => {
     const mac = await fresh();
     await mac.markLoaded();
@@ -341,6 +353,18 @@ describe('uninstall.sh', { skip: needsRoot }, () => {
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /com\.tokenwatch\.agent was not loaded/);
     assert.deepEqual((await mac.calls()).slice(before)[0], ['launchctl', ...BOOTOUT]);
+  });
+
+  test('stops with the reason when pkgutil fails other than for a missing receipt', async () => {
+    const mac = await installedMac();
+    await writeFile(join(mac.state, 'pkgutil-fails'), '');
+    const result = await uninstall(mac, ['--purge']);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /^uninstall\.sh: pkgutil --forget com\.tokenwatch\.agent failed: Error forgetting package: Operation not permitted/,
+    );
+    assert.equal(await readFile(join(mac.root, STATE_DIR, 'device-token'), 'utf8'), 'secret');
   });
 
   test('--purge also removes the state directory and the logs', async () => {

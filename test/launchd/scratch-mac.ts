@@ -129,12 +129,14 @@ printf '%s\\t%s\\n' "$(ls -di "$2" | awk '{print $1}')" "$1" >>"$STATE/owners.ts
 
 function xattrStub(state: string): string {
   return `#!/bin/bash
-# fake xattr: only "-d com.apple.quarantine FILE"; answers as for a file without the flag
+# fake xattr: only "-d com.apple.quarantine FILE"; answers as for a file without the flag, or
+# refuses when $STATE/xattr-denied exists
 set -u
 STATE='${state}'
 ${RECORD}
 record xattr "$@"
 [ $# -eq 3 ] && [ "$1" = -d ] && [ "$2" = com.apple.quarantine ] && [ -f "$3" ] || { echo "fake xattr: unexpected arguments: $*" >&2; exit 64; }
+[ -e "$STATE/xattr-denied" ] && { echo "xattr: [Errno 1] Operation not permitted: '$3'" >&2; exit 1; }
 echo "xattr: $3: No such xattr: com.apple.quarantine" >&2
 exit 1
 `;
@@ -142,12 +144,14 @@ exit 1
 
 function pkgutilStub(state: string): string {
   return `#!/bin/bash
-# fake pkgutil: only "--forget ${LABEL}"; answers as on a Mac where the tarball was used
+# fake pkgutil: only "--forget ${LABEL}"; answers as on a Mac where the tarball was used, or
+# fails otherwise when $STATE/pkgutil-fails exists
 set -u
 STATE='${state}'
 ${RECORD}
 record pkgutil "$@"
 [ $# -eq 2 ] && [ "$1" = --forget ] && [ "$2" = ${LABEL} ] || { echo "fake pkgutil: unexpected arguments: $*" >&2; exit 64; }
+[ -e "$STATE/pkgutil-fails" ] && { echo "Error forgetting package: Operation not permitted" >&2; exit 1; }
 echo "No receipt for '${LABEL}' found at '/'." >&2
 exit 1
 `;
