@@ -67,6 +67,11 @@ export async function ingestSnapshot(
 ): Promise<SnapshotAccepted> {
   const { store } = deps;
   checkOwnership(device, snapshot);
+  // The contract's pattern admits impossible instants (month 13, hour 99): a client mistake, not a 500.
+  const collectedAt = Date.parse(snapshot.collectedAt);
+  if (Number.isNaN(collectedAt)) {
+    throw new ApiError('invalid_body', `body/collectedAt "${snapshot.collectedAt}" is not a real instant`);
+  }
   const bodySha256 = sha256(raw);
   const digest = snapshotDigest(snapshot);
   const at = now.getTime();
@@ -96,7 +101,6 @@ export async function ingestSnapshot(
 
   // A change: compress before the unit of work; the unit re-checks what it depends on.
   const { body, encoding } = encodeBody(raw);
-  const collectedAt = Date.parse(snapshot.collectedAt);
 
   return store.withTransaction(async (tx) => {
     const again = await tx.snapshots.receipt(snapshot.id);
