@@ -61,6 +61,9 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
       async (req) => {
         const q = req.query;
+        // The pattern admits impossible instants (month 13): refused, not a filter that matches nothing.
+        const seenSince = q.seenSince ? Date.parse(q.seenSince) : undefined;
+        if (Number.isNaN(seenSince)) throw new ApiError('invalid_query', `seenSince "${q.seenSince}" is not a real instant`);
         try {
           return await ctx.readModel.listDevices(
             {
@@ -68,7 +71,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
               ...(q.rule ? { rule: q.rule } : {}),
               ...(q.osVersion ? { osVersion: q.osVersion } : {}),
               ...(q.model ? { model: q.model } : {}),
-              ...(q.seenSince ? { seenSince: Date.parse(q.seenSince) } : {}),
+              ...(seenSince !== undefined ? { seenSince } : {}),
             },
             { ...(q.cursor ? { cursor: q.cursor } : {}), limit: q.limit ? Number(q.limit) : 100 },
             ctx.clock.now(),

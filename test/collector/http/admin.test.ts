@@ -160,7 +160,7 @@ test('pagination by cursor walks every device once; filters on osVersion, model,
     assert.equal((await fresh.admin('/api/v1/devices?model=Mac14,2')).json.devices.length, 3);
     const since = new Date(T0.getTime() + 5000).toISOString();
     assert.equal((await fresh.admin(`/api/v1/devices?seenSince=${since}`)).json.devices.length, 2);
-    for (const bad of ['limit=0', 'limit=abc', 'status=weird', 'rule=nope', 'seenSince=yesterday', 'cursor=%2F%2F']) {
+    for (const bad of ['limit=0', 'limit=abc', 'status=weird', 'rule=nope', 'seenSince=yesterday', 'seenSince=2026-13-45T00:00:00Z', 'cursor=%2F%2F']) {
       const r = await fresh.admin(`/api/v1/devices?${bad}`);
       assert.equal(r.status, 400, bad);
       assert.equal(r.json.error, 'invalid_query', bad);
