@@ -8,6 +8,7 @@ import { systemClock } from './clock.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import { addExemption, parseExpiry, removeExemption } from './exemptions.ts';
 import { pruneOnce } from './jobs/prune.ts';
+import { iso } from './instants.ts';
 import { openApiDocument } from './openapi.ts';
 import { ApiError } from './http/errors.ts';
 import { RULE_IDS } from './rules/index.ts';
@@ -123,7 +124,7 @@ async function exempt(argv: string[]): Promise<number> {
       case 'list': {
         const list = await store.exemptions.list(typeof values['serial'] === 'string' ? values['serial'] : undefined);
         for (const e of list) {
-          const expires = e.expiresAt === null ? 'never' : new Date(e.expiresAt).toISOString();
+          const expires = iso(e.expiresAt) ?? 'never';
           const state = e.expiresAt !== null && e.expiresAt <= now.getTime() ? 'expired' : 'active';
           process.stdout.write(
             `${e.id}  ${e.serial ?? '(all devices)'}  ${e.rule ?? '(all rules)'}  ${e.user ?? '(all users)'}  ${state}  expires ${expires}  by ${e.createdBy}: ${e.reason}\n`,

@@ -16,9 +16,7 @@ import {
 import type { Exemption, Finding, FindingState, RuleConfig, RuleOutcome } from './rules/index.ts';
 import type { Snapshot } from '../agent/snapshot/index.ts';
 import type { ExemptionRecord, FindingRecord, Millis } from './store/types.ts';
-
-const iso = (ms: Millis): string => new Date(ms).toISOString();
-const ms = (text: string): Millis => Date.parse(text);
+import { iso, millis } from './instants.ts';
 
 export function toRuleExemption(e: ExemptionRecord): Exemption {
   return {
@@ -29,7 +27,7 @@ export function toRuleExemption(e: ExemptionRecord): Exemption {
     reason: e.reason,
     createdBy: e.createdBy,
     createdAt: iso(e.createdAt),
-    expiresAt: e.expiresAt === null ? null : iso(e.expiresAt),
+    expiresAt: iso(e.expiresAt),
   };
 }
 
@@ -40,7 +38,7 @@ export function toRuleFinding(f: FindingRecord): Finding {
     reason: f.reason,
     firstSeen: iso(f.firstSeen),
     lastSeen: iso(f.lastSeen),
-    resolvedAt: f.resolvedAt === null ? null : iso(f.resolvedAt),
+    resolvedAt: iso(f.resolvedAt),
   };
 }
 
@@ -52,7 +50,7 @@ export function activeFrom(
 ): Millis | null {
   const expiry = exemptionExpiry(f, exemptions, serial);
   if (expiry === NO_EXPIRY) return null;
-  return Math.max(f.firstSeen, f.pendingUntil ?? 0, expiry === null ? 0 : ms(expiry));
+  return Math.max(f.firstSeen, f.pendingUntil ?? 0, expiry === null ? 0 : millis(expiry));
 }
 
 /** The state of a stored finding at `now`, from its stored instants (same order as rules' findingState). */
@@ -117,7 +115,7 @@ export function evaluateSnapshot(input: {
     const before = previous.get(findingKey(f));
     // Resolved findings that were already resolved are not ours to rewrite (we only pass open ones in).
     if (f.resolvedAt !== null && !before) continue;
-    const firstSeen = ms(f.firstSeen);
+    const firstSeen = millis(f.firstSeen);
     const keepPending = before && before.firstSeen === firstSeen ? before.pendingUntil : undefined;
     const pending = keepPending !== undefined ? keepPending : pendingUntil(f, config);
     findings.push({
@@ -125,9 +123,9 @@ export function evaluateSnapshot(input: {
       user: f.user,
       reason: f.reason,
       firstSeen,
-      lastSeen: ms(f.lastSeen),
-      resolvedAt: f.resolvedAt === null ? null : ms(f.resolvedAt),
-      pendingUntil: typeof pending === 'string' ? ms(pending) : pending,
+      lastSeen: millis(f.lastSeen),
+      resolvedAt: f.resolvedAt === null ? null : millis(f.resolvedAt),
+      pendingUntil: typeof pending === 'string' ? millis(pending) : pending,
       failing: f.resolvedAt === null && failing.has(findingKey(f)),
     });
   }

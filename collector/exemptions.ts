@@ -6,6 +6,7 @@ import type { RuleId } from './rules/index.ts';
 import type { ExemptionRecord, Repos, Store } from './store/types.ts';
 import { noncompliantFrom, toRuleExemption } from './evaluation.ts';
 import { ApiError } from './http/errors.ts';
+import { millis } from './instants.ts';
 
 export interface NewExemption {
   serial: string | null;
@@ -25,7 +26,7 @@ export function parseExpiry(text: string | undefined | null, now: Date): number 
     const unit = rel[2] === 'd' ? 86400000 : rel[2] === 'h' ? 3600000 : 60000;
     return now.getTime() + n * unit;
   }
-  const t = Date.parse(text);
+  const t = millis(text);
   if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(t)) {
     throw new ApiError('invalid_body', `expires "${text}" is neither an ISO 8601 instant nor a duration like 30d, 12h, 90m`);
   }

@@ -7,6 +7,7 @@ import type { RuleConfig } from './rules/index.ts';
 import type { Repos, SnapshotReceipt, Store } from './store/types.ts';
 import { evaluateSnapshot } from './evaluation.ts';
 import { encodeBody } from './snapshot-body.ts';
+import { iso, millis } from './instants.ts';
 import { ApiError } from './http/errors.ts';
 
 export interface IngestDeps {
@@ -55,7 +56,7 @@ function answer(r: SnapshotReceipt, deviceId: number, bodySha256: string): Snaps
   if (r.bodySha256 !== bodySha256) {
     throw new ApiError('snapshot_conflict', `snapshot ${r.snapshotId} was already accepted with a different body`);
   }
-  return { id: r.snapshotId, digest: r.digest, changed: r.changed, receivedAt: new Date(r.receivedAt).toISOString() };
+  return { id: r.snapshotId, digest: r.digest, changed: r.changed, receivedAt: iso(r.receivedAt) };
 }
 
 export async function ingestSnapshot(
@@ -68,7 +69,7 @@ export async function ingestSnapshot(
   const { store } = deps;
   checkOwnership(device, snapshot);
   // The contract's pattern admits impossible instants (month 13, hour 99): a client mistake, not a 500.
-  const collectedAt = Date.parse(snapshot.collectedAt);
+  const collectedAt = millis(snapshot.collectedAt);
   if (Number.isNaN(collectedAt)) {
     throw new ApiError('invalid_body', `body/collectedAt "${snapshot.collectedAt}" is not a real instant`);
   }

@@ -15,6 +15,7 @@ import type {
 } from './store/types.ts';
 import { storedFindingState, toRuleExemption } from './evaluation.ts';
 import { changedSections, decodeBody } from './snapshot-body.ts';
+import { iso, millis } from './instants.ts';
 
 export interface FindingView {
   rule: RuleId;
@@ -82,8 +83,6 @@ export class CursorError extends Error {
 
 const HISTORY_SHOWN = 50;
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
 export const encodeCursor = (serial: string): string => Buffer.from(serial, 'utf8').toString('base64url');
 export function decodeCursor(cursor: string): string {
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw new CursorError('the cursor is not one this API returned');
@@ -107,8 +106,8 @@ export function createReadModel(store: Store, rules: RuleConfig): ReadModel {
       user: f.user,
       state: storedFindingState(f, now, exemptions, serial),
       reason: f.reason,
-      firstSeen: iso(f.firstSeen) as string,
-      lastSeen: iso(f.lastSeen) as string,
+      firstSeen: iso(f.firstSeen),
+      lastSeen: iso(f.lastSeen),
       pendingUntil: iso(f.pendingUntil),
     };
   };
@@ -116,18 +115,18 @@ export function createReadModel(store: Store, rules: RuleConfig): ReadModel {
   /** The stale finding, computed from lastContact (not persisted until the jobs issue does it). */
   const staleFinding = (d: DeviceRow, p: FleetParams): FindingRecord | null => {
     if (!(d.lastContact < p.staleCutoff)) return null;
-    const since = staleAt(new Date(d.lastContact).toISOString(), rules);
+    const since = staleAt(iso(d.lastContact), rules);
     if (since === null) return null;
-    const firstSeen = Date.parse(since);
+    const firstSeen = millis(since);
     const pending = pendingUntil({ rule: 'stale', firstSeen: since }, rules);
     return {
       rule: 'stale',
       user: null,
-      reason: `no report since ${new Date(d.lastContact).toISOString()} (stale after ${rules.staleAfterSeconds} seconds)`,
+      reason: `no report since ${iso(d.lastContact)} (stale after ${rules.staleAfterSeconds} seconds)`,
       firstSeen,
       lastSeen: p.now,
       resolvedAt: null,
-      pendingUntil: pending === null ? null : Date.parse(pending),
+      pendingUntil: pending === null ? null : millis(pending),
       failing: true,
     };
   };
@@ -146,7 +145,7 @@ export function createReadModel(store: Store, rules: RuleConfig): ReadModel {
       hardwareUuid: d.hardwareUuid,
       status: d.status,
       lastSeen: iso(d.lastSeen),
-      enrolledAt: iso(d.enrolledAt) as string,
+      enrolledAt: iso(d.enrolledAt),
       revokedAt: iso(d.revokedAt),
       collectedAt: iso(d.collectedAt),
       digest: d.digest,
@@ -201,8 +200,8 @@ export function createReadModel(store: Store, rules: RuleConfig): ReadModel {
         history: history.slice(0, HISTORY_SHOWN).map((h, i) => ({
           snapshotId: h.snapshotId,
           digest: h.digest,
-          collectedAt: iso(h.collectedAt) as string,
-          receivedAt: iso(h.receivedAt) as string,
+          collectedAt: iso(h.collectedAt),
+          receivedAt: iso(h.receivedAt),
           changes: changedSections(bodies[i + 1] ?? null, bodies[i] as Record<string, unknown>),
         })),
       };

@@ -25,10 +25,10 @@ import { toRuleExemption } from '../../evaluation.ts';
 import { RULES } from '../../rules/index.ts';
 import type { RuleId } from '../../rules/index.ts';
 import type { DeviceStatus, ExemptionRecord } from '../../store/types.ts';
+import { iso, millis } from '../../instants.ts';
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBodySchema]));
 const security = [{ adminToken: [] }];
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function exemptionView(e: ExemptionRecord, now: number) {
   return { ...toRuleExemption(e), active: e.expiresAt === null || e.expiresAt > now };
@@ -62,7 +62,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       async (req) => {
         const q = req.query;
         // The pattern admits impossible instants (month 13): refused, not a filter that matches nothing.
-        const seenSince = q.seenSince ? Date.parse(q.seenSince) : undefined;
+        const seenSince = q.seenSince ? millis(q.seenSince) : undefined;
         if (Number.isNaN(seenSince)) throw new ApiError('invalid_query', `seenSince "${q.seenSince}" is not a real instant`);
         try {
           return await ctx.readModel.listDevices(
