@@ -1,11 +1,11 @@
 // Figure 4: the agent. `collect` from the sources against a simulated Mac (the test helpers' sysroot from
 // the real samples), and the single executable (dist/, built by `npm run build:agent`): its size, start-up
-// time and peak RSS through scripts/build/measure.ts, the same functions the build's own check uses.
+// time and peak RSS through measureDist (scripts/build/measure.ts), with the simulated Mac as sysroot.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { cleanEnv, runAgent, simulatedMac } from '../test/helpers/agent-process.ts';
-import { DIST, measurePeakRss, measureStartup } from '../scripts/build/measure.ts';
+import { DIST, measureDist } from '../scripts/build/measure.ts';
 import { ROOT, median, round } from './lib.ts';
 
 export const MAC = 'applesilicon-compliant';
@@ -100,20 +100,11 @@ export async function benchAgent(
       else delete process.env['TOKENWATCH_AGENT_BIN'];
     }
     log(`collect from the executable: median ${collect[1]?.medianMs} ms`);
-    const sizes: Record<string, number> = {};
-    for (const f of fs.readdirSync(DIST).sort()) {
-      const st = fs.statSync(path.join(DIST, f));
-      if (st.isFile() && f.startsWith('tokenwatch-agent')) sizes[f] = st.size;
-    }
-    const startup = measureStartup(EXE, ['--version'], startupRuns);
+    const { sizes, startup, peakRss } = await measureDist({
+      runs: startupRuns,
+      sysroot: { dir: mac.root, label: `<simulated ${MAC}>` },
+    });
     log(`--version start-up: median ${startup.medianMs} ms`);
-    const peakRss = [
-      { command: 'tokenwatch-agent-linux-x64 --version', ...(await measurePeakRss(EXE, ['--version'])) },
-      {
-        command: `tokenwatch-agent-linux-x64 collect --json (simulated ${MAC})`,
-        ...(await measurePeakRss(EXE, ['collect', '--json', ...mac.flags])),
-      },
-    ];
     return { mac: MAC, collect, executable: { sizes, startup, peakRss } };
   } finally {
     fs.rmSync(base, { recursive: true, force: true });

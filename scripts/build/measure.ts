@@ -86,8 +86,13 @@ export async function measurePeakRss(
   });
 }
 
-/** Sizes from dist/manifest.json, start-up and peak RSS of the linux-x64 executable. */
-export async function measureDist(options: { runs?: number; sysroot?: string } = {}): Promise<Measurements> {
+/**
+ * Sizes from dist/manifest.json, start-up and peak RSS of the linux-x64 executable. `sysroot` is the
+ * simulated Mac `collect` reads (default: an empty root), and its label names it in the command shown.
+ */
+export async function measureDist(
+  options: { runs?: number; sysroot?: { dir: string; label: string } } = {},
+): Promise<Measurements> {
   const manifestFile = path.join(DIST, 'manifest.json');
   if (!fs.existsSync(manifestFile))
     throw new Error('dist/manifest.json is missing: run `npm run build:agent` first');
@@ -102,12 +107,12 @@ export async function measureDist(options: { runs?: number; sysroot?: string } =
   };
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-measure-'));
   try {
-    const sysroot = options.sysroot ?? fs.mkdtempSync(path.join(scratch, 'empty-root-'));
+    const sysroot = options.sysroot?.dir ?? fs.mkdtempSync(path.join(scratch, 'empty-root-'));
     const collect = ['collect', '--json', '--sysroot', sysroot, '--state-dir', path.join(scratch, 'state')];
     const peakRss = [
       { command: 'tokenwatch-agent-linux-x64 --version', ...(await measurePeakRss(exe, ['--version'])) },
       {
-        command: `tokenwatch-agent-linux-x64 collect --json --sysroot ${options.sysroot ? sysroot : '<empty root>'}`,
+        command: `tokenwatch-agent-linux-x64 collect --json --sysroot ${options.sysroot?.label ?? '<empty root>'}`,
         ...(await measurePeakRss(exe, collect)),
       },
     ];
@@ -123,7 +128,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
   });
   const m = await measureDist({
     ...(values.runs ? { runs: Number(values.runs) } : {}),
-    ...(values.sysroot ? { sysroot: path.resolve(values.sysroot) } : {}),
+    ...(values.sysroot ? { sysroot: { dir: path.resolve(values.sysroot), label: values.sysroot } } : {}),
   });
   if (values.json) {
     console.log(JSON.stringify(m, null, 2));
