@@ -3,6 +3,7 @@
 import { ruleById, staleAt, pendingUntil } from './rules/index.ts';
 import type { FindingState, RuleConfig, RuleId, Severity, Exemption } from './rules/index.ts';
 import type {
+  DeviceFacts,
   DeviceFilter,
   DeviceRow,
   DeviceStatus,
@@ -29,7 +30,7 @@ export interface FindingView {
   pendingUntil: string | null;
 }
 
-export interface DeviceView {
+export interface DeviceView extends DeviceFacts {
   serial: string;
   hardwareUuid: string;
   status: DeviceStatus;
@@ -38,12 +39,6 @@ export interface DeviceView {
   revokedAt: string | null;
   collectedAt: string | null;
   digest: string | null;
-  model: string | null;
-  osVersion: string | null;
-  osBuild: string | null;
-  hostname: string | null;
-  appleSilicon: boolean | null;
-  agentVersion: string | null;
   consoleUser: string | null;
   findings: FindingView[];
 }

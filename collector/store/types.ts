@@ -1,7 +1,9 @@
 // The storage contract: one narrow interface per aggregate, async, with no backend types in it.
 // SQLite (store/sqlite) implements it today; a PostgreSQL backend must slot in beside it and pass the
 // same suite (test/collector/store). Instants are epoch milliseconds; digests and hashes are hex strings.
-import type { RuleId } from '../rules/types.ts';
+import type { DeviceStatus, RuleId } from '../rules/types.ts';
+
+export type { DeviceStatus };
 
 export type Millis = number;
 
@@ -210,8 +212,6 @@ export interface Store extends Repos {
 }
 
 // ---- Fleet queries (what the read model builds on). Status is computed at read time from stored instants.
-
-export type DeviceStatus = 'compliant' | 'noncompliant' | 'unknown';
 
 export interface FleetParams {
   now: Millis;
