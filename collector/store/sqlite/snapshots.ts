@@ -20,7 +20,11 @@ interface HistoryRow {
   encoding: string;
 }
 
-const encoding = (e: string): BodyEncoding => (e === 'deflate-raw' ? 'deflate-raw' : 'identity');
+/** A stored encoding this code cannot read is an error that names it, not bytes misread as plain JSON. */
+function encoding(e: string): BodyEncoding {
+  if (e === 'deflate-raw' || e === 'identity') return e;
+  throw new Error(`snapshot_history: unknown body encoding "${e}"`);
+}
 
 export function sqliteSnapshots(db: Db): SnapshotStore {
   const getReceipt = db.prepare<[string], ReceiptRow>(`SELECT * FROM snapshot_receipts WHERE snapshot_id = ?`);

@@ -1,0 +1,41 @@
+// Stored snapshot bodies come back with the encoding they were stored with; an encoding the collector
+// cannot read is an error that names it (not compressed bytes handed to JSON.parse as plain text).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { openSqliteStore } from '../../../collector/store/sqlite/index.ts';
+
+test('history and the latest body keep their encoding; an unknown one is refused by name', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-store-'));
+  const path = join(dir, 's.db');
+  const store = openSqliteStore(path);
+  try {
+    const d = await store.devices.create({ serial: 'S1', hardwareUuid: 'HW1', tokenHash: 'a'.repeat(64), at: 1000 });
+    const body = Buffer.from('{"schema":"x"}');
+    await store.snapshots.addHistory({
+      deviceId: d.id,
+      snapshotId: 'snap-1',
+      digest: 'b'.repeat(64),
+      collectedAt: 1000,
+      receivedAt: 1000,
+      body,
+      encoding: 'identity',
+    });
+    const [entry] = await store.snapshots.history(d.id, 10);
+    assert.equal(entry?.encoding, 'identity');
+    assert.deepEqual(Buffer.from(entry?.body ?? []), body);
+    assert.equal((await store.snapshots.latestBody(d.id))?.encoding, 'identity');
+
+    const other = new Database(path);
+    other.prepare(`UPDATE snapshot_history SET encoding = 'zstd'`).run();
+    other.close();
+    await assert.rejects(store.snapshots.history(d.id, 10), /unknown body encoding "zstd"/);
+    await assert.rejects(store.snapshots.latestBody(d.id), /unknown body encoding "zstd"/);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
