@@ -1,7 +1,7 @@
 // `tokenwatch`: serve | config | exempt add|list|remove | prune. Reads argv and the environment, builds
 // the config (config.ts) and hands over to main.ts or the store.
 import { parseArgs } from 'node:util';
-import { loadConfig, describeConfig, ConfigError, SETTINGS, flagName } from './config.ts';
+import { loadConfig, describeConfig, ConfigError, SETTINGS, envName, flagName } from './config.ts';
 import type { SettingKey, LoadedConfig } from './config.ts';
 import { startCollector } from './main.ts';
 import { systemClock } from './clock.ts';
@@ -57,7 +57,7 @@ async function serve(argv: string[]): Promise<number> {
   const missing = (['db', 'adminToken', 'enrollSecret'] as const).filter((k) => config[k] === '');
   if (missing.length > 0) {
     process.stderr.write(
-      `tokenwatch serve: missing ${missing.map((k) => `${k} (--${flagName(k)} or TOKENWATCH_${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()})`).join(', ')}\n`,
+      `tokenwatch serve: missing ${missing.map((k) => `${k} (--${flagName(k)} or ${envName(k)})`).join(', ')}\n`,
     );
     return 2;
   }
