@@ -21,16 +21,13 @@ export function migrations(): Migration[] {
     .map((f) => ({ version: Number(f.slice(0, 3)), name: f, sql: readFileSync(join(MIGRATIONS_DIR, f), 'utf8') }));
 }
 
-export function openDatabase(path: string, opts: { readonly?: boolean } = {}): Db {
-  const db = new Database(path, { readonly: opts.readonly === true, fileMustExist: opts.readonly === true });
+/** The WAL's automatic checkpoint is the checkpointer's to set (checkpointer.ts). */
+export function openDatabase(path: string): Db {
+  const db = new Database(path);
   db.pragma('busy_timeout = 5000');
-  if (!opts.readonly) {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    // Checkpoint in larger steps: fewer fsyncs on the commit path under sustained ingest.
-    db.pragma('wal_autocheckpoint = 8000');
-    db.pragma('foreign_keys = ON');
-  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = MEMORY');
   db.pragma('mmap_size = 268435456');
