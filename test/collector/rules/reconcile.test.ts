@@ -29,16 +29,19 @@ const open = (rule: Finding['rule'], user: string | null, firstSeen = T0, lastSe
   resolvedAt: null,
 });
 
+/** What a FileVault-off failure first seen at NOW reconciles to. */
+const FILEVAULT_OFF_NOW: Finding = {
+  rule: 'filevault-off',
+  user: null,
+  reason: 'FileVault is off',
+  firstSeen: AT,
+  lastSeen: AT,
+  resolvedAt: null,
+};
+
 test('a new failure starts now', () => {
   assert.deepEqual(reconcileFindings([], [fail('filevault-off', null, 'FileVault is off')], NOW), [
-    {
-      rule: 'filevault-off',
-      user: null,
-      reason: 'FileVault is off',
-      firstSeen: AT,
-      lastSeen: AT,
-      resolvedAt: null,
-    },
+    FILEVAULT_OFF_NOW,
   ]);
 });
 
@@ -92,14 +95,7 @@ test('a user who is gone (no outcome) is resolved; a device-level unknown of the
 test('a resolved finding that fails again starts a new firstSeen, replacing the resolved one', () => {
   const resolved: Finding = { ...open('filevault-off', null), resolvedAt: T1 };
   assert.deepEqual(reconcileFindings([resolved], [fail('filevault-off', null, 'FileVault is off')], NOW), [
-    {
-      rule: 'filevault-off',
-      user: null,
-      reason: 'FileVault is off',
-      firstSeen: AT,
-      lastSeen: AT,
-      resolvedAt: null,
-    },
+    FILEVAULT_OFF_NOW,
   ]);
 });
 

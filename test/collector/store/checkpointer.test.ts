@@ -8,14 +8,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, migrate } from '../../../collector/store/sqlite/open.ts';
 import { SAFETY_NET_PAGES, startCheckpointer } from '../../../collector/store/sqlite/checkpointer.ts';
+import type { Checkpointer } from '../../../collector/store/sqlite/checkpointer.ts';
+import type { Db } from '../../../collector/store/sqlite/open.ts';
 
-test('a worker thread checkpoints the WAL the main connection writes', async () => {
+/** A migrated database file with a checkpointer (timer off: 60 s); stopped, closed and removed after fn. */
+async function withCheckpointer(
+  fn: (db: Db, ckpt: Checkpointer, path: string) => Promise<void>,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-ckpt-'));
   const path = join(dir, 'c.db');
   const db = openDatabase(path);
   migrate(db);
   const ckpt = startCheckpointer(db, path, 60_000);
   try {
+    await fn(db, ckpt, path);
+  } finally {
+    await ckpt.stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a worker thread checkpoints the WAL the main connection writes', () =>
+  withCheckpointer(async (db, ckpt, path) => {
     assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), SAFETY_NET_PAGES);
     const insert = db.prepare(`INSERT INTO enrollment_audit (at, outcome, detail) VALUES (?, 'ok', ?)`);
     db.transaction(() => {
@@ -36,26 +51,12 @@ test('a worker thread checkpoints the WAL the main connection writes', async () 
     await assert.rejects(ckpt.checkpointNow(), /not running/);
     insert.run(2, 'z');
     assert.equal((db.prepare('SELECT count(*) AS n FROM enrollment_audit').get() as { n: number }).n, 2002);
-  } finally {
-    await ckpt.stop();
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('if the worker stops, the main connection checkpoints by itself again', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-ckpt-'));
-  const path = join(dir, 'c.db');
-  const db = openDatabase(path);
-  migrate(db);
-  const ckpt = startCheckpointer(db, path, 60_000);
-  try {
+test('if the worker stops, the main connection checkpoints by itself again', () =>
+  withCheckpointer(async (db, ckpt) => {
     await ckpt.stop();
     // stop() is the orderly end; a crash takes the same 'exit' path, which restores SQLite's default.
     await new Promise((r) => setImmediate(r));
     assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 1000);
-  } finally {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
