@@ -155,7 +155,8 @@ export function createReadModel(store: Store, rules: RuleConfig): ReadModel {
     };
   };
 
-  const allExemptions = async () => (await store.exemptions.list()).map(toRuleExemption);
+  /** Every exemption (or a device's and the fleet-wide ones), expired ones too: a finding's state reads their expiry. */
+  const exemptionsFor = async (serial?: string) => (await store.exemptions.list(serial)).map(toRuleExemption);
 
   return {
     async listDevices(filter, page, now) {
@@ -165,7 +166,7 @@ export function createReadModel(store: Store, rules: RuleConfig): ReadModel {
       const more = rows.length > page.limit;
       const pageRows = more ? rows.slice(0, page.limit) : rows;
       const open = await store.findings.openFor(pageRows.map((r) => r.id));
-      const exemptions = await allExemptions();
+      const exemptions = await exemptionsFor();
       return {
         devices: pageRows.map((r) => toView(r, open.get(r.id) ?? [], p, exemptions)),
         nextCursor: more && pageRows.length > 0 ? encodeCursor((pageRows[pageRows.length - 1] as DeviceRow).serial) : null,
@@ -176,7 +177,7 @@ export function createReadModel(store: Store, rules: RuleConfig): ReadModel {
       const p = fleetParams(now, rules);
       const d = await store.fleet.deviceRow(p, serial);
       if (!d) return null;
-      const exemptions = (await store.exemptions.applicable(serial, Number.MIN_SAFE_INTEGER)).map(toRuleExemption);
+      const exemptions = await exemptionsFor(serial);
       const open = await store.findings.open(d.id);
       const resolved = await store.findings.recentlyResolved(d.id, 100);
       // One more than shown, so the oldest shown entry has something to diff against.
