@@ -40,9 +40,10 @@ export function openSqliteStore(path: string): Store {
     enrollments: sqliteEnrollments(db),
   };
   const commit = new GroupCommit(db, raw);
+  // Never a device's current snapshot: not the last one received (a late older delivery can come after it).
   const pruneHistory = db.prepare(
     `DELETE FROM snapshot_history WHERE received_at < ?
-       AND seq NOT IN (SELECT max(seq) FROM snapshot_history h GROUP BY h.device_id)`,
+       AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = snapshot_history.device_id AND d.snapshot_id = snapshot_history.snapshot_id)`,
   );
   const pruneReceipts = db.prepare(`DELETE FROM snapshot_receipts WHERE received_at < ?`);
   const pruneAudit = db.prepare(`DELETE FROM enrollment_audit WHERE at < ?`);
