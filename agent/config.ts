@@ -8,10 +8,11 @@
 // recorded as a problem naming the key, the layer and the file, and the next lower layer's value is
 // used. Refusing to run on a bad managed value would take a whole fleet offline with one typo in a
 // profile; `tokenwatch-agent config` and `status` show the problem instead.
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { parsePlist, plistTypeName } from './prefs/read-plist.ts';
 import type { PlistValue } from './prefs/read-plist.ts';
+import { resolveUnderSysroot } from './sysroot.ts';
 
 export const PREFERENCES_DOMAIN = 'com.tokenwatch.agent';
 export const PREFERENCES_PLIST = `/Library/Preferences/${PREFERENCES_DOMAIN}.plist`;
@@ -269,11 +270,6 @@ export const AGENT_CONFIG_FLAGS: NonNullable<ParseArgsConfig['options']> = {
 };
 
 // ---------------------------------------------------------------------------------------------
-
-/** An absolute Mac path as seen by the agent: under DIR when --sysroot DIR is given. */
-export function resolveUnderSysroot(sysroot: string | null, path: string): string {
-  return sysroot ? join(sysroot, path) : path;
-}
 
 const SOURCE_LABEL: Record<ConfigSource, string> = {
   default: 'default',

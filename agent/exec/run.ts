@@ -5,6 +5,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import type { RunOutcome, RunRequest, Runner } from './types.ts';
+import { resolveUnderSysroot } from '../sysroot.ts';
 
 export interface RunnerOptions {
   /** Simulated system root: DIR/usr/sbin/diskutil runs instead of /usr/sbin/diskutil. */
@@ -21,11 +22,6 @@ export const COMMAND_ENV: Readonly<Record<string, string>> = Object.freeze({
   LANG: 'en_US.UTF-8',
   LC_ALL: 'en_US.UTF-8',
 });
-
-export function resolveUnderSysroot(sysroot: string | null, absolute: string): string {
-  if (!path.isAbsolute(absolute)) throw new Error(`not an absolute path: ${absolute}`);
-  return sysroot ? path.join(sysroot, absolute) : absolute;
-}
 
 const START_ERRORS: Record<string, string> = {
   ENOENT: 'no such file',
