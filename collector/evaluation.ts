@@ -12,6 +12,7 @@ import {
   ruleById,
   NO_EXPIRY,
   findingKey,
+  leavesUnknown,
 } from './rules/index.ts';
 import type { Exemption, Finding, FindingState, RuleConfig, RuleOutcome } from './rules/index.ts';
 import type { Snapshot } from '../agent/snapshot/index.ts';
@@ -82,11 +83,7 @@ export function noncompliantFrom(
 }
 
 export function hasUnknown(outcomes: readonly RuleOutcome[]): boolean {
-  return outcomes.some(
-    (o) =>
-      (o.result === 'unknown' && !ruleById(o.rule).informational) ||
-      (o.result === 'fail' && o.rule === 'collection-incomplete'),
-  );
+  return outcomes.some(leavesUnknown);
 }
 
 export interface Evaluation {

@@ -8,6 +8,15 @@ import type { DeviceStatus, Finding, FindingState, RuleOutcome } from './types.t
 import { findingKey } from './reconcile.ts';
 import { ruleById } from './table.ts';
 
+/** An outcome that leaves the device unknown unless something is active: a non-informational unknown, or
+ * collection-incomplete failing. */
+export function leavesUnknown(o: RuleOutcome): boolean {
+  return (
+    (o.result === 'unknown' && !ruleById(o.rule).informational) ||
+    (o.result === 'fail' && o.rule === 'collection-incomplete')
+  );
+}
+
 export function deviceStatus(
   outcomes: readonly RuleOutcome[],
   findings: ReadonlyArray<{ finding: Finding; state: FindingState }>,
@@ -21,8 +30,7 @@ export function deviceStatus(
     if (o.result === 'fail' && !informational && (stateOf.get(findingKey(o)) ?? 'active') === 'active') {
       return 'noncompliant';
     }
-    if (o.result === 'unknown' && !informational) unknown = true;
-    if (o.result === 'fail' && o.rule === 'collection-incomplete') unknown = true;
+    if (leavesUnknown(o)) unknown = true;
   }
   return unknown ? 'unknown' : 'compliant';
 }

@@ -15,7 +15,7 @@ export {
   nextStateChange,
   NO_EXPIRY,
 } from './finding-state.ts';
-export { deviceStatus } from './device-status.ts';
+export { deviceStatus, leavesUnknown } from './device-status.ts';
 export { staleAt } from './stale.ts';
 export { PROBE_IDS, probeOf } from './probes.ts';
 export type { ProbeId } from './probes.ts';
