@@ -30,6 +30,11 @@ export interface SnapshotAccepted {
   receivedAt: string;
 }
 
+/** What ingest did, beyond the answer: a replay is an id accepted before, answered from its receipt. */
+export interface SnapshotIngested extends SnapshotAccepted {
+  replay: boolean;
+}
+
 export interface CheckinAccepted {
   id: string;
   digest: string;
@@ -49,14 +54,14 @@ export function checkOwnership(device: AuthenticatedDevice, snapshot: Snapshot):
   }
 }
 
-function answer(r: SnapshotReceipt, deviceId: number, bodySha256: string): SnapshotAccepted {
+function answer(r: SnapshotReceipt, deviceId: number, bodySha256: string): SnapshotIngested {
   if (r.deviceId !== deviceId) {
     throw new ApiError('snapshot_conflict', `snapshot ${r.snapshotId} was already accepted from another device`);
   }
   if (r.bodySha256 !== bodySha256) {
     throw new ApiError('snapshot_conflict', `snapshot ${r.snapshotId} was already accepted with a different body`);
   }
-  return { id: r.snapshotId, digest: r.digest, changed: r.changed, receivedAt: iso(r.receivedAt) };
+  return { id: r.snapshotId, digest: r.digest, changed: r.changed, receivedAt: iso(r.receivedAt), replay: true };
 }
 
 export async function ingestSnapshot(
@@ -65,7 +70,7 @@ export async function ingestSnapshot(
   snapshot: Snapshot,
   raw: Uint8Array,
   now: Date,
-): Promise<SnapshotAccepted> {
+): Promise<SnapshotIngested> {
   const { store } = deps;
   checkOwnership(device, snapshot);
   // The contract's pattern admits impossible instants (month 13, hour 99): a client mistake, not a 500.
@@ -84,10 +89,10 @@ export async function ingestSnapshot(
     changed,
     receivedAt: at,
   });
-  const unchanged = async (tx: Repos): Promise<SnapshotAccepted> => {
+  const unchanged = async (tx: Repos): Promise<SnapshotIngested> => {
     await tx.devices.touch(device.id, at, snapshot.consoleUser);
     await tx.snapshots.addReceipt(receipt(false));
-    return { id: snapshot.id, digest, changed: false, receivedAt: now.toISOString() };
+    return { id: snapshot.id, digest, changed: false, receivedAt: now.toISOString(), replay: false };
   };
 
   // The common cases (a retry, an unchanged snapshot) are one unit of work.
@@ -150,7 +155,7 @@ export async function ingestSnapshot(
       });
     }
     await tx.snapshots.addReceipt(receipt(true));
-    return { id: snapshot.id, digest, changed: true, receivedAt: now.toISOString() };
+    return { id: snapshot.id, digest, changed: true, receivedAt: now.toISOString(), replay: false };
   });
 }
 

@@ -92,9 +92,9 @@ export function agentRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (req) => {
       const raw = req.rawBody;
       if (raw === null) throw new ApiError('invalid_json', 'the body is empty');
-      const result = await ingestSnapshot(ctx.ingest, device(req), req.body, raw, ctx.clock.now());
-      Metrics.inc(ctx.metrics.uploads, result.changed ? 'changed' : 'unchanged');
-      return result;
+      const { replay, ...accepted } = await ingestSnapshot(ctx.ingest, device(req), req.body, raw, ctx.clock.now());
+      Metrics.inc(ctx.metrics.uploads, replay ? 'replay' : accepted.changed ? 'changed' : 'unchanged');
+      return accepted;
     },
   );
 

@@ -121,6 +121,8 @@ test('idempotency: identical retry answers as the first time; different body or 
   assert.equal(retry.status, 200);
   assert.deepEqual(retry.json, first.json);
   assert.equal(count('SELECT count(*) AS n FROM snapshot_history WHERE snapshot_id = ?', s.id), 1);
+  // The retry is counted as a replay, not as a second change.
+  assert.match((await c.request('GET', '/metrics')).text, /tokenwatch_uploads_total\{result="replay"\} [1-9]/);
   const changed = await c.upload(a.token, { ...s, consoleUser: 'bob' });
   assert.equal(changed.status, 409);
   assert.equal(changed.json.error, 'snapshot_conflict');
