@@ -16,7 +16,7 @@ export function parseConsoleUser(out: CommandOutput): ParseResult<ConsoleUser> {
   const first = lines[0];
   if (first && /\s/.test(first.text.trim())) errors.push(unrecognised(first));
   for (const line of numberedLines(out.stderr)) errors.push(unrecognised(line, 'stderr'));
-  const exit = exitError(out);
+  const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   if (!first) {
     if (!exit) errors.push('no output');

@@ -16,7 +16,7 @@ export interface AdminGroup {
 export function parseDsclAdmins(out: CommandOutput): ParseResult<AdminGroup> {
   const rec = readDsRecord(out);
   const errors = [...rec.dsErrors, ...rec.errors];
-  const exit = exitError(out);
+  const exit = exitError(out, errors);
   if (exit && rec.dsErrors.length === 0) errors.push(exit);
   const members = rec.attributes.get('GroupMembership');
   if (members === undefined) {

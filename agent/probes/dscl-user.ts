@@ -26,7 +26,7 @@ const AA = 'AuthenticationAuthority';
 export function parseDsclUser(out: CommandOutput): ParseResult<DirectoryUserRecord> {
   const rec = readDsRecord(out);
   const errors = [...rec.dsErrors, ...rec.errors];
-  const exit = exitError(out);
+  const exit = exitError(out, errors);
   if (exit && rec.dsErrors.length === 0) errors.push(exit);
   if (rec.dsErrors.length > 0) return { value: null, errors };
 

@@ -10,8 +10,6 @@ export interface DirectoryUser {
 
 export function parseDsclUsers(out: CommandOutput): ParseResult<DirectoryUser[]> {
   const errors: string[] = [];
-  const exit = exitError(out);
-  if (exit) errors.push(exit);
   const users: DirectoryUser[] = [];
   for (const line of numberedLines(out.stdout)) {
     const m = /^(\S(?:.*\S)?)\s+(-?\d+)$/.exec(line.text);
@@ -23,6 +21,8 @@ export function parseDsclUsers(out: CommandOutput): ParseResult<DirectoryUser[]>
     users.push({ name: (m[1] ?? ''), uid });
   }
   for (const line of numberedLines(out.stderr)) errors.push(unrecognised(line, 'stderr'));
+  const exit = exitError(out, errors);
+  if (exit) errors.push(exit);
   if (users.length === 0 && errors.length === 0) errors.push('no users listed');
   return { value: exit && users.length === 0 ? null : users, errors };
 }

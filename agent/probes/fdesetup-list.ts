@@ -17,7 +17,7 @@ export function parseFdesetupList(out: CommandOutput): ParseResult<FileVaultUser
     else users.push({ name: (m[1] ?? ''), uuid: (m[2] ?? '') });
   }
   for (const line of numberedLines(out.stderr)) errors.push(unrecognised(line, 'stderr'));
-  const exit = exitError(out);
+  const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   return { value: errors.length > 0 ? null : users, errors };
 }

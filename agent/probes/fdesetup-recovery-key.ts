@@ -17,7 +17,7 @@ export function parseFdesetupBoolean(out: CommandOutput): ParseResult<RecoveryKe
     else errors.push(unrecognised(line));
   }
   for (const line of numberedLines(out.stderr)) errors.push(unrecognised(line, 'stderr'));
-  const exit = exitError(out);
+  const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   if (present === null && errors.length === 0) errors.push('no true/false answer');
   return { value: present === null || errors.length > 0 ? null : { present }, errors };

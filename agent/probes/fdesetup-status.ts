@@ -48,7 +48,7 @@ export function parseFileVaultStatus(out: CommandOutput): ParseResult<FileVaultS
   }
   for (const line of numberedLines(out.stderr)) errors.push(unrecognised(line, 'stderr'));
   // Exit code 2 is documented while encrypting or decrypting: a state, not a failure.
-  const exit = exitError(out, progress ? [0, 2] : [0]);
+  const exit = exitError(out, errors, progress ? [0, 2] : [0]);
   if (exit) errors.push(exit);
   if (progress) value.state = progress;
   else if (onOff && !errors.some((e) => e.startsWith('conflicting'))) value.state = onOff;

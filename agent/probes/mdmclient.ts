@@ -64,10 +64,10 @@ function responses(text: string, errors: string[]): Map<string, PlistValue | nul
 
 export function parseDeviceInformation(out: CommandOutput): ParseResult<DeviceInformation> {
   const errors: string[] = [];
-  const exit = exitError(out);
-  if (exit) errors.push(exit);
   for (const line of numberedLines(out.stderr)) errors.push(unrecognised(line, 'stderr'));
   const found = responses(out.stdout, errors);
+  const exit = exitError(out, errors);
+  if (exit) errors.push(exit);
   const daemon = found.get('Daemon');
   if (daemon === undefined || daemon === null) {
     errors.push(daemon === null ? 'Daemon response: (null)' : 'no Daemon response');

@@ -36,14 +36,20 @@ export function unrecognised(line: NumberedLine, stream = 'stdout'): string {
   return `${stream} line ${line.no} unrecognised: ${excerpt(line.text)}`;
 }
 
-/** The first non-blank line of stderr (or stdout when stderr is empty), for error messages. */
-export function firstLine(out: CommandOutput): string {
-  const line = numberedLines(out.stderr)[0] ?? numberedLines(out.stdout)[0];
-  return line ? excerpt(line.text) : '(no output)';
-}
-
-/** "exit code 1: <first line>" when the exit code is not one of `ok`; null otherwise. */
-export function exitError(out: CommandOutput, ok: readonly number[] = [0]): string | null {
+/**
+ * "exit code 1: <first line of stderr, or of stdout when stderr is empty>" when the exit code is not
+ * one of `ok`; null otherwise. `reported` is what the parser already said: when it holds that line as
+ * an unrecognised line, the message is only "exit code 1" (a line is reported once, not twice).
+ */
+export function exitError(
+  out: CommandOutput,
+  reported: readonly string[] = [],
+  ok: readonly number[] = [0],
+): string | null {
   if (out.exitCode !== null && ok.includes(out.exitCode)) return null;
-  return `exit code ${out.exitCode ?? 'none'}: ${firstLine(out)}`;
+  const code = `exit code ${out.exitCode ?? 'none'}`;
+  const stream = numberedLines(out.stderr).length > 0 ? 'stderr' : 'stdout';
+  const first = numberedLines(out[stream])[0];
+  if (!first) return `${code}: (no output)`;
+  return reported.includes(unrecognised(first, stream)) ? code : `${code}: ${excerpt(first.text)}`;
 }

@@ -35,7 +35,7 @@ export function parseBootstrapTokenStatus(out: CommandOutput): ParseResult<Boots
       facts++;
     }
   }
-  const exit = exitError(out);
+  const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   if (value.supportedOnServer === false && value.escrowed === null) value.escrowedNotApplicable = true;
   if (value.supportedOnServer === null) errors.push('no "supported on server" line');

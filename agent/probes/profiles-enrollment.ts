@@ -48,7 +48,7 @@ export function parseEnrollment(out: CommandOutput): ParseResult<Enrollment> {
     facts++;
   }
   for (const line of numberedLines(out.stderr)) errors.push(unrecognised(line, 'stderr'));
-  const exit = exitError(out);
+  const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   if (value.enrolled === null) {
     errors.push('no "MDM enrollment" line: enrollment unknown');

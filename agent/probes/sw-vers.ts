@@ -19,8 +19,6 @@ const KEYS = {
 
 export function parseSwVers(out: CommandOutput): ParseResult<SwVers> {
   const errors: string[] = [];
-  const exit = exitError(out);
-  if (exit) errors.push(exit);
   const value: SwVers = { productName: null, productVersion: null, productVersionExtra: null, buildVersion: null };
   let seen = 0;
   for (const line of numberedLines(out.stdout)) {
@@ -33,6 +31,8 @@ export function parseSwVers(out: CommandOutput): ParseResult<SwVers> {
     value[field] = (m[2] ?? '');
     seen++;
   }
+  const exit = exitError(out, errors);
+  if (exit) errors.push(exit);
   if (value.productVersion === null) errors.push('no ProductVersion line');
   if (value.buildVersion === null) errors.push('no BuildVersion line');
   return { value: seen > 0 ? value : null, errors };

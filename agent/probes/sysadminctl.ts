@@ -12,31 +12,32 @@ export interface SecureTokenStatus {
   echoedName: string;
 }
 
-const NSLOG_PREFIX = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? sysadminctl\[\d+:\d+\] /;
+const NSLOG_PREFIX = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? sysadminctl\[\d+:\d+\] /gm;
 const STATUS = /^Secure token is (ENABLED|DISABLED) for user (.*)$/;
 
-export function parseSecureTokenStatus(out: CommandOutput): ParseResult<SecureTokenStatus> {
+export function parseSecureTokenStatus(raw: CommandOutput): ParseResult<SecureTokenStatus> {
+  // Read without the NSLog time stamp and pid: an error (an unrecognised line, the exit code's first
+  // line) must read the same on every run, or each collection would look like a change (the errors are
+  // part of the digest).
+  const out = { ...raw, stdout: raw.stdout.replace(NSLOG_PREFIX, ''), stderr: raw.stderr.replace(NSLOG_PREFIX, '') };
   const errors: string[] = [];
   const preamble: string[] = [];
   const found: SecureTokenStatus[] = [];
   for (const [stream, text] of [['stderr', out.stderr], ['stdout', out.stdout]] as const) {
     for (const line of numberedLines(text)) {
-      const body = line.text.replace(NSLOG_PREFIX, '');
-      const status = STATUS.exec(body);
+      const status = STATUS.exec(line.text);
       if (status) {
         found.push({ enabled: status[1] === 'ENABLED', echoedName: (status[2] ?? '') });
-      } else if (/^Unknown user\b/.test(body)) {
-        errors.push(`sysadminctl: ${excerpt(body)}`);
-      } else if (body.startsWith('### Error:')) {
-        preamble.push(`${stream} line ${line.no}: ${excerpt(body)}`);
+      } else if (/^Unknown user\b/.test(line.text)) {
+        errors.push(`sysadminctl: ${excerpt(line.text)}`);
+      } else if (line.text.startsWith('### Error:')) {
+        preamble.push(`${stream} line ${line.no}: ${excerpt(line.text)}`);
       } else {
-        // Without the NSLog time stamp and pid: an error must read the same on every run, or each
-        // collection would look like a change (the errors are part of the digest).
-        errors.push(unrecognised({ ...line, text: body }, stream));
+        errors.push(unrecognised(line, stream));
       }
     }
   }
-  const exit = exitError(out);
+  const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   if (found.length === 0) {
     errors.push(...preamble.map((p) => `error without a status line: ${p}`));

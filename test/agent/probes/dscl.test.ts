@@ -37,7 +37,7 @@ test('dscl_users: negative ids, tabs, odd names never crash', () => {
 test('dscl_users: failure is an error, never an empty list', () => {
   assert.deepEqual(parseDsclUsers(out('', '<dscl_cmd> DS Error: -14090 (eDSAuthFailed)\n', 1)), {
     value: null,
-    errors: ['exit code 1: <dscl_cmd> DS Error: -14090 (eDSAuthFailed)', 'stderr line 1 unrecognised: <dscl_cmd> DS Error: -14090 (eDSAuthFailed)'],
+    errors: ['stderr line 1 unrecognised: <dscl_cmd> DS Error: -14090 (eDSAuthFailed)', 'exit code 1'],
   });
   assert.deepEqual(parseDsclUsers(out('')), { value: [], errors: ['no users listed'] });
 });

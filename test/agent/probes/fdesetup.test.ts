@@ -76,7 +76,7 @@ test('fdesetup list: empty (FileVault off) is an empty list only when the comman
   assert.deepEqual(parseFdesetupList(out('')), { value: [], errors: [] });
   assert.deepEqual(parseFdesetupList(out('', 'Error: This command requires root access.\n', 1)), {
     value: null,
-    errors: ['stderr line 1 unrecognised: Error: This command requires root access.', 'exit code 1: Error: This command requires root access.'],
+    errors: ['stderr line 1 unrecognised: Error: This command requires root access.', 'exit code 1'],
   });
   assert.deepEqual(parseFdesetupList(out('fvuser,ABC\nno comma here\n')).errors, ['stdout line 2 unrecognised: no comma here']);
 });

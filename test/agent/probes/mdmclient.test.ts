@@ -71,7 +71,7 @@ test('mdmclient: malformed: missing semicolon, unterminated string, garbage head
   assert.deepEqual(parseDeviceInformation(out('Daemon response: (null)\n')), { value: null, errors: ['Daemon response: (null)'] });
   assert.deepEqual(parseDeviceInformation(out('', 'mdmclient: not root\n', 1)), {
     value: null,
-    errors: ['exit code 1: mdmclient: not root', 'stderr line 1 unrecognised: mdmclient: not root', 'no Daemon response'],
+    errors: ['stderr line 1 unrecognised: mdmclient: not root', 'exit code 1', 'no Daemon response'],
   });
 });
 

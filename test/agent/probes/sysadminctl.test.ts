@@ -55,3 +55,12 @@ test('sysadminctl: an unrecognised NSLog line reads the same on every run (no ti
   assert.deepEqual(a.errors, b.errors);
   assert.match(a.errors.join('\n'), /unrecognised: Something new/);
 });
+
+test('sysadminctl: a non-zero exit reads the same on every run too; its first line is not repeated', () => {
+  const a = parseSecureTokenStatus(out('', '2026-09-23 09:41:41.003 sysadminctl[1291:12530] Something new\n', 1));
+  const b = parseSecureTokenStatus(out('', '2026-09-24 10:00:00.000 sysadminctl[999:1] Something new\n', 1));
+  assert.deepEqual(a.errors, ['stderr line 1 unrecognised: Something new', 'exit code 1']);
+  assert.deepEqual(a.errors, b.errors);
+  const failed = parseSecureTokenStatus(out('', '2026-09-23 09:41:41.003 sysadminctl[1291:12530] Secure token is ENABLED for user a\n', 70));
+  assert.deepEqual(failed.errors, ['exit code 70: Secure token is ENABLED for user a']);
+});
