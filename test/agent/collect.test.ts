@@ -5,9 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { collect } from '../../agent/collect.ts';
-import type { BootstrapCheck, CollectDeps } from '../../agent/collect.ts';
+import type { BootstrapCheck } from '../../agent/collect.ts';
 import { probeForRequest } from '../../agent/probes/index.ts';
 import { checkSnapshot } from '../../agent/snapshot/compile.ts';
+import { COLLECTED_AT as NOW, collectDeps } from '../helpers/collect-deps.ts';
 import type { RunOutcome, RunRequest, Runner } from '../../agent/exec/types.ts';
 import { sampleText } from './probes/samples.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -53,7 +54,6 @@ function fakeRunner(answers: Record<string, Answer>) {
   return { run, asked, rejected };
 }
 
-const NOW = new Date('2026-05-10T12:00:00.000Z');
 const OWNER_GUID = 'DA145BD0-81C7-41AA-9676-794E0A14B63D'; // the local user in the real Tahoe listing
 
 /** An Apple silicon Tahoe Mac assembled from real samples (user names/GUIDs edited to agree). */
@@ -90,22 +90,10 @@ function appleSiliconMac(): Record<string, Answer> {
   };
 }
 
-function deps(run: Runner, extra: Partial<CollectDeps> = {}): CollectDeps {
-  return {
-    run,
-    now: () => NOW,
-    hostname: 'Z44QF45X37',
-    newId: () => '0b6c1f7e-2f5a-4c4b-9d7e-3b1f1d2c3a4b',
-    agentVersion: '0.1.0',
-    excludeUsers: ['temp'],
-    previousBootstrapCheck: null,
-    ...extra,
-  };
-}
 
 test('collect: Apple silicon Mac from real samples: every fact, contract-valid, no errors', async () => {
   const fake = fakeRunner(appleSiliconMac());
-  const { snapshot, bootstrapCheck } = await collect(deps(fake.run));
+  const { snapshot, bootstrapCheck } = await collect(collectDeps(fake.run));
   assert.deepEqual(fake.rejected, []);
   assert.deepEqual(checkSnapshot(snapshot), []);
   assert.deepEqual(snapshot.errors, []);
@@ -141,7 +129,7 @@ test('collect: Intel Catalina (real samples): volume owners and escrow not appli
   mac['/usr/bin/profiles status -type bootstraptoken'] = { stdout: real('profiles-status-bootstraptoken', 'supported-no-single-line-catalina.txt') };
   mac['/usr/libexec/mdmclient QueryDeviceInformation'] = { stdout: real('mdmclient', 'QueryDeviceInformation-10.14.6-intel-MacBookPro14,3.txt') };
   const fake = fakeRunner(mac);
-  const { snapshot, bootstrapCheck } = await collect(deps(fake.run));
+  const { snapshot, bootstrapCheck } = await collect(collectDeps(fake.run));
   assert.deepEqual(checkSnapshot(snapshot), []);
   assert.deepEqual(snapshot.errors, []);
   assert.equal(snapshot.device.appleSilicon, false);
@@ -160,7 +148,7 @@ test('collect: a failing command, garbage output, a hang past the budget: errors
   mac['/usr/sbin/sysadminctl -secureTokenStatus itadmin'] = { startError: 'EACCES: permission denied' };
   const fake = fakeRunner(mac);
   const started = performance.now();
-  const { snapshot, bootstrapCheck } = await collect(deps(fake.run, { budgetMs: 400 }));
+  const { snapshot, bootstrapCheck } = await collect(collectDeps(fake.run, { budgetMs: 400 }));
   assert.ok(performance.now() - started < 5_000, 'the budget ends the collection');
   assert.deepEqual(fake.rejected, []);
   assert.deepEqual(checkSnapshot(snapshot), []);
@@ -185,7 +173,7 @@ test('collect: a failing command, garbage output, a hang past the budget: errors
 test('collect: sysadminctl failed but the user is a Local Open Directory crypto user: token inferred true', async () => {
   const mac = appleSiliconMac();
   mac['/usr/sbin/sysadminctl -secureTokenStatus ernw'] = { stderr: '', exit: 1 };
-  const { snapshot } = await collect(deps(fakeRunner(mac).run));
+  const { snapshot } = await collect(collectDeps(fakeRunner(mac).run));
   assert.equal(snapshot.users.find((u) => u.name === 'ernw')?.secureToken, true);
   assert.deepEqual(snapshot.errors, [{ source: 'sysadminctl', message: 'user ernw: exit code 1: (no output)' }]);
 });
@@ -193,14 +181,14 @@ test('collect: sysadminctl failed but the user is a Local Open Directory crypto 
 test('collect: the daily mdmclient check is reused when younger than 24 h, refreshed when older', async () => {
   const previous: BootstrapCheck = { allowed: false, eacsPreflight: 'unknown failure', checkedAt: '2026-05-10T01:00:00.000Z', notApplicable: [] };
   const fresh = fakeRunner(appleSiliconMac());
-  const reused = await collect(deps(fresh.run, { previousBootstrapCheck: previous }));
+  const reused = await collect(collectDeps(fresh.run, { previousBootstrapCheck: previous }));
   assert.ok(!fresh.asked.includes('/usr/libexec/mdmclient QueryDeviceInformation'));
   assert.deepEqual(reused.bootstrapCheck, previous);
   assert.deepEqual(reused.snapshot.bootstrapToken, { supportedOnServer: true, escrowed: false, allowed: false, eacsPreflight: 'unknown failure', checkedAt: '2026-05-10T01:00:00.000Z' });
 
   const old = { ...previous, checkedAt: '2026-05-09T11:59:59.000Z' };
   const stale = fakeRunner(appleSiliconMac());
-  const refreshed = await collect(deps(stale.run, { previousBootstrapCheck: old }));
+  const refreshed = await collect(collectDeps(stale.run, { previousBootstrapCheck: old }));
   assert.ok(stale.asked.includes('/usr/libexec/mdmclient QueryDeviceInformation'));
   assert.equal(refreshed.bootstrapCheck?.checkedAt, NOW.toISOString());
   assert.equal(refreshed.snapshot.bootstrapToken.allowed, true);
@@ -208,14 +196,14 @@ test('collect: the daily mdmclient check is reused when younger than 24 h, refre
   // Refresh fails: the older answer is still reported with its own checkedAt, plus the error.
   const failing = appleSiliconMac();
   failing['/usr/libexec/mdmclient QueryDeviceInformation'] = { stderr: 'mdmclient: error\n', exit: 1 };
-  const kept = await collect(deps(fakeRunner(failing).run, { previousBootstrapCheck: old }));
+  const kept = await collect(collectDeps(fakeRunner(failing).run, { previousBootstrapCheck: old }));
   assert.equal(kept.snapshot.bootstrapToken.checkedAt, old.checkedAt);
   assert.deepEqual(kept.bootstrapCheck, old);
   assert.ok(kept.snapshot.errors.some((e) => e.source === 'mdmclient'));
 
   // A malformed cache entry is ignored (mdmclient runs).
   const junk = fakeRunner(appleSiliconMac());
-  await collect(deps(junk.run, { previousBootstrapCheck: { allowed: 'yes', checkedAt: 'never' } }));
+  await collect(collectDeps(junk.run, { previousBootstrapCheck: { allowed: 'yes', checkedAt: 'never' } }));
   assert.ok(junk.asked.includes('/usr/libexec/mdmclient QueryDeviceInformation'));
 });
 
@@ -224,7 +212,7 @@ test('collect: not enrolled (real sample): mdmclient not run, its values and the
   mac['/usr/bin/profiles status -type enrollment'] = { stdout: real('profiles-status-enrollment', '10.13.4-not-enrolled-no-no-two-line-vagrant.txt') };
   mac['/usr/bin/profiles status -type bootstraptoken'] = { stdout: real('profiles-status-bootstraptoken', 'supported-no-single-line-catalina.txt') };
   const fake = fakeRunner(mac);
-  const { snapshot, bootstrapCheck } = await collect(deps(fake.run));
+  const { snapshot, bootstrapCheck } = await collect(collectDeps(fake.run));
   assert.ok(!fake.asked.includes('/usr/libexec/mdmclient QueryDeviceInformation'));
   assert.deepEqual(snapshot.errors, []);
   assert.deepEqual(snapshot.mdm, { enrolled: false, userApproved: null, dep: false, server: null });
@@ -236,7 +224,7 @@ test('collect: a runner that ignores the abort is abandoned after a grace period
   const mac = appleSiliconMac();
   mac['/usr/bin/fdesetup status'] = { hangMs: 30_000, ignoreAbort: true };
   const started = performance.now();
-  const { snapshot } = await collect(deps(fakeRunner(mac).run, { budgetMs: 200 }));
+  const { snapshot } = await collect(collectDeps(fakeRunner(mac).run, { budgetMs: 200 }));
   assert.ok(performance.now() - started < 5_000);
   assert.equal(snapshot.fileVault.state, 'unknown');
   assert.deepEqual(snapshot.errors.filter((e) => e.source === 'fdesetup_status'), [{ source: 'fdesetup_status', message: 'timed out: the collection budget of 200 ms ran out' }]);
@@ -246,7 +234,7 @@ test('collect: an unknown user list failure leaves users empty with an error; co
   const mac = appleSiliconMac();
   mac['/usr/bin/dscl . -list /Users UniqueID'] = { stderr: '<dscl_cmd> DS Error: -14090 (eDSAuthFailed)\n', exit: 1 };
   const fake = fakeRunner(mac);
-  const { snapshot } = await collect(deps(fake.run));
+  const { snapshot } = await collect(collectDeps(fake.run));
   assert.deepEqual(snapshot.users, []);
   assert.equal(snapshot.errors.filter((e) => e.source === 'dscl_users').length, 2);
   assert.equal(new Set(fake.asked).size, fake.asked.length);
@@ -318,7 +306,7 @@ for (const name of readdirSync(MACS).filter((n) => existsSync(path.join(MACS, n,
     }
     const hangs = m.commands.some((c) => c.hangSeconds);
     const fake = fakeRunner(manifestAnswers(dir, m));
-    const { snapshot } = await collect(deps(fake.run, { excludeUsers: [], budgetMs: hangs ? 500 : 10_000 }));
+    const { snapshot } = await collect(collectDeps(fake.run, { excludeUsers: [], budgetMs: hangs ? 500 : 10_000 }));
     assert.deepEqual(fake.rejected, [], 'the agent asked for a command the Mac does not have');
     assert.deepEqual(checkSnapshot(snapshot), []);
     const expect = m.expect ?? {};

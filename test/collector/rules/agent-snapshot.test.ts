@@ -9,8 +9,8 @@ import type { RunOutcome, RunRequest, Runner } from '../../../agent/exec/types.t
 import type { Snapshot } from '../../../agent/snapshot/index.ts';
 import { evaluateDevice } from '../../../collector/rules/index.ts';
 import { sampleText as real } from '../../agent/probes/samples.ts';
+import { COLLECTED_AT as NOW, collectDeps } from '../../helpers/collect-deps.ts';
 
-const NOW = new Date('2026-05-10T12:00:00.000Z');
 const OWNER_GUID = 'DA145BD0-81C7-41AA-9676-794E0A14B63D';
 
 interface Answer {
@@ -104,15 +104,7 @@ function tahoeMac(): Record<string, Answer> {
 }
 
 async function snapshotOf(answers: Record<string, Answer>): Promise<Snapshot> {
-  const { snapshot } = await collect({
-    run: runner(answers),
-    now: () => NOW,
-    hostname: 'Z44QF45X37',
-    newId: () => '0b6c1f7e-2f5a-4c4b-9d7e-3b1f1d2c3a4b',
-    agentVersion: '0.1.0',
-    excludeUsers: ['temp'],
-    previousBootstrapCheck: null,
-  });
+  const { snapshot } = await collect(collectDeps(runner(answers)));
   return snapshot;
 }
 
