@@ -26,7 +26,10 @@ export const CRYPTO_USER_KINDS = [
   'unknown',
 ] as const;
 
-export const ISO_DATE_TIME = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$';
+// ISO 8601 / RFC 3339 date-time with field ranges (month 13 or hour 24 is refused here, with the path in the
+// 4xx reason, rather than further in); day-of-month validity (30 February) is checked where dates are read.
+export const ISO_DATE_TIME =
+  '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d:([0-5]\\d|60)(\\.\\d{1,9})?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$';
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 export const DIGEST_PATTERN = '^[0-9a-f]{64}$';
 
