@@ -90,9 +90,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': restrict({
         paths: proc(),
-        patterns: [
-          { group: ['**/collector/**', '**/reports/**'], message: msg.agentUp },
-        ],
+        patterns: [{ group: ['**/collector/**', '**/reports/**'], message: msg.agentUp }],
       }),
       ...noBareDate,
     },
@@ -125,7 +123,11 @@ export default tseslint.config(
         paths: proc(),
         patterns: [
           { group: ['**/agent/**', '!**/agent/snapshot', '!**/agent/snapshot/**'], message: msg.collectorUp },
-          { group: ['**/reports/**'], message: 'collector/** does not import reports/ (the dashboard plugin is registered by main.ts only)' },
+          {
+            group: ['**/reports/**'],
+            message:
+              'collector/** does not import reports/ (the dashboard plugin is registered by main.ts only)',
+          },
         ],
       }),
       ...noBareDate,

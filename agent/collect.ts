@@ -71,7 +71,10 @@ interface ProbeRun<T> {
 }
 
 function addError(ctx: Context, source: string, message: string): void {
-  ctx.errors.push({ source, message: message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}...` : message });
+  ctx.errors.push({
+    source,
+    message: message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}...` : message,
+  });
 }
 
 /** Resolves as a timed-out outcome once the budget is gone and the grace period has passed. */
@@ -95,7 +98,15 @@ function abandonAfterAbort(signal: AbortSignal): { promise: Promise<RunOutcome>;
   };
 }
 
-const ABANDONED: RunOutcome = { stdout: '', stderr: '', exitCode: null, signal: null, timedOut: true, startError: null, durationMs: 0 };
+const ABANDONED: RunOutcome = {
+  stdout: '',
+  stderr: '',
+  exitCode: null,
+  signal: null,
+  timedOut: true,
+  startError: null,
+  durationMs: 0,
+};
 
 async function runProbe<T>(ctx: Context, probe: Probe<T>, user?: string): Promise<ProbeRun<T>> {
   const who = user === undefined ? '' : `user ${user}: `;
@@ -114,7 +125,8 @@ async function runProbe<T>(ctx: Context, probe: Probe<T>, user?: string): Promis
   } finally {
     guard.cancel();
   }
-  if (outcome.startError !== null) return fail(`could not start ${request.command}: ${excerpt(outcome.startError)}`);
+  if (outcome.startError !== null)
+    return fail(`could not start ${request.command}: ${excerpt(outcome.startError)}`);
   if (outcome.timedOut) {
     return fail(
       ctx.signal.aborted
@@ -150,7 +162,12 @@ function checkFrom(info: DeviceInformation, at: Date): BootstrapCheck {
   const notApplicable: string[] = [];
   if (!info.allowedReported) notApplicable.push('bootstrapToken.allowed');
   if (!info.eacsReported) notApplicable.push('bootstrapToken.eacsPreflight');
-  return { allowed: info.bootstrapTokenAllowed, eacsPreflight: info.eacsPreflight, checkedAt: at.toISOString(), notApplicable };
+  return {
+    allowed: info.bootstrapTokenAllowed,
+    eacsPreflight: info.eacsPreflight,
+    checkedAt: at.toISOString(),
+    notApplicable,
+  };
 }
 
 interface MdmFacts {
@@ -167,7 +184,8 @@ async function mdmFacts(ctx: Context, deps: CollectDeps): Promise<MdmFacts> {
   if (enrollment?.enrolled === false) return { enrollment, check: null, cache: null };
   const previous = validBootstrapCheck(deps.previousBootstrapCheck ?? null);
   const age = previous ? deps.now().getTime() - Date.parse(previous.checkedAt) : Infinity;
-  if (previous && age >= 0 && age < BOOTSTRAP_CHECK_MAX_AGE_MS) return { enrollment, check: previous, cache: previous };
+  if (previous && age >= 0 && age < BOOTSTRAP_CHECK_MAX_AGE_MS)
+    return { enrollment, check: previous, cache: previous };
   const info = await runProbe(ctx, PROBES.mdmclient);
   if (info.value === null) return { enrollment, check: previous, cache: previous };
   const fresh = checkFrom(info.value, deps.now());
@@ -175,7 +193,13 @@ async function mdmFacts(ctx: Context, deps: CollectDeps): Promise<MdmFacts> {
 }
 
 /** A string that fits its contract field, or null with an error saying why. */
-function fit(ctx: Context, source: string, field: string, value: string | null | undefined, max: number): string | null {
+function fit(
+  ctx: Context,
+  source: string,
+  field: string,
+  value: string | null | undefined,
+  max: number,
+): string | null {
   if (value === null || value === undefined) return null;
   if (value.length <= max) return value;
   addError(ctx, source, `${field} is longer than ${max} characters: not reported`);
@@ -188,39 +212,53 @@ export async function collect(deps: CollectDeps): Promise<CollectResult> {
   // Every running command listens to the budget signal (here and in the runner): no leak warning.
   setMaxListeners(0, controller.signal);
   const timer = setTimeout(() => controller.abort(), budgetMs);
-  const ctx: Context = { run: deps.run, signal: controller.signal, budgetMs, errors: [], notApplicable: new Set() };
+  const ctx: Context = {
+    run: deps.run,
+    signal: controller.signal,
+    budgetMs,
+    errors: [],
+    notApplicable: new Set(),
+  };
   const collectedAt = deps.now();
   try {
     const usersBranch = async () => {
       const list = await runProbe(ctx, PROBES.dscl_users);
       const accounts = (list.value ?? []).filter((u) => countsAsUser(u.name));
-      return boundedMap(accounts, deps.userConcurrency ?? DEFAULT_USER_CONCURRENCY, async (account): Promise<UserFacts> => {
-        const [record, token] = await Promise.all([
-          runProbe(ctx, PROBES.dscl_user, account.name),
-          runProbe(ctx, PROBES.sysadminctl, account.name),
-        ]);
-        return { account, record: record.value, token: token.value };
-      });
+      return boundedMap(
+        accounts,
+        deps.userConcurrency ?? DEFAULT_USER_CONCURRENCY,
+        async (account): Promise<UserFacts> => {
+          const [record, token] = await Promise.all([
+            runProbe(ctx, PROBES.dscl_user, account.name),
+            runProbe(ctx, PROBES.sysadminctl, account.name),
+          ]);
+          return { account, record: record.value, token: token.value };
+        },
+      );
     };
-    const [sw, hw, userFacts, admins, crypto, fvStatus, fvList, prk, irk, bt, mdm, consoleUser] = await Promise.all([
-      runProbe(ctx, PROBES.sw_vers),
-      runProbe(ctx, PROBES.system_profiler),
-      usersBranch(),
-      runProbe(ctx, PROBES.dscl_admins),
-      runProbe(ctx, PROBES.diskutil_cryptousers),
-      runProbe(ctx, PROBES.fdesetup_status),
-      runProbe(ctx, PROBES.fdesetup_list),
-      runProbe(ctx, PROBES.fdesetup_prk),
-      runProbe(ctx, PROBES.fdesetup_irk),
-      runProbe(ctx, PROBES.profiles_bootstrap),
-      mdmFacts(ctx, deps),
-      runProbe(ctx, PROBES.console_user),
-    ]);
+    const [sw, hw, userFacts, admins, crypto, fvStatus, fvList, prk, irk, bt, mdm, consoleUser] =
+      await Promise.all([
+        runProbe(ctx, PROBES.sw_vers),
+        runProbe(ctx, PROBES.system_profiler),
+        usersBranch(),
+        runProbe(ctx, PROBES.dscl_admins),
+        runProbe(ctx, PROBES.diskutil_cryptousers),
+        runProbe(ctx, PROBES.fdesetup_status),
+        runProbe(ctx, PROBES.fdesetup_list),
+        runProbe(ctx, PROBES.fdesetup_prk),
+        runProbe(ctx, PROBES.fdesetup_irk),
+        runProbe(ctx, PROBES.profiles_bootstrap),
+        mdmFacts(ctx, deps),
+        runProbe(ctx, PROBES.console_user),
+      ]);
 
     // Volume owners: reported on Apple silicon, not applicable on Intel, otherwise unknown.
     const appleSilicon = hw.value?.appleSilicon ?? null;
     let ownership: VolumeOwnership = 'unknown';
-    if (crypto.value && (crypto.value.volumeOwnerReported || (appleSilicon === true && crypto.value.users.length === 0))) {
+    if (
+      crypto.value &&
+      (crypto.value.volumeOwnerReported || (appleSilicon === true && crypto.value.users.length === 0))
+    ) {
       ownership = 'reported';
     } else if (appleSilicon === false) {
       ownership = 'not-applicable';
@@ -240,19 +278,39 @@ export async function collect(deps: CollectDeps): Promise<CollectResult> {
     for (const c of crypto.value?.users ?? []) {
       const uuid = fit(ctx, PROBES.diskutil_cryptousers.id, 'crypto user UUID', c.uuid, 64);
       if (uuid === null) continue;
-      const type = fit(ctx, PROBES.diskutil_cryptousers.id, `type of crypto user ${excerpt(uuid)}`, c.type, 128) ?? '';
-      cryptoUsers.push({ uuid, type, kind: c.kind, volumeOwner: ownership === 'reported' ? c.volumeOwner : null });
+      const type =
+        fit(ctx, PROBES.diskutil_cryptousers.id, `type of crypto user ${excerpt(uuid)}`, c.type, 128) ?? '';
+      cryptoUsers.push({
+        uuid,
+        type,
+        kind: c.kind,
+        volumeOwner: ownership === 'reported' ? c.volumeOwner : null,
+      });
     }
 
-    const shared = { admins: admins.value, crypto: crypto.value, fileVaultUsers: fvList.value, ownership, excludeUsers: deps.excludeUsers };
+    const shared = {
+      admins: admins.value,
+      crypto: crypto.value,
+      fileVaultUsers: fvList.value,
+      ownership,
+      excludeUsers: deps.excludeUsers,
+    };
     const users: User[] = [];
     for (const u of userFacts) {
       if (u.account.name.length > 255) {
-        addError(ctx, PROBES.dscl_users.id, `a user name longer than 255 characters: not reported (${excerpt(u.account.name)})`);
+        addError(
+          ctx,
+          PROBES.dscl_users.id,
+          `a user name longer than 255 characters: not reported (${excerpt(u.account.name)})`,
+        );
         continue;
       }
       if (u.record?.guid && u.record.guid.length > 64) {
-        addError(ctx, PROBES.dscl_user.id, `user ${u.account.name}: GeneratedUID longer than 64 characters: not reported`);
+        addError(
+          ctx,
+          PROBES.dscl_user.id,
+          `user ${u.account.name}: GeneratedUID longer than 64 characters: not reported`,
+        );
       }
       users.push(buildUser(u, shared, 64));
     }
@@ -306,15 +364,25 @@ export async function collect(deps: CollectDeps): Promise<CollectResult> {
       notApplicable: [...ctx.notApplicable].sort().slice(0, 200),
       errors: cappedErrors(ctx.errors),
     };
-    if (cryptoUsers.length > 1000) snapshot.errors.push({ source: PROBES.diskutil_cryptousers.id, message: `${cryptoUsers.length - 1000} crypto users not reported (limit 1000)` });
-    if (users.length > 5000) snapshot.errors.push({ source: PROBES.dscl_users.id, message: `${users.length - 5000} users not reported (limit 5000)` });
+    if (cryptoUsers.length > 1000)
+      snapshot.errors.push({
+        source: PROBES.diskutil_cryptousers.id,
+        message: `${cryptoUsers.length - 1000} crypto users not reported (limit 1000)`,
+      });
+    if (users.length > 5000)
+      snapshot.errors.push({
+        source: PROBES.dscl_users.id,
+        message: `${users.length - 5000} users not reported (limit 5000)`,
+      });
     return { snapshot, bootstrapCheck: mdm.cache };
   } finally {
     clearTimeout(timer);
   }
 }
 
-function osVersion(sw: { productVersion: string | null; productVersionExtra: string | null } | null): string | null {
+function osVersion(
+  sw: { productVersion: string | null; productVersionExtra: string | null } | null,
+): string | null {
   if (!sw?.productVersion) return null;
   return sw.productVersionExtra ? `${sw.productVersion} ${sw.productVersionExtra}` : sw.productVersion;
 }
@@ -329,6 +397,9 @@ function cappedErrors(unordered: CollectionError[]): CollectionError[] {
   );
   if (errors.length <= MAX_ERRORS - 2) return errors;
   const kept = errors.slice(0, MAX_ERRORS - 3);
-  kept.push({ source: 'collect', message: `${errors.length - kept.length} more errors not reported (limit ${MAX_ERRORS})` });
+  kept.push({
+    source: 'collect',
+    message: `${errors.length - kept.length} more errors not reported (limit ${MAX_ERRORS})`,
+  });
   return kept;
 }

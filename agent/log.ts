@@ -22,7 +22,8 @@ export const REDACTED_KEYS = [
 
 export function redactPaths(): string[] {
   const out: string[] = [];
-  for (const key of REDACTED_KEYS) out.push(key, `*.${key}`, `*.*.${key}`, `headers.${key}`, `req.headers.${key}`);
+  for (const key of REDACTED_KEYS)
+    out.push(key, `*.${key}`, `*.*.${key}`, `headers.${key}`, `req.headers.${key}`);
   return out;
 }
 

@@ -115,7 +115,9 @@ async function collectAndCache(config: AgentConfig, db: Db, log: Logger) {
   const problems = checkSnapshot(snapshot);
   if (problems.length > 0) {
     // Our own output broke the contract: a bug. Record it loudly; never upload an invalid body.
-    throw new Error(`internal error: the snapshot does not match the contract: ${JSON.stringify(problems.slice(0, 5))}`);
+    throw new Error(
+      `internal error: the snapshot does not match the contract: ${JSON.stringify(problems.slice(0, 5))}`,
+    );
   }
   if (result.bootstrapCheck) writeState(db, 'bootstrapCheck', result.bootstrapCheck);
   const digest = snapshotDigest(snapshot);
@@ -124,7 +126,13 @@ async function collectAndCache(config: AgentConfig, db: Db, log: Logger) {
     maxBytes: config.values.MaxCacheBytes,
   });
   log.info(
-    { snapshot: snapshot.id, digest, changed: recorded.changed, errors: snapshot.errors.length, pruned: recorded.pruned },
+    {
+      snapshot: snapshot.id,
+      digest,
+      changed: recorded.changed,
+      errors: snapshot.errors.length,
+      pruned: recorded.pruned,
+    },
     'collected',
   );
   for (const e of snapshot.errors) log.warn({ source: e.source }, e.message);
@@ -168,12 +176,20 @@ async function cmdRun(config: AgentConfig, retryNow: boolean): Promise<number> {
       minIntervalSeconds: v.MinIntervalSeconds,
     });
     if (plan === 'snapshot') {
-      enqueue(db, { kind: 'snapshot', itemId: snapshot.id, digest, body: JSON.stringify(snapshot) }, now, v.MaxCachedSnapshots);
+      enqueue(
+        db,
+        { kind: 'snapshot', itemId: snapshot.id, digest, body: JSON.stringify(snapshot) },
+        now,
+        v.MaxCachedSnapshots,
+      );
     } else if (plan === 'checkin') {
       const body = JSON.stringify(checkinFor(snapshot, digest));
       enqueue(db, { kind: 'checkin', itemId: snapshot.id, digest, body }, now, v.MaxCachedSnapshots);
     } else {
-      log.info({ minIntervalSeconds: v.MinIntervalSeconds }, 'unchanged and uploaded recently: nothing new to send');
+      log.info(
+        { minIntervalSeconds: v.MinIntervalSeconds },
+        'unchanged and uploaded recently: nothing new to send',
+      );
     }
     if (!v.ServerURL) {
       log.info('no ServerURL configured: the snapshot stays in the local cache');
@@ -213,14 +229,21 @@ function cmdStatus(io: Io, config: AgentConfig, json: boolean): number {
   const cacheFile = path.join(stateDir, CACHE_FILE);
   const db = openExistingCache(config);
   if (!db) {
-    io.stdout(json ? `${JSON.stringify({ stateDir, collected: false })}\n` : `No collection yet (no cache in ${stateDir}).\n`);
+    io.stdout(
+      json
+        ? `${JSON.stringify({ stateDir, collected: false })}\n`
+        : `No collection yet (no cache in ${stateDir}).\n`,
+    );
     return 0;
   }
   try {
     const view = {
       stateDir,
       latest: latestSnapshot(db),
-      cacheFileBytes: ['', '-wal'].reduce((n, s) => n + (fs.existsSync(cacheFile + s) ? fs.statSync(cacheFile + s).size : 0), 0),
+      cacheFileBytes: ['', '-wal'].reduce(
+        (n, s) => n + (fs.existsSync(cacheFile + s) ? fs.statSync(cacheFile + s).size : 0),
+        0,
+      ),
       snapshots: snapshotStats(db),
       outbox: outboxSummary(db),
       lastUpload: readState<{ at: string; sent: number }>(db, 'lastUpload'),
@@ -242,7 +265,9 @@ function cmdEa(io: Io, config: AgentConfig, name: string | undefined, list: bool
   }
   const ea = name ? eaByName(name) : undefined;
   if (!ea) {
-    io.stderr(`tokenwatch-agent ea: unknown name ${name ?? '(none)'}; 'tokenwatch-agent ea --list' lists them\n`);
+    io.stderr(
+      `tokenwatch-agent ea: unknown name ${name ?? '(none)'}; 'tokenwatch-agent ea --list' lists them\n`,
+    );
     return 2;
   }
   // An extension attribute always answers (exit 0): a cache problem is "Unknown (code)" on stdout, for
@@ -288,7 +313,9 @@ export async function main(io: Io): Promise<number> {
   const flagProblems = config.problems.filter((p) => p.source === 'flag');
   if (flagProblems.length > 0) {
     io.stderr(flagProblems.map((p) => `tokenwatch-agent: ${p.message}\n`).join(''));
-    io.stderr(`tokenwatch-agent: nothing was run; correct the flag${flagProblems.length > 1 ? 's' : ''} above\n`);
+    io.stderr(
+      `tokenwatch-agent: nothing was run; correct the flag${flagProblems.length > 1 ? 's' : ''} above\n`,
+    );
     return 2;
   }
   const json = values['json'] === true;

@@ -19,7 +19,12 @@ export function renderSnapshot(s: Snapshot): string {
     'Users',
   ];
   for (const u of s.users) {
-    const flags = [u.admin ? 'admin' : null, u.mobile ? 'mobile' : null, u.disabled ? 'disabled' : null, u.excluded ? 'excluded' : null]
+    const flags = [
+      u.admin ? 'admin' : null,
+      u.mobile ? 'mobile' : null,
+      u.disabled ? 'disabled' : null,
+      u.excluded ? 'excluded' : null,
+    ]
       .filter(Boolean)
       .join(',');
     lines.push(
@@ -28,7 +33,8 @@ export function renderSnapshot(s: Snapshot): string {
   }
   if (s.users.length === 0) lines.push('  (none)');
   lines.push('Crypto users');
-  for (const c of s.cryptoUsers) lines.push(`  ${c.uuid}  ${c.kind.padEnd(28)} ${c.type}${c.volumeOwner ? '  volume owner' : ''}`);
+  for (const c of s.cryptoUsers)
+    lines.push(`  ${c.uuid}  ${c.kind.padEnd(28)} ${c.type}${c.volumeOwner ? '  volume owner' : ''}`);
   if (s.cryptoUsers.length === 0) lines.push('  (none)');
   lines.push(s.errors.length ? `Errors (${s.errors.length})` : 'Errors     none');
   for (const e of s.errors) lines.push(`  ${e.source}: ${e.message}`);
@@ -60,7 +66,10 @@ export function renderStatus(v: StatusView): string {
     `Server           ${v.serverUrl ?? '(not configured)'}${v.enrolled ? ', enrolled' : ', not enrolled'}`,
     `Outbox           ${v.outbox.snapshots} snapshot(s), ${v.outbox.checkins} check-in(s) queued, ${v.outbox.rejected} rejected`,
   );
-  if (v.outbox.oldestQueuedAt) lines.push(`  oldest queued  ${v.outbox.oldestQueuedAt}, next attempt ${v.outbox.nextAttemptAt ?? 'now'}`);
+  if (v.outbox.oldestQueuedAt)
+    lines.push(
+      `  oldest queued  ${v.outbox.oldestQueuedAt}, next attempt ${v.outbox.nextAttemptAt ?? 'now'}`,
+    );
   if (v.outbox.lastError) lines.push(`  last error     ${v.outbox.lastError}`);
   lines.push(`Last upload      ${v.lastUpload ? `${v.lastUpload.at} (${v.lastUpload.sent} sent)` : 'never'}`);
   if (v.lastUploadError) lines.push(`Last problem     ${v.lastUploadError.at}: ${v.lastUploadError.error}`);

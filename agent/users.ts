@@ -47,11 +47,13 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 export function buildUser(u: UserFacts, shared: SharedFacts, guidMaxLength: number): User {
   const rawGuid = u.record?.guid ?? null;
   const guid = rawGuid !== null && rawGuid.length <= guidMaxLength ? rawGuid : null;
-  const entry = guid !== null && shared.crypto ? shared.crypto.users.find((c) => same(c.uuid, guid)) : undefined;
+  const entry =
+    guid !== null && shared.crypto ? shared.crypto.users.find((c) => same(c.uuid, guid)) : undefined;
   let secureToken: boolean | null = u.token ? u.token.enabled : null;
   if (secureToken === null && entry?.kind === 'local_user') secureToken = true;
   let volumeOwner: boolean | null = null;
-  if (shared.ownership === 'reported' && shared.crypto && guid !== null) volumeOwner = entry ? entry.volumeOwner : false;
+  if (shared.ownership === 'reported' && shared.crypto && guid !== null)
+    volumeOwner = entry ? entry.volumeOwner : false;
   return {
     name: u.account.name,
     uid: u.account.uid,
@@ -60,7 +62,8 @@ export function buildUser(u: UserFacts, shared: SharedFacts, guidMaxLength: numb
     mobile: u.record?.mobile ?? null,
     disabled: u.record?.disabled ?? null,
     secureToken,
-    fileVault: shared.fileVaultUsers && guid !== null ? shared.fileVaultUsers.some((f) => same(f.uuid, guid)) : null,
+    fileVault:
+      shared.fileVaultUsers && guid !== null ? shared.fileVaultUsers.some((f) => same(f.uuid, guid)) : null,
     volumeOwner,
     excluded: shared.excludeUsers.includes(u.account.name),
   };

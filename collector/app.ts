@@ -78,7 +78,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     return503OnClosing: false,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
+    },
     ...(deps.https ? { https: deps.https } : {}),
   };
   const app = Fastify(options) as unknown as FastifyInstance;
@@ -111,7 +113,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       components: {
         securitySchemes: {
-          deviceToken: { type: 'http', scheme: 'bearer', description: 'per-device token from POST /api/v1/enroll' },
+          deviceToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'per-device token from POST /api/v1/enroll',
+          },
           adminToken: { type: 'http', scheme: 'bearer', description: 'TOKENWATCH_ADMIN_TOKEN' },
         },
       },
@@ -124,7 +130,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (e.statusCode >= 500) req.log.error({ err, code: e.code }, 'request failed');
     else req.log.info({ code: e.code, url: req.url, message: e.message }, 'request refused');
     if (req.routeOptions.url === '/api/v1/enroll' && e.code !== 'rate_limited') {
-      if (e.statusCode < 500 && e.code !== 'enroll_secret_invalid' && e.code !== 'device_enrolled' && e.code !== 'identity_conflict') {
+      if (
+        e.statusCode < 500 &&
+        e.code !== 'enroll_secret_invalid' &&
+        e.code !== 'device_enrolled' &&
+        e.code !== 'identity_conflict'
+      ) {
         // Invalid input never reaches the enrollment service; audit it here.
         const b = (req.body ?? {}) as { serial?: unknown; hardwareUuid?: unknown };
         await store.enrollments
@@ -157,7 +168,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (closing) throw new ApiError('unavailable', 'the collector is shutting down', 5);
   });
   app.addHook('onResponse', async (req, reply) => {
-    metrics.observe(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    metrics.observe(
+      req.method,
+      req.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
   });
 
   agentRoutes(app, ctx);

@@ -34,7 +34,12 @@ const settingOptions = Object.fromEntries(
 function parse(argv: string[], extra: Record<string, { type: 'string' | 'boolean' }> = {}) {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...settingOptions, ...extra },
+    options: {
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      ...settingOptions,
+      ...extra,
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -99,7 +104,9 @@ async function exempt(argv: string[]): Promise<number> {
         }
         const rule = typeof values['rule'] === 'string' ? values['rule'] : null;
         if (rule !== null && !(RULE_IDS as readonly string[]).includes(rule)) {
-          process.stderr.write(`tokenwatch exempt add: unknown rule "${rule}" (rules: ${RULE_IDS.join(', ')})\n`);
+          process.stderr.write(
+            `tokenwatch exempt add: unknown rule "${rule}" (rules: ${RULE_IDS.join(', ')})\n`,
+          );
           return 2;
         }
         if (typeof values['reason'] !== 'string' || typeof values['by'] !== 'string') {
@@ -122,7 +129,9 @@ async function exempt(argv: string[]): Promise<number> {
         return 0;
       }
       case 'list': {
-        const list = await store.exemptions.list(typeof values['serial'] === 'string' ? values['serial'] : undefined);
+        const list = await store.exemptions.list(
+          typeof values['serial'] === 'string' ? values['serial'] : undefined,
+        );
         for (const e of list) {
           const expires = iso(e.expiresAt) ?? 'never';
           const state = e.expiresAt !== null && e.expiresAt <= now.getTime() ? 'expired' : 'active';
@@ -182,7 +191,9 @@ export async function main(argv: string[]): Promise<number> {
         const store = openSqliteStore(loaded.config.db);
         try {
           const r = await pruneOnce(store, loaded.config, systemClock.now());
-          process.stdout.write(`pruned ${r.history} history entries, ${r.receipts} receipts, ${r.audit} audit entries\n`);
+          process.stdout.write(
+            `pruned ${r.history} history entries, ${r.receipts} receipts, ${r.audit} audit entries\n`,
+          );
         } finally {
           await store.close();
         }
@@ -193,7 +204,11 @@ export async function main(argv: string[]): Promise<number> {
         return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
     }
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof ApiError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      e instanceof ConfigError ||
+      e instanceof ApiError ||
+      (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       process.stderr.write(`tokenwatch: ${(e as Error).message}\n`);
       return 2;
     }

@@ -21,12 +21,30 @@ export const SETTINGS = {
   db: { kind: 'string', default: '', description: 'SQLite database file (created if missing)' },
   host: { kind: 'string', default: '127.0.0.1', description: 'address to listen on' },
   port: { kind: 'integer', default: 8443, description: 'TCP port to listen on (0 = any free port)' },
-  adminToken: { kind: 'string', default: '', secret: true, description: 'Bearer token for every /api/v1 read and admin action' },
-  enrollSecret: { kind: 'string', default: '', secret: true, description: 'shared secret agents present to enroll' },
+  adminToken: {
+    kind: 'string',
+    default: '',
+    secret: true,
+    description: 'Bearer token for every /api/v1 read and admin action',
+  },
+  enrollSecret: {
+    kind: 'string',
+    default: '',
+    secret: true,
+    description: 'shared secret agents present to enroll',
+  },
   tlsCert: { kind: 'string', default: '', description: 'PEM certificate file; with tlsKey serves HTTPS' },
   tlsKey: { kind: 'string', default: '', description: 'PEM private key file' },
-  bodyLimitBytes: { kind: 'integer', default: 1048576, description: 'largest accepted request body; larger gets 413' },
-  staleAfterSeconds: { kind: 'integer', default: 7 * 86400, description: 'a device without uploads or check-ins this long fails the stale rule' },
+  bodyLimitBytes: {
+    kind: 'integer',
+    default: 1048576,
+    description: 'largest accepted request body; larger gets 413',
+  },
+  staleAfterSeconds: {
+    kind: 'integer',
+    default: 7 * 86400,
+    description: 'a device without uploads or check-ins this long fails the stale rule',
+  },
   reenrollAfterSeconds: {
     kind: 'integer',
     default: 30 * 86400,
@@ -35,14 +53,35 @@ export const SETTINGS = {
   graceSeconds: {
     kind: 'seconds-map',
     default: {},
-    description: 'per-rule grace windows: a fresh failure stays pending this long (rule=seconds,...; 0/absent = off)',
+    description:
+      'per-rule grace windows: a fresh failure stays pending this long (rule=seconds,...; 0/absent = off)',
   },
-  historyRetentionDays: { kind: 'integer', default: 365, description: 'keep changed snapshots this long (the current one always stays)' },
-  receiptRetentionDays: { kind: 'integer', default: 30, description: 'remember snapshot ids (idempotent retries) this long' },
-  auditRetentionDays: { kind: 'integer', default: 365, description: 'keep enrollment audit entries this long' },
-  authCacheSize: { kind: 'integer', default: 50000, description: 'device tokens kept in the in-memory auth cache' },
+  historyRetentionDays: {
+    kind: 'integer',
+    default: 365,
+    description: 'keep changed snapshots this long (the current one always stays)',
+  },
+  receiptRetentionDays: {
+    kind: 'integer',
+    default: 30,
+    description: 'remember snapshot ids (idempotent retries) this long',
+  },
+  auditRetentionDays: {
+    kind: 'integer',
+    default: 365,
+    description: 'keep enrollment audit entries this long',
+  },
+  authCacheSize: {
+    kind: 'integer',
+    default: 50000,
+    description: 'device tokens kept in the in-memory auth cache',
+  },
   trustProxy: { kind: 'boolean', default: false, description: 'trust X-Forwarded-* from a reverse proxy' },
-  logLevel: { kind: 'string', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent' },
+  logLevel: {
+    kind: 'string',
+    default: 'info',
+    description: 'pino level: fatal, error, warn, info, debug, trace, silent',
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -68,7 +107,9 @@ export const ConfigSchema = Type.Object(
     auditRetentionDays: nonNegative,
     authCacheSize: nonNegative,
     trustProxy: Type.Boolean(),
-    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    ),
   },
   { additionalProperties: false },
 );
@@ -88,7 +129,8 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export const envName = (key: string): string => `TOKENWATCH_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+export const envName = (key: string): string =>
+  `TOKENWATCH_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 export const flagName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 function parseValue(key: SettingKey, raw: string, where: string): unknown {
@@ -97,7 +139,8 @@ function parseValue(key: SettingKey, raw: string, where: string): unknown {
     case 'string':
       return raw;
     case 'integer': {
-      if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${where}: ${key} must be an integer, got "${raw}"`);
+      if (!/^-?\d+$/.test(raw.trim()))
+        throw new ConfigError(`${where}: ${key} must be an integer, got "${raw}"`);
       return Number(raw.trim());
     }
     case 'boolean': {
@@ -161,7 +204,8 @@ export function loadConfig(inputs: ConfigInputs): LoadedConfig {
       throw new ConfigError(`config file ${configFile} must hold a JSON object`);
     }
     for (const k of Object.keys(file)) {
-      if (!(k in SETTINGS) && k !== '$comment') throw new ConfigError(`config file ${configFile}: unknown setting "${k}"`);
+      if (!(k in SETTINGS) && k !== '$comment')
+        throw new ConfigError(`config file ${configFile}: unknown setting "${k}"`);
     }
   }
   const settings: ResolvedSetting[] = [];
@@ -191,11 +235,14 @@ export function loadConfig(inputs: ConfigInputs): LoadedConfig {
     const first = [...configCheck.Errors(values)][0];
     const key = (first?.instancePath ?? '').split('/')[1] ?? '';
     const where = settings.find((s) => s.key === key)?.source ?? 'config';
-    throw new ConfigError(`invalid setting ${first?.instancePath ?? ''} (from ${where}): ${first?.message ?? 'invalid'}`);
+    throw new ConfigError(
+      `invalid setting ${first?.instancePath ?? ''} (from ${where}): ${first?.message ?? 'invalid'}`,
+    );
   }
   const config = values as CollectorConfig;
   for (const rule of Object.keys(config.graceSeconds)) {
-    if (!(RULE_IDS as readonly string[]).includes(rule)) throw new ConfigError(`graceSeconds: unknown rule "${rule}"`);
+    if (!(RULE_IDS as readonly string[]).includes(rule))
+      throw new ConfigError(`graceSeconds: unknown rule "${rule}"`);
   }
   return { config, settings };
 }
@@ -205,11 +252,14 @@ export function describeConfig(settings: ResolvedSetting[]): string {
   const rows = settings.map((s) => {
     let shown: string;
     if (s.secret) shown = s.value === '' ? '(unset)' : '********';
-    else shown = typeof s.value === 'string' ? (s.value === '' ? '(unset)' : s.value) : JSON.stringify(s.value);
+    else
+      shown = typeof s.value === 'string' ? (s.value === '' ? '(unset)' : s.value) : JSON.stringify(s.value);
     return [s.key, shown, s.source, envName(s.key)] as const;
   });
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   const w2 = Math.max(...rows.map((r) => r[2].length));
-  return rows.map((r) => `${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2].padEnd(w2)}  ${r[3]}`).join('\n') + '\n';
+  return (
+    rows.map((r) => `${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2].padEnd(w2)}  ${r[3]}`).join('\n') + '\n'
+  );
 }

@@ -86,7 +86,11 @@ export async function enroll(deps: EnrollDeps, req: EnrollRequest, now: Date): P
     }
     let outcome: EnrollmentOutcome;
     const silentFor = at - existing.lastContact;
-    if (existing.tokenHash !== null && req.presentedToken !== null && hexEquals(hashToken(req.presentedToken), existing.tokenHash)) {
+    if (
+      existing.tokenHash !== null &&
+      req.presentedToken !== null &&
+      hexEquals(hashToken(req.presentedToken), existing.tokenHash)
+    ) {
       outcome = 'rotated';
     } else if (existing.tokenHash === null) {
       outcome = 'reenrolled_revoked';
@@ -96,7 +100,8 @@ export async function enroll(deps: EnrollDeps, req: EnrollRequest, now: Date): P
       await tx.enrollments.record({
         ...audit,
         outcome: 'refused_active',
-        detail: req.presentedToken === null ? 'no token presented' : 'the presented token is not the active one',
+        detail:
+          req.presentedToken === null ? 'no token presented' : 'the presented token is not the active one',
       });
       return {
         ok: false,
@@ -107,7 +112,11 @@ export async function enroll(deps: EnrollDeps, req: EnrollRequest, now: Date): P
       };
     }
     await tx.devices.issueToken(existing.id, { serial: req.serial, hardwareUuid, tokenHash, at });
-    await tx.enrollments.record({ ...audit, outcome, detail: existing.serial !== req.serial ? `serial was ${existing.serial}` : null });
+    await tx.enrollments.record({
+      ...audit,
+      outcome,
+      detail: existing.serial !== req.serial ? `serial was ${existing.serial}` : null,
+    });
     return { ok: true, value: { deviceToken: token, outcome, replacedTokenHash: existing.tokenHash } };
   });
   if (!decision.ok) throw decision.error;

@@ -139,6 +139,9 @@ export function evaluateSnapshot(input: {
   };
 }
 
-export function ruleConfig(c: { staleAfterSeconds: number; graceSeconds: RuleConfig['graceSeconds'] }): RuleConfig {
+export function ruleConfig(c: {
+  staleAfterSeconds: number;
+  graceSeconds: RuleConfig['graceSeconds'];
+}): RuleConfig {
   return { staleAfterSeconds: c.staleAfterSeconds, graceSeconds: c.graceSeconds };
 }

@@ -28,7 +28,10 @@ export function parseExpiry(text: string | undefined | null, now: Date): number 
   }
   const t = millis(text);
   if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(t)) {
-    throw new ApiError('invalid_body', `expires "${text}" is neither an ISO 8601 instant nor a duration like 30d, 12h, 90m`);
+    throw new ApiError(
+      'invalid_body',
+      `expires "${text}" is neither an ISO 8601 instant nor a duration like 30d, 12h, 90m`,
+    );
   }
   return t;
 }

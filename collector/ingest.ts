@@ -50,18 +50,33 @@ export function checkOwnership(device: AuthenticatedDevice, snapshot: Snapshot):
     throw new ApiError('device_mismatch', `device.serial "${serial}" is not this device's serial`);
   }
   if (hardwareUuid !== null && hardwareUuid.toUpperCase() !== device.hardwareUuid.toUpperCase()) {
-    throw new ApiError('device_mismatch', `device.hardwareUuid "${hardwareUuid}" is not this device's hardware UUID`);
+    throw new ApiError(
+      'device_mismatch',
+      `device.hardwareUuid "${hardwareUuid}" is not this device's hardware UUID`,
+    );
   }
 }
 
 function answer(r: SnapshotReceipt, deviceId: number, bodySha256: string): SnapshotIngested {
   if (r.deviceId !== deviceId) {
-    throw new ApiError('snapshot_conflict', `snapshot ${r.snapshotId} was already accepted from another device`);
+    throw new ApiError(
+      'snapshot_conflict',
+      `snapshot ${r.snapshotId} was already accepted from another device`,
+    );
   }
   if (r.bodySha256 !== bodySha256) {
-    throw new ApiError('snapshot_conflict', `snapshot ${r.snapshotId} was already accepted with a different body`);
+    throw new ApiError(
+      'snapshot_conflict',
+      `snapshot ${r.snapshotId} was already accepted with a different body`,
+    );
   }
-  return { id: r.snapshotId, digest: r.digest, changed: r.changed, receivedAt: iso(r.receivedAt), replay: true };
+  return {
+    id: r.snapshotId,
+    digest: r.digest,
+    changed: r.changed,
+    receivedAt: iso(r.receivedAt),
+    replay: true,
+  };
 }
 
 export async function ingestSnapshot(
@@ -170,7 +185,9 @@ export async function ingestCheckin(
     if (!dev || dev.digest === null || dev.digest !== checkin.digest) {
       throw new ApiError(
         'digest_unknown',
-        dev?.digest ? 'the digest is not this device\'s current one: send the full snapshot' : 'no snapshot from this device yet: send the full snapshot',
+        dev?.digest
+          ? "the digest is not this device's current one: send the full snapshot"
+          : 'no snapshot from this device yet: send the full snapshot',
       );
     }
     await tx.devices.touch(device.id, now.getTime(), checkin.consoleUser);

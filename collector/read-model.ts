@@ -49,7 +49,13 @@ export interface DeviceDetail extends DeviceView {
   /** Open findings whose rule now answers unknown (kept open: unknown is not pass). */
   unconfirmedFindings: FindingView[];
   resolvedFindings: (FindingView & { resolvedAt: string })[];
-  history: { snapshotId: string; digest: string; collectedAt: string; receivedAt: string; changes: string[] }[];
+  history: {
+    snapshotId: string;
+    digest: string;
+    collectedAt: string;
+    receivedAt: string;
+    changes: string[];
+  }[];
 }
 
 export interface Summary {
@@ -80,7 +86,8 @@ const HISTORY_SHOWN = 50;
 
 export const encodeCursor = (serial: string): string => Buffer.from(serial, 'utf8').toString('base64url');
 export function decodeCursor(cursor: string): string {
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw new CursorError('the cursor is not one this API returned');
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor))
+    throw new CursorError('the cursor is not one this API returned');
   return Buffer.from(cursor, 'base64url').toString('utf8');
 }
 
@@ -92,7 +99,12 @@ export function fleetParams(now: Date, rules: RuleConfig): FleetParams {
 }
 
 export function createReadModel(store: Store, rules: RuleConfig): ReadModel {
-  const view = (f: FindingRecord, now: number, exemptions: readonly Exemption[], serial: string): FindingView => {
+  const view = (
+    f: FindingRecord,
+    now: number,
+    exemptions: readonly Exemption[],
+    serial: string,
+  ): FindingView => {
     const rule = ruleById(f.rule);
     return {
       rule: f.rule,
@@ -162,14 +174,20 @@ export function createReadModel(store: Store, rules: RuleConfig): ReadModel {
     async listDevices(filter, page, now) {
       const p = fleetParams(now, rules);
       const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
-      const rows = await store.fleet.listDevices(p, filter, { ...(after !== undefined ? { after } : {}), limit: page.limit + 1 });
+      const rows = await store.fleet.listDevices(p, filter, {
+        ...(after !== undefined ? { after } : {}),
+        limit: page.limit + 1,
+      });
       const more = rows.length > page.limit;
       const pageRows = more ? rows.slice(0, page.limit) : rows;
       const open = await store.findings.openFor(pageRows.map((r) => r.id));
       const exemptions = await exemptionsFor();
       return {
         devices: pageRows.map((r) => toView(r, open.get(r.id) ?? [], p, exemptions)),
-        nextCursor: more && pageRows.length > 0 ? encodeCursor((pageRows[pageRows.length - 1] as DeviceRow).serial) : null,
+        nextCursor:
+          more && pageRows.length > 0
+            ? encodeCursor((pageRows[pageRows.length - 1] as DeviceRow).serial)
+            : null,
       };
     },
 

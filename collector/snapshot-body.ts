@@ -15,7 +15,10 @@ export function decodeBody(body: Uint8Array, encoding: BodyEncoding): Record<str
 }
 
 /** Top-level sections (and users by name) that differ between two snapshots. */
-export function changedSections(before: Record<string, unknown> | null, after: Record<string, unknown>): string[] {
+export function changedSections(
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown>,
+): string[] {
   if (before === null) return [];
   const a = digestBody(before);
   const b = digestBody(after);

@@ -32,10 +32,18 @@ export async function fetchFleet(baseUrl: string, adminToken: string, pageSize =
     const url = new URL('/api/v1/devices', baseUrl);
     url.searchParams.set('limit', String(pageSize));
     if (cursor) url.searchParams.set('cursor', cursor);
-    const res = await fetch(url, { headers: { authorization: `Bearer ${adminToken}`, accept: 'application/json' } });
-    const body = (await res.json().catch(() => null)) as { devices?: DeviceView[]; nextCursor?: string | null; message?: string } | null;
+    const res = await fetch(url, {
+      headers: { authorization: `Bearer ${adminToken}`, accept: 'application/json' },
+    });
+    const body = (await res.json().catch(() => null)) as {
+      devices?: DeviceView[];
+      nextCursor?: string | null;
+      message?: string;
+    } | null;
     if (!res.ok || !body || !Array.isArray(body.devices)) {
-      throw new ApiReadError(`GET ${url.pathname} answered ${res.status}: ${body?.message ?? 'unexpected body'}`);
+      throw new ApiReadError(
+        `GET ${url.pathname} answered ${res.status}: ${body?.message ?? 'unexpected body'}`,
+      );
     }
     rows.push(...body.devices.map(toFleetRow));
     cursor = body.nextCursor ?? null;

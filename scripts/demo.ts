@@ -40,7 +40,9 @@ const say = (s: string) => process.stdout.write(`${s}\n`);
 say(`collector  ${collector.url}  (SQLite ${config.db})`);
 
 const macs = listMacs();
-say(`agents     ${macs.length} simulated Macs, each running: tokenwatch-agent run --sysroot <mac> --server-url ${collector.url}`);
+say(
+  `agents     ${macs.length} simulated Macs, each running: tokenwatch-agent run --sysroot <mac> --server-url ${collector.url}`,
+);
 const results = await Promise.all(
   macs.map(async (name) => {
     const mac = simulatedMac(name, work); // inside work/: removed with it
@@ -58,7 +60,12 @@ const failed = results.filter((x) => x.r.code !== 0);
 
 const rows = await fetchFleet(collector.url, adminToken);
 say('');
-process.stdout.write(renderFleetTable(rows, { width: process.stdout.columns || 120, color: !values['no-color'] && process.stdout.isTTY }));
+process.stdout.write(
+  renderFleetTable(rows, {
+    width: process.stdout.columns || 120,
+    color: !values['no-color'] && process.stdout.isTTY,
+  }),
+);
 
 if (failed.length > 0) {
   for (const f of failed) process.stderr.write(`agent on ${f.name} exited ${f.r.code}:\n${f.r.stderr}\n`);
@@ -81,5 +88,6 @@ if (values.serve) {
   await collector.close();
   fs.rmSync(work, { recursive: true, force: true });
   process.exitCode = failed.length > 0 || rows.length !== macs.length ? 1 : 0;
-  if (rows.length !== macs.length) process.stderr.write(`expected ${macs.length} devices, the collector has ${rows.length}\n`);
+  if (rows.length !== macs.length)
+    process.stderr.write(`expected ${macs.length} devices, the collector has ${rows.length}\n`);
 }

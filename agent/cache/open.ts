@@ -50,7 +50,8 @@ export function openCache(options: OpenOptions): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     const check = db.pragma('quick_check', { simple: true });
-    if (check !== 'ok') throw new CacheError('cache_corrupt', `the cache ${file} is corrupt: ${String(check)}`);
+    if (check !== 'ok')
+      throw new CacheError('cache_corrupt', `the cache ${file} is corrupt: ${String(check)}`);
     migrate(db, file);
     return db;
   } catch (err) {

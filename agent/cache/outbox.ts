@@ -57,7 +57,9 @@ export function enqueue(
       `INSERT INTO outbox (kind, item_id, digest, body, queued_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)`,
     ).run(item.kind, item.itemId, item.digest, item.body, at, at);
     const n = (
-      db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE kind = 'snapshot' AND rejected_at IS NULL`).get() as { n: number }
+      db
+        .prepare(`SELECT COUNT(*) AS n FROM outbox WHERE kind = 'snapshot' AND rejected_at IS NULL`)
+        .get() as { n: number }
     ).n;
     if (n > maxSnapshots) {
       dropped += db
@@ -86,15 +88,15 @@ export function dueItems(db: Db, now: Date, limit = 100): OutboxItem[] {
 /** The oldest item still to send (its backoff is the queue's), or null when the queue is empty. */
 export function queueHead(db: Db): OutboxItem | null {
   const row = db.prepare(`SELECT * FROM outbox WHERE rejected_at IS NULL ORDER BY seq ASC LIMIT 1`).get() as
-    | Row
-    | undefined;
+    Row | undefined;
   return row ? toItem(row) : null;
 }
 
 export function isQueued(db: Db, itemId: string, kind: OutboxKind): boolean {
   return (
-    db.prepare('SELECT 1 FROM outbox WHERE item_id = ? AND kind = ? AND rejected_at IS NULL').get(itemId, kind) !==
-    undefined
+    db
+      .prepare('SELECT 1 FROM outbox WHERE item_id = ? AND kind = ? AND rejected_at IS NULL')
+      .get(itemId, kind) !== undefined
   );
 }
 
@@ -103,11 +105,9 @@ export function markSent(db: Db, seq: number): void {
 }
 
 export function markRetry(db: Db, seq: number, error: string, nextAttemptAt: Date): void {
-  db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE seq = ?').run(
-    error,
-    nextAttemptAt.toISOString(),
-    seq,
-  );
+  db.prepare(
+    'UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE seq = ?',
+  ).run(error, nextAttemptAt.toISOString(), seq);
 }
 
 /** Postpone every pending item (the server asked us to wait, or is unreachable). */
@@ -147,10 +147,16 @@ export function outboxSummary(db: Db): OutboxSummary {
          COALESCE(MAX(attempts), 0) AS max_attempts
        FROM outbox`,
     )
-    .get() as { snapshots: number | null; checkins: number | null; rejected: number | null; oldest: string | null; max_attempts: number };
-  const last = db.prepare('SELECT last_error FROM outbox WHERE last_error IS NOT NULL ORDER BY seq DESC LIMIT 1').get() as
-    | { last_error: string }
-    | undefined;
+    .get() as {
+    snapshots: number | null;
+    checkins: number | null;
+    rejected: number | null;
+    oldest: string | null;
+    max_attempts: number;
+  };
+  const last = db
+    .prepare('SELECT last_error FROM outbox WHERE last_error IS NOT NULL ORDER BY seq DESC LIMIT 1')
+    .get() as { last_error: string } | undefined;
   return {
     snapshots: row.snapshots ?? 0,
     checkins: row.checkins ?? 0,

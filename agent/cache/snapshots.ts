@@ -16,25 +16,36 @@ export interface RecordResult {
   pruned: number;
 }
 
-export function recordSnapshot(db: Db, snapshot: Snapshot, digest: string, limits: SnapshotLimits): RecordResult {
+export function recordSnapshot(
+  db: Db,
+  snapshot: Snapshot,
+  digest: string,
+  limits: SnapshotLimits,
+): RecordResult {
   return db.transaction((): RecordResult => {
     const json = JSON.stringify(snapshot);
     const last = db.prepare('SELECT seq, digest FROM snapshots ORDER BY seq DESC LIMIT 1').get() as
-      | { seq: number; digest: string }
-      | undefined;
+      { seq: number; digest: string } | undefined;
     writeState(db, 'latest', snapshot);
     writeState(db, 'latestDigest', digest);
     if (last && last.digest === digest) {
-      db.prepare('UPDATE snapshots SET last_collected_at = ?, collections = collections + 1 WHERE seq = ?').run(
-        snapshot.collectedAt,
-        last.seq,
-      );
+      db.prepare(
+        'UPDATE snapshots SET last_collected_at = ?, collections = collections + 1 WHERE seq = ?',
+      ).run(snapshot.collectedAt, last.seq);
       return { changed: false, pruned: 0 };
     }
     db.prepare(
       `INSERT INTO snapshots (id, digest, collected_at, last_collected_at, error_count, bytes, json)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(snapshot.id, digest, snapshot.collectedAt, snapshot.collectedAt, snapshot.errors.length, Buffer.byteLength(json), json);
+    ).run(
+      snapshot.id,
+      digest,
+      snapshot.collectedAt,
+      snapshot.collectedAt,
+      snapshot.errors.length,
+      Buffer.byteLength(json),
+      json,
+    );
     return { changed: true, pruned: prune(db, limits) };
   })();
 }
@@ -48,7 +59,10 @@ function prune(db: Db, limits: SnapshotLimits): number {
       .run(count - limits.maxSnapshots).changes;
   }
   // Bytes: drop the oldest until under the limit, never the newest.
-  const rows = db.prepare('SELECT seq, bytes FROM snapshots ORDER BY seq DESC').all() as { seq: number; bytes: number }[];
+  const rows = db.prepare('SELECT seq, bytes FROM snapshots ORDER BY seq DESC').all() as {
+    seq: number;
+    bytes: number;
+  }[];
   let total = 0;
   const drop: number[] = [];
   rows.forEach((row, i) => {
@@ -76,7 +90,9 @@ export interface SnapshotStats {
 
 export function snapshotStats(db: Db): SnapshotStats {
   const row = db
-    .prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes, MIN(collected_at) AS oldest FROM snapshots')
+    .prepare(
+      'SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes, MIN(collected_at) AS oldest FROM snapshots',
+    )
     .get() as { n: number; bytes: number; oldest: string | null };
   return { changes: row.n, bytes: row.bytes, oldestCollectedAt: row.oldest };
 }

@@ -47,7 +47,8 @@ export function createRunner(options: RunnerOptions): Runner {
   const killGraceMs = options.killGraceMs ?? 2000;
   return async (request: RunRequest, signal?: AbortSignal): Promise<RunOutcome> => {
     const started = performance.now();
-    if (!path.isAbsolute(request.command)) return failed('refusing a command that is not an absolute path', started);
+    if (!path.isAbsolute(request.command))
+      return failed('refusing a command that is not an absolute path', started);
     if (!(request.timeoutMs > 0)) return failed('refusing a command without a timeout', started);
     if (signal?.aborted) {
       return { ...failed('not started: the collection budget was already spent', started), canceled: true };
@@ -71,7 +72,11 @@ export function createRunner(options: RunnerOptions): Runner {
     // A process that never started has no exit code and a system error code (ENOENT, EACCES...).
     const code = (result as { code?: unknown }).code;
     const neverStarted =
-      result.exitCode === undefined && !result.signal && !result.timedOut && !result.isCanceled && typeof code === 'string';
+      result.exitCode === undefined &&
+      !result.signal &&
+      !result.timedOut &&
+      !result.isCanceled &&
+      typeof code === 'string';
     if (neverStarted) return failed(`${code} (${START_ERRORS[code] ?? 'could not start'})`, started);
     return {
       stdout: typeof result.stdout === 'string' ? result.stdout : '',

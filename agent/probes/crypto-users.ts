@@ -74,16 +74,16 @@ export function parseCryptoUsers(out: CommandOutput): ParseResult<CryptoUsers> {
     if (t === '') continue; // the "|" spacer lines
     const entry = /^\+--?\s+(\S+)$/.exec(t);
     if (entry) {
-      current = { uuid: (entry[1] ?? ''), type: '', kind: 'unknown', volumeOwner: null };
+      current = { uuid: entry[1] ?? '', type: '', kind: 'unknown', volumeOwner: null };
       value.users.push(current);
       continue;
     }
     const attr = /^([A-Za-z][A-Za-z ]*?):\s*(.*)$/.exec(t);
     if (attr && current && attr[1] === 'Type' && attr[2] !== '') {
-      current.type = (attr[2] ?? '');
-      current.kind = cryptoUserKind((attr[2] ?? ''));
+      current.type = attr[2] ?? '';
+      current.kind = cryptoUserKind(attr[2] ?? '');
       typeSeen.add(current);
-    } else if (attr && current && attr[1] === 'Volume Owner' && /^(Yes|No)$/.test((attr[2] ?? ''))) {
+    } else if (attr && current && attr[1] === 'Volume Owner' && /^(Yes|No)$/.test(attr[2] ?? '')) {
       current.volumeOwner = attr[2] === 'Yes';
       ownerSeen.add(current);
       value.volumeOwnerReported = true;

@@ -28,7 +28,7 @@ function readLines(lines: NumberedLine[], stream: string, rec: DsRecord): void {
   for (const line of lines) {
     const ds = DS_ERROR.exec(line.text);
     if (ds) {
-      rec.dsErrors.push(`DS Error: ${ds[1]} (${excerpt((ds[2] ?? ''))})`);
+      rec.dsErrors.push(`DS Error: ${ds[1]} (${excerpt(ds[2] ?? '')})`);
       current = null;
       continue;
     }
@@ -39,7 +39,7 @@ function readLines(lines: NumberedLine[], stream: string, rec: DsRecord): void {
     }
     const nsk = /^No such key: (\S+)$/.exec(line.text);
     if (nsk) {
-      rec.missing.add((nsk[1] ?? ''));
+      rec.missing.add(nsk[1] ?? '');
       current = null;
       continue;
     }
@@ -50,7 +50,7 @@ function readLines(lines: NumberedLine[], stream: string, rec: DsRecord): void {
       continue;
     }
     const values = kv[2] === undefined ? [] : kv[2].split(' ').filter((v) => v !== '');
-    rec.attributes.set((kv[1] ?? ''), values);
+    rec.attributes.set(kv[1] ?? '', values);
     current = kv[2] === undefined ? values : null;
   }
 }

@@ -32,7 +32,7 @@ export function parseDsclUser(out: CommandOutput): ParseResult<DirectoryUserReco
 
   const guidValues = rec.attributes.get('GeneratedUID');
   let guid: string | null = null;
-  if (guidValues && guidValues.length === 1) guid = (guidValues[0] ?? '');
+  if (guidValues && guidValues.length === 1) guid = guidValues[0] ?? '';
   else if (guidValues) errors.push(`GeneratedUID has ${guidValues.length} values`);
   else errors.push(rec.missing.has('GeneratedUID') ? 'No such key: GeneratedUID' : 'no GeneratedUID line');
 

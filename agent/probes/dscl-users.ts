@@ -18,7 +18,7 @@ export function parseDsclUsers(out: CommandOutput): ParseResult<DirectoryUser[]>
       errors.push(unrecognised(line));
       continue;
     }
-    users.push({ name: (m[1] ?? ''), uid });
+    users.push({ name: m[1] ?? '', uid });
   }
   for (const line of numberedLines(out.stderr)) errors.push(unrecognised(line, 'stderr'));
   const exit = exitError(out, errors);

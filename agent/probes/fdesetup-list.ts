@@ -14,7 +14,7 @@ export function parseFdesetupList(out: CommandOutput): ParseResult<FileVaultUser
   for (const line of numberedLines(out.stdout)) {
     const m = /^([^,\s][^,]*),\s*([^,\s]+)$/.exec(line.text.trim());
     if (!m) errors.push(unrecognised(line));
-    else users.push({ name: (m[1] ?? ''), uuid: (m[2] ?? '') });
+    else users.push({ name: m[1] ?? '', uuid: m[2] ?? '' });
   }
   for (const line of numberedLines(out.stderr)) errors.push(unrecognised(line, 'stderr'));
   const exit = exitError(out, errors);

@@ -22,7 +22,12 @@ const PROGRESS = /^(Encryption|Decryption) in progress: (?:Percent completed = (
 
 export function parseFileVaultStatus(out: CommandOutput): ParseResult<FileVaultStatus> {
   const errors: string[] = [];
-  const value: FileVaultStatus = { state: 'unknown', percent: null, masterKeychain: false, deferredEnablement: false };
+  const value: FileVaultStatus = {
+    state: 'unknown',
+    percent: null,
+    masterKeychain: false,
+    deferredEnablement: false,
+  };
   let onOff: 'on' | 'off' | null = null;
   let progress: 'encrypting' | 'decrypting' | null = null;
   for (const line of numberedLines(out.stdout)) {
@@ -31,7 +36,8 @@ export function parseFileVaultStatus(out: CommandOutput): ParseResult<FileVaultS
     const prog = PROGRESS.exec(t);
     if (state) {
       const s = state[1] === 'On' ? 'on' : 'off';
-      if (onOff !== null && onOff !== s) errors.push(`conflicting lines: FileVault is On and Off (line ${line.no})`);
+      if (onOff !== null && onOff !== s)
+        errors.push(`conflicting lines: FileVault is On and Off (line ${line.no})`);
       onOff = s;
     } else if (prog) {
       progress = (prog[1] ?? '').toLowerCase() === 'encryption' ? 'encrypting' : 'decrypting';

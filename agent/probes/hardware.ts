@@ -80,12 +80,12 @@ function parseText(text: string, errors: string[]): Hardware | null {
       errors.push(unrecognised(line));
       continue;
     }
-    const key = TEXT_KEYS[(m[1] ?? '')];
+    const key = TEXT_KEYS[m[1] ?? ''];
     if (key === undefined) continue; // other hardware facts (memory, firmware...) are not used
     facts++;
-    if (key === 'chip') chip = (m[2] ?? '');
-    else if (key === 'cpu') cpu = (m[2] ?? '');
-    else h[key] = (m[2] ?? '');
+    if (key === 'chip') chip = m[2] ?? '';
+    else if (key === 'cpu') cpu = m[2] ?? '';
+    else h[key] = m[2] ?? '';
   }
   return facts > 0 ? finish(h, chip, cpu, errors) : null;
 }

@@ -34,7 +34,7 @@ function responses(text: string, errors: string[]): Map<string, PlistValue | nul
     const lineText = text.slice(r.pos, end).replace(/\s+$/, '');
     const m = RESPONSE.exec(lineText);
     if (m) {
-      const which = (m[1] ?? '');
+      const which = m[1] ?? '';
       if (lineText.slice(m[0].length) === '(null)') {
         found.set(which, null);
       } else {
@@ -46,7 +46,10 @@ function responses(text: string, errors: string[]): Map<string, PlistValue | nul
           errors.push(`${which} response: line ${e.line}: ${e.message}`);
           return found;
         }
-        const rest = text.slice(r.pos, text.indexOf('\n', r.pos) < 0 ? text.length : text.indexOf('\n', r.pos));
+        const rest = text.slice(
+          r.pos,
+          text.indexOf('\n', r.pos) < 0 ? text.length : text.indexOf('\n', r.pos),
+        );
         if (rest.trim() !== '') errors.push(`line ${r.line}: unexpected text after the ${which} response`);
         const next = text.indexOf('\n', r.pos);
         r.pos = next < 0 ? text.length : next + 1;

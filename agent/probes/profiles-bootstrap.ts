@@ -19,9 +19,16 @@ const ESCROWED = /^Bootstrap Token (?:is )?escrowed (?:to|on|with) (?:the )?serv
 
 export function parseBootstrapTokenStatus(out: CommandOutput): ParseResult<BootstrapTokenStatus> {
   const errors: string[] = [];
-  const value: BootstrapTokenStatus = { supportedOnServer: null, escrowed: null, escrowedNotApplicable: false };
+  const value: BootstrapTokenStatus = {
+    supportedOnServer: null,
+    escrowed: null,
+    escrowedNotApplicable: false,
+  };
   let facts = 0;
-  for (const [stream, text] of [['stdout', out.stdout], ['stderr', out.stderr]] as const) {
+  for (const [stream, text] of [
+    ['stdout', out.stdout],
+    ['stderr', out.stderr],
+  ] as const) {
     for (const line of numberedLines(text)) {
       const t = line.text.trim().replace(/^profiles:\s*/, '');
       const s = SUPPORTED.exec(t);

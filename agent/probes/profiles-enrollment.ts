@@ -53,12 +53,15 @@ export function parseEnrollment(out: CommandOutput): ParseResult<Enrollment> {
   if (value.enrolled === null) {
     errors.push('no "MDM enrollment" line: enrollment unknown');
   } else if (sentence) {
-    if (value.enrolled) errors.push('this macOS prints the one-sentence form: DEP and user approval not reported');
+    if (value.enrolled)
+      errors.push('this macOS prints the one-sentence form: DEP and user approval not reported');
     else errors.push('this macOS prints the one-sentence form: DEP not reported');
   } else {
     if (value.dep === null) errors.push('no "Enrolled via DEP" line');
-    if (value.enrolled && value.server === null) errors.push('enrolled, but no "MDM server:" line (not printed before macOS 11): server unknown');
-    if (!value.enrolled && value.server !== null) errors.push(`not enrolled but an MDM server is printed: ${excerpt(value.server)}`);
+    if (value.enrolled && value.server === null)
+      errors.push('enrolled, but no "MDM server:" line (not printed before macOS 11): server unknown');
+    if (!value.enrolled && value.server !== null)
+      errors.push(`not enrolled but an MDM server is printed: ${excerpt(value.server)}`);
   }
   return { value: facts > 0 ? value : null, errors };
 }

@@ -19,16 +19,21 @@ const KEYS = {
 
 export function parseSwVers(out: CommandOutput): ParseResult<SwVers> {
   const errors: string[] = [];
-  const value: SwVers = { productName: null, productVersion: null, productVersionExtra: null, buildVersion: null };
+  const value: SwVers = {
+    productName: null,
+    productVersion: null,
+    productVersionExtra: null,
+    buildVersion: null,
+  };
   let seen = 0;
   for (const line of numberedLines(out.stdout)) {
     const m = /^(\w+):\s*(.*)$/.exec(line.text);
-    const field = m && Object.hasOwn(KEYS, (m[1] ?? '')) ? KEYS[m[1] as keyof typeof KEYS] : undefined;
+    const field = m && Object.hasOwn(KEYS, m[1] ?? '') ? KEYS[m[1] as keyof typeof KEYS] : undefined;
     if (!m || !field || m[2] === '') {
       errors.push(unrecognised(line));
       continue;
     }
-    value[field] = (m[2] ?? '');
+    value[field] = m[2] ?? '';
     seen++;
   }
   const exit = exitError(out, errors);

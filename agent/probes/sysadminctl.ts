@@ -19,15 +19,22 @@ export function parseSecureTokenStatus(raw: CommandOutput): ParseResult<SecureTo
   // Read without the NSLog time stamp and pid: an error (an unrecognised line, the exit code's first
   // line) must read the same on every run, or each collection would look like a change (the errors are
   // part of the digest).
-  const out = { ...raw, stdout: raw.stdout.replace(NSLOG_PREFIX, ''), stderr: raw.stderr.replace(NSLOG_PREFIX, '') };
+  const out = {
+    ...raw,
+    stdout: raw.stdout.replace(NSLOG_PREFIX, ''),
+    stderr: raw.stderr.replace(NSLOG_PREFIX, ''),
+  };
   const errors: string[] = [];
   const preamble: string[] = [];
   const found: SecureTokenStatus[] = [];
-  for (const [stream, text] of [['stderr', out.stderr], ['stdout', out.stdout]] as const) {
+  for (const [stream, text] of [
+    ['stderr', out.stderr],
+    ['stdout', out.stdout],
+  ] as const) {
     for (const line of numberedLines(text)) {
       const status = STATUS.exec(line.text);
       if (status) {
-        found.push({ enabled: status[1] === 'ENABLED', echoedName: (status[2] ?? '') });
+        found.push({ enabled: status[1] === 'ENABLED', echoedName: status[2] ?? '' });
       } else if (/^Unknown user\b/.test(line.text)) {
         errors.push(`sysadminctl: ${excerpt(line.text)}`);
       } else if (line.text.startsWith('### Error:')) {

@@ -11,7 +11,11 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 60_000, capMs: 6 * 3600_
  * Delay before attempt `attempts + 1`: base * 2^attempts, capped, with "equal jitter" (half fixed,
  * half random) so a fleet that lost its server does not come back in step. `random` is in [0, 1).
  */
-export function backoffDelayMs(attempts: number, random: number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
+export function backoffDelayMs(
+  attempts: number,
+  random: number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+): number {
   const exp = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(Math.max(attempts, 0), 30));
   return Math.round(exp / 2 + (exp / 2) * Math.min(Math.max(random, 0), 1));
 }

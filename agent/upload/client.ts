@@ -61,13 +61,19 @@ function connectPinned(url: URL, pin: string, timeoutMs: number): Promise<tls.TL
       socket.destroy();
       reject(err instanceof TransportError ? err : new TransportError(`${url.origin}: ${err.message}`));
     };
-    socket.setTimeout(timeoutMs, () => fail(new TransportError(`no TLS handshake with ${url.origin} within ${timeoutMs} ms`)));
+    socket.setTimeout(timeoutMs, () =>
+      fail(new TransportError(`no TLS handshake with ${url.origin} within ${timeoutMs} ms`)),
+    );
     socket.once('error', fail);
     socket.once('secureConnect', () => {
       const prints = chainFingerprints(socket);
       const hostError = tls.checkServerIdentity(host, socket.getPeerCertificate());
       if (!prints.includes(pin)) {
-        fail(new TransportError(`the server's certificate does not match CAPinSHA256 (saw ${prints[0] ?? 'none'})`));
+        fail(
+          new TransportError(
+            `the server's certificate does not match CAPinSHA256 (saw ${prints[0] ?? 'none'})`,
+          ),
+        );
       } else if (hostError) {
         fail(new TransportError(`the server's certificate is not for ${host}: ${hostError.message}`));
       } else {
@@ -95,7 +101,8 @@ export function createClient(options: ClientOptions) {
       accept: 'application/json',
     };
     if (token) headers['authorization'] = `Bearer ${token}`;
-    const pinnedSocket = url.protocol === 'https:' && pin !== null ? await connectPinned(url, pin, options.timeoutMs) : null;
+    const pinnedSocket =
+      url.protocol === 'https:' && pin !== null ? await connectPinned(url, pin, options.timeoutMs) : null;
     return new Promise<PostResult>((resolve, reject) => {
       const common = { method: 'POST', headers, timeout: options.timeoutMs, agent: false as const };
       const onResponse = (res: http.IncomingMessage) => {
@@ -114,7 +121,11 @@ export function createClient(options: ClientOptions) {
             /* a non-JSON body (a proxy's error page) is kept as text */
           }
           const ra = res.headers['retry-after'];
-          resolve({ status: res.statusCode ?? 0, body, retryAfter: Array.isArray(ra) ? (ra[0] ?? null) : (ra ?? null) });
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            retryAfter: Array.isArray(ra) ? (ra[0] ?? null) : (ra ?? null),
+          });
         });
         res.on('error', (err) => reject(new TransportError(`reading the response: ${err.message}`)));
       };
@@ -128,7 +139,9 @@ export function createClient(options: ClientOptions) {
       } else {
         req = http.request(url, common, onResponse);
       }
-      req.on('timeout', () => req.destroy(new TransportError(`no answer from ${url.origin} within ${options.timeoutMs} ms`)));
+      req.on('timeout', () =>
+        req.destroy(new TransportError(`no answer from ${url.origin} within ${options.timeoutMs} ms`)),
+      );
       req.on('error', (err) =>
         reject(err instanceof TransportError ? err : new TransportError(`${url.origin}: ${err.message}`)),
       );

@@ -3,7 +3,16 @@
 // sent, retry later (backoff + jitter, Retry-After honoured), or rejected (kept, never retried).
 import type { Logger } from 'pino';
 import type { Db } from '../cache/open.ts';
-import { dueItems, enqueue, isQueued, markRejected, markRetry, markSent, postponeAll, queueHead } from '../cache/outbox.ts';
+import {
+  dueItems,
+  enqueue,
+  isQueued,
+  markRejected,
+  markRetry,
+  markSent,
+  postponeAll,
+  queueHead,
+} from '../cache/outbox.ts';
 import type { OutboxItem } from '../cache/outbox.ts';
 import { latestDigest, latestSnapshot } from '../cache/snapshots.ts';
 import { writeState } from '../cache/state.ts';
@@ -65,7 +74,10 @@ async function enroll(deps: UploadDeps, currentToken: string | null): Promise<st
   const serial = snapshot?.device.serial ?? null;
   const hardwareUuid = snapshot?.device.hardwareUuid ?? null;
   if (!deps.enrollSecret) throw new Halt('not enrolled and no EnrollSecret is configured');
-  if (!serial || !hardwareUuid) throw new Halt('cannot enroll: the last collection did not establish the serial number and hardware UUID');
+  if (!serial || !hardwareUuid)
+    throw new Halt(
+      'cannot enroll: the last collection did not establish the serial number and hardware UUID',
+    );
   const res = await deps.client.post(
     PATHS.enroll,
     JSON.stringify({ enrollSecret: deps.enrollSecret, serial, hardwareUuid }),
@@ -73,7 +85,8 @@ async function enroll(deps: UploadDeps, currentToken: string | null): Promise<st
   );
   if (res.status === 200 || res.status === 201) {
     const token = (res.body as { deviceToken?: unknown } | null)?.deviceToken;
-    if (typeof token !== 'string' || token.length < 16) throw new Halt('enrollment answered without a device token');
+    if (typeof token !== 'string' || token.length < 16)
+      throw new Halt('enrollment answered without a device token');
     deps.tokens.write(token);
     deps.log.info({ serial }, 'enrolled with the collector');
     return token;
@@ -103,12 +116,20 @@ export async function drainOutbox(deps: UploadDeps): Promise<UploadReport> {
     await send(deps, report);
   } catch (err) {
     const reason =
-      err instanceof Halt ? err.message : err instanceof TransportError ? `collector unreachable: ${err.message}` : null;
+      err instanceof Halt
+        ? err.message
+        : err instanceof TransportError
+          ? `collector unreachable: ${err.message}`
+          : null;
     if (reason === null) throw err;
     const now = deps.now();
     const retryAfter = err instanceof Halt ? (err.response?.retryAfter ?? null) : null;
     const attempts = queueHead(deps.db)?.attempts ?? 0;
-    postponeAll(deps.db, reason, nextAttemptAt(now, attempts, deps.random(), parseRetryAfter(retryAfter, now)));
+    postponeAll(
+      deps.db,
+      reason,
+      nextAttemptAt(now, attempts, deps.random(), parseRetryAfter(retryAfter, now)),
+    );
     report.stopped = reason;
   }
   // Every stop (unreachable, refused enrollment, busy, server error, deadline) is what `status` shows.
@@ -135,7 +156,11 @@ async function send(deps: UploadDeps, report: UploadReport): Promise<void> {
         report.stopped = 'upload deadline reached; the rest stays queued';
         return;
       }
-      const res = await deps.client.post(item.kind === 'snapshot' ? PATHS.snapshot : PATHS.checkin, item.body, token);
+      const res = await deps.client.post(
+        item.kind === 'snapshot' ? PATHS.snapshot : PATHS.checkin,
+        item.body,
+        token,
+      );
       const outcome = handle(deps, item, res, report);
       if (outcome === 'reauth') {
         if (reenrolled) throw new Halt(`the collector refused a fresh device token: ${describe(res)}`, res);
@@ -151,7 +176,12 @@ async function send(deps: UploadDeps, report: UploadReport): Promise<void> {
   }
 }
 
-function handle(deps: UploadDeps, item: OutboxItem, res: PostResult, report: UploadReport): 'next' | 'stop' | 'reauth' {
+function handle(
+  deps: UploadDeps,
+  item: OutboxItem,
+  res: PostResult,
+  report: UploadReport,
+): 'next' | 'stop' | 'reauth' {
   const now = deps.now();
   if (res.status >= 200 && res.status < 300) {
     markSent(deps.db, item.seq);
@@ -166,19 +196,33 @@ function handle(deps: UploadDeps, item: OutboxItem, res: PostResult, report: Upl
     const snapshot = latestSnapshot(deps.db);
     const digest = latestDigest(deps.db);
     if (snapshot && digest && !isQueued(deps.db, snapshot.id, 'snapshot')) {
-      enqueue(deps.db, { kind: 'snapshot', itemId: snapshot.id, digest, body: JSON.stringify(snapshot) }, now, deps.maxQueuedSnapshots);
+      enqueue(
+        deps.db,
+        { kind: 'snapshot', itemId: snapshot.id, digest, body: JSON.stringify(snapshot) },
+        now,
+        deps.maxQueuedSnapshots,
+      );
     }
     return 'next';
   }
   if (res.status === 429 || res.status === 503) {
     const reason = `collector busy: ${describe(res)}`;
-    postponeAll(deps.db, reason, nextAttemptAt(now, item.attempts, deps.random(), parseRetryAfter(res.retryAfter, now)));
+    postponeAll(
+      deps.db,
+      reason,
+      nextAttemptAt(now, item.attempts, deps.random(), parseRetryAfter(res.retryAfter, now)),
+    );
     report.stopped = reason;
     return 'stop';
   }
   if (res.status >= 500 || res.status === 0) {
     const reason = `collector error: ${describe(res)}`;
-    markRetry(deps.db, item.seq, reason, nextAttemptAt(now, item.attempts, deps.random(), parseRetryAfter(res.retryAfter, now)));
+    markRetry(
+      deps.db,
+      item.seq,
+      reason,
+      nextAttemptAt(now, item.attempts, deps.random(), parseRetryAfter(res.retryAfter, now)),
+    );
     report.stopped = reason;
     return 'stop';
   }

@@ -30,7 +30,8 @@ export class DeviceAuth {
 
   async authenticate(req: FastifyRequest): Promise<AuthenticatedDevice> {
     const token = bearer(req);
-    if (token === null) throw new ApiError('unauthorized', 'a device token is required: Authorization: Bearer <token>');
+    if (token === null)
+      throw new ApiError('unauthorized', 'a device token is required: Authorization: Bearer <token>');
     const hash = hashToken(token);
     const hit = this.#cache.get(hash);
     const t = this.#mono();
@@ -43,7 +44,10 @@ export class DeviceAuth {
     const d = await this.#store.devices.byTokenHash(hash);
     if (!d) {
       this.#cache.delete(hash);
-      throw new ApiError('unauthorized', 'the device token is not valid (unknown, replaced or revoked): enroll again');
+      throw new ApiError(
+        'unauthorized',
+        'the device token is not valid (unknown, replaced or revoked): enroll again',
+      );
     }
     const device = { id: d.id, serial: d.serial, hardwareUuid: d.hardwareUuid };
     if (this.#size > 0) {
@@ -61,6 +65,8 @@ export class DeviceAuth {
 
 export function requireAdmin(adminToken: string, req: FastifyRequest): void {
   const token = bearer(req);
-  if (token === null) throw new ApiError('unauthorized', 'the admin token is required: Authorization: Bearer <token>');
-  if (adminToken === '' || !secretEquals(token, adminToken)) throw new ApiError('unauthorized', 'the admin token is not valid');
+  if (token === null)
+    throw new ApiError('unauthorized', 'the admin token is required: Authorization: Bearer <token>');
+  if (adminToken === '' || !secretEquals(token, adminToken))
+    throw new ApiError('unauthorized', 'the admin token is not valid');
 }

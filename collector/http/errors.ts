@@ -2,28 +2,62 @@
 // nowhere else. Every code is documented in docs/api.md (a test checks). The body is always
 // { "error": code, "message": what is wrong }. A client's mistake is a 4xx; 5xx means the server failed.
 export const ERRORS = {
-  invalid_json: { status: 400, summary: 'the body is not well-formed JSON (or uses a forbidden key such as __proto__)' },
-  invalid_body: { status: 400, summary: 'the body does not match the schema; the message names the path and what is wrong' },
-  unknown_schema: { status: 400, summary: 'the body\'s "schema" is not one this endpoint accepts (e.g. tokenwatch.snapshot/1)' },
-  invalid_query: { status: 400, summary: 'a query-string or path parameter is malformed (bad filter, cursor or limit)' },
+  invalid_json: {
+    status: 400,
+    summary: 'the body is not well-formed JSON (or uses a forbidden key such as __proto__)',
+  },
+  invalid_body: {
+    status: 400,
+    summary: 'the body does not match the schema; the message names the path and what is wrong',
+  },
+  unknown_schema: {
+    status: 400,
+    summary: 'the body\'s "schema" is not one this endpoint accepts (e.g. tokenwatch.snapshot/1)',
+  },
+  invalid_query: {
+    status: 400,
+    summary: 'a query-string or path parameter is malformed (bad filter, cursor or limit)',
+  },
   unauthorized: { status: 401, summary: 'missing, malformed, unknown or revoked Bearer token' },
   enroll_secret_invalid: { status: 401, summary: 'the enroll secret is wrong' },
-  device_mismatch: { status: 403, summary: "the snapshot's device.serial or device.hardwareUuid is not the authenticated device's own" },
+  device_mismatch: {
+    status: 403,
+    summary: "the snapshot's device.serial or device.hardwareUuid is not the authenticated device's own",
+  },
   not_found: { status: 404, summary: 'no such route' },
   device_not_found: { status: 404, summary: 'no device with that serial' },
   exemption_not_found: { status: 404, summary: 'no exemption with that id' },
   device_enrolled: {
     status: 409,
-    summary: 'the serial or hardware UUID has an active token: present it (rotation), or an admin must revoke the device, or wait until it is stale',
+    summary:
+      'the serial or hardware UUID has an active token: present it (rotation), or an admin must revoke the device, or wait until it is stale',
   },
-  identity_conflict: { status: 409, summary: 'the serial and the hardware UUID belong to two different enrolled devices' },
-  snapshot_conflict: { status: 409, summary: 'this snapshot id was already accepted with a different body or from another device' },
-  digest_unknown: { status: 409, summary: "the check-in's digest is not the device's current one: send the full snapshot" },
-  body_too_large: { status: 413, summary: 'the body is larger than the configured limit (bodyLimitBytes, default 1 MiB)' },
+  identity_conflict: {
+    status: 409,
+    summary: 'the serial and the hardware UUID belong to two different enrolled devices',
+  },
+  snapshot_conflict: {
+    status: 409,
+    summary: 'this snapshot id was already accepted with a different body or from another device',
+  },
+  digest_unknown: {
+    status: 409,
+    summary: "the check-in's digest is not the device's current one: send the full snapshot",
+  },
+  body_too_large: {
+    status: 413,
+    summary: 'the body is larger than the configured limit (bodyLimitBytes, default 1 MiB)',
+  },
   unsupported_media_type: { status: 415, summary: 'the body must be application/json' },
-  rate_limited: { status: 429, summary: 'too many failed attempts from this address; retry after Retry-After seconds' },
+  rate_limited: {
+    status: 429,
+    summary: 'too many failed attempts from this address; retry after Retry-After seconds',
+  },
   internal: { status: 500, summary: 'the server failed; the request may be retried' },
-  unavailable: { status: 503, summary: 'the store is busy or shutting down; retry after Retry-After seconds' },
+  unavailable: {
+    status: 503,
+    summary: 'the store is busy or shutting down; retry after Retry-After seconds',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -37,18 +37,28 @@ export class Metrics {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
       for (const [k, v] of [...m].sort()) out.push(`${name}{${label}="${k}"} ${v}`);
     };
-    counter('tokenwatch_uploads_total', 'Accepted snapshot uploads by result (changed, unchanged, replay).', 'result', this.uploads);
+    counter(
+      'tokenwatch_uploads_total',
+      'Accepted snapshot uploads by result (changed, unchanged, replay).',
+      'result',
+      this.uploads,
+    );
     counter('tokenwatch_checkins_total', 'Accepted check-ins.', 'result', this.checkins);
     counter('tokenwatch_enrollments_total', 'Enrollment attempts by outcome.', 'outcome', this.enrollments);
     counter('tokenwatch_rejects_total', 'Refused requests by error code.', 'reason', this.rejects);
-    out.push('# HELP tokenwatch_devices Devices by compliance status now.', '# TYPE tokenwatch_devices gauge');
+    out.push(
+      '# HELP tokenwatch_devices Devices by compliance status now.',
+      '# TYPE tokenwatch_devices gauge',
+    );
     for (const [k, v] of Object.entries(devicesByStatus)) out.push(`tokenwatch_devices{status="${k}"} ${v}`);
     out.push(
       '# HELP tokenwatch_http_request_duration_seconds Request latency.',
       '# TYPE tokenwatch_http_request_duration_seconds histogram',
     );
     for (const [labels, h] of [...this.#latency].sort((a, b) => a[0].localeCompare(b[0]))) {
-      BUCKETS.forEach((b, i) => out.push(`tokenwatch_http_request_duration_seconds_bucket{${labels},le="${b}"} ${h.counts[i]}`));
+      BUCKETS.forEach((b, i) =>
+        out.push(`tokenwatch_http_request_duration_seconds_bucket{${labels},le="${b}"} ${h.counts[i]}`),
+      );
       out.push(`tokenwatch_http_request_duration_seconds_bucket{${labels},le="+Inf"} ${h.count}`);
       out.push(`tokenwatch_http_request_duration_seconds_sum{${labels}} ${h.sum}`);
       out.push(`tokenwatch_http_request_duration_seconds_count{${labels}} ${h.count}`);

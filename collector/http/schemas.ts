@@ -77,7 +77,10 @@ export const DeviceDetail = Type.Object({
   ),
 });
 
-export const DevicePage = Type.Object({ devices: Type.Array(DeviceView), nextCursor: Nullable(Type.String()) });
+export const DevicePage = Type.Object({
+  devices: Type.Array(DeviceView),
+  nextCursor: Nullable(Type.String()),
+});
 
 export const DevicesQuery = Type.Object({
   status: Type.Optional(Status),
@@ -86,7 +89,9 @@ export const DevicesQuery = Type.Object({
   model: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   seenSince: Type.Optional(Type.String({ pattern: ISO_DATE_TIME })),
   cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,200}$' })),
-  limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,2}|1000)$', description: '1-1000, default 100' })),
+  limit: Type.Optional(
+    Type.String({ pattern: '^(?:[1-9][0-9]{0,2}|1000)$', description: '1-1000, default 100' }),
+  ),
 });
 
 export const SerialParams = Type.Object({ serial: Type.String({ pattern: SERIAL_PATTERN }) });
@@ -123,11 +128,18 @@ export const ExemptionBody = Type.Object({
   reason: Type.String({ minLength: 1, maxLength: 2000 }),
   createdBy: Type.String({ minLength: 1, maxLength: 200 }),
   expires: Type.Optional(
-    Nullable(Type.String({ maxLength: 40, description: 'ISO 8601 instant, or a duration such as 30d, 12h, 90m; null = never' })),
+    Nullable(
+      Type.String({
+        maxLength: 40,
+        description: 'ISO 8601 instant, or a duration such as 30d, 12h, 90m; null = never',
+      }),
+    ),
   ),
 });
 export const ExemptionParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-fA-F-]{36}$' }) });
-export const ExemptionsQuery = Type.Object({ serial: Type.Optional(Type.String({ pattern: SERIAL_PATTERN })) });
+export const ExemptionsQuery = Type.Object({
+  serial: Type.Optional(Type.String({ pattern: SERIAL_PATTERN })),
+});
 
 export const EnrollmentEvent = Type.Object({
   id: Type.Integer(),
@@ -143,7 +155,10 @@ export const EnrollmentsQuery = Type.Object({
   before: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$' })),
   limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,2}|1000)$' })),
 });
-export const EnrollmentPage = Type.Object({ enrollments: Type.Array(EnrollmentEvent), nextBefore: Nullable(Type.Integer()) });
+export const EnrollmentPage = Type.Object({
+  enrollments: Type.Array(EnrollmentEvent),
+  nextBefore: Nullable(Type.Integer()),
+});
 
 export const RuleView = Type.Object({
   id: Rule,

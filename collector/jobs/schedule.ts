@@ -7,7 +7,9 @@ import type { CollectorConfig } from '../config.ts';
 import type { Clock } from '../clock.ts';
 import { pruneOnce } from './prune.ts';
 
-export function scheduleJobs(deps: { store: Store; config: CollectorConfig; clock: Clock; logger: Logger }): { stop(): void } {
+export function scheduleJobs(deps: { store: Store; config: CollectorConfig; clock: Clock; logger: Logger }): {
+  stop(): void;
+} {
   const prune = schedule('17 3 * * *', async () => {
     try {
       const r = await pruneOnce(deps.store, deps.config, deps.clock.now());

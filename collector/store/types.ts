@@ -89,7 +89,6 @@ export interface SnapshotReceipt {
   receivedAt: Millis;
 }
 
-
 export type BodyEncoding = 'deflate-raw' | 'identity';
 
 export interface NewHistoryEntry {

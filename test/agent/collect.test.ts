@@ -40,12 +40,21 @@ function fakeRunner(answers: Record<string, Answer>) {
       rejected.push(line);
       throw new Error(`fake runner: unexpected request ${line}`);
     }
-    const base: RunOutcome = { stdout: '', stderr: '', exitCode: null, signal: null, timedOut: false, startError: null, durationMs: 1 };
+    const base: RunOutcome = {
+      stdout: '',
+      stderr: '',
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      startError: null,
+      durationMs: 1,
+    };
     if (answer.startError) return { ...base, startError: answer.startError };
     if (answer.hangMs) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, answer.hangMs);
-        if (!answer.ignoreAbort) signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        if (!answer.ignoreAbort)
+          signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
       });
       if (signal?.aborted && !answer.ignoreAbort) return { ...base, timedOut: true, signal: 'SIGKILL' };
     }
@@ -60,36 +69,70 @@ const OWNER_GUID = 'DA145BD0-81C7-41AA-9676-794E0A14B63D'; // the local user in 
 function appleSiliconMac(): Record<string, Answer> {
   return {
     '/usr/bin/sw_vers': { stdout: real('sw_vers', 'tahoe-26.4-double-tab.txt') },
-    '/usr/sbin/system_profiler SPHardwareDataType -json': { stdout: real('system_profiler-SPHardwareDataType', 'json-applesilicon-m2-mac14,7-real-no-trailing-newline.json') },
+    '/usr/sbin/system_profiler SPHardwareDataType -json': {
+      stdout: real(
+        'system_profiler-SPHardwareDataType',
+        'json-applesilicon-m2-mac14,7-real-no-trailing-newline.json',
+      ),
+    },
     // SYNTHETIC list in the real padded layout (the only real sample is a truncated excerpt).
     '/usr/bin/dscl . -list /Users UniqueID': {
-      stdout: ['_mbsetupuser            248', 'daemon                  1', 'Guest                   201', 'itadmin                 499', 'ernw                    501', 'nobody                  -2', 'root                    0', 'temp                    502', ''].join('\n'),
+      stdout: [
+        '_mbsetupuser            248',
+        'daemon                  1',
+        'Guest                   201',
+        'itadmin                 499',
+        'ernw                    501',
+        'nobody                  -2',
+        'root                    0',
+        'temp                    502',
+        '',
+      ].join('\n'),
     },
     '/usr/bin/dscl . -read /Groups/admin GroupMembership': { stdout: 'GroupMembership: root itadmin\n' },
     '/usr/bin/dscl . -read /Users/ernw GeneratedUID AuthenticationAuthority': {
       stdout: `AuthenticationAuthority: ;ShadowHash;HASHLIST:<SALTED-SHA512-PBKDF2,SRP-RFC5054-4096-SHA512-PBKDF2> ;SecureToken;\nGeneratedUID: ${OWNER_GUID.toLowerCase()}\n`,
     },
     '/usr/bin/dscl . -read /Users/itadmin GeneratedUID AuthenticationAuthority': {
-      stdout: 'AuthenticationAuthority: ;ShadowHash;HASHLIST:<SALTED-SHA512-PBKDF2>\nGeneratedUID: 11111111-2222-3333-4444-555555555555\n',
+      stdout:
+        'AuthenticationAuthority: ;ShadowHash;HASHLIST:<SALTED-SHA512-PBKDF2>\nGeneratedUID: 11111111-2222-3333-4444-555555555555\n',
     },
     '/usr/bin/dscl . -read /Users/temp GeneratedUID AuthenticationAuthority': {
-      stdout: real('dscl-read-authenticationauthority', 'securetoken-disableduser-disa-stig-example.txt') + 'GeneratedUID: 99999999-2222-3333-4444-555555555555\n',
+      stdout:
+        real('dscl-read-authenticationauthority', 'securetoken-disableduser-disa-stig-example.txt') +
+        'GeneratedUID: 99999999-2222-3333-4444-555555555555\n',
     },
-    '/usr/sbin/sysadminctl -secureTokenStatus ernw': { stderr: real('sysadminctl-securetokenstatus', 'enabled-ernw-tahoe-26.txt') },
-    '/usr/sbin/sysadminctl -secureTokenStatus itadmin': { stderr: real('sysadminctl-securetokenstatus', 'disabled-realname-with-spaces-tahoe-26.6.txt') },
-    '/usr/sbin/sysadminctl -secureTokenStatus temp': { stderr: real('sysadminctl-securetokenstatus', 'disabled-ec2-user-2021-bigsur.txt') },
-    '/usr/sbin/diskutil apfs listcryptousers /': { stdout: real('diskutil-apfs-listcryptousers', 'listcryptousers-tahoe-applesilicon-3users-bootstrap-owner-yes.txt') },
+    '/usr/sbin/sysadminctl -secureTokenStatus ernw': {
+      stderr: real('sysadminctl-securetokenstatus', 'enabled-ernw-tahoe-26.txt'),
+    },
+    '/usr/sbin/sysadminctl -secureTokenStatus itadmin': {
+      stderr: real('sysadminctl-securetokenstatus', 'disabled-realname-with-spaces-tahoe-26.6.txt'),
+    },
+    '/usr/sbin/sysadminctl -secureTokenStatus temp': {
+      stderr: real('sysadminctl-securetokenstatus', 'disabled-ec2-user-2021-bigsur.txt'),
+    },
+    '/usr/sbin/diskutil apfs listcryptousers /': {
+      stdout: real(
+        'diskutil-apfs-listcryptousers',
+        'listcryptousers-tahoe-applesilicon-3users-bootstrap-owner-yes.txt',
+      ),
+    },
     '/usr/bin/fdesetup status': { stdout: real('fdesetup-status', 'on-plain-tahoe.txt') },
     '/usr/bin/fdesetup list': { stdout: `ernw,${OWNER_GUID}\n` },
     '/usr/bin/fdesetup haspersonalrecoverykey': { stdout: 'true\n' },
     '/usr/bin/fdesetup hasinstitutionalrecoverykey': { stdout: 'false\n' },
-    '/usr/bin/profiles status -type bootstraptoken': { stdout: real('profiles-status-bootstraptoken', 'supported-yes-escrowed-no-catalina-beta.txt') },
-    '/usr/bin/profiles status -type enrollment': { stdout: real('profiles-status-enrollment', 'dep-yes-uamdm-yes-server-line-bigsur.txt') },
+    '/usr/bin/profiles status -type bootstraptoken': {
+      stdout: real('profiles-status-bootstraptoken', 'supported-yes-escrowed-no-catalina-beta.txt'),
+    },
+    '/usr/bin/profiles status -type enrollment': {
+      stdout: real('profiles-status-enrollment', 'dep-yes-uamdm-yes-server-line-bigsur.txt'),
+    },
     '/usr/bin/stat -f %Su /dev/console': { stdout: 'ernw\n' },
-    '/usr/libexec/mdmclient QueryDeviceInformation': { stdout: real('mdmclient', 'QueryDeviceInformation-13.3.1a-applesilicon-withheader.txt') },
+    '/usr/libexec/mdmclient QueryDeviceInformation': {
+      stdout: real('mdmclient', 'QueryDeviceInformation-13.3.1a-applesilicon-withheader.txt'),
+    },
   };
 }
-
 
 test('collect: Apple silicon Mac from real samples: every fact, contract-valid, no errors', async () => {
   const fake = fakeRunner(appleSiliconMac());
@@ -98,43 +141,140 @@ test('collect: Apple silicon Mac from real samples: every fact, contract-valid, 
   assert.deepEqual(checkSnapshot(snapshot), []);
   assert.deepEqual(snapshot.errors, []);
   assert.deepEqual(snapshot.device, {
-    serial: 'D5XQV1FMFJ', hardwareUuid: 'D26E7BC6-425E-51C2-87C5-0B902782B60D', model: 'Mac14,7', appleSilicon: true,
-    osVersion: '26.4', osBuild: '25E246', hostname: 'Z44QF45X37',
+    serial: 'D5XQV1FMFJ',
+    hardwareUuid: 'D26E7BC6-425E-51C2-87C5-0B902782B60D',
+    model: 'Mac14,7',
+    appleSilicon: true,
+    osVersion: '26.4',
+    osBuild: '25E246',
+    hostname: 'Z44QF45X37',
   });
-  assert.deepEqual(snapshot.mdm, { enrolled: true, userApproved: true, dep: true, server: 'https://MDMSERVER:8443/mdm/ServerURL' });
-  assert.deepEqual(snapshot.bootstrapToken, { supportedOnServer: true, escrowed: false, allowed: true, eacsPreflight: 'success', checkedAt: NOW.toISOString() });
-  assert.deepEqual(snapshot.fileVault, { state: 'on', personalRecoveryKey: true, institutionalRecoveryKey: false });
-  assert.deepEqual(snapshot.cryptoUsers.map((c) => [c.kind, c.volumeOwner]), [['local_user', true], ['mdm_bootstrap_token', true], ['personal_recovery_user', true]]);
+  assert.deepEqual(snapshot.mdm, {
+    enrolled: true,
+    userApproved: true,
+    dep: true,
+    server: 'https://MDMSERVER:8443/mdm/ServerURL',
+  });
+  assert.deepEqual(snapshot.bootstrapToken, {
+    supportedOnServer: true,
+    escrowed: false,
+    allowed: true,
+    eacsPreflight: 'success',
+    checkedAt: NOW.toISOString(),
+  });
+  assert.deepEqual(snapshot.fileVault, {
+    state: 'on',
+    personalRecoveryKey: true,
+    institutionalRecoveryKey: false,
+  });
+  assert.deepEqual(
+    snapshot.cryptoUsers.map((c) => [c.kind, c.volumeOwner]),
+    [
+      ['local_user', true],
+      ['mdm_bootstrap_token', true],
+      ['personal_recovery_user', true],
+    ],
+  );
   assert.equal(snapshot.consoleUser, 'ernw');
   assert.deepEqual(snapshot.notApplicable, []);
   // root, daemon, nobody, Guest, _mbsetupuser do not count; itadmin (uid 499) does.
   assert.deepEqual(snapshot.users, [
-    { name: 'itadmin', uid: 499, guid: '11111111-2222-3333-4444-555555555555', admin: true, mobile: false, disabled: false, secureToken: false, fileVault: false, volumeOwner: false, excluded: false },
+    {
+      name: 'itadmin',
+      uid: 499,
+      guid: '11111111-2222-3333-4444-555555555555',
+      admin: true,
+      mobile: false,
+      disabled: false,
+      secureToken: false,
+      fileVault: false,
+      volumeOwner: false,
+      excluded: false,
+    },
     // GUID matched case-insensitively (dscl printed it in lower case here).
-    { name: 'ernw', uid: 501, guid: OWNER_GUID.toLowerCase(), admin: false, mobile: false, disabled: false, secureToken: true, fileVault: true, volumeOwner: true, excluded: false },
-    { name: 'temp', uid: 502, guid: '99999999-2222-3333-4444-555555555555', admin: false, mobile: false, disabled: true, secureToken: false, fileVault: false, volumeOwner: false, excluded: true },
+    {
+      name: 'ernw',
+      uid: 501,
+      guid: OWNER_GUID.toLowerCase(),
+      admin: false,
+      mobile: false,
+      disabled: false,
+      secureToken: true,
+      fileVault: true,
+      volumeOwner: true,
+      excluded: false,
+    },
+    {
+      name: 'temp',
+      uid: 502,
+      guid: '99999999-2222-3333-4444-555555555555',
+      admin: false,
+      mobile: false,
+      disabled: true,
+      secureToken: false,
+      fileVault: false,
+      volumeOwner: false,
+      excluded: true,
+    },
   ]);
-  assert.deepEqual(bootstrapCheck, { allowed: true, eacsPreflight: 'success', checkedAt: NOW.toISOString(), notApplicable: [] });
+  assert.deepEqual(bootstrapCheck, {
+    allowed: true,
+    eacsPreflight: 'success',
+    checkedAt: NOW.toISOString(),
+    notApplicable: [],
+  });
   assert.ok(fake.asked.includes('/usr/libexec/mdmclient QueryDeviceInformation'));
-  assert.ok(!fake.asked.some((a) => a.includes('/Users/root') || a.includes('_mbsetupuser') || a.endsWith(' Guest')));
+  assert.ok(
+    !fake.asked.some((a) => a.includes('/Users/root') || a.includes('_mbsetupuser') || a.endsWith(' Guest')),
+  );
 });
 
 test('collect: Intel Catalina (real samples): volume owners and escrow not applicable, mdmclient keys absent', async () => {
   const mac = appleSiliconMac();
   mac['/usr/sbin/system_profiler SPHardwareDataType -json'] = {
-    stdout: JSON.stringify({ SPHardwareDataType: [{ serial_number: 'C02XFGWEJG5H', platform_UUID: '4EA008BF-9B36-5F1D-9151-AD4F64808AAB', machine_model: 'MacBookPro15,1', cpu_type: '6-Core Intel Core i7' }] }),
+    stdout: JSON.stringify({
+      SPHardwareDataType: [
+        {
+          serial_number: 'C02XFGWEJG5H',
+          platform_UUID: '4EA008BF-9B36-5F1D-9151-AD4F64808AAB',
+          machine_model: 'MacBookPro15,1',
+          cpu_type: '6-Core Intel Core i7',
+        },
+      ],
+    }),
   };
   mac['/usr/bin/sw_vers'] = { stdout: real('sw_vers', 'old-format-10.13-no-patch-tabs.txt') };
-  mac['/usr/sbin/diskutil apfs listcryptousers /'] = { stdout: real('diskutil-apfs-listcryptousers', 'listusers-catalina-intel-4users-bootstrap-external-key-trailing-space-line.txt') };
-  mac['/usr/bin/profiles status -type bootstraptoken'] = { stdout: real('profiles-status-bootstraptoken', 'supported-no-single-line-catalina.txt') };
-  mac['/usr/libexec/mdmclient QueryDeviceInformation'] = { stdout: real('mdmclient', 'QueryDeviceInformation-10.14.6-intel-MacBookPro14,3.txt') };
+  mac['/usr/sbin/diskutil apfs listcryptousers /'] = {
+    stdout: real(
+      'diskutil-apfs-listcryptousers',
+      'listusers-catalina-intel-4users-bootstrap-external-key-trailing-space-line.txt',
+    ),
+  };
+  mac['/usr/bin/profiles status -type bootstraptoken'] = {
+    stdout: real('profiles-status-bootstraptoken', 'supported-no-single-line-catalina.txt'),
+  };
+  mac['/usr/libexec/mdmclient QueryDeviceInformation'] = {
+    stdout: real('mdmclient', 'QueryDeviceInformation-10.14.6-intel-MacBookPro14,3.txt'),
+  };
   const fake = fakeRunner(mac);
   const { snapshot, bootstrapCheck } = await collect(collectDeps(fake.run));
   assert.deepEqual(checkSnapshot(snapshot), []);
   assert.deepEqual(snapshot.errors, []);
   assert.equal(snapshot.device.appleSilicon, false);
-  assert.deepEqual(snapshot.notApplicable, ['bootstrapToken.allowed', 'bootstrapToken.eacsPreflight', 'bootstrapToken.escrowed', 'cryptoUsers.volumeOwner', 'users.volumeOwner']);
-  assert.deepEqual(snapshot.bootstrapToken, { supportedOnServer: false, escrowed: null, allowed: null, eacsPreflight: null, checkedAt: NOW.toISOString() });
+  assert.deepEqual(snapshot.notApplicable, [
+    'bootstrapToken.allowed',
+    'bootstrapToken.eacsPreflight',
+    'bootstrapToken.escrowed',
+    'cryptoUsers.volumeOwner',
+    'users.volumeOwner',
+  ]);
+  assert.deepEqual(snapshot.bootstrapToken, {
+    supportedOnServer: false,
+    escrowed: null,
+    allowed: null,
+    eacsPreflight: null,
+    checkedAt: NOW.toISOString(),
+  });
   assert.ok(snapshot.cryptoUsers.every((c) => c.volumeOwner === null));
   assert.ok(snapshot.users.every((u) => u.volumeOwner === null));
   assert.deepEqual(bootstrapCheck?.notApplicable, ['bootstrapToken.allowed', 'bootstrapToken.eacsPreflight']);
@@ -153,10 +293,19 @@ test('collect: a failing command, garbage output, a hang past the budget: errors
   assert.deepEqual(fake.rejected, []);
   assert.deepEqual(checkSnapshot(snapshot), []);
   assert.deepEqual(snapshot.errors, [
-    { source: 'sysadminctl', message: 'user itadmin: could not start /usr/sbin/sysadminctl: EACCES: permission denied' },
-    { source: 'diskutil_cryptousers', message: 'no "Cryptographic users" header: stdout line 1 unrecognised: ??garbage %%%' },
+    {
+      source: 'sysadminctl',
+      message: 'user itadmin: could not start /usr/sbin/sysadminctl: EACCES: permission denied',
+    },
+    {
+      source: 'diskutil_cryptousers',
+      message: 'no "Cryptographic users" header: stdout line 1 unrecognised: ??garbage %%%',
+    },
     { source: 'fdesetup_list', message: 'exit code 1' },
-    { source: 'fdesetup_list', message: 'stderr line 1 unrecognised: Error: This command requires root access.' },
+    {
+      source: 'fdesetup_list',
+      message: 'stderr line 1 unrecognised: Error: This command requires root access.',
+    },
     { source: 'mdmclient', message: 'timed out: the collection budget of 400 ms ran out' },
   ]);
   const itadmin = snapshot.users.find((u) => u.name === 'itadmin');
@@ -175,16 +324,29 @@ test('collect: sysadminctl failed but the user is a Local Open Directory crypto 
   mac['/usr/sbin/sysadminctl -secureTokenStatus ernw'] = { stderr: '', exit: 1 };
   const { snapshot } = await collect(collectDeps(fakeRunner(mac).run));
   assert.equal(snapshot.users.find((u) => u.name === 'ernw')?.secureToken, true);
-  assert.deepEqual(snapshot.errors, [{ source: 'sysadminctl', message: 'user ernw: exit code 1: (no output)' }]);
+  assert.deepEqual(snapshot.errors, [
+    { source: 'sysadminctl', message: 'user ernw: exit code 1: (no output)' },
+  ]);
 });
 
 test('collect: the daily mdmclient check is reused when younger than 24 h, refreshed when older', async () => {
-  const previous: BootstrapCheck = { allowed: false, eacsPreflight: 'unknown failure', checkedAt: '2026-05-10T01:00:00.000Z', notApplicable: [] };
+  const previous: BootstrapCheck = {
+    allowed: false,
+    eacsPreflight: 'unknown failure',
+    checkedAt: '2026-05-10T01:00:00.000Z',
+    notApplicable: [],
+  };
   const fresh = fakeRunner(appleSiliconMac());
   const reused = await collect(collectDeps(fresh.run, { previousBootstrapCheck: previous }));
   assert.ok(!fresh.asked.includes('/usr/libexec/mdmclient QueryDeviceInformation'));
   assert.deepEqual(reused.bootstrapCheck, previous);
-  assert.deepEqual(reused.snapshot.bootstrapToken, { supportedOnServer: true, escrowed: false, allowed: false, eacsPreflight: 'unknown failure', checkedAt: '2026-05-10T01:00:00.000Z' });
+  assert.deepEqual(reused.snapshot.bootstrapToken, {
+    supportedOnServer: true,
+    escrowed: false,
+    allowed: false,
+    eacsPreflight: 'unknown failure',
+    checkedAt: '2026-05-10T01:00:00.000Z',
+  });
 
   const old = { ...previous, checkedAt: '2026-05-09T11:59:59.000Z' };
   const stale = fakeRunner(appleSiliconMac());
@@ -209,14 +371,24 @@ test('collect: the daily mdmclient check is reused when younger than 24 h, refre
 
 test('collect: not enrolled (real sample): mdmclient not run, its values and the MDM server not applicable', async () => {
   const mac = appleSiliconMac();
-  mac['/usr/bin/profiles status -type enrollment'] = { stdout: real('profiles-status-enrollment', '10.13.4-not-enrolled-no-no-two-line-vagrant.txt') };
-  mac['/usr/bin/profiles status -type bootstraptoken'] = { stdout: real('profiles-status-bootstraptoken', 'supported-no-single-line-catalina.txt') };
+  mac['/usr/bin/profiles status -type enrollment'] = {
+    stdout: real('profiles-status-enrollment', '10.13.4-not-enrolled-no-no-two-line-vagrant.txt'),
+  };
+  mac['/usr/bin/profiles status -type bootstraptoken'] = {
+    stdout: real('profiles-status-bootstraptoken', 'supported-no-single-line-catalina.txt'),
+  };
   const fake = fakeRunner(mac);
   const { snapshot, bootstrapCheck } = await collect(collectDeps(fake.run));
   assert.ok(!fake.asked.includes('/usr/libexec/mdmclient QueryDeviceInformation'));
   assert.deepEqual(snapshot.errors, []);
   assert.deepEqual(snapshot.mdm, { enrolled: false, userApproved: null, dep: false, server: null });
-  assert.deepEqual(snapshot.notApplicable, ['bootstrapToken.allowed', 'bootstrapToken.eacsPreflight', 'bootstrapToken.escrowed', 'mdm.server', 'mdm.userApproved']);
+  assert.deepEqual(snapshot.notApplicable, [
+    'bootstrapToken.allowed',
+    'bootstrapToken.eacsPreflight',
+    'bootstrapToken.escrowed',
+    'mdm.server',
+    'mdm.userApproved',
+  ]);
   assert.equal(bootstrapCheck, null);
 });
 
@@ -227,12 +399,18 @@ test('collect: a runner that ignores the abort is abandoned after a grace period
   const { snapshot } = await collect(collectDeps(fakeRunner(mac).run, { budgetMs: 200 }));
   assert.ok(performance.now() - started < 5_000);
   assert.equal(snapshot.fileVault.state, 'unknown');
-  assert.deepEqual(snapshot.errors.filter((e) => e.source === 'fdesetup_status'), [{ source: 'fdesetup_status', message: 'timed out: the collection budget of 200 ms ran out' }]);
+  assert.deepEqual(
+    snapshot.errors.filter((e) => e.source === 'fdesetup_status'),
+    [{ source: 'fdesetup_status', message: 'timed out: the collection budget of 200 ms ran out' }],
+  );
 });
 
 test('collect: an unknown user list failure leaves users empty with an error; commands never run twice', async () => {
   const mac = appleSiliconMac();
-  mac['/usr/bin/dscl . -list /Users UniqueID'] = { stderr: '<dscl_cmd> DS Error: -14090 (eDSAuthFailed)\n', exit: 1 };
+  mac['/usr/bin/dscl . -list /Users UniqueID'] = {
+    stderr: '<dscl_cmd> DS Error: -14090 (eDSAuthFailed)\n',
+    exit: 1,
+  };
   const fake = fakeRunner(mac);
   const { snapshot } = await collect(collectDeps(fake.run));
   assert.deepEqual(snapshot.users, []);
@@ -287,37 +465,61 @@ function factAt(snapshot: unknown, dotted: string): unknown {
 const globMatch = (pattern: string, name: string) =>
   new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(name);
 
-for (const name of readdirSync(MACS).filter((n) => existsSync(path.join(MACS, n, 'manifest.json'))).sort()) {
+for (const name of readdirSync(MACS)
+  .filter((n) => existsSync(path.join(MACS, n, 'manifest.json')))
+  .sort()) {
   test(`simulated Mac ${name}: commands agree, facts as the manifest says`, async () => {
     const dir = path.join(MACS, name);
     const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
     assert.ok(existsSync(path.join(dir, 'README.md')), 'each Mac has a README');
     // Every argv is a command of the table; every SYNTHETIC file is declared as such.
     for (const c of m.commands) {
-      assert.ok(probeForRequest(c.argv[0] ?? '', c.argv.slice(1)), `not in the command table: ${c.argv.join(' ')}`);
+      assert.ok(
+        probeForRequest(c.argv[0] ?? '', c.argv.slice(1)),
+        `not in the command table: ${c.argv.join(' ')}`,
+      );
       for (const f of [c.stdout, c.stderr]) {
         if (!f) continue;
         assert.ok(existsSync(path.resolve(dir, f)), `missing ${f}`);
         const base = path.basename(f);
         if (base.includes('SYNTHETIC')) {
-          assert.ok((m.synthetic ?? []).some((s) => globMatch(s.split(':')[0] ?? '', f) || globMatch(s.split(':')[0] ?? '', base) || s.includes(base)), `${f} not listed in synthetic`);
+          assert.ok(
+            (m.synthetic ?? []).some(
+              (s) =>
+                globMatch(s.split(':')[0] ?? '', f) ||
+                globMatch(s.split(':')[0] ?? '', base) ||
+                s.includes(base),
+            ),
+            `${f} not listed in synthetic`,
+          );
         }
       }
     }
     const hangs = m.commands.some((c) => c.hangSeconds);
     const fake = fakeRunner(manifestAnswers(dir, m));
-    const { snapshot } = await collect(collectDeps(fake.run, { excludeUsers: [], budgetMs: hangs ? 500 : 10_000 }));
+    const { snapshot } = await collect(
+      collectDeps(fake.run, { excludeUsers: [], budgetMs: hangs ? 500 : 10_000 }),
+    );
     assert.deepEqual(fake.rejected, [], 'the agent asked for a command the Mac does not have');
     assert.deepEqual(checkSnapshot(snapshot), []);
     const expect = m.expect ?? {};
-    for (const [fact, value] of Object.entries(expect.facts ?? {})) assert.deepEqual(factAt(snapshot, fact), value, fact);
-    if (expect.errorSources) assert.deepEqual([...new Set(snapshot.errors.map((e) => e.source))].sort(), [...expect.errorSources].sort(), JSON.stringify(snapshot.errors));
+    for (const [fact, value] of Object.entries(expect.facts ?? {}))
+      assert.deepEqual(factAt(snapshot, fact), value, fact);
+    if (expect.errorSources)
+      assert.deepEqual(
+        [...new Set(snapshot.errors.map((e) => e.source))].sort(),
+        [...expect.errorSources].sort(),
+        JSON.stringify(snapshot.errors),
+      );
     if (expect.notApplicable) assert.deepEqual(snapshot.notApplicable, expect.notApplicable);
     // Every user's GUID is known, and on a Mac without failures every token holder is a crypto user.
     for (const u of snapshot.users) assert.notEqual(u.guid, null, `${u.name} has no GUID`);
     if (snapshot.errors.length === 0) {
       for (const u of snapshot.users.filter((x) => x.secureToken)) {
-        assert.ok(snapshot.cryptoUsers.some((c) => c.uuid.toLowerCase() === u.guid?.toLowerCase()), `${u.name} holds a token but is no crypto user`);
+        assert.ok(
+          snapshot.cryptoUsers.some((c) => c.uuid.toLowerCase() === u.guid?.toLowerCase()),
+          `${u.name} holds a token but is no crypto user`,
+        );
       }
     }
   });

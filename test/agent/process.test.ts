@@ -57,7 +57,8 @@ for (const name of macs) {
       );
     }
     // A fake that saw unexpected arguments exits 64 with "unexpected arguments": never expected here.
-    for (const e of s.errors) assert.doesNotMatch(e.message, /unexpected arguments/, `${e.source}: ${e.message}`);
+    for (const e of s.errors)
+      assert.doesNotMatch(e.message, /unexpected arguments/, `${e.source}: ${e.message}`);
     // Secrets never land in the snapshot: no AuthenticationAuthority hash lists, no Bootstrap Token material.
     assert.doesNotMatch(JSON.stringify(s), /HASHLIST|ShadowHash|SALTED-SHA512|Kerberosv5/);
   });
@@ -73,7 +74,10 @@ test('applesilicon-compliant (escrowed YES is SYNTHETIC): every fact established
   assert.equal(s.mdm.enrolled, true);
   assert.ok(s.users.length > 0);
   for (const u of s.users) assert.equal(u.secureToken, true, `${u.name} holds a token`);
-  assert.ok(s.users.some((u) => u.volumeOwner === true), 'a local user is a volume owner');
+  assert.ok(
+    s.users.some((u) => u.volumeOwner === true),
+    'a local user is a volume owner',
+  );
   assert.ok(s.cryptoUsers.some((c) => c.kind === 'mdm_bootstrap_token'));
 });
 
@@ -86,8 +90,14 @@ test('applesilicon-not-escrowed: supported on server, escrowed NO (real sample)'
 
 test('applesilicon-user-without-token: a user without a token and a mobile account', async () => {
   const s = await collectJson(simulatedMac('applesilicon-user-without-token'));
-  assert.ok(s.users.some((u) => u.secureToken === false), 'someone has no token');
-  assert.ok(s.users.some((u) => u.mobile === true), 'a mobile account');
+  assert.ok(
+    s.users.some((u) => u.secureToken === false),
+    'someone has no token',
+  );
+  assert.ok(
+    s.users.some((u) => u.mobile === true),
+    'a mobile account',
+  );
 });
 
 test('intel-catalina: Intel, no volume owners (not applicable, not "no"), Bootstrap Token unsupported', async () => {
@@ -98,7 +108,10 @@ test('intel-catalina: Intel, no volume owners (not applicable, not "no"), Bootst
   assert.equal(s.bootstrapToken.escrowed, null);
   for (const u of s.users) assert.equal(u.volumeOwner, null);
   for (const c of s.cryptoUsers) assert.equal(c.volumeOwner, null);
-  assert.ok(s.notApplicable.some((p) => /volumeOwner/.test(p)), s.notApplicable.join(', '));
+  assert.ok(
+    s.notApplicable.some((p) => /volumeOwner/.test(p)),
+    s.notApplicable.join(', '),
+  );
 });
 
 test('filevault-off and filevault-encrypting (SYNTHETIC progress line, exit 2 is a state, not an error)', async () => {
@@ -124,7 +137,10 @@ test('broken: failing, garbled and hanging commands become errors; the budget ki
   assert.deepEqual(checkSnapshot(s), []);
   assert.ok(s.errors.length >= 3, JSON.stringify(s.errors));
   assert.ok(ms < 15_000, `the collection took ${Math.round(ms)} ms despite a hanging command`);
-  assert.ok(s.errors.some((e) => /timed out|budget/i.test(e.message)), 'a hang is recorded as timed out');
+  assert.ok(
+    s.errors.some((e) => /timed out|budget/i.test(e.message)),
+    'a hang is recorded as timed out',
+  );
   // Unknown is never "no": whatever a broken probe should have said is null, not false.
   for (const e of s.errors) assert.ok(e.source.length > 0 && e.message.length > 0);
 });
@@ -177,7 +193,16 @@ test('ExcludeUsers from a managed preferences plist marks the user excluded (a p
 test('the log file holds no secrets', async () => {
   const mac = simulatedMac('applesilicon-compliant');
   const secret = 'enroll-secret-that-must-not-appear-anywhere';
-  const r = await runAgent(['run', ...mac.flags, '--server-url', 'http://127.0.0.1:9', '--enroll-secret', secret, '--log-level', 'debug']);
+  const r = await runAgent([
+    'run',
+    ...mac.flags,
+    '--server-url',
+    'http://127.0.0.1:9',
+    '--enroll-secret',
+    secret,
+    '--log-level',
+    'debug',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const logFile = path.join(mac.root, 'Library/Logs/tokenwatch/agent.log');
   const log = fs.readFileSync(logFile, 'utf8');

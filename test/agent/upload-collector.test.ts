@@ -28,12 +28,22 @@ async function freePort(): Promise<number> {
 async function collector(db: string, port: number): Promise<RunningCollector> {
   const { config } = loadConfig({
     env: {},
-    flags: { db, host: '127.0.0.1', port: String(port), adminToken: ADMIN, enrollSecret: SECRET, logLevel: 'silent' },
+    flags: {
+      db,
+      host: '127.0.0.1',
+      port: String(port),
+      adminToken: ADMIN,
+      enrollSecret: SECRET,
+      logLevel: 'silent',
+    },
   });
   return startCollector(config, { logger: createLogger('silent') });
 }
 
-async function admin(c: RunningCollector, p: string): Promise<{ status: number; body: Record<string, unknown> }> {
+async function admin(
+  c: RunningCollector,
+  p: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(new URL(p, c.url), { headers: { authorization: `Bearer ${ADMIN}` } });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
@@ -42,14 +52,22 @@ async function status(mac: SimulatedMac) {
   const r = await runAgent(['status', '--json', ...mac.flags]);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as {
-    outbox: { snapshots: number; checkins: number; rejected: number; lastError: string | null; nextAttemptAt: string | null };
+    outbox: {
+      snapshots: number;
+      checkins: number;
+      rejected: number;
+      lastError: string | null;
+      nextAttemptAt: string | null;
+    };
     enrolled: boolean;
     lastUpload: { at: string } | null;
   };
 }
 
 const agentRun = (mac: SimulatedMac, url: string, extra: string[] = []) =>
-  runAgent(['run', ...mac.flags, '--server-url', url, ...extra], { env: cleanEnv({ TOKENWATCH_ENROLL_SECRET: SECRET }) });
+  runAgent(['run', ...mac.flags, '--server-url', url, ...extra], {
+    env: cleanEnv({ TOKENWATCH_ENROLL_SECRET: SECRET }),
+  });
 
 test('a collector that is down: run exits 0 with the snapshot queued; it goes out when the collector is back', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-e2e-'));
@@ -80,15 +98,26 @@ test('a collector that is down: run exits 0 with the snapshot queued; it goes ou
     assert.equal(st.enrolled, true);
     const token = fs.readFileSync(path.join(mac.stateDir, 'device-token'), 'utf8');
     assert.equal(fs.statSync(path.join(mac.stateDir, 'device-token')).mode & 0o777, 0o600);
-    assert.ok(!fs.readFileSync(path.join(mac.root, 'Library/Logs/tokenwatch/agent.log'), 'utf8').includes(token.trim()));
+    assert.ok(
+      !fs
+        .readFileSync(path.join(mac.root, 'Library/Logs/tokenwatch/agent.log'), 'utf8')
+        .includes(token.trim()),
+    );
 
     const devices = await admin(c, '/api/v1/devices');
     assert.equal(devices.status, 200);
-    const list = devices.body['devices'] as { serial: string; status: string; findings: { rule: string; user: string | null }[] }[];
+    const list = devices.body['devices'] as {
+      serial: string;
+      status: string;
+      findings: { rule: string; user: string | null }[];
+    }[];
     assert.equal(list.length, 1);
     assert.equal(list[0]?.serial, 'D5XQV1FMA3');
     assert.equal(list[0]?.status, 'noncompliant');
-    const users = list[0]?.findings.filter((f) => f.rule === 'user-without-securetoken').map((f) => f.user).sort();
+    const users = list[0]?.findings
+      .filter((f) => f.rule === 'user-without-securetoken')
+      .map((f) => f.user)
+      .sort();
     assert.deepEqual(users, ['bob', 'jdoe']);
   } finally {
     await c.close();

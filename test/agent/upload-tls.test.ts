@@ -24,15 +24,38 @@ before(async () => {
   await new Promise<void>((resolve, reject) =>
     execFile(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile,
-        '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
       (err, _out, stderr) =>
         err
-          ? reject(new Error(`openssl is required (Debian package openssl: apt-get install -y openssl): ${stderr || err.message}`))
+          ? reject(
+              new Error(
+                `openssl is required (Debian package openssl: apt-get install -y openssl): ${stderr || err.message}`,
+              ),
+            )
           : resolve(),
     ),
   );
-  pin = createHash('sha256').update(new X509Certificate(fs.readFileSync(certFile)).raw).digest('hex');
+  pin = createHash('sha256')
+    .update(new X509Certificate(fs.readFileSync(certFile)).raw)
+    .digest('hex');
 });
 
 async function tlsCollector(): Promise<RunningCollector> {
@@ -62,9 +85,19 @@ test('with the right CAPinSHA256 the agent enrolls and uploads over https', asyn
   try {
     assert.match(c.url, /^https:\/\//);
     const mac = simulatedMac('applesilicon-compliant');
-    const r = await runAgent(['run', ...mac.flags, '--server-url', c.url, '--ca-pin-sha256', (pin.toUpperCase().match(/../g) ?? []).join(':')], {
-      env: cleanEnv({ TOKENWATCH_ENROLL_SECRET: SECRET }),
-    });
+    const r = await runAgent(
+      [
+        'run',
+        ...mac.flags,
+        '--server-url',
+        c.url,
+        '--ca-pin-sha256',
+        (pin.toUpperCase().match(/../g) ?? []).join(':'),
+      ],
+      {
+        env: cleanEnv({ TOKENWATCH_ENROLL_SECRET: SECRET }),
+      },
+    );
     assert.equal(r.code, 0, r.stderr);
     const q = await queue(mac.flags);
     assert.equal(q.snapshots, 0, q.lastError ?? '');
@@ -95,7 +128,9 @@ test('without a pin a self-signed collector is not trusted', async () => {
   const c = await tlsCollector();
   try {
     const mac = simulatedMac('applesilicon-compliant');
-    const r = await runAgent(['run', ...mac.flags, '--server-url', c.url], { env: cleanEnv({ TOKENWATCH_ENROLL_SECRET: SECRET }) });
+    const r = await runAgent(['run', ...mac.flags, '--server-url', c.url], {
+      env: cleanEnv({ TOKENWATCH_ENROLL_SECRET: SECRET }),
+    });
     assert.equal(r.code, 0);
     const q = await queue(mac.flags);
     assert.equal(q.snapshots, 1);

@@ -14,8 +14,16 @@ const BIN = new URL('../../bin/tokenwatch.js', import.meta.url).pathname;
 test('tokenwatch serve: a real process serving real HTTP on a real SQLite file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-serve-'));
   const db = join(dir, 'c.db');
-  const env = { ...process.env, TOKENWATCH_ADMIN_TOKEN: 'adm-secret-123', TOKENWATCH_ENROLL_SECRET: 'enr-secret-456', TOKENWATCH_LOG_LEVEL: 'info' };
-  const child = spawn(process.execPath, [BIN, 'serve', '--db', db, '--host', '127.0.0.1', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = {
+    ...process.env,
+    TOKENWATCH_ADMIN_TOKEN: 'adm-secret-123',
+    TOKENWATCH_ENROLL_SECRET: 'enr-secret-456',
+    TOKENWATCH_LOG_LEVEL: 'info',
+  };
+  const child = spawn(process.execPath, [BIN, 'serve', '--db', db, '--host', '127.0.0.1', '--port', '0'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   let err = '';
@@ -34,7 +42,10 @@ test('tokenwatch serve: a real process serving real HTTP on a real SQLite file',
     const post = (path: string, body: unknown, token?: string) =>
       fetch(url + path, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify(body),
       });
     const serial = 'C02SERVE0001';
@@ -48,24 +59,60 @@ test('tokenwatch serve: a real process serving real HTTP on a real SQLite file',
     s.device.hardwareUuid = hardwareUuid;
     const up = await post('/api/v1/snapshots', s, deviceToken);
     assert.equal(up.status, 200);
-    const bad = await post('/api/v1/snapshots', { ...s, id: randomUUID(), mdm: { ...s.mdm, enrolled: 'true' } }, deviceToken);
+    const bad = await post(
+      '/api/v1/snapshots',
+      { ...s, id: randomUUID(), mdm: { ...s.mdm, enrolled: 'true' } },
+      deviceToken,
+    );
     assert.equal(bad.status, 400);
     const badBody = (await bad.json()) as { error: string; message: string };
     assert.equal(badBody.error, 'invalid_body');
     assert.match(badBody.message, /^body\/mdm\/enrolled must be boolean/);
-    const dev = await fetch(`${url}/api/v1/devices/${serial}`, { headers: { authorization: 'Bearer adm-secret-123' } });
+    const dev = await fetch(`${url}/api/v1/devices/${serial}`, {
+      headers: { authorization: 'Bearer adm-secret-123' },
+    });
     assert.equal(dev.status, 200);
     assert.equal(((await dev.json()) as { status: string }).status, 'compliant');
     const health = await fetch(`${url}/healthz`);
     assert.deepEqual(await health.json(), { status: 'ok', devices: 1 });
     // The CLI works on the same database while the server runs (WAL).
-    const id = execFileSync(process.execPath, [BIN, 'exempt', 'add', '--db', db, '--serial', serial, '--rule', 'filevault-off', '--reason', 'lab Mac', '--by', 'jane', '--expires', '30d'], { env }).toString().trim();
+    const id = execFileSync(
+      process.execPath,
+      [
+        BIN,
+        'exempt',
+        'add',
+        '--db',
+        db,
+        '--serial',
+        serial,
+        '--rule',
+        'filevault-off',
+        '--reason',
+        'lab Mac',
+        '--by',
+        'jane',
+        '--expires',
+        '30d',
+      ],
+      { env },
+    )
+      .toString()
+      .trim();
     assert.match(id, /^[0-9a-f-]{36}$/);
     const listed = execFileSync(process.execPath, [BIN, 'exempt', 'list', '--db', db], { env }).toString();
-    assert.match(listed, new RegExp(`${id}  ${serial}  filevault-off  \\(all users\\)  active .* by jane: lab Mac`));
-    const viaApi = await fetch(`${url}/api/v1/exemptions`, { headers: { authorization: 'Bearer adm-secret-123' } });
+    assert.match(
+      listed,
+      new RegExp(`${id}  ${serial}  filevault-off  \\(all users\\)  active .* by jane: lab Mac`),
+    );
+    const viaApi = await fetch(`${url}/api/v1/exemptions`, {
+      headers: { authorization: 'Bearer adm-secret-123' },
+    });
     assert.equal(((await viaApi.json()) as unknown[]).length, 1);
-    assert.equal(execFileSync(process.execPath, [BIN, 'exempt', 'remove', '--db', db, id], { env }).toString().trim(), `removed ${id}`);
+    assert.equal(
+      execFileSync(process.execPath, [BIN, 'exempt', 'remove', '--db', db, id], { env }).toString().trim(),
+      `removed ${id}`,
+    );
     // Logs are JSON lines and never contain the secrets or the device token.
     assert.ok(!err.includes(deviceToken) && !out.includes(deviceToken));
     assert.ok(!out.includes('adm-secret-123') && !out.includes('enr-secret-456'));
@@ -81,9 +128,18 @@ test('tokenwatch config prints every setting with its source; secrets are masked
   const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-config-'));
   try {
     const file = join(dir, 'collector.json');
-    writeFileSync(file, JSON.stringify({ port: 9443, staleAfterSeconds: 86400, graceSeconds: { 'no-securetoken-holder': 3600 } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        port: 9443,
+        staleAfterSeconds: 86400,
+        graceSeconds: { 'no-securetoken-holder': 3600 },
+      }),
+    );
     const env = { ...process.env, TOKENWATCH_ADMIN_TOKEN: 'very-secret', TOKENWATCH_PORT: '9555' };
-    const out = execFileSync(process.execPath, [BIN, 'config', '--config', file, '--host', '0.0.0.0'], { env }).toString();
+    const out = execFileSync(process.execPath, [BIN, 'config', '--config', file, '--host', '0.0.0.0'], {
+      env,
+    }).toString();
     const line = (key: string) => out.split('\n').find((l) => l.startsWith(`${key} `)) ?? '';
     assert.match(line('host'), /0\.0\.0\.0\s+flag:--host\s+TOKENWATCH_HOST/);
     assert.match(line('port'), /9555\s+env:TOKENWATCH_PORT/);

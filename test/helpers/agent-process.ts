@@ -25,11 +25,15 @@ export function agentCommand(): { file: string; prefix: string[] } {
 /** The environment an agent test runs with: nothing of the developer's TOKENWATCH_* settings. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('TOKENWATCH_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('TOKENWATCH_')) env[k] = v;
   return { ...env, ...extra };
 }
 
-export function runAgent(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<AgentResult> {
+export function runAgent(
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<AgentResult> {
   const { file, prefix } = agentCommand();
   const started = performance.now();
   return new Promise((resolve) => {

@@ -28,16 +28,38 @@ export interface TestCollector extends RunningCollector {
   clock: ReturnType<typeof fixedClock>;
   logs: Record<string, unknown>[];
   config: CollectorConfig;
-  request(method: string, path: string, opts?: { token?: string | null; body?: unknown; raw?: string | Buffer; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; json: Json; text: string }>;
-  admin(path: string, method?: string, body?: unknown): Promise<{ status: number; headers: Headers; json: Json; text: string }>;
-  enroll(serial: string, hardwareUuid: string, token?: string | null): Promise<{ status: number; json: Json }>;
+  request(
+    method: string,
+    path: string,
+    opts?: { token?: string | null; body?: unknown; raw?: string | Buffer; headers?: Record<string, string> },
+  ): Promise<{ status: number; headers: Headers; json: Json; text: string }>;
+  admin(
+    path: string,
+    method?: string,
+    body?: unknown,
+  ): Promise<{ status: number; headers: Headers; json: Json; text: string }>;
+  enroll(
+    serial: string,
+    hardwareUuid: string,
+    token?: string | null,
+  ): Promise<{ status: number; json: Json }>;
   /** Enroll a Mac and return its token. */
-  device(serial?: string, hardwareUuid?: string): Promise<{ serial: string; hardwareUuid: string; token: string }>;
-  upload(token: string, snapshot: unknown): Promise<{ status: number; headers: Headers; json: Json; text: string }>;
+  device(
+    serial?: string,
+    hardwareUuid?: string,
+  ): Promise<{ serial: string; hardwareUuid: string; token: string }>;
+  upload(
+    token: string,
+    snapshot: unknown,
+  ): Promise<{ status: number; headers: Headers; json: Json; text: string }>;
   stop(): Promise<void>;
 }
 
-export function snapshotFor(serial: string, hardwareUuid: string, patch: (s: Snapshot) => void = () => {}): Snapshot {
+export function snapshotFor(
+  serial: string,
+  hardwareUuid: string,
+  patch: (s: Snapshot) => void = () => {},
+): Snapshot {
   const s = compliantSnapshot();
   s.id = randomUUID();
   s.device.serial = serial;
@@ -71,7 +93,8 @@ export async function startTestCollector(settings: Record<string, string> = {}):
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
       cb();
     },
   });
@@ -103,9 +126,13 @@ export async function startTestCollector(settings: Record<string, string> = {}):
     logs,
     config,
     request,
-    admin: (path, method = 'GET', body) => request(method, path, { token: ADMIN_TOKEN, ...(body !== undefined ? { body } : {}) }),
+    admin: (path, method = 'GET', body) =>
+      request(method, path, { token: ADMIN_TOKEN, ...(body !== undefined ? { body } : {}) }),
     enroll: (serial, hardwareUuid, token = null) =>
-      request('POST', '/api/v1/enroll', { token, body: { enrollSecret: ENROLL_SECRET, serial, hardwareUuid } }),
+      request('POST', '/api/v1/enroll', {
+        token,
+        body: { enrollSecret: ENROLL_SECRET, serial, hardwareUuid },
+      }),
     async device(serial, hardwareUuid) {
       const id = serial && hardwareUuid ? { serial, hardwareUuid } : newIdentity();
       const r = await c.enroll(id.serial, id.hardwareUuid);

@@ -14,15 +14,22 @@ test('npm run demo: every simulated Mac enrolls and uploads; the report lists ea
       process.execPath,
       [path.join(ROOT, 'scripts/demo.ts'), '--no-color'],
       { env: cleanEnv(), timeout: 120_000, cwd: ROOT },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
   });
   assert.equal(out.code, 0, out.stderr);
   const macs = listMacs();
-  assert.match(out.stdout, new RegExp(`${macs.length} devices: \\d+ noncompliant, \\d+ unknown, \\d+ compliant`));
+  assert.match(
+    out.stdout,
+    new RegExp(`${macs.length} devices: \\d+ noncompliant, \\d+ unknown, \\d+ compliant`),
+  );
   for (const name of macs) {
-    const serial = (readManifest(name).expect?.['facts'] as Record<string, unknown> | undefined)?.['device.serial'];
-    if (typeof serial === 'string') assert.match(out.stdout, new RegExp(`^${serial} .*`, 'm'), `${name} (${serial}) is in the report`);
+    const serial = (readManifest(name).expect?.['facts'] as Record<string, unknown> | undefined)?.[
+      'device.serial'
+    ];
+    if (typeof serial === 'string')
+      assert.match(out.stdout, new RegExp(`^${serial} .*`, 'm'), `${name} (${serial}) is in the report`);
   }
   assert.match(out.stdout, /^D5XQV1FMA1\s.*\scompliant\s/m, 'the compliant Mac is compliant');
   assert.match(out.stdout, /^D5XQV1FMA6\s.*noncompliant.*filevault-off/m, 'FileVault off is flagged');

@@ -6,8 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-const globsOf = (script: string | undefined) => [...(script ?? '').matchAll(/'([^']+)'|(\S+\.test\.ts)/g)].map((m) => m[1] ?? m[2] ?? '');
+const scripts = (
+  JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts;
+const globsOf = (script: string | undefined) =>
+  [...(script ?? '').matchAll(/'([^']+)'|(\S+\.test\.ts)/g)].map((m) => m[1] ?? m[2] ?? '');
 
 test('every test file is in the unit suite or the bundle suite, and none in both', () => {
   const unit = new Set(globsOf(scripts['test:unit']).flatMap((g) => fs.globSync(g, { cwd: ROOT })));

@@ -63,7 +63,8 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
         const q = req.query;
         // The pattern admits impossible instants (month 13): refused, not a filter that matches nothing.
         const seenSince = q.seenSince ? millis(q.seenSince) : undefined;
-        if (Number.isNaN(seenSince)) throw new ApiError('invalid_query', `seenSince "${q.seenSince}" is not a real instant`);
+        if (Number.isNaN(seenSince))
+          throw new ApiError('invalid_query', `seenSince "${q.seenSince}" is not a real instant`);
         try {
           return await ctx.readModel.listDevices(
             {
@@ -159,7 +160,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       '/api/v1/exemptions',
       {
         schema: {
-          summary: 'Exemptions (active and expired); with serial: that device\'s and fleet-wide ones',
+          summary: "Exemptions (active and expired); with serial: that device's and fleet-wide ones",
           tags: ['admin'],
           security,
           querystring: ExemptionsQuery,
@@ -173,7 +174,14 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
     );
 
     admin.post<{
-      Body: { serial?: string | null; rule?: RuleId | null; user?: string | null; reason: string; createdBy: string; expires?: string | null };
+      Body: {
+        serial?: string | null;
+        rule?: RuleId | null;
+        user?: string | null;
+        reason: string;
+        createdBy: string;
+        expires?: string | null;
+      };
     }>(
       '/api/v1/exemptions',
       {
@@ -209,7 +217,12 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
     admin.get<{ Params: { id: string } }>(
       '/api/v1/exemptions/:id',
       {
-        schema: { tags: ['admin'], security, params: ExemptionParams, response: { 200: ExemptionView, ...errors(400, 401, 404) } },
+        schema: {
+          tags: ['admin'],
+          security,
+          params: ExemptionParams,
+          response: { 200: ExemptionView, ...errors(400, 401, 404) },
+        },
       },
       async (req) => {
         const e = await ctx.store.exemptions.get(req.params.id);
@@ -263,4 +276,3 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
     );
   });
 }
-

@@ -34,7 +34,9 @@ export function agentRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (!req.device) throw new ApiError('unauthorized', 'a device token is required');
     return req.device;
   };
-  const authenticate = async (req: Parameters<typeof ctx.deviceAuth.authenticate>[0] & { device: AuthenticatedDevice | null }) => {
+  const authenticate = async (
+    req: Parameters<typeof ctx.deviceAuth.authenticate>[0] & { device: AuthenticatedDevice | null },
+  ) => {
     req.device = await ctx.deviceAuth.authenticate(req);
   };
 
@@ -65,7 +67,11 @@ export function agentRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (req) => {
       const result = await enroll(
-        { store: ctx.store, enrollSecret: ctx.config.enrollSecret, reenrollAfterSeconds: ctx.config.reenrollAfterSeconds },
+        {
+          store: ctx.store,
+          enrollSecret: ctx.config.enrollSecret,
+          reenrollAfterSeconds: ctx.config.reenrollAfterSeconds,
+        },
         { ...req.body, presentedToken: bearer(req), remoteAddress: req.ip },
         ctx.clock.now(),
       );
@@ -92,7 +98,13 @@ export function agentRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (req) => {
       const raw = req.rawBody;
       if (raw === null) throw new ApiError('invalid_json', 'the body is empty');
-      const { replay, ...accepted } = await ingestSnapshot(ctx.ingest, device(req), req.body, raw, ctx.clock.now());
+      const { replay, ...accepted } = await ingestSnapshot(
+        ctx.ingest,
+        device(req),
+        req.body,
+        raw,
+        ctx.clock.now(),
+      );
       Metrics.inc(ctx.metrics.uploads, replay ? 'replay' : accepted.changed ? 'changed' : 'unchanged');
       return accepted;
     },
@@ -102,7 +114,7 @@ export function agentRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/api/v1/checkins',
     {
       schema: {
-        summary: 'Check in when nothing changed (the digest must be the device\'s current one)',
+        summary: "Check in when nothing changed (the digest must be the device's current one)",
         tags: ['agent'],
         security: [{ deviceToken: [] }],
         body: Checkin,

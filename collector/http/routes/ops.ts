@@ -13,7 +13,9 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext, monotonic: () =
       schema: {
         summary: 'Liveness and store reachability',
         tags: ['ops'],
-        response: { 200: { type: 'object', properties: { status: { type: 'string' }, devices: { type: 'integer' } } } },
+        response: {
+          200: { type: 'object', properties: { status: { type: 'string' }, devices: { type: 'integer' } } },
+        },
       },
     },
     async () => ({ status: 'ok', devices: await ctx.store.fleet.deviceCount() }),
@@ -23,7 +25,9 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext, monotonic: () =
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'] } }, async (_req, reply) => {
     const t = monotonic();
     if (!cached || t - cached.at > DEVICE_COUNT_TTL_MS) {
-      const counts = await ctx.store.fleet.countByStatus(fleetParams(ctx.clock.now(), ruleConfig(ctx.config)));
+      const counts = await ctx.store.fleet.countByStatus(
+        fleetParams(ctx.clock.now(), ruleConfig(ctx.config)),
+      );
       cached = { at: t, counts };
     }
     reply.type('text/plain; version=0.0.4; charset=utf-8');

@@ -42,9 +42,15 @@ export function toDevice(r: DeviceRowRaw): DeviceRecord {
 
 export function sqliteDevices(db: Db): DeviceStore {
   const byId = db.prepare<[number], DeviceRowRaw>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = ?`);
-  const bySerial = db.prepare<[string], DeviceRowRaw>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE serial = ?`);
-  const byHw = db.prepare<[string], DeviceRowRaw>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE hardware_uuid = ?`);
-  const byToken = db.prepare<[string], DeviceRowRaw>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE token_hash = ?`);
+  const bySerial = db.prepare<[string], DeviceRowRaw>(
+    `SELECT ${DEVICE_COLUMNS} FROM devices WHERE serial = ?`,
+  );
+  const byHw = db.prepare<[string], DeviceRowRaw>(
+    `SELECT ${DEVICE_COLUMNS} FROM devices WHERE hardware_uuid = ?`,
+  );
+  const byToken = db.prepare<[string], DeviceRowRaw>(
+    `SELECT ${DEVICE_COLUMNS} FROM devices WHERE token_hash = ?`,
+  );
   const insert = db.prepare(
     `INSERT INTO devices (serial, hardware_uuid, token_hash, token_issued_at, enrolled_at, last_contact, has_unknown)
      VALUES (@serial, @hardwareUuid, @tokenHash, @at, @at, @at, 1)`,
@@ -68,7 +74,9 @@ export function sqliteDevices(db: Db): DeviceStore {
   const idsForRule = db.prepare<[string], { device_id: number }>(
     `SELECT DISTINCT device_id FROM findings WHERE rule = ? AND resolved_at IS NULL`,
   );
-  const idsAny = db.prepare<[], { device_id: number }>(`SELECT DISTINCT device_id FROM findings WHERE resolved_at IS NULL`);
+  const idsAny = db.prepare<[], { device_id: number }>(
+    `SELECT DISTINCT device_id FROM findings WHERE resolved_at IS NULL`,
+  );
 
   const one = (r: DeviceRowRaw | undefined) => (r ? toDevice(r) : null);
   return {

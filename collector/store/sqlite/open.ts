@@ -18,7 +18,11 @@ export function migrations(): Migration[] {
   return readdirSync(MIGRATIONS_DIR)
     .filter((f) => /^\d{3}_[\w-]+\.sql$/.test(f))
     .sort()
-    .map((f) => ({ version: Number(f.slice(0, 3)), name: f, sql: readFileSync(join(MIGRATIONS_DIR, f), 'utf8') }));
+    .map((f) => ({
+      version: Number(f.slice(0, 3)),
+      name: f,
+      sql: readFileSync(join(MIGRATIONS_DIR, f), 'utf8'),
+    }));
 }
 
 /** The WAL's automatic checkpoint is the checkpointer's to set (checkpointer.ts). */

@@ -1,6 +1,12 @@
 // snapshot receipts (idempotency) and the history of changes (accepted bodies, compressed).
 import type { Db } from './open.ts';
-import type { BodyEncoding, HistoryEntry, NewHistoryEntry, SnapshotReceipt, SnapshotStore } from '../types.ts';
+import type {
+  BodyEncoding,
+  HistoryEntry,
+  NewHistoryEntry,
+  SnapshotReceipt,
+  SnapshotStore,
+} from '../types.ts';
 
 interface ReceiptRow {
   snapshot_id: string;
@@ -27,7 +33,9 @@ function encoding(e: string): BodyEncoding {
 }
 
 export function sqliteSnapshots(db: Db): SnapshotStore {
-  const getReceipt = db.prepare<[string], ReceiptRow>(`SELECT * FROM snapshot_receipts WHERE snapshot_id = ?`);
+  const getReceipt = db.prepare<[string], ReceiptRow>(
+    `SELECT * FROM snapshot_receipts WHERE snapshot_id = ?`,
+  );
   const addReceipt = db.prepare(
     `INSERT INTO snapshot_receipts (snapshot_id, device_id, body_sha256, digest, changed, received_at)
      VALUES (@snapshotId, @deviceId, @bodySha256, @digest, @changed, @receivedAt)`,
@@ -60,7 +68,10 @@ export function sqliteSnapshots(db: Db): SnapshotStore {
       addReceipt.run({ ...r, changed: r.changed ? 1 : 0 });
     },
     async addHistory(e: NewHistoryEntry) {
-      const info = addHistory.run({ ...e, body: Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength) });
+      const info = addHistory.run({
+        ...e,
+        body: Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength),
+      });
       return Number(info.lastInsertRowid);
     },
     async history(deviceId, limit): Promise<HistoryEntry[]> {

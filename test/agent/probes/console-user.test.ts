@@ -18,8 +18,14 @@ for (const nobody of ['root', '_mbsetupuser', 'loginwindow']) {
 test('console user: SYNTHETIC failures: stat error, empty, extra lines', () => {
   assert.deepEqual(parseConsoleUser(out('', 'stat: /dev/console: stat: No such file or directory\n', 1)), {
     value: null,
-    errors: ['stderr line 1 unrecognised: stat: /dev/console: stat: No such file or directory', 'exit code 1'],
+    errors: [
+      'stderr line 1 unrecognised: stat: /dev/console: stat: No such file or directory',
+      'exit code 1',
+    ],
   });
   assert.deepEqual(parseConsoleUser(out('')), { value: null, errors: ['no output'] });
-  assert.deepEqual(parseConsoleUser(out('alice\nbob\n')), { value: null, errors: ['stdout line 2 unrecognised: bob'] });
+  assert.deepEqual(parseConsoleUser(out('alice\nbob\n')), {
+    value: null,
+    errors: ['stdout line 2 unrecognised: bob'],
+  });
 });

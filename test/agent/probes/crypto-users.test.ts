@@ -18,34 +18,72 @@ test('diskutil: every real sample is tested', () => {
 });
 
 test('diskutil: real Tahoe Apple silicon: 3 entries, Volume Owner Yes, last entry 4-space indented', () => {
-  assert.deepEqual(parseCryptoUsers(sample(F, 'listcryptousers-tahoe-applesilicon-3users-bootstrap-owner-yes.txt')), {
-    value: {
-      device: 'disk3s1s1',
-      volumeOwnerReported: true,
-      users: [
-        { uuid: 'DA145BD0-81C7-41AA-9676-794E0A14B63D', type: 'Local Open Directory User', kind: 'local_user', volumeOwner: true },
-        { uuid: BT, type: 'MDM Bootstrap Token External Key', kind: 'mdm_bootstrap_token', volumeOwner: true },
-        { uuid: PRK, type: 'Personal Recovery User', kind: 'personal_recovery_user', volumeOwner: true },
-      ],
+  assert.deepEqual(
+    parseCryptoUsers(sample(F, 'listcryptousers-tahoe-applesilicon-3users-bootstrap-owner-yes.txt')),
+    {
+      value: {
+        device: 'disk3s1s1',
+        volumeOwnerReported: true,
+        users: [
+          {
+            uuid: 'DA145BD0-81C7-41AA-9676-794E0A14B63D',
+            type: 'Local Open Directory User',
+            kind: 'local_user',
+            volumeOwner: true,
+          },
+          {
+            uuid: BT,
+            type: 'MDM Bootstrap Token External Key',
+            kind: 'mdm_bootstrap_token',
+            volumeOwner: true,
+          },
+          { uuid: PRK, type: 'Personal Recovery User', kind: 'personal_recovery_user', volumeOwner: true },
+        ],
+      },
+      errors: [],
     },
-    errors: [],
-  });
+  );
 });
 
 test('diskutil: real Catalina Intel: no Volume Owner lines (not reported), trailing single-space line, redacted UUIDs', () => {
-  assert.deepEqual(parseCryptoUsers(sample(F, 'listusers-catalina-intel-4users-bootstrap-external-key-trailing-space-line.txt')), {
-    value: {
-      device: 'disk1s5',
-      volumeOwnerReported: false,
-      users: [
-        { uuid: 'FB756838-XXXX-XXXX-XXXX-40FB5E7D5D3F', type: 'Local Open Directory User', kind: 'local_user', volumeOwner: null },
-        { uuid: 'EBC6C064-XXXX-XXXX-XXXX-00306543ECAC', type: 'Personal Recovery User', kind: 'personal_recovery_user', volumeOwner: null },
-        { uuid: 'C22BDCD3-XXXX-XXXX-XXXX-65D3332605C3', type: 'Local Open Directory User', kind: 'local_user', volumeOwner: null },
-        { uuid: '2457711A-XXXX-XXXX-XXXX-F48A571D5036', type: 'MDM Bootstrap Token External Key', kind: 'mdm_bootstrap_token', volumeOwner: null },
-      ],
+  assert.deepEqual(
+    parseCryptoUsers(
+      sample(F, 'listusers-catalina-intel-4users-bootstrap-external-key-trailing-space-line.txt'),
+    ),
+    {
+      value: {
+        device: 'disk1s5',
+        volumeOwnerReported: false,
+        users: [
+          {
+            uuid: 'FB756838-XXXX-XXXX-XXXX-40FB5E7D5D3F',
+            type: 'Local Open Directory User',
+            kind: 'local_user',
+            volumeOwner: null,
+          },
+          {
+            uuid: 'EBC6C064-XXXX-XXXX-XXXX-00306543ECAC',
+            type: 'Personal Recovery User',
+            kind: 'personal_recovery_user',
+            volumeOwner: null,
+          },
+          {
+            uuid: 'C22BDCD3-XXXX-XXXX-XXXX-65D3332605C3',
+            type: 'Local Open Directory User',
+            kind: 'local_user',
+            volumeOwner: null,
+          },
+          {
+            uuid: '2457711A-XXXX-XXXX-XXXX-F48A571D5036',
+            type: 'MDM Bootstrap Token External Key',
+            kind: 'mdm_bootstrap_token',
+            volumeOwner: null,
+          },
+        ],
+      },
+      errors: [],
     },
-    errors: [],
-  });
+  );
 });
 
 test('diskutil: real listkeys disk1s2 (alias verb, poster-redacted UUIDs)', () => {
@@ -54,8 +92,18 @@ test('diskutil: real listkeys disk1s2 (alias verb, poster-redacted UUIDs)', () =
       device: 'disk1s2',
       volumeOwnerReported: false,
       users: [
-        { uuid: 'BBBBBBBB-BBBB-BBBB-BBBB-BBBBBBBBBBBB', type: 'Local Open Directory User', kind: 'local_user', volumeOwner: null },
-        { uuid: 'CCCCCCCC-CCCC-CCCC-CCCC-CCCCCCCCCCCC', type: 'Personal Recovery User', kind: 'personal_recovery_user', volumeOwner: null },
+        {
+          uuid: 'BBBBBBBB-BBBB-BBBB-BBBB-BBBBBBBBBBBB',
+          type: 'Local Open Directory User',
+          kind: 'local_user',
+          volumeOwner: null,
+        },
+        {
+          uuid: 'CCCCCCCC-CCCC-CCCC-CCCC-CCCCCCCCCCCC',
+          type: 'Personal Recovery User',
+          kind: 'personal_recovery_user',
+          volumeOwner: null,
+        },
       ],
     },
     errors: [],
@@ -67,7 +115,14 @@ test('diskutil: real 10.13 beta 4 old format: header without disk, type "Local O
     value: {
       device: null,
       volumeOwnerReported: false,
-      users: [{ uuid: '8B2A80E9-4223-4123-9178-32B43A69A46E', type: 'Local Open Directory', kind: 'local_user', volumeOwner: null }],
+      users: [
+        {
+          uuid: '8B2A80E9-4223-4123-9178-32B43A69A46E',
+          type: 'Local Open Directory',
+          kind: 'local_user',
+          volumeOwner: null,
+        },
+      ],
     },
     errors: [],
   });
@@ -76,7 +131,12 @@ test('diskutil: real 10.13 beta 4 old format: header without disk, type "Local O
 test('diskutil: real 10.13 beta 4 PARTIAL: type "Personal" kept as printed', () => {
   const r = parseCryptoUsers(sample(F, 'listcryptousers-10.13beta4-2users-old-format-PARTIAL.txt'));
   assert.deepEqual(r.errors, []);
-  assert.deepEqual(r.value?.users[1], { uuid: PRK, type: 'Personal', kind: 'personal_recovery_user', volumeOwner: null });
+  assert.deepEqual(r.value?.users[1], {
+    uuid: PRK,
+    type: 'Personal',
+    kind: 'personal_recovery_user',
+    volumeOwner: null,
+  });
   assert.equal(r.value?.users.length, 2);
 });
 
@@ -85,9 +145,17 @@ test('diskutil: type -> kind mapping, unknown types keep their text', () => {
   assert.equal(cryptoUserKind('iCloud Recovery External Key'), 'icloud_recovery_key');
   assert.equal(cryptoUserKind('Institutional Recovery User'), 'institutional_recovery_user');
   assert.equal(cryptoUserKind('Disk User'), 'unknown');
-  const r = parseCryptoUsers(out('Cryptographic user for disk3s5 (1 found)\n|\n+-- ABC\n    Type: Quantum Key\n    Volume Owner: No\n'));
+  const r = parseCryptoUsers(
+    out(
+      'Cryptographic user for disk3s5 (1 found)\n|\n+-- ABC\n    Type: Quantum Key\n    Volume Owner: No\n',
+    ),
+  );
   assert.deepEqual(r, {
-    value: { device: 'disk3s5', volumeOwnerReported: true, users: [{ uuid: 'ABC', type: 'Quantum Key', kind: 'unknown', volumeOwner: false }] },
+    value: {
+      device: 'disk3s5',
+      volumeOwnerReported: true,
+      users: [{ uuid: 'ABC', type: 'Quantum Key', kind: 'unknown', volumeOwner: false }],
+    },
     errors: [],
   });
 });
@@ -97,13 +165,19 @@ test('diskutil: no crypto users, count mismatch, missing lines, garbage', () => 
     value: { device: 'disk1s1', volumeOwnerReported: false, users: [] },
     errors: [],
   });
-  const r = parseCryptoUsers(out('Cryptographic users for disk3s1 (2 found)\n|\n+-- A\n|   Type: Local Open Directory User\n|   Volume Owner: Yes\n|\n+-- B\n    Volume Owner: Maybe\n'));
+  const r = parseCryptoUsers(
+    out(
+      'Cryptographic users for disk3s1 (2 found)\n|\n+-- A\n|   Type: Local Open Directory User\n|   Volume Owner: Yes\n|\n+-- B\n    Volume Owner: Maybe\n',
+    ),
+  );
   assert.deepEqual(r.errors, [
     'stdout line 8 unrecognised: Volume Owner: Maybe',
     'crypto user B has no Type line',
     'crypto user B has no Volume Owner line while others do',
   ]);
-  const short = parseCryptoUsers(out('Cryptographic users for disk3s1 (3 found)\n|\n+-- A\n    Type: Local Open Directory User\n'));
+  const short = parseCryptoUsers(
+    out('Cryptographic users for disk3s1 (3 found)\n|\n+-- A\n    Type: Local Open Directory User\n'),
+  );
   assert.deepEqual(short.errors, ['header says 3 found, 1 listed']);
 });
 

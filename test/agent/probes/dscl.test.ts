@@ -24,7 +24,9 @@ test('dscl_users: real PARTIAL sample: 10 padded rows read, the author\'s "..." 
 });
 
 test('dscl_users: negative ids, tabs, odd names never crash', () => {
-  const r = parseDsclUsers(out('nobody                  -2\nalice\t501\nodd name   502\n_hidden 499\nnoid\n'));
+  const r = parseDsclUsers(
+    out('nobody                  -2\nalice\t501\nodd name   502\n_hidden 499\nnoid\n'),
+  );
   assert.deepEqual(r.value, [
     { name: 'nobody', uid: -2 },
     { name: 'alice', uid: 501 },
@@ -53,22 +55,36 @@ test('dscl_admins: every real sample is tested', () => {
 });
 
 test('dscl_admins: real Sequoia single line', () => {
-  assert.deepEqual(parseDsclAdmins(sample(GROUP, 'sequoia-15.6.1-root-plus-one-admin.txt')), { value: { members: ['root', 'williamj'] }, errors: [] });
+  assert.deepEqual(parseDsclAdmins(sample(GROUP, 'sequoia-15.6.1-root-plus-one-admin.txt')), {
+    value: { members: ['root', 'williamj'] },
+    errors: [],
+  });
 });
 
 test('dscl_admins: real full record (WEAK provenance): GroupMembership picked by key', () => {
-  assert.deepEqual(parseDsclAdmins(sample(GROUP, 'full-record-read-groups-admin-2-members-WEAK-PROVENANCE.txt')), {
-    value: { members: ['root', 'yayusernameyay'] },
-    errors: [],
-  });
-  assert.deepEqual(parseDsclAdmins(sample(GROUP, 'full-record-read-groups-admin-3-members-after-append-WEAK-PROVENANCE.txt')), {
-    value: { members: ['root', 'yayusernameyay', 'boousernameboo'] },
-    errors: [],
-  });
+  assert.deepEqual(
+    parseDsclAdmins(sample(GROUP, 'full-record-read-groups-admin-2-members-WEAK-PROVENANCE.txt')),
+    {
+      value: { members: ['root', 'yayusernameyay'] },
+      errors: [],
+    },
+  );
+  assert.deepEqual(
+    parseDsclAdmins(
+      sample(GROUP, 'full-record-read-groups-admin-3-members-after-append-WEAK-PROVENANCE.txt'),
+    ),
+    {
+      value: { members: ['root', 'yayusernameyay', 'boousernameboo'] },
+      errors: [],
+    },
+  );
 });
 
 test('dscl_admins: multi-line form', () => {
-  assert.deepEqual(parseDsclAdmins(out('GroupMembership:\n root\n alice\n')), { value: { members: ['root', 'alice'] }, errors: [] });
+  assert.deepEqual(parseDsclAdmins(out('GroupMembership:\n root\n alice\n')), {
+    value: { members: ['root', 'alice'] },
+    errors: [],
+  });
 });
 
 test('dscl_admins: "No such key" is unknown (never "no admins"); DS errors from the real samples are errors', () => {
@@ -76,15 +92,23 @@ test('dscl_admins: "No such key" is unknown (never "no admins"); DS errors from 
     value: null,
     errors: ['No such key: GroupMembership (the admin group always lists root): admin members unknown'],
   });
-  const r = parseDsclAdmins(sample('dscl-errors', 'ds-error-14090-eDSAuthFailed-catalina.txt', { stream: 'stderr', exitCode: 1 }));
+  const r = parseDsclAdmins(
+    sample('dscl-errors', 'ds-error-14090-eDSAuthFailed-catalina.txt', { stream: 'stderr', exitCode: 1 }),
+  );
   assert.deepEqual(r, { value: null, errors: ['DS Error: -14090 (eDSAuthFailed)'] });
-  assert.deepEqual(parseDsclAdmins(out('garbage\n')), { value: null, errors: ['stdout line 1 unrecognised: garbage', 'no GroupMembership attribute in output'] });
+  assert.deepEqual(parseDsclAdmins(out('garbage\n')), {
+    value: null,
+    errors: ['stdout line 1 unrecognised: garbage', 'no GroupMembership attribute in output'],
+  });
 });
 
 // dscl . -read /Users/NAME GeneratedUID AuthenticationAuthority
 const AA = 'dscl-read-authenticationauthority';
 test('dscl_user: every real sample is tested (AuthenticationAuthority, GeneratedUID, errors)', () => {
-  assertCoversFolder(AA, ['network-ad-account-netlogon-no-securetoken-10.11.txt', 'securetoken-disableduser-disa-stig-example.txt']);
+  assertCoversFolder(AA, [
+    'network-ad-account-netlogon-no-securetoken-10.11.txt',
+    'securetoken-disableduser-disa-stig-example.txt',
+  ]);
   assertCoversFolder('dscl-read-generateduid', ['single-line-local-user-wincent-wiki.txt']);
   assertCoversFolder('dscl-errors', [
     'ds-error-14090-eDSAuthFailed-catalina.txt',
@@ -127,16 +151,29 @@ test('dscl_user: real GeneratedUID line alone: guid read, AuthenticationAuthorit
 });
 
 test('dscl_user: real DS Error samples (stderr) are errors, no value', () => {
-  assert.deepEqual(parseDsclUser(sample('dscl-errors', 'ds-error-14090-eDSAuthFailed-catalina.txt', { stream: 'stderr', exitCode: 1 })), {
-    value: null,
-    errors: ['DS Error: -14090 (eDSAuthFailed)'],
-  });
   assert.deepEqual(
-    parseDsclUser(sample('dscl-errors', 'ds-error-14120-eDSPermissionError-change-without-admin-WEAK-PROVENANCE.txt', { stream: 'stderr', exitCode: 1 })),
+    parseDsclUser(
+      sample('dscl-errors', 'ds-error-14090-eDSAuthFailed-catalina.txt', { stream: 'stderr', exitCode: 1 }),
+    ),
+    {
+      value: null,
+      errors: ['DS Error: -14090 (eDSAuthFailed)'],
+    },
+  );
+  assert.deepEqual(
+    parseDsclUser(
+      sample('dscl-errors', 'ds-error-14120-eDSPermissionError-change-without-admin-WEAK-PROVENANCE.txt', {
+        stream: 'stderr',
+        exitCode: 1,
+      }),
+    ),
     { value: null, errors: ['DS Error: -14120 (eDSPermissionError)'] },
   );
   // Same text on stdout (which stream dscl uses for errors is not captured anywhere): still an error.
-  assert.equal(parseDsclUser(sample('dscl-errors', 'ds-error-14090-eDSAuthFailed-catalina.txt', { exitCode: 1 })).value, null);
+  assert.equal(
+    parseDsclUser(sample('dscl-errors', 'ds-error-14090-eDSAuthFailed-catalina.txt', { exitCode: 1 })).value,
+    null,
+  );
 });
 
 test('dscl_user: both attributes, multi-line mobile account (layout as documented in PARSING-NOTES)', () => {
@@ -159,8 +196,19 @@ test('dscl_user: both attributes, multi-line mobile account (layout as documente
 
 test('dscl_user: No such key: AuthenticationAuthority establishes "no tokens"; garbage is an error', () => {
   const r = parseDsclUser(out('GeneratedUID: ABC\nNo such key: AuthenticationAuthority\n'));
-  assert.deepEqual(r, { value: { guid: 'ABC', authenticationAuthority: [], secureTokenHint: false, mobile: false, disabled: false }, errors: [] });
-  const g = parseDsclUser(out('GeneratedUID: ABC\n\u0000\u0001 binary junk\nAuthenticationAuthority: ;ShadowHash;\n'));
+  assert.deepEqual(r, {
+    value: {
+      guid: 'ABC',
+      authenticationAuthority: [],
+      secureTokenHint: false,
+      mobile: false,
+      disabled: false,
+    },
+    errors: [],
+  });
+  const g = parseDsclUser(
+    out('GeneratedUID: ABC\n\u0000\u0001 binary junk\nAuthenticationAuthority: ;ShadowHash;\n'),
+  );
   assert.equal(g.errors.length, 1);
   assert.match(g.errors[0] ?? '', /^stdout line 2 unrecognised/);
 });

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { COMMAND_TABLE, PROBES, commandLine, probeForRequest, renderCommandTable, requestFor } from '../../../agent/probes/index.ts';
+import {
+  COMMAND_TABLE,
+  PROBES,
+  commandLine,
+  probeForRequest,
+  renderCommandTable,
+  requestFor,
+} from '../../../agent/probes/index.ts';
 
 // The invocations issue #2 fixes (fixtures, docs and checks depend on them), by probe id.
 const EXPECTED: Record<string, string> = {
@@ -38,7 +45,10 @@ test('command table: requests for per-user probes substitute the name; matching 
   assert.equal(probeForRequest('/usr/bin/fdesetup', ['status'])?.id, 'fdesetup_status');
   assert.equal(probeForRequest('/usr/bin/fdesetup', ['status', '-extended']), null);
   assert.equal(probeForRequest('/bin/sh', ['-c', 'id']), null);
-  assert.equal(probeForRequest('/usr/bin/dscl', ['.', '-read', '/Users/a/b', 'GeneratedUID', 'AuthenticationAuthority']), null);
+  assert.equal(
+    probeForRequest('/usr/bin/dscl', ['.', '-read', '/Users/a/b', 'GeneratedUID', 'AuthenticationAuthority']),
+    null,
+  );
   assert.throws(() => requestFor(PROBES.sysadminctl));
 });
 
@@ -46,5 +56,9 @@ test('command table: markdown rendering has one row per probe with its command',
   const md = renderCommandTable().split('\n');
   assert.equal(md.length, COMMAND_TABLE.length + 2);
   assert.equal(md[0], '| probe | reads | command | timeout | runs |');
-  assert.ok(md.includes('| `diskutil_cryptousers` | crypto users of the boot volume, their kinds and volume owners | `/usr/sbin/diskutil apfs listcryptousers /` | 15 s | once |'));
+  assert.ok(
+    md.includes(
+      '| `diskutil_cryptousers` | crypto users of the boot volume, their kinds and volume owners | `/usr/sbin/diskutil apfs listcryptousers /` | 15 s | once |',
+    ),
+  );
 });

@@ -14,7 +14,10 @@ test('profiles bootstraptoken: every real sample is tested', () => {
   ]);
 });
 
-for (const file of ['supported-no-single-line-bigsur-11.2.3-applesilicon-micromdm.txt', 'supported-no-single-line-catalina.txt']) {
+for (const file of [
+  'supported-no-single-line-bigsur-11.2.3-applesilicon-micromdm.txt',
+  'supported-no-single-line-catalina.txt',
+]) {
   test(`profiles bootstraptoken: real ${file}: one line NO -> escrowed not applicable, no error`, () => {
     assert.deepEqual(parseBootstrapTokenStatus(sample(BT, file)), {
       value: { supportedOnServer: false, escrowed: null, escrowedNotApplicable: true },
@@ -31,10 +34,18 @@ test('profiles bootstraptoken: real supported YES, escrowed NO', () => {
 });
 
 test('profiles bootstraptoken: SYNTHETIC YES/YES, and the "escrowed on server" / "is supported" phrasings', () => {
-  const yes = 'profiles: Bootstrap Token supported on server: YES\nprofiles: Bootstrap Token escrowed to server: YES\n';
-  assert.deepEqual(parseBootstrapTokenStatus(out(yes)).value, { supportedOnServer: true, escrowed: true, escrowedNotApplicable: false });
+  const yes =
+    'profiles: Bootstrap Token supported on server: YES\nprofiles: Bootstrap Token escrowed to server: YES\n';
+  assert.deepEqual(parseBootstrapTokenStatus(out(yes)).value, {
+    supportedOnServer: true,
+    escrowed: true,
+    escrowedNotApplicable: false,
+  });
   const alt = 'Bootstrap Token is supported on server: YES\nBootstrap Token escrowed on server: YES\n';
-  assert.deepEqual(parseBootstrapTokenStatus(out(alt)), { value: { supportedOnServer: true, escrowed: true, escrowedNotApplicable: false }, errors: [] });
+  assert.deepEqual(parseBootstrapTokenStatus(out(alt)), {
+    value: { supportedOnServer: true, escrowed: true, escrowedNotApplicable: false },
+    errors: [],
+  });
 });
 
 test('profiles bootstraptoken: supported YES without an escrow line is unknown, not NO; root error; garbage', () => {
@@ -42,10 +53,17 @@ test('profiles bootstraptoken: supported YES without an escrow line is unknown, 
     value: { supportedOnServer: true, escrowed: null, escrowedNotApplicable: false },
     errors: ['no "escrowed to server" line'],
   });
-  assert.deepEqual(parseBootstrapTokenStatus(out('', 'profiles: this command requires root privileges\n', 1)), {
-    value: null,
-    errors: ['stderr line 1 unrecognised: profiles: this command requires root privileges', 'exit code 1', 'no "supported on server" line'],
-  });
+  assert.deepEqual(
+    parseBootstrapTokenStatus(out('', 'profiles: this command requires root privileges\n', 1)),
+    {
+      value: null,
+      errors: [
+        'stderr line 1 unrecognised: profiles: this command requires root privileges',
+        'exit code 1',
+        'no "supported on server" line',
+      ],
+    },
+  );
 });
 
 const EN = 'profiles-status-enrollment';
@@ -85,9 +103,15 @@ test('profiles enrollment: real 10.13.4 manual install, user approved', () => {
   });
 });
 
-for (const file of ['10.13.4-not-enrolled-no-no-two-line-vagrant.txt', 'not-enrolled-no-no-fleet-fixture.txt']) {
+for (const file of [
+  '10.13.4-not-enrolled-no-no-two-line-vagrant.txt',
+  'not-enrolled-no-no-fleet-fixture.txt',
+]) {
   test(`profiles enrollment: real ${file}: not enrolled, no error`, () => {
-    assert.deepEqual(parseEnrollment(sample(EN, file)), { value: { enrolled: false, userApproved: null, dep: false, server: null }, errors: [] });
+    assert.deepEqual(parseEnrollment(sample(EN, file)), {
+      value: { enrolled: false, userApproved: null, dep: false, server: null },
+      errors: [],
+    });
   });
 }
 
@@ -106,13 +130,19 @@ test('profiles enrollment: real 10.13.2 one sentence (none): not enrolled, DEP u
 });
 
 test('profiles enrollment: "MDM enrollment: Yes" without approval, garbage, failure', () => {
-  assert.deepEqual(parseEnrollment(out('Enrolled via DEP: No\nMDM enrollment: Yes\nMDM server: https://x.example/mdm\n')), {
-    value: { enrolled: true, userApproved: false, dep: false, server: 'https://x.example/mdm' },
-    errors: [],
-  });
+  assert.deepEqual(
+    parseEnrollment(out('Enrolled via DEP: No\nMDM enrollment: Yes\nMDM server: https://x.example/mdm\n')),
+    {
+      value: { enrolled: true, userApproved: false, dep: false, server: 'https://x.example/mdm' },
+      errors: [],
+    },
+  );
   assert.deepEqual(parseEnrollment(out('Enrolled via DEP: Maybe\n')).errors, [
     'stdout line 1 unrecognised: Enrolled via DEP: Maybe',
     'no "MDM enrollment" line: enrollment unknown',
   ]);
-  assert.deepEqual(parseEnrollment(out('', '', null)), { value: null, errors: ['exit code none: (no output)', 'no "MDM enrollment" line: enrollment unknown'] });
+  assert.deepEqual(parseEnrollment(out('', '', null)), {
+    value: null,
+    errors: ['exit code none: (no output)', 'no "MDM enrollment" line: enrollment unknown'],
+  });
 });

@@ -16,7 +16,10 @@ test('sysadminctl: every real sample is tested', () => assertCoversFolder(F, Obj
 
 for (const [file, expected] of Object.entries(REAL)) {
   test(`sysadminctl: real ${file} on stderr (where sysadminctl writes)`, () => {
-    assert.deepEqual(parseSecureTokenStatus(sample(F, file, { stream: 'stderr' })), { value: expected, errors: [] });
+    assert.deepEqual(parseSecureTokenStatus(sample(F, file, { stream: 'stderr' })), {
+      value: expected,
+      errors: [],
+    });
   });
   test(`sysadminctl: real ${file} found on stdout too (both streams searched)`, () => {
     assert.deepEqual(parseSecureTokenStatus(sample(F, file)), { value: expected, errors: [] });
@@ -24,14 +27,20 @@ for (const [file, expected] of Object.entries(REAL)) {
 }
 
 test('sysadminctl: "Unknown user" is an error, never DISABLED (line shape as documented for 26.6; sample kept back)', () => {
-  const r = parseSecureTokenStatus(out('', '2026-09-23 09:41:41.003 sysadminctl[1291:12530] Unknown user nosuchuser\n', 0));
+  const r = parseSecureTokenStatus(
+    out('', '2026-09-23 09:41:41.003 sysadminctl[1291:12530] Unknown user nosuchuser\n', 0),
+  );
   assert.deepEqual(r, { value: null, errors: ['sysadminctl: Unknown user nosuchuser'] });
 });
 
 test('sysadminctl: "### Error:" preamble ignored when a status line follows, an error when none does', () => {
-  const pre = '2017-12-01 10:00:00.000 sysadminctl[1:2] ### Error:-14090 File:/BuildRoot/Library/DSAuthenticator.m Line:94\n';
+  const pre =
+    '2017-12-01 10:00:00.000 sysadminctl[1:2] ### Error:-14090 File:/BuildRoot/Library/DSAuthenticator.m Line:94\n';
   const status = '2017-12-01 10:00:00.100 sysadminctl[1:2] Secure token is ENABLED for user Admin\n';
-  assert.deepEqual(parseSecureTokenStatus(out('', pre + status)), { value: { enabled: true, echoedName: 'Admin' }, errors: [] });
+  assert.deepEqual(parseSecureTokenStatus(out('', pre + status)), {
+    value: { enabled: true, echoedName: 'Admin' },
+    errors: [],
+  });
   const alone = parseSecureTokenStatus(out('', pre));
   assert.equal(alone.value, null);
   assert.match(alone.errors[0] ?? '', /^error without a status line: stderr line 1: ### Error:-14090/);
@@ -42,25 +51,37 @@ test('sysadminctl: garbage, empty output, conflicting lines, non-zero exit', () 
     value: null,
     errors: ['stderr line 1 unrecognised: Secure token is ON for user x'],
   });
-  assert.deepEqual(parseSecureTokenStatus(out('', '')), { value: null, errors: ['no "Secure token is ..." line'] });
+  assert.deepEqual(parseSecureTokenStatus(out('', '')), {
+    value: null,
+    errors: ['no "Secure token is ..." line'],
+  });
   const both = 'Secure token is ENABLED for user a\nSecure token is DISABLED for user a\n';
-  assert.deepEqual(parseSecureTokenStatus(out('', both)), { value: null, errors: ['conflicting "Secure token is ..." lines'] });
+  assert.deepEqual(parseSecureTokenStatus(out('', both)), {
+    value: null,
+    errors: ['conflicting "Secure token is ..." lines'],
+  });
   const failed = parseSecureTokenStatus(out('', 'Secure token is ENABLED for user a\n', 70));
   assert.deepEqual(failed.errors, ['exit code 70: Secure token is ENABLED for user a']);
 });
 
 test('sysadminctl: an unrecognised NSLog line reads the same on every run (no time stamp or pid in the error)', () => {
-  const a = parseSecureTokenStatus(out('', '2026-09-23 09:41:41.003 sysadminctl[1291:12530] Something new\n', 0));
+  const a = parseSecureTokenStatus(
+    out('', '2026-09-23 09:41:41.003 sysadminctl[1291:12530] Something new\n', 0),
+  );
   const b = parseSecureTokenStatus(out('', '2026-09-24 10:00:00.000 sysadminctl[999:1] Something new\n', 0));
   assert.deepEqual(a.errors, b.errors);
   assert.match(a.errors.join('\n'), /unrecognised: Something new/);
 });
 
 test('sysadminctl: a non-zero exit reads the same on every run too; its first line is not repeated', () => {
-  const a = parseSecureTokenStatus(out('', '2026-09-23 09:41:41.003 sysadminctl[1291:12530] Something new\n', 1));
+  const a = parseSecureTokenStatus(
+    out('', '2026-09-23 09:41:41.003 sysadminctl[1291:12530] Something new\n', 1),
+  );
   const b = parseSecureTokenStatus(out('', '2026-09-24 10:00:00.000 sysadminctl[999:1] Something new\n', 1));
   assert.deepEqual(a.errors, ['stderr line 1 unrecognised: Something new', 'exit code 1']);
   assert.deepEqual(a.errors, b.errors);
-  const failed = parseSecureTokenStatus(out('', '2026-09-23 09:41:41.003 sysadminctl[1291:12530] Secure token is ENABLED for user a\n', 70));
+  const failed = parseSecureTokenStatus(
+    out('', '2026-09-23 09:41:41.003 sysadminctl[1291:12530] Secure token is ENABLED for user a\n', 70),
+  );
   assert.deepEqual(failed.errors, ['exit code 70: Secure token is ENABLED for user a']);
 });

@@ -19,12 +19,29 @@ test('date-times the agent and collectors write are accepted', () => {
 });
 
 test('impossible fields are refused by the contract, with the path in the reason', () => {
-  for (const t of ['2026-13-01T00:00:00Z', '2026-00-10T00:00:00Z', '2026-01-32T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T12:60:00Z', '2026-01-01T12:00:00+24:00', '2026-01-01 12:00:00Z']) {
+  for (const t of [
+    '2026-13-01T00:00:00Z',
+    '2026-00-10T00:00:00Z',
+    '2026-01-32T00:00:00Z',
+    '2026-01-01T24:00:00Z',
+    '2026-01-01T12:60:00Z',
+    '2026-01-01T12:00:00+24:00',
+    '2026-01-01 12:00:00Z',
+  ]) {
     assert.ok(!re.test(t), t);
     const s = { ...compliantSnapshot(), collectedAt: t };
     const problems = checkSnapshot(s);
-    assert.ok(problems.some((p) => p.path === '/collectedAt'), `${t}: ${JSON.stringify(problems)}`);
+    assert.ok(
+      problems.some((p) => p.path === '/collectedAt'),
+      `${t}: ${JSON.stringify(problems)}`,
+    );
   }
-  const c = { schema: 'tokenwatch.checkin/1', id: compliantSnapshot().id, digest: 'a'.repeat(64), collectedAt: '2026-02-30T99:00:00Z', consoleUser: null };
+  const c = {
+    schema: 'tokenwatch.checkin/1',
+    id: compliantSnapshot().id,
+    digest: 'a'.repeat(64),
+    collectedAt: '2026-02-30T99:00:00Z',
+    consoleUser: null,
+  };
   assert.ok(checkCheckin(c).some((p) => p.path === '/collectedAt'));
 });

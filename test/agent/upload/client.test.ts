@@ -16,13 +16,38 @@ function selfSigned() {
   const cert = path.join(dir, 'c.pem');
   const key = path.join(dir, 'k.pem');
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'pipe' },
+    );
   } catch (err) {
     throw new Error(`openssl is required (apt-get install -y openssl): ${String(err)}`);
   }
   const pem = fs.readFileSync(cert);
-  return { cert: pem, key: fs.readFileSync(key), pin: createHash('sha256').update(new X509Certificate(pem).raw).digest('hex') };
+  return {
+    cert: pem,
+    key: fs.readFileSync(key),
+    pin: createHash('sha256').update(new X509Certificate(pem).raw).digest('hex'),
+  };
 }
 
 async function recordingServer(cert: Buffer, key: Buffer) {
@@ -30,7 +55,9 @@ async function recordingServer(cert: Buffer, key: Buffer) {
   const server = tls.createServer({ cert, key }, (socket) => {
     socket.on('data', (d: Buffer) => {
       received.push(d);
-      socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}');
+      socket.end(
+        'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}',
+      );
     });
     socket.on('error', () => undefined);
   });
@@ -43,8 +70,16 @@ test('a wrong pin: the connection is dropped after the handshake and nothing is 
   const { cert, key } = selfSigned();
   const s = await recordingServer(cert, key);
   try {
-    const client = createClient({ serverUrl: s.url, caPinSha256: '00'.repeat(32), timeoutMs: 5000, userAgent: 't' });
-    await assert.rejects(client.post('/api/v1/enroll', '{"enrollSecret":"s3cret"}', null), (e: unknown) => e instanceof TransportError && /CAPinSHA256/.test(e.message));
+    const client = createClient({
+      serverUrl: s.url,
+      caPinSha256: '00'.repeat(32),
+      timeoutMs: 5000,
+      userAgent: 't',
+    });
+    await assert.rejects(
+      client.post('/api/v1/enroll', '{"enrollSecret":"s3cret"}', null),
+      (e: unknown) => e instanceof TransportError && /CAPinSHA256/.test(e.message),
+    );
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(Buffer.concat(s.received).length, 0);
   } finally {

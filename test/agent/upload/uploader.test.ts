@@ -72,7 +72,12 @@ function setup(now: Date) {
   return { db, snapshot, digest, tokens, writes, log, logLines, getToken: () => token };
 }
 
-function deps(s: ReturnType<typeof setup>, url: string, now: Date, extra: Partial<Parameters<typeof drainOutbox>[0]> = {}) {
+function deps(
+  s: ReturnType<typeof setup>,
+  url: string,
+  now: Date,
+  extra: Partial<Parameters<typeof drainOutbox>[0]> = {},
+) {
   return {
     db: s.db,
     client: createClient({ serverUrl: url, caPinSha256: null, timeoutMs: 5000, userAgent: 'test' }),
@@ -92,7 +97,9 @@ const TOKEN = 'device-token-0123456789abcdef0123456789abcdef';
 
 test('enrolls first, then sends the queued snapshot with the device token only in Authorization', async () => {
   const r = await receiver((req) =>
-    req.url === '/api/v1/enroll' ? { status: 201, body: { deviceToken: TOKEN } } : { status: 201, body: { id: req.body['id'] } },
+    req.url === '/api/v1/enroll'
+      ? { status: 201, body: { deviceToken: TOKEN } }
+      : { status: 201, body: { id: req.body['id'] } },
   );
   const s = setup(NOW);
   try {
@@ -120,7 +127,11 @@ test('429 with Retry-After postpones the whole queue by at least that long and s
   const r = await receiver((req) =>
     req.url === '/api/v1/enroll'
       ? { status: 201, body: { deviceToken: TOKEN } }
-      : { status: 429, body: { error: 'rate_limited', message: 'slow down' }, headers: { 'retry-after': '7200' } },
+      : {
+          status: 429,
+          body: { error: 'rate_limited', message: 'slow down' },
+          headers: { 'retry-after': '7200' },
+        },
   );
   const s = setup(NOW);
   try {
@@ -131,7 +142,11 @@ test('429 with Retry-After postpones the whole queue by at least that long and s
     assert.equal(summary.snapshots, 1, 'the snapshot stays queued');
     assert.ok(Date.parse(summary.nextAttemptAt ?? '') >= NOW.getTime() + 7200_000);
     assert.equal(dueItems(s.db, new Date(NOW.getTime() + 3600_000)).length, 0);
-    assert.match(readState<{ error: string }>(s.db, 'lastUploadError')?.error ?? '', /collector busy/, 'status shows why');
+    assert.match(
+      readState<{ error: string }>(s.db, 'lastUploadError')?.error ?? '',
+      /collector busy/,
+      'status shows why',
+    );
   } finally {
     await r.close();
   }
@@ -139,7 +154,9 @@ test('429 with Retry-After postpones the whole queue by at least that long and s
 
 test('a 5xx backs off exponentially with jitter; the item keeps its place', async () => {
   const r = await receiver((req) =>
-    req.url === '/api/v1/enroll' ? { status: 201, body: { deviceToken: TOKEN } } : { status: 500, body: { error: 'internal' } },
+    req.url === '/api/v1/enroll'
+      ? { status: 201, body: { deviceToken: TOKEN } }
+      : { status: 500, body: { error: 'internal' } },
   );
   const s = setup(NOW);
   try {
@@ -151,7 +168,11 @@ test('a 5xx backs off exponentially with jitter; the item keeps its place', asyn
     assert.ok(first >= 30_000 && first <= 60_000, `first delay ${first}`);
     assert.ok(second > first, `second delay ${second} grows past ${first}`);
     assert.equal(outboxSummary(s.db).snapshots, 1);
-    assert.match(readState<{ error: string }>(s.db, 'lastUploadError')?.error ?? '', /collector error: HTTP 500/, 'status shows why');
+    assert.match(
+      readState<{ error: string }>(s.db, 'lastUploadError')?.error ?? '',
+      /collector error: HTTP 500/,
+      'status shows why',
+    );
   } finally {
     await r.close();
   }
@@ -175,7 +196,9 @@ test('401 re-enrolls once with a fresh token and resends', async () => {
       enrolls++;
       return { status: 201, body: { deviceToken: `${TOKEN}-${enrolls}` } };
     }
-    return req.auth === `Bearer ${TOKEN}-2` ? { status: 201 } : { status: 401, body: { error: 'unauthorized' } };
+    return req.auth === `Bearer ${TOKEN}-2`
+      ? { status: 201 }
+      : { status: 401, body: { error: 'unauthorized' } };
   });
   const s = setup(NOW);
   try {
@@ -231,7 +254,12 @@ test('409 digest_unknown on a check-in sends the whole current snapshot instead'
   await drainOutbox(deps(s, r.url, NOW)).catch(() => undefined);
   enqueue(
     s.db,
-    { kind: 'checkin', itemId: 'c2', digest: s.digest, body: JSON.stringify({ schema: 'tokenwatch.checkin/1' }) },
+    {
+      kind: 'checkin',
+      itemId: 'c2',
+      digest: s.digest,
+      body: JSON.stringify({ schema: 'tokenwatch.checkin/1' }),
+    },
     NOW,
     10,
   );
@@ -249,7 +277,10 @@ test('409 digest_unknown on a check-in sends the whole current snapshot instead'
 });
 
 test('409 on enrollment (another token is active) keeps the queue and says an admin must revoke', async () => {
-  const r = await receiver(() => ({ status: 409, body: { error: 'device_already_enrolled', message: 'active token' } }));
+  const r = await receiver(() => ({
+    status: 409,
+    body: { error: 'device_already_enrolled', message: 'active token' },
+  }));
   const s = setup(NOW);
   try {
     const report = await drainOutbox(deps(s, r.url, NOW));
@@ -280,7 +311,9 @@ test('ignoreBackoff (run --retry-now) sends a postponed queue at once', async ()
   let fail = true;
   const r = await receiver((req) => {
     if (req.url === '/api/v1/enroll') return { status: 201, body: { deviceToken: TOKEN } };
-    return fail ? { status: 503, body: { error: 'unavailable' }, headers: { 'retry-after': '86400' } } : { status: 201 };
+    return fail
+      ? { status: 503, body: { error: 'unavailable' }, headers: { 'retry-after': '86400' } }
+      : { status: 201 };
   });
   const s = setup(NOW);
   try {

@@ -8,7 +8,10 @@ import type { Snapshot } from '../../../agent/snapshot/index.ts';
 
 let c: TestCollector;
 before(async () => {
-  c = await startTestCollector({ staleAfterSeconds: String(7 * 86400), graceSeconds: 'no-securetoken-holder=86400' });
+  c = await startTestCollector({
+    staleAfterSeconds: String(7 * 86400),
+    graceSeconds: 'no-securetoken-holder=86400',
+  });
 });
 after(() => c.stop());
 
@@ -25,7 +28,15 @@ test('simulated Macs: status and findings per rule', async () => {
   const notEscrowed = await mac((s) => (s.bootstrapToken.escrowed = false));
   const fvOff = await mac((s) => ((s.fileVault as { state: string }).state = 'off'));
   const noToken = await mac((s) => {
-    s.users.push({ ...(s.users[0] as (typeof s.users)[number]), name: 'dave', uid: 502, guid: 'AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE', secureToken: false, volumeOwner: false, fileVault: false });
+    s.users.push({
+      ...(s.users[0] as (typeof s.users)[number]),
+      name: 'dave',
+      uid: 502,
+      guid: 'AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE',
+      secureToken: false,
+      volumeOwner: false,
+      fileVault: false,
+    });
   });
   const unknownMdm = await mac((s) => {
     s.mdm.enrolled = null;
@@ -53,7 +64,10 @@ test('simulated Macs: status and findings per rule', async () => {
   for (const s of [notEscrowed.serial, fvOff.serial, noToken.serial]) assert.ok(serials.includes(s));
   assert.ok(!serials.includes(ok.serial));
   const byRule = await c.admin('/api/v1/devices?rule=filevault-off');
-  assert.deepEqual(byRule.json.devices.map((d: Json) => d.serial), [fvOff.serial]);
+  assert.deepEqual(
+    byRule.json.devices.map((d: Json) => d.serial),
+    [fvOff.serial],
+  );
   const summary = await c.admin('/api/v1/summary');
   assert.equal(summary.status, 200);
   assert.ok(summary.json.byStatus.noncompliant >= 3);
@@ -62,7 +76,10 @@ test('simulated Macs: status and findings per rule', async () => {
 
 test('a fixed failure is resolved: resolvedAt kept in the device history', async () => {
   const d = await c.device();
-  await c.upload(d.token, snapshotFor(d.serial, d.hardwareUuid, (s) => (s.bootstrapToken.escrowed = false)));
+  await c.upload(
+    d.token,
+    snapshotFor(d.serial, d.hardwareUuid, (s) => (s.bootstrapToken.escrowed = false)),
+  );
   c.clock.advance(3_600_000);
   await c.upload(d.token, snapshotFor(d.serial, d.hardwareUuid));
   const j = (await c.admin(`/api/v1/devices/${d.serial}`)).json;
@@ -85,23 +102,44 @@ test('exemptions: exempted findings show as exempted, never disappear, and expir
   let j = (await c.admin(`/api/v1/devices/${d.serial}`)).json;
   assert.equal(j.status, 'compliant');
   assert.deepEqual(findingsOf(j), ['bootstrap-not-escrowed:-:exempted']);
-  assert.equal((await c.admin(`/api/v1/devices?status=compliant&limit=1000`)).json.devices.some((x: Json) => x.serial === d.serial), true);
+  assert.equal(
+    (await c.admin(`/api/v1/devices?status=compliant&limit=1000`)).json.devices.some(
+      (x: Json) => x.serial === d.serial,
+    ),
+    true,
+  );
   c.clock.advance(2 * 86400_000 + 1);
   j = (await c.admin(`/api/v1/devices/${d.serial}`)).json;
   assert.equal(j.status, 'noncompliant');
   assert.deepEqual(findingsOf(j), ['bootstrap-not-escrowed:-:active']);
-  assert.equal((await c.admin(`/api/v1/devices?status=noncompliant&limit=1000`)).json.devices.some((x: Json) => x.serial === d.serial), true);
+  assert.equal(
+    (await c.admin(`/api/v1/devices?status=noncompliant&limit=1000`)).json.devices.some(
+      (x: Json) => x.serial === d.serial,
+    ),
+    true,
+  );
   const list = await c.admin(`/api/v1/exemptions?serial=${d.serial}`);
   assert.equal(list.json[0].active, false);
   // A fleet-wide exemption for one rule, then removed.
-  const all = await c.admin('/api/v1/exemptions', 'POST', { rule: 'bootstrap-not-escrowed', reason: 'MDM migration', createdBy: 'jane' });
+  const all = await c.admin('/api/v1/exemptions', 'POST', {
+    rule: 'bootstrap-not-escrowed',
+    reason: 'MDM migration',
+    createdBy: 'jane',
+  });
   assert.equal(all.status, 201);
   assert.equal((await c.admin(`/api/v1/devices/${d.serial}`)).json.status, 'compliant');
   const del = await c.admin(`/api/v1/exemptions/${all.json.id}`, 'DELETE');
   assert.equal(del.status, 200);
   assert.equal((await c.admin(`/api/v1/devices/${d.serial}`)).json.status, 'noncompliant');
-  assert.equal((await c.admin(`/api/v1/exemptions/${all.json.id}`, 'DELETE')).json.error, 'exemption_not_found');
-  const bad = await c.admin('/api/v1/exemptions', 'POST', { rule: 'no-such-rule', reason: 'x', createdBy: 'y' });
+  assert.equal(
+    (await c.admin(`/api/v1/exemptions/${all.json.id}`, 'DELETE')).json.error,
+    'exemption_not_found',
+  );
+  const bad = await c.admin('/api/v1/exemptions', 'POST', {
+    rule: 'no-such-rule',
+    reason: 'x',
+    createdBy: 'y',
+  });
   assert.equal(bad.status, 400);
 });
 
@@ -127,7 +165,11 @@ test('a silent Mac becomes stale (noncompliant) at read time; a check-in or uplo
   j = (await c.admin(`/api/v1/devices/${d.serial}`)).json;
   assert.equal(j.status, 'noncompliant');
   assert.deepEqual(findingsOf(j), ['stale:-:active']);
-  assert.ok((await c.admin('/api/v1/devices?rule=stale&limit=1000')).json.devices.some((x: Json) => x.serial === d.serial));
+  assert.ok(
+    (await c.admin('/api/v1/devices?rule=stale&limit=1000')).json.devices.some(
+      (x: Json) => x.serial === d.serial,
+    ),
+  );
   await c.upload(d.token, snapshotFor(d.serial, d.hardwareUuid));
   j = (await c.admin(`/api/v1/devices/${d.serial}`)).json;
   assert.equal(j.status, 'compliant');
@@ -140,16 +182,21 @@ test('pagination by cursor walks every device once; filters on osVersion, model,
     for (let i = 0; i < 7; i++) {
       const d = await fresh.device();
       serials.push(d.serial);
-      await fresh.upload(d.token, snapshotFor(d.serial, d.hardwareUuid, (s) => {
-        s.device.osVersion = i < 3 ? '14.6.1' : '15.1';
-        s.device.model = i % 2 ? 'Mac14,2' : 'MacBookPro18,3';
-      }));
+      await fresh.upload(
+        d.token,
+        snapshotFor(d.serial, d.hardwareUuid, (s) => {
+          s.device.osVersion = i < 3 ? '14.6.1' : '15.1';
+          s.device.model = i % 2 ? 'Mac14,2' : 'MacBookPro18,3';
+        }),
+      );
       fresh.clock.advance(1000);
     }
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const r: { json: Json } = await fresh.admin(`/api/v1/devices?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      const r: { json: Json } = await fresh.admin(
+        `/api/v1/devices?limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       seen.push(...r.json.devices.map((d: Json) => d.serial));
       cursor = r.json.nextCursor;
     } while (cursor);
@@ -160,7 +207,15 @@ test('pagination by cursor walks every device once; filters on osVersion, model,
     assert.equal((await fresh.admin('/api/v1/devices?model=Mac14,2')).json.devices.length, 3);
     const since = new Date(T0.getTime() + 5000).toISOString();
     assert.equal((await fresh.admin(`/api/v1/devices?seenSince=${since}`)).json.devices.length, 2);
-    for (const bad of ['limit=0', 'limit=abc', 'status=weird', 'rule=nope', 'seenSince=yesterday', 'seenSince=2026-13-45T00:00:00Z', 'cursor=%2F%2F']) {
+    for (const bad of [
+      'limit=0',
+      'limit=abc',
+      'status=weird',
+      'rule=nope',
+      'seenSince=yesterday',
+      'seenSince=2026-13-45T00:00:00Z',
+      'cursor=%2F%2F',
+    ]) {
       const r = await fresh.admin(`/api/v1/devices?${bad}`);
       assert.equal(r.status, 400, bad);
       assert.equal(r.json.error, 'invalid_query', bad);

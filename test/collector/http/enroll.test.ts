@@ -17,7 +17,9 @@ test('enroll issues a per-device token and stores only its hash', async () => {
   assert.equal(r.status, 200);
   assert.match(r.json.deviceToken, /^twd_[A-Za-z0-9_-]{43}$/);
   const db = new Database(c.dbPath, { readonly: true });
-  const row = db.prepare('SELECT token_hash FROM devices WHERE serial = ?').get(id.serial) as { token_hash: string };
+  const row = db.prepare('SELECT token_hash FROM devices WHERE serial = ?').get(id.serial) as {
+    token_hash: string;
+  };
   db.close();
   assert.match(row.token_hash, /^[0-9a-f]{64}$/);
   assert.notEqual(row.token_hash, r.json.deviceToken);
@@ -98,7 +100,9 @@ test('a device silent past reenrollAfterSeconds may enroll again without its tok
 });
 
 test('invalid enroll bodies are 400 and audited', async () => {
-  const r = await c.request('POST', '/api/v1/enroll', { body: { enrollSecret: ENROLL_SECRET, serial: 'C02BAD' } });
+  const r = await c.request('POST', '/api/v1/enroll', {
+    body: { enrollSecret: ENROLL_SECRET, serial: 'C02BAD' },
+  });
   assert.equal(r.status, 400);
   assert.equal(r.json.error, 'invalid_body');
   assert.match(r.json.message, /hardwareUuid/);
@@ -108,7 +112,14 @@ test('invalid enroll bodies are 400 and audited', async () => {
 
 test('auth matrix: admin routes need the admin token, device token is not enough, and vice versa', async () => {
   const d = await c.device();
-  const adminPaths = ['/api/v1/devices', `/api/v1/devices/${d.serial}`, '/api/v1/summary', '/api/v1/exemptions', '/api/v1/enrollments', '/api/v1/rules'];
+  const adminPaths = [
+    '/api/v1/devices',
+    `/api/v1/devices/${d.serial}`,
+    '/api/v1/summary',
+    '/api/v1/exemptions',
+    '/api/v1/enrollments',
+    '/api/v1/rules',
+  ];
   for (const p of adminPaths) {
     for (const token of [null, d.token, 'wrong', `${'x'.repeat(40)}`]) {
       const r = await c.request('GET', p, { token });
@@ -124,7 +135,10 @@ test('auth matrix: admin routes need the admin token, device token is not enough
   assert.equal(up.status, 401);
   const none = await c.upload('', snapshotFor(d.serial, d.hardwareUuid));
   assert.equal(none.status, 401);
-  const basic = await c.request('POST', '/api/v1/snapshots', { headers: { authorization: 'Basic abc' }, body: {} });
+  const basic = await c.request('POST', '/api/v1/snapshots', {
+    headers: { authorization: 'Basic abc' },
+    body: {},
+  });
   assert.equal(basic.status, 401);
 });
 
@@ -135,7 +149,11 @@ test('repeated enrollment failures from one address get 429 with Retry-After', a
     let retryAfter: string | null = null;
     for (let i = 0; i < 25; i++) {
       const r = await limited.request('POST', '/api/v1/enroll', {
-        body: { enrollSecret: 'guess' + i, serial: 'C02GUESS', hardwareUuid: '11111111-2222-3333-4444-555555555555' },
+        body: {
+          enrollSecret: 'guess' + i,
+          serial: 'C02GUESS',
+          hardwareUuid: '11111111-2222-3333-4444-555555555555',
+        },
       });
       last = r.status;
       retryAfter = r.headers.get('retry-after');

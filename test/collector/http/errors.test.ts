@@ -12,18 +12,35 @@ test('every error code is documented in docs/api.md with its HTTP status', () =>
   const codes = Object.keys(ERRORS);
   assert.ok(codes.length >= 15);
   for (const [code, { status }] of Object.entries(ERRORS)) {
-    const row = new RegExp(`^\\| \`${code}\` \\| ${status} \\|`, 'm');
+    const row = new RegExp(`^\\| +\`${code}\` +\\| +${status} +\\|`, 'm');
     assert.match(docs, row, `docs/api.md lacks a row for ${code} (${status})`);
   }
-  const documented = [...docs.matchAll(/^\| `([a-z_]+)` \| \d{3} \|/gm)].map((m) => m[1]);
-  assert.deepEqual(documented.sort(), codes.sort(), 'docs/api.md documents codes the catalogue does not have');
+  const documented = [...docs.matchAll(/^\| +`([a-z_]+)` +\| +\d{3} +\|/gm)].map((m) => m[1]);
+  assert.deepEqual(
+    documented.sort(),
+    codes.sort(),
+    'docs/api.md documents codes the catalogue does not have',
+  );
 });
 
 test('client mistakes map to 4xx, only unknown failures to 500', () => {
-  assert.equal(toApiError(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 })).code, 'body_too_large');
-  assert.equal(toApiError(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 })).code, 'unsupported_media_type');
-  assert.equal(toApiError(Object.assign(new Error('x'), { validation: [], validationContext: 'body' })).code, 'invalid_body');
-  assert.equal(toApiError(Object.assign(new Error('x'), { validation: [], validationContext: 'querystring' })).code, 'invalid_query');
+  assert.equal(
+    toApiError(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 })).code,
+    'body_too_large',
+  );
+  assert.equal(
+    toApiError(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }))
+      .code,
+    'unsupported_media_type',
+  );
+  assert.equal(
+    toApiError(Object.assign(new Error('x'), { validation: [], validationContext: 'body' })).code,
+    'invalid_body',
+  );
+  assert.equal(
+    toApiError(Object.assign(new Error('x'), { validation: [], validationContext: 'querystring' })).code,
+    'invalid_query',
+  );
   const busy = toApiError(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
   assert.equal(busy.statusCode, 503);
   assert.equal(busy.retryAfterSeconds, 2);
@@ -36,7 +53,15 @@ test('docs/openapi.json is the document the routes generate (regenerate: tokenwa
   const committed = readFileSync(new URL('../../../docs/openapi.json', import.meta.url), 'utf8');
   assert.equal(committed, generated);
   const doc = JSON.parse(generated) as { paths: Record<string, unknown> };
-  for (const p of ['/api/v1/enroll', '/api/v1/snapshots', '/api/v1/checkins', '/api/v1/devices', '/api/v1/devices/{serial}', '/api/v1/summary', '/api/v1/exemptions']) {
+  for (const p of [
+    '/api/v1/enroll',
+    '/api/v1/snapshots',
+    '/api/v1/checkins',
+    '/api/v1/devices',
+    '/api/v1/devices/{serial}',
+    '/api/v1/summary',
+    '/api/v1/exemptions',
+  ]) {
     assert.ok(p in doc.paths, p);
   }
 });

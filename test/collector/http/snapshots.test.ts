@@ -26,22 +26,47 @@ test('an accepted snapshot answers 200 with id, digest, changed and receivedAt',
   const s = snapshotFor(d.serial, d.hardwareUuid);
   const r = await c.upload(d.token, s);
   assert.equal(r.status, 200);
-  assert.deepEqual(r.json, { id: s.id, digest: snapshotDigest(s), changed: true, receivedAt: T0.toISOString() });
+  assert.deepEqual(r.json, {
+    id: s.id,
+    digest: snapshotDigest(s),
+    changed: true,
+    receivedAt: T0.toISOString(),
+  });
 });
 
 test('validation: wrong types, missing fields, unknown schema, bad JSON are 4xx naming the problem, and write nothing', async () => {
   const d = await c.device();
   const before = count('SELECT count(*) AS n FROM snapshot_receipts');
-  const cases: { body?: unknown; raw?: string; status: number; error: string; message: RegExp; type?: string }[] = [
-    { body: { ...snapshotFor(d.serial, d.hardwareUuid), users: 'alice' }, status: 400, error: 'invalid_body', message: /body\/users must be array/ },
+  const cases: {
+    body?: unknown;
+    raw?: string;
+    status: number;
+    error: string;
+    message: RegExp;
+    type?: string;
+  }[] = [
     {
-      body: snapshotFor(d.serial, d.hardwareUuid, (s) => ((s.fileVault as { state: string }).state = 'maybe')),
+      body: { ...snapshotFor(d.serial, d.hardwareUuid), users: 'alice' },
+      status: 400,
+      error: 'invalid_body',
+      message: /body\/users must be array/,
+    },
+    {
+      body: snapshotFor(
+        d.serial,
+        d.hardwareUuid,
+        (s) => ((s.fileVault as { state: string }).state = 'maybe'),
+      ),
       status: 400,
       error: 'invalid_body',
       message: /body\/fileVault\/state/,
     },
     {
-      body: snapshotFor(d.serial, d.hardwareUuid, (s) => ((s.mdm as { enrolled: unknown }).enrolled = 'true')),
+      body: snapshotFor(
+        d.serial,
+        d.hardwareUuid,
+        (s) => ((s.mdm as { enrolled: unknown }).enrolled = 'true'),
+      ),
       status: 400,
       error: 'invalid_body',
       message: /body\/mdm\/enrolled/,
@@ -56,8 +81,18 @@ test('validation: wrong types, missing fields, unknown schema, bad JSON are 4xx 
       error: 'invalid_body',
       message: /bootstrapToken/,
     },
-    { body: { ...snapshotFor(d.serial, d.hardwareUuid), schema: 'tokenwatch.snapshot/2' }, status: 400, error: 'unknown_schema', message: /tokenwatch\.snapshot\/2/ },
-    { body: { ...snapshotFor(d.serial, d.hardwareUuid), id: 'not-a-uuid' }, status: 400, error: 'invalid_body', message: /body\/id/ },
+    {
+      body: { ...snapshotFor(d.serial, d.hardwareUuid), schema: 'tokenwatch.snapshot/2' },
+      status: 400,
+      error: 'unknown_schema',
+      message: /tokenwatch\.snapshot\/2/,
+    },
+    {
+      body: { ...snapshotFor(d.serial, d.hardwareUuid), id: 'not-a-uuid' },
+      status: 400,
+      error: 'invalid_body',
+      message: /body\/id/,
+    },
     {
       // Impossible fields are refused by the contract's pattern, naming the path.
       body: { ...snapshotFor(d.serial, d.hardwareUuid), collectedAt: '2026-13-45T99:00:00Z' },
@@ -72,11 +107,22 @@ test('validation: wrong types, missing fields, unknown schema, bad JSON are 4xx 
       error: 'invalid_body',
       message: /body\/collectedAt "2016-12-31T23:59:60Z" is not a real instant/,
     },
-    { raw: '{"schema": "tokenwatch.snapshot/1", ', status: 400, error: 'invalid_json', message: /not valid JSON/ },
+    {
+      raw: '{"schema": "tokenwatch.snapshot/1", ',
+      status: 400,
+      error: 'invalid_json',
+      message: /not valid JSON/,
+    },
     { raw: '', status: 400, error: 'invalid_json', message: /empty/ },
     { raw: '[1,2]', status: 400, error: 'invalid_body', message: /must be object/ },
     { raw: '{"__proto__": {"x": 1}}', status: 400, error: 'invalid_json', message: /__proto__/ },
-    { raw: 'schema=x', status: 415, error: 'unsupported_media_type', message: /.+/, type: 'application/x-www-form-urlencoded' },
+    {
+      raw: 'schema=x',
+      status: 415,
+      error: 'unsupported_media_type',
+      message: /.+/,
+      type: 'application/x-www-form-urlencoded',
+    },
   ];
   for (const k of cases) {
     const r = await c.request('POST', '/api/v1/snapshots', {
@@ -130,11 +176,17 @@ test('idempotency: identical retry answers as the first time; different body or 
   assert.deepEqual(retry.json, first.json);
   assert.equal(count('SELECT count(*) AS n FROM snapshot_history WHERE snapshot_id = ?', s.id), 1);
   // The retry is counted as a replay, not as a second change.
-  assert.match((await c.request('GET', '/metrics')).text, /tokenwatch_uploads_total\{result="replay"\} [1-9]/);
+  assert.match(
+    (await c.request('GET', '/metrics')).text,
+    /tokenwatch_uploads_total\{result="replay"\} [1-9]/,
+  );
   const changed = await c.upload(a.token, { ...s, consoleUser: 'bob' });
   assert.equal(changed.status, 409);
   assert.equal(changed.json.error, 'snapshot_conflict');
-  const other = await c.upload(b.token, { ...s, device: { ...s.device, serial: b.serial, hardwareUuid: b.hardwareUuid } });
+  const other = await c.upload(b.token, {
+    ...s,
+    device: { ...s.device, serial: b.serial, hardwareUuid: b.hardwareUuid },
+  });
   assert.equal(other.status, 409);
   assert.equal(other.json.error, 'snapshot_conflict');
 });
@@ -147,7 +199,12 @@ test('history grows with changes only; unknown extra fields are kept', async () 
   assert.equal((await c.upload(d.token, first)).json.changed, true);
   for (let i = 0; i < 5; i++) {
     c.clock.advance(60_000);
-    const same = { ...first, id: crypto.randomUUID(), collectedAt: new Date(T0.getTime() + i * 60_000).toISOString(), consoleUser: i % 2 ? 'bob' : 'alice' };
+    const same = {
+      ...first,
+      id: crypto.randomUUID(),
+      collectedAt: new Date(T0.getTime() + i * 60_000).toISOString(),
+      consoleUser: i % 2 ? 'bob' : 'alice',
+    };
     const r = await c.upload(d.token, same);
     assert.equal(r.status, 200);
     assert.equal(r.json.changed, false);
@@ -166,7 +223,9 @@ test('history grows with changes only; unknown extra fields are kept', async () 
   assert.deepEqual(detail.json.history[0].changes, ['fileVault', 'futureField']); // the second change dropped it
   // The first change kept the unknown field as received.
   const db = new Database(c.dbPath, { readonly: true });
-  const row = db.prepare('SELECT body, encoding FROM snapshot_history WHERE device_id = ? ORDER BY seq LIMIT 1').get(devId) as { body: Buffer; encoding: string };
+  const row = db
+    .prepare('SELECT body, encoding FROM snapshot_history WHERE device_id = ? ORDER BY seq LIMIT 1')
+    .get(devId) as { body: Buffer; encoding: string };
   db.close();
   const { inflateRawSync } = await import('node:zlib');
   assert.equal(row.encoding, 'deflate-raw');
@@ -182,22 +241,34 @@ test('check-ins: matching digest updates lastSeen and console user; otherwise 40
     collectedAt: c.clock.now().toISOString(),
     consoleUser: 'carol',
   });
-  const early = await c.request('POST', '/api/v1/checkins', { token: d.token, body: checkin('0'.repeat(64)) });
+  const early = await c.request('POST', '/api/v1/checkins', {
+    token: d.token,
+    body: checkin('0'.repeat(64)),
+  });
   assert.equal(early.status, 409);
   assert.equal(early.json.error, 'digest_unknown');
   const s = snapshotFor(d.serial, d.hardwareUuid);
   await c.upload(d.token, s);
   c.clock.advance(3_600_000);
-  const ok = await c.request('POST', '/api/v1/checkins', { token: d.token, body: checkin(snapshotDigest(s)) });
+  const ok = await c.request('POST', '/api/v1/checkins', {
+    token: d.token,
+    body: checkin(snapshotDigest(s)),
+  });
   assert.equal(ok.status, 200);
   assert.equal(ok.json.lastSeen, c.clock.now().toISOString());
   const detail = await c.admin(`/api/v1/devices/${d.serial}`);
   assert.equal(detail.json.lastSeen, c.clock.now().toISOString());
   assert.equal(detail.json.consoleUser, 'carol');
-  const stale = await c.request('POST', '/api/v1/checkins', { token: d.token, body: checkin('a'.repeat(64)) });
+  const stale = await c.request('POST', '/api/v1/checkins', {
+    token: d.token,
+    body: checkin('a'.repeat(64)),
+  });
   assert.equal(stale.status, 409);
   assert.equal(stale.json.error, 'digest_unknown');
-  const wrongSchema = await c.request('POST', '/api/v1/checkins', { token: d.token, body: { ...checkin(snapshotDigest(s)), schema: 'tokenwatch.snapshot/1' } });
+  const wrongSchema = await c.request('POST', '/api/v1/checkins', {
+    token: d.token,
+    body: { ...checkin(snapshotDigest(s)), schema: 'tokenwatch.snapshot/1' },
+  });
   assert.equal(wrongSchema.status, 400);
   assert.equal(wrongSchema.json.error, 'unknown_schema');
   const noAuth = await c.request('POST', '/api/v1/checkins', { body: checkin(snapshotDigest(s)) });

@@ -13,7 +13,12 @@ test('history and the latest body keep their encoding; an unknown one is refused
   const path = join(dir, 's.db');
   const store = openSqliteStore(path);
   try {
-    const d = await store.devices.create({ serial: 'S1', hardwareUuid: 'HW1', tokenHash: 'a'.repeat(64), at: 1000 });
+    const d = await store.devices.create({
+      serial: 'S1',
+      hardwareUuid: 'HW1',
+      tokenHash: 'a'.repeat(64),
+      at: 1000,
+    });
     const body = Buffer.from('{"schema":"x"}');
     await store.snapshots.addHistory({
       deviceId: d.id,
