@@ -1,4 +1,4 @@
-// Lint is where the architecture is enforced (see ../shared/STYLE.md):
+// Lint is where the architecture is enforced (README.md, Development):
 // import directions between parts, pure folders that do no I/O, one module that starts processes,
 // and one clock per part.
 import js from '@eslint/js';

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import * as prettier from 'prettier';
 import { ROOT, machine } from './lib.ts';
 import { FULL_INGEST, QUICK_INGEST, benchIngest } from './ingest.ts';
 import { benchFleet } from './fleet.ts';
@@ -67,5 +68,7 @@ if (run('agent')) {
 results.loadAfter = os.loadavg().map((n) => Math.round(n * 100) / 100);
 results.seconds = Math.round((performance.now() - t0) / 1000);
 fs.mkdirSync(path.dirname(out), { recursive: true });
-fs.writeFileSync(out, render(results));
+// Formatted as the tree is (npm test checks it), with the project's Prettier settings.
+const options = { ...(await prettier.resolveConfig(path.join(ROOT, 'BENCHMARKS.md'))), parser: 'markdown' };
+fs.writeFileSync(out, await prettier.format(render(results), options));
 console.error(`[bench] wrote ${path.relative(process.cwd(), out)} in ${results.seconds} s`);

@@ -3,8 +3,6 @@
 // trust store, which does not know a self-signed certificate.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { X509Certificate, createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +11,7 @@ import { createLogger } from '../../collector/log.ts';
 import { startCollector } from '../../collector/main.ts';
 import type { RunningCollector } from '../../collector/main.ts';
 import { cleanEnv, runAgent, simulatedMac } from '../helpers/agent-process.ts';
+import { selfSigned } from '../helpers/certificates.ts';
 
 const SECRET = 'enroll-secret-for-the-tls-test-0123456789';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-tls-'));
@@ -21,41 +20,10 @@ const keyFile = path.join(dir, 'key.pem');
 let pin = '';
 
 before(async () => {
-  await new Promise<void>((resolve, reject) =>
-    execFile(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      ],
-      (err, _out, stderr) =>
-        err
-          ? reject(
-              new Error(
-                `openssl is required (Debian package openssl: apt-get install -y openssl): ${stderr || err.message}`,
-              ),
-            )
-          : resolve(),
-    ),
-  );
-  pin = createHash('sha256')
-    .update(new X509Certificate(fs.readFileSync(certFile)).raw)
-    .digest('hex');
+  const server = await selfSigned();
+  fs.writeFileSync(certFile, server.cert);
+  fs.writeFileSync(keyFile, server.key);
+  pin = server.certSha256;
 });
 
 async function tlsCollector(): Promise<RunningCollector> {

@@ -1,20 +1,13 @@
-// Every property list in launchd/, read by two parsers (npm `plist`, Debian's libplist): the
-// LaunchDaemon's keys, values and element types, and the example profile's payloads and settings.
+// Every property list in launchd/, read by two independent parsers (npm `plist`, and the agent's own strict
+// reader that reads managed preferences on the Mac): the LaunchDaemon's keys, values and element types, and
+// the example profile's payloads and settings. Debian's libplist reads them too, in the system suite
+// (plists.system.test.ts), and agrees on values and element types.
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import {
-  type Dict,
-  type Libplist,
-  PREFERENCE_KEYS,
-  asDict,
-  elementOf,
-  parseBinaryPlist,
-  parseXml,
-  readLaunchdFile,
-  throughLibplist,
-} from './plist-files.ts';
+import { parseXmlPlist } from '../../agent/prefs/xml-plist.ts';
+import { type Dict, PREFERENCE_KEYS, asDict, elementOf, parseXml, readLaunchdFile } from './plist-files.ts';
 import { EXE, LABEL, LAUNCHD_DIR, LOG_DIR } from './scratch-mac.ts';
 
 const DAEMON = `${LABEL}.plist`;
@@ -33,11 +26,13 @@ const PROFILE_MUST_CARRY = [
 
 const UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 
-async function both(relative: string): Promise<{ text: string; value: Dict; libplist: Libplist }> {
+/** The file's text and its value, read by both parsers (which must agree). Element types are read from
+ * the text, which the strict reader has accepted as a plist. */
+async function both(relative: string): Promise<{ text: string; value: Dict }> {
   const text = await readLaunchdFile(relative);
   const value = asDict(parseXml(text), relative);
-  const libplist = await throughLibplist(relative);
-  return { text, value, libplist };
+  assert.deepEqual(parseXmlPlist(text), value, `${relative}: the strict reader and npm plist disagree`);
+  return { text, value };
 }
 
 test('launchd/ holds exactly the property lists checked here', async () => {
@@ -47,15 +42,13 @@ test('launchd/ holds exactly the property lists checked here', async () => {
 
 for (const name of PROPERTY_LISTS) {
   test(`${name}: an XML plist 1.0 with Apple's DTD, which both parsers read alike`, async () => {
-    const { text, value, libplist } = await both(name);
+    const { text } = await both(name);
     assert.ok(text.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n'), 'XML declaration, UTF-8');
     assert.match(
       text,
       /^<!DOCTYPE plist PUBLIC "-\/\/Apple\/\/DTD PLIST 1\.0\/\/EN" "http:\/\/www\.apple\.com\/DTDs\/PropertyList-1\.0\.dtd">$/m,
     );
     assert.match(text, /^<plist version="1\.0">$/m);
-    assert.deepEqual(parseBinaryPlist(libplist.binary), value, 'libplist and the npm parser disagree');
-    assert.deepEqual(parseXml(libplist.canonicalXml), value);
   });
 }
 
@@ -78,7 +71,7 @@ describe(DAEMON, () => {
   });
 
   test('each key has the element type launchd requires', async () => {
-    const { libplist } = await both(DAEMON);
+    const { text } = await both(DAEMON);
     const expected: Record<string, string> = {
       Label: 'string',
       ProgramArguments: 'array',
@@ -93,7 +86,7 @@ describe(DAEMON, () => {
       StandardErrorPath: 'string',
     };
     for (const [key, element] of Object.entries(expected)) {
-      assert.equal(elementOf(libplist.canonicalXml, key), element, key);
+      assert.equal(elementOf(text, key), element, key);
     }
   });
 
@@ -149,7 +142,7 @@ describe(DAEMON, () => {
 
 describe(PROFILE, () => {
   test('is a System-scoped configuration profile with uppercase, distinct PayloadUUIDs', async () => {
-    const { value, libplist } = await both(PROFILE);
+    const { value, text } = await both(PROFILE);
     assert.equal(value.PayloadType, 'Configuration');
     assert.equal(value.PayloadScope, 'System');
     assert.equal(value.PayloadVersion, 1);
@@ -166,11 +159,11 @@ describe(PROFILE, () => {
       'the payload identifier nests under the profile identifier',
     );
     assert.equal(payload.PayloadVersion, 1);
-    assert.match(libplist.canonicalXml, /<key>PayloadVersion<\/key>\s*<integer>1<\/integer>/);
+    assert.match(text, /<key>PayloadVersion<\/key>\s*<integer>1<\/integer>/);
   });
 
   test('its payload is the custom settings of the domain com.tokenwatch.agent, with every key typed as the agent reads it', async () => {
-    const { value, libplist } = await both(PROFILE);
+    const { value, text } = await both(PROFILE);
     const payload = asDict((value.PayloadContent as Dict[])[0], 'PayloadContent[0]');
     assert.equal(payload.PayloadType, LABEL);
     const settings = Object.keys(payload).filter((key) => !key.startsWith('Payload'));
@@ -178,7 +171,7 @@ describe(PROFILE, () => {
     for (const key of settings) {
       const element = PREFERENCE_KEYS[key];
       assert.ok(element !== undefined, `${key} is a key the agent reads`);
-      assert.equal(elementOf(libplist.canonicalXml, key), element, key);
+      assert.equal(elementOf(text, key), element, key);
     }
     assert.ok(
       Array.isArray(payload.ExcludeUsers) && payload.ExcludeUsers.every((user) => typeof user === 'string'),
@@ -205,7 +198,7 @@ describe(PROFILE, () => {
     const managed = await both(MANAGED);
     assert.deepEqual(managed.value, settings);
     for (const key of Object.keys(managed.value)) {
-      assert.equal(elementOf(managed.libplist.canonicalXml, key), PREFERENCE_KEYS[key], key);
+      assert.equal(elementOf(managed.text, key), PREFERENCE_KEYS[key], key);
     }
   });
 });

@@ -2,52 +2,14 @@
 // secret or the device token) reaches the server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { X509Certificate, createHash } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { createClient, TransportError } from '../../../agent/upload/client.ts';
+import { selfSigned as makeSelfSigned } from '../../helpers/certificates.ts';
 
-function selfSigned() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-pin-'));
-  const cert = path.join(dir, 'c.pem');
-  const key = path.join(dir, 'k.pem');
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'pipe' },
-    );
-  } catch (err) {
-    throw new Error(`openssl is required (apt-get install -y openssl): ${String(err)}`);
-  }
-  const pem = fs.readFileSync(cert);
-  return {
-    cert: pem,
-    key: fs.readFileSync(key),
-    pin: createHash('sha256').update(new X509Certificate(pem).raw).digest('hex'),
-  };
+async function selfSigned() {
+  const c = await makeSelfSigned();
+  return { cert: Buffer.from(c.cert), key: Buffer.from(c.key), pin: c.certSha256 };
 }
 
 async function recordingServer(cert: Buffer, key: Buffer) {
@@ -67,7 +29,7 @@ async function recordingServer(cert: Buffer, key: Buffer) {
 }
 
 test('a wrong pin: the connection is dropped after the handshake and nothing is written', async () => {
-  const { cert, key } = selfSigned();
+  const { cert, key } = await selfSigned();
   const s = await recordingServer(cert, key);
   try {
     const client = createClient({
@@ -88,7 +50,7 @@ test('a wrong pin: the connection is dropped after the handshake and nothing is 
 });
 
 test('the right pin: the request goes through on the pinned connection', async () => {
-  const { cert, key, pin } = selfSigned();
+  const { cert, key, pin } = await selfSigned();
   const s = await recordingServer(cert, key);
   try {
     const client = createClient({ serverUrl: s.url, caPinSha256: pin, timeoutMs: 5000, userAgent: 't' });
