@@ -15,9 +15,14 @@ const unicodeEscape = (char: string): string => {
   return out;
 };
 
+/** Serialised JSON (JSON.stringify's, or a JSON logger's lines) with those characters escaped. */
+export function escapeJson(json: string): string {
+  return json.replace(UNSAFE_ALL, unicodeEscape);
+}
+
 /** JSON.stringify(value, null, space), with the characters a terminal would act on or hide escaped. */
 export function jsonText(value: unknown, space?: number): string {
   const text = JSON.stringify(value, null, space) as string | undefined;
   if (text === undefined) throw new TypeError('jsonText: the value has no JSON form');
-  return text.replace(UNSAFE_ALL, unicodeEscape);
+  return escapeJson(text);
 }
