@@ -107,6 +107,7 @@ function secretMac() {
 
 test('Mac secrets never leave the Mac: snapshot, agent log, cache and state, collector rows and logs', async (t) => {
   const mac = secretMac();
+  t.after(() => fs.rmSync(path.dirname(mac.root), { recursive: true, force: true }));
   const collector = await startTestCollector();
   try {
     // 1. The snapshot as printed, and the log lines on stderr.

@@ -5,6 +5,8 @@
 // (stderr under --sysroot) are escaped JSON.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { checkSnapshot } from '../../agent/snapshot/index.ts';
 import type { Snapshot } from '../../agent/snapshot/index.ts';
 import { runAgent } from '../helpers/agent-process.ts';
@@ -74,8 +76,9 @@ function hostileMac() {
   });
 }
 
-test('collect, status and ea print hostile names escaped; collect --json keeps them exactly', async () => {
+test('collect, status and ea print hostile names escaped; collect --json keeps them exactly', async (t) => {
   const mac = hostileMac();
+  t.after(() => fs.rmSync(path.dirname(mac.root), { recursive: true, force: true }));
 
   const json = await runAgent(['collect', '--json', ...mac.flags]);
   assert.equal(json.code, 0, json.stderr);
