@@ -32,6 +32,7 @@ import {
 } from '../../scripts/build/targets.ts';
 import { fatSlice, parseFat } from '../../scripts/build/macho/fat.ts';
 import { buildSysroot, listMacs } from '../helpers/sysroot.ts';
+import { type HostArch, type ScratchMac, cannotRunScripts, scratchMac } from '../launchd/scratch-mac.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DIST = path.join(ROOT, 'dist');
@@ -337,3 +338,57 @@ function describeTarball(target: { name: OutputName }): void {
     });
   });
 }
+
+describe(
+  'the release tarballs install with their own install.sh (a scratch Mac, test/launchd/scratch-mac.ts)',
+  {
+    skip: cannotRunScripts,
+  },
+  () => {
+    before(requireBuild);
+    const macs: ScratchMac[] = [];
+    after(async () => {
+      for (const mac of macs) await mac.cleanup();
+    });
+
+    /** Unpack a tarball of dist/ on a scratch Mac of this CPU and run the install.sh inside it. */
+    async function installOn(host: HostArch, output: { name: OutputName }) {
+      const mac = await scratchMac();
+      macs.push(mac);
+      await mac.setHost(host);
+      const name = tarballName(output, VERSION);
+      fs.copyFileSync(path.join(DIST, name), mac.path(`/Users/Shared/${name}`));
+      const folder = name.replace(/\.tar\.gz$/, '');
+      const result = await mac.run('/bin/bash', [
+        '-c',
+        `cd /Users/Shared && tar -xzf ${name} && exec ./${folder}/install.sh`,
+      ]);
+      return { mac, result };
+    }
+
+    for (const host of ['arm64', 'x86_64'] as const) {
+      test(`the universal tarball on an ${host} Mac: the universal executable installed and loaded`, async () => {
+        const { mac, result } = await installOn(host, UNIVERSAL);
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.stdout, /\(x86_64 arm64\)/);
+        assert.ok(
+          fs
+            .readFileSync(mac.path('/usr/local/tokenwatch/bin/tokenwatch-agent'))
+            .equals(fs.readFileSync(path.join(DIST, outputName(UNIVERSAL)))),
+        );
+        assert.equal(await mac.isLoaded(), true);
+      });
+    }
+
+    test('the darwin-arm64 tarball on an Intel Mac is refused, naming both', async () => {
+      const arm64 = TARGETS.find((t) => t.name === 'darwin-arm64') ?? assert.fail('no darwin-arm64 target');
+      const { mac, result } = await installOn('x86_64', arm64);
+      assert.equal(result.code, 1);
+      assert.match(
+        result.stderr,
+        /is built for arm64 \(Apple silicon\) only, and this Mac is x86_64 \(Intel\)/,
+      );
+      assert.equal(await mac.isLoaded(), false);
+    });
+  },
+);
