@@ -4,12 +4,13 @@ import { parseArgs } from 'node:util';
 import { loadConfig, describeConfig, ConfigError, SETTINGS, envName, flagName } from './config.ts';
 import type { SettingKey, LoadedConfig } from './config.ts';
 import { startCollector } from './main.ts';
-import { systemClock } from './clock.ts';
+import { monotonic, systemClock } from './clock.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import { addExemption, parseExpiry, removeExemption } from './exemptions.ts';
 import { pruneOnce } from './jobs/prune.ts';
 import { iso } from './instants.ts';
 import { openApiDocument } from './openapi.ts';
+import { BACKUP_USAGE, backupCommand } from './backup.ts';
 import { ApiError } from './http/errors.ts';
 import { RULE_IDS } from './rules/index.ts';
 import type { RuleId } from './rules/index.ts';
@@ -21,6 +22,7 @@ const USAGE = `usage:
   tokenwatch exempt list --db FILE [--serial S]
   tokenwatch exempt remove --db FILE ID
   tokenwatch prune --db FILE                                     apply the retention settings now
+  ${BACKUP_USAGE}
   tokenwatch openapi                                             print the OpenAPI document (docs/openapi.json)
 settings (flag / environment): ${Object.keys(SETTINGS)
   .map((k) => `--${flagName(k)}`)
@@ -199,6 +201,14 @@ export async function main(argv: string[]): Promise<number> {
         }
         return 0;
       }
+      case 'backup':
+        return await backupCommand(rest, {
+          env: process.env,
+          now: systemClock.now(),
+          monotonic,
+          out: (s) => process.stdout.write(s),
+          err: (s) => process.stderr.write(s),
+        });
       default:
         process.stderr.write(USAGE);
         return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
