@@ -144,6 +144,8 @@ export const ExemptionsQuery = Type.Object({
 export const EnrollmentEvent = Type.Object({
   id: Type.Integer(),
   at: Instant(),
+  lastAt: Instant(),
+  count: Type.Integer({ minimum: 1 }),
   serial: Nullable(Type.String()),
   hardwareUuid: Nullable(Type.String()),
   outcome: Type.String(),

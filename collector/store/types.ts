@@ -170,10 +170,11 @@ export type EnrollmentOutcome =
   | 'refused_conflict'
   | 'refused_invalid'
   | 'refused_rate_limited'
+  | 'refused_aborted'
   | 'revoked';
 
-export interface EnrollmentEvent {
-  id?: number;
+/** One enrollment attempt or admin action, as the enrollment service records it. */
+export interface EnrollmentAttempt {
   at: Millis;
   serial: string | null;
   hardwareUuid: string | null;
@@ -182,8 +183,24 @@ export interface EnrollmentEvent {
   detail: string | null;
 }
 
+/** A row of the audit: one event, or the repeats of one key counted together. */
+export interface EnrollmentEvent extends EnrollmentAttempt {
+  id: number;
+  /** The latest repeat (`at` is the first); equal to `at` for a single event. */
+  lastAt: Millis;
+  /** How many attempts the row stands for (1 for a single event). */
+  count: number;
+}
+
 export interface EnrollmentStore {
-  record(e: EnrollmentEvent): Promise<void>;
+  /** An event of its own. */
+  record(e: EnrollmentAttempt): Promise<void>;
+  /**
+   * Count an attempt into the row of `key` (created by the first one: `at` stays, `lastAt`, `count`, the
+   * serial, hardware UUID and detail follow the latest). Rows of unauthenticated attempts (no valid
+   * enroll secret shown) are the first to go when the table is at its cap.
+   */
+  tally(e: EnrollmentAttempt, key: string, unauthenticated: boolean): Promise<void>;
   /** Newest first; `before` is the id of the last entry of the previous page. */
   list(opts: { serial?: string; before?: number; limit: number }): Promise<EnrollmentEvent[]>;
 }
