@@ -17,6 +17,7 @@ import type { AppContext } from './http/context.ts';
 import { agentRoutes } from './http/routes/agent.ts';
 import { adminRoutes } from './http/routes/admin.ts';
 import { opsRoutes } from './http/routes/ops.ts';
+import { identityConflictRoutes } from './http/routes/identity-conflicts.ts';
 import { createReadModel } from './read-model.ts';
 import { EnrollmentService } from './enrollment.ts';
 import { ruleConfig } from './evaluation.ts';
@@ -171,6 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   agentRoutes(app, ctx);
   adminRoutes(app, ctx);
+  identityConflictRoutes(app, ctx);
   opsRoutes(app, ctx, monotonic);
   return app;
 }

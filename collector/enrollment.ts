@@ -144,24 +144,26 @@ export class EnrollmentService {
     const decision = await deps.store.withTransaction(async (tx): Promise<Decision> => {
       const bySerial = await tx.devices.bySerial(req.serial);
       const byHw = await tx.devices.byHardwareUuid(hardwareUuid);
-      if (bySerial && byHw && bySerial.id !== byHw.id) {
-        await this.#countRefusal(tx, {
-          ...audit,
-          outcome: 'refused_conflict',
-          detail: `hardware UUID belongs to ${byHw.serial}`,
+      // A device is its serial and hardware UUID together: anything but the exact pair of an enrolled
+      // device, or no device at all, is an identity conflict an admin resolves.
+      const existing = bySerial !== null && bySerial.id === byHw?.id ? bySerial : null;
+      if (existing === null) {
+        const refusal = await this.#conflict(
+          tx,
+          req.serial,
+          hardwareUuid,
+          bySerial?.id ?? null,
+          byHw?.id ?? null,
+          audit,
+        );
+        if (refusal !== null) return refusal;
+        await tx.devices.create({
+          serial: req.serial,
+          hardwareUuid,
+          tokenHash,
+          at,
+          remoteAddress: req.remoteAddress,
         });
-        return {
-          ok: false,
-          outcome: 'refused_conflict',
-          error: new ApiError(
-            'identity_conflict',
-            `serial ${req.serial} and hardware UUID ${hardwareUuid} belong to two different enrolled devices`,
-          ),
-        };
-      }
-      const existing = bySerial ?? byHw;
-      if (!existing) {
-        await tx.devices.create({ serial: req.serial, hardwareUuid, tokenHash, at });
         await tx.enrollments.record({ ...audit, outcome: 'issued', detail: null });
         return { ok: true, value: { deviceToken: token, outcome: 'issued', replacedTokenHash: null } };
       }
@@ -174,7 +176,8 @@ export class EnrollmentService {
       ) {
         outcome = 'rotated';
       } else if (existing.tokenHash === null) {
-        outcome = 'reenrolled_revoked';
+        // A record an admin kept for this identity (a resolved conflict) never had a token.
+        outcome = existing.tokenIssuedAt === null ? 'issued' : 'reenrolled_revoked';
       } else if (silentFor > deps.reenrollAfterSeconds * 1000) {
         outcome = 'reenrolled_stale';
       } else {
@@ -193,17 +196,80 @@ export class EnrollmentService {
           ),
         };
       }
-      await tx.devices.issueToken(existing.id, { serial: req.serial, hardwareUuid, tokenHash, at });
-      await tx.enrollments.record({
-        ...audit,
-        outcome,
-        detail: existing.serial !== req.serial ? `serial was ${existing.serial}` : null,
+      await tx.devices.issueToken(existing.id, {
+        serial: req.serial,
+        hardwareUuid,
+        tokenHash,
+        at,
+        remoteAddress: req.remoteAddress,
       });
+      await tx.enrollments.record({ ...audit, outcome, detail: null });
       return { ok: true, value: { deviceToken: token, outcome, replacedTokenHash: existing.tokenHash } };
     });
     deps.onOutcome?.(decision.ok ? decision.value.outcome : decision.outcome);
     if (!decision.ok) throw this.#refuse(req, decision.error);
     return decision.value;
+  }
+
+  /**
+   * The claim (serial, hardware UUID) is not an enrolled device. A conflict standing against it (open, or
+   * resolved keeping the existing device) refuses it again; a claim that meets an enrolled device by one
+   * half opens a conflict. null: no conflict, the claim is a new device.
+   */
+  async #conflict(
+    tx: Repos,
+    serial: string,
+    hardwareUuid: string,
+    serialHolderId: number | null,
+    uuidHolderId: number | null,
+    audit: Omit<EnrollmentAttempt, 'outcome' | 'detail'>,
+  ): Promise<Decision | null> {
+    const refusal = (id: number, message: string): Decision => ({
+      ok: false,
+      outcome: 'refused_conflict',
+      error: new ApiError(
+        'identity_conflict',
+        `identity conflict ${id}: ${message}; the agent keeps its snapshots queued meanwhile`,
+      ),
+    });
+    const standing = await tx.identityConflicts.standing(serial, hardwareUuid);
+    if (standing !== null) {
+      await tx.identityConflicts.attempt(standing.id, audit.at, audit.remoteAddress);
+      const open = standing.resolvedAt === null;
+      await this.#countRefusal(tx, {
+        ...audit,
+        outcome: 'refused_conflict',
+        detail: `identity conflict ${standing.id} ${open ? 'is open' : 'was resolved keeping the existing device'}`,
+      });
+      return refusal(
+        standing.id,
+        open
+          ? 'this serial or hardware UUID is enrolled with another identity; an admin must resolve it'
+          : 'an admin kept the device enrolled with this serial or hardware UUID and refused this one',
+      );
+    }
+    if (serialHolderId === null && uuidHolderId === null) return null;
+    const c = await tx.identityConflicts.open({
+      serial,
+      hardwareUuid,
+      at: audit.at,
+      address: audit.remoteAddress,
+      serialHolderId,
+      uuidHolderId,
+    });
+    const met = [
+      c.serialHolder && `serial enrolled with hardware UUID ${c.serialHolder.hardwareUuid}`,
+      c.uuidHolder && `hardware UUID enrolled with serial ${c.uuidHolder.serial}`,
+    ].filter((m) => m);
+    await tx.enrollments.record({
+      ...audit,
+      outcome: 'refused_conflict',
+      detail: `identity conflict ${c.id} opened: ${met.join('; ')}`,
+    });
+    return refusal(
+      c.id,
+      'this serial or hardware UUID is enrolled with another identity; an admin must resolve it',
+    );
   }
 
   /** A refusal the service decided: held against the address, and not audited again by refused(). */

@@ -7,6 +7,7 @@ import { sqliteSnapshots } from './snapshots.ts';
 import { sqliteFindings } from './findings.ts';
 import { sqliteExemptions } from './exemptions.ts';
 import { sqliteEnrollments } from './enrollments.ts';
+import { sqliteIdentityConflicts } from './identity-conflicts.ts';
 import { sqliteFleet } from './fleet.ts';
 import { GroupCommit } from './group-commit.ts';
 import { startCheckpointer } from './checkpointer.ts';
@@ -43,6 +44,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     findings: sqliteFindings(db),
     exemptions: sqliteExemptions(db),
     enrollments: sqliteEnrollments(db, options.auditMaxRows),
+    identityConflicts: sqliteIdentityConflicts(db),
   };
   const commit = new GroupCommit(db, raw);
   // Never a device's current snapshot: not the last one received (a late older delivery can come after it).
@@ -62,6 +64,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     findings: guarded((tx) => tx.findings, commit, raw),
     exemptions: guarded((tx) => tx.exemptions, commit, raw),
     enrollments: guarded((tx) => tx.enrollments, commit, raw),
+    identityConflicts: guarded((tx) => tx.identityConflicts, commit, raw),
     fleet,
     withTransaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
       return commit.run(fn);
