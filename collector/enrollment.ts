@@ -227,10 +227,7 @@ export class EnrollmentService {
     const refusal = (id: number, message: string): Decision => ({
       ok: false,
       outcome: 'refused_conflict',
-      error: new ApiError(
-        'identity_conflict',
-        `identity conflict ${id}: ${message}; the agent keeps its snapshots queued meanwhile`,
-      ),
+      error: new ApiError('identity_conflict', `identity conflict ${id}: ${message}`),
     });
     const standing = await tx.identityConflicts.standing(serial, hardwareUuid);
     if (standing !== null) {

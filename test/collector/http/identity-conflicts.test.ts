@@ -2,15 +2,28 @@
 // every Mac, so anyone can enroll a victim's serial first with a made-up hardware UUID. A device is its
 // serial and hardware UUID together: the real Mac arriving later opens an identity conflict that an admin
 // sees (listed, counted in /metrics, on the device, which is not compliant meanwhile) and resolves (API or
-// CLI), instead of getting 409 device_enrolled forever or silently winning.
+// CLI), instead of getting 409 device_enrolled forever or silently winning. The last test runs the real agent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { startTestCollector, newIdentity, snapshotFor } from '../../helpers/collector.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  startTestCollector,
+  newIdentity,
+  snapshotFor,
+  ADMIN_TOKEN,
+  ENROLL_SECRET,
+} from '../../helpers/collector.ts';
 import type { Json, TestCollector } from '../../helpers/collector.ts';
 import { fv } from '../rules/compliant-snapshot.ts';
+import { cleanEnv, runAgent, simulatedMac } from '../../helpers/agent-process.ts';
+import { loadConfig } from '../../../collector/config.ts';
+import { startCollector } from '../../../collector/main.ts';
+import { createLogger } from '../../../collector/log.ts';
 
 const BIN = new URL('../../../bin/tokenwatch.js', import.meta.url).pathname;
 const run = promisify(execFile);
@@ -366,5 +379,80 @@ test('tokenwatch conflicts list and resolve work on the database file', async ()
     assert.equal((await c.enroll(real.serial, real.hardwareUuid)).status, 200);
   } finally {
     await c.stop();
+  }
+});
+
+test('the real agent meets a squatter: exit 0 with its snapshot queued, then delivered once an admin keeps it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-conflict-'));
+  const { config } = loadConfig({
+    env: {},
+    flags: {
+      db: join(dir, 'collector.db'),
+      host: '127.0.0.1',
+      port: '0',
+      adminToken: ADMIN_TOKEN,
+      enrollSecret: ENROLL_SECRET,
+      logLevel: 'silent',
+    },
+  });
+  const c = await startCollector(config, { logger: createLogger('silent'), jobs: false });
+  const mac = simulatedMac('applesilicon-compliant', dir);
+  const serial = 'D5XQV1FMA1'; // the simulated Mac's (test/fixtures/macs/applesilicon-compliant)
+  const admin = async (path: string, body?: unknown) => {
+    const res = await fetch(c.url + path, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, json: (await res.json()) as Json };
+  };
+  const agent = (...extra: string[]) =>
+    runAgent(['run', ...mac.flags, '--server-url', c.url, ...extra], {
+      env: cleanEnv({ TOKENWATCH_ENROLL_SECRET: ENROLL_SECRET }),
+    });
+  const status = async () => {
+    const r = await runAgent(['status', '--json', ...mac.flags]);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as Json;
+  };
+  try {
+    const squat = await fetch(`${c.url}/api/v1/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ enrollSecret: ENROLL_SECRET, serial, hardwareUuid: madeUp() }),
+    });
+    assert.equal(squat.status, 200);
+
+    const first = await agent();
+    assert.equal(first.code, 0, first.stderr);
+    let st = await status();
+    assert.equal(st.enrolled, false);
+    assert.equal(st.outbox.snapshots, 1, 'the snapshot stays queued');
+    assert.match(st.outbox.lastError ?? '', /HTTP 409 identity_conflict: identity conflict \d+/);
+
+    const [conflict] = (await admin('/api/v1/identity-conflicts?state=open')).json.conflicts;
+    assert.equal(conflict.claimant.serial, serial);
+    assert.equal(conflict.claimant.hardwareUuid, 'D26E7BC6-425E-51C2-87C5-0B902782B600');
+    assert.equal(
+      (await admin(`/api/v1/identity-conflicts/${conflict.id}/resolve`, { keep: 'claimant' })).status,
+      200,
+    );
+
+    const second = await agent('--retry-now');
+    assert.equal(second.code, 0, second.stderr);
+    st = await status();
+    assert.equal(st.enrolled, true);
+    assert.equal(st.outbox.snapshots + st.outbox.checkins, 0, JSON.stringify(st.outbox));
+    const device = await admin(`/api/v1/devices/${serial}`);
+    assert.equal(device.json.hardwareUuid, 'D26E7BC6-425E-51C2-87C5-0B902782B600');
+    assert.equal(device.json.status, 'compliant');
+    assert.equal(device.json.identityConflict, false);
+    assert.equal(device.json.history.length, 1);
+  } finally {
+    await c.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
