@@ -77,13 +77,15 @@ export function sqliteFleet(db: Db): FleetQueries {
        AND NOT (d.noncompliant_from IS NOT NULL AND d.noncompliant_from <= @now)
        AND NOT ${STALE_EXEMPT}`,
   );
+  // Driven from the open conflicts (CROSS JOIN keeps SQLite from scanning devices instead).
   const conflictedOnly = count(
-    `SELECT count(*) AS n FROM devices d
-     WHERE d.id IN (SELECT d2.id FROM identity_conflicts c JOIN devices d2 ON d2.serial = c.serial
-                      WHERE c.resolved_at IS NULL
-                    UNION SELECT d3.id FROM identity_conflicts c JOIN devices d3 ON d3.hardware_uuid = c.hardware_uuid
-                      WHERE c.resolved_at IS NULL)
-       AND d.has_unknown = 0
+    `SELECT count(*) AS n FROM (
+       SELECT d2.id FROM identity_conflicts c CROSS JOIN devices d2 ON d2.serial = c.serial
+         WHERE c.resolved_at IS NULL
+       UNION SELECT d3.id FROM identity_conflicts c CROSS JOIN devices d3 ON d3.hardware_uuid = c.hardware_uuid
+         WHERE c.resolved_at IS NULL
+     ) AS claimed CROSS JOIN devices d ON d.id = claimed.id
+     WHERE d.has_unknown = 0
        AND NOT (d.noncompliant_from IS NOT NULL AND d.noncompliant_from <= @now)
        AND NOT (d.last_contact <= @staleActiveCutoff AND NOT ${STALE_EXEMPT})`,
   );
