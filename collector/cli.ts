@@ -7,7 +7,7 @@ import { startCollector } from './main.ts';
 import { systemClock } from './clock.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import { addExemption, parseExpiry, removeExemption } from './exemptions.ts';
-import { conflictView, describeConflict, resolveConflict } from './identity-conflicts.ts';
+import { conflictsJson, describeConflict, resolveConflict } from './identity-conflicts.ts';
 import { pruneOnce } from './jobs/prune.ts';
 import { iso } from './instants.ts';
 import { openApiDocument } from './openapi.ts';
@@ -202,8 +202,7 @@ async function conflicts(argv: string[]): Promise<number> {
         ...(typeof values['serial'] === 'string' ? { serial: values['serial'] } : {}),
         limit: 10_000,
       });
-      if (values['json'] === true)
-        process.stdout.write(`${JSON.stringify(list.map(conflictView), null, 2)}\n`);
+      if (values['json'] === true) process.stdout.write(`${conflictsJson(list)}\n`);
       else if (list.length === 0)
         process.stdout.write(`no ${values['all'] === true ? '' : 'open '}identity conflicts\n`);
       else for (const c of list) process.stdout.write(`${describeConflict(c)}\n`);

@@ -1,7 +1,9 @@
 // Enrollment: the enroll secret (readable by local users, in a profile) gets a Mac a per-device token, but it
 // never lets anyone take over a device that holds an active token: that needs the token itself (rotation),
-// an admin's revocation, or the device being silent past reenrollAfterSeconds. Only the SHA-256 of a token
-// is stored.
+// an admin's revocation, or the device being silent past reenrollAfterSeconds. A device is its serial and
+// hardware UUID together: a claim that meets an enrolled device by only one of them is an identity
+// conflict (identity-conflicts.ts resolves them), never a takeover and never a silent refusal. Only the
+// SHA-256 of a token is stored.
 //
 // The service writes the enrollment audit, for every way an attempt ends, and nothing else does. What
 // matters is an event of its own (a token issued, rotated or re-issued, a revocation, a refusal of a

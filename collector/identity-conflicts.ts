@@ -107,7 +107,16 @@ export function conflictView(c: IdentityConflictRecord) {
 
 export type ConflictView = ReturnType<typeof conflictView>;
 
-/** One line of `tokenwatch conflicts list`. */
+/** Control and format characters (escape sequences, bidi overrides, zero-width) as \\uXXXX: the text
+ * of a line comes partly from clients (addresses through X-Forwarded-For) and admins (`by`). */
+const uEscape = (ch: string) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`;
+const printable = (s: string): string => s.replace(/[\p{Cc}\p{Cf}]/gu, uEscape);
+
+/** `tokenwatch conflicts list --json`: JSON.stringify leaves DEL, C1 controls and format characters raw. */
+export const conflictsJson = (conflicts: IdentityConflictRecord[]): string =>
+  JSON.stringify(conflicts.map(conflictView), null, 2).replace(/[\u007f-\u009f\p{Cf}]/gu, uEscape);
+
+/** One line of `tokenwatch conflicts list`, safe to print on a terminal. */
 export function describeConflict(c: IdentityConflictRecord): string {
   const state =
     c.resolvedAt === null
@@ -125,5 +134,7 @@ export function describeConflict(c: IdentityConflictRecord): string {
     `claimant ${c.serial} / ${c.hardwareUuid} (${c.attempts} attempt${c.attempts === 1 ? '' : 's'}, first ${iso(c.firstAt)} from ${c.firstAddress ?? 'unknown'}, last ${iso(c.lastAt)} from ${c.lastAddress ?? 'unknown'})`,
     ...holder('serial', c.serialHolder),
     ...holder('hardware UUID', c.uuidHolder),
-  ].join('  ');
+  ]
+    .map(printable)
+    .join('  ');
 }

@@ -368,6 +368,21 @@ test('tokenwatch conflicts list and resolve work on the database file', async ()
     assert.equal((await cli('list')).stdout, 'no open identity conflicts\n');
     assert.match((await cli('list', '--all')).stdout, /resolved \(claimant, by bob/);
 
+    // What clients and admins wrote is printed without its control or format characters.
+    const other = await c.device();
+    await c.enroll(other.serial, madeUp());
+    const [second] = await openConflicts(c);
+    const by = 'eve\u001b[2J\u202e\u009b\nx';
+    await c.admin(`/api/v1/identity-conflicts/${second.id}/resolve`, 'POST', { keep: 'existing', by });
+    const all = (await cli('list', '--all')).stdout;
+    const raw = (text: string) => ['\u001b', '\u202e', '\u009b'].some((ch) => text.includes(ch));
+    assert.ok(!raw(all));
+    assert.equal(all.split('\n').length, 3, 'one line per conflict');
+    assert.ok(all.includes('by eve\\u001b[2J\\u202e\\u009b\\u000ax'));
+    const rawJson = (await cli('list', '--all', '--json')).stdout;
+    assert.ok(!raw(rawJson));
+    assert.equal((JSON.parse(rawJson) as Json[])[0].resolvedBy, by);
+
     // The server sees the resolution. The cached token still maps to the removed record's id, which the
     // claimant's record never reuses: the squatter's next report reaches nothing.
     const late = await c.upload(squatter.token, snapshotFor(real.serial, squatter.hardwareUuid));
