@@ -69,7 +69,12 @@ export const SETTINGS = {
   auditRetentionDays: {
     kind: 'integer',
     default: 365,
-    description: 'keep enrollment audit entries this long',
+    description: 'keep enrollment audit entries this long (a counted row: from its latest repeat)',
+  },
+  auditMaxRows: {
+    kind: 'integer',
+    default: 100000,
+    description: 'hard cap on enrollment audit rows; past it the oldest go, unauthenticated attempts first',
   },
   authCacheSize: {
     kind: 'integer',
@@ -105,6 +110,7 @@ export const ConfigSchema = Type.Object(
     historyRetentionDays: nonNegative,
     receiptRetentionDays: nonNegative,
     auditRetentionDays: nonNegative,
+    auditMaxRows: Type.Integer({ minimum: 10 }),
     authCacheSize: nonNegative,
     trustProxy: Type.Boolean(),
     logLevel: Type.Union(

@@ -6,7 +6,7 @@ import type { ReadModel } from '../read-model.ts';
 import type { IngestDeps } from '../ingest.ts';
 import type { DeviceAuth } from './auth.ts';
 import type { Metrics } from './metrics.ts';
-import type { FailureLimiter } from './rate-limit.ts';
+import type { EnrollmentService } from '../enrollment.ts';
 
 export interface AppContext {
   store: Store;
@@ -16,5 +16,5 @@ export interface AppContext {
   ingest: IngestDeps;
   deviceAuth: DeviceAuth;
   metrics: Metrics;
-  enrollLimiter: FailureLimiter;
+  enrollment: EnrollmentService;
 }
