@@ -7,7 +7,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
-import { AGENT_CONFIG_FLAGS, loadConfig, renderConfig } from './config.ts';
+import { AGENT_CONFIG_FLAGS, loadConfig, renderConfig, uploadRefusals } from './config.ts';
 import { readPrefsFile } from './prefs/file.ts';
 import type { AgentConfig } from './config.ts';
 import { systemClock } from './clock.ts';
@@ -44,7 +44,7 @@ Usage:
   tokenwatch-agent --version
 
 Settings (flag, environment, /Library/Preferences or a profile: see 'config'):
-  --server-url URL --enroll-secret S --ca-pin-sha256 HEX --splay N --min-interval N
+  --server-url URL --enroll-secret S --pin-sha256 PIN (repeatable) --allow-insecure-http --splay N --min-interval N
   --exclude-user NAME (repeatable) --collect-timeout N --upload-timeout N --state-dir DIR --log-file FILE
   --log-level LEVEL --max-cached-snapshots N --max-cache-bytes N
 `;
@@ -195,14 +195,23 @@ async function cmdRun(config: AgentConfig, retryNow: boolean): Promise<number> {
       log.info('no ServerURL configured: the snapshot stays in the local cache');
       return 0;
     }
+    const refusals = uploadRefusals(config);
+    if (refusals.length > 0) {
+      const error = `uploads refused by the configuration: ${refusals.join(' ')}`;
+      writeState(db, 'lastUploadError', { at: systemClock().toISOString(), error });
+      log.error({ problems: refusals }, 'uploads refused by the configuration; the snapshot stays queued');
+      return 0;
+    }
     const stateDir = v.StateDir;
     const report = await drainOutbox({
       db,
       client: createClient({
         serverUrl: v.ServerURL,
-        caPinSha256: v.CAPinSHA256,
-        timeoutMs: v.UploadTimeoutSeconds * 1000,
+        pins: v.PinSHA256,
+        allowInsecureHttp: v.AllowInsecureHTTP,
+        requestTimeoutMs: v.UploadTimeoutSeconds * 1000,
         userAgent: `tokenwatch-agent/${AGENT_VERSION}`,
+        now: systemClock,
       }),
       tokens: {
         read: () => readDeviceToken(stateDir),

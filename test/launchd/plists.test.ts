@@ -18,7 +18,7 @@ const PROPERTY_LISTS = [DAEMON, PROFILE, MANAGED];
 const PROFILE_MUST_CARRY = [
   'ServerURL',
   'EnrollSecret',
-  'CAPinSHA256',
+  'PinSHA256',
   'SplaySeconds',
   'MinIntervalSeconds',
   'ExcludeUsers',
@@ -184,7 +184,9 @@ describe(PROFILE, () => {
     const url = new URL(String(payload.ServerURL));
     assert.equal(url.protocol, 'https:');
     assert.equal(url.hostname.endsWith('.example.com'), true);
-    for (const key of ['EnrollSecret', 'CAPinSHA256']) assert.match(String(payload[key]), /^REPLACE-ME/, key);
+    assert.match(String(payload.EnrollSecret), /^REPLACE-ME/, 'EnrollSecret');
+    const pins = payload.PinSHA256 as string[];
+    assert.ok(pins.length === 2 && pins.every((pin) => pin.startsWith('REPLACE-ME')), 'PinSHA256');
     assert.match(String(value.PayloadOrganization), /REPLACE-ME/);
     assert.ok((payload.ExcludeUsers as string[]).every((user) => user.startsWith('REPLACE-ME')));
   });

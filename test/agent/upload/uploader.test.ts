@@ -80,7 +80,14 @@ function deps(
 ) {
   return {
     db: s.db,
-    client: createClient({ serverUrl: url, caPinSha256: null, timeoutMs: 5000, userAgent: 'test' }),
+    client: createClient({
+      serverUrl: url,
+      pins: [],
+      allowInsecureHttp: false,
+      requestTimeoutMs: 5000,
+      userAgent: 'test',
+      now: () => now,
+    }),
     tokens: s.tokens,
     enrollSecret: 'enroll-secret-value',
     now: () => now,
