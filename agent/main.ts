@@ -22,7 +22,7 @@ import { enqueue, outboxSummary } from './cache/outbox.ts';
 import { readState, writeState } from './cache/state.ts';
 import { createClient } from './upload/client.ts';
 import { drainOutbox } from './upload/uploader.ts';
-import { deleteDeviceToken, readDeviceToken, writeDeviceToken } from './upload/device-token.ts';
+import { readDeviceToken, writeDeviceToken } from './upload/device-token.ts';
 import { EAS, eaByName, renderEa } from './ea.ts';
 import { renderSnapshot, renderStatus } from './summary.ts';
 import { checkSnapshot, snapshotDigest } from './snapshot/index.ts';
@@ -216,13 +216,12 @@ async function cmdRun(config: AgentConfig, retryNow: boolean): Promise<number> {
       tokens: {
         read: () => readDeviceToken(stateDir),
         write: (t) => writeDeviceToken(stateDir, t),
-        remove: () => deleteDeviceToken(stateDir),
       },
       enrollSecret: v.EnrollSecret,
       now: systemClock,
       random: Math.random,
       log,
-      deadline: new Date(systemClock().getTime() + v.UploadTimeoutSeconds * 1000),
+      signal: AbortSignal.timeout(v.UploadTimeoutSeconds * 1000),
       maxQueuedSnapshots: v.MaxCachedSnapshots,
       ignoreBackoff: retryNow,
     });

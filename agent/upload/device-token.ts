@@ -21,7 +21,3 @@ export function writeDeviceToken(stateDir: string, token: string): void {
   fs.chmodSync(tmp, 0o600);
   fs.renameSync(tmp, file);
 }
-
-export function deleteDeviceToken(stateDir: string): void {
-  fs.rmSync(path.join(stateDir, TOKEN_FILE), { force: true });
-}

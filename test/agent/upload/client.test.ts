@@ -3,6 +3,7 @@
 // one not one byte of the request (which may carry the enroll secret or the device token) reaches it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { createClient, EndpointError, TransportError } from '../../../agent/upload/client.ts';
@@ -208,4 +209,55 @@ test('http:// with a pin, and http:// to another host, are refused before any co
   assert.doesNotThrow(() => client('http://tokenwatch.example.com', [], { allowInsecureHttp: true }));
   for (const loopback of ['http://127.0.0.1:8080', 'http://localhost', 'http://[::1]:80'])
     assert.doesNotThrow(() => client(loopback, []), loopback);
+});
+
+/** An HTTP server that answers with headers at once, then one byte of body a second, and never ends. */
+async function tricklingServer() {
+  const timers = new Set<ReturnType<typeof setInterval>>();
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100000' });
+    const t = setInterval(() => res.write(' '), 1000);
+    timers.add(t);
+    res.on('close', () => clearInterval(t));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      for (const t of timers) clearInterval(t);
+      server.closeAllConnections();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+test('a server trickling a byte a second cannot stretch a request past its timeout (absolute, not idle)', async (t) => {
+  const s = await tricklingServer();
+  try {
+    const started = performance.now();
+    await assert.rejects(
+      client(s.url, [], { requestTimeoutMs: 1500 }).post('/api/v1/snapshots', '{}', 'tok'),
+      (e: unknown) => e instanceof TransportError && /no complete answer .* within 1500 ms/.test(e.message),
+    );
+    const ms = performance.now() - started;
+    t.diagnostic(`request against a trickling server ended after ${Math.round(ms)} ms (timeout 1500 ms)`);
+    assert.ok(ms < 2500, `${Math.round(ms)} ms`);
+  } finally {
+    await s.close();
+  }
+});
+
+test("the caller's deadline signal ends a request in flight", async () => {
+  const s = await tricklingServer();
+  try {
+    const started = performance.now();
+    await assert.rejects(
+      client(s.url, []).post('/api/v1/snapshots', '{}', 'tok', AbortSignal.timeout(800)),
+      (e: unknown) => e instanceof TransportError && /upload deadline passed/.test(e.message),
+    );
+    assert.ok(performance.now() - started < 2000);
+  } finally {
+    await s.close();
+  }
 });
