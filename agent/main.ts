@@ -15,7 +15,7 @@ import { createLogger } from './log.ts';
 import type { Logger } from './log.ts';
 import { createRunner } from './exec/run.ts';
 import { collect } from './collect.ts';
-import { CacheError, CACHE_FILE, openCache } from './cache/open.ts';
+import { CacheError, CACHE_FILE, ensureStateDir, openCache } from './cache/open.ts';
 import type { Db } from './cache/open.ts';
 import { latestSnapshot, recordSnapshot, snapshotStats } from './cache/snapshots.ts';
 import { enqueue, outboxSummary } from './cache/outbox.ts';
@@ -86,6 +86,8 @@ function loggerFor(config: AgentConfig, toStderr: boolean): Logger {
 
 function openDb(config: AgentConfig): Db {
   const stateDir = config.values.StateDir;
+  // Checked before anything is extracted into it or loaded from it (the SQLite addon of the executable).
+  ensureStateDir(stateDir);
   return openCache({ stateDir, nativeBinding: nativeSqliteBinding(stateDir) });
 }
 
