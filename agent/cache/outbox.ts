@@ -125,8 +125,16 @@ export function isQueued(db: Db, itemId: string, kind: OutboxKind): boolean {
   );
 }
 
-export function markSent(db: Db, seq: number): void {
-  db.prepare('DELETE FROM outbox WHERE seq = ?').run(seq);
+/**
+ * Removes a delivered item. With resetAttempts the rest of the queue starts its backoff afresh: the
+ * collector answered, so the failures counted during an outage no longer predict the next attempt.
+ */
+export function markSent(db: Db, seq: number, options: { resetAttempts?: boolean } = {}): void {
+  db.transaction(() => {
+    db.prepare('DELETE FROM outbox WHERE seq = ?').run(seq);
+    if (options.resetAttempts)
+      db.prepare('UPDATE outbox SET attempts = 0 WHERE rejected_at IS NULL AND attempts > 0').run();
+  })();
 }
 
 export function markRetry(db: Db, seq: number, error: string, nextAttemptAt: Date): void {

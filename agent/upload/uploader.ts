@@ -45,6 +45,9 @@ export interface UploadDeps {
   ignoreBackoff?: boolean;
 }
 
+/** Items sent again at once after a lost connection, per drain (only once the collector has answered). */
+const RETRIES_PER_DRAIN = 3;
+
 /** Far enough in the future that every queued item is due. */
 const END_OF_TIME = new Date('9999-12-31T23:59:59.999Z'); // ISO strings compare as text: keep 4 digits
 
@@ -177,18 +180,31 @@ async function send(deps: UploadDeps, report: UploadReport): Promise<void> {
     report.enrolled = true;
   }
   let reenrolled = false;
+  let retries = 0;
+  const post = (item: OutboxItem, t: string) =>
+    deps.client.post(item.kind === 'snapshot' ? PATHS.snapshot : PATHS.checkin, item.body, t, deps.signal);
   while (items.length > 0) {
     for (const item of items) {
       if (deps.signal.aborted) {
         report.stopped = 'upload deadline reached; the rest stays queued';
         return;
       }
-      const res = await deps.client.post(
-        item.kind === 'snapshot' ? PATHS.snapshot : PATHS.checkin,
-        item.body,
-        token,
-        deps.signal,
-      );
+      let res: PostResult;
+      try {
+        res = await post(item, token);
+      } catch (err) {
+        // A connection lost while the collector has been answering in this drain (a dropped answer, a
+        // proxy's hiccup) is tried again at once, a few times per drain: the collector keeps a receipt of
+        // what it stored, so a repeat is answered, not stored twice. A collector that is down is not.
+        const answering = report.sent > 0 && retries < RETRIES_PER_DRAIN && !deps.signal.aborted;
+        if (!(err instanceof TransportError) || !answering) throw err;
+        retries++;
+        deps.log.warn(
+          { error: err.message, kind: item.kind, id: item.itemId },
+          'connection lost; sending again',
+        );
+        res = await post(item, token);
+      }
       const outcome = handle(deps, item, res, report);
       if (outcome === 'reauth') {
         if (reenrolled) throw new Halt(`the collector refused a fresh device token: ${describe(res)}`, res);
@@ -212,13 +228,16 @@ function handle(
 ): 'next' | 'stop' | 'reauth' {
   const now = deps.now();
   if (res.status >= 200 && res.status < 300) {
-    markSent(deps.db, item.seq);
+    // The collector answers: earlier failures say nothing about the next attempt any more.
+    markSent(deps.db, item.seq, { resetAttempts: true });
     report.sent++;
     writeState(deps.db, 'lastUpload', { at: now.toISOString(), sent: report.sent });
     deleteState(deps.db, MISCONFIGURATION_STATE);
     return 'next';
   }
   if (res.status === 401) return 'reauth';
+  // Failures counted before this drain's first delivery were reset by it (markSent).
+  const attempts = report.sent > 0 ? 0 : item.attempts;
   const wrongPlace = misconfiguration(res, item.kind === 'snapshot' ? PATHS.snapshot : PATHS.checkin);
   if (wrongPlace) throw new Halt(wrongPlace, res, true);
   if (res.status === 409 && item.kind === 'checkin' && errorCode(res) === 'digest_unknown') {
@@ -241,7 +260,7 @@ function handle(
     postponeAll(
       deps.db,
       reason,
-      nextAttemptAt(now, item.attempts, deps.random(), parseRetryAfter(res.retryAfter, now)),
+      nextAttemptAt(now, attempts, deps.random(), parseRetryAfter(res.retryAfter, now)),
     );
     report.stopped = reason;
     return 'stop';
@@ -252,7 +271,7 @@ function handle(
       deps.db,
       item.seq,
       reason,
-      nextAttemptAt(now, item.attempts, deps.random(), parseRetryAfter(res.retryAfter, now)),
+      nextAttemptAt(now, attempts, deps.random(), parseRetryAfter(res.retryAfter, now)),
     );
     report.stopped = reason;
     return 'stop';

@@ -455,3 +455,61 @@ test('ignoreBackoff (run --retry-now) sends a postponed queue at once', async ()
     await r.close();
   }
 });
+
+test('a connection lost after the collector answered in this drain is sent again at once, and stored once', async () => {
+  const stored = new Set<string>();
+  let dropped = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url === '/api/v1/enroll') {
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ deviceToken: TOKEN }));
+        return;
+      }
+      const id = String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string }).id);
+      stored.add(id); // stored, then (once) the answer is lost on the way back
+      if (id === 'second' && dropped === 0) {
+        dropped++;
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const s = setup(NOW);
+  for (const id of ['second', 'third'])
+    enqueue(s.db, { kind: 'snapshot', itemId: id, digest: 'd', body: JSON.stringify({ id }) }, NOW, 10);
+  try {
+    const report = await drainOutbox(deps(s, url, NOW));
+    assert.deepEqual(report, { sent: 3, rejected: 0, enrolled: true, stopped: null });
+    assert.equal(dropped, 1);
+    assert.equal(outboxSummary(s.db).snapshots, 0);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
+test('once the collector answers, the rest of the queue starts its backoff afresh', async () => {
+  let answered = 0;
+  const r = await receiver((req) => {
+    if (req.url === '/api/v1/enroll') return { status: 201, body: { deviceToken: TOKEN } };
+    answered++;
+    return answered === 1 ? { status: 201 } : { status: 500, body: { error: 'internal' } };
+  });
+  const s = setup(NOW);
+  enqueue(s.db, { kind: 'snapshot', itemId: 'later', digest: 'd', body: '{"id":"later"}' }, NOW, 10);
+  // A week of failed attempts on everything queued.
+  s.db.prepare('UPDATE outbox SET attempts = 40').run();
+  try {
+    await drainOutbox(deps(s, r.url, NOW));
+    const wait = Date.parse(outboxSummary(s.db).nextAttemptAt ?? '') - NOW.getTime();
+    assert.ok(wait <= 60_000, `the next attempt comes after ${wait} ms, not the 6 h cap`);
+  } finally {
+    await r.close();
+  }
+});
