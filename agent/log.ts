@@ -1,10 +1,14 @@
 // The pino factory. Logs are JSON lines to the agent's log file (or stderr), synchronous (no worker
 // threads: the agent is a short-lived single executable), with secrets redacted by key wherever they
-// appear. Nothing else in the agent creates a logger.
+// appear. Each line carries an ISO 8601 time from the agent's clock and the level's name
+// ("time":"2026-03-02T12:00:00.000Z","level":"info"), readable in agent.log without a decoder.
+// Nothing else in the agent creates a logger.
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import type { Logger } from 'pino';
+import { systemClock } from './clock.ts';
+import type { Clock } from './clock.ts';
 
 export type { Logger };
 
@@ -33,13 +37,18 @@ export interface LogOptions {
   file: string | null;
   /** For tests: a destination to write to instead. */
   stream?: NodeJS.WritableStream;
+  /** The time each line carries (default: the system clock). */
+  clock?: Clock;
 }
 
 export function createLogger(options: LogOptions): Logger {
+  const clock = options.clock ?? systemClock;
   const common = {
     level: options.level,
     base: { name: 'tokenwatch-agent', pid: process.pid },
     redact: { paths: redactPaths(), censor: '[redacted]' },
+    timestamp: () => `,"time":"${clock().toISOString()}"`,
+    formatters: { level: (label: string) => ({ level: label }) },
   };
   if (options.stream) return pino(common, options.stream);
   if (options.file) {
