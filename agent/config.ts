@@ -62,6 +62,8 @@ export interface ConfigProblem {
    * host). Falling back to a lower layer there would mean less checking than the admin configured.
    */
   blocksUpload?: true;
+  /** The values are fine one by one; together they are not (http:// with a pin, say). */
+  combination?: true;
 }
 
 /** A value set in a layer that a higher layer replaced (shown so an admin sees why a setting has no effect). */
@@ -282,7 +284,7 @@ export const SETTINGS: SettingsTable = {
   ExcludeUsers:          { type: userListType,                 default: [],                                        env: 'TOKENWATCH_EXCLUDE_USERS',           flag: 'exclude-user',         secret: false, path: false,
     description: 'Service accounts the rules skip (environment: comma-separated; flag: repeatable)' },
   CollectTimeoutSeconds: { type: intType(1, 3600),             default: 30,                                        env: 'TOKENWATCH_COLLECT_TIMEOUT_SECONDS', flag: 'collect-timeout',      secret: false, path: false,
-    description: 'Timeout of each command the agent runs' },
+    description: 'Budget of a whole collection: a command still running then is killed with its process group and recorded as timed out' },
   UploadTimeoutSeconds:  { type: intType(1, 3600),             default: 30,                                        env: 'TOKENWATCH_UPLOAD_TIMEOUT_SECONDS',  flag: 'upload-timeout',       secret: false, path: false,
     description: 'Time a run may spend uploading before it exits (the outbox keeps the rest)' },
   MaxCachedSnapshots:    { type: intType(1, 1_000_000),        default: 720,                                       env: 'TOKENWATCH_MAX_CACHED_SNAPSHOTS',    flag: 'max-cached-snapshots', secret: false, path: false,
@@ -453,6 +455,7 @@ export function loadConfig(input: LoadConfigInput): AgentConfig {
         file: null,
         message: endpoint,
         blocksUpload: true,
+        combination: true,
       });
     }
   }

@@ -265,7 +265,7 @@ export async function main(io: Io): Promise<number> {
   const config = configFor(values, io.env);
   // A bad value on the command line is the caller's mistake, said now; bad values in files and the
   // environment fall back to a lower layer and are logged (one typo in a profile must not stop a fleet).
-  const flagProblems = config.problems.filter((p) => p.source === 'flag');
+  const flagProblems = config.problems.filter((p) => p.source === 'flag' && p.combination !== true);
   if (flagProblems.length > 0) {
     io.stderr(flagProblems.map((p) => `tokenwatch-agent: ${p.message}\n`).join(''));
     io.stderr(
