@@ -159,10 +159,15 @@ async function cmdRun(config: AgentConfig, retryNow: boolean): Promise<number> {
 
 function cmdConfig(io: Io, config: AgentConfig, json: boolean): number {
   // What the collector's last answer said about ServerURL (a redirect, a 404), if a cache exists.
+  // `config` is what an admin runs to find out what is wrong: a cache it cannot open is said, not fatal.
   let serverAnswer: string | null = null;
-  const db = openExistingCache(config);
+  let db: Db | null = null;
   try {
+    db = openExistingCache(config);
     serverAnswer = db ? (readState<{ error: string }>(db, MISCONFIGURATION_STATE)?.error ?? null) : null;
+  } catch (err) {
+    if (!(err instanceof CacheError)) throw err;
+    serverAnswer = `unknown, the cache cannot be read: ${err.message}`;
   } finally {
     db?.close();
   }
