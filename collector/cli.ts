@@ -11,6 +11,7 @@ import { conflictsJson, describeConflict, resolveConflict } from './identity-con
 import { pruneOnce } from './jobs/prune.ts';
 import { iso } from './instants.ts';
 import { openApiDocument } from './openapi.ts';
+import { pinCommand } from './tls-pin.ts';
 import { ApiError } from './http/errors.ts';
 import { RULE_IDS } from './rules/index.ts';
 import type { RuleId } from './rules/index.ts';
@@ -25,6 +26,7 @@ const USAGE = `usage:
   tokenwatch conflicts resolve --db FILE ID --keep existing|claimant [--by NAME]
   tokenwatch prune --db FILE                                     apply the retention settings now
   tokenwatch openapi                                             print the OpenAPI document (docs/openapi.json)
+  tokenwatch pin --cert FILE                                     the agents' PinSHA256 of a PEM certificate's public key
 settings (flag / environment): ${Object.keys(SETTINGS)
   .map((k) => `--${flagName(k)}`)
   .join(' ')}
@@ -242,6 +244,12 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(await openApiDocument());
         return 0;
       }
+      case 'pin':
+        return pinCommand(
+          rest,
+          (s) => process.stdout.write(s),
+          (s) => process.stderr.write(s),
+        );
       case 'prune': {
         const { loaded } = parse(rest);
         if (loaded.config.db === '') {
