@@ -30,6 +30,7 @@ import { renderSnapshot, renderStatus } from './summary.ts';
 import { renderStatusNotes } from './status-notes.ts';
 import { nativeSqliteBinding } from './sea/native.ts';
 import { AGENT_VERSION } from './version.ts';
+import { jsonText } from './snapshot/json-text.ts';
 
 const USAGE = `tokenwatch-agent ${AGENT_VERSION}: reports SecureToken, volume owner, FileVault and Bootstrap Token state
 
@@ -132,7 +133,7 @@ async function cmdCollect(io: Io, config: AgentConfig, json: boolean): Promise<n
   const db = openDb(config);
   try {
     const { snapshot } = await collectAndCache(cycleDeps(config, db, log));
-    io.stdout(json ? `${JSON.stringify(snapshot, null, 2)}\n` : renderSnapshot(snapshot));
+    io.stdout(json ? `${jsonText(snapshot, 2)}\n` : renderSnapshot(snapshot));
     return 0;
   } finally {
     db.close();
@@ -209,7 +210,7 @@ function cmdStatus(io: Io, config: AgentConfig, json: boolean): number {
     };
     io.stdout(
       json
-        ? `${JSON.stringify({ ...view, uploadRefusals: notes.uploadRefusals }, null, 2)}\n`
+        ? `${jsonText({ ...view, uploadRefusals: notes.uploadRefusals }, 2)}\n`
         : renderStatus(view) + renderStatusNotes(notes),
     );
     return 0;
