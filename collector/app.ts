@@ -17,6 +17,7 @@ import type { AppContext } from './http/context.ts';
 import { agentRoutes } from './http/routes/agent.ts';
 import { adminRoutes } from './http/routes/admin.ts';
 import { opsRoutes } from './http/routes/ops.ts';
+import { JsonBodyError, parseJsonBody } from './http/json-body.ts';
 import { createReadModel } from './read-model.ts';
 import { ruleConfig } from './evaluation.ts';
 import type { AuthenticatedDevice } from './ingest.ts';
@@ -43,18 +44,6 @@ export const API_VERSION = '1.0.0';
 
 const ENROLL_FAILURES_PER_WINDOW = 20;
 const ENROLL_WINDOW_MS = 60_000;
-
-/** JSON.parse that refuses prototype-poisoning keys (as Fastify's default parser does). */
-function parseJson(text: string): unknown {
-  if (!text.includes('"__proto__"') && !text.includes('"constructor"')) return JSON.parse(text);
-  return JSON.parse(text, (key, value: unknown) => {
-    if (key === '__proto__') throw new SyntaxError('forbidden key "__proto__"');
-    if (key === 'constructor' && value !== null && typeof value === 'object' && 'prototype' in value) {
-      throw new SyntaxError('forbidden key "constructor.prototype"');
-    }
-    return value;
-  });
-}
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store, clock } = deps;
@@ -87,18 +76,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.decorateRequest('rawBody', null);
   app.decorateRequest('device', null);
-  app.removeContentTypeParser('application/json');
+  // JSON is the only body the API takes: any other content type (text/plain included) is 415.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     const buf = body as Buffer;
     req.rawBody = buf;
-    if (buf.length === 0) {
-      done(new ApiError('invalid_json', 'the body is empty'), undefined);
-      return;
-    }
     try {
-      done(null, parseJson(buf.toString('utf8')));
+      done(null, parseJsonBody(buf));
     } catch (e) {
-      done(new ApiError('invalid_json', `the body is not valid JSON: ${(e as Error).message}`), undefined);
+      done(e instanceof JsonBodyError ? new ApiError('invalid_json', e.message) : (e as Error), undefined);
     }
   });
 

@@ -93,11 +93,13 @@ export async function ingestSnapshot(
   if (Number.isNaN(collectedAt)) {
     throw new ApiError('invalid_body', `body/collectedAt "${snapshot.collectedAt}" is not a real instant`);
   }
+  // A UUID's hex digits in either case name the same snapshot: the receipt key is the lower-case form.
+  const id = snapshot.id.toLowerCase();
   const bodySha256 = sha256(raw);
   const digest = snapshotDigest(snapshot);
   const at = now.getTime();
   const receipt = (changed: boolean): SnapshotReceipt => ({
-    snapshotId: snapshot.id,
+    snapshotId: id,
     deviceId: device.id,
     bodySha256,
     digest,
@@ -107,12 +109,12 @@ export async function ingestSnapshot(
   const unchanged = async (tx: Repos): Promise<SnapshotIngested> => {
     await tx.devices.touch(device.id, at, snapshot.consoleUser);
     await tx.snapshots.addReceipt(receipt(false));
-    return { id: snapshot.id, digest, changed: false, receivedAt: now.toISOString(), replay: false };
+    return { id, digest, changed: false, receivedAt: now.toISOString(), replay: false };
   };
 
   // The common cases (a retry, an unchanged snapshot) are one unit of work.
   const quick = await store.withTransaction(async (tx) => {
-    const seen = await tx.snapshots.receipt(snapshot.id);
+    const seen = await tx.snapshots.receipt(id);
     if (seen) return answer(seen, device.id, bodySha256);
     const current = await tx.devices.byId(device.id);
     if (current?.digest === digest) return unchanged(tx);
@@ -124,14 +126,14 @@ export async function ingestSnapshot(
   const { body, encoding } = encodeBody(raw);
 
   return store.withTransaction(async (tx) => {
-    const again = await tx.snapshots.receipt(snapshot.id);
+    const again = await tx.snapshots.receipt(id);
     if (again) return answer(again, device.id, bodySha256);
     const dev = await tx.devices.byId(device.id);
     if (!dev) throw new ApiError('unauthorized', 'the device no longer exists');
     if (dev.digest === digest) return unchanged(tx);
     await tx.snapshots.addHistory({
       deviceId: device.id,
-      snapshotId: snapshot.id,
+      snapshotId: id,
       digest,
       collectedAt,
       receivedAt: at,
@@ -153,7 +155,7 @@ export async function ingestSnapshot(
       });
       await tx.findings.save(device.id, evaluation.findings);
       await tx.devices.setCurrent(device.id, {
-        snapshotId: snapshot.id,
+        snapshotId: id,
         digest,
         collectedAt,
         seenAt: at,
@@ -170,7 +172,7 @@ export async function ingestSnapshot(
       });
     }
     await tx.snapshots.addReceipt(receipt(true));
-    return { id: snapshot.id, digest, changed: true, receivedAt: now.toISOString(), replay: false };
+    return { id, digest, changed: true, receivedAt: now.toISOString(), replay: false };
   });
 }
 

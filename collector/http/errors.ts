@@ -4,7 +4,8 @@
 export const ERRORS = {
   invalid_json: {
     status: 400,
-    summary: 'the body is not well-formed JSON (or uses a forbidden key such as __proto__)',
+    summary:
+      'the body is empty, not well-formed JSON, nested deeper than 64 levels, or uses a forbidden key (__proto__, constructor.prototype)',
   },
   invalid_body: {
     status: 400,
@@ -48,7 +49,11 @@ export const ERRORS = {
     status: 413,
     summary: 'the body is larger than the configured limit (bodyLimitBytes, default 1 MiB)',
   },
-  unsupported_media_type: { status: 415, summary: 'the body must be application/json' },
+  unsupported_media_type: {
+    status: 415,
+    summary:
+      'the body must be sent as Content-Type: application/json (text/plain and any other type are refused)',
+  },
   rate_limited: {
     status: 429,
     summary: 'too many failed attempts from this address; retry after Retry-After seconds',
@@ -111,7 +116,10 @@ export function toApiError(err: unknown): ApiError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError('body_too_large', e.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError('unsupported_media_type', e.message);
+      return new ApiError(
+        'unsupported_media_type',
+        'the body must be sent as Content-Type: application/json',
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError('invalid_json', e.message);

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { snapshotDigest } from '../../../agent/snapshot/index.ts';
+import { MAX_JSON_DEPTH, snapshotDigest } from '../../../agent/snapshot/index.ts';
 import { startTestCollector, snapshotFor, T0 } from '../../helpers/collector.ts';
 import type { TestCollector } from '../../helpers/collector.ts';
 
@@ -115,13 +115,33 @@ test('validation: wrong types, missing fields, unknown schema, bad JSON are 4xx 
     },
     { raw: '', status: 400, error: 'invalid_json', message: /empty/ },
     { raw: '[1,2]', status: 400, error: 'invalid_body', message: /must be object/ },
-    { raw: '{"__proto__": {"x": 1}}', status: 400, error: 'invalid_json', message: /__proto__/ },
+    { raw: '{"__proto__": {"x": 1}}', status: 400, error: 'invalid_json', message: /forbidden key/ },
+    {
+      // The escaped spelling is the same key once parsed.
+      raw: '{"futureField": {"\\u005f_proto__": {"x": 1}}}',
+      status: 400,
+      error: 'invalid_json',
+      message: /forbidden key: __proto__/,
+    },
+    {
+      raw: '{"a": [{"constructor": {"prototype": {"x": 1}}}]}',
+      status: 400,
+      error: 'invalid_json',
+      message: /constructor\.prototype/,
+    },
     {
       raw: 'schema=x',
       status: 415,
       error: 'unsupported_media_type',
-      message: /.+/,
+      message: /Content-Type: application\/json/,
       type: 'application/x-www-form-urlencoded',
+    },
+    {
+      raw: JSON.stringify(snapshotFor(d.serial, d.hardwareUuid)),
+      status: 415,
+      error: 'unsupported_media_type',
+      message: /Content-Type: application\/json/,
+      type: 'text/plain',
     },
   ];
   for (const k of cases) {
@@ -138,6 +158,69 @@ test('validation: wrong types, missing fields, unknown schema, bad JSON are 4xx 
   const metrics = await c.request('GET', '/metrics');
   assert.match(metrics.text, /tokenwatch_rejects_total\{reason="invalid_body"\} \d+/);
   assert.match(metrics.text, /tokenwatch_rejects_total\{reason="unknown_schema"\} 1/);
+});
+
+/** A snapshot with an extra field nested so that the body reaches `levels` levels (the body itself is 1). */
+function nestedSnapshot(d: { serial: string; hardwareUuid: string }, levels: number) {
+  let v: unknown = 'leaf';
+  for (let i = 1; i < levels; i++) v = i % 2 ? { n: v } : [v];
+  return { ...snapshotFor(d.serial, d.hardwareUuid), futureField: v };
+}
+
+test('nesting: a body exactly MAX_JSON_DEPTH deep is accepted and its device detail answers 200; one level deeper is 400 before parsing', async () => {
+  const d = await c.device();
+  const rows = () => count('SELECT count(*) AS n FROM snapshot_history');
+  const atBound = nestedSnapshot(d, MAX_JSON_DEPTH);
+  const ok = await c.upload(d.token, atBound);
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.json.digest, snapshotDigest(atBound));
+  const detail = await c.admin(`/api/v1/devices/${d.serial}`);
+  assert.equal(detail.status, 200, detail.text);
+  assert.deepEqual(detail.json.snapshot.futureField, atBound.futureField);
+  const before = rows();
+  const deeper = [MAX_JSON_DEPTH + 1, 6000, 20_000].map((levels) => ({
+    levels,
+    // Written as text: JSON.stringify itself cannot go that deep.
+    raw: JSON.stringify({ ...snapshotFor(d.serial, d.hardwareUuid), futureField: 0 }).replace(
+      '"futureField":0',
+      `"futureField":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}`,
+    ),
+  }));
+  for (const { levels, raw } of deeper) {
+    const deep = await c.request('POST', '/api/v1/snapshots', { token: d.token, raw });
+    assert.equal(deep.status, 400, `${levels} levels: ${deep.text}`);
+    assert.equal(deep.json.error, 'invalid_json');
+    assert.match(deep.json.message, new RegExp(`deeper than ${MAX_JSON_DEPTH} levels \\(at byte \\d+\\)`));
+  }
+  // Brackets inside strings are text, not nesting.
+  const brackets = {
+    ...snapshotFor(d.serial, d.hardwareUuid),
+    futureField: '['.repeat(500) + '{'.repeat(500),
+  };
+  assert.equal((await c.upload(d.token, brackets)).status, 200);
+  assert.equal(rows(), before + 1);
+  assert.equal((await c.admin(`/api/v1/devices/${d.serial}`)).status, 200);
+});
+
+test('snapshot ids: an upper-cased id is the same id (stored and answered in lower case)', async () => {
+  const d = await c.device();
+  const s = snapshotFor(d.serial, d.hardwareUuid);
+  const upper = { ...s, id: s.id.toUpperCase() };
+  const first = await c.upload(d.token, upper);
+  assert.equal(first.status, 200);
+  assert.equal(first.json.id, s.id);
+  assert.equal(count('SELECT count(*) AS n FROM snapshot_receipts WHERE snapshot_id = ?', s.id), 1);
+  // The identical retry is a replay; the same id in lower case with other bytes is a conflict, not a new id.
+  c.clock.advance(1000);
+  assert.deepEqual((await c.upload(d.token, upper)).json, first.json);
+  const lower = await c.upload(d.token, s);
+  assert.equal(lower.status, 409);
+  assert.equal(lower.json.error, 'snapshot_conflict');
+  assert.equal(
+    count('SELECT count(*) AS n FROM snapshot_receipts WHERE lower(snapshot_id) = ?', s.id),
+    1,
+    'one receipt for the id, whatever its case',
+  );
 });
 
 test('bodies over the limit are refused early with 413', async () => {
