@@ -4,10 +4,10 @@ import { createHash } from 'node:crypto';
 import { snapshotDigest } from '../agent/snapshot/index.ts';
 import type { Snapshot, Checkin } from '../agent/snapshot/index.ts';
 import type { RuleConfig } from './rules/index.ts';
-import type { Repos, SnapshotReceipt, Store } from './store/types.ts';
+import type { Millis, Repos, SnapshotReceipt, Store } from './store/types.ts';
 import { evaluateSnapshot } from './evaluation.ts';
 import { encodeBody } from './snapshot-body.ts';
-import { iso, millis } from './instants.ts';
+import { iso, readInstant } from './instants.ts';
 import { ApiError } from './http/errors.ts';
 
 export interface IngestDeps {
@@ -42,6 +42,17 @@ export interface CheckinAccepted {
 }
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/**
+ * An instant the agent reported, read strictly (collector/instants.ts): the contract's pattern lets 30
+ * February, a leap second and years no Mac means (9999, 1970, offsets pushing out of range) through; each is
+ * a 400 naming the path, before anything is written.
+ */
+function reported(path: string, text: string): Millis {
+  const r = readInstant(text);
+  if (!r.ok) throw new ApiError('invalid_body', `${path} "${text}" ${r.problem}`);
+  return r.ms;
+}
 
 /** The device named in a snapshot must be the authenticated one (null = not established by the agent). */
 export function checkOwnership(device: AuthenticatedDevice, snapshot: Snapshot): void {
@@ -88,11 +99,9 @@ export async function ingestSnapshot(
 ): Promise<SnapshotIngested> {
   const { store } = deps;
   checkOwnership(device, snapshot);
-  // The contract's pattern admits impossible instants (month 13, hour 99): a client mistake, not a 500.
-  const collectedAt = millis(snapshot.collectedAt);
-  if (Number.isNaN(collectedAt)) {
-    throw new ApiError('invalid_body', `body/collectedAt "${snapshot.collectedAt}" is not a real instant`);
-  }
+  const collectedAt = reported('body/collectedAt', snapshot.collectedAt);
+  if (snapshot.bootstrapToken.checkedAt !== null)
+    reported('body/bootstrapToken/checkedAt', snapshot.bootstrapToken.checkedAt);
   // A UUID's hex digits in either case name the same snapshot: the receipt key is the lower-case form.
   const id = snapshot.id.toLowerCase();
   const bodySha256 = sha256(raw);
@@ -182,6 +191,7 @@ export async function ingestCheckin(
   checkin: Checkin,
   now: Date,
 ): Promise<CheckinAccepted> {
+  reported('body/collectedAt', checkin.collectedAt);
   return deps.store.withTransaction(async (tx) => {
     const dev = await tx.devices.byId(device.id);
     if (!dev || dev.digest === null || dev.digest !== checkin.digest) {

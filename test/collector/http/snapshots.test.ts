@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { MAX_JSON_DEPTH, snapshotDigest } from '../../../agent/snapshot/index.ts';
 import { startTestCollector, snapshotFor, T0 } from '../../helpers/collector.ts';
 import type { TestCollector } from '../../helpers/collector.ts';
+import type { Snapshot } from '../../../agent/snapshot/index.ts';
 
 let c: TestCollector;
 before(async () => {
@@ -158,6 +159,86 @@ test('validation: wrong types, missing fields, unknown schema, bad JSON are 4xx 
   const metrics = await c.request('GET', '/metrics');
   assert.match(metrics.text, /tokenwatch_rejects_total\{reason="invalid_body"\} \d+/);
   assert.match(metrics.text, /tokenwatch_rejects_total\{reason="unknown_schema"\} 1/);
+});
+
+test('instants no Mac can mean are 400 naming the path and write nothing: calendar-invalid days, years before 2000 or from 2100, offsets pushing out of range', async () => {
+  const d = await c.device();
+  const written = () =>
+    count('SELECT count(*) AS n FROM snapshot_receipts') +
+    count('SELECT count(*) AS n FROM snapshot_history');
+  const seen = () => count('SELECT coalesce(last_seen, -1) AS n FROM devices WHERE serial = ?', d.serial);
+  const before = { written: written(), seen: seen() };
+  const snapshotCases: { patch: (s: Snapshot) => void; message: RegExp }[] = [
+    {
+      patch: (s) => (s.collectedAt = '9999-12-31T23:59:59-23:59'),
+      message:
+        /^body\/collectedAt "9999-12-31T23:59:59-23:59" is \+010000-01-01T23:58:59\.000Z, outside 2000-01-01T00:00:00\.000Z to 2100-01-01T00:00:00\.000Z: no Mac means that time$/,
+    },
+    { patch: (s) => (s.collectedAt = '1970-01-01T00:00:00Z'), message: /body\/collectedAt .* outside/ },
+    { patch: (s) => (s.collectedAt = '1999-12-31T23:59:59.999Z'), message: /body\/collectedAt .* outside/ },
+    {
+      patch: (s) => (s.collectedAt = '2099-12-31T23:30:00-00:31'),
+      message: /body\/collectedAt "2099-12-31T23:30:00-00:31" is 2100-01-01T00:01:00\.000Z, outside/,
+    },
+    {
+      patch: (s) => (s.collectedAt = '2026-02-30T10:00:00Z'),
+      message: /^body\/collectedAt "2026-02-30T10:00:00Z" is not a real instant: February 2026 has 28 days$/,
+    },
+    {
+      patch: (s) => (s.collectedAt = '2026-04-31T10:00:00+02:00'),
+      message: /April 2026 has 30 days/,
+    },
+    {
+      patch: (s) => (s.bootstrapToken.checkedAt = '2025-02-29T00:00:00Z'),
+      message:
+        /^body\/bootstrapToken\/checkedAt "2025-02-29T00:00:00Z" is not a real instant: February 2025 has 28 days$/,
+    },
+    {
+      patch: (s) => (s.bootstrapToken.checkedAt = '2100-01-01T00:00:00Z'),
+      message:
+        /^body\/bootstrapToken\/checkedAt "2100-01-01T00:00:00Z" is 2100-01-01T00:00:00\.000Z, outside/,
+    },
+  ];
+  for (const k of snapshotCases) {
+    const r = await c.upload(d.token, snapshotFor(d.serial, d.hardwareUuid, k.patch));
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.error, 'invalid_body');
+    assert.match(r.json.message, k.message);
+  }
+  assert.deepEqual({ written: written(), seen: seen() }, before);
+  // The edges of the range are accepted (a leap day too).
+  for (const at of ['2000-01-01T00:00:00Z', '2024-02-29T23:59:59+01:00']) {
+    const r = await c.upload(
+      d.token,
+      snapshotFor(d.serial, d.hardwareUuid, (s) => (s.collectedAt = at)),
+    );
+    assert.equal(r.status, 200, `${at}: ${r.text}`);
+  }
+  // Check-ins read their collectedAt the same way.
+  const current = snapshotFor(d.serial, d.hardwareUuid, (s) => (s.collectedAt = '2024-02-29T23:59:59+01:00'));
+  const lastSeen = seen();
+  for (const [collectedAt, message] of [
+    ['2026-02-29T12:00:00Z', /^body\/collectedAt "2026-02-29T12:00:00Z" is not a real instant/],
+    [
+      '9999-12-31T23:59:59Z',
+      /^body\/collectedAt "9999-12-31T23:59:59Z" is 9999-12-31T23:59:59\.000Z, outside/,
+    ],
+  ] as const) {
+    c.clock.advance(1000);
+    const r = await c.request('POST', '/api/v1/checkins', {
+      token: d.token,
+      body: {
+        schema: 'tokenwatch.checkin/1',
+        id: crypto.randomUUID(),
+        digest: snapshotDigest(current),
+        collectedAt,
+        consoleUser: null,
+      },
+    });
+    assert.equal(r.status, 400, r.text);
+    assert.match(r.json.message, message);
+  }
+  assert.equal(seen(), lastSeen, 'a refused check-in does not touch lastSeen');
 });
 
 /** A snapshot with an extra field nested so that the body reaches `levels` levels (the body itself is 1). */
