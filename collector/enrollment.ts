@@ -3,7 +3,7 @@
 // an admin's revocation, or the device being silent past reenrollAfterSeconds. Every attempt is audited.
 // Only the SHA-256 of a token is stored.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { EnrollmentOutcome, Store } from './store/types.ts';
+import type { EnrollmentOutcome, Repos, Store } from './store/types.ts';
 import { ApiError } from './http/errors.ts';
 
 export const TOKEN_PREFIX = 'twd_';
@@ -123,25 +123,23 @@ export async function enroll(deps: EnrollDeps, req: EnrollRequest, now: Date): P
   return decision.value;
 }
 
-/** An admin revokes a device: its token stops working at once; it may enroll again. */
+/** An admin revokes a device (in the caller's unit of work): its token stops working at once; it may enroll again. */
 export async function revokeDevice(
-  store: Store,
+  tx: Repos,
   serial: string,
   by: string,
   now: Date,
 ): Promise<{ revokedTokenHash: string | null } | null> {
-  return store.withTransaction(async (tx) => {
-    const d = await tx.devices.bySerial(serial);
-    if (!d) return null;
-    await tx.devices.revoke(d.id, now.getTime());
-    await tx.enrollments.record({
-      at: now.getTime(),
-      serial: d.serial,
-      hardwareUuid: d.hardwareUuid,
-      outcome: 'revoked',
-      remoteAddress: null,
-      detail: `by ${by}`,
-    });
-    return { revokedTokenHash: d.tokenHash };
+  const d = await tx.devices.bySerial(serial);
+  if (!d) return null;
+  await tx.devices.revoke(d.id, now.getTime());
+  await tx.enrollments.record({
+    at: now.getTime(),
+    serial: d.serial,
+    hardwareUuid: d.hardwareUuid,
+    outcome: 'revoked',
+    remoteAddress: null,
+    detail: `by ${by}`,
   });
+  return { revokedTokenHash: d.tokenHash };
 }

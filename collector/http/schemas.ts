@@ -64,13 +64,16 @@ export const DeviceView = Type.Object(deviceFields);
 export const DeviceDetail = Type.Object({
   ...deviceFields,
   snapshot: Nullable(Type.Object({}, { additionalProperties: true })),
+  problems: Type.Array(Type.String(), {
+    description: 'stored values that cannot be shown (shown as null or left out), each naming what and why',
+  }),
   unconfirmedFindings: Type.Array(FindingView),
   resolvedFindings: Type.Array(Type.Object({ ...FindingView.properties, resolvedAt: Instant() })),
   history: Type.Array(
     Type.Object({
       snapshotId: Type.String(),
       digest: Type.String(),
-      collectedAt: Instant(),
+      collectedAt: Nullable(Instant()),
       receivedAt: Instant(),
       changes: Type.Array(Type.String()),
     }),

@@ -102,9 +102,14 @@ export interface NewHistoryEntry {
   encoding: BodyEncoding;
 }
 
-/** A stored change: what was inserted, and its place in the device's history. */
-export interface HistoryEntry extends Omit<NewHistoryEntry, 'deviceId'> {
+/**
+ * A stored change: what was inserted, and its place in the device's history. Values come back as the
+ * database holds them (a row written by an older version or by hand may hold anything); the read model
+ * checks them (storedInstant, decodeBody).
+ */
+export interface HistoryEntry extends Omit<NewHistoryEntry, 'deviceId' | 'encoding'> {
   seq: number;
+  encoding: string;
 }
 
 export interface SnapshotStore {
@@ -114,7 +119,7 @@ export interface SnapshotStore {
   /** The device's latest changes, newest first, with their bodies. */
   history(deviceId: number, limit: number): Promise<HistoryEntry[]>;
   /** The stored body of the device's latest change (compressed as stored). */
-  latestBody(deviceId: number): Promise<{ body: Uint8Array; encoding: BodyEncoding } | null>;
+  latestBody(deviceId: number): Promise<{ body: Uint8Array; encoding: string } | null>;
 }
 
 export interface FindingRecord {
@@ -194,6 +199,8 @@ export interface Repos {
   findings: FindingStore;
   exemptions: ExemptionStore;
   enrollments: EnrollmentStore;
+  /** The read model's queries, so that a write and the answer read after it can be one unit of work. */
+  fleet: FleetQueries;
 }
 
 export interface PruneCutoffs {
@@ -206,7 +213,6 @@ export interface Store extends Repos {
   /** Run fn atomically: everything it writes through `tx` commits together or not at all. */
   withTransaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
   prune(c: PruneCutoffs): Promise<{ history: number; receipts: number; audit: number }>;
-  fleet: FleetQueries;
   close(): Promise<void>;
 }
 

@@ -18,7 +18,8 @@ import {
 import { requireAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { Metrics } from '../metrics.ts';
-import { CursorError } from '../../read-model.ts';
+import { CursorError, createReadModel } from '../../read-model.ts';
+import { answerInUnit } from '../answer.ts';
 import { addExemption, parseExpiry, removeExemption } from '../../exemptions.ts';
 import { revokeDevice } from '../../enrollment.ts';
 import { toRuleExemption } from '../../evaluation.ts';
@@ -113,13 +114,20 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
           response: { 200: DeviceDetail, ...errors(400, 401, 404) },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const now = ctx.clock.now();
-        const r = await revokeDevice(ctx.store, req.params.serial, 'admin API', now);
-        if (!r) throw new ApiError('device_not_found', `no device with serial ${req.params.serial}`);
-        ctx.deviceAuth.forget(r.revokedTokenHash);
+        const { serial } = req.params;
+        let revoked: string | null = null;
+        // The revocation and the device page that answers it are one unit: both or neither.
+        const answer = await answerInUnit(ctx.store, reply, 200, async (tx) => {
+          const r = await revokeDevice(tx, serial, 'admin API', now);
+          if (!r) throw new ApiError('device_not_found', `no device with serial ${serial}`);
+          revoked = r.revokedTokenHash;
+          return createReadModel(tx, ctx.ingest.rules).device(serial, now);
+        });
+        ctx.deviceAuth.forget(revoked);
         Metrics.inc(ctx.metrics.enrollments, 'revoked');
-        return ctx.readModel.device(req.params.serial, now);
+        return answer;
       },
     );
 

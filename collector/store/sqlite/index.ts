@@ -38,6 +38,7 @@ export function openSqliteStore(path: string): Store {
     findings: sqliteFindings(db),
     exemptions: sqliteExemptions(db),
     enrollments: sqliteEnrollments(db),
+    fleet: sqliteFleet(db),
   };
   const commit = new GroupCommit(db, raw);
   // Never a device's current snapshot: not the last one received (a late older delivery can come after it).
@@ -47,8 +48,6 @@ export function openSqliteStore(path: string): Store {
   );
   const pruneReceipts = db.prepare(`DELETE FROM snapshot_receipts WHERE received_at < ?`);
   const pruneAudit = db.prepare(`DELETE FROM enrollment_audit WHERE at < ?`);
-  const fleetQueries = sqliteFleet(db);
-  const fleet = guarded(() => fleetQueries, commit, raw);
 
   return {
     devices: guarded((tx) => tx.devices, commit, raw),
@@ -56,7 +55,7 @@ export function openSqliteStore(path: string): Store {
     findings: guarded((tx) => tx.findings, commit, raw),
     exemptions: guarded((tx) => tx.exemptions, commit, raw),
     enrollments: guarded((tx) => tx.enrollments, commit, raw),
-    fleet,
+    fleet: guarded((tx) => tx.fleet, commit, raw),
     withTransaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
       return commit.run(fn);
     },

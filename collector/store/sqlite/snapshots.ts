@@ -1,12 +1,6 @@
 // snapshot receipts (idempotency) and the history of changes (accepted bodies, compressed).
 import type { Db } from './open.ts';
-import type {
-  BodyEncoding,
-  HistoryEntry,
-  NewHistoryEntry,
-  SnapshotReceipt,
-  SnapshotStore,
-} from '../types.ts';
+import type { HistoryEntry, NewHistoryEntry, SnapshotReceipt, SnapshotStore } from '../types.ts';
 
 interface ReceiptRow {
   snapshot_id: string;
@@ -24,12 +18,6 @@ interface HistoryRow {
   received_at: number;
   body: Buffer;
   encoding: string;
-}
-
-/** A stored encoding this code cannot read is an error that names it, not bytes misread as plain JSON. */
-function encoding(e: string): BodyEncoding {
-  if (e === 'deflate-raw' || e === 'identity') return e;
-  throw new Error(`snapshot_history: unknown body encoding "${e}"`);
 }
 
 export function sqliteSnapshots(db: Db): SnapshotStore {
@@ -82,12 +70,12 @@ export function sqliteSnapshots(db: Db): SnapshotStore {
         collectedAt: r.collected_at,
         receivedAt: r.received_at,
         body: r.body,
-        encoding: encoding(r.encoding),
+        encoding: r.encoding,
       }));
     },
     async latestBody(deviceId) {
       const r = latest.get(deviceId);
-      return r ? { body: r.body, encoding: encoding(r.encoding) } : null;
+      return r ? { body: r.body, encoding: r.encoding } : null;
     },
   };
 }

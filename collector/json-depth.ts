@@ -1,0 +1,31 @@
+// How deep a JSON text nests, found without parsing or recursing: one loop over the bytes with a counter.
+// Request bodies are checked with it before they are parsed, stored bodies before they are read back.
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * The byte offset at which `bytes` opens an object or array deeper than `max` levels, or -1. A loop over
+ * the bytes with a counter (no recursion, no allocation); brackets inside strings do not count. It need
+ * not judge well-formedness: the parser does that next.
+ */
+export function depthExceededAt(bytes: Uint8Array, max: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+      continue;
+    }
+    if (b === QUOTE) inString = true;
+    else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+      if (++depth > max) return i;
+    } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) depth--;
+  }
+  return -1;
+}
