@@ -86,7 +86,12 @@ export const SETTINGS = {
 
 export type SettingKey = keyof typeof SETTINGS;
 
-const secondsMap = Type.Record(Type.String(), Type.Integer({ minimum: 0 }));
+/** Admin-supplied durations are bounded: an instant computed from one stays one RFC 3339 can write. */
+export const MAX_DURATION_SECONDS = 3650 * 86400;
+const MAX_RETENTION_DAYS = 36500;
+const duration = (minimum: number) => Type.Integer({ minimum, maximum: MAX_DURATION_SECONDS });
+const secondsMap = Type.Record(Type.String(), duration(0));
+const retentionDays = Type.Integer({ minimum: 0, maximum: MAX_RETENTION_DAYS });
 const nonNegative = Type.Integer({ minimum: 0 });
 
 export const ConfigSchema = Type.Object(
@@ -99,12 +104,12 @@ export const ConfigSchema = Type.Object(
     tlsCert: Type.String(),
     tlsKey: Type.String(),
     bodyLimitBytes: Type.Integer({ minimum: 1024 }),
-    staleAfterSeconds: Type.Integer({ minimum: 1 }),
-    reenrollAfterSeconds: Type.Integer({ minimum: 1 }),
+    staleAfterSeconds: duration(1),
+    reenrollAfterSeconds: duration(1),
     graceSeconds: secondsMap,
-    historyRetentionDays: nonNegative,
-    receiptRetentionDays: nonNegative,
-    auditRetentionDays: nonNegative,
+    historyRetentionDays: retentionDays,
+    receiptRetentionDays: retentionDays,
+    auditRetentionDays: retentionDays,
     authCacheSize: nonNegative,
     trustProxy: Type.Boolean(),
     logLevel: Type.Union(

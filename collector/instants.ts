@@ -25,8 +25,8 @@ function utcDay(year: number, month: number, day: number): Millis {
 }
 
 /** The instants RFC 3339 can write (a four-digit year): what a stored value must be to be shown. */
-const WRITABLE_FROM: Millis = utcDay(0, 1, 1);
-const WRITABLE_UNTIL: Millis = utcDay(10000, 1, 1);
+export const WRITABLE_FROM: Millis = utcDay(0, 1, 1);
+export const WRITABLE_UNTIL: Millis = utcDay(10000, 1, 1);
 
 /** The ISO 8601 text of a stored instant, or null when the stored value is none (any type, any range). */
 export function storedInstant(value: unknown): string | null {
@@ -62,10 +62,10 @@ export type InstantReading = { ok: true; ms: Millis } | { ok: false; problem: st
 
 /**
  * Read an RFC 3339 date-time strictly: every field in its calendar range (30 February, hour 24 and a leap
- * second are refused: no stored instant can say them), the offset applied, and the instant in
- * [PLAUSIBLE_FROM, PLAUSIBLE_UNTIL). The problem is a phrase to put after the quoted text.
+ * second are refused: no stored instant can say them) and the offset applied. The problem is a phrase to put
+ * after the quoted text.
  */
-export function readInstant(text: string): InstantReading {
+export function readCalendarInstant(text: string): InstantReading {
   const m = RFC3339.exec(text);
   if (!m) return { ok: false, problem: 'is not an RFC 3339 date-time such as 2026-03-02T12:00:00Z' };
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
@@ -93,11 +93,17 @@ export function readInstant(text: string): InstantReading {
     ((hour * 60 + minute) * 60 + second) * 1000 +
     Number(fraction.padEnd(3, '0').slice(0, 3)) -
     offset;
-  if (ms < PLAUSIBLE_FROM || ms >= PLAUSIBLE_UNTIL) {
+  return { ok: true, ms };
+}
+
+/** readCalendarInstant, and the instant in [PLAUSIBLE_FROM, PLAUSIBLE_UNTIL): what an agent may report. */
+export function readInstant(text: string): InstantReading {
+  const r = readCalendarInstant(text);
+  if (r.ok && (r.ms < PLAUSIBLE_FROM || r.ms >= PLAUSIBLE_UNTIL)) {
     return {
       ok: false,
-      problem: `is ${new Date(ms).toISOString()}, outside ${iso(PLAUSIBLE_FROM)} to ${iso(PLAUSIBLE_UNTIL)}: no Mac means that time`,
+      problem: `is ${new Date(r.ms).toISOString()}, outside ${iso(PLAUSIBLE_FROM)} to ${iso(PLAUSIBLE_UNTIL)}: no Mac means that time`,
     };
   }
-  return { ok: true, ms };
+  return r;
 }

@@ -17,7 +17,7 @@ import type {
   HistoryEntry,
   Repos,
 } from './store/types.ts';
-import { storedFindingState, toRuleExemption } from './evaluation.ts';
+import { ruleExemptions, storedFindingState } from './evaluation.ts';
 import { BodyError, changedSections, decodeBody } from './snapshot-body.ts';
 import { iso, millis, storedInstant } from './instants.ts';
 
@@ -185,7 +185,7 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
   };
 
   /** Every exemption (or a device's and the fleet-wide ones), expired ones too: a finding's state reads their expiry. */
-  const exemptionsFor = async (serial?: string) => (await store.exemptions.list(serial)).map(toRuleExemption);
+  const exemptionsFor = async (serial?: string) => ruleExemptions(await store.exemptions.list(serial));
 
   return {
     async listDevices(filter, page, now) {

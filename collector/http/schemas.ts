@@ -123,6 +123,9 @@ export const ExemptionView = Type.Object({
   createdAt: Instant(),
   expiresAt: Nullable(Instant()),
   active: Type.Boolean(),
+  problem: Nullable(
+    Type.String({ description: 'why a stored exemption cannot be applied (it then exempts nothing)' }),
+  ),
 });
 export const ExemptionBody = Type.Object({
   serial: Type.Optional(Nullable(Type.String({ pattern: SERIAL_PATTERN }))),
@@ -134,7 +137,8 @@ export const ExemptionBody = Type.Object({
     Nullable(
       Type.String({
         maxLength: 40,
-        description: 'ISO 8601 instant, or a duration such as 30d, 12h, 90m; null = never',
+        description:
+          'a duration (30d, 12h, 90m), a date (midnight UTC) or an RFC 3339 date-time, after now and at most 3650 days ahead; null = never',
       }),
     ),
   ),

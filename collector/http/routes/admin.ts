@@ -22,17 +22,30 @@ import { CursorError, createReadModel } from '../../read-model.ts';
 import { answerInUnit } from '../answer.ts';
 import { addExemption, parseExpiry, removeExemption } from '../../exemptions.ts';
 import { revokeDevice } from '../../enrollment.ts';
-import { toRuleExemption } from '../../evaluation.ts';
+import { exemptionProblem } from '../../evaluation.ts';
 import { RULES } from '../../rules/index.ts';
 import type { RuleId } from '../../rules/index.ts';
 import type { DeviceStatus, ExemptionRecord } from '../../store/types.ts';
-import { iso, millis } from '../../instants.ts';
+import { iso, millis, storedInstant } from '../../instants.ts';
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBodySchema]));
 const security = [{ adminToken: [] }];
 
+/** An exemption as the API shows it: any stored row (an unreadable expiry is a problem, never active). */
 export function exemptionView(e: ExemptionRecord, now: number) {
-  return { ...toRuleExemption(e), active: e.expiresAt === null || e.expiresAt > now };
+  const problem = exemptionProblem(e);
+  return {
+    id: e.id,
+    serial: e.serial,
+    rule: e.rule,
+    user: e.user,
+    reason: e.reason,
+    createdBy: e.createdBy,
+    createdAt: iso(e.createdAt),
+    expiresAt: storedInstant(e.expiresAt),
+    active: problem === null && (e.expiresAt === null || e.expiresAt > now),
+    problem,
+  };
 }
 
 interface DevicesQ {
@@ -117,15 +130,15 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       async (req, reply) => {
         const now = ctx.clock.now();
         const { serial } = req.params;
-        let revoked: string | null = null;
+        const done: { revokedTokenHash?: string | null } = {};
         // The revocation and the device page that answers it are one unit: both or neither.
         const answer = await answerInUnit(ctx.store, reply, 200, async (tx) => {
           const r = await revokeDevice(tx, serial, 'admin API', now);
           if (!r) throw new ApiError('device_not_found', `no device with serial ${serial}`);
-          revoked = r.revokedTokenHash;
+          done.revokedTokenHash = r.revokedTokenHash;
           return createReadModel(tx, ctx.ingest.rules).device(serial, now);
         });
-        ctx.deviceAuth.forget(revoked);
+        ctx.deviceAuth.forget(done.revokedTokenHash ?? null);
         Metrics.inc(ctx.metrics.enrollments, 'revoked');
         return answer;
       },
@@ -204,21 +217,27 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       async (req, reply) => {
         const now = ctx.clock.now();
         const b = req.body;
-        const e = await addExemption(
-          ctx.store,
-          {
-            serial: b.serial ?? null,
-            rule: b.rule ?? null,
-            user: b.user ?? null,
-            reason: b.reason,
-            createdBy: b.createdBy,
-            expiresAt: parseExpiry(b.expires, now),
-          },
-          now,
-        );
-        req.log.info({ exemption: e.id, serial: e.serial, rule: e.rule, by: e.createdBy }, 'exemption added');
-        reply.code(201);
-        return exemptionView(e, now.getTime());
+        // Everything is checked before the unit; the exemption and its answer are written as one.
+        const input = {
+          serial: b.serial ?? null,
+          rule: b.rule ?? null,
+          user: b.user ?? null,
+          reason: b.reason,
+          createdBy: b.createdBy,
+          expiresAt: parseExpiry(b.expires, now),
+        };
+        const done: { e?: ExemptionRecord } = {};
+        const answer = await answerInUnit(ctx.store, reply, 201, async (tx) => {
+          done.e = await addExemption(tx, input, now);
+          return exemptionView(done.e, now.getTime());
+        });
+        const { e } = done;
+        if (e)
+          req.log.info(
+            { exemption: e.id, serial: e.serial, rule: e.rule, by: e.createdBy },
+            'exemption added',
+          );
+        return answer;
       },
     );
 
@@ -250,11 +269,15 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
           response: { 200: ExemptionView, ...errors(400, 401, 404) },
         },
       },
-      async (req) => {
-        const e = await removeExemption(ctx.store, req.params.id);
-        if (!e) throw new ApiError('exemption_not_found', `no exemption ${req.params.id}`);
-        req.log.info({ exemption: e.id }, 'exemption removed');
-        return exemptionView(e, ctx.clock.now().getTime());
+      async (req, reply) => {
+        const now = ctx.clock.now().getTime();
+        const answer = await answerInUnit(ctx.store, reply, 200, async (tx) => {
+          const e = await removeExemption(tx, req.params.id);
+          if (!e) throw new ApiError('exemption_not_found', `no exemption ${req.params.id}`);
+          return exemptionView(e, now);
+        });
+        req.log.info({ exemption: req.params.id }, 'exemption removed');
+        return answer;
       },
     );
 
