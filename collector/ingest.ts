@@ -1,5 +1,6 @@
 // Snapshot and check-in ingest: idempotent by snapshot id, one transaction per ingest, history grows with
-// changes only (same digest = lastSeen only), the accepted body kept as received (compressed).
+// changes only (same digest = lastSeen only), the accepted body kept as received (compressed), a device's
+// states ordered by what the collector can trust (ordering.ts), a clock ahead of the collector's flagged.
 import { createHash } from 'node:crypto';
 import { snapshotDigest } from '../agent/snapshot/index.ts';
 import type { Snapshot, Checkin } from '../agent/snapshot/index.ts';
@@ -8,6 +9,7 @@ import type { Millis, Repos, SnapshotReceipt, Store } from './store/types.ts';
 import { evaluateSnapshot } from './evaluation.ts';
 import { encodeBody } from './snapshot-body.ts';
 import { iso, readInstant } from './instants.ts';
+import { clockSkewSeconds, orderTime } from './ordering.ts';
 import { ApiError } from './http/errors.ts';
 
 export interface IngestDeps {
@@ -107,6 +109,8 @@ export async function ingestSnapshot(
   const bodySha256 = sha256(raw);
   const digest = snapshotDigest(snapshot);
   const at = now.getTime();
+  const orderedAt = orderTime(collectedAt, at);
+  const skew = clockSkewSeconds(collectedAt, at);
   const receipt = (changed: boolean): SnapshotReceipt => ({
     snapshotId: id,
     deviceId: device.id,
@@ -116,7 +120,7 @@ export async function ingestSnapshot(
     receivedAt: at,
   });
   const unchanged = async (tx: Repos): Promise<SnapshotIngested> => {
-    await tx.devices.touch(device.id, at, snapshot.consoleUser);
+    await tx.devices.touch(device.id, at, snapshot.consoleUser, skew);
     await tx.snapshots.addReceipt(receipt(false));
     return { id, digest, changed: false, receivedAt: now.toISOString(), replay: false };
   };
@@ -149,10 +153,12 @@ export async function ingestSnapshot(
       body,
       encoding,
     });
-    if (dev.collectedAt !== null && collectedAt < dev.collectedAt) {
+    const currentAt = dev.orderedAt ?? dev.collectedAt;
+    if (currentAt !== null && orderedAt < currentAt) {
       // Late delivery of an older state (an outbox catching up out of order): kept in history, the
-      // current state stays the newer one.
-      await tx.devices.touch(device.id, at, dev.consoleUser);
+      // current state stays the newer one. The order is ordering.ts's: a collectedAt ahead of the
+      // collector's clock counts as received, so it never keeps later real states out.
+      await tx.devices.touch(device.id, at, dev.consoleUser, skew);
     } else {
       const evaluation = evaluateSnapshot({
         serial: dev.serial,
@@ -167,6 +173,8 @@ export async function ingestSnapshot(
         snapshotId: id,
         digest,
         collectedAt,
+        orderedAt,
+        clockSkewSeconds: skew,
         seenAt: at,
         consoleUser: snapshot.consoleUser,
         facts: {
@@ -191,7 +199,8 @@ export async function ingestCheckin(
   checkin: Checkin,
   now: Date,
 ): Promise<CheckinAccepted> {
-  reported('body/collectedAt', checkin.collectedAt);
+  const collectedAt = reported('body/collectedAt', checkin.collectedAt);
+  const skew = clockSkewSeconds(collectedAt, now.getTime());
   return deps.store.withTransaction(async (tx) => {
     const dev = await tx.devices.byId(device.id);
     if (!dev || dev.digest === null || dev.digest !== checkin.digest) {
@@ -202,7 +211,7 @@ export async function ingestCheckin(
           : 'no snapshot from this device yet: send the full snapshot',
       );
     }
-    await tx.devices.touch(device.id, now.getTime(), checkin.consoleUser);
+    await tx.devices.touch(device.id, now.getTime(), checkin.consoleUser, skew);
     return { id: checkin.id, digest: checkin.digest, lastSeen: now.toISOString() };
   });
 }

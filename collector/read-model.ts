@@ -20,6 +20,7 @@ import type {
 import { ruleExemptions, storedFindingState } from './evaluation.ts';
 import { BodyError, changedSections, decodeBody } from './snapshot-body.ts';
 import { iso, millis, storedInstant } from './instants.ts';
+import { clockSkewSeconds } from './ordering.ts';
 
 export type ReadSource = Pick<Repos, 'snapshots' | 'findings' | 'exemptions' | 'enrollments' | 'fleet'>;
 
@@ -43,6 +44,8 @@ export interface DeviceView extends DeviceFacts {
   enrolledAt: string;
   revokedAt: string | null;
   collectedAt: string | null;
+  /** How far ahead of the collector's clock the latest upload or check-in was dated; null within tolerance. */
+  clockSkewSeconds: number | null;
   digest: string | null;
   consoleUser: string | null;
   findings: FindingView[];
@@ -62,6 +65,8 @@ export interface DeviceDetail extends DeviceView {
     /** As the agent reported it; null when the stored value is no instant (see problems). */
     collectedAt: string | null;
     receivedAt: string;
+    /** How far ahead of receivedAt collectedAt was; null within tolerance. */
+    clockSkewSeconds: number | null;
     changes: string[];
   }[];
 }
@@ -172,6 +177,7 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
       enrolledAt: iso(d.enrolledAt),
       revokedAt: iso(d.revokedAt),
       collectedAt: storedInstant(d.collectedAt),
+      clockSkewSeconds: typeof d.clockSkewSeconds === 'number' ? d.clockSkewSeconds : null,
       digest: d.digest,
       model: d.model,
       osVersion: d.osVersion,
@@ -234,8 +240,8 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
       const history: HistoryEntry[] = await store.snapshots.history(d.id, HISTORY_SHOWN + 1);
       // The extra, oldest entry is read only to diff against: it is not shown, nor its problems.
       const bodies = history.map((h, i) => body(i < HISTORY_SHOWN ? `history ${h.snapshotId}` : null, h));
-      const latest = await store.snapshots.latestBody(d.id);
-      const snapshot = latest ? body('snapshot', latest) : null;
+      const current = await store.snapshots.currentBody(d.id);
+      const snapshot = current ? body('snapshot', current) : null;
       return {
         ...toView(d, open, p, exemptions),
         snapshot,
@@ -258,6 +264,7 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
             digest: h.digest,
             collectedAt,
             receivedAt: iso(h.receivedAt),
+            clockSkewSeconds: collectedAt === null ? null : clockSkewSeconds(h.collectedAt, h.receivedAt),
             changes: after === null ? [] : changedSections(before, after),
           };
         }),

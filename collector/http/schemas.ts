@@ -49,6 +49,12 @@ const deviceFields = {
   enrolledAt: Instant(),
   revokedAt: Nullable(Instant()),
   collectedAt: Nullable(Instant()),
+  clockSkewSeconds: Nullable(
+    Type.Integer({
+      description:
+        "how far ahead of the collector's clock the latest upload or check-in was dated (null: within 5 minutes)",
+    }),
+  ),
   digest: Nullable(Type.String()),
   model: Nullable(Type.String()),
   osVersion: Nullable(Type.String()),
@@ -75,6 +81,7 @@ export const DeviceDetail = Type.Object({
       digest: Type.String(),
       collectedAt: Nullable(Instant()),
       receivedAt: Instant(),
+      clockSkewSeconds: Nullable(Type.Integer()),
       changes: Type.Array(Type.String()),
     }),
   ),

@@ -24,7 +24,12 @@ export interface DeviceRecord {
   /** Digest of the current snapshot, or null before the first upload. */
   digest: string | null;
   snapshotId: string | null;
+  /** The current snapshot's collectedAt as the agent reported it. */
   collectedAt: Millis | null;
+  /** The current snapshot's place in the device's order (collector/ordering.ts orderTime). */
+  orderedAt: Millis | null;
+  /** How far ahead of the collector's clock the latest upload or check-in was dated; null within tolerance. */
+  clockSkewSeconds: number | null;
 }
 
 /** Columns extracted from the current snapshot for fleet queries. */
@@ -49,6 +54,8 @@ export interface CurrentSnapshotUpdate {
   snapshotId: string;
   digest: string;
   collectedAt: Millis;
+  orderedAt: Millis;
+  clockSkewSeconds: number | null;
   seenAt: Millis;
   consoleUser: string | null;
   facts: DeviceFacts;
@@ -71,8 +78,8 @@ export interface DeviceStore {
   /** Issue a new token (rotation or re-enrollment); clears revokedAt. */
   issueToken(id: number, t: NewDevice): Promise<void>;
   revoke(id: number, at: Millis): Promise<void>;
-  /** An unchanged upload or a check-in: lastSeen (and console user) only. */
-  touch(id: number, at: Millis, consoleUser: string | null): Promise<void>;
+  /** An unchanged upload, a late one or a check-in: lastSeen, the console user and the clock skew only. */
+  touch(id: number, at: Millis, consoleUser: string | null, clockSkewSeconds: number | null): Promise<void>;
   setCurrent(id: number, u: CurrentSnapshotUpdate): Promise<void>;
   /** After an exemption change: only the instant the device turns noncompliant moves. */
   setNoncompliantFrom(id: number, at: Millis | null): Promise<void>;
@@ -118,8 +125,8 @@ export interface SnapshotStore {
   addHistory(e: NewHistoryEntry): Promise<number>;
   /** The device's latest changes, newest first, with their bodies. */
   history(deviceId: number, limit: number): Promise<HistoryEntry[]>;
-  /** The stored body of the device's latest change (compressed as stored). */
-  latestBody(deviceId: number): Promise<{ body: Uint8Array; encoding: string } | null>;
+  /** The stored body of the device's current snapshot (devices.snapshotId), compressed as stored. */
+  currentBody(deviceId: number): Promise<{ body: Uint8Array; encoding: string } | null>;
 }
 
 export interface FindingRecord {

@@ -36,8 +36,9 @@ export function sqliteSnapshots(db: Db): SnapshotStore {
     `SELECT seq, snapshot_id, digest, collected_at, received_at, body, encoding FROM snapshot_history
      WHERE device_id = ? ORDER BY seq DESC LIMIT ?`,
   );
-  const latest = db.prepare<[number], { body: Buffer; encoding: string }>(
-    `SELECT body, encoding FROM snapshot_history WHERE device_id = ? ORDER BY collected_at DESC, seq DESC LIMIT 1`,
+  const current = db.prepare<[number], { body: Buffer; encoding: string }>(
+    `SELECT h.body, h.encoding FROM snapshot_history h JOIN devices d ON d.id = h.device_id
+     WHERE h.device_id = ? AND h.snapshot_id = d.snapshot_id ORDER BY h.seq DESC LIMIT 1`,
   );
   return {
     async receipt(id) {
@@ -73,8 +74,8 @@ export function sqliteSnapshots(db: Db): SnapshotStore {
         encoding: r.encoding,
       }));
     },
-    async latestBody(deviceId) {
-      const r = latest.get(deviceId);
+    async currentBody(deviceId) {
+      const r = current.get(deviceId);
       return r ? { body: r.body, encoding: r.encoding } : null;
     },
   };

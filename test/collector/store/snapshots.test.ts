@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { openSqliteStore } from '../../../collector/store/sqlite/index.ts';
 import { decodeBody } from '../../../collector/snapshot-body.ts';
 
-test('history and the latest body keep their encoding; an unknown one is refused by name when decoded', async () => {
+test('history and the current body keep their encoding; an unknown one is refused by name when decoded', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-store-'));
   const path = join(dir, 's.db');
   const store = openSqliteStore(path);
@@ -34,7 +34,27 @@ test('history and the latest body keep their encoding; an unknown one is refused
     const [entry] = await store.snapshots.history(d.id, 10);
     assert.equal(entry?.encoding, 'identity');
     assert.deepEqual(Buffer.from(entry?.body ?? []), body);
-    assert.equal((await store.snapshots.latestBody(d.id))?.encoding, 'identity');
+    // The current body is the device's current snapshot's.
+    assert.equal(await store.snapshots.currentBody(d.id), null);
+    await store.devices.setCurrent(d.id, {
+      snapshotId: 'snap-1',
+      digest: 'b'.repeat(64),
+      collectedAt: 1000,
+      orderedAt: 1000,
+      clockSkewSeconds: null,
+      seenAt: 1000,
+      consoleUser: null,
+      facts: {
+        model: null,
+        osVersion: null,
+        osBuild: null,
+        hostname: null,
+        appleSilicon: null,
+        agentVersion: null,
+      },
+      verdict: { noncompliantFrom: null, hasUnknown: false },
+    });
+    assert.equal((await store.snapshots.currentBody(d.id))?.encoding, 'identity');
 
     const other = new Database(path);
     other.prepare(`UPDATE snapshot_history SET encoding = 'zstd'`).run();
