@@ -18,6 +18,7 @@ import { agentRoutes } from './http/routes/agent.ts';
 import { adminRoutes } from './http/routes/admin.ts';
 import { opsRoutes } from './http/routes/ops.ts';
 import { JsonBodyError, parseJsonBody } from './http/json-body.ts';
+import { capConnections, clientErrorHandler, connectionOptions } from './http/connections.ts';
 import { createReadModel } from './read-model.ts';
 import { ruleConfig } from './evaluation.ts';
 import type { AuthenticatedDevice } from './ingest.ts';
@@ -61,8 +62,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     enrollLimiter: new FailureLimiter(ENROLL_FAILURES_PER_WINDOW, ENROLL_WINDOW_MS, monotonic),
   };
 
-  const options: FastifyServerOptions & { https?: { cert: Buffer; key: Buffer } } = {
+  const limits = connectionOptions(config);
+  const options: FastifyServerOptions & {
+    https?: { cert: Buffer; key: Buffer } & typeof limits.server;
+    http?: typeof limits.server;
+  } = {
     loggerInstance: deps.logger,
+    requestTimeout: limits.requestTimeout,
+    keepAliveTimeout: limits.keepAliveTimeout,
+    connectionTimeout: limits.connectionTimeout,
+    clientErrorHandler: clientErrorHandler(config, metrics),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
@@ -70,9 +79,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
     },
-    ...(deps.https ? { https: deps.https } : {}),
+    ...(deps.https ? { https: { ...deps.https, ...limits.server } } : { http: limits.server }),
   };
   const app = Fastify(options) as unknown as FastifyInstance;
+  capConnections(app.server, config, metrics);
 
   app.decorateRequest('rawBody', null);
   app.decorateRequest('device', null);

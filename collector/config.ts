@@ -71,6 +71,34 @@ export const SETTINGS = {
     default: 365,
     description: 'keep enrollment audit entries this long',
   },
+  requestTimeoutSeconds: {
+    kind: 'integer',
+    default: 30,
+    description: 'a request (headers and body) must arrive within this; slower ones get 408 and are closed',
+  },
+  headersTimeoutSeconds: {
+    kind: 'integer',
+    default: 10,
+    description:
+      'request headers must arrive within this of the connection opening (or of the previous answer)',
+  },
+  keepAliveTimeoutSeconds: {
+    kind: 'integer',
+    default: 5,
+    description:
+      "an idle kept-alive connection is closed after this; behind a load balancer set it above the balancer's idle timeout (AWS ALB: 60)",
+  },
+  idleTimeoutSeconds: {
+    kind: 'integer',
+    default: 60,
+    description: 'a connection with no traffic in either direction for this long is closed (slow readers)',
+  },
+  maxConnections: {
+    kind: 'integer',
+    default: 4096,
+    description:
+      "open connections at most; more are closed at once (keep it below the process's open-files limit)",
+  },
   authCacheSize: {
     kind: 'integer',
     default: 50000,
@@ -110,6 +138,11 @@ export const ConfigSchema = Type.Object(
     historyRetentionDays: retentionDays,
     receiptRetentionDays: retentionDays,
     auditRetentionDays: retentionDays,
+    requestTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+    headersTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+    keepAliveTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+    idleTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+    maxConnections: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     authCacheSize: nonNegative,
     trustProxy: Type.Boolean(),
     logLevel: Type.Union(
@@ -245,6 +278,11 @@ export function loadConfig(inputs: ConfigInputs): LoadedConfig {
     );
   }
   const config = values as CollectorConfig;
+  if (config.headersTimeoutSeconds > config.requestTimeoutSeconds) {
+    throw new ConfigError(
+      `headersTimeoutSeconds (${config.headersTimeoutSeconds}) must not exceed requestTimeoutSeconds (${config.requestTimeoutSeconds}): the headers are part of the request`,
+    );
+  }
   for (const rule of Object.keys(config.graceSeconds)) {
     if (!(RULE_IDS as readonly string[]).includes(rule))
       throw new ConfigError(`graceSeconds: unknown rule "${rule}"`);

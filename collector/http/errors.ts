@@ -19,6 +19,7 @@ export const ERRORS = {
     status: 400,
     summary: 'a query-string or path parameter is malformed (bad filter, cursor or limit)',
   },
+  invalid_http: { status: 400, summary: 'the request is not well-formed HTTP/1.1; the connection is closed' },
   unauthorized: { status: 401, summary: 'missing, malformed, unknown or revoked Bearer token' },
   enroll_secret_invalid: { status: 401, summary: 'the enroll secret is wrong' },
   device_mismatch: {
@@ -45,6 +46,11 @@ export const ERRORS = {
     status: 409,
     summary: "the check-in's digest is not the device's current one: send the full snapshot",
   },
+  request_timeout: {
+    status: 408,
+    summary:
+      'the request did not arrive in time (headers within headersTimeoutSeconds, all of it within requestTimeoutSeconds); the connection is closed: retry',
+  },
   body_too_large: {
     status: 413,
     summary: 'the body is larger than the configured limit (bodyLimitBytes, default 1 MiB)',
@@ -54,6 +60,7 @@ export const ERRORS = {
     summary:
       'the body must be sent as Content-Type: application/json (text/plain and any other type are refused)',
   },
+  headers_too_large: { status: 431, summary: 'the request headers are larger than 16 KiB' },
   rate_limited: {
     status: 429,
     summary: 'too many failed attempts from this address; retry after Retry-After seconds',

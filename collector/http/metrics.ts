@@ -14,6 +14,12 @@ export class Metrics {
   readonly rejects = new Map<string, number>();
   readonly enrollments = new Map<string, number>();
   readonly #latency = new Map<string, Histogram>();
+  #dropped = 0;
+
+  /** A new connection closed at once because maxConnections were open. */
+  connectionDropped(): void {
+    this.#dropped++;
+  }
 
   static inc(m: Map<string, number>, key: string): void {
     m.set(key, (m.get(key) ?? 0) + 1);
@@ -46,6 +52,11 @@ export class Metrics {
     counter('tokenwatch_checkins_total', 'Accepted check-ins.', 'result', this.checkins);
     counter('tokenwatch_enrollments_total', 'Enrollment attempts by outcome.', 'outcome', this.enrollments);
     counter('tokenwatch_rejects_total', 'Refused requests by error code.', 'reason', this.rejects);
+    out.push(
+      '# HELP tokenwatch_connections_dropped_total Connections closed at once because maxConnections were open.',
+      '# TYPE tokenwatch_connections_dropped_total counter',
+      `tokenwatch_connections_dropped_total ${this.#dropped}`,
+    );
     out.push(
       '# HELP tokenwatch_devices Devices by compliance status now.',
       '# TYPE tokenwatch_devices gauge',
