@@ -45,6 +45,9 @@ export const API_VERSION = '1.0.0';
 
 const ENROLL_FAILURES_PER_WINDOW = 20;
 const ENROLL_WINDOW_MS = 60_000;
+/** Guessing the admin token: 20 wrong ones a minute per address, then 429 until the minute is over. */
+const ADMIN_FAILURES_PER_WINDOW = 20;
+const ADMIN_WINDOW_MS = 60_000;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store, clock } = deps;
@@ -60,6 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deviceAuth: new DeviceAuth(store, config.authCacheSize, monotonic),
     metrics,
     enrollLimiter: new FailureLimiter(ENROLL_FAILURES_PER_WINDOW, ENROLL_WINDOW_MS, monotonic),
+    adminLimiter: new FailureLimiter(ADMIN_FAILURES_PER_WINDOW, ADMIN_WINDOW_MS, monotonic),
   };
 
   const limits = connectionOptions(config);

@@ -290,6 +290,26 @@ export function loadConfig(inputs: ConfigInputs): LoadedConfig {
   return { config, settings };
 }
 
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+const MIN_ADMIN_TOKEN_DISTINCT = 8;
+
+/**
+ * Why an admin token is too weak to serve with (one line), or null. The token guards every read and
+ * admin action: at least 32 characters, not a few repeated, and what a Bearer header can carry.
+ */
+export function adminTokenWeakness(token: string): string | null {
+  const name = `adminToken (${envName('adminToken')})`;
+  const advice = 'make one with: openssl rand -base64 32';
+  if (!/^[\x21-\x7e]{0,512}$/.test(token))
+    return `${name} must be printable ASCII without spaces, at most 512 characters (it is sent as a Bearer token); ${advice}`;
+  if (token.length < MIN_ADMIN_TOKEN_LENGTH)
+    return `${name} is ${token.length} characters long: it must have at least ${MIN_ADMIN_TOKEN_LENGTH}; ${advice}`;
+  const distinct = new Set(token).size;
+  if (distinct < MIN_ADMIN_TOKEN_DISTINCT)
+    return `${name} uses only ${distinct} different characters: it must use at least ${MIN_ADMIN_TOKEN_DISTINCT}; ${advice}`;
+  return null;
+}
+
 /** Lines for `tokenwatch config`: key, value (secrets masked), source. */
 export function describeConfig(settings: ResolvedSetting[]): string {
   const rows = settings.map((s) => {

@@ -17,4 +17,6 @@ export interface AppContext {
   deviceAuth: DeviceAuth;
   metrics: Metrics;
   enrollLimiter: FailureLimiter;
+  /** Failed admin authentications per client address. */
+  adminLimiter: FailureLimiter;
 }

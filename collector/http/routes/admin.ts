@@ -60,7 +60,19 @@ interface DevicesQ {
 
 export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.register(async (admin) => {
-    admin.addHook('onRequest', async (req) => requireAdmin(ctx.config.adminToken, req));
+    // Guessing is slowed per address: after too many failures even the right token waits for Retry-After.
+    admin.addHook('onRequest', async (req) => {
+      const wait = ctx.adminLimiter.retryAfter(req.ip);
+      if (wait > 0)
+        throw new ApiError('rate_limited', 'too many failed admin authentications from this address', wait);
+      try {
+        requireAdmin(ctx.config.adminToken, req);
+      } catch (e) {
+        ctx.adminLimiter.fail(req.ip);
+        ctx.metrics.adminAuthFailed();
+        throw e;
+      }
+    });
 
     admin.get<{ Querystring: DevicesQ }>(
       '/api/v1/devices',
