@@ -111,6 +111,4 @@ export function eaByName(name: string): EaDefinition | undefined {
   return EAS.find((e) => e.name === name);
 }
 
-export function renderEa(value: string): string {
-  return `<result>${value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</result>`;
-}
+export { renderEa } from './ea-result.ts';

@@ -1,10 +1,14 @@
 // The pino factory. Logs are JSON lines to the agent's log file (or stderr), synchronous (no worker
 // threads: the agent is a short-lived single executable), with secrets redacted by key wherever they
-// appear. Nothing else in the agent creates a logger.
+// appear. Messages quote the Mac's tools and user names, and admins read the file with tail: each line
+// goes through escapeJson, so DEL, C1 controls, bidi and invisible characters (which pino, like
+// JSON.stringify, writes raw) are \uXXXX escapes; the lines parse to the same values.
+// Nothing else in the agent creates a logger.
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
+import { escapeJson } from './snapshot/json-text.ts';
 
 export type { Logger };
 
@@ -35,22 +39,27 @@ export interface LogOptions {
   stream?: NodeJS.WritableStream;
 }
 
+/** A destination that writes each JSON line with escapeJson applied. */
+function escaping(dest: { write(line: string): unknown }): DestinationStream {
+  return { write: (line: string) => void dest.write(escapeJson(line)) };
+}
+
 export function createLogger(options: LogOptions): Logger {
   const common = {
     level: options.level,
     base: { name: 'tokenwatch-agent', pid: process.pid },
     redact: { paths: redactPaths(), censor: '[redacted]' },
   };
-  if (options.stream) return pino(common, options.stream);
+  if (options.stream) return pino(common, escaping(options.stream));
   if (options.file) {
     try {
       fs.mkdirSync(path.dirname(options.file), { recursive: true, mode: 0o755 });
-      return pino(common, pino.destination({ dest: options.file, sync: true, mkdir: true }));
+      return pino(common, escaping(pino.destination({ dest: options.file, sync: true, mkdir: true })));
     } catch (err) {
-      const logger = pino(common, pino.destination({ fd: 2, sync: true }));
+      const logger = pino(common, escaping(pino.destination({ fd: 2, sync: true })));
       logger.warn({ file: options.file, err: String(err) }, 'cannot open the log file; logging to stderr');
       return logger;
     }
   }
-  return pino(common, pino.destination({ fd: 2, sync: true }));
+  return pino(common, escaping(pino.destination({ fd: 2, sync: true })));
 }

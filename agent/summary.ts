@@ -1,10 +1,17 @@
-// Human-readable text for `collect` and `status`. Pure.
+// Human-readable text for `collect` and `status`. Pure. Most of it comes from the Mac's tools (user
+// names, the MDM server, errors quoting output) or from the collector (upload errors), so every line
+// leaves through displayText: a name carrying escape sequences or a bidi override is shown escaped,
+// never acted on by the terminal. Padded values are escaped before padding so the columns line up.
 import type { Snapshot } from './snapshot/index.ts';
+import { displayText } from './snapshot/display-text.ts';
 import type { OutboxSummary } from './cache/outbox.ts';
 import type { SnapshotStats } from './cache/snapshots.ts';
 
 const show = (v: boolean | string | null | undefined): string =>
-  v === null || v === undefined ? 'unknown' : v === true ? 'yes' : v === false ? 'no' : v;
+  v === null || v === undefined ? 'unknown' : v === true ? 'yes' : v === false ? 'no' : displayText(v);
+
+/** The lines as one text, each line display text (values that were not escaped yet are escaped here). */
+const text = (lines: readonly string[]): string => `${lines.map(displayText).join('\n')}\n`;
 
 export function renderSnapshot(s: Snapshot): string {
   const na = new Set(s.notApplicable);
@@ -28,17 +35,19 @@ export function renderSnapshot(s: Snapshot): string {
       .filter(Boolean)
       .join(',');
     lines.push(
-      `  ${u.name.padEnd(20)} uid ${String(u.uid).padEnd(6)} token ${show(u.secureToken).padEnd(8)} filevault ${show(u.fileVault).padEnd(8)} owner ${na.has('users.volumeOwner') ? 'n/a' : show(u.volumeOwner)}${flags ? `  (${flags})` : ''}`,
+      `  ${displayText(u.name).padEnd(20)} uid ${String(u.uid).padEnd(6)} token ${show(u.secureToken).padEnd(8)} filevault ${show(u.fileVault).padEnd(8)} owner ${na.has('users.volumeOwner') ? 'n/a' : show(u.volumeOwner)}${flags ? `  (${flags})` : ''}`,
     );
   }
   if (s.users.length === 0) lines.push('  (none)');
   lines.push('Crypto users');
   for (const c of s.cryptoUsers)
-    lines.push(`  ${c.uuid}  ${c.kind.padEnd(28)} ${c.type}${c.volumeOwner ? '  volume owner' : ''}`);
+    lines.push(
+      `  ${displayText(c.uuid)}  ${c.kind.padEnd(28)} ${c.type}${c.volumeOwner ? '  volume owner' : ''}`,
+    );
   if (s.cryptoUsers.length === 0) lines.push('  (none)');
   lines.push(s.errors.length ? `Errors (${s.errors.length})` : 'Errors     none');
   for (const e of s.errors) lines.push(`  ${e.source}: ${e.message}`);
-  return `${lines.join('\n')}\n`;
+  return text(lines);
 }
 
 export interface StatusView {
@@ -73,5 +82,5 @@ export function renderStatus(v: StatusView): string {
   if (v.outbox.lastError) lines.push(`  last error     ${v.outbox.lastError}`);
   lines.push(`Last upload      ${v.lastUpload ? `${v.lastUpload.at} (${v.lastUpload.sent} sent)` : 'never'}`);
   if (v.lastUploadError) lines.push(`Last problem     ${v.lastUploadError.at}: ${v.lastUploadError.error}`);
-  return `${lines.join('\n')}\n`;
+  return text(lines);
 }

@@ -1,5 +1,6 @@
 // Line handling shared by the parsers: numbered lines, the "unrecognised line" message, exit codes.
 import type { CommandOutput } from './result.ts';
+import { redactSecrets } from './secret-redaction.ts';
 
 export interface NumberedLine {
   /** 1-based line number in the stream it came from. */
@@ -19,16 +20,17 @@ export function numberedLines(stream: string): NumberedLine[] {
 }
 
 const MAX_EXCERPT = 120;
-// A FileVault recovery key (six groups of four) must never reach a log or a snapshot.
-const RECOVERY_KEY = /[A-Z0-9]{4}(?:-[A-Z0-9]{4}){5}/g;
 
 // Control characters (escape sequences, NUL) never reach a log or a terminal: shown as '?'.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
-/** A short, secret-free, printable excerpt of a line for an error message. */
+/**
+ * A short, secret-free, printable excerpt of a line for an error message: recovery keys, named secrets
+ * and binary data (secret-redaction.ts) never reach a snapshot, the cache, a log or the collector.
+ */
 export function excerpt(text: string): string {
-  const clean = text.trim().replace(RECOVERY_KEY, '[redacted]').replace(CONTROL, '?');
+  const clean = redactSecrets(text.trim()).replace(CONTROL, '?');
   return clean.length > MAX_EXCERPT ? `${clean.slice(0, MAX_EXCERPT)}...` : clean;
 }
 

@@ -1,7 +1,7 @@
-// The fleet as CSV (RFC 4180: CRLF line ends, fields with , " CR LF quoted, quotes doubled): one line per
-// (device, finding), a device without findings on one line with empty finding columns. Cells that a
-// spreadsheet would run as a formula (starting with = + - @, tab or CR) get a leading single quote, since
-// hostnames, user names and reasons come from the Macs.
+// The fleet as CSV (RFC 4180, CRLF line ends): one line per (device, finding), a device without findings
+// on one line with empty finding columns. Every cell goes through csvField (csv-cell.ts): hostnames,
+// user names and reasons come from the Macs.
+import { csvField } from './csv-cell.ts';
 import { sortFleet } from './fleet-order.ts';
 import type { FleetRow } from './types.ts';
 
@@ -19,13 +19,6 @@ export const CSV_COLUMNS = [
   'first_seen',
   'reason',
 ] as const;
-
-/** One CSV field: formula-guarded, then quoted when RFC 4180 requires it. */
-export function csvField(value: string | null): string {
-  let text = value ?? '';
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 export function renderCsv(rows: readonly FleetRow[]): string {
   const lines = [CSV_COLUMNS.join(',')];

@@ -1,4 +1,8 @@
 // The terminal fleet compliance report: one row per device, noncompliant first, then a summary block.
+// Hostnames, models, user names and serials come from the Macs: every cell and failing-rules entry is
+// displayText (agent/snapshot/display-text.ts) before it is measured, padded and painted, so it cannot
+// move the cursor, recolour, reorder or hide text; the only escape sequences are the colours we add.
+import { displayText } from '../../agent/snapshot/display-text.ts';
 import { paint, SEVERITY_PAINT, STATUS_PAINT } from './ansi.ts';
 import { sortFleet } from './fleet-order.ts';
 import { summariseFleet } from './fleet-summary.ts';
@@ -15,15 +19,6 @@ export function shortTime(iso: string): string {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return iso;
   return new Date(t).toISOString().slice(0, 16).replace('T', ' ');
-}
-
-/**
- * Text from a Mac as it may be shown on a terminal: control characters (ESC, CR, LF, ...) become `?`, so
- * a hostname or user name cannot move the cursor, recolour or forge lines of the report.
- */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
 /** Cut to `max` characters, marking the cut with `~`. */
@@ -44,7 +39,7 @@ export function failingRules(findings: readonly FleetFinding[]): string[] {
     groups.set(key, g);
   }
   return [...groups.values()].map((g) =>
-    printable(
+    displayText(
       `${g.rule}${g.users.length > 0 ? ` (${g.users.join(', ')})` : ''}${g.state === 'active' ? '' : ` [${g.state}]`}`,
     ),
   );
@@ -71,16 +66,17 @@ interface Column {
   max: number;
   /** How narrow the column may get when the terminal is narrow (clipped with `~`). */
   min: number;
+  /** The cell as display text (unpadded). */
   cell(row: FleetRow): string;
 }
 
 const COLUMNS: readonly Column[] = [
-  { header: 'SERIAL', max: 20, min: 12, cell: (r) => r.serial },
-  { header: 'HOSTNAME', max: 24, min: 8, cell: (r) => r.hostname ?? '-' },
-  { header: 'MODEL', max: 18, min: 8, cell: (r) => r.model ?? '-' },
-  { header: 'OS', max: 10, min: 6, cell: (r) => r.osVersion ?? '-' },
+  { header: 'SERIAL', max: 20, min: 12, cell: (r) => displayText(r.serial) },
+  { header: 'HOSTNAME', max: 24, min: 8, cell: (r) => displayText(r.hostname ?? '-') },
+  { header: 'MODEL', max: 18, min: 8, cell: (r) => displayText(r.model ?? '-') },
+  { header: 'OS', max: 10, min: 6, cell: (r) => displayText(r.osVersion ?? '-') },
   { header: 'STATUS', max: 12, min: 12, cell: (r) => r.status },
-  { header: 'LAST SEEN (UTC)', max: 16, min: 16, cell: (r) => shortTime(r.lastSeen) },
+  { header: 'LAST SEEN (UTC)', max: 16, min: 16, cell: (r) => displayText(shortTime(r.lastSeen)) },
 ];
 /** Columns given up first when the terminal is narrow. */
 const SHRINK_ORDER = ['HOSTNAME', 'MODEL', 'OS', 'SERIAL'];
@@ -119,7 +115,7 @@ function devicesBlock(rows: readonly FleetRow[], width: number, color: boolean):
   const out = [paint(header.trimEnd(), ['bold'], color)];
   for (const row of rows) {
     const cells = COLUMNS.map((c, i) => {
-      const text = pad(printable(c.cell(row)), i);
+      const text = pad(c.cell(row), i);
       return c.header === 'STATUS' ? paint(text, STATUS_PAINT[row.status], color) : text;
     });
     const entries = failingRules(row.findings);
@@ -151,7 +147,7 @@ function summaryBlock(summary: FleetSummary, width: number, color: boolean): str
       ].join(', '),
   ];
   if (summary.byRule.length === 0) return [...out, '', 'No failing rules.'];
-  const ruleWidth = Math.max(4, ...summary.byRule.map((r) => r.rule.length));
+  const ruleWidth = Math.max(4, ...summary.byRule.map((r) => displayText(r.rule).length));
   const num = (n: number, header: string) => String(n).padStart(header.length);
   const titleWidth = Math.max(
     10,
@@ -168,12 +164,12 @@ function summaryBlock(summary: FleetSummary, width: number, color: boolean): str
   for (const r of summary.byRule) {
     out.push(
       [
-        r.rule.padEnd(ruleWidth),
+        displayText(r.rule).padEnd(ruleWidth),
         paint(r.severity.padEnd('SEVERITY'.length), SEVERITY_PAINT[r.severity], color),
         num(r.active, 'ACTIVE'),
         num(r.pending, 'PENDING'),
         num(r.exempted, 'EXEMPTED'),
-        clip(r.title, titleWidth),
+        clip(displayText(r.title), titleWidth),
       ].join(GAP),
     );
   }

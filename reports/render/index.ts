@@ -2,7 +2,8 @@
 export type { FleetFinding, FleetRow, FleetTableOptions } from './types.ts';
 export type { FleetSummary, RuleCount } from './fleet-summary.ts';
 export { renderFleetTable, failingRules, shortTime } from './fleet-table.ts';
-export { renderCsv, csvField, CSV_COLUMNS } from './fleet-csv.ts';
+export { renderCsv, CSV_COLUMNS } from './fleet-csv.ts';
+export { csvField, formulaLike } from './csv-cell.ts';
 export { renderJson, FLEET_REPORT_SCHEMA } from './fleet-json.ts';
 export { summariseFleet } from './fleet-summary.ts';
 export { sortFleet } from './fleet-order.ts';

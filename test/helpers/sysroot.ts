@@ -45,8 +45,12 @@ export const CALLS_LOG = '.calls.log';
  * Returns the manifest. Unknown arguments make a fake exit 64 with a message on stderr.
  */
 export function buildSysroot(name: string, root: string): MacManifest {
-  const macDir = path.join(MACS_DIR, name);
-  const manifest = readManifest(name);
+  return buildSysrootFrom(path.join(MACS_DIR, name), root, name);
+}
+
+/** buildSysroot for a Mac folder anywhere (a test's own, see test/helpers/derived-mac.ts). */
+export function buildSysrootFrom(macDir: string, root: string, name = path.basename(macDir)): MacManifest {
+  const manifest = JSON.parse(fs.readFileSync(path.join(macDir, 'manifest.json'), 'utf8')) as MacManifest;
   const byPath = new Map<string, FakeCommand[]>();
   for (const cmd of manifest.commands) {
     const exe = cmd.argv[0];

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { renderJson } from '../../../reports/render/index.ts';
 import { FLEET } from './fleet-rows.ts';
 import { assertGolden } from './golden.ts';
+import type { FleetRow } from '../../../reports/render/index.ts';
+import { HOSTILE, assertNoUnsafe } from '../../helpers/hostile-strings.ts';
 
 test('golden: summary and devices in report order', () => {
   assertGolden('fleet.json', renderJson(FLEET));
@@ -33,4 +35,31 @@ test('parses back, with counts per status and per rule', () => {
     },
   );
   assert.equal(report.devices.length, 7);
+});
+
+test('hostile corpus in every field: valid JSON, the same strings back, no raw control or bidi character', () => {
+  for (const h of HOSTILE) {
+    const row: FleetRow = {
+      serial: h.text,
+      hostname: h.text,
+      model: h.text,
+      osVersion: h.text,
+      status: 'noncompliant',
+      lastSeen: h.text,
+      findings: [
+        {
+          rule: 'filevault-off',
+          severity: 'critical',
+          user: h.text,
+          state: 'active',
+          firstSeen: h.text,
+          reason: h.text,
+        },
+      ],
+    };
+    const text = renderJson([row]);
+    assertNoUnsafe(text, h.id);
+    const report = JSON.parse(text) as { devices: FleetRow[] };
+    assert.deepEqual(report.devices, [row], h.id);
+  }
 });

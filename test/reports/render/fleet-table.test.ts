@@ -4,6 +4,8 @@ import { failingRules, renderFleetTable } from '../../../reports/render/index.ts
 import type { FleetRow } from '../../../reports/render/index.ts';
 import { FLEET } from './fleet-rows.ts';
 import { assertGolden } from './golden.ts';
+import { displayText } from '../../../agent/snapshot/display-text.ts';
+import { HOSTILE, assertNoUnsafe, hostile, withoutOwnColour } from '../../helpers/hostile-strings.ts';
 
 test('golden: a wide terminal (160 columns) puts the failing rules in the last column', () => {
   assertGolden('fleet-table-160.txt', renderFleetTable(FLEET, { width: 160 }));
@@ -81,7 +83,7 @@ test('the input is not reordered in place', () => {
   );
 });
 
-test('control characters from a Mac cannot reach the terminal', () => {
+test('control characters from a Mac cannot reach the terminal: shown as visible escapes', () => {
   const row: FleetRow = {
     serial: 'C02\u001b[2J',
     hostname: 'evil\u001b]0;pwned\u0007\nFAKE  compliant',
@@ -105,7 +107,66 @@ test('control characters from a Mac cannot reach the terminal', () => {
     (c) => c !== '\n' && (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f),
   );
   assert.deepEqual(controls, []);
-  assert.match(text, /C02\?\[2J/);
-  assert.match(text, /user-without-securetoken \(x\?root\)/);
-  assert.equal(text.split('\n').filter((l) => l.includes('FAKE')).length, 1);
+  assert.match(text, /C02\\x1b\[2J/);
+  assert.match(text, /evil\\x1b\]0;pwned\\x07\\x0~/);
+  assert.match(text, /user-without-securetoken \(x\\x0droot\)/);
+  assert.equal(
+    text.split('\n').length,
+    renderFleetTable([{ ...row, hostname: 'h', serial: 's' }]).split('\n').length,
+  );
+});
+
+function hostileRow(text: string, color: boolean, width: number): string {
+  const row: FleetRow = {
+    serial: text,
+    hostname: text,
+    model: text,
+    osVersion: text,
+    status: 'noncompliant',
+    lastSeen: text,
+    findings: [
+      {
+        rule: 'user-without-securetoken',
+        severity: 'high',
+        user: text,
+        state: 'active',
+        firstSeen: text,
+        reason: text,
+      },
+      {
+        rule: 'filevault-off',
+        severity: 'critical',
+        user: null,
+        state: 'pending',
+        firstSeen: text,
+        reason: text,
+      },
+    ],
+  };
+  return renderFleetTable([row, ...FLEET], { width, color });
+}
+
+test('hostile corpus in every field: no raw control, bidi or invisible character, no forged line', () => {
+  // The first word of each line that starts at column 0 (headers, device rows, the summary), except the
+  // hostile device's own row; wrapped entries are indented. Column widths follow the content.
+  const leading = (text: string, serial: string) =>
+    text
+      .split('\n')
+      .filter((l) => /^\S/.test(l) && !l.startsWith(serial))
+      .map((l) => l.split(' ')[0]);
+  for (const width of [80, 120, 200]) {
+    const plain = leading(hostileRow('plain', false, width), 'plain');
+    for (const h of HOSTILE) {
+      const text = hostileRow(h.text, false, width);
+      assertNoUnsafe(text, `${h.id} at ${width}`);
+      const serial = displayText(h.text).slice(0, 12);
+      assert.deepEqual(leading(text, serial), plain, `${h.id} at ${width}: the other lines are untouched`);
+    }
+  }
+});
+
+test('hostile corpus with colour: the only escape sequences are the colours the table adds', () => {
+  for (const h of HOSTILE) assertNoUnsafe(withoutOwnColour(hostileRow(h.text, true, 120)), h.id);
+  assert.match(hostileRow(hostile('bidi-override'), false, 160), /evil\\u202egpj\.exe/);
+  assert.match(hostileRow(hostile('zero-width'), false, 160), /ad\\u200bmin/);
 });
