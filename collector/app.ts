@@ -76,6 +76,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keepAliveTimeout: limits.keepAliveTimeout,
     connectionTimeout: limits.connectionTimeout,
     clientErrorHandler: clientErrorHandler(config, metrics),
+    // What the router refuses before a route runs (a broken URL, a parameter over 100 characters): the
+    // catalogue's format too, not Fastify's.
+    frameworkErrors: (err, _req, reply) => {
+      const e = toApiError(err);
+      Metrics.inc(metrics.rejects, e.code);
+      const raw = reply as unknown as { code(n: number): { send(body: unknown): unknown } };
+      raw.code(e.statusCode).send({ error: e.code, message: e.message });
+    },
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,

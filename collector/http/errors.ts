@@ -17,7 +17,8 @@ export const ERRORS = {
   },
   invalid_query: {
     status: 400,
-    summary: 'a query-string or path parameter is malformed (bad filter, cursor or limit)',
+    summary:
+      'a query-string or path parameter is malformed (bad filter, cursor or limit, a parameter over 100 characters, a broken URL)',
   },
   invalid_http: { status: 400, summary: 'the request is not well-formed HTTP/1.1; the connection is closed' },
   unauthorized: { status: 401, summary: 'missing, malformed, unknown or revoked Bearer token' },
@@ -127,6 +128,10 @@ export function toApiError(err: unknown): ApiError {
         'unsupported_media_type',
         'the body must be sent as Content-Type: application/json',
       );
+    case 'FST_ERR_BAD_URL':
+      return new ApiError('invalid_query', 'the URL is not valid (a malformed percent-encoding)');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiError('invalid_query', 'a path parameter is longer than 100 characters');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError('invalid_json', e.message);

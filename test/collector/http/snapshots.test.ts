@@ -444,3 +444,13 @@ test('unknown routes are 404 not_found in the error format', async () => {
   assert.equal(r.status, 404);
   assert.equal(r.json.error, 'not_found');
 });
+
+test('what the router refuses (a parameter over 100 characters, a broken URL) is answered in the catalogue format', async () => {
+  for (const path of [`/api/v1/devices/${'C'.repeat(101)}`, '/api/v1/exemptions/%E0%A4%A']) {
+    const r = await c.admin(path);
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.error, 'invalid_query', r.text);
+  }
+  const metrics = await c.request('GET', '/metrics');
+  assert.match(metrics.text, /tokenwatch_rejects_total\{reason="invalid_query"\} [1-9]/);
+});
