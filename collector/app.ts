@@ -17,9 +17,11 @@ import type { AppContext } from './http/context.ts';
 import { agentRoutes } from './http/routes/agent.ts';
 import { adminRoutes } from './http/routes/admin.ts';
 import { opsRoutes } from './http/routes/ops.ts';
+import { identityConflictRoutes } from './http/routes/identity-conflicts.ts';
 import { JsonBodyError, parseJsonBody } from './http/json-body.ts';
 import { capConnections, clientErrorHandler, connectionOptions } from './http/connections.ts';
 import { createReadModel } from './read-model.ts';
+import { EnrollmentService } from './enrollment.ts';
 import { ruleConfig } from './evaluation.ts';
 import type { AuthenticatedDevice } from './ingest.ts';
 
@@ -62,7 +64,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ingest: { store, rules },
     deviceAuth: new DeviceAuth(store, config.authCacheSize, monotonic),
     metrics,
-    enrollLimiter: new FailureLimiter(ENROLL_FAILURES_PER_WINDOW, ENROLL_WINDOW_MS, monotonic),
+    enrollment: new EnrollmentService({
+      store,
+      enrollSecret: config.enrollSecret,
+      reenrollAfterSeconds: config.reenrollAfterSeconds,
+      limiter: new FailureLimiter(ENROLL_FAILURES_PER_WINDOW, ENROLL_WINDOW_MS, monotonic),
+      onOutcome: (outcome) => Metrics.inc(metrics.enrollments, outcome),
+    }),
     adminLimiter: new FailureLimiter(ADMIN_FAILURES_PER_WINDOW, ADMIN_WINDOW_MS, monotonic),
   };
 
@@ -137,27 +145,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     Metrics.inc(metrics.rejects, e.code);
     if (e.statusCode >= 500) req.log.error({ err, code: e.code }, 'request failed');
     else req.log.info({ code: e.code, url: req.url, message: e.message }, 'request refused');
-    if (req.routeOptions.url === '/api/v1/enroll' && e.code !== 'rate_limited') {
-      if (
-        e.statusCode < 500 &&
-        e.code !== 'enroll_secret_invalid' &&
-        e.code !== 'device_enrolled' &&
-        e.code !== 'identity_conflict'
-      ) {
-        // Invalid input never reaches the enrollment service; audit it here.
-        const b = (req.body ?? {}) as { serial?: unknown; hardwareUuid?: unknown };
-        await store.enrollments
-          .record({
-            at: clock.now().getTime(),
-            serial: typeof b.serial === 'string' ? b.serial.slice(0, 64) : null,
-            hardwareUuid: typeof b.hardwareUuid === 'string' ? b.hardwareUuid.slice(0, 64) : null,
-            outcome: 'refused_invalid',
-            remoteAddress: req.ip,
-            detail: `${e.code}: ${e.message}`.slice(0, 500),
-          })
-          .catch((auditErr: unknown) => req.log.error({ err: auditErr }, 'enrollment audit failed'));
-      }
-      if (e.statusCode < 500) ctx.enrollLimiter.fail(req.ip);
+    if (req.routeOptions.url === '/api/v1/enroll') {
+      // The enrollment service audits its own refusals; this reports the ones it never saw. (A connection
+      // reset before the server read its peer has no address left.)
+      const attempt = { remoteAddress: req.ip || null, aborted: req.raw.readableAborted, body: req.body };
+      await ctx.enrollment
+        .refused(e, attempt, clock.now())
+        .catch((auditErr: unknown) => req.log.error({ err: auditErr }, 'enrollment audit failed'));
     }
     if (e.retryAfterSeconds !== undefined) reply.header('Retry-After', String(e.retryAfterSeconds));
     reply.code(e.statusCode);
@@ -186,6 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   agentRoutes(app, ctx);
   adminRoutes(app, ctx);
+  identityConflictRoutes(app, ctx);
   opsRoutes(app, ctx, monotonic);
   return app;
 }

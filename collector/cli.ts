@@ -7,6 +7,7 @@ import { startCollector } from './main.ts';
 import { systemClock } from './clock.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import { addExemption, parseExpiry, removeExemption } from './exemptions.ts';
+import { conflictsJson, describeConflict, resolveConflict } from './identity-conflicts.ts';
 import { pruneOnce } from './jobs/prune.ts';
 import { storedInstant } from './instants.ts';
 import { exemptionProblem } from './evaluation.ts';
@@ -21,6 +22,8 @@ const USAGE = `usage:
   tokenwatch exempt add --db FILE (--serial S | --all-devices) [--rule ID] [--user NAME] --reason TEXT --by NAME [--expires ISO|30d]
   tokenwatch exempt list --db FILE [--serial S]
   tokenwatch exempt remove --db FILE ID
+  tokenwatch conflicts list --db FILE [--all] [--serial S] [--json]  identity conflicts (open ones unless --all)
+  tokenwatch conflicts resolve --db FILE ID --keep existing|claimant [--by NAME]
   tokenwatch prune --db FILE                                     apply the retention settings now
   tokenwatch openapi                                             print the OpenAPI document (docs/openapi.json)
 settings (flag / environment): ${Object.keys(SETTINGS)
@@ -171,6 +174,61 @@ async function exempt(argv: string[]): Promise<number> {
   }
 }
 
+async function conflicts(argv: string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  const { values, positionals, loaded } = parse(rest, {
+    all: { type: 'boolean' },
+    serial: { type: 'string' },
+    json: { type: 'boolean' },
+    keep: { type: 'string' },
+    by: { type: 'string' },
+  });
+  if (loaded.config.db === '') {
+    process.stderr.write('tokenwatch conflicts: --db FILE (or TOKENWATCH_DB) is required\n');
+    return 2;
+  }
+  if (action !== 'list' && action !== 'resolve') {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const id = Number(positionals[0]);
+  const keep = values['keep'];
+  if (
+    action === 'resolve' &&
+    (!Number.isSafeInteger(id) || id < 1 || (keep !== 'existing' && keep !== 'claimant'))
+  ) {
+    process.stderr.write('tokenwatch conflicts resolve: give the conflict id and --keep existing|claimant\n');
+    return 2;
+  }
+  const store = openSqliteStore(loaded.config.db, { auditMaxRows: loaded.config.auditMaxRows });
+  try {
+    if (action === 'list') {
+      const list = await store.identityConflicts.list({
+        ...(values['all'] === true ? {} : { state: 'open' as const }),
+        ...(typeof values['serial'] === 'string' ? { serial: values['serial'] } : {}),
+        limit: 10_000,
+      });
+      if (values['json'] === true) process.stdout.write(`${conflictsJson(list)}\n`);
+      else if (list.length === 0)
+        process.stdout.write(`no ${values['all'] === true ? '' : 'open '}identity conflicts\n`);
+      else for (const c of list) process.stdout.write(`${describeConflict(c)}\n`);
+      return 0;
+    }
+    const by = typeof values['by'] === 'string' ? values['by'] : 'tokenwatch CLI';
+    const r = await resolveConflict(store, id, keep as 'existing' | 'claimant', by, systemClock.now());
+    if (!r) {
+      process.stderr.write(`tokenwatch conflicts resolve: no identity conflict ${id}\n`);
+      return 1;
+    }
+    process.stdout.write(
+      `identity conflict ${id} resolved: ${keep === 'claimant' ? 'kept the claimant' : 'kept the existing device'}${r.changed ? '' : ' (already)'}\n`,
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -184,6 +242,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'exempt':
         return await exempt(rest);
+      case 'conflicts':
+        return await conflicts(rest);
       case 'openapi': {
         process.stdout.write(await openApiDocument());
         return 0;

@@ -69,7 +69,12 @@ export const SETTINGS = {
   auditRetentionDays: {
     kind: 'integer',
     default: 365,
-    description: 'keep enrollment audit entries this long',
+    description: 'keep enrollment audit entries this long (a counted row: from its latest repeat)',
+  },
+  auditMaxRows: {
+    kind: 'integer',
+    default: 100000,
+    description: 'hard cap on enrollment audit rows; past it the oldest go, unauthenticated attempts first',
   },
   requestTimeoutSeconds: {
     kind: 'integer',
@@ -138,6 +143,7 @@ export const ConfigSchema = Type.Object(
     historyRetentionDays: retentionDays,
     receiptRetentionDays: retentionDays,
     auditRetentionDays: retentionDays,
+    auditMaxRows: Type.Integer({ minimum: 10 }),
     requestTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
     headersTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
     keepAliveTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),

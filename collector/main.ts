@@ -40,7 +40,7 @@ export async function startCollector(
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = deps.clock ?? systemClock;
   if (!deps.store && config.db === '') throw new Error('no database: set --db FILE (or TOKENWATCH_DB)');
-  const store = deps.store ?? openSqliteStore(config.db);
+  const store = deps.store ?? openSqliteStore(config.db, { auditMaxRows: config.auditMaxRows });
   const https =
     config.tlsCert !== '' && config.tlsKey !== ''
       ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }

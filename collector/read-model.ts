@@ -48,6 +48,8 @@ export interface DeviceView extends DeviceFacts {
   clockSkewSeconds: number | null;
   digest: string | null;
   consoleUser: string | null;
+  /** An open identity conflict claims this device's serial or hardware UUID (GET /api/v1/identity-conflicts?serial=). */
+  identityConflict: boolean;
   findings: FindingView[];
 }
 
@@ -186,6 +188,7 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
       appleSilicon: d.appleSilicon,
       agentVersion: d.agentVersion,
       consoleUser: d.consoleUser,
+      identityConflict: d.identityConflict,
       findings: failing.map((f) => view(f, p.now, exemptions, d.serial)),
     };
   };

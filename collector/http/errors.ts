@@ -30,6 +30,7 @@ export const ERRORS = {
   not_found: { status: 404, summary: 'no such route' },
   device_not_found: { status: 404, summary: 'no device with that serial' },
   exemption_not_found: { status: 404, summary: 'no exemption with that id' },
+  conflict_not_found: { status: 404, summary: 'no identity conflict with that id' },
   device_enrolled: {
     status: 409,
     summary:
@@ -37,7 +38,12 @@ export const ERRORS = {
   },
   identity_conflict: {
     status: 409,
-    summary: 'the serial and the hardware UUID belong to two different enrolled devices',
+    summary:
+      'the serial or the hardware UUID is enrolled with another identity (or an admin refused this pair): an admin resolves the identity conflict named in the message',
+  },
+  conflict_resolved: {
+    status: 409,
+    summary: 'the identity conflict was resolved keeping the claimant; that cannot be changed',
   },
   snapshot_conflict: {
     status: 409,

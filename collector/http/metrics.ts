@@ -43,7 +43,7 @@ export class Metrics {
     h.count++;
   }
 
-  render(devicesByStatus: Record<string, number>): string {
+  render(devicesByStatus: Record<string, number>, openIdentityConflicts = 0): string {
     const out: string[] = [];
     const counter = (name: string, help: string, label: string, m: Map<string, number>) => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
@@ -73,6 +73,11 @@ export class Metrics {
       '# TYPE tokenwatch_devices gauge',
     );
     for (const [k, v] of Object.entries(devicesByStatus)) out.push(`tokenwatch_devices{status="${k}"} ${v}`);
+    out.push(
+      '# HELP tokenwatch_identity_conflicts_open Identity conflicts waiting for an admin.',
+      '# TYPE tokenwatch_identity_conflicts_open gauge',
+      `tokenwatch_identity_conflicts_open ${openIdentityConflicts}`,
+    );
     out.push(
       '# HELP tokenwatch_http_request_duration_seconds Request latency.',
       '# TYPE tokenwatch_http_request_duration_seconds histogram',

@@ -63,6 +63,7 @@ const deviceFields = {
   appleSilicon: Nullable(Type.Boolean()),
   agentVersion: Nullable(Type.String()),
   consoleUser: Nullable(Type.String()),
+  identityConflict: Type.Boolean(),
   findings: Type.Array(FindingView),
 };
 export const DeviceView = Type.Object(deviceFields);
@@ -158,6 +159,8 @@ export const ExemptionsQuery = Type.Object({
 export const EnrollmentEvent = Type.Object({
   id: Type.Integer(),
   at: Instant(),
+  lastAt: Instant(),
+  count: Type.Integer({ minimum: 1 }),
   serial: Nullable(Type.String()),
   hardwareUuid: Nullable(Type.String()),
   outcome: Type.String(),
@@ -180,4 +183,50 @@ export const RuleView = Type.Object({
   severity: Type.String(),
   informational: Type.Boolean(),
   remediation: Type.String(),
+});
+
+const ConflictHolderView = Nullable(
+  Type.Object({
+    serial: Type.String(),
+    hardwareUuid: Type.String(),
+    enrolledAt: Instant(),
+    tokenIssuedAt: Nullable(Instant()),
+    tokenIssuedFrom: Nullable(Type.String()),
+    lastContact: Instant(),
+    lastSeen: Nullable(Instant()),
+  }),
+);
+const Keep = Type.Union([Type.Literal('existing'), Type.Literal('claimant')]);
+export const IdentityConflictView = Type.Object({
+  id: Type.Integer(),
+  state: Type.Union([Type.Literal('open'), Type.Literal('resolved')]),
+  claimant: Type.Object({
+    serial: Type.String(),
+    hardwareUuid: Type.String(),
+    firstAttempt: Instant(),
+    lastAttempt: Instant(),
+    attempts: Type.Integer({ minimum: 1 }),
+    firstAddress: Nullable(Type.String()),
+    lastAddress: Nullable(Type.String()),
+  }),
+  serialHolder: ConflictHolderView,
+  uuidHolder: ConflictHolderView,
+  resolvedAt: Nullable(Instant()),
+  resolution: Nullable(Keep),
+  resolvedBy: Nullable(Type.String()),
+});
+export const IdentityConflictPage = Type.Object({
+  conflicts: Type.Array(IdentityConflictView),
+  nextBefore: Nullable(Type.Integer()),
+});
+export const IdentityConflictsQuery = Type.Object({
+  state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
+  serial: Type.Optional(Type.String({ pattern: SERIAL_PATTERN })),
+  before: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),
+  limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,2}|1000)$' })),
+});
+export const IdentityConflictParams = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,14}$' }) });
+export const ResolveConflictBody = Type.Object({
+  keep: Keep,
+  by: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
 });

@@ -67,6 +67,8 @@ export interface NewDevice {
   hardwareUuid: string;
   tokenHash: string;
   at: Millis;
+  /** The address the token is issued to (kept for identity conflicts). */
+  remoteAddress?: string | null;
 }
 
 export interface DeviceStore {
@@ -78,6 +80,12 @@ export interface DeviceStore {
   /** Issue a new token (rotation or re-enrollment); clears revokedAt. */
   issueToken(id: number, t: NewDevice): Promise<void>;
   revoke(id: number, at: Millis): Promise<void>;
+  /**
+   * An admin kept an identity over the devices `ids`: they go, with their history and findings, and a
+   * record for the identity takes their place without a token (its next enrollment gets one). Its id is
+   * above every removed one, so a token still cached for a removed device can never reach it.
+   */
+  replace(ids: number[], d: { serial: string; hardwareUuid: string; at: Millis }): Promise<DeviceRecord>;
   /** An unchanged upload, a late one or a check-in: lastSeen, the console user and the clock skew only. */
   touch(id: number, at: Millis, consoleUser: string | null, clockSkewSeconds: number | null): Promise<void>;
   setCurrent(id: number, u: CurrentSnapshotUpdate): Promise<void>;
@@ -182,10 +190,14 @@ export type EnrollmentOutcome =
   | 'refused_conflict'
   | 'refused_invalid'
   | 'refused_rate_limited'
-  | 'revoked';
+  | 'refused_aborted'
+  | 'revoked'
+  | 'conflict_kept_existing'
+  | 'conflict_kept_claimant'
+  | 'replaced';
 
-export interface EnrollmentEvent {
-  id?: number;
+/** One enrollment attempt or admin action, as the enrollment service records it. */
+export interface EnrollmentAttempt {
   at: Millis;
   serial: string | null;
   hardwareUuid: string | null;
@@ -194,10 +206,86 @@ export interface EnrollmentEvent {
   detail: string | null;
 }
 
+/** A row of the audit: one event, or the repeats of one key counted together. */
+export interface EnrollmentEvent extends EnrollmentAttempt {
+  id: number;
+  /** The latest repeat (`at` is the first); equal to `at` for a single event. */
+  lastAt: Millis;
+  /** How many attempts the row stands for (1 for a single event). */
+  count: number;
+}
+
 export interface EnrollmentStore {
-  record(e: EnrollmentEvent): Promise<void>;
+  /** An event of its own. */
+  record(e: EnrollmentAttempt): Promise<void>;
+  /**
+   * Count an attempt into the row of `key` (created by the first one: `at` stays, `lastAt`, `count`, the
+   * serial, hardware UUID and detail follow the latest). Rows of unauthenticated attempts (no valid
+   * enroll secret shown) are the first to go when the table is at its cap.
+   */
+  tally(e: EnrollmentAttempt, key: string, unauthenticated: boolean): Promise<void>;
   /** Newest first; `before` is the id of the last entry of the previous page. */
   list(opts: { serial?: string; before?: number; limit: number }): Promise<EnrollmentEvent[]>;
+}
+
+/** An enrolled device an identity conflict met, as it was at the claimant's first attempt. */
+export interface ConflictHolder {
+  serial: string;
+  hardwareUuid: string;
+  enrolledAt: Millis;
+  tokenIssuedAt: Millis | null;
+  tokenIssuedFrom: string | null;
+  lastContact: Millis;
+  lastSeen: Millis | null;
+}
+
+export type ConflictResolution = 'existing' | 'claimant';
+
+export interface IdentityConflictRecord {
+  id: number;
+  /** The claimant: the serial and hardware UUID that tried to enroll. */
+  serial: string;
+  hardwareUuid: string;
+  firstAt: Millis;
+  lastAt: Millis;
+  attempts: number;
+  firstAddress: string | null;
+  lastAddress: string | null;
+  /** The device enrolled with the claimant's serial and another hardware UUID. */
+  serialHolder: ConflictHolder | null;
+  /** The device enrolled with the claimant's hardware UUID and another serial. */
+  uuidHolder: ConflictHolder | null;
+  resolvedAt: Millis | null;
+  resolution: ConflictResolution | null;
+  resolvedBy: string | null;
+}
+
+export interface NewIdentityConflict {
+  serial: string;
+  hardwareUuid: string;
+  at: Millis;
+  address: string | null;
+  serialHolderId: number | null;
+  uuidHolderId: number | null;
+}
+
+export interface IdentityConflictStore {
+  /** The conflict that stands against this claim: the open one, or one resolved keeping the existing. */
+  standing(serial: string, hardwareUuid: string): Promise<IdentityConflictRecord | null>;
+  /** Open a conflict; the holders are copied from their device records as they are now. */
+  open(c: NewIdentityConflict): Promise<IdentityConflictRecord>;
+  /** Another attempt of the claim. */
+  attempt(id: number, at: Millis, address: string | null): Promise<void>;
+  resolve(id: number, r: { at: Millis; resolution: ConflictResolution; by: string }): Promise<void>;
+  get(id: number): Promise<IdentityConflictRecord | null>;
+  /** Newest first; `serial` matches the claimant's serial or either holder's. */
+  list(opts: {
+    state?: 'open' | 'resolved';
+    serial?: string;
+    before?: number;
+    limit: number;
+  }): Promise<IdentityConflictRecord[]>;
+  countOpen(): Promise<number>;
 }
 
 export interface Repos {
@@ -206,6 +294,7 @@ export interface Repos {
   findings: FindingStore;
   exemptions: ExemptionStore;
   enrollments: EnrollmentStore;
+  identityConflicts: IdentityConflictStore;
   /** The read model's queries, so that a write and the answer read after it can be one unit of work. */
   fleet: FleetQueries;
 }
@@ -244,6 +333,8 @@ export interface DeviceFilter {
 
 export interface DeviceRow extends DeviceRecord, DeviceFacts {
   status: DeviceStatus;
+  /** An open identity conflict claims this device's serial or hardware UUID. */
+  identityConflict: boolean;
 }
 
 export interface FleetQueries {

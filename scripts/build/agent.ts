@@ -1,7 +1,8 @@
 // npm run build:agent: the agent as one executable per target, offline from the npm packages in
 // node_modules and the npm cache. Steps (one module each): bundle (esbuild, CommonJS) -> SEA blob
 // (host node, no code cache) -> Node binary of the target (lockfile-checked) -> inject (postject) ->
-// ad-hoc signature for darwin -> release tarballs and dist/manifest.json. See README.md here.
+// ad-hoc signature for darwin -> the universal darwin executable (both signed slices merged) ->
+// release tarballs and dist/manifest.json. See README.md here.
 //
 //   node scripts/build/agent.ts [--target linux-x64|darwin-arm64|darwin-x64]... [--entry FILE]
 import { execFileSync } from 'node:child_process';
@@ -18,7 +19,16 @@ import { releaseTarball, sha256 } from './release.ts';
 import { checkPortableBlob, makeSeaBlob, parseSeaBlob } from './sea-blob.ts';
 import { parseMacho } from './macho/macho-file.ts';
 import { verifyPageHashes } from './macho/sign.ts';
-import { CPU_TYPE_ARM64, NODE_VERSION, TARGETS, outputName, type Target } from './targets.ts';
+import {
+  CPU_TYPE_ARM64,
+  NODE_VERSION,
+  TARGETS,
+  UNIVERSAL,
+  outputName,
+  type OutputName,
+  type Target,
+} from './targets.ts';
+import { universalExecutable } from './universal.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DIST = path.join(ROOT, 'dist');
@@ -28,7 +38,7 @@ const CACHE = path.join(ROOT, '.build', 'cache');
 export interface ManifestFile {
   file: string;
   kind: 'executable' | 'tarball';
-  target: Target['name'];
+  target: OutputName;
   size: number;
   sha256: string;
   /** darwin executables: the oldest macOS they run on (from the Node binary's LC_BUILD_VERSION). */
@@ -104,8 +114,10 @@ async function main(argv: string[]): Promise<void> {
     bundle: { size: bundle.code.length, sha256: sha256(bundle.code) },
     files: [],
   };
-  const record = (file: string, kind: ManifestFile['kind'], target: Target, data: Buffer) =>
+  const record = (file: string, kind: ManifestFile['kind'], target: { name: OutputName }, data: Buffer) =>
     manifest.files.push({ file, kind, target: target.name, size: data.length, sha256: sha256(data) });
+  const darwinExecutables: Buffer[] = [];
+  let notices = '';
 
   for (const target of targets) {
     const dir = path.join(WORK, target.name);
@@ -122,6 +134,7 @@ async function main(argv: string[]): Promise<void> {
     const executable = fs.readFileSync(out);
     record(path.basename(out), 'executable', target, executable);
     if (target.platform === 'darwin') {
+      darwinExecutables.push(executable);
       const minos = minimumMacOS(executable);
       if (!minos) throw new Error(`${out}: no minimum macOS version in its load commands`);
       const entry = manifest.files.at(-1);
@@ -136,12 +149,36 @@ async function main(argv: string[]): Promise<void> {
     if (target.platform === process.platform && target.name.endsWith(process.arch)) smokeTest(out, version);
 
     if (target.release) {
-      const notices = thirdPartyNotices(ROOT, bundle.metafile, fs.readFileSync(node.license, 'utf8'));
+      notices = thirdPartyNotices(ROOT, bundle.metafile, fs.readFileSync(node.license, 'utf8'));
       const tarball = releaseTarball({ target, version, executable, launchdDir, notices, mtime });
       fs.writeFileSync(path.join(DIST, tarball.name), tarball.data);
       record(tarball.name, 'tarball', target, tarball.data);
       log(`dist/${tarball.name}: ${mib(tarball.data.length)} (${tarball.files.length} files)`);
     }
+  }
+  if (darwinExecutables.length === TARGETS.filter((t) => t.platform === 'darwin').length) {
+    const universal = universalExecutable(darwinExecutables);
+    const out = path.join(DIST, outputName(UNIVERSAL));
+    fs.writeFileSync(out, universal.data, { mode: 0o755 });
+    record(path.basename(out), 'executable', UNIVERSAL, universal.data);
+    const entry = manifest.files.at(-1);
+    if (entry) entry.minimumMacOS = universal.minimumMacOS;
+    log(
+      `${path.relative(ROOT, out)}: ${mib(universal.data.length)}, ${universal.architectures.join(' + ')} (${universal.pagesChecked} page hashes verified)`,
+    );
+    const tarball = releaseTarball({
+      target: UNIVERSAL,
+      version,
+      executable: universal.data,
+      launchdDir,
+      notices,
+      mtime,
+    });
+    fs.writeFileSync(path.join(DIST, tarball.name), tarball.data);
+    record(tarball.name, 'tarball', UNIVERSAL, tarball.data);
+    log(`dist/${tarball.name}: ${mib(tarball.data.length)} (${tarball.files.length} files)`);
+  } else if (darwinExecutables.length > 0) {
+    log('no universal executable: it needs every darwin target (--target darwin-arm64 --target darwin-x64)');
   }
   fs.writeFileSync(path.join(DIST, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   fs.writeFileSync(

@@ -1,11 +1,12 @@
-// Step 5: what is handed to Mac admins: per macOS architecture a tarball holding the executable,
-// the launchd files exactly as they sit in launchd/ (install.sh expects them beside it), the
-// third-party notices and a SHA256SUMS; and dist/manifest.json describing every output.
+// Step 5: what is handed to Mac admins: per macOS architecture, and for the universal executable, a
+// tarball holding the executable, the launchd files exactly as they sit in launchd/ (install.sh and
+// pkg/build-pkg.sh expect them beside it), the third-party notices and a SHA256SUMS; and
+// dist/manifest.json describing every output.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tarGz, type TarEntry } from './tar.ts';
-import { EXECUTABLE_NAME, tarballName, type Target } from './targets.ts';
+import { EXECUTABLE_NAME, tarballName, type OutputName } from './targets.ts';
 
 /** Locale-independent order, so the archive is the same on every build machine. */
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -39,7 +40,8 @@ export function sha256sums(files: { path: string; data: Buffer }[]): string {
 }
 
 export interface ReleaseInput {
-  target: Target;
+  /** A darwin target, or the universal executable (what the one installer package is built from). */
+  target: { name: OutputName };
   version: string;
   executable: Buffer;
   launchdDir: string;

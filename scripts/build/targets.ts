@@ -46,6 +46,15 @@ export const SEA_RESOURCE = 'NODE_SEA_BLOB';
 export const SEA_MACHO_SEGMENT = 'NODE_SEA';
 export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
-export const outputName = (t: Target): string => `${EXECUTABLE_NAME}-${t.name}`;
-export const tarballName = (t: Target, version: string): string =>
+/**
+ * The darwin executables merged into one universal (fat) Mach-O file (universal.ts): one file that
+ * runs natively on Apple silicon and on Intel, which the one installer package ships
+ * (launchd/pkg/build-pkg.sh). The per-architecture executables and tarballs stay for tools that want them.
+ */
+export const UNIVERSAL = { name: 'darwin-universal' } as const;
+/** What an output is named after: a target, or the universal executable. */
+export type OutputName = Target['name'] | typeof UNIVERSAL.name;
+
+export const outputName = (t: { name: OutputName }): string => `${EXECUTABLE_NAME}-${t.name}`;
+export const tarballName = (t: { name: OutputName }, version: string): string =>
   `${EXECUTABLE_NAME}-${version}-${t.name}.tar.gz`;

@@ -19,15 +19,20 @@ import { minimumMacOS } from '../../scripts/build/min-macos.ts';
 import { parseSeaBlob } from '../../scripts/build/sea-blob.ts';
 import {
   CPU_TYPE_ARM64,
+  CPU_TYPE_X86_64,
   EXECUTABLE_NAME,
   SEA_FUSE,
   SEA_MACHO_SEGMENT,
   SIGNING_IDENTIFIER,
   TARGETS,
+  UNIVERSAL,
   outputName,
   tarballName,
+  type OutputName,
 } from '../../scripts/build/targets.ts';
+import { fatSlice, parseFat } from '../../scripts/build/macho/fat.ts';
 import { buildSysroot, listMacs } from '../helpers/sysroot.ts';
+import { type HostArch, type ScratchMac, cannotRunScripts, scratchMac } from '../launchd/scratch-mac.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DIST = path.join(ROOT, 'dist');
@@ -102,6 +107,8 @@ describe('dist/', () => {
     const expected = [
       ...TARGETS.map(outputName),
       ...TARGETS.filter((t) => t.release).map((t) => tarballName(t, VERSION)),
+      outputName(UNIVERSAL),
+      tarballName(UNIVERSAL, VERSION),
     ].sort();
     assert.deepEqual(manifest.files.map((f) => f.file).sort(), expected);
     for (const f of manifest.files) {
@@ -206,6 +213,7 @@ function codeDirectory(buf: Buffer): { identifier: string; flags: number } {
 }
 
 for (const target of TARGETS.filter((t) => t.platform === 'darwin')) {
+  describeTarball(target);
   describe(`${target.name} executable (structure; it runs only on a Mac)`, () => {
     const file = path.join(DIST, outputName(target));
     let buf: Buffer;
@@ -265,7 +273,41 @@ for (const target of TARGETS.filter((t) => t.platform === 'darwin')) {
       assert.ok(cd.flags & 0x2, 'CS_ADHOC');
     });
   });
+}
 
+describe(`${UNIVERSAL.name} executable: the two darwin executables in one universal file`, () => {
+  let buf: Buffer;
+  before(() => {
+    requireBuild();
+    buf = fs.readFileSync(path.join(DIST, outputName(UNIVERSAL)));
+  });
+
+  test('holds x86_64 then arm64, each slice byte for byte the thin executable, still signed', () => {
+    const slices = parseFat(buf);
+    const darwin = TARGETS.filter((t) => t.platform === 'darwin');
+    assert.deepEqual(
+      slices.map((slice) => slice.cpuType),
+      [CPU_TYPE_X86_64, CPU_TYPE_ARM64],
+      'x86_64 first, arm64 last, as lipo orders them',
+    );
+    for (const slice of slices) {
+      const target = darwin.find((t) => t.cpuType === slice.cpuType) ?? assert.fail('an unknown slice');
+      const thin = fs.readFileSync(path.join(DIST, outputName(target)));
+      assert.ok(fatSlice(buf, slice).equals(thin), `${target.name} slice`);
+      assert.deepEqual(verifyPageHashes(fatSlice(buf, slice)).problems, [], target.name);
+    }
+    assert.equal(fs.statSync(path.join(DIST, outputName(UNIVERSAL))).mode & 0o111, 0o111, 'executable');
+  });
+
+  test('needs macOS 11 or later, as manifest.json says', () => {
+    for (const slice of parseFat(buf)) assert.equal(minimumMacOS(fatSlice(buf, slice)), '11.0');
+    assert.equal(manifest.files.find((f) => f.file === outputName(UNIVERSAL))?.minimumMacOS, '11.0');
+  });
+});
+
+describeTarball(UNIVERSAL);
+
+function describeTarball(target: { name: OutputName }): void {
   describe(`${tarballName(target, VERSION)}`, () => {
     before(requireBuild);
     test('unpacks to one folder: the executable, the launchd files as in launchd/, notices, and SHA256SUMS that checks', () => {
@@ -296,3 +338,57 @@ for (const target of TARGETS.filter((t) => t.platform === 'darwin')) {
     });
   });
 }
+
+describe(
+  'the release tarballs install with their own install.sh (a scratch Mac, test/launchd/scratch-mac.ts)',
+  {
+    skip: cannotRunScripts,
+  },
+  () => {
+    before(requireBuild);
+    const macs: ScratchMac[] = [];
+    after(async () => {
+      for (const mac of macs) await mac.cleanup();
+    });
+
+    /** Unpack a tarball of dist/ on a scratch Mac of this CPU and run the install.sh inside it. */
+    async function installOn(host: HostArch, output: { name: OutputName }) {
+      const mac = await scratchMac();
+      macs.push(mac);
+      await mac.setHost(host);
+      const name = tarballName(output, VERSION);
+      fs.copyFileSync(path.join(DIST, name), mac.path(`/Users/Shared/${name}`));
+      const folder = name.replace(/\.tar\.gz$/, '');
+      const result = await mac.run('/bin/bash', [
+        '-c',
+        `cd /Users/Shared && tar -xzf ${name} && exec ./${folder}/install.sh`,
+      ]);
+      return { mac, result };
+    }
+
+    for (const host of ['arm64', 'x86_64'] as const) {
+      test(`the universal tarball on an ${host} Mac: the universal executable installed and loaded`, async () => {
+        const { mac, result } = await installOn(host, UNIVERSAL);
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.stdout, /\(x86_64 arm64\)/);
+        assert.ok(
+          fs
+            .readFileSync(mac.path('/usr/local/tokenwatch/bin/tokenwatch-agent'))
+            .equals(fs.readFileSync(path.join(DIST, outputName(UNIVERSAL)))),
+        );
+        assert.equal(await mac.isLoaded(), true);
+      });
+    }
+
+    test('the darwin-arm64 tarball on an Intel Mac is refused, naming both', async () => {
+      const arm64 = TARGETS.find((t) => t.name === 'darwin-arm64') ?? assert.fail('no darwin-arm64 target');
+      const { mac, result } = await installOn('x86_64', arm64);
+      assert.equal(result.code, 1);
+      assert.match(
+        result.stderr,
+        /is built for arm64 \(Apple silicon\) only, and this Mac is x86_64 \(Intel\)/,
+      );
+      assert.equal(await mac.isLoaded(), false);
+    });
+  },
+);

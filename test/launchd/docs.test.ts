@@ -6,7 +6,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { PREFERENCE_KEYS, asDict, parseXml, readLaunchdFile } from './plist-files.ts';
-import { EXE, LABEL, LAUNCHD_DIR } from './scratch-mac.ts';
+import { EXE, LABEL, LAUNCHD_DIR, UNINSTALLER } from './scratch-mac.ts';
 
 const DEPLOY_DOC = new URL('../../docs/deploy-macos.md', import.meta.url).pathname;
 const EXTENSION_ATTRIBUTES = [
@@ -80,6 +80,8 @@ test('docs/deploy-macos.md covers verify, upgrade, remove, troubleshooting and s
     '## 5. Upgrade',
     '## 6. Remove',
     '## 7. Troubleshooting',
+    '## Jamf Pro, end to end',
+    '## Kandji, end to end',
     '## Developer ID signing and notarization',
   ]) {
     assert.ok(doc.includes(`\n${heading}\n`), heading);
@@ -89,11 +91,41 @@ test('docs/deploy-macos.md covers verify, upgrade, remove, troubleshooting and s
     'sudo tokenwatch-agent status',
     'sudo tokenwatch-agent config',
     '/Library/Logs/tokenwatch/agent.log',
+    'sudo sfltool dumpbtm',
+    `sudo ${UNINSTALLER} --purge`,
     'sudo ./uninstall.sh --purge',
-    'codesign --force --options runtime',
+    `pkgutil --forget ${LABEL}`,
+    'codesign --force --options runtime --timestamp',
+    'TOKENWATCH_PKG_SIGNING_IDENTITY="Developer ID Installer',
     'xcrun notarytool submit',
+    'xcrun stapler staple',
   ]) {
     assert.ok(doc.includes(command), command);
   }
   for (const mdm of ['Jamf Pro', 'Kandji', 'Intune', 'Workspace ONE']) assert.ok(doc.includes(mdm), mdm);
+});
+
+test('docs/deploy-macos.md: one package for every Mac, the login-items rule, and Jamf parameters as install.sh reads them', async () => {
+  const doc = await readFile(DEPLOY_DOC, 'utf8');
+  assert.doesNotMatch(doc, /one package per architecture/i);
+  assert.match(doc, /darwin-universal/);
+  assert.match(doc, /hostArchitectures="arm64,x86_64"/);
+  assert.match(doc, /`RuleType` +\| `Label`|`Rules\[0\]\.RuleType` +\| `Label`/);
+  assert.match(doc, /`Rules\[0\]\.RuleValue` +\| `com\.tokenwatch\.agent`/);
+  const install = await readLaunchdFile('install.sh');
+  assert.match(install, /source_arg=\$\{4:-\}\n\s+sha256=\$\{5:-\}/, 'install.sh reads parameters 4 and 5');
+  assert.match(doc, /\*\*parameter 4\*\* is the release/);
+  assert.match(doc, /\*\*parameter 5\*\* its SHA-256/);
+  const uninstall = await readLaunchdFile('uninstall.sh');
+  assert.match(uninstall, /case "\$\{4:-\}" in/, 'uninstall.sh reads parameter 4');
+  assert.match(doc, /parameter 4\s+`purge` is `--purge`/);
+});
+
+test('launchd/README.md says why the executable is universal and which Jamf parameters the scripts read', async () => {
+  const readme = await readLaunchdFile('README.md');
+  assert.match(readme, /\n## One executable for every Mac: universal, not one per architecture\n/);
+  for (const reason of ['One code path', 'Signing and notarization', 'The cost is disk space'])
+    assert.ok(readme.includes(`**${reason}`), reason);
+  const rows = firstCells(readme);
+  for (const parameter of ['$1', '$2', '$3', '$4', '$5']) assert.ok(rows.includes(parameter), parameter);
 });

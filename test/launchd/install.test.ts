@@ -1,164 +1,137 @@
-// launchd/install.sh and uninstall.sh, run for real against a scratch root with fake launchctl,
-// chown, xattr and pkgutil (see scratch-mac.ts): the files, their owners and modes, the launchctl
-// calls and their order, idempotency, --purge, and the refusal to run without root.
+// launchd/install.sh, run as shipped on a scratch Mac (see scratch-mac.ts): the files, their owners
+// and modes, the launchctl calls and their order, idempotency, the executable's architecture
+// against the Mac's, the sources it takes (its own folder, a folder, a tarball, an https URL) and
+// Jamf Pro's positional parameters, and its refusals.
 import assert from 'node:assert/strict';
-import { lstat, mkdir, readFile, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
+import { releaseTarball, sha256 } from '../../scripts/build/release.ts';
+import { UNIVERSAL } from '../../scripts/build/targets.ts';
 import {
   EXE,
   LABEL,
   LAUNCHD_DIR,
   LOG_DIR,
   NEWSYSLOG,
-  NOBODY,
   PLIST,
+  RELEASE,
   STATE_DIR,
+  UNINSTALLER,
+  type HostArch,
   type ScratchMac,
+  cannotRunScripts,
   fakeMachO,
+  fakeUniversal,
   modeOf,
-  run,
   scratchMacs,
 } from './scratch-mac.ts';
-
-const asRoot = process.getuid?.() === 0;
-const needsRoot = asRoot
-  ? false
-  : 'needs root: the scripts refuse to run otherwise (CI runs the tests as root)';
+import { BOOTOUT, BOOTSTRAP, ENABLE, PRINT, launchctlCalls, sleeps, tree } from './launchd-calls.ts';
 
 const fresh = scratchMacs();
+const install = (mac: ScratchMac, args: string[] = []) => mac.run(`${RELEASE}/install.sh`, args);
 
-const install = (mac: ScratchMac, args: string[] = []) => run(join(mac.release, 'install.sh'), args, mac.env);
-const uninstall = (mac: ScratchMac, args: string[] = []) =>
-  run(join(mac.release, 'uninstall.sh'), args, mac.env);
-
-async function launchctlCalls(mac: ScratchMac): Promise<string[][]> {
-  return (await mac.calls()).filter((call) => call[0] === 'launchctl').map((call) => call.slice(1));
+/** A release tarball as the build makes it (scripts/build/release.ts), with a fake universal executable. */
+function tarball(executable: Buffer = fakeUniversal()): { name: string; data: Buffer } {
+  return releaseTarball({
+    target: UNIVERSAL,
+    version: '9.9.9',
+    executable,
+    launchdDir: LAUNCHD_DIR,
+    notices: 'N\n',
+    mtime: 0,
+  });
 }
 
-const BOOTOUT = ['bootout', `system/${LABEL}`];
-const ENABLE = ['enable', `system/${LABEL}`];
-const BOOTSTRAP = ['bootstrap', 'system', `$ROOT${PLIST}`];
+describe('install.sh', { skip: cannotRunScripts }, () => {
+  test('installs from the release layout: the files with their owners and modes, then loads the daemon', async () => {
+    const mac = await fresh();
+    const result = await install(mac);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    assert.match(result.stdout, /installed \/usr\/local\/tokenwatch\/bin\/tokenwatch-agent \(x86_64 arm64\)/);
+    assert.match(result.stdout, /sudo launchctl print system\/com\.tokenwatch\.agent/);
+    assert.match(result.stdout, /remove with: sudo \/usr\/local\/tokenwatch\/bin\/uninstall\.sh/);
 
-/** Every path under the scratch root with its type, mode, owner (per the fake chown) and content. */
-async function tree(mac: ScratchMac): Promise<string[]> {
-  const lines: string[] = [];
-  async function walk(dir: string): Promise<void> {
-    for (const name of (await readdir(dir)).sort()) {
-      const path = join(dir, name);
-      const rel = path.slice(mac.root.length);
-      const info = await lstat(path);
-      if (info.isSymbolicLink()) {
-        lines.push(`${rel} -> ${await readlink(path)}`);
-      } else if (info.isDirectory()) {
-        lines.push(`${rel}/ ${(info.mode & 0o7777).toString(8)} ${await mac.ownerOf(path)}`);
-        await walk(path);
-      } else {
-        const body = (await readFile(path)).toString('base64');
-        lines.push(`${rel} ${(info.mode & 0o7777).toString(8)} ${await mac.ownerOf(path)} ${body}`);
-      }
-    }
-  }
-  await walk(mac.root);
-  return lines;
-}
-
-describe('install.sh', { skip: needsRoot }, () => {
-  let mac: ScratchMac;
-  let first: Awaited<ReturnType<typeof install>>;
-  before(async () => {
-    mac = await fresh();
-    first = await install(mac);
-  });
-
-  test('succeeds from the release layout and says how to check', () => {
-    assert.equal(first.code, 0, first.stderr);
-    assert.equal(first.stderr, '');
-    assert.match(first.stdout, /sudo launchctl print system\/com\.tokenwatch\.agent/);
-  });
-
-  test('installs the executable root:wheel 0755 under /usr/local/tokenwatch, linked from /usr/local/bin', async () => {
-    const exe = join(mac.root, EXE);
-    assert.deepEqual(await readFile(exe), fakeMachO());
+    const exe = mac.path(EXE);
+    assert.deepEqual(await readFile(exe), fakeUniversal());
     assert.equal(await modeOf(exe), 0o755);
     assert.equal(await mac.ownerOf(exe), 'root:wheel');
-    for (const dir of ['/usr/local/tokenwatch', '/usr/local/tokenwatch/bin']) {
-      assert.equal(await modeOf(join(mac.root, dir)), 0o755, dir);
-      assert.equal(await mac.ownerOf(join(mac.root, dir)), 'root:wheel', dir);
+    for (const dir of ['/usr/local/tokenwatch', '/usr/local/tokenwatch/bin', '/usr/local/bin']) {
+      assert.equal(await modeOf(mac.path(dir)), 0o755, dir);
+      assert.equal(await mac.ownerOf(mac.path(dir)), 'root:wheel', dir);
     }
-    const link = join(mac.root, '/usr/local/bin/tokenwatch-agent');
-    assert.ok((await lstat(link)).isSymbolicLink());
-    // absolute and unprefixed: it is read on the Mac, where the scratch root is `/`
-    assert.equal(await readlink(link), EXE);
-  });
+    assert.equal(await readlink(mac.path('/usr/local/bin/tokenwatch-agent')), EXE);
 
-  test('installs the LaunchDaemon plist and the newsyslog file byte for byte, root:wheel 0644', async () => {
-    const plist = join(mac.root, PLIST);
-    assert.deepEqual(await readFile(plist), await readFile(join(LAUNCHD_DIR, `${LABEL}.plist`)));
-    assert.equal(await modeOf(plist), 0o644);
-    assert.equal(await mac.ownerOf(plist), 'root:wheel');
-    const conf = join(mac.root, NEWSYSLOG);
-    assert.deepEqual(await readFile(conf), await readFile(join(LAUNCHD_DIR, 'newsyslog.d', `${LABEL}.conf`)));
-    assert.equal(await modeOf(conf), 0o644);
-    assert.equal(await mac.ownerOf(conf), 'root:wheel');
-  });
+    const uninstaller = mac.path(UNINSTALLER);
+    assert.deepEqual(await readFile(uninstaller), await readFile(join(LAUNCHD_DIR, 'uninstall.sh')));
+    assert.equal(await modeOf(uninstaller), 0o755);
+    assert.equal(await mac.ownerOf(uninstaller), 'root:wheel');
 
-  test('creates the log directory and both logs root:admin 0640, and leaves the state directory to the agent', async () => {
-    const dir = join(mac.root, LOG_DIR);
-    assert.equal(await modeOf(dir), 0o755);
-    assert.equal(await mac.ownerOf(dir), 'root:admin');
+    for (const [path, source] of [
+      [PLIST, `${LABEL}.plist`],
+      [NEWSYSLOG, `newsyslog.d/${LABEL}.conf`],
+    ] as const) {
+      assert.deepEqual(await readFile(mac.path(path)), await readFile(join(LAUNCHD_DIR, source)), path);
+      assert.equal(await modeOf(mac.path(path)), 0o644, path);
+      assert.equal(await mac.ownerOf(mac.path(path)), 'root:wheel', path);
+    }
+    assert.equal(await modeOf(mac.path(LOG_DIR)), 0o755);
+    assert.equal(await mac.ownerOf(mac.path(LOG_DIR)), 'root:admin');
     for (const name of ['agent.log', 'launchd.log']) {
-      const log = join(dir, name);
+      const log = mac.path(`${LOG_DIR}/${name}`);
       assert.equal((await stat(log)).size, 0, name);
       assert.equal(await modeOf(log), 0o640, name);
       assert.equal(await mac.ownerOf(log), 'root:admin', name);
     }
-    await assert.rejects(stat(join(mac.root, STATE_DIR)), { code: 'ENOENT' });
-  });
+    await assert.rejects(stat(mac.path(STATE_DIR)), { code: 'ENOENT' }, 'the state directory is the agent’s');
 
-  test('leaves no temporary files behind', async () => {
-    const all = await tree(mac);
+    // first install: nothing to boot out (113), so nothing to wait for
+    assert.deepEqual(await launchctlCalls(mac), [BOOTOUT, ENABLE, BOOTSTRAP]);
+    assert.equal(await mac.isLoaded(), true);
+    const xattr = (await mac.calls()).filter((call) => call[0] === 'xattr');
+    assert.deepEqual(xattr, [['xattr', '-d', 'com.apple.quarantine', EXE]]);
     assert.deepEqual(
-      all.filter((line) => line.includes('.tmp.')),
+      (await tree(mac)).filter((line) => line.includes('.tmp.') || /^\/private\/tmp\/\S/.test(line)),
       [],
+      'no temporary file or work folder left behind',
     );
   });
 
-  test('boots out (not loaded is fine), enables, then bootstraps the system-domain daemon', async () => {
-    assert.deepEqual(await launchctlCalls(mac), [BOOTOUT, ENABLE, BOOTSTRAP]);
-    assert.equal(await mac.isLoaded(), true);
-  });
-
-  test('clears the quarantine flag on the installed executable', async () => {
-    const xattr = (await mac.calls()).filter((call) => call[0] === 'xattr');
-    assert.deepEqual(xattr, [['xattr', '-d', 'com.apple.quarantine', `$ROOT${EXE}`]]);
-  });
-
-  test('is idempotent: a second run gives the same tree, keeps the logs, and reloads the daemon', async () => {
-    await writeFile(join(mac.root, LOG_DIR, 'agent.log'), '{"msg":"earlier run"}\n');
+  test('is idempotent: a second run gives the same tree, keeps the logs, and reloads the daemon once launchd has let the old one go', async () => {
+    const mac = await fresh();
+    assert.equal((await install(mac)).code, 0);
+    await writeFile(mac.path(`${LOG_DIR}/agent.log`), '{"msg":"earlier run"}\n');
     const before = await tree(mac);
     const callsBefore = (await launchctlCalls(mac)).length;
     const second = await install(mac);
     assert.equal(second.code, 0, second.stderr);
     assert.deepEqual(await tree(mac), before);
-    assert.deepEqual((await launchctlCalls(mac)).slice(callsBefore), [BOOTOUT, ENABLE, BOOTSTRAP]);
+    assert.deepEqual((await launchctlCalls(mac)).slice(callsBefore), [BOOTOUT, PRINT, ENABLE, BOOTSTRAP]);
     assert.match(second.stdout, /stopped the running com\.tokenwatch\.agent/);
     assert.equal(await mac.isLoaded(), true);
   });
-});
 
-describe('install.sh upgrades', { skip: needsRoot }, () => {
   test('replaces the executable by rename, so a running agent keeps its old file', async () => {
     const mac = await fresh();
     assert.equal((await install(mac)).code, 0);
-    const oldInode = (await stat(join(mac.root, EXE))).ino;
-    const newer = Buffer.concat([fakeMachO(), Buffer.from('version 2')]);
+    const oldInode = (await stat(mac.path(EXE))).ino;
+    const newer = Buffer.concat([fakeUniversal(), Buffer.from('version 2')]);
     await writeFile(join(mac.release, 'tokenwatch-agent'), newer);
     const result = await install(mac);
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(await readFile(join(mac.root, EXE)), newer);
-    assert.notEqual((await stat(join(mac.root, EXE))).ino, oldInode);
-    assert.equal(await modeOf(join(mac.root, EXE)), 0o755);
+    assert.deepEqual(await readFile(mac.path(EXE)), newer);
+    assert.notEqual((await stat(mac.path(EXE))).ino, oldInode);
+    assert.equal(await modeOf(mac.path(EXE)), 0o755);
+  });
+
+  test('undoes an earlier `launchctl disable` before it bootstraps', async () => {
+    const mac = await fresh();
+    await mac.markDisabled();
+    const result = await install(mac);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(await launchctlCalls(mac), [BOOTOUT, ENABLE, BOOTSTRAP]);
+    assert.equal(await mac.isLoaded(), true);
   });
 
   test('stops with the reason when the quarantine flag cannot be cleared (no flag is fine)', async () => {
@@ -173,38 +146,23 @@ describe('install.sh upgrades', { skip: needsRoot }, () => {
     assert.deepEqual(await launchctlCalls(mac), [], 'nothing loaded');
   });
 
-  test('retries a bootstrap that fails with 5 while launchd tears the old service down', async () => {
-    const mac = await fresh();
-    await mac.markLoaded();
-    await mac.failNextBootstrap();
-    const result = await install(mac);
-    assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(await launchctlCalls(mac), [BOOTOUT, ENABLE, BOOTSTRAP, BOOTSTRAP]);
-    assert.equal(await mac.isLoaded(), true);
-  });
-
   test('a failure part-way leaves the running agent loaded, the old plist in place and no temporary file', async () => {
     const mac = await fresh();
     assert.equal((await install(mac)).code, 0);
-    const plistBefore = await readFile(join(mac.root, PLIST));
+    const plistBefore = await readFile(mac.path(PLIST));
     const callsBefore = (await mac.calls()).length;
     await writeFile(
       join(mac.release, `${LABEL}.plist`),
       Buffer.concat([plistBefore, Buffer.from('<!-- v2 -->\n')]),
     );
-    // a chown that fails on the new plist's temporary copy, and works as the fake chown otherwise
-    const failing = join(mac.base, 'bin', 'chown-fails-on-plist');
-    await writeFile(
-      failing,
-      `#!/bin/bash\ncase "$2" in *${LABEL}.plist.tmp.*) echo "chown: $2: Operation not permitted" >&2; exit 1 ;; esac\nexec '${mac.env.CHOWN}' "$@"\n`,
-      { mode: 0o755 },
-    );
-    const result = await run(join(mac.release, 'install.sh'), [], { ...mac.env, CHOWN: failing });
+    // chown fails on the new plist's temporary copy
+    await writeFile(join(mac.state, 'chown-fails-on'), `${LABEL}.plist.tmp.`);
+    const result = await install(mac);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /Operation not permitted/);
-    assert.deepEqual(await readFile(join(mac.root, PLIST)), plistBefore);
+    assert.deepEqual(await readFile(mac.path(PLIST)), plistBefore);
     assert.deepEqual(
-      (await tree(mac)).filter((line) => line.includes('.tmp.')),
+      (await tree(mac)).filter((line) => line.includes('.tmp.') || /^\/private\/tmp\/\S/.test(line)),
       [],
     );
     const later = (await mac.calls()).slice(callsBefore);
@@ -218,60 +176,261 @@ describe('install.sh upgrades', { skip: needsRoot }, () => {
 
   test('takes the files from --exe, --plist and --newsyslog (a checkout rather than a tarball)', async () => {
     const mac = await fresh();
-    const exe = join(mac.base, 'tokenwatch-agent-darwin');
-    await writeFile(exe, fakeMachO(), { mode: 0o755 });
-    const result = await run(
-      join(LAUNCHD_DIR, 'install.sh'),
-      [
-        '--exe',
-        exe,
-        '--plist',
-        join(LAUNCHD_DIR, `${LABEL}.plist`),
-        '--newsyslog',
-        join(LAUNCHD_DIR, 'newsyslog.d', `${LABEL}.conf`),
-      ],
-      mac.env,
+    await cp(LAUNCHD_DIR, mac.path('/Users/Shared/checkout/launchd'), { recursive: true });
+    await mkdir(mac.path('/Users/Shared/checkout/dist'));
+    await writeFile(
+      mac.path('/Users/Shared/checkout/dist/tokenwatch-agent-darwin-arm64'),
+      fakeMachO('arm64'),
+      {
+        mode: 0o755,
+      },
     );
+    const result = await mac.run('/Users/Shared/checkout/launchd/install.sh', [
+      '--exe',
+      '/Users/Shared/checkout/dist/tokenwatch-agent-darwin-arm64',
+      '--plist',
+      `/Users/Shared/checkout/launchd/${LABEL}.plist`,
+      '--newsyslog',
+      `/Users/Shared/checkout/launchd/newsyslog.d/${LABEL}.conf`,
+    ]);
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(await readFile(join(mac.root, EXE)), fakeMachO());
+    assert.deepEqual(await readFile(mac.path(EXE)), fakeMachO('arm64'));
+    assert.deepEqual(
+      await readFile(mac.path(UNINSTALLER)),
+      await readFile(join(LAUNCHD_DIR, 'uninstall.sh')),
+    );
     assert.deepEqual(await launchctlCalls(mac), [BOOTOUT, ENABLE, BOOTSTRAP]);
   });
 });
 
-describe('install.sh refuses', () => {
+describe('install.sh: the executable against the Mac it is installed on', { skip: cannotRunScripts }, () => {
+  const cases: { exe: string; file: () => Buffer; host: HostArch; ok: boolean; says?: RegExp }[] = [
+    { exe: 'universal', file: () => fakeUniversal(), host: 'arm64', ok: true },
+    { exe: 'universal', file: () => fakeUniversal(), host: 'x86_64', ok: true },
+    { exe: 'arm64', file: () => fakeMachO('arm64'), host: 'arm64', ok: true },
+    { exe: 'x86_64', file: () => fakeMachO('x86_64'), host: 'x86_64', ok: true },
+    {
+      exe: 'arm64',
+      file: () => fakeMachO('arm64'),
+      host: 'x86_64',
+      ok: false,
+      says: /is built for arm64 \(Apple silicon\) only, and this Mac is x86_64 \(Intel\): launchd could not start it\. Use the darwin-universal release/,
+    },
+    {
+      exe: 'x86_64',
+      file: () => fakeMachO('x86_64'),
+      host: 'arm64',
+      ok: false,
+      says: /is built for x86_64 \(Intel\) only, and this Mac is arm64 \(Apple silicon\): launchd could not start it\..*Rosetta 2/,
+    },
+    {
+      exe: 'universal without arm64',
+      file: () => fakeUniversal(['x86_64']),
+      host: 'arm64',
+      ok: false,
+      says: /is built for x86_64 \(Intel\) only, and this Mac is arm64 \(Apple silicon\)/,
+    },
+  ];
+  for (const { exe, file, host, ok, says } of cases) {
+    test(`${exe} executable on an ${host} Mac: ${ok ? 'installed' : 'refused, naming both, before touching anything'}`, async () => {
+      const mac = await fresh();
+      await mac.setHost(host);
+      await writeFile(join(mac.release, 'tokenwatch-agent'), file());
+      const before = await tree(mac);
+      const result = await install(mac);
+      if (ok) {
+        assert.equal(result.code, 0, result.stderr);
+        assert.deepEqual(await readFile(mac.path(EXE)), file());
+        assert.equal(await mac.isLoaded(), true);
+        return;
+      }
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, says ?? /never/);
+      assert.deepEqual(await tree(mac), before);
+      assert.deepEqual(
+        (await mac.calls()).filter((call) => call[0] !== 'sysctl'),
+        [],
+      );
+    });
+  }
+
+  test('asks sysctl hw.optional.arm64, which says Apple silicon even under Rosetta (uname -m would not)', async () => {
+    const mac = await fresh();
+    assert.equal((await install(mac)).code, 0);
+    assert.deepEqual(
+      (await mac.calls()).filter((call) => call[0] === 'sysctl'),
+      [['sysctl', '-in', 'hw.optional.arm64']],
+    );
+  });
+
+  for (const [what, bytes, first] of [
+    ['the linux build (ELF)', Buffer.from('\x7fELF\x02\x01\x01\x00', 'latin1'), '7f454c46'],
+    [
+      'a Java class file (the universal magic, then a version)',
+      Buffer.from('cafebabe00000034000a0a00', 'hex'),
+      'cafebabe',
+    ],
+    ['a file too short for a header', Buffer.from('cffa', 'hex'), 'cffa'],
+  ] as const) {
+    test(`refuses ${what} as not a macOS executable`, async () => {
+      const mac = await fresh();
+      await writeFile(join(mac.release, 'tokenwatch-agent'), bytes);
+      const result = await install(mac);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, new RegExp(`is not a macOS executable \\(first bytes: ${first}\\)`));
+      assert.deepEqual(await launchctlCalls(mac), []);
+    });
+  }
+});
+
+describe(
+  'install.sh: where the release comes from, and Jamf Pro parameters',
+  { skip: cannotRunScripts },
+  () => {
+    /** A Mac whose only install.sh is a lone copy (as Jamf runs a pasted script), and a tarball. */
+    async function jamfMac(): Promise<{ mac: ScratchMac; script: string; archive: string; digest: string }> {
+      const mac = await fresh();
+      const script = '/Library/Application Support/JAMF/tmp/install.sh';
+      await mkdir(mac.path('/Library/Application Support/JAMF/tmp'), { recursive: true });
+      await cp(join(LAUNCHD_DIR, 'install.sh'), mac.path(script));
+      const built = tarball();
+      const archive = `/Library/Application Support/JAMF/Waiting Room/${built.name}`;
+      await mkdir(mac.path('/Library/Application Support/JAMF/Waiting Room'), { recursive: true });
+      await writeFile(mac.path(archive), built.data);
+      return { mac, script, archive, digest: sha256(built.data) };
+    }
+
+    test('takes Jamf’s $1 "/", $2 computer, $3 user, and parameter 4 a tarball with parameter 5 its SHA-256', async () => {
+      const { mac, script, archive, digest } = await jamfMac();
+      const result = await mac.run(script, [
+        '/',
+        'MAC-0042',
+        'jappleseed',
+        archive,
+        digest.toUpperCase(),
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /run by Jamf Pro for MAC-0042/);
+      assert.deepEqual(await readFile(mac.path(EXE)), fakeUniversal());
+      assert.deepEqual(
+        await readFile(mac.path(UNINSTALLER)),
+        await readFile(join(LAUNCHD_DIR, 'uninstall.sh')),
+      );
+      assert.equal(await mac.isLoaded(), true);
+      assert.deepEqual(await readdir(mac.path('/private/tmp')), [], 'the unpacked release is removed');
+    });
+
+    test('parameter 4 an https URL: downloaded with curl (https only), checked against parameter 5, installed', async () => {
+      const { mac, script, archive, digest } = await jamfMac();
+      const url = 'https://downloads.example.com/tokenwatch/tokenwatch-agent-9.9.9-darwin-universal.tar.gz';
+      await mac.serve(url, archive);
+      const result = await mac.run(script, ['/', 'MAC-0042', 'jappleseed', url, digest]);
+      assert.equal(result.code, 0, result.stderr);
+      const curl = (await mac.calls()).filter((call) => call[0] === 'curl');
+      assert.equal(curl.length, 1);
+      assert.deepEqual(curl[0]?.slice(1, 8), [
+        '--fail',
+        '--silent',
+        '--show-error',
+        '--location',
+        '--proto',
+        '=https',
+        '--max-time',
+      ]);
+      assert.equal(curl[0]?.at(-1), url);
+      assert.equal(await mac.isLoaded(), true);
+    });
+
+    test('refuses a download without its SHA-256, a wrong SHA-256, a 404 and plain http, before touching anything', async () => {
+      const { mac, script, archive, digest } = await jamfMac();
+      const url = 'https://downloads.example.com/agent.tar.gz';
+      await mac.serve(url, archive);
+      const before = await tree(mac);
+      const refusals: [string[], RegExp][] = [
+        [['/', 'm', 'u', url], /a download needs its SHA-256 \(--sha256, or Jamf parameter 5\)/],
+        [
+          ['/', 'm', 'u', url, '0'.repeat(64)],
+          new RegExp(`SHA-256 mismatch for ${url.replace(/\./g, '\\.')}: expected 0{64}, got ${digest}`),
+        ],
+        [
+          ['/', 'm', 'u', `${url}.missing`, digest],
+          /could not download .*: curl: \(22\) The requested URL returned error: 404/,
+        ],
+        [
+          ['/', 'm', 'u', 'http://downloads.example.com/agent.tar.gz', digest],
+          /only https:\/\/ downloads are accepted/,
+        ],
+        [['/', 'm', 'u', archive, 'abc'], /the SHA-256 must be 64 hex digits \(got: abc\)/],
+        [
+          ['/Volumes/Other', 'm', 'u', archive],
+          /installs onto the running system only; the target volume \(parameter 1\) is \/Volumes\/Other/,
+        ],
+      ];
+      for (const [args, says] of refusals) {
+        const result = await mac.run(script, args);
+        assert.equal(result.code, 1, args.join(' '));
+        assert.match(result.stderr, says);
+      }
+      assert.deepEqual(await tree(mac), before);
+      assert.deepEqual(await launchctlCalls(mac), []);
+    });
+
+    test('a pasted script with no parameter 4 says where the release must come from', async () => {
+      const { mac, script } = await jamfMac();
+      const result = await mac.run(script, ['/', 'MAC-0042', 'jappleseed', '', '']);
+      assert.equal(result.code, 1);
+      assert.match(
+        result.stderr,
+        /executable not found: .*JAMF\/tmp\/tokenwatch-agent \(pass --from SOURCE \(Jamf: parameter 4\) or --exe PATH\)/,
+      );
+    });
+
+    test('Jamf parameters with install.sh in the unpacked release (Files and Processes): its own folder', async () => {
+      const mac = await fresh();
+      const result = await install(mac, ['/', 'MAC-0042', 'jappleseed']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(await mac.isLoaded(), true);
+    });
+
+    test('--from a release folder, and --from a tarball with --sha256, outside Jamf', async () => {
+      const { mac, script, archive, digest } = await jamfMac();
+      const fromTarball = await mac.run(script, ['--from', archive, '--sha256', digest]);
+      assert.equal(fromTarball.code, 0, fromTarball.stderr);
+      const other = await fresh();
+      await cp(join(LAUNCHD_DIR, 'install.sh'), other.path('/Users/Shared/install.sh'));
+      const fromFolder = await other.run('/Users/Shared/install.sh', ['--from', RELEASE]);
+      assert.equal(fromFolder.code, 0, fromFolder.stderr);
+      assert.deepEqual(await readFile(other.path(EXE)), fakeUniversal());
+    });
+  },
+);
+
+describe('install.sh refuses', { skip: cannotRunScripts }, () => {
   test('to run without root, before touching anything', async () => {
     const mac = await fresh();
-    const user = asRoot ? { uid: NOBODY, gid: NOBODY } : undefined;
-    const result = await run(join(mac.release, 'install.sh'), [], mac.env, user);
+    const before = await tree(mac);
+    const result = await mac.run(`${RELEASE}/install.sh`, [], { user: 'nobody' });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^install\.sh: must be run as root, for example: sudo /);
     assert.deepEqual(await mac.calls(), []);
-    assert.deepEqual(await readdir(mac.root), []);
+    assert.deepEqual(await tree(mac), before);
   });
 
-  test(
-    'an executable that is not a Mach-O (the linux build), before touching anything',
-    { skip: needsRoot },
-    async () => {
-      const mac = await fresh();
-      await writeFile(
-        join(mac.release, 'tokenwatch-agent'),
-        Buffer.from('\x7fELF\x02\x01\x01\x00', 'latin1'),
-      );
-      const result = await install(mac);
-      assert.equal(result.code, 1);
-      assert.match(result.stderr, /is not a macOS executable \(first bytes: 7f454c46\)/);
-      assert.deepEqual(await mac.calls(), []);
-      assert.deepEqual(await readdir(mac.root), []);
-    },
-  );
-
-  test('a missing executable, naming the path and the flag', { skip: needsRoot }, async () => {
+  test('a missing executable, naming the path and how to give one', async () => {
     const mac = await fresh();
     await rm(join(mac.release, 'tokenwatch-agent'));
     const result = await install(mac);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /executable not found: .*tokenwatch-agent \(pass --exe PATH\)/);
+    assert.match(
+      result.stderr,
+      /executable not found: \/Users\/Shared\/release\/tokenwatch-agent \(pass --from SOURCE/,
+    );
     assert.deepEqual(await mac.calls(), []);
   });
 
@@ -283,120 +442,32 @@ describe('install.sh refuses', () => {
     assert.match(result.stderr, /unknown argument: --frobnicate/);
   });
 
-  test(
-    'a launchctl bootout failure other than "not loaded", without loading anything',
-    { skip: needsRoot },
-    async () => {
-      const mac = await fresh();
-      // a launchctl that fails every bootout with 1 (Operation not permitted)
-      const env = { ...mac.env, LAUNCHCTL: join(mac.base, 'bin', 'launchctl-eperm') };
-      await writeFile(
-        env.LAUNCHCTL,
-        `#!/bin/bash\nprintf 'launchctl-eperm\\t%s\\n' "$*" >>'${mac.state}/calls.log'\necho "Boot-out failed: 1: Operation not permitted" >&2\nexit 1\n`,
-        { mode: 0o755 },
-      );
-      const result = await run(join(mac.release, 'install.sh'), [], env);
-      assert.equal(result.code, 1);
-      assert.match(
-        result.stderr,
-        /launchctl bootout system\/com\.tokenwatch\.agent failed \(1\): Boot-out failed: 1: Operation not permitted/,
-      );
-      const calls = (await mac.calls()).filter((call) => call[0] === 'launchctl-eperm');
-      assert.deepEqual(calls, [['launchctl-eperm', `bootout system/${LABEL}`]]);
-    },
-  );
-});
-
-describe('uninstall.sh', { skip: needsRoot }, () => {
-  /** An installed Mac whose agent has run: a state directory with a token, and log lines. */
-  async function installedMac(): Promise<ScratchMac> {
+  test('a launchctl bootout failure other than "not loaded" or "in progress", without loading anything', async () => {
     const mac = await fresh();
-    assert.equal((await install(mac)).code, 0);
-    await mkdir(join(mac.root, STATE_DIR), { recursive: true, mode: 0o700 });
-    await writeFile(join(mac.root, STATE_DIR, 'device-token'), 'secret', { mode: 0o600 });
-    await writeFile(join(mac.root, LOG_DIR, 'agent.log'), '{"msg":"ran"}\n');
-    return mac;
-  }
-
-  const removed = [PLIST, NEWSYSLOG, '/usr/local/tokenwatch', '/usr/local/bin/tokenwatch-agent'];
-
-  test('unloads the daemon and removes its files, keeping state and logs', async () => {
-    const mac = await installedMac();
-    const callsBefore = (await mac.calls()).length;
-    const result = await uninstall(mac);
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(
-      result.stdout,
-      /kept "\/Library\/Application Support\/tokenwatch" and \/Library\/Logs\/tokenwatch/,
-    );
-    assert.deepEqual((await mac.calls()).slice(callsBefore), [
-      ['launchctl', ...BOOTOUT],
-      ['pkgutil', '--forget', LABEL],
-    ]);
-    assert.equal(await mac.isLoaded(), false);
-    for (const path of removed) {
-      await assert.rejects(lstat(join(mac.root, path)), { code: 'ENOENT' }, path);
-    }
-    assert.equal(await readFile(join(mac.root, STATE_DIR, 'device-token'), 'utf8'), 'secret');
-    assert.equal(await readFile(join(mac.root, LOG_DIR, 'agent.log'), 'utf8'), '{"msg":"ran"}\n');
-    // the system's directories stay
-    for (const dir of ['/usr/local/bin', '/Library/LaunchDaemons', '/etc/newsyslog.d']) {
-      assert.ok((await stat(join(mac.root, dir))).isDirectory(), dir);
-    }
-  });
-
-  test('is idempotent: a second run finds nothing loaded and succeeds', async () => {
-    const mac = await installedMac();
-    assert.equal((await uninstall(mac)).code, 0);
-    const before = (await mac.calls()).length;
-    const again = await uninstall(mac);
-    assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /com\.tokenwatch\.agent was not loaded/);
-    assert.deepEqual((await mac.calls()).slice(before)[0], ['launchctl', ...BOOTOUT]);
-  });
-
-  test('stops with the reason when pkgutil fails other than for a missing receipt', async () => {
-    const mac = await installedMac();
-    await writeFile(join(mac.state, 'pkgutil-fails'), '');
-    const result = await uninstall(mac, ['--purge']);
+    await mac.bootoutAnswers([1]);
+    const result = await install(mac);
     assert.equal(result.code, 1);
     assert.match(
       result.stderr,
-      /^uninstall\.sh: pkgutil --forget com\.tokenwatch\.agent failed: Error forgetting package: Operation not permitted/,
+      /launchctl bootout system\/com\.tokenwatch\.agent failed \(1\): Boot-out failed: 1: Operation not permitted/,
     );
-    assert.equal(await readFile(join(mac.root, STATE_DIR, 'device-token'), 'utf8'), 'secret');
-  });
-
-  test('--purge also removes the state directory and the logs', async () => {
-    const mac = await installedMac();
-    const result = await uninstall(mac, ['--purge']);
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /removed the agent, its state and its logs/);
-    for (const path of [...removed, STATE_DIR, LOG_DIR]) {
-      await assert.rejects(lstat(join(mac.root, path)), { code: 'ENOENT' }, path);
-    }
-  });
-
-  test('leaves a /usr/local/bin/tokenwatch-agent that is not its own symlink', async () => {
-    const mac = await installedMac();
-    const link = join(mac.root, '/usr/local/bin/tokenwatch-agent');
-    await rm(link);
-    await symlink('/opt/other/tokenwatch-agent', link);
-    assert.equal((await uninstall(mac)).code, 0);
-    assert.equal(await readlink(link), '/opt/other/tokenwatch-agent');
-  });
-
-  test('refuses to run without root, before touching anything', async () => {
-    const mac = await installedMac();
-    const callsBefore = await mac.calls();
-    const result = await run(join(mac.release, 'uninstall.sh'), ['--purge'], mac.env, {
-      uid: NOBODY,
-      gid: NOBODY,
-    });
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /^uninstall\.sh: must be run as root, for example: sudo /);
-    assert.deepEqual(await mac.calls(), callsBefore);
-    assert.ok((await stat(join(mac.root, EXE))).isFile());
-    assert.ok((await stat(join(mac.root, STATE_DIR))).isDirectory());
+    assert.deepEqual(await launchctlCalls(mac), [BOOTOUT]);
+    assert.deepEqual(await sleeps(mac), []);
   });
 });
+
+test(
+  'the scratch Mac: the host’s /usr is read-only inside it, and a script sees the Mac’s layout',
+  { skip: cannotRunScripts },
+  async () => {
+    const mac = await fresh();
+    const result = await mac.run('/bin/bash', [
+      '-c',
+      'touch /.host/usr/tokenwatch-test 2>&1; echo "uid $(id -u)"; ls -d /bin/launchctl /usr/sbin/chown /usr/bin/xattr /etc /tmp',
+    ]);
+    assert.match(result.stdout, /Read-only file system/);
+    assert.match(result.stdout, /^uid 0$/m);
+    assert.match(result.stdout, /\/bin\/launchctl\n\/etc\n\/tmp\n\/usr\/bin\/xattr\n\/usr\/sbin\/chown\n/);
+    await assert.rejects(stat('/usr/tokenwatch-test'), { code: 'ENOENT' });
+  },
+);

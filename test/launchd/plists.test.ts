@@ -15,16 +15,33 @@ const PROFILE = `${LABEL}.example.mobileconfig`;
 const MANAGED = 'managed-preferences.example.plist';
 const PROPERTY_LISTS = [DAEMON, PROFILE, MANAGED];
 
-const PROFILE_MUST_CARRY = [
-  'ServerURL',
-  'EnrollSecret',
-  'CAPinSHA256',
-  'SplaySeconds',
-  'MinIntervalSeconds',
-  'ExcludeUsers',
-];
+/** Preference keys the examples leave out on purpose: CollectTimeoutSeconds and LogLevel stay
+ * changeable on one Mac while debugging; SplaySeconds belongs to the scheduled job (the
+ * LaunchDaemon's `--splay 300`), and a managed value would also delay a run an admin types. */
+const UNMANAGED_ON_PURPOSE = ['CollectTimeoutSeconds', 'LogLevel', 'SplaySeconds'];
+const PROFILE_MUST_CARRY = Object.keys(PREFERENCE_KEYS).filter((key) => !UNMANAGED_ON_PURPOSE.includes(key));
+/** The certificate pin setting, whatever its current name. */
+const PIN_KEYS = Object.keys(PREFERENCE_KEYS).filter((key) => key.includes('Pin'));
 
 const UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
+const SERVICE_MANAGEMENT = 'com.apple.servicemanagement';
+/** RuleType values of the Managed Login Items payload (Apple's device-management
+ * mdm/profiles/com.apple.servicemanagement.yaml, rangelist). */
+const RULE_TYPES = ['BundleIdentifier', 'BundleIdentifierPrefix', 'Label', 'LabelPrefix', 'TeamIdentifier'];
+
+/** The profile's payloads by PayloadType: the settings (domain com.tokenwatch.agent) and the
+ * Managed Login Items. */
+function payloads(profile: Dict): { settings: Dict; loginItems: Dict; all: Dict[] } {
+  const content = profile.PayloadContent;
+  assert.ok(Array.isArray(content), 'PayloadContent is an array');
+  const all = content.map((entry, i) => asDict(entry, `PayloadContent[${i}]`));
+  const byType = (type: string): Dict => {
+    const found = all.filter((payload) => payload.PayloadType === type);
+    assert.equal(found.length, 1, `one payload of type ${type}`);
+    return found[0] as Dict;
+  };
+  return { settings: byType(LABEL), loginItems: byType(SERVICE_MANAGEMENT), all };
+}
 
 /** The file's text and its value, read by both parsers (which must agree). Element types are read from
  * the text, which the strict reader has accepted as a plist. */
@@ -141,31 +158,35 @@ describe(DAEMON, () => {
 });
 
 describe(PROFILE, () => {
-  test('is a System-scoped configuration profile with uppercase, distinct PayloadUUIDs', async () => {
+  test('is a System-scoped configuration profile of two payloads with uppercase, distinct PayloadUUIDs', async () => {
     const { value, text } = await both(PROFILE);
     assert.equal(value.PayloadType, 'Configuration');
     assert.equal(value.PayloadScope, 'System');
     assert.equal(value.PayloadVersion, 1);
     assert.equal(typeof value.PayloadIdentifier, 'string');
     assert.equal(typeof value.PayloadDisplayName, 'string');
-    const content = value.PayloadContent;
-    assert.ok(Array.isArray(content) && content.length === 1, 'one payload');
-    const payload = asDict(content[0], 'PayloadContent[0]');
-    const uuids = [value.PayloadUUID, payload.PayloadUUID];
+    const { all } = payloads(value);
+    assert.equal(all.length, 2, 'the settings and the managed login items');
+    const uuids = [value.PayloadUUID, ...all.map((payload) => payload.PayloadUUID)];
     for (const uuid of uuids) assert.match(String(uuid), UUID);
     assert.equal(new Set(uuids).size, uuids.length, 'PayloadUUIDs are distinct');
-    assert.ok(
-      String(payload.PayloadIdentifier).startsWith(`${String(value.PayloadIdentifier)}.`),
-      'the payload identifier nests under the profile identifier',
-    );
-    assert.equal(payload.PayloadVersion, 1);
-    assert.match(text, /<key>PayloadVersion<\/key>\s*<integer>1<\/integer>/);
+    const identifiers = all.map((payload) => String(payload.PayloadIdentifier));
+    for (const identifier of identifiers)
+      assert.ok(
+        identifier.startsWith(`${String(value.PayloadIdentifier)}.`),
+        `${identifier} nests under the profile identifier`,
+      );
+    assert.equal(new Set(identifiers).size, identifiers.length, 'PayloadIdentifiers are distinct');
+    for (const payload of all) {
+      assert.equal(payload.PayloadVersion, 1);
+      assert.equal(typeof payload.PayloadDisplayName, 'string');
+    }
+    assert.equal([...text.matchAll(/<key>PayloadVersion<\/key>\s*<integer>1<\/integer>/g)].length, 3);
   });
 
-  test('its payload is the custom settings of the domain com.tokenwatch.agent, with every key typed as the agent reads it', async () => {
+  test('its settings payload is the custom settings of the domain com.tokenwatch.agent, with every key typed as the agent reads it', async () => {
     const { value, text } = await both(PROFILE);
-    const payload = asDict((value.PayloadContent as Dict[])[0], 'PayloadContent[0]');
-    assert.equal(payload.PayloadType, LABEL);
+    const { settings: payload } = payloads(value);
     const settings = Object.keys(payload).filter((key) => !key.startsWith('Payload'));
     for (const key of PROFILE_MUST_CARRY) assert.ok(settings.includes(key), `carries ${key}`);
     for (const key of settings) {
@@ -178,20 +199,58 @@ describe(PROFILE, () => {
     );
   });
 
+  test('sets no SplaySeconds: the splay is the LaunchDaemon flag, and a profile would also delay a run typed by hand', async () => {
+    for (const name of [PROFILE, MANAGED]) {
+      const { text } = await both(name);
+      assert.doesNotMatch(text, /<key>SplaySeconds<\/key>/, name);
+    }
+    const { value } = await both(DAEMON);
+    assert.ok(Array.isArray(value.ProgramArguments) && value.ProgramArguments.includes('--splay'));
+  });
+
+  test('its Managed Login Items payload (com.apple.servicemanagement) allows the LaunchDaemon by its Label', async () => {
+    const { value, text } = await both(PROFILE);
+    const { loginItems } = payloads(value);
+    assert.deepEqual(Object.keys(loginItems).sort(), [
+      'PayloadDisplayName',
+      'PayloadIdentifier',
+      'PayloadType',
+      'PayloadUUID',
+      'PayloadVersion',
+      'Rules',
+    ]);
+    assert.equal(elementOf(text, 'Rules'), 'array');
+    const rules = loginItems.Rules;
+    assert.ok(Array.isArray(rules) && rules.length === 1, 'one rule');
+    const rule = asDict(rules[0], 'Rules[0]');
+    // Apple's keys: RuleType and RuleValue required, Comment and TeamIdentifier optional, all strings.
+    assert.deepEqual(Object.keys(rule).sort(), ['Comment', 'RuleType', 'RuleValue']);
+    for (const key of ['RuleType', 'RuleValue', 'Comment']) assert.equal(elementOf(text, key), 'string', key);
+    assert.ok(RULE_TYPES.includes(String(rule.RuleType)), `RuleType ${String(rule.RuleType)}`);
+    // An ad-hoc signature has no Team ID, so only the launchd Label can match the agent.
+    assert.equal(rule.RuleType, 'Label');
+    const daemon = asDict(parseXml(await readLaunchdFile(DAEMON)), DAEMON);
+    assert.equal(rule.RuleValue, daemon.Label);
+    assert.match(String(rule.Comment), /tokenwatch/);
+  });
+
   test('its values are obviously placeholders (example.com, REPLACE-ME)', async () => {
     const { value } = await both(PROFILE);
-    const payload = asDict((value.PayloadContent as Dict[])[0], 'PayloadContent[0]');
+    const { settings: payload } = payloads(value);
     const url = new URL(String(payload.ServerURL));
     assert.equal(url.protocol, 'https:');
     assert.equal(url.hostname.endsWith('.example.com'), true);
-    for (const key of ['EnrollSecret', 'CAPinSHA256']) assert.match(String(payload[key]), /^REPLACE-ME/, key);
+    assert.ok(PIN_KEYS.length > 0, 'the agent reads a pin setting');
+    for (const key of ['EnrollSecret', ...PIN_KEYS])
+      if (key in payload) assert.match(String(payload[key]), /^REPLACE-ME/, key);
+    assert.match(String(payload.EnrollSecret), /^REPLACE-ME/);
     assert.match(String(value.PayloadOrganization), /REPLACE-ME/);
     assert.ok((payload.ExcludeUsers as string[]).every((user) => user.startsWith('REPLACE-ME')));
   });
 
   test(`${MANAGED} carries the same settings without the profile around them`, async () => {
     const profile = await both(PROFILE);
-    const payload = asDict((profile.value.PayloadContent as Dict[])[0], 'PayloadContent[0]');
+    const { settings: payload } = payloads(profile.value);
     const settings = Object.fromEntries(
       Object.entries(payload).filter(([key]) => !key.startsWith('Payload')),
     );

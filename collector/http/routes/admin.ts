@@ -297,7 +297,8 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       '/api/v1/enrollments',
       {
         schema: {
-          summary: 'The enrollment audit: every attempt and revocation, newest first',
+          summary:
+            'The enrollment audit: events, and attempts counted per key and hour (count, at..lastAt), newest first',
           tags: ['admin'],
           security,
           querystring: EnrollmentsQuery,
@@ -312,7 +313,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
           limit,
         });
         return {
-          enrollments: rows.map((r) => ({ ...r, at: iso(r.at) })),
+          enrollments: rows.map((r) => ({ ...r, at: iso(r.at), lastAt: iso(r.lastAt) })),
           nextBefore: rows.length === limit ? (rows[rows.length - 1]?.id ?? null) : null,
         };
       },

@@ -10,7 +10,8 @@ export type MachoErrorCode =
   | 'MACHO_SIGNATURE_NOT_LAST'
   | 'MACHO_TRAILING_DATA'
   | 'MACHO_NO_ROOM'
-  | 'MACHO_TOO_LARGE';
+  | 'MACHO_TOO_LARGE'
+  | 'MACHO_BAD_FAT';
 
 export class MachoError extends Error {
   readonly code: MachoErrorCode;

@@ -72,3 +72,31 @@ export async function buildGosign(go: GoToolchain, scratch: string): Promise<str
 export async function gosign(binary: string, files: string[]): Promise<void> {
   await run(binary, files);
 }
+
+/** Build fatinfo for this host: Go's debug/macho reading a universal file (test/fixtures/macho/fatinfo). */
+export async function buildFatinfo(go: GoToolchain, scratch: string): Promise<string> {
+  const out = join(scratch, 'fatinfo-bin');
+  await run('go', ['build', '-o', out, 'main.go'], { cwd: join(FIXTURES, 'fatinfo'), env: go.env });
+  return out;
+}
+
+export interface FatinfoArch {
+  cpu: number;
+  subCpu: number;
+  offset: number;
+  size: number;
+  align: number;
+  fileCpu: number;
+  type: number;
+  ncmd: number;
+  segments: { name: string; addr: number; offset: number; filesz: number }[];
+}
+
+/** What Go's debug/macho reads in a universal file. */
+export async function fatinfo(
+  binary: string,
+  file: string,
+): Promise<{ magic: number; arches: FatinfoArch[] }> {
+  const { stdout } = await run(binary, [file]);
+  return JSON.parse(stdout) as { magic: number; arches: FatinfoArch[] };
+}
