@@ -3,8 +3,8 @@
 // values, hostile strings, impossible dates, odd ids, content types and auth headers on uploads, check-ins,
 // enrollments, exemptions and admin reads. Every answer is below 500; every refused request wrote no row
 // (the data tables are counted before and after each one); afterwards the server still serves and every
-// admin read (each page of devices, each device page, the summary, exemptions, the enrollment audit)
-// answers 200.
+// admin read (each page of devices, each device page, the summary, exemptions, the enrollment audit and
+// the identity conflicts) answers 200.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -158,6 +158,22 @@ test(`${RUNS} generated hostile requests: no 5xx, no row written for a refused o
       before = page.json.nextBefore;
     } while (before !== null);
 
+    let conflicts = 0;
+    let conflictPages = 0;
+    let beforeConflict: number | null = null;
+    do {
+      const page = await c.admin(
+        `/api/v1/identity-conflicts?limit=100${beforeConflict !== null ? `&before=${beforeConflict}` : ''}`,
+      );
+      assert.equal(page.status, 200, page.text);
+      conflictPages++;
+      for (const conflict of page.json.conflicts as { id: number }[]) {
+        assert.equal((await c.admin(`/api/v1/identity-conflicts/${conflict.id}`)).status, 200);
+        conflicts++;
+      }
+      beforeConflict = page.json.nextBefore;
+    } while (beforeConflict !== null);
+
     const counts = [...byOutcome].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}: ${v}`);
     const fiveHundreds = [...byOutcome].filter(([k]) => /^5/.test(k)).reduce((s, [, v]) => s + v, 0);
     t.diagnostic(`${n} requests in ${seconds.toFixed(1)} s; 5xx: ${fiveHundreds}`);
@@ -165,7 +181,7 @@ test(`${RUNS} generated hostile requests: no 5xx, no row written for a refused o
     t.diagnostic(`refused requests checked for written rows: ${refusedChecked}, rows written by them: 0`);
     t.diagnostic(`connections closed instead of answered (oversized header or body): ${closed}`);
     t.diagnostic(
-      `afterwards: /healthz 200; ${pages} device pages, ${serials.length} device details, summary, exemptions, rules, ${auditPages} audit pages: all 200`,
+      `afterwards: /healthz 200; ${pages} device pages, ${serials.length} device details, summary, exemptions, rules, ${auditPages} audit pages, ${conflictPages} identity-conflict pages and ${conflicts} conflicts: all 200`,
     );
     assert.equal(fiveHundreds, 0);
     assert.ok(n >= RUNS);

@@ -311,6 +311,17 @@ const readPath = fc.oneof(
       if (before !== '') u.set('before', before);
       return `/api/v1/enrollments?${u.toString()}`;
     }),
+  fc
+    .record({
+      state: fc.constantFrom('', 'open', 'resolved', 'all'),
+      before: fc.constantFrom('', '1', '0', 'x', '9999999999999999'),
+      id: fc.oneof(fc.constantFrom('1', '0', '-1', '1e3', '999999999999999'), hostileText),
+    })
+    .map(({ state, before, id }) =>
+      id.length % 2
+        ? `/api/v1/identity-conflicts/${pathSegment(id)}`
+        : `/api/v1/identity-conflicts?${new URLSearchParams({ ...(state ? { state } : {}), ...(before ? { before } : {}) }).toString()}`,
+    ),
 );
 
 export const hostileRequest: fc.Arbitrary<HostileRequest> = fc
