@@ -9,23 +9,35 @@ const CLOSE_BRACKET = 0x5d;
 
 /**
  * The byte offset at which `bytes` opens an object or array deeper than `max` levels, or -1. A loop over
- * the bytes with a counter (no recursion, no allocation); brackets inside strings do not count. It need
+ * the bytes with a counter (no recursion, no allocation); a string is skipped with indexOf to its closing
+ * quote (one preceded by an even number of backslashes), so brackets inside strings do not count. It need
  * not judge well-formedness: the parser does that next.
  */
 export function depthExceededAt(bytes: Uint8Array, max: number): number {
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
+  const n = bytes.length;
+  let i = 0;
+  while (i < n) {
     const b = bytes[i] as number;
-    if (inString) {
-      if (b === BACKSLASH) i++;
-      else if (b === QUOTE) inString = false;
+    if (b === QUOTE) {
+      let from = i + 1;
+      for (;;) {
+        const q = bytes.indexOf(QUOTE, from);
+        if (q < 0) return -1; // unterminated: the parser refuses it
+        let backslashes = 0;
+        while (bytes[q - 1 - backslashes] === BACKSLASH) backslashes++;
+        if (backslashes % 2 === 0) {
+          i = q + 1;
+          break;
+        }
+        from = q + 1;
+      }
       continue;
     }
-    if (b === QUOTE) inString = true;
-    else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+    if (b === OPEN_BRACE || b === OPEN_BRACKET) {
       if (++depth > max) return i;
     } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) depth--;
+    i++;
   }
   return -1;
 }
