@@ -12,6 +12,7 @@ import { pruneOnce } from './jobs/prune.ts';
 import { storedInstant } from './instants.ts';
 import { exemptionProblem } from './evaluation.ts';
 import { openApiDocument } from './openapi.ts';
+import { pinCommand } from './tls-pin.ts';
 import { ApiError } from './http/errors.ts';
 import { RULE_IDS } from './rules/index.ts';
 import type { RuleId } from './rules/index.ts';
@@ -26,6 +27,7 @@ const USAGE = `usage:
   tokenwatch conflicts resolve --db FILE ID --keep existing|claimant [--by NAME]
   tokenwatch prune --db FILE                                     apply the retention settings now
   tokenwatch openapi                                             print the OpenAPI document (docs/openapi.json)
+  tokenwatch pin --cert FILE                                     the agents' PinSHA256 of a PEM certificate's public key
 settings (flag / environment): ${Object.keys(SETTINGS)
   .map((k) => `--${flagName(k)}`)
   .join(' ')}
@@ -248,6 +250,12 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(await openApiDocument());
         return 0;
       }
+      case 'pin':
+        return pinCommand(
+          rest,
+          (s) => process.stdout.write(s),
+          (s) => process.stderr.write(s),
+        );
       case 'prune': {
         const { loaded } = parse(rest);
         if (loaded.config.db === '') {
