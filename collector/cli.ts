@@ -9,7 +9,8 @@ import { openSqliteStore } from './store/sqlite/index.ts';
 import { addExemption, parseExpiry, removeExemption } from './exemptions.ts';
 import { conflictsJson, describeConflict, resolveConflict } from './identity-conflicts.ts';
 import { pruneOnce } from './jobs/prune.ts';
-import { iso } from './instants.ts';
+import { storedInstant } from './instants.ts';
+import { exemptionProblem } from './evaluation.ts';
 import { openApiDocument } from './openapi.ts';
 import { pinCommand } from './tls-pin.ts';
 import { ApiError } from './http/errors.ts';
@@ -118,18 +119,15 @@ async function exempt(argv: string[]): Promise<number> {
           process.stderr.write('tokenwatch exempt add: --reason TEXT and --by NAME are required\n');
           return 2;
         }
-        const e = await addExemption(
-          store,
-          {
-            serial,
-            rule: rule as RuleId | null,
-            user: typeof values['user'] === 'string' ? values['user'] : null,
-            reason: values['reason'],
-            createdBy: values['by'],
-            expiresAt: parseExpiry(typeof values['expires'] === 'string' ? values['expires'] : null, now),
-          },
-          now,
-        );
+        const input = {
+          serial,
+          rule: rule as RuleId | null,
+          user: typeof values['user'] === 'string' ? values['user'] : null,
+          reason: values['reason'],
+          createdBy: values['by'],
+          expiresAt: parseExpiry(typeof values['expires'] === 'string' ? values['expires'] : null, now),
+        };
+        const e = await store.withTransaction((tx) => addExemption(tx, input, now));
         process.stdout.write(`${e.id}\n`);
         return 0;
       }
@@ -138,11 +136,19 @@ async function exempt(argv: string[]): Promise<number> {
           typeof values['serial'] === 'string' ? values['serial'] : undefined,
         );
         for (const e of list) {
-          const expires = iso(e.expiresAt) ?? 'never';
-          const state = e.expiresAt !== null && e.expiresAt <= now.getTime() ? 'expired' : 'active';
+          // Any stored row lists: an unreadable expiry is an error naming the exemption, not a crash.
+          const problem = exemptionProblem(e);
+          const expires = e.expiresAt === null ? 'never' : (storedInstant(e.expiresAt) ?? 'UNREADABLE');
+          const state =
+            problem !== null
+              ? 'broken'
+              : e.expiresAt !== null && e.expiresAt <= now.getTime()
+                ? 'expired'
+                : 'active';
           process.stdout.write(
             `${e.id}  ${e.serial ?? '(all devices)'}  ${e.rule ?? '(all rules)'}  ${e.user ?? '(all users)'}  ${state}  expires ${expires}  by ${e.createdBy}: ${e.reason}\n`,
           );
+          if (problem !== null) process.stderr.write(`tokenwatch exempt list: ${problem}\n`);
         }
         if (list.length === 0) process.stdout.write('no exemptions\n');
         return 0;
@@ -153,7 +159,7 @@ async function exempt(argv: string[]): Promise<number> {
           process.stderr.write('tokenwatch exempt remove: give the exemption id\n');
           return 2;
         }
-        const removed = await removeExemption(store, id);
+        const removed = await store.withTransaction((tx) => removeExemption(tx, id));
         if (!removed) {
           process.stderr.write(`tokenwatch exempt remove: no exemption ${id}\n`);
           return 1;

@@ -303,25 +303,23 @@ export class EnrollmentService {
   }
 }
 
-/** An admin revokes a device: its token stops working at once; it may enroll again. */
+/** An admin revokes a device (in the caller's unit of work): its token stops working at once; it may enroll again. */
 export async function revokeDevice(
-  store: Store,
+  tx: Repos,
   serial: string,
   by: string,
   now: Date,
 ): Promise<{ revokedTokenHash: string | null } | null> {
-  return store.withTransaction(async (tx) => {
-    const d = await tx.devices.bySerial(serial);
-    if (!d) return null;
-    await tx.devices.revoke(d.id, now.getTime());
-    await tx.enrollments.record({
-      at: now.getTime(),
-      serial: d.serial,
-      hardwareUuid: d.hardwareUuid,
-      outcome: 'revoked',
-      remoteAddress: null,
-      detail: `by ${by}`,
-    });
-    return { revokedTokenHash: d.tokenHash };
+  const d = await tx.devices.bySerial(serial);
+  if (!d) return null;
+  await tx.devices.revoke(d.id, now.getTime());
+  await tx.enrollments.record({
+    at: now.getTime(),
+    serial: d.serial,
+    hardwareUuid: d.hardwareUuid,
+    outcome: 'revoked',
+    remoteAddress: null,
+    detail: `by ${by}`,
   });
+  return { revokedTokenHash: d.tokenHash };
 }

@@ -7,6 +7,7 @@ import type { IngestDeps } from '../ingest.ts';
 import type { DeviceAuth } from './auth.ts';
 import type { Metrics } from './metrics.ts';
 import type { EnrollmentService } from '../enrollment.ts';
+import type { FailureLimiter } from './rate-limit.ts';
 
 export interface AppContext {
   store: Store;
@@ -17,4 +18,6 @@ export interface AppContext {
   deviceAuth: DeviceAuth;
   metrics: Metrics;
   enrollment: EnrollmentService;
+  /** Failed admin authentications per client address. */
+  adminLimiter: FailureLimiter;
 }

@@ -49,6 +49,12 @@ const deviceFields = {
   enrolledAt: Instant(),
   revokedAt: Nullable(Instant()),
   collectedAt: Nullable(Instant()),
+  clockSkewSeconds: Nullable(
+    Type.Integer({
+      description:
+        "how far ahead of the collector's clock the latest upload or check-in was dated (null: within 5 minutes)",
+    }),
+  ),
   digest: Nullable(Type.String()),
   model: Nullable(Type.String()),
   osVersion: Nullable(Type.String()),
@@ -65,14 +71,18 @@ export const DeviceView = Type.Object(deviceFields);
 export const DeviceDetail = Type.Object({
   ...deviceFields,
   snapshot: Nullable(Type.Object({}, { additionalProperties: true })),
+  problems: Type.Array(Type.String(), {
+    description: 'stored values that cannot be shown (shown as null or left out), each naming what and why',
+  }),
   unconfirmedFindings: Type.Array(FindingView),
   resolvedFindings: Type.Array(Type.Object({ ...FindingView.properties, resolvedAt: Instant() })),
   history: Type.Array(
     Type.Object({
       snapshotId: Type.String(),
       digest: Type.String(),
-      collectedAt: Instant(),
+      collectedAt: Nullable(Instant()),
       receivedAt: Instant(),
+      clockSkewSeconds: Nullable(Type.Integer()),
       changes: Type.Array(Type.String()),
     }),
   ),
@@ -121,6 +131,9 @@ export const ExemptionView = Type.Object({
   createdAt: Instant(),
   expiresAt: Nullable(Instant()),
   active: Type.Boolean(),
+  problem: Nullable(
+    Type.String({ description: 'why a stored exemption cannot be applied (it then exempts nothing)' }),
+  ),
 });
 export const ExemptionBody = Type.Object({
   serial: Type.Optional(Nullable(Type.String({ pattern: SERIAL_PATTERN }))),
@@ -132,7 +145,8 @@ export const ExemptionBody = Type.Object({
     Nullable(
       Type.String({
         maxLength: 40,
-        description: 'ISO 8601 instant, or a duration such as 30d, 12h, 90m; null = never',
+        description:
+          'a duration (30d, 12h, 90m), a date (midnight UTC) or an RFC 3339 date-time, after now and at most 3650 days ahead; null = never',
       }),
     ),
   ),

@@ -24,7 +24,12 @@ export interface DeviceRecord {
   /** Digest of the current snapshot, or null before the first upload. */
   digest: string | null;
   snapshotId: string | null;
+  /** The current snapshot's collectedAt as the agent reported it. */
   collectedAt: Millis | null;
+  /** The current snapshot's place in the device's order (collector/ordering.ts orderTime). */
+  orderedAt: Millis | null;
+  /** How far ahead of the collector's clock the latest upload or check-in was dated; null within tolerance. */
+  clockSkewSeconds: number | null;
 }
 
 /** Columns extracted from the current snapshot for fleet queries. */
@@ -49,6 +54,8 @@ export interface CurrentSnapshotUpdate {
   snapshotId: string;
   digest: string;
   collectedAt: Millis;
+  orderedAt: Millis;
+  clockSkewSeconds: number | null;
   seenAt: Millis;
   consoleUser: string | null;
   facts: DeviceFacts;
@@ -79,8 +86,8 @@ export interface DeviceStore {
    * above every removed one, so a token still cached for a removed device can never reach it.
    */
   replace(ids: number[], d: { serial: string; hardwareUuid: string; at: Millis }): Promise<DeviceRecord>;
-  /** An unchanged upload or a check-in: lastSeen (and console user) only. */
-  touch(id: number, at: Millis, consoleUser: string | null): Promise<void>;
+  /** An unchanged upload, a late one or a check-in: lastSeen, the console user and the clock skew only. */
+  touch(id: number, at: Millis, consoleUser: string | null, clockSkewSeconds: number | null): Promise<void>;
   setCurrent(id: number, u: CurrentSnapshotUpdate): Promise<void>;
   /** After an exemption change: only the instant the device turns noncompliant moves. */
   setNoncompliantFrom(id: number, at: Millis | null): Promise<void>;
@@ -110,9 +117,14 @@ export interface NewHistoryEntry {
   encoding: BodyEncoding;
 }
 
-/** A stored change: what was inserted, and its place in the device's history. */
-export interface HistoryEntry extends Omit<NewHistoryEntry, 'deviceId'> {
+/**
+ * A stored change: what was inserted, and its place in the device's history. Values come back as the
+ * database holds them (a row written by an older version or by hand may hold anything); the read model
+ * checks them (storedInstant, decodeBody).
+ */
+export interface HistoryEntry extends Omit<NewHistoryEntry, 'deviceId' | 'encoding'> {
   seq: number;
+  encoding: string;
 }
 
 export interface SnapshotStore {
@@ -121,8 +133,8 @@ export interface SnapshotStore {
   addHistory(e: NewHistoryEntry): Promise<number>;
   /** The device's latest changes, newest first, with their bodies. */
   history(deviceId: number, limit: number): Promise<HistoryEntry[]>;
-  /** The stored body of the device's latest change (compressed as stored). */
-  latestBody(deviceId: number): Promise<{ body: Uint8Array; encoding: BodyEncoding } | null>;
+  /** The stored body of the device's current snapshot (devices.snapshotId), compressed as stored. */
+  currentBody(deviceId: number): Promise<{ body: Uint8Array; encoding: string } | null>;
 }
 
 export interface FindingRecord {
@@ -283,6 +295,8 @@ export interface Repos {
   exemptions: ExemptionStore;
   enrollments: EnrollmentStore;
   identityConflicts: IdentityConflictStore;
+  /** The read model's queries, so that a write and the answer read after it can be one unit of work. */
+  fleet: FleetQueries;
 }
 
 export interface PruneCutoffs {
@@ -295,7 +309,6 @@ export interface Store extends Repos {
   /** Run fn atomically: everything it writes through `tx` commits together or not at all. */
   withTransaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
   prune(c: PruneCutoffs): Promise<{ history: number; receipts: number; audit: number }>;
-  fleet: FleetQueries;
   close(): Promise<void>;
 }
 

@@ -17,10 +17,12 @@ export interface DeviceRowRaw {
   digest: string | null;
   snapshot_id: string | null;
   collected_at: number | null;
+  ordered_at: number | null;
+  clock_skew_seconds: number | null;
 }
 
 export const DEVICE_COLUMNS =
-  'id, serial, hardware_uuid, token_hash, token_issued_at, revoked_at, enrolled_at, last_seen, last_contact, console_user, digest, snapshot_id, collected_at';
+  'id, serial, hardware_uuid, token_hash, token_issued_at, revoked_at, enrolled_at, last_seen, last_contact, console_user, digest, snapshot_id, collected_at, ordered_at, clock_skew_seconds';
 
 export function toDevice(r: DeviceRowRaw): DeviceRecord {
   return {
@@ -37,6 +39,8 @@ export function toDevice(r: DeviceRowRaw): DeviceRecord {
     digest: r.digest,
     snapshotId: r.snapshot_id,
     collectedAt: r.collected_at,
+    orderedAt: r.ordered_at,
+    clockSkewSeconds: r.clock_skew_seconds,
   };
 }
 
@@ -69,10 +73,12 @@ export function sqliteDevices(db: Db): DeviceStore {
   // they hold random snapshot ids only this device's agent sent, and deleting them would scan the table.
   const remove = db.prepare(`DELETE FROM devices WHERE id = ?`);
   const touch = db.prepare(
-    `UPDATE devices SET last_seen = max(coalesce(last_seen, 0), ?), last_contact = max(last_contact, ?), console_user = ? WHERE id = ?`,
+    `UPDATE devices SET last_seen = max(coalesce(last_seen, 0), ?), last_contact = max(last_contact, ?), console_user = ?,
+       clock_skew_seconds = ? WHERE id = ?`,
   );
   const setCurrent = db.prepare(
     `UPDATE devices SET snapshot_id = @snapshotId, digest = @digest, collected_at = @collectedAt,
+       ordered_at = @orderedAt, clock_skew_seconds = @clockSkewSeconds,
        last_seen = max(coalesce(last_seen, 0), @seenAt), last_contact = max(last_contact, @seenAt), console_user = @consoleUser,
        model = @model, os_version = @osVersion, os_build = @osBuild, hostname = @hostname, apple_silicon = @appleSilicon,
        agent_version = @agentVersion, noncompliant_from = @noncompliantFrom, has_unknown = @hasUnknown
@@ -109,8 +115,8 @@ export function sqliteDevices(db: Db): DeviceStore {
       reserve.run({ ...d, id });
       return toDevice(byId.get(id) as DeviceRowRaw);
     },
-    async touch(id: number, at: Millis, consoleUser: string | null) {
-      touch.run(at, at, consoleUser, id);
+    async touch(id: number, at: Millis, consoleUser: string | null, clockSkewSeconds: number | null) {
+      touch.run(at, at, consoleUser, clockSkewSeconds, id);
     },
     async setCurrent(id: number, u: CurrentSnapshotUpdate) {
       setCurrent.run({
@@ -118,6 +124,8 @@ export function sqliteDevices(db: Db): DeviceStore {
         snapshotId: u.snapshotId,
         digest: u.digest,
         collectedAt: u.collectedAt,
+        orderedAt: u.orderedAt,
+        clockSkewSeconds: u.clockSkewSeconds,
         seenAt: u.seenAt,
         consoleUser: u.consoleUser,
         model: u.facts.model,

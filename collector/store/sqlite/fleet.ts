@@ -4,11 +4,12 @@
 import type { Db } from './open.ts';
 import { DEVICE_COLUMNS, toDevice } from './devices.ts';
 import type { DeviceRowRaw } from './devices.ts';
+import { unexpiredAt } from './exemptions.ts';
 import type { DeviceFilter, DeviceRow, DeviceStatus, FleetParams, FleetQueries } from '../types.ts';
 import type { RuleId } from '../../rules/types.ts';
 
 const STALE_EXEMPT = `EXISTS (SELECT 1 FROM exemptions e WHERE (e.serial IS NULL OR e.serial = d.serial)
-  AND (e.rule IS NULL OR e.rule = 'stale') AND e.user_name IS NULL AND (e.expires_at IS NULL OR e.expires_at > @now))`;
+  AND (e.rule IS NULL OR e.rule = 'stale') AND e.user_name IS NULL AND ${unexpiredAt('@now')})`;
 
 /** An open identity conflict claims the device's serial or its hardware UUID: which side is the real Mac is
  * unknown until an admin resolves it, so the device is not compliant meanwhile. */

@@ -45,6 +45,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     exemptions: sqliteExemptions(db),
     enrollments: sqliteEnrollments(db, options.auditMaxRows),
     identityConflicts: sqliteIdentityConflicts(db),
+    fleet: sqliteFleet(db),
   };
   const commit = new GroupCommit(db, raw);
   // Never a device's current snapshot: not the last one received (a late older delivery can come after it).
@@ -55,8 +56,6 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   const pruneReceipts = db.prepare(`DELETE FROM snapshot_receipts WHERE received_at < ?`);
   // A counted row goes once its latest repeat is past retention.
   const pruneAudit = db.prepare(`DELETE FROM enrollment_audit WHERE last_at < ?`);
-  const fleetQueries = sqliteFleet(db);
-  const fleet = guarded(() => fleetQueries, commit, raw);
 
   return {
     devices: guarded((tx) => tx.devices, commit, raw),
@@ -65,7 +64,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     exemptions: guarded((tx) => tx.exemptions, commit, raw),
     enrollments: guarded((tx) => tx.enrollments, commit, raw),
     identityConflicts: guarded((tx) => tx.identityConflicts, commit, raw),
-    fleet,
+    fleet: guarded((tx) => tx.fleet, commit, raw),
     withTransaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
       return commit.run(fn);
     },

@@ -64,6 +64,8 @@ test('countByStatus equals the per-row status (STATUS_SQL) at every time-driven 
                 snapshotId: `snap-${serial}`,
                 digest: 'd'.repeat(64),
                 collectedAt: contact,
+                orderedAt: contact,
+                clockSkewSeconds: null,
                 seenAt: contact,
                 consoleUser: null,
                 facts: {
