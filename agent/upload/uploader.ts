@@ -112,6 +112,12 @@ async function enroll(deps: UploadDeps, currentToken: string | null): Promise<st
   }
   const wrongPlace = misconfiguration(res, PATHS.enroll);
   if (wrongPlace) throw new Halt(wrongPlace, res, true);
+  if (res.status === 409 && errorCode(res) === 'identity_conflict') {
+    throw new Halt(
+      `enrollment held (${describe(res)}): this Mac's serial or hardware UUID is enrolled on the collector with another identity (a replaced logic board, or another machine enrolled this serial first); snapshots stay queued until an admin resolves it on the collector (tokenwatch conflicts list, then tokenwatch conflicts resolve ID --keep claimant or existing)`,
+      res,
+    );
+  }
   if (res.status === 409) {
     throw new Halt(
       currentToken === null
@@ -265,7 +271,8 @@ function handle(
     report.stopped = reason;
     return 'stop';
   }
-  if (res.status >= 500 || res.status === 0) {
+  // 408: the collector (or a proxy) gave up waiting for the request: a slow network, not a bad body.
+  if (res.status >= 500 || res.status === 0 || res.status === 408) {
     const reason = `collector error: ${describe(res)}`;
     markRetry(
       deps.db,

@@ -513,3 +513,47 @@ test('once the collector answers, the rest of the queue starts its backoff afres
     await r.close();
   }
 });
+
+test('408 (the collector or a proxy timed the request out) is retried with backoff, never a rejection', async () => {
+  const r = await receiver((req) =>
+    req.url === '/api/v1/enroll'
+      ? { status: 201, body: { deviceToken: TOKEN } }
+      : {
+          status: 408,
+          body: { error: 'request_timeout', message: 'the request body did not arrive in time' },
+        },
+  );
+  const s = setup(NOW);
+  try {
+    const report = await drainOutbox(deps(s, r.url, NOW));
+    assert.equal(report.rejected, 0);
+    const q = outboxSummary(s.db);
+    assert.equal(q.snapshots, 1);
+    assert.equal(q.rejected, 0);
+    assert.ok(Date.parse(q.nextAttemptAt ?? '') > NOW.getTime(), 'postponed, not given up');
+    assert.match(report.stopped ?? '', /HTTP 408/);
+  } finally {
+    await r.close();
+  }
+});
+
+test('409 identity_conflict on enrollment: the queue waits and the reason names the conflict commands, not a revocation', async () => {
+  const r = await receiver(() => ({
+    status: 409,
+    body: {
+      error: 'identity_conflict',
+      message: 'identity conflict 7: serial C02X is enrolled with another hardware UUID',
+    },
+  }));
+  const s = setup(NOW);
+  try {
+    const report = await drainOutbox(deps(s, r.url, NOW));
+    assert.match(report.stopped ?? '', /identity_conflict/);
+    assert.match(report.stopped ?? '', /tokenwatch conflicts resolve/);
+    assert.doesNotMatch(report.stopped ?? '', /revoke/);
+    assert.equal(outboxSummary(s.db).snapshots, 1);
+    assert.equal(s.getToken(), null);
+  } finally {
+    await r.close();
+  }
+});
