@@ -4,7 +4,7 @@
 // Every failure becomes an errors[] entry; unknown is never "no" (null + error); what does not apply
 // is null and listed in notApplicable.
 import { setMaxListeners } from 'node:events';
-import type { Runner, RunOutcome } from './exec/types.ts';
+import type { Runner, RunOutcome, RunRequest } from './exec/types.ts';
 import type { CollectionError, CryptoUser, Snapshot, User } from './snapshot/schema.ts';
 import { SNAPSHOT_SCHEMA } from './snapshot/schema.ts';
 import type { Probe } from './probes/index.ts';
@@ -99,14 +99,40 @@ function abandonAfterAbort(signal: AbortSignal): { promise: Promise<RunOutcome>;
 }
 
 const ABANDONED: RunOutcome = {
+  kind: 'timed-out',
+  by: 'budget',
+  exitedFirst: null,
   stdout: '',
   stderr: '',
-  exitCode: null,
-  signal: null,
-  timedOut: true,
-  startError: null,
   durationMs: 0,
 };
+
+/** Why a run that did not end on its own gave nothing to parse, as an error message. */
+function runFailure(
+  ctx: Context,
+  request: RunRequest,
+  outcome: Exclude<RunOutcome, { kind: 'exited' }>,
+): string {
+  switch (outcome.kind) {
+    case 'not-started':
+      return outcome.budgetSpent
+        ? `not run: the collection budget of ${ctx.budgetMs} ms ran out`
+        : `could not start ${request.command}: ${excerpt(outcome.reason)}`;
+    case 'timed-out': {
+      const why =
+        outcome.by === 'budget' || ctx.signal.aborted
+          ? `timed out: the collection budget of ${ctx.budgetMs} ms ran out`
+          : `timed out after ${request.timeoutMs} ms`;
+      return outcome.exitedFirst === null
+        ? why
+        : `${why}: it exited (code ${outcome.exitedFirst}) but a process it started kept its output open`;
+    }
+    case 'output-too-large':
+      return `printed more than ${outcome.limit} characters: stopped, and its output was not read`;
+    case 'signalled':
+      return `killed by signal ${outcome.signal}`;
+  }
+}
 
 async function runProbe<T>(ctx: Context, probe: Probe<T>, user?: string): Promise<ProbeRun<T>> {
   const who = user === undefined ? '' : `user ${user}: `;
@@ -125,16 +151,7 @@ async function runProbe<T>(ctx: Context, probe: Probe<T>, user?: string): Promis
   } finally {
     guard.cancel();
   }
-  if (outcome.startError !== null)
-    return fail(`could not start ${request.command}: ${excerpt(outcome.startError)}`);
-  if (outcome.timedOut) {
-    return fail(
-      ctx.signal.aborted
-        ? `timed out: the collection budget of ${ctx.budgetMs} ms ran out`
-        : `timed out after ${request.timeoutMs} ms`,
-    );
-  }
-  if (outcome.signal !== null) return fail(`killed by signal ${outcome.signal}`);
+  if (outcome.kind !== 'exited') return fail(runFailure(ctx, request, outcome));
   const parsed = probe.parse(outcome);
   for (const e of parsed.errors) addError(ctx, probe.id, `${who}${e}`);
   return { value: parsed.value, clean: parsed.errors.length === 0 && parsed.value !== null };

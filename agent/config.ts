@@ -13,6 +13,9 @@ import type { ParseArgsConfig } from 'node:util';
 import { parsePlist, plistTypeName } from './prefs/read-plist.ts';
 import type { PlistValue } from './prefs/read-plist.ts';
 import { resolveUnderSysroot } from './sysroot.ts';
+import { endpointProblem } from './upload/endpoint.ts';
+import { parsePin } from './upload/pin.ts';
+import type { Pin } from './upload/pin.ts';
 
 export const PREFERENCES_DOMAIN = 'com.tokenwatch.agent';
 export const PREFERENCES_PLIST = `/Library/Preferences/${PREFERENCES_DOMAIN}.plist`;
@@ -24,8 +27,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface AgentConfigValues {
   ServerURL: string | null;
   EnrollSecret: string | null;
-  /** Lowercase hex SHA-256 of the server certificate's DER, without colons. */
-  CAPinSHA256: string | null;
+  /** Pins of the collector's public key (base64 SHA-256 of the SPKI); empty: the system trust store. */
+  PinSHA256: Pin[];
+  /** Allow http:// to a host other than loopback. */
+  AllowInsecureHTTP: boolean;
   SplaySeconds: number;
   MinIntervalSeconds: number;
   ExcludeUsers: string[];
@@ -52,6 +57,13 @@ export interface ConfigProblem {
   file: string | null;
   /** A complete sentence naming the key, the source, the file or variable, and what was used instead. */
   message: string;
+  /**
+   * true: the agent refuses to upload until this is corrected (an unreadable pin, plain http:// to another
+   * host). Falling back to a lower layer there would mean less checking than the admin configured.
+   */
+  blocksUpload?: true;
+  /** The values are fine one by one; together they are not (http:// with a pin, say). */
+  combination?: true;
 }
 
 /** A value set in a layer that a higher layer replaced (shown so an admin sees why a setting has no effect). */
@@ -137,20 +149,50 @@ const secretType: ValueType<string | null> = {
   display: (v) => (v === null ? '(not set)' : `(set, ${v.length} chars)`),
 };
 
-const PIN_PLAIN = /^[0-9a-fA-F]{64}$/;
-const PIN_COLONS = /^[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){31}$/;
-const pinType: ValueType<string | null> = {
-  name: 'SHA-256 hex (64 digits, colons allowed)',
-  ...checkedString((s) => {
-    const t = s.trim();
-    if (!PIN_PLAIN.test(t) && !PIN_COLONS.test(t)) {
-      return bad(
-        `${quoted(s)} is not a SHA-256 in hex (64 hex digits, or 32 colon-separated pairs as openssl prints it)`,
-      );
-    }
-    return ok(t.replaceAll(':', '').toLowerCase());
-  }, 'a string'),
-  display: (v) => v ?? '(not set)',
+/** Every entry must read as a pin: one bad entry makes the whole list bad (never a shorter list). */
+function pinList(entries: string[]): Parsed<Pin[]> {
+  const pins: Pin[] = [];
+  for (const [i, entry] of entries.entries()) {
+    const parsed = parsePin(entry);
+    if (!parsed.ok) return bad(entries.length > 1 ? `entry ${i + 1}: ${parsed.reason}` : parsed.reason);
+    if (!pins.includes(parsed.pin)) pins.push(parsed.pin);
+  }
+  return ok(pins);
+}
+const pinListType: ValueType<Pin[]> = {
+  name: 'SHA-256 pins of public keys (base64, or hex)',
+  fromPlist: (value) => {
+    if (typeof value === 'string') return pinList([value]);
+    if (!Array.isArray(value)) return bad(wrongPlistType(value, 'a <string> or an <array> of <string>'));
+    const odd = value.find((item) => typeof item !== 'string');
+    if (odd !== undefined)
+      return bad(`expected an <array> of <string>, it holds a plist ${plistTypeName(odd)}`);
+    return pinList(value as string[]);
+  },
+  // The environment holds one comma-separated string; the flag may be repeated and comma-separated.
+  fromText: (text) =>
+    pinList(
+      (Array.isArray(text) ? text : [text])
+        .flatMap((t) => t.split(','))
+        .map((t) => t.trim())
+        .filter((t) => t !== ''),
+    ),
+  display: (v) => (v.length === 0 ? '(none: the system trust store verifies the collector)' : v.join(', ')),
+};
+
+const TRUE_WORDS = ['true', 'yes', '1'];
+const FALSE_WORDS = ['false', 'no', '0'];
+const boolType: ValueType<boolean> = {
+  name: 'boolean',
+  fromPlist: (value) =>
+    typeof value === 'boolean' ? ok(value) : bad(wrongPlistType(value, '<true/> or <false/>')),
+  fromText: (text) => {
+    const t = single(text).trim().toLowerCase();
+    if (TRUE_WORDS.includes(t)) return ok(true);
+    if (FALSE_WORDS.includes(t)) return ok(false);
+    return bad(`${quoted(single(text))} is not true or false`);
+  },
+  display: (v) => (v ? 'true' : 'false'),
 };
 
 function intType(min: number, max: number): ValueType<number> {
@@ -218,6 +260,8 @@ export interface Setting<K extends ConfigKey> {
   /** A filesystem path: resolved under --sysroot when it comes from the defaults or a plist. */
   path: boolean;
   description: string;
+  /** A bad value refuses uploads instead of falling back (a pin that cannot be read is never "no pin"). */
+  failClosed?: true;
 }
 export type SettingsTable = { [K in ConfigKey]: Setting<K> };
 
@@ -229,8 +273,10 @@ export const SETTINGS: SettingsTable = {
     description: 'The collector, e.g. https://tokenwatch.example.com; unset: collect and cache only, no upload' },
   EnrollSecret:          { type: secretType,                   default: null,                                      env: 'TOKENWATCH_ENROLL_SECRET',           flag: 'enroll-secret',        secret: true,  path: false,
     description: 'Shared secret for the first enrollment (a flag is visible in ps: prefer the profile)' },
-  CAPinSHA256:           { type: pinType,                      default: null,                                      env: 'TOKENWATCH_CA_PIN_SHA256',           flag: 'ca-pin-sha256',        secret: false, path: false,
-    description: "Optional pin: SHA-256 of the server certificate's DER (hex, colons allowed)" },
+  PinSHA256:             { type: pinListType,                  default: [],                                        env: 'TOKENWATCH_PIN_SHA256',              flag: 'pin-sha256',           secret: false, path: false, failClosed: true,
+    description: "Pins of the collector's public key (SHA-256 of its SubjectPublicKeyInfo, base64 or hex; a list: current and backup key); `tokenwatch pin --cert FILE` prints one" },
+  AllowInsecureHTTP:     { type: boolType,                     default: false,                                     env: 'TOKENWATCH_ALLOW_INSECURE_HTTP',     flag: 'allow-insecure-http',  secret: false, path: false,
+    description: 'Allow a plain http:// ServerURL to a host other than this Mac (loopback is always allowed)' },
   SplaySeconds:          { type: intType(0, 86400),            default: 0,                                         env: 'TOKENWATCH_SPLAY_SECONDS',           flag: 'splay',                secret: false, path: false,
     description: 'Wait a random 0..N seconds before a run (the LaunchDaemon passes --splay 300, so only a profile overrides it)' },
   MinIntervalSeconds:    { type: intType(0, 7 * 86400),        default: 900,                                       env: 'TOKENWATCH_MIN_INTERVAL_SECONDS',    flag: 'min-interval',         secret: false, path: false,
@@ -238,7 +284,7 @@ export const SETTINGS: SettingsTable = {
   ExcludeUsers:          { type: userListType,                 default: [],                                        env: 'TOKENWATCH_EXCLUDE_USERS',           flag: 'exclude-user',         secret: false, path: false,
     description: 'Service accounts the rules skip (environment: comma-separated; flag: repeatable)' },
   CollectTimeoutSeconds: { type: intType(1, 3600),             default: 30,                                        env: 'TOKENWATCH_COLLECT_TIMEOUT_SECONDS', flag: 'collect-timeout',      secret: false, path: false,
-    description: 'Timeout of each command the agent runs' },
+    description: 'Budget of a whole collection: a command still running then is killed with its process group and recorded as timed out' },
   UploadTimeoutSeconds:  { type: intType(1, 3600),             default: 30,                                        env: 'TOKENWATCH_UPLOAD_TIMEOUT_SECONDS',  flag: 'upload-timeout',       secret: false, path: false,
     description: 'Time a run may spend uploading before it exits (the outbox keeps the rest)' },
   MaxCachedSnapshots:    { type: intType(1, 1_000_000),        default: 720,                                       env: 'TOKENWATCH_MAX_CACHED_SNAPSHOTS',    flag: 'max-cached-snapshots', secret: false, path: false,
@@ -264,7 +310,11 @@ export const AGENT_CONFIG_FLAGS: NonNullable<ParseArgsConfig['options']> = {
   ...Object.fromEntries(
     CONFIG_KEYS.map((key) => [
       SETTINGS[key].flag,
-      key === 'ExcludeUsers' ? { type: 'string', multiple: true } : { type: 'string' },
+      key === 'ExcludeUsers' || key === 'PinSHA256'
+        ? { type: 'string', multiple: true }
+        : SETTINGS[key].type === (boolType as unknown)
+          ? { type: 'boolean' }
+          : { type: 'string' },
     ]),
   ),
 };
@@ -371,29 +421,93 @@ export function loadConfig(input: LoadConfigInput): AgentConfig {
     }
     for (const { layer, reason } of rejected) {
       const where = layer.file ? `in ${layer.file}` : `from ${layer.origin(key)}`;
-      const outcome =
-        CONFIG_SOURCES.indexOf(source) > CONFIG_SOURCES.indexOf(layer.source)
-          ? `ignored; the ${SOURCE_LABEL[source]} value applies anyway`
+      const overridden = CONFIG_SOURCES.indexOf(source) > CONFIG_SOURCES.indexOf(layer.source);
+      const blocks = !overridden && setting.failClosed === true;
+      const outcome = overridden
+        ? `ignored; the ${SOURCE_LABEL[source]} value applies anyway`
+        : blocks
+          ? 'uploads are refused until it is corrected (a value that cannot be read is never taken as unset)'
           : `using the ${SOURCE_LABEL[source]} value ${display(value)}`;
       problems.push({
         key,
         source: layer.source,
         file: layer.file,
         message: `${key} ${where} (${SOURCE_LABEL[layer.source]}): ${reason}; ${outcome}`,
+        ...(blocks ? { blocksUpload: true as const } : {}),
       });
     }
     values[key] = value;
     sources[key] = source;
   }
 
+  const typed = values as unknown as AgentConfigValues;
+  problems.push(...legacyPinProblems(preferences, managed, input.env, typed.PinSHA256));
+  if (typed.ServerURL !== null) {
+    const endpoint = endpointProblem({
+      serverUrl: typed.ServerURL,
+      pinCount: typed.PinSHA256.length,
+      allowInsecureHttp: typed.AllowInsecureHTTP,
+    });
+    if (endpoint !== null) {
+      problems.push({
+        key: 'ServerURL',
+        source: sources.ServerURL,
+        file: null,
+        message: endpoint,
+        blocksUpload: true,
+        combination: true,
+      });
+    }
+  }
+
   return {
-    values: values as unknown as AgentConfigValues,
+    values: typed,
     sources,
     problems,
     overridden,
     files: { preferences: preferences.status, managed: managed.status },
     sysroot,
   };
+}
+
+/** The setting a certificate pin used to be read from (SHA-256 of a certificate's DER). */
+const LEGACY_PIN_KEY = 'CAPinSHA256';
+const LEGACY_PIN_ENV = 'TOKENWATCH_CA_PIN_SHA256';
+
+/**
+ * A CAPinSHA256 left in a profile or the environment: it pinned a certificate, which is no longer
+ * supported. Ignoring it silently would run with less checking than configured, so without a PinSHA256
+ * it refuses uploads, and names the replacement.
+ */
+function legacyPinProblems(
+  preferences: { path: string; dict: Record<string, PlistValue> },
+  managed: { path: string; dict: Record<string, PlistValue> },
+  env: Record<string, string | undefined>,
+  pins: Pin[],
+): ConfigProblem[] {
+  const found: { source: ConfigSource; file: string | null; where: string }[] = [];
+  if (Object.hasOwn(preferences.dict, LEGACY_PIN_KEY))
+    found.push({ source: 'preferences', file: preferences.path, where: `in ${preferences.path}` });
+  if (env[LEGACY_PIN_ENV]) found.push({ source: 'environment', file: null, where: `from ${LEGACY_PIN_ENV}` });
+  if (Object.hasOwn(managed.dict, LEGACY_PIN_KEY))
+    found.push({ source: 'managed', file: managed.path, where: `in ${managed.path}` });
+  return found.map(({ source, file, where }) => {
+    const base = `${LEGACY_PIN_KEY} ${where} (${SOURCE_LABEL[source]}) is no longer read: it pinned a certificate; PinSHA256 pins the collector's public key (tokenwatch pin --cert FILE prints it)`;
+    return pins.length > 0
+      ? { key: 'PinSHA256' as const, source, file, message: `${base}; ignored, PinSHA256 applies` }
+      : {
+          key: 'PinSHA256' as const,
+          source,
+          file,
+          message: `${base}; uploads are refused until PinSHA256 is set or ${LEGACY_PIN_KEY} is removed`,
+          blocksUpload: true as const,
+        };
+  });
+}
+
+/** What the agent must not upload past: every problem that refuses uploads, as sentences. */
+export function uploadRefusals(config: AgentConfig): string[] {
+  return config.problems.filter((p) => p.blocksUpload === true).map((p) => p.message);
 }
 
 /**
@@ -502,8 +616,22 @@ export function configReport(config: AgentConfig): ConfigReport {
 }
 
 /** One line per key (key, value, source; MANAGED for profile values), then the files and any problems. */
-export function renderConfig(config: AgentConfig, options: { json?: boolean } = {}): string {
-  if (options.json) return `${JSON.stringify(configReport(config), null, 2)}\n`;
+export function renderConfig(
+  config: AgentConfig,
+  options: {
+    json?: boolean;
+    /** A misconfiguration the collector's last answer showed (a redirect, a 404), from the cache. */
+    serverAnswer?: string | null;
+  } = {},
+): string {
+  if (options.json) {
+    const report = {
+      ...configReport(config),
+      uploadsRefused: uploadRefusals(config),
+      serverAnswer: options.serverAnswer ?? null,
+    };
+    return `${JSON.stringify(report, null, 2)}\n`;
+  }
   const rows = CONFIG_KEYS.map((key) => {
     const setting = SETTINGS[key] as Setting<ConfigKey>;
     const shown = (setting.type.display as (v: unknown) => string)(config.values[key]);
@@ -527,5 +655,11 @@ export function renderConfig(config: AgentConfig, options: { json?: boolean } = 
     lines.push('', `${config.problems.length} configuration problem(s):`);
     for (const p of config.problems) lines.push(`  - ${p.message}`);
   }
+  const refusals = uploadRefusals(config);
+  if (refusals.length > 0) {
+    lines.push('', `UPLOADS ARE REFUSED until ${refusals.length === 1 ? 'this is' : 'these are'} corrected:`);
+    for (const r of refusals) lines.push(`  - ${r}`);
+  }
+  if (options.serverAnswer) lines.push('', `The collector's last answer: ${options.serverAnswer}`);
   return `${lines.join('\n')}\n`;
 }

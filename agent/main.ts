@@ -1,35 +1,36 @@
-// The agent's composition root: argv -> config -> deps -> subcommand. The only module that reads argv,
-// the environment and the real clock, and wires I/O into the pure parts. Runs when loaded (bin entry,
-// single executable).
+// The agent's composition root: argv -> config -> deps -> subcommand. main() gets argv, the environment
+// and the output streams from its caller (bin/tokenwatch-agent.js, which is also the single executable's
+// entry), wires the real clock, commands, files and network into the cycle (cycle.ts), and does nothing
+// when imported.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
-import { AGENT_CONFIG_FLAGS, loadConfig, renderConfig } from './config.ts';
+import { AGENT_CONFIG_FLAGS, loadConfig, renderConfig, uploadRefusals } from './config.ts';
 import { readPrefsFile } from './prefs/file.ts';
 import type { AgentConfig } from './config.ts';
 import { systemClock } from './clock.ts';
 import { createLogger } from './log.ts';
 import type { Logger } from './log.ts';
 import { createRunner } from './exec/run.ts';
-import { collect } from './collect.ts';
-import { CacheError, CACHE_FILE, openCache } from './cache/open.ts';
+import { collectAndCache, runCycle } from './cycle.ts';
+import type { CycleDeps } from './cycle.ts';
+import { CacheError, CACHE_FILE, ensureStateDir, openCache } from './cache/open.ts';
 import type { Db } from './cache/open.ts';
-import { latestSnapshot, recordSnapshot, snapshotStats } from './cache/snapshots.ts';
-import { enqueue, outboxSummary } from './cache/outbox.ts';
-import { readState, writeState } from './cache/state.ts';
+import { latestSnapshot, snapshotStats } from './cache/snapshots.ts';
+import { outboxSummary } from './cache/outbox.ts';
+import { readState } from './cache/state.ts';
 import { createClient } from './upload/client.ts';
-import { drainOutbox } from './upload/uploader.ts';
-import { deleteDeviceToken, readDeviceToken, writeDeviceToken } from './upload/device-token.ts';
+import { MISCONFIGURATION_STATE } from './upload/uploader.ts';
+import { readDeviceToken, writeDeviceToken } from './upload/device-token.ts';
 import { EAS, eaByName, renderEa } from './ea.ts';
 import { renderSnapshot, renderStatus } from './summary.ts';
-import { checkSnapshot, snapshotDigest } from './snapshot/index.ts';
-import type { Snapshot } from './snapshot/index.ts';
-import { checkinFor, planUpload } from './upload/plan.ts';
+import { renderStatusNotes } from './status-notes.ts';
 import { nativeSqliteBinding } from './sea/native.ts';
 import { AGENT_VERSION } from './version.ts';
+import { jsonText } from './snapshot/json-text.ts';
 
 const USAGE = `tokenwatch-agent ${AGENT_VERSION}: reports SecureToken, volume owner, FileVault and Bootstrap Token state
 
@@ -44,12 +45,12 @@ Usage:
   tokenwatch-agent --version
 
 Settings (flag, environment, /Library/Preferences or a profile: see 'config'):
-  --server-url URL --enroll-secret S --ca-pin-sha256 HEX --splay N --min-interval N
+  --server-url URL --enroll-secret S --pin-sha256 PIN (repeatable) --allow-insecure-http --splay N --min-interval N
   --exclude-user NAME (repeatable) --collect-timeout N --upload-timeout N --state-dir DIR --log-file FILE
   --log-level LEVEL --max-cached-snapshots N --max-cache-bytes N
 `;
 
-interface Io {
+export interface Io {
   argv: string[];
   env: Record<string, string | undefined>;
   stdout: (s: string) => void;
@@ -86,6 +87,8 @@ function loggerFor(config: AgentConfig, toStderr: boolean): Logger {
 
 function openDb(config: AgentConfig): Db {
   const stateDir = config.values.StateDir;
+  // Checked before anything is extracted into it or loaded from it (the SQLite addon of the executable).
+  ensureStateDir(stateDir);
   return openCache({ stateDir, nativeBinding: nativeSqliteBinding(stateDir) });
 }
 
@@ -98,45 +101,26 @@ function reportConfigProblems(config: AgentConfig, log: Logger): void {
   for (const p of config.problems) log.warn({ key: p.key, source: p.source, file: p.file }, p.message);
 }
 
-async function collectAndCache(config: AgentConfig, db: Db, log: Logger) {
-  const now = systemClock;
-  const previous = readState<unknown>(db, 'bootstrapCheck');
-  const result = await collect({
+/** The real dependencies of a cycle: this Mac's commands, clock, host name, token file and network. */
+function cycleDeps(config: AgentConfig, db: Db, log: Logger): CycleDeps {
+  const stateDir = config.values.StateDir;
+  return {
+    settings: config.values,
+    db,
+    now: systemClock,
     run: createRunner({ sysroot: config.sysroot }),
-    now,
-    hostname: os.hostname(),
+    hostname: os.hostname,
     newId: randomUUID,
     agentVersion: AGENT_VERSION,
-    excludeUsers: config.values.ExcludeUsers,
-    budgetMs: config.values.CollectTimeoutSeconds * 1000,
-    previousBootstrapCheck: previous,
-  });
-  const snapshot: Snapshot = result.snapshot;
-  const problems = checkSnapshot(snapshot);
-  if (problems.length > 0) {
-    // Our own output broke the contract: a bug. Record it loudly; never upload an invalid body.
-    throw new Error(
-      `internal error: the snapshot does not match the contract: ${JSON.stringify(problems.slice(0, 5))}`,
-    );
-  }
-  if (result.bootstrapCheck) writeState(db, 'bootstrapCheck', result.bootstrapCheck);
-  const digest = snapshotDigest(snapshot);
-  const recorded = recordSnapshot(db, snapshot, digest, {
-    maxSnapshots: config.values.MaxCachedSnapshots,
-    maxBytes: config.values.MaxCacheBytes,
-  });
-  log.info(
-    {
-      snapshot: snapshot.id,
-      digest,
-      changed: recorded.changed,
-      errors: snapshot.errors.length,
-      pruned: recorded.pruned,
+    log,
+    client: createClient,
+    tokens: {
+      read: () => readDeviceToken(stateDir),
+      write: (t: string) => writeDeviceToken(stateDir, t),
     },
-    'collected',
-  );
-  for (const e of snapshot.errors) log.warn({ source: e.source }, e.message);
-  return { snapshot, digest, changed: recorded.changed, now: now() };
+    random: Math.random,
+    uploadRefusals: uploadRefusals(config),
+  };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -148,8 +132,8 @@ async function cmdCollect(io: Io, config: AgentConfig, json: boolean): Promise<n
   reportConfigProblems(config, log);
   const db = openDb(config);
   try {
-    const { snapshot } = await collectAndCache(config, db, log);
-    io.stdout(json ? `${JSON.stringify(snapshot, null, 2)}\n` : renderSnapshot(snapshot));
+    const { snapshot } = await collectAndCache(cycleDeps(config, db, log));
+    io.stdout(json ? `${jsonText(snapshot, 2)}\n` : renderSnapshot(snapshot));
     return 0;
   } finally {
     db.close();
@@ -167,61 +151,29 @@ async function cmdRun(config: AgentConfig, retryNow: boolean): Promise<number> {
   }
   const db = openDb(config);
   try {
-    const { snapshot, digest, changed, now } = await collectAndCache(config, db, log);
-    const v = config.values;
-    const plan = planUpload({
-      changed,
-      lastUploadAt: readState<{ at: string }>(db, 'lastUpload')?.at ?? null,
-      now,
-      minIntervalSeconds: v.MinIntervalSeconds,
-    });
-    if (plan === 'snapshot') {
-      enqueue(
-        db,
-        { kind: 'snapshot', itemId: snapshot.id, digest, body: JSON.stringify(snapshot) },
-        now,
-        v.MaxCachedSnapshots,
-      );
-    } else if (plan === 'checkin') {
-      const body = JSON.stringify(checkinFor(snapshot, digest));
-      enqueue(db, { kind: 'checkin', itemId: snapshot.id, digest, body }, now, v.MaxCachedSnapshots);
-    } else {
-      log.info(
-        { minIntervalSeconds: v.MinIntervalSeconds },
-        'unchanged and uploaded recently: nothing new to send',
-      );
-    }
-    if (!v.ServerURL) {
-      log.info('no ServerURL configured: the snapshot stays in the local cache');
-      return 0;
-    }
-    const stateDir = v.StateDir;
-    const report = await drainOutbox({
-      db,
-      client: createClient({
-        serverUrl: v.ServerURL,
-        caPinSha256: v.CAPinSHA256,
-        timeoutMs: v.UploadTimeoutSeconds * 1000,
-        userAgent: `tokenwatch-agent/${AGENT_VERSION}`,
-      }),
-      tokens: {
-        read: () => readDeviceToken(stateDir),
-        write: (t) => writeDeviceToken(stateDir, t),
-        remove: () => deleteDeviceToken(stateDir),
-      },
-      enrollSecret: v.EnrollSecret,
-      now: systemClock,
-      random: Math.random,
-      log,
-      deadline: new Date(systemClock().getTime() + v.UploadTimeoutSeconds * 1000),
-      maxQueuedSnapshots: v.MaxCachedSnapshots,
-      ignoreBackoff: retryNow,
-    });
-    log.info({ ...report }, 'upload finished');
+    await runCycle({ ...cycleDeps(config, db, log), retryNow });
     return 0;
   } finally {
     db.close();
   }
+}
+
+function cmdConfig(io: Io, config: AgentConfig, json: boolean): number {
+  // What the collector's last answer said about ServerURL (a redirect, a 404), if a cache exists.
+  // `config` is what an admin runs to find out what is wrong: a cache it cannot open is said, not fatal.
+  let serverAnswer: string | null = null;
+  let db: Db | null = null;
+  try {
+    db = openExistingCache(config);
+    serverAnswer = db ? (readState<{ error: string }>(db, MISCONFIGURATION_STATE)?.error ?? null) : null;
+  } catch (err) {
+    if (!(err instanceof CacheError)) throw err;
+    serverAnswer = `unknown, the cache cannot be read: ${err.message}`;
+  } finally {
+    db?.close();
+  }
+  io.stdout(renderConfig(config, { json, serverAnswer }));
+  return 0;
 }
 
 function cmdStatus(io: Io, config: AgentConfig, json: boolean): number {
@@ -251,7 +203,16 @@ function cmdStatus(io: Io, config: AgentConfig, json: boolean): number {
       enrolled: readDeviceToken(stateDir) !== null,
       serverUrl: config.values.ServerURL,
     };
-    io.stdout(json ? `${JSON.stringify(view, null, 2)}\n` : renderStatus(view));
+    const notes = {
+      uploadRefusals: uploadRefusals(config),
+      gap: view.outbox.gap,
+      maxCachedSnapshots: config.values.MaxCachedSnapshots,
+    };
+    io.stdout(
+      json
+        ? `${jsonText({ ...view, uploadRefusals: notes.uploadRefusals }, 2)}\n`
+        : renderStatus(view) + renderStatusNotes(notes),
+    );
     return 0;
   } finally {
     db.close();
@@ -310,7 +271,7 @@ export async function main(io: Io): Promise<number> {
   const config = configFor(values, io.env);
   // A bad value on the command line is the caller's mistake, said now; bad values in files and the
   // environment fall back to a lower layer and are logged (one typo in a profile must not stop a fleet).
-  const flagProblems = config.problems.filter((p) => p.source === 'flag');
+  const flagProblems = config.problems.filter((p) => p.source === 'flag' && p.combination !== true);
   if (flagProblems.length > 0) {
     io.stderr(flagProblems.map((p) => `tokenwatch-agent: ${p.message}\n`).join(''));
     io.stderr(
@@ -330,8 +291,7 @@ export async function main(io: Io): Promise<number> {
       case 'ea':
         return cmdEa(io, config, rest[0], values['list'] === true);
       case 'config':
-        io.stdout(renderConfig(config, { json }));
-        return 0;
+        return cmdConfig(io, config, json);
       default:
         io.stderr(`tokenwatch-agent: unknown command ${command}\n\n${USAGE}`);
         return 2;
@@ -345,24 +305,3 @@ export async function main(io: Io): Promise<number> {
     return 1;
   }
 }
-
-// A reader that stops early (`| head`) is not an error of ours.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
-});
-
-void main({
-  argv: process.argv.slice(2),
-  env: process.env,
-  stdout: (s) => process.stdout.write(s),
-  stderr: (s) => process.stderr.write(s),
-}).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`tokenwatch-agent: ${String(err)}\n`);
-    process.exitCode = 1;
-  },
-);

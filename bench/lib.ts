@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
-export const BENCH_ADMIN_TOKEN = 'bench-admin-token';
+export const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 export const BENCH_ENROLL_SECRET = 'bench-enroll-secret';
 
 export function median(xs: number[]): number {

@@ -17,7 +17,11 @@ import type { AppContext } from './http/context.ts';
 import { agentRoutes } from './http/routes/agent.ts';
 import { adminRoutes } from './http/routes/admin.ts';
 import { opsRoutes } from './http/routes/ops.ts';
+import { identityConflictRoutes } from './http/routes/identity-conflicts.ts';
+import { JsonBodyError, parseJsonBody } from './http/json-body.ts';
+import { capConnections, clientErrorHandler, connectionOptions } from './http/connections.ts';
 import { createReadModel } from './read-model.ts';
+import { EnrollmentService } from './enrollment.ts';
 import { ruleConfig } from './evaluation.ts';
 import type { AuthenticatedDevice } from './ingest.ts';
 
@@ -43,18 +47,9 @@ export const API_VERSION = '1.0.0';
 
 const ENROLL_FAILURES_PER_WINDOW = 20;
 const ENROLL_WINDOW_MS = 60_000;
-
-/** JSON.parse that refuses prototype-poisoning keys (as Fastify's default parser does). */
-function parseJson(text: string): unknown {
-  if (!text.includes('"__proto__"') && !text.includes('"constructor"')) return JSON.parse(text);
-  return JSON.parse(text, (key, value: unknown) => {
-    if (key === '__proto__') throw new SyntaxError('forbidden key "__proto__"');
-    if (key === 'constructor' && value !== null && typeof value === 'object' && 'prototype' in value) {
-      throw new SyntaxError('forbidden key "constructor.prototype"');
-    }
-    return value;
-  });
-}
+/** Guessing the admin token: 20 wrong ones a minute per address, then 429 until the minute is over. */
+const ADMIN_FAILURES_PER_WINDOW = 20;
+const ADMIN_WINDOW_MS = 60_000;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store, clock } = deps;
@@ -69,11 +64,34 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ingest: { store, rules },
     deviceAuth: new DeviceAuth(store, config.authCacheSize, monotonic),
     metrics,
-    enrollLimiter: new FailureLimiter(ENROLL_FAILURES_PER_WINDOW, ENROLL_WINDOW_MS, monotonic),
+    enrollment: new EnrollmentService({
+      store,
+      enrollSecret: config.enrollSecret,
+      reenrollAfterSeconds: config.reenrollAfterSeconds,
+      limiter: new FailureLimiter(ENROLL_FAILURES_PER_WINDOW, ENROLL_WINDOW_MS, monotonic),
+      onOutcome: (outcome) => Metrics.inc(metrics.enrollments, outcome),
+    }),
+    adminLimiter: new FailureLimiter(ADMIN_FAILURES_PER_WINDOW, ADMIN_WINDOW_MS, monotonic),
   };
 
-  const options: FastifyServerOptions & { https?: { cert: Buffer; key: Buffer } } = {
+  const limits = connectionOptions(config);
+  const options: FastifyServerOptions & {
+    https?: { cert: Buffer; key: Buffer } & typeof limits.server;
+    http?: typeof limits.server;
+  } = {
     loggerInstance: deps.logger,
+    requestTimeout: limits.requestTimeout,
+    keepAliveTimeout: limits.keepAliveTimeout,
+    connectionTimeout: limits.connectionTimeout,
+    clientErrorHandler: clientErrorHandler(config, metrics),
+    // What the router refuses before a route runs (a broken URL, a parameter over 100 characters): the
+    // catalogue's format too, not Fastify's.
+    frameworkErrors: (err, _req, reply) => {
+      const e = toApiError(err);
+      Metrics.inc(metrics.rejects, e.code);
+      const raw = reply as unknown as { code(n: number): { send(body: unknown): unknown } };
+      raw.code(e.statusCode).send({ error: e.code, message: e.message });
+    },
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
@@ -81,24 +99,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
     },
-    ...(deps.https ? { https: deps.https } : {}),
+    ...(deps.https ? { https: { ...deps.https, ...limits.server } } : { http: limits.server }),
   };
   const app = Fastify(options) as unknown as FastifyInstance;
+  capConnections(app.server, config, metrics);
 
   app.decorateRequest('rawBody', null);
   app.decorateRequest('device', null);
-  app.removeContentTypeParser('application/json');
+  // JSON is the only body the API takes: any other content type (text/plain included) is 415.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     const buf = body as Buffer;
     req.rawBody = buf;
-    if (buf.length === 0) {
-      done(new ApiError('invalid_json', 'the body is empty'), undefined);
-      return;
-    }
     try {
-      done(null, parseJson(buf.toString('utf8')));
+      done(null, parseJsonBody(buf));
     } catch (e) {
-      done(new ApiError('invalid_json', `the body is not valid JSON: ${(e as Error).message}`), undefined);
+      done(e instanceof JsonBodyError ? new ApiError('invalid_json', e.message) : (e as Error), undefined);
     }
   });
 
@@ -129,27 +145,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     Metrics.inc(metrics.rejects, e.code);
     if (e.statusCode >= 500) req.log.error({ err, code: e.code }, 'request failed');
     else req.log.info({ code: e.code, url: req.url, message: e.message }, 'request refused');
-    if (req.routeOptions.url === '/api/v1/enroll' && e.code !== 'rate_limited') {
-      if (
-        e.statusCode < 500 &&
-        e.code !== 'enroll_secret_invalid' &&
-        e.code !== 'device_enrolled' &&
-        e.code !== 'identity_conflict'
-      ) {
-        // Invalid input never reaches the enrollment service; audit it here.
-        const b = (req.body ?? {}) as { serial?: unknown; hardwareUuid?: unknown };
-        await store.enrollments
-          .record({
-            at: clock.now().getTime(),
-            serial: typeof b.serial === 'string' ? b.serial.slice(0, 64) : null,
-            hardwareUuid: typeof b.hardwareUuid === 'string' ? b.hardwareUuid.slice(0, 64) : null,
-            outcome: 'refused_invalid',
-            remoteAddress: req.ip,
-            detail: `${e.code}: ${e.message}`.slice(0, 500),
-          })
-          .catch((auditErr: unknown) => req.log.error({ err: auditErr }, 'enrollment audit failed'));
-      }
-      if (e.statusCode < 500) ctx.enrollLimiter.fail(req.ip);
+    if (req.routeOptions.url === '/api/v1/enroll') {
+      // The enrollment service audits its own refusals; this reports the ones it never saw. (A connection
+      // reset before the server read its peer has no address left.)
+      const attempt = { remoteAddress: req.ip || null, aborted: req.raw.readableAborted, body: req.body };
+      await ctx.enrollment
+        .refused(e, attempt, clock.now())
+        .catch((auditErr: unknown) => req.log.error({ err: auditErr }, 'enrollment audit failed'));
     }
     if (e.retryAfterSeconds !== undefined) reply.header('Retry-After', String(e.retryAfterSeconds));
     reply.code(e.statusCode);
@@ -178,6 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   agentRoutes(app, ctx);
   adminRoutes(app, ctx);
+  identityConflictRoutes(app, ctx);
   opsRoutes(app, ctx, monotonic);
   return app;
 }

@@ -7,10 +7,13 @@ import { startCollector } from './main.ts';
 import { monotonic, systemClock } from './clock.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import { addExemption, parseExpiry, removeExemption } from './exemptions.ts';
+import { conflictsJson, describeConflict, resolveConflict } from './identity-conflicts.ts';
 import { pruneOnce } from './jobs/prune.ts';
-import { iso } from './instants.ts';
+import { storedInstant } from './instants.ts';
+import { exemptionProblem } from './evaluation.ts';
 import { openApiDocument } from './openapi.ts';
 import { BACKUP_USAGE, backupCommand } from './backup.ts';
+import { pinCommand } from './tls-pin.ts';
 import { ApiError } from './http/errors.ts';
 import { RULE_IDS } from './rules/index.ts';
 import type { RuleId } from './rules/index.ts';
@@ -21,9 +24,12 @@ const USAGE = `usage:
   tokenwatch exempt add --db FILE (--serial S | --all-devices) [--rule ID] [--user NAME] --reason TEXT --by NAME [--expires ISO|30d]
   tokenwatch exempt list --db FILE [--serial S]
   tokenwatch exempt remove --db FILE ID
+  tokenwatch conflicts list --db FILE [--all] [--serial S] [--json]  identity conflicts (open ones unless --all)
+  tokenwatch conflicts resolve --db FILE ID --keep existing|claimant [--by NAME]
   tokenwatch prune --db FILE                                     apply the retention settings now
   ${BACKUP_USAGE}
   tokenwatch openapi                                             print the OpenAPI document (docs/openapi.json)
+  tokenwatch pin --cert FILE                                     the agents' PinSHA256 of a PEM certificate's public key
 settings (flag / environment): ${Object.keys(SETTINGS)
   .map((k) => `--${flagName(k)}`)
   .join(' ')}
@@ -115,18 +121,15 @@ async function exempt(argv: string[]): Promise<number> {
           process.stderr.write('tokenwatch exempt add: --reason TEXT and --by NAME are required\n');
           return 2;
         }
-        const e = await addExemption(
-          store,
-          {
-            serial,
-            rule: rule as RuleId | null,
-            user: typeof values['user'] === 'string' ? values['user'] : null,
-            reason: values['reason'],
-            createdBy: values['by'],
-            expiresAt: parseExpiry(typeof values['expires'] === 'string' ? values['expires'] : null, now),
-          },
-          now,
-        );
+        const input = {
+          serial,
+          rule: rule as RuleId | null,
+          user: typeof values['user'] === 'string' ? values['user'] : null,
+          reason: values['reason'],
+          createdBy: values['by'],
+          expiresAt: parseExpiry(typeof values['expires'] === 'string' ? values['expires'] : null, now),
+        };
+        const e = await store.withTransaction((tx) => addExemption(tx, input, now));
         process.stdout.write(`${e.id}\n`);
         return 0;
       }
@@ -135,11 +138,19 @@ async function exempt(argv: string[]): Promise<number> {
           typeof values['serial'] === 'string' ? values['serial'] : undefined,
         );
         for (const e of list) {
-          const expires = iso(e.expiresAt) ?? 'never';
-          const state = e.expiresAt !== null && e.expiresAt <= now.getTime() ? 'expired' : 'active';
+          // Any stored row lists: an unreadable expiry is an error naming the exemption, not a crash.
+          const problem = exemptionProblem(e);
+          const expires = e.expiresAt === null ? 'never' : (storedInstant(e.expiresAt) ?? 'UNREADABLE');
+          const state =
+            problem !== null
+              ? 'broken'
+              : e.expiresAt !== null && e.expiresAt <= now.getTime()
+                ? 'expired'
+                : 'active';
           process.stdout.write(
             `${e.id}  ${e.serial ?? '(all devices)'}  ${e.rule ?? '(all rules)'}  ${e.user ?? '(all users)'}  ${state}  expires ${expires}  by ${e.createdBy}: ${e.reason}\n`,
           );
+          if (problem !== null) process.stderr.write(`tokenwatch exempt list: ${problem}\n`);
         }
         if (list.length === 0) process.stdout.write('no exemptions\n');
         return 0;
@@ -150,7 +161,7 @@ async function exempt(argv: string[]): Promise<number> {
           process.stderr.write('tokenwatch exempt remove: give the exemption id\n');
           return 2;
         }
-        const removed = await removeExemption(store, id);
+        const removed = await store.withTransaction((tx) => removeExemption(tx, id));
         if (!removed) {
           process.stderr.write(`tokenwatch exempt remove: no exemption ${id}\n`);
           return 1;
@@ -162,6 +173,61 @@ async function exempt(argv: string[]): Promise<number> {
         process.stderr.write(USAGE);
         return 2;
     }
+  } finally {
+    await store.close();
+  }
+}
+
+async function conflicts(argv: string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  const { values, positionals, loaded } = parse(rest, {
+    all: { type: 'boolean' },
+    serial: { type: 'string' },
+    json: { type: 'boolean' },
+    keep: { type: 'string' },
+    by: { type: 'string' },
+  });
+  if (loaded.config.db === '') {
+    process.stderr.write('tokenwatch conflicts: --db FILE (or TOKENWATCH_DB) is required\n');
+    return 2;
+  }
+  if (action !== 'list' && action !== 'resolve') {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const id = Number(positionals[0]);
+  const keep = values['keep'];
+  if (
+    action === 'resolve' &&
+    (!Number.isSafeInteger(id) || id < 1 || (keep !== 'existing' && keep !== 'claimant'))
+  ) {
+    process.stderr.write('tokenwatch conflicts resolve: give the conflict id and --keep existing|claimant\n');
+    return 2;
+  }
+  const store = openSqliteStore(loaded.config.db, { auditMaxRows: loaded.config.auditMaxRows });
+  try {
+    if (action === 'list') {
+      const list = await store.identityConflicts.list({
+        ...(values['all'] === true ? {} : { state: 'open' as const }),
+        ...(typeof values['serial'] === 'string' ? { serial: values['serial'] } : {}),
+        limit: 10_000,
+      });
+      if (values['json'] === true) process.stdout.write(`${conflictsJson(list)}\n`);
+      else if (list.length === 0)
+        process.stdout.write(`no ${values['all'] === true ? '' : 'open '}identity conflicts\n`);
+      else for (const c of list) process.stdout.write(`${describeConflict(c)}\n`);
+      return 0;
+    }
+    const by = typeof values['by'] === 'string' ? values['by'] : 'tokenwatch CLI';
+    const r = await resolveConflict(store, id, keep as 'existing' | 'claimant', by, systemClock.now());
+    if (!r) {
+      process.stderr.write(`tokenwatch conflicts resolve: no identity conflict ${id}\n`);
+      return 1;
+    }
+    process.stdout.write(
+      `identity conflict ${id} resolved: ${keep === 'claimant' ? 'kept the claimant' : 'kept the existing device'}${r.changed ? '' : ' (already)'}\n`,
+    );
+    return 0;
   } finally {
     await store.close();
   }
@@ -180,10 +246,18 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'exempt':
         return await exempt(rest);
+      case 'conflicts':
+        return await conflicts(rest);
       case 'openapi': {
         process.stdout.write(await openApiDocument());
         return 0;
       }
+      case 'pin':
+        return pinCommand(
+          rest,
+          (s) => process.stdout.write(s),
+          (s) => process.stderr.write(s),
+        );
       case 'prune': {
         const { loaded } = parse(rest);
         if (loaded.config.db === '') {

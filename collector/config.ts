@@ -69,7 +69,40 @@ export const SETTINGS = {
   auditRetentionDays: {
     kind: 'integer',
     default: 365,
-    description: 'keep enrollment audit entries this long',
+    description: 'keep enrollment audit entries this long (a counted row: from its latest repeat)',
+  },
+  auditMaxRows: {
+    kind: 'integer',
+    default: 100000,
+    description: 'hard cap on enrollment audit rows; past it the oldest go, unauthenticated attempts first',
+  },
+  requestTimeoutSeconds: {
+    kind: 'integer',
+    default: 30,
+    description: 'a request (headers and body) must arrive within this; slower ones get 408 and are closed',
+  },
+  headersTimeoutSeconds: {
+    kind: 'integer',
+    default: 10,
+    description:
+      'request headers must arrive within this of the connection opening (or of the previous answer)',
+  },
+  keepAliveTimeoutSeconds: {
+    kind: 'integer',
+    default: 5,
+    description:
+      "an idle kept-alive connection is closed after this; behind a load balancer set it above the balancer's idle timeout (AWS ALB: 60)",
+  },
+  idleTimeoutSeconds: {
+    kind: 'integer',
+    default: 60,
+    description: 'a connection with no traffic in either direction for this long is closed (slow readers)',
+  },
+  maxConnections: {
+    kind: 'integer',
+    default: 4096,
+    description:
+      "open connections at most; more are closed at once (keep it below the process's open-files limit)",
   },
   authCacheSize: {
     kind: 'integer',
@@ -86,7 +119,12 @@ export const SETTINGS = {
 
 export type SettingKey = keyof typeof SETTINGS;
 
-const secondsMap = Type.Record(Type.String(), Type.Integer({ minimum: 0 }));
+/** Admin-supplied durations are bounded: an instant computed from one stays one RFC 3339 can write. */
+export const MAX_DURATION_SECONDS = 3650 * 86400;
+const MAX_RETENTION_DAYS = 36500;
+const duration = (minimum: number) => Type.Integer({ minimum, maximum: MAX_DURATION_SECONDS });
+const secondsMap = Type.Record(Type.String(), duration(0));
+const retentionDays = Type.Integer({ minimum: 0, maximum: MAX_RETENTION_DAYS });
 const nonNegative = Type.Integer({ minimum: 0 });
 
 export const ConfigSchema = Type.Object(
@@ -99,12 +137,18 @@ export const ConfigSchema = Type.Object(
     tlsCert: Type.String(),
     tlsKey: Type.String(),
     bodyLimitBytes: Type.Integer({ minimum: 1024 }),
-    staleAfterSeconds: Type.Integer({ minimum: 1 }),
-    reenrollAfterSeconds: Type.Integer({ minimum: 1 }),
+    staleAfterSeconds: duration(1),
+    reenrollAfterSeconds: duration(1),
     graceSeconds: secondsMap,
-    historyRetentionDays: nonNegative,
-    receiptRetentionDays: nonNegative,
-    auditRetentionDays: nonNegative,
+    historyRetentionDays: retentionDays,
+    receiptRetentionDays: retentionDays,
+    auditRetentionDays: retentionDays,
+    auditMaxRows: Type.Integer({ minimum: 10 }),
+    requestTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+    headersTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+    keepAliveTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+    idleTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+    maxConnections: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     authCacheSize: nonNegative,
     trustProxy: Type.Boolean(),
     logLevel: Type.Union(
@@ -240,11 +284,36 @@ export function loadConfig(inputs: ConfigInputs): LoadedConfig {
     );
   }
   const config = values as CollectorConfig;
+  if (config.headersTimeoutSeconds > config.requestTimeoutSeconds) {
+    throw new ConfigError(
+      `headersTimeoutSeconds (${config.headersTimeoutSeconds}) must not exceed requestTimeoutSeconds (${config.requestTimeoutSeconds}): the headers are part of the request`,
+    );
+  }
   for (const rule of Object.keys(config.graceSeconds)) {
     if (!(RULE_IDS as readonly string[]).includes(rule))
       throw new ConfigError(`graceSeconds: unknown rule "${rule}"`);
   }
   return { config, settings };
+}
+
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+const MIN_ADMIN_TOKEN_DISTINCT = 8;
+
+/**
+ * Why an admin token is too weak to serve with (one line), or null. The token guards every read and
+ * admin action: at least 32 characters, not a few repeated, and what a Bearer header can carry.
+ */
+export function adminTokenWeakness(token: string): string | null {
+  const name = `adminToken (${envName('adminToken')})`;
+  const advice = 'make one with: openssl rand -base64 32';
+  if (!/^[\x21-\x7e]{0,512}$/.test(token))
+    return `${name} must be printable ASCII without spaces, at most 512 characters (it is sent as a Bearer token); ${advice}`;
+  if (token.length < MIN_ADMIN_TOKEN_LENGTH)
+    return `${name} is ${token.length} characters long: it must have at least ${MIN_ADMIN_TOKEN_LENGTH}; ${advice}`;
+  const distinct = new Set(token).size;
+  if (distinct < MIN_ADMIN_TOKEN_DISTINCT)
+    return `${name} uses only ${distinct} different characters: it must use at least ${MIN_ADMIN_TOKEN_DISTINCT}; ${advice}`;
+  return null;
 }
 
 /** Lines for `tokenwatch config`: key, value (secrets masked), source. */

@@ -17,8 +17,24 @@ import {
 import type { Exemption, Finding, FindingState, RuleConfig, RuleOutcome } from './rules/index.ts';
 import type { Snapshot } from '../agent/snapshot/index.ts';
 import type { ExemptionRecord, FindingRecord, Millis } from './store/types.ts';
-import { iso, millis } from './instants.ts';
+import { iso, millis, storedInstant } from './instants.ts';
 
+/**
+ * Why a stored exemption cannot be applied, or null: an expiry that is no instant (a row from before the
+ * expiry was bounded, or written by hand) makes it exempt nothing, and says so by the exemption's id.
+ */
+export function exemptionProblem(e: ExemptionRecord): string | null {
+  if (e.expiresAt !== null && storedInstant(e.expiresAt) === null)
+    return `exemption ${e.id}: the stored expiry ${String(e.expiresAt)} is no instant; it exempts nothing until it is removed`;
+  return null;
+}
+
+/** The stored exemptions the rules can apply (exemptionProblem: the others exempt nothing). */
+export function ruleExemptions(records: readonly ExemptionRecord[]): Exemption[] {
+  return records.filter((e) => exemptionProblem(e) === null).map(toRuleExemption);
+}
+
+/** A stored exemption the rules can apply (see ruleExemptions). */
 export function toRuleExemption(e: ExemptionRecord): Exemption {
   return {
     id: e.id,
@@ -126,7 +142,7 @@ export function evaluateSnapshot(input: {
       failing: f.resolvedAt === null && failing.has(findingKey(f)),
     });
   }
-  const exemptions = input.exemptions.map(toRuleExemption);
+  const exemptions = ruleExemptions(input.exemptions);
   return {
     outcomes,
     findings,

@@ -1,12 +1,12 @@
 // Exemptions are data: adding or removing one moves the instant affected devices turn noncompliant
-// (devices.noncompliantFrom), recomputed here in the same transaction.
+// (devices.noncompliantFrom), recomputed here in the caller's unit of work (which also builds the answer).
 import { randomUUID } from 'node:crypto';
 import { RULE_IDS } from './rules/index.ts';
 import type { RuleId } from './rules/index.ts';
-import type { ExemptionRecord, Repos, Store } from './store/types.ts';
-import { noncompliantFrom, toRuleExemption } from './evaluation.ts';
+import type { ExemptionRecord, Repos } from './store/types.ts';
+import { noncompliantFrom, ruleExemptions } from './evaluation.ts';
 import { ApiError } from './http/errors.ts';
-import { millis } from './instants.ts';
+import { iso, readCalendarInstant } from './instants.ts';
 
 export interface NewExemption {
   serial: string | null;
@@ -17,23 +17,38 @@ export interface NewExemption {
   expiresAt: number | null;
 }
 
-/** "30d", "12h", "90m" or an ISO 8601 instant -> epoch ms; null for "never"/empty. */
+/** The longest an exemption may run: an expiry further ahead is a typo, not a decision. */
+export const MAX_EXEMPTION_DAYS = 3650;
+const DAY_MS = 86_400_000;
+const UNIT_MS = { d: DAY_MS, h: 3_600_000, m: 60_000 } as const;
+const FORMS = 'an expiry is a duration (30d, 12h, 90m), a date (2026-06-30) or an RFC 3339 date-time';
+
+/**
+ * "30d", "12h", "90m", a date (midnight UTC) or an RFC 3339 date-time -> epoch ms; null for "never"/empty.
+ * Bounded: after now and at most MAX_EXEMPTION_DAYS ahead; anything else is a 400 saying why, before any
+ * write.
+ */
 export function parseExpiry(text: string | undefined | null, now: Date): number | null {
   if (text === undefined || text === null || text === '' || text === 'never') return null;
-  const rel = /^(\d+)\s*([dhm])$/.exec(text.trim());
+  const t = text.trim();
+  const invalid = (why: string) => new ApiError('invalid_body', `expires "${text}" ${why}`);
+  const tooFar = `is more than ${MAX_EXEMPTION_DAYS} days (10 years) ahead: the longest exemption is ${MAX_EXEMPTION_DAYS}d`;
+  const rel = /^(\d+)\s*([dhm])$/.exec(t);
   if (rel) {
     const n = Number(rel[1]);
-    const unit = rel[2] === 'd' ? 86400000 : rel[2] === 'h' ? 3600000 : 60000;
-    return now.getTime() + n * unit;
+    const unit = rel[2] as keyof typeof UNIT_MS;
+    if (n === 0) throw invalid(`is no time from now: give at least 1${unit}`);
+    if (!(n * UNIT_MS[unit] <= MAX_EXEMPTION_DAYS * DAY_MS)) throw invalid(tooFar);
+    return now.getTime() + n * UNIT_MS[unit];
   }
-  const t = millis(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(t)) {
-    throw new ApiError(
-      'invalid_body',
-      `expires "${text}" is neither an ISO 8601 instant nor a duration like 30d, 12h, 90m`,
+  const r = readCalendarInstant(/^\d{4}-\d{2}-\d{2}$/.test(t) ? `${t}T00:00:00Z` : t);
+  if (!r.ok) throw invalid(`${r.problem}; ${FORMS}`);
+  if (r.ms <= now.getTime())
+    throw invalid(
+      `is ${iso(r.ms)}, not after now (${now.toISOString()}): an exemption expires in the future`,
     );
-  }
-  return t;
+  if (r.ms > now.getTime() + MAX_EXEMPTION_DAYS * DAY_MS) throw invalid(tooFar);
+  return r.ms;
 }
 
 async function recompute(tx: Repos, e: Pick<ExemptionRecord, 'serial' | 'rule'>): Promise<number> {
@@ -50,28 +65,26 @@ async function recompute(tx: Repos, e: Pick<ExemptionRecord, 'serial' | 'rule'>)
   for (const id of ids) {
     const d = await tx.devices.byId(id);
     if (!d) continue;
-    const applicable = all.filter((x) => x.serial === null || x.serial === d.serial).map(toRuleExemption);
+    const applicable = ruleExemptions(all.filter((x) => x.serial === null || x.serial === d.serial));
     await tx.devices.setNoncompliantFrom(id, noncompliantFrom(open.get(id) ?? [], applicable, d.serial));
   }
   return ids.length;
 }
 
-export async function addExemption(store: Store, input: NewExemption, now: Date): Promise<ExemptionRecord> {
+/** Add an exemption in the caller's unit of work (validate first: parseExpiry bounds the expiry). */
+export async function addExemption(tx: Repos, input: NewExemption, now: Date): Promise<ExemptionRecord> {
   if (input.rule !== null && !(RULE_IDS as readonly string[]).includes(input.rule)) {
     throw new ApiError('invalid_body', `unknown rule "${input.rule}"`);
   }
   const record: ExemptionRecord = { id: randomUUID(), ...input, createdAt: now.getTime() };
-  return store.withTransaction(async (tx) => {
-    await tx.exemptions.add(record);
-    await recompute(tx, record);
-    return record;
-  });
+  await tx.exemptions.add(record);
+  await recompute(tx, record);
+  return record;
 }
 
-export async function removeExemption(store: Store, id: string): Promise<ExemptionRecord | null> {
-  return store.withTransaction(async (tx) => {
-    const removed = await tx.exemptions.remove(id);
-    if (removed) await recompute(tx, removed);
-    return removed;
-  });
+/** Remove an exemption in the caller's unit of work; null when there is none with that id. */
+export async function removeExemption(tx: Repos, id: string): Promise<ExemptionRecord | null> {
+  const removed = await tx.exemptions.remove(id);
+  if (removed) await recompute(tx, removed);
+  return removed;
 }

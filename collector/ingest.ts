@@ -1,13 +1,15 @@
 // Snapshot and check-in ingest: idempotent by snapshot id, one transaction per ingest, history grows with
-// changes only (same digest = lastSeen only), the accepted body kept as received (compressed).
+// changes only (same digest = lastSeen only), the accepted body kept as received (compressed), a device's
+// states ordered by what the collector can trust (ordering.ts), a clock ahead of the collector's flagged.
 import { createHash } from 'node:crypto';
 import { snapshotDigest } from '../agent/snapshot/index.ts';
 import type { Snapshot, Checkin } from '../agent/snapshot/index.ts';
 import type { RuleConfig } from './rules/index.ts';
-import type { Repos, SnapshotReceipt, Store } from './store/types.ts';
+import type { Millis, Repos, SnapshotReceipt, Store } from './store/types.ts';
 import { evaluateSnapshot } from './evaluation.ts';
 import { encodeBody } from './snapshot-body.ts';
-import { iso, millis } from './instants.ts';
+import { iso, readInstant } from './instants.ts';
+import { clockSkewSeconds, orderTime } from './ordering.ts';
 import { ApiError } from './http/errors.ts';
 
 export interface IngestDeps {
@@ -42,6 +44,17 @@ export interface CheckinAccepted {
 }
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/**
+ * An instant the agent reported, read strictly (collector/instants.ts): the contract's pattern lets 30
+ * February, a leap second and years no Mac means (9999, 1970, offsets pushing out of range) through; each is
+ * a 400 naming the path, before anything is written.
+ */
+function reported(path: string, text: string): Millis {
+  const r = readInstant(text);
+  if (!r.ok) throw new ApiError('invalid_body', `${path} "${text}" ${r.problem}`);
+  return r.ms;
+}
 
 /** The device named in a snapshot must be the authenticated one (null = not established by the agent). */
 export function checkOwnership(device: AuthenticatedDevice, snapshot: Snapshot): void {
@@ -88,16 +101,18 @@ export async function ingestSnapshot(
 ): Promise<SnapshotIngested> {
   const { store } = deps;
   checkOwnership(device, snapshot);
-  // The contract's pattern admits impossible instants (month 13, hour 99): a client mistake, not a 500.
-  const collectedAt = millis(snapshot.collectedAt);
-  if (Number.isNaN(collectedAt)) {
-    throw new ApiError('invalid_body', `body/collectedAt "${snapshot.collectedAt}" is not a real instant`);
-  }
+  const collectedAt = reported('body/collectedAt', snapshot.collectedAt);
+  if (snapshot.bootstrapToken.checkedAt !== null)
+    reported('body/bootstrapToken/checkedAt', snapshot.bootstrapToken.checkedAt);
+  // A UUID's hex digits in either case name the same snapshot: the receipt key is the lower-case form.
+  const id = snapshot.id.toLowerCase();
   const bodySha256 = sha256(raw);
   const digest = snapshotDigest(snapshot);
   const at = now.getTime();
+  const orderedAt = orderTime(collectedAt, at);
+  const skew = clockSkewSeconds(collectedAt, at);
   const receipt = (changed: boolean): SnapshotReceipt => ({
-    snapshotId: snapshot.id,
+    snapshotId: id,
     deviceId: device.id,
     bodySha256,
     digest,
@@ -105,14 +120,14 @@ export async function ingestSnapshot(
     receivedAt: at,
   });
   const unchanged = async (tx: Repos): Promise<SnapshotIngested> => {
-    await tx.devices.touch(device.id, at, snapshot.consoleUser);
+    await tx.devices.touch(device.id, at, snapshot.consoleUser, skew);
     await tx.snapshots.addReceipt(receipt(false));
-    return { id: snapshot.id, digest, changed: false, receivedAt: now.toISOString(), replay: false };
+    return { id, digest, changed: false, receivedAt: now.toISOString(), replay: false };
   };
 
   // The common cases (a retry, an unchanged snapshot) are one unit of work.
   const quick = await store.withTransaction(async (tx) => {
-    const seen = await tx.snapshots.receipt(snapshot.id);
+    const seen = await tx.snapshots.receipt(id);
     if (seen) return answer(seen, device.id, bodySha256);
     const current = await tx.devices.byId(device.id);
     if (current?.digest === digest) return unchanged(tx);
@@ -124,24 +139,26 @@ export async function ingestSnapshot(
   const { body, encoding } = encodeBody(raw);
 
   return store.withTransaction(async (tx) => {
-    const again = await tx.snapshots.receipt(snapshot.id);
+    const again = await tx.snapshots.receipt(id);
     if (again) return answer(again, device.id, bodySha256);
     const dev = await tx.devices.byId(device.id);
     if (!dev) throw new ApiError('unauthorized', 'the device no longer exists');
     if (dev.digest === digest) return unchanged(tx);
     await tx.snapshots.addHistory({
       deviceId: device.id,
-      snapshotId: snapshot.id,
+      snapshotId: id,
       digest,
       collectedAt,
       receivedAt: at,
       body,
       encoding,
     });
-    if (dev.collectedAt !== null && collectedAt < dev.collectedAt) {
+    const currentAt = dev.orderedAt ?? dev.collectedAt;
+    if (currentAt !== null && orderedAt < currentAt) {
       // Late delivery of an older state (an outbox catching up out of order): kept in history, the
-      // current state stays the newer one.
-      await tx.devices.touch(device.id, at, dev.consoleUser);
+      // current state stays the newer one. The order is ordering.ts's: a collectedAt ahead of the
+      // collector's clock counts as received, so it never keeps later real states out.
+      await tx.devices.touch(device.id, at, dev.consoleUser, skew);
     } else {
       const evaluation = evaluateSnapshot({
         serial: dev.serial,
@@ -153,9 +170,11 @@ export async function ingestSnapshot(
       });
       await tx.findings.save(device.id, evaluation.findings);
       await tx.devices.setCurrent(device.id, {
-        snapshotId: snapshot.id,
+        snapshotId: id,
         digest,
         collectedAt,
+        orderedAt,
+        clockSkewSeconds: skew,
         seenAt: at,
         consoleUser: snapshot.consoleUser,
         facts: {
@@ -170,7 +189,7 @@ export async function ingestSnapshot(
       });
     }
     await tx.snapshots.addReceipt(receipt(true));
-    return { id: snapshot.id, digest, changed: true, receivedAt: now.toISOString(), replay: false };
+    return { id, digest, changed: true, receivedAt: now.toISOString(), replay: false };
   });
 }
 
@@ -180,6 +199,8 @@ export async function ingestCheckin(
   checkin: Checkin,
   now: Date,
 ): Promise<CheckinAccepted> {
+  const collectedAt = reported('body/collectedAt', checkin.collectedAt);
+  const skew = clockSkewSeconds(collectedAt, now.getTime());
   return deps.store.withTransaction(async (tx) => {
     const dev = await tx.devices.byId(device.id);
     if (!dev || dev.digest === null || dev.digest !== checkin.digest) {
@@ -190,7 +211,7 @@ export async function ingestCheckin(
           : 'no snapshot from this device yet: send the full snapshot',
       );
     }
-    await tx.devices.touch(device.id, now.getTime(), checkin.consoleUser);
+    await tx.devices.touch(device.id, now.getTime(), checkin.consoleUser, skew);
     return { id: checkin.id, digest: checkin.digest, lastSeen: now.toISOString() };
   });
 }

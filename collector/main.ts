@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { buildApp } from './app.ts';
 import type { CollectorConfig } from './config.ts';
+import { adminTokenWeakness, ConfigError } from './config.ts';
 import { systemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
 import { createLogger } from './log.ts';
@@ -25,6 +26,8 @@ export interface CollectorDeps {
   store?: Store;
   /** Run the scheduled jobs (retention). Default true; tests and the demo may turn them off. */
   jobs?: boolean;
+  /** Monotonic milliseconds for rate-limit windows and cache ages (tests move it). */
+  monotonic?: () => number;
 }
 
 /** Start a collector (the demo and tests start one in-process on a free loopback port with port 0). */
@@ -32,15 +35,24 @@ export async function startCollector(
   config: CollectorConfig,
   deps: CollectorDeps = {},
 ): Promise<RunningCollector> {
+  const weak = adminTokenWeakness(config.adminToken);
+  if (weak !== null) throw new ConfigError(weak);
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = deps.clock ?? systemClock;
   if (!deps.store && config.db === '') throw new Error('no database: set --db FILE (or TOKENWATCH_DB)');
-  const store = deps.store ?? openSqliteStore(config.db);
+  const store = deps.store ?? openSqliteStore(config.db, { auditMaxRows: config.auditMaxRows });
   const https =
     config.tlsCert !== '' && config.tlsKey !== ''
       ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
       : undefined;
-  const app = await buildApp({ store, config, clock, logger, ...(https ? { https } : {}) });
+  const app = await buildApp({
+    store,
+    config,
+    clock,
+    logger,
+    ...(deps.monotonic ? { monotonic: deps.monotonic } : {}),
+    ...(https ? { https } : {}),
+  });
   await pruneOnce(store, config, clock.now()).catch((err: unknown) => logger.error({ err }, 'prune failed'));
   let address: string;
   try {

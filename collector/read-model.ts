@@ -1,5 +1,8 @@
 // The read model: the read-only queries the admin API and reports use. Status and finding states are
 // computed for `now` from stored instants (see evaluation.ts), so they are right before any job runs.
+// No stored value can make a read fail: a value an agent sent (instants, bodies) or a row an older version
+// wrote is checked as it is read; what cannot be shown is null, and the device page lists it in `problems`.
+// It reads from any ReadSource: the store, or a unit of work's repos (a write and its answer in one unit).
 import { ruleById, staleAt, pendingUntil } from './rules/index.ts';
 import type { FindingState, RuleConfig, RuleId, Severity, Exemption } from './rules/index.ts';
 import type {
@@ -12,11 +15,14 @@ import type {
   FindingRecord,
   FleetParams,
   HistoryEntry,
-  Store,
+  Repos,
 } from './store/types.ts';
-import { storedFindingState, toRuleExemption } from './evaluation.ts';
-import { changedSections, decodeBody } from './snapshot-body.ts';
-import { iso, millis } from './instants.ts';
+import { ruleExemptions, storedFindingState } from './evaluation.ts';
+import { BodyError, changedSections, decodeBody } from './snapshot-body.ts';
+import { iso, millis, storedInstant } from './instants.ts';
+import { clockSkewSeconds } from './ordering.ts';
+
+export type ReadSource = Pick<Repos, 'snapshots' | 'findings' | 'exemptions' | 'enrollments' | 'fleet'>;
 
 export interface FindingView {
   rule: RuleId;
@@ -38,22 +44,31 @@ export interface DeviceView extends DeviceFacts {
   enrolledAt: string;
   revokedAt: string | null;
   collectedAt: string | null;
+  /** How far ahead of the collector's clock the latest upload or check-in was dated; null within tolerance. */
+  clockSkewSeconds: number | null;
   digest: string | null;
   consoleUser: string | null;
+  /** An open identity conflict claims this device's serial or hardware UUID (GET /api/v1/identity-conflicts?serial=). */
+  identityConflict: boolean;
   findings: FindingView[];
 }
 
 export interface DeviceDetail extends DeviceView {
   /** The current snapshot as accepted (unknown extra fields included), or null before the first upload. */
   snapshot: Record<string, unknown> | null;
+  /** Stored values that cannot be shown (shown as null or left out), each naming what and why. */
+  problems: string[];
   /** Open findings whose rule now answers unknown (kept open: unknown is not pass). */
   unconfirmedFindings: FindingView[];
   resolvedFindings: (FindingView & { resolvedAt: string })[];
   history: {
     snapshotId: string;
     digest: string;
-    collectedAt: string;
+    /** As the agent reported it; null when the stored value is no instant (see problems). */
+    collectedAt: string | null;
     receivedAt: string;
+    /** How far ahead of receivedAt collectedAt was; null within tolerance. */
+    clockSkewSeconds: number | null;
     changes: string[];
   }[];
 }
@@ -98,7 +113,16 @@ export function fleetParams(now: Date, rules: RuleConfig): FleetParams {
   return { now: t, staleCutoff, staleActiveCutoff: grace > 0 ? staleCutoff - grace : staleCutoff - 1 };
 }
 
-export function createReadModel(store: Store, rules: RuleConfig): ReadModel {
+/** A stored value for a problem line: short, whatever its type. */
+function shown(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  if (v instanceof Uint8Array) return `${v.length} bytes`;
+  return String(v);
+}
+
+export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel {
+  /** A finding of a rule this version does not know (a newer or retired rule) is not shown. */
+  const known = (f: FindingRecord): boolean => ruleById(f.rule) !== undefined;
   const view = (
     f: FindingRecord,
     now: number,
@@ -145,7 +169,7 @@ export function createReadModel(store: Store, rules: RuleConfig): ReadModel {
     exemptions: readonly Exemption[],
   ): DeviceView => {
     const stale = staleFinding(d, p);
-    const failing = open.filter((f) => f.failing);
+    const failing = open.filter((f) => f.failing && known(f));
     if (stale) failing.push(stale);
     return {
       serial: d.serial,
@@ -154,7 +178,8 @@ export function createReadModel(store: Store, rules: RuleConfig): ReadModel {
       lastSeen: iso(d.lastSeen),
       enrolledAt: iso(d.enrolledAt),
       revokedAt: iso(d.revokedAt),
-      collectedAt: iso(d.collectedAt),
+      collectedAt: storedInstant(d.collectedAt),
+      clockSkewSeconds: typeof d.clockSkewSeconds === 'number' ? d.clockSkewSeconds : null,
       digest: d.digest,
       model: d.model,
       osVersion: d.osVersion,
@@ -163,12 +188,13 @@ export function createReadModel(store: Store, rules: RuleConfig): ReadModel {
       appleSilicon: d.appleSilicon,
       agentVersion: d.agentVersion,
       consoleUser: d.consoleUser,
+      identityConflict: d.identityConflict,
       findings: failing.map((f) => view(f, p.now, exemptions, d.serial)),
     };
   };
 
   /** Every exemption (or a device's and the fleet-wide ones), expired ones too: a finding's state reads their expiry. */
-  const exemptionsFor = async (serial?: string) => (await store.exemptions.list(serial)).map(toRuleExemption);
+  const exemptionsFor = async (serial?: string) => ruleExemptions(await store.exemptions.list(serial));
 
   return {
     async listDevices(filter, page, now) {
@@ -195,29 +221,56 @@ export function createReadModel(store: Store, rules: RuleConfig): ReadModel {
       const p = fleetParams(now, rules);
       const d = await store.fleet.deviceRow(p, serial);
       if (!d) return null;
+      const problems: string[] = [];
+      if (d.collectedAt !== null && storedInstant(d.collectedAt) === null)
+        problems.push(`collectedAt: the stored value ${shown(d.collectedAt)} is no instant`);
+      /** A stored body, or null when it cannot be read (a problem, when `what` names a shown one). */
+      const body = (what: string | null, stored: { body: unknown; encoding: unknown }) => {
+        try {
+          return decodeBody(stored.body, stored.encoding);
+        } catch (e) {
+          if (!(e instanceof BodyError)) throw e;
+          if (what !== null) problems.push(`${what}: ${e.message}`);
+          return null;
+        }
+      };
       const exemptions = await exemptionsFor(serial);
       const open = await store.findings.open(d.id);
       const resolved = await store.findings.recentlyResolved(d.id, 100);
+      for (const f of [...open, ...resolved].filter((x) => !known(x)))
+        problems.push(`findings: rule "${f.rule}" is not one this collector knows; its finding is not shown`);
       // One more than shown, so the oldest shown entry has something to diff against.
       const history: HistoryEntry[] = await store.snapshots.history(d.id, HISTORY_SHOWN + 1);
-      const bodies = history.map((h) => decodeBody(h.body, h.encoding));
-      const latest = await store.snapshots.latestBody(d.id);
-      const snapshot = latest ? decodeBody(latest.body, latest.encoding) : null;
+      // The extra, oldest entry is read only to diff against: it is not shown, nor its problems.
+      const bodies = history.map((h, i) => body(i < HISTORY_SHOWN ? `history ${h.snapshotId}` : null, h));
+      const current = await store.snapshots.currentBody(d.id);
+      const snapshot = current ? body('snapshot', current) : null;
       return {
         ...toView(d, open, p, exemptions),
         snapshot,
-        unconfirmedFindings: open.filter((f) => !f.failing).map((f) => view(f, p.now, exemptions, serial)),
-        resolvedFindings: resolved.map((f) => ({
+        problems,
+        unconfirmedFindings: open
+          .filter((f) => !f.failing && known(f))
+          .map((f) => view(f, p.now, exemptions, serial)),
+        resolvedFindings: resolved.filter(known).map((f) => ({
           ...view(f, p.now, exemptions, serial),
           resolvedAt: iso(f.resolvedAt) as string,
         })),
-        history: history.slice(0, HISTORY_SHOWN).map((h, i) => ({
-          snapshotId: h.snapshotId,
-          digest: h.digest,
-          collectedAt: iso(h.collectedAt),
-          receivedAt: iso(h.receivedAt),
-          changes: changedSections(bodies[i + 1] ?? null, bodies[i] as Record<string, unknown>),
-        })),
+        history: history.slice(0, HISTORY_SHOWN).map((h, i) => {
+          const collectedAt = storedInstant(h.collectedAt);
+          if (collectedAt === null)
+            problems.push(`history ${h.snapshotId}: collectedAt ${shown(h.collectedAt)} is no instant`);
+          const after = bodies[i] ?? null;
+          const before = bodies[i + 1] ?? null;
+          return {
+            snapshotId: h.snapshotId,
+            digest: h.digest,
+            collectedAt,
+            receivedAt: iso(h.receivedAt),
+            clockSkewSeconds: collectedAt === null ? null : clockSkewSeconds(h.collectedAt, h.receivedAt),
+            changes: after === null ? [] : changedSections(before, after),
+          };
+        }),
       };
     },
 
@@ -233,6 +286,7 @@ export function createReadModel(store: Store, rules: RuleConfig): ReadModel {
         devices,
         byStatus,
         byRule: byRule
+          .filter((r) => ruleById(r.rule) !== undefined)
           .map((r) => {
             const rule = ruleById(r.rule);
             return { rule: r.rule, title: rule.title, severity: rule.severity, devices: r.devices };

@@ -22,7 +22,7 @@ const { values } = parseArgs({
 });
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwatch-demo-'));
-const adminToken = randomBytes(24).toString('base64url');
+const adminToken = randomBytes(32).toString('base64url');
 const enrollSecret = randomBytes(24).toString('base64url');
 const { config } = loadConfig({
   env: {},

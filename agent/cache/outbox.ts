@@ -2,7 +2,10 @@
 // Bounded: a new check-in replaces older queued check-ins (they are plain repeats), and when snapshots
 // exceed the bound the oldest are dropped, never the newest (the device's current state).
 // A body the collector refused as malformed is kept, marked rejected, and no longer retried.
+// Dropped snapshots are a gap in what the collector will ever see: how many, and which period they
+// covered, is kept (state `outboxGap`) for `status`.
 import type { Db } from './open.ts';
+import { readState, writeState } from './state.ts';
 
 export type OutboxKind = 'snapshot' | 'checkin';
 
@@ -42,16 +45,30 @@ const toItem = (r: Row): OutboxItem => ({
   lastError: r.last_error,
 });
 
+/** Changed snapshots the bound dropped before they were sent, since the cache was created. */
+export interface OutboxGap {
+  dropped: number;
+  /** When the oldest and the newest dropped snapshot had been queued. */
+  firstQueuedAt: string;
+  lastQueuedAt: string;
+  /** When the last one was dropped. */
+  lastDroppedAt: string;
+}
+
+const GAP_STATE = 'outboxGap';
+
 export function enqueue(
   db: Db,
   item: { kind: OutboxKind; itemId: string; digest: string; body: string },
   now: Date,
   maxSnapshots: number,
-): { dropped: number } {
+): { dropped: number; superseded: number } {
   return db.transaction(() => {
     let dropped = 0;
     // Any new item supersedes queued check-ins: they only said "nothing changed" earlier.
-    dropped += db.prepare(`DELETE FROM outbox WHERE kind = 'checkin' AND rejected_at IS NULL`).run().changes;
+    const superseded = db
+      .prepare(`DELETE FROM outbox WHERE kind = 'checkin' AND rejected_at IS NULL`)
+      .run().changes;
     const at = now.toISOString();
     db.prepare(
       `INSERT INTO outbox (kind, item_id, digest, body, queued_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -62,14 +79,22 @@ export function enqueue(
         .get() as { n: number }
     ).n;
     if (n > maxSnapshots) {
-      dropped += db
+      const oldest = `SELECT seq FROM outbox WHERE kind = 'snapshot' AND rejected_at IS NULL ORDER BY seq ASC LIMIT ?`;
+      const span = db
         .prepare(
-          `DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE kind = 'snapshot' AND rejected_at IS NULL
-           ORDER BY seq ASC LIMIT ?)`,
+          `SELECT MIN(queued_at) AS first, MAX(queued_at) AS last FROM outbox WHERE seq IN (${oldest})`,
         )
-        .run(n - maxSnapshots).changes;
+        .get(n - maxSnapshots) as { first: string; last: string };
+      dropped = db.prepare(`DELETE FROM outbox WHERE seq IN (${oldest})`).run(n - maxSnapshots).changes;
+      const gap = readState<OutboxGap>(db, GAP_STATE);
+      writeState(db, GAP_STATE, {
+        dropped: (gap?.dropped ?? 0) + dropped,
+        firstQueuedAt: gap?.firstQueuedAt ?? span.first,
+        lastQueuedAt: span.last,
+        lastDroppedAt: at,
+      } satisfies OutboxGap);
     }
-    return { dropped };
+    return { dropped, superseded };
   })();
 }
 
@@ -100,8 +125,16 @@ export function isQueued(db: Db, itemId: string, kind: OutboxKind): boolean {
   );
 }
 
-export function markSent(db: Db, seq: number): void {
-  db.prepare('DELETE FROM outbox WHERE seq = ?').run(seq);
+/**
+ * Removes a delivered item. With resetAttempts the rest of the queue starts its backoff afresh: the
+ * collector answered, so the failures counted during an outage no longer predict the next attempt.
+ */
+export function markSent(db: Db, seq: number, options: { resetAttempts?: boolean } = {}): void {
+  db.transaction(() => {
+    db.prepare('DELETE FROM outbox WHERE seq = ?').run(seq);
+    if (options.resetAttempts)
+      db.prepare('UPDATE outbox SET attempts = 0 WHERE rejected_at IS NULL AND attempts > 0').run();
+  })();
 }
 
 export function markRetry(db: Db, seq: number, error: string, nextAttemptAt: Date): void {
@@ -134,6 +167,8 @@ export interface OutboxSummary {
   nextAttemptAt: string | null;
   lastError: string | null;
   maxAttempts: number;
+  /** Snapshots dropped unsent because the outbox was full, or null: none ever. */
+  gap: OutboxGap | null;
 }
 
 export function outboxSummary(db: Db): OutboxSummary {
@@ -165,5 +200,6 @@ export function outboxSummary(db: Db): OutboxSummary {
     nextAttemptAt: queueHead(db)?.nextAttemptAt ?? null,
     lastError: last?.last_error ?? null,
     maxAttempts: row.max_attempts,
+    gap: readState<OutboxGap>(db, GAP_STATE),
   };
 }

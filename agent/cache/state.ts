@@ -11,3 +11,7 @@ export function writeState(db: Db, key: string, value: unknown): void {
     'INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
   ).run(key, JSON.stringify(value));
 }
+
+export function deleteState(db: Db, key: string): void {
+  db.prepare('DELETE FROM state WHERE key = ?').run(key);
+}

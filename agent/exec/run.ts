@@ -1,6 +1,10 @@
 // The ONLY module that starts processes (lint enforces it). Every command: an absolute path (resolved
 // under --sysroot when given), explicit arguments, no shell, an explicit minimal environment, its own
 // timeout, stdin closed, bounded output, and a typed outcome instead of an exception.
+//
+// Each command runs in its own process group, and at its timeout, at the collection budget and when its
+// output outgrows the limit the whole group is killed (SIGTERM, then SIGKILL after a grace period): a
+// child it forked that keeps stdout open cannot hold the collection, or the agent's exit, past them.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
@@ -12,7 +16,7 @@ export interface RunnerOptions {
   sysroot: string | null;
   /** Largest stdout/stderr kept per command, in characters. */
   maxOutput?: number;
-  /** How long a process that ignored SIGTERM gets before SIGKILL. */
+  /** How long a process group that ignored SIGTERM gets before SIGKILL. */
   killGraceMs?: number;
 }
 
@@ -30,31 +34,25 @@ const START_ERRORS: Record<string, string> = {
   ENOTDIR: 'a path component is not a directory',
 };
 
-function failed(startError: string, started: number): RunOutcome {
-  return {
-    stdout: '',
-    stderr: '',
-    exitCode: null,
-    signal: null,
-    timedOut: false,
-    startError,
-    durationMs: Math.round(performance.now() - started),
-  };
+export const DEFAULT_MAX_OUTPUT = 4 * 1024 * 1024;
+
+function notStarted(reason: string, started: number, budgetSpent = false): RunOutcome {
+  return { kind: 'not-started', reason, budgetSpent, durationMs: Math.round(performance.now() - started) };
 }
 
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 export function createRunner(options: RunnerOptions): Runner {
-  const maxOutput = options.maxOutput ?? 4 * 1024 * 1024;
+  const maxOutput = options.maxOutput ?? DEFAULT_MAX_OUTPUT;
   const killGraceMs = options.killGraceMs ?? 2000;
   return async (request: RunRequest, signal?: AbortSignal): Promise<RunOutcome> => {
     const started = performance.now();
     if (!path.isAbsolute(request.command))
-      return failed('refusing a command that is not an absolute path', started);
-    if (!(request.timeoutMs > 0)) return failed('refusing a command without a timeout', started);
-    if (signal?.aborted) {
-      return { ...failed('not started: the collection budget was already spent', started), canceled: true };
-    }
+      return notStarted('refusing a command that is not an absolute path', started);
+    if (!(request.timeoutMs > 0)) return notStarted('refusing a command without a timeout', started);
+    if (signal?.aborted) return notStarted('the collection budget was already spent', started, true);
     const file = resolveUnderSysroot(options.sysroot, request.command);
-    const result = await execa(file, [...request.args], {
+    const subprocess = execa(file, [...request.args], {
       reject: false,
       shell: false,
       env: { ...COMMAND_ENV },
@@ -62,32 +60,45 @@ export function createRunner(options: RunnerOptions): Runner {
       stdin: 'ignore',
       timeout: request.timeoutMs,
       cancelSignal: signal,
+      // Its own process group; every kill (timeout, budget, output limit, the SIGKILL escalation) goes
+      // to the group.
+      killDescendants: true,
       forceKillAfterDelay: killGraceMs,
       maxBuffer: maxOutput,
       stripFinalNewline: false,
       encoding: 'utf8',
       windowsHide: true,
     });
+    // The leader's own exit, seen before the runner gave up waiting: a timeout then means a process it
+    // started held its output open.
+    let exitedFirst: number | null = null;
+    subprocess.nodeChildProcess.once('exit', (code: number | null) => {
+      exitedFirst = code;
+    });
+    const result = await subprocess;
     const durationMs = Math.round(performance.now() - started);
     // A process that never started has no exit code and a system error code (ENOENT, EACCES...).
     const code = (result as { code?: unknown }).code;
-    const neverStarted =
+    if (
       result.exitCode === undefined &&
       !result.signal &&
       !result.timedOut &&
       !result.isCanceled &&
-      typeof code === 'string';
-    if (neverStarted) return failed(`${code} (${START_ERRORS[code] ?? 'could not start'})`, started);
-    return {
-      stdout: typeof result.stdout === 'string' ? result.stdout : '',
-      stderr: typeof result.stderr === 'string' ? result.stderr : '',
-      exitCode: result.exitCode ?? null,
-      signal: result.signal ?? null,
-      timedOut: result.timedOut || result.isCanceled,
-      canceled: result.isCanceled,
-      outputTooLarge: result.isMaxBuffer,
-      startError: null,
-      durationMs,
-    };
+      typeof code === 'string'
+    ) {
+      return notStarted(`${code} (${START_ERRORS[code] ?? 'could not start'})`, started);
+    }
+    const ran = { stdout: text(result.stdout), stderr: text(result.stderr), durationMs };
+    if (result.isMaxBuffer) return { ...ran, kind: 'output-too-large', limit: maxOutput };
+    if (result.timedOut || result.isCanceled) {
+      return {
+        ...ran,
+        kind: 'timed-out',
+        by: result.isCanceled ? 'budget' : 'timeout',
+        exitedFirst: result.signal ? null : exitedFirst,
+      };
+    }
+    if (result.signal) return { ...ran, kind: 'signalled', signal: result.signal };
+    return { ...ran, kind: 'exited', exitCode: result.exitCode ?? 0 };
   };
 }

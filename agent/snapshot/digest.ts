@@ -6,7 +6,11 @@
 // by appending, keys quoted without JSON.stringify unless they need escaping, the excluded fields skipped
 // while writing instead of copying the snapshot). Its output is byte-identical to the plain definition
 // `canonicalJson` documents; test/agent/snapshot/digest.test.ts checks that on random and real snapshots.
+//
+// Recursion is bounded: a value nested deeper than MAX_JSON_DEPTH levels is a RangeError naming the bound,
+// never a stack overflow (the collector refuses such bodies before parsing; this holds for stored ones).
 import { hash } from 'node:crypto';
+import { MAX_JSON_DEPTH } from './schema.ts';
 
 // What JSON.stringify escapes in a string: '"', '\', U+0000-U+001F and (well-formed JSON.stringify) lone
 // surrogates. A string with none of these is quoted as it is; the rest (rare) go through JSON.stringify.
@@ -35,7 +39,12 @@ function sortKeys(keys: string[]): void {
 const TOP_EXCLUDED: ReadonlySet<string> = new Set(['id', 'collectedAt', 'consoleUser']);
 const BOOTSTRAP_EXCLUDED: ReadonlySet<string> = new Set(['checkedAt']);
 
-function writeValue(value: unknown): string {
+function tooDeep(): never {
+  throw new RangeError(`canonicalJson: the value nests deeper than ${MAX_JSON_DEPTH} levels`);
+}
+
+/** `depth`: the level value is at when it is an object or array (the top level is 1). */
+function writeValue(value: unknown, depth: number): string {
   switch (typeof value) {
     case 'string':
       return quote(value);
@@ -46,7 +55,10 @@ function writeValue(value: unknown): string {
       return value ? 'true' : 'false';
     case 'object':
       if (value === null) return 'null';
-      return Array.isArray(value) ? writeArray(value) : writeObject(value as Record<string, unknown>, null);
+      if (depth > MAX_JSON_DEPTH) tooDeep();
+      return Array.isArray(value)
+        ? writeArray(value, depth)
+        : writeObject(value as Record<string, unknown>, null, depth);
     default: {
       // undefined, functions and symbols become null (as in an array); a bigint throws as in JSON.stringify.
       const s = JSON.stringify(value);
@@ -55,19 +67,23 @@ function writeValue(value: unknown): string {
   }
 }
 
-function writeArray(list: readonly unknown[]): string {
+function writeArray(list: readonly unknown[], depth: number): string {
   let out = '[';
   for (let i = 0; i < list.length; i++) {
     if (i > 0) out += ',';
     const v = list[i];
     // A hole writes nothing (as Array#map + join did); an undefined element writes null.
     if (v === undefined && !(i in list)) continue;
-    out += writeValue(v);
+    out += writeValue(v, depth + 1);
   }
   return `${out}]`;
 }
 
-function writeObject(obj: Record<string, unknown>, excluded: ReadonlySet<string> | null): string {
+function writeObject(
+  obj: Record<string, unknown>,
+  excluded: ReadonlySet<string> | null,
+  depth: number,
+): string {
   const keys = Object.keys(obj);
   sortKeys(keys);
   let out = '{';
@@ -85,15 +101,15 @@ function writeObject(obj: Record<string, unknown>, excluded: ReadonlySet<string>
       typeof v === 'object' &&
       v !== null &&
       !Array.isArray(v)
-        ? writeObject(v as Record<string, unknown>, BOOTSTRAP_EXCLUDED)
-        : writeValue(v);
+        ? writeObject(v as Record<string, unknown>, BOOTSTRAP_EXCLUDED, depth + 1)
+        : writeValue(v, depth + 1);
   }
   return `${out}}`;
 }
 
 /** JSON with object keys sorted at every level and no insignificant whitespace. */
 export function canonicalJson(value: unknown): string {
-  return writeValue(value);
+  return writeValue(value, 1);
 }
 
 /** The part of a snapshot that a digest covers. Works on any object (unknown extra fields count). */
@@ -111,7 +127,7 @@ export function digestBody(snapshot: Record<string, unknown>): Record<string, un
 export function canonicalDigestJson(snapshot: object): string {
   if (Array.isArray(snapshot))
     return canonicalJson(digestBody(snapshot as unknown as Record<string, unknown>));
-  return writeObject(snapshot as Record<string, unknown>, TOP_EXCLUDED);
+  return writeObject(snapshot as Record<string, unknown>, TOP_EXCLUDED, 1);
 }
 
 export function snapshotDigest(snapshot: object): string {

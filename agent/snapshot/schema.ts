@@ -33,6 +33,13 @@ export const ISO_DATE_TIME =
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 export const DIGEST_PATTERN = '^[0-9a-f]{64}$';
 
+/**
+ * How deep a body may nest objects and arrays (the top-level object is level 1; a snapshot itself needs
+ * 3). The collector refuses a deeper body before parsing it, and the digest refuses to go deeper, so no
+ * accepted body can exhaust a recursion.
+ */
+export const MAX_JSON_DEPTH = 64;
+
 const DateTime = () => Type.String({ pattern: ISO_DATE_TIME, maxLength: 40 });
 
 export const CollectionError = Type.Object({

@@ -1,26 +1,42 @@
-// The agent's HTTP edge: JSON POSTs to the collector over https (or http on loopback for tests), with
-// an optional pin of the server's certificate (SHA-256 of a DER certificate in the presented chain).
+// The agent's HTTP edge: JSON POSTs to the collector over https (http only where endpoint.ts allows it).
+// With pins (PinSHA256), the server must prove it holds a pinned public key (pin.ts) before one byte of
+// the request, which may carry the enroll secret or the device token, is written; without pins the
+// system trust store verifies the certificate and the host name.
+//
+// Deadlines are absolute: a request has one timer from its start (connect, handshake, request, the whole
+// answer), and the caller's AbortSignal (the upload's deadline) ends it too. A server that trickles a byte
+// a second does not keep a request alive past either. Redirects are never followed.
 // The device token travels only in the Authorization header and is never logged.
 import http from 'node:http';
-import net from 'node:net';
 import https from 'node:https';
+import net from 'node:net';
 import tls from 'node:tls';
-import { createHash } from 'node:crypto';
+import { endpointProblem } from './endpoint.ts';
+import { checkPinnedChain } from './pin.ts';
+import type { Pin } from './pin.ts';
 
 export interface PostResult {
   status: number;
   body: unknown;
   retryAfter: string | null;
+  /** The Location header of a 3xx answer (never followed), else null. */
+  location: string | null;
 }
 
 export interface ClientOptions {
   serverUrl: string;
-  /** lowercase hex SHA-256 of a certificate's DER (leaf or CA in the chain), or null. */
-  caPinSha256: string | null;
-  timeoutMs: number;
+  /** Public-key pins (pin.ts). Empty: the system trust store decides. */
+  pins: readonly Pin[];
+  /** Allow http:// to a host other than loopback (AllowInsecureHTTP). */
+  allowInsecureHttp: boolean;
+  /** The longest one request may take, from connecting to the last byte of the answer. */
+  requestTimeoutMs: number;
   userAgent: string;
+  /** For the certificate's validity dates. */
+  now: () => Date;
 }
 
+/** The collector could not be reached, or did not answer completely in time: try again later. */
 export class TransportError extends Error {
   constructor(message: string) {
     super(message);
@@ -28,71 +44,74 @@ export class TransportError extends Error {
   }
 }
 
-function chainFingerprints(socket: tls.TLSSocket): string[] {
-  const out: string[] = [];
+/** The settings say this URL must not be used (plain http to another host, a pin over http). */
+export class EndpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EndpointError';
+  }
+}
+
+/** Largest answer read; the collector's are a few hundred bytes. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+function peerChain(socket: tls.TLSSocket): Buffer[] {
+  const out: Buffer[] = [];
   let cert = socket.getPeerCertificate(true) as tls.DetailedPeerCertificate | undefined;
-  const seen = new Set<string>();
-  while (cert && cert.raw) {
-    const fp = createHash('sha256').update(cert.raw).digest('hex');
-    if (seen.has(fp)) break;
-    seen.add(fp);
-    out.push(fp);
+  while (cert?.raw && out.length < 16) {
+    if (out.some((seen) => seen.equals(cert?.raw as Buffer))) break;
+    out.push(cert.raw);
     cert = cert.issuerCertificate;
   }
   return out;
 }
 
-/**
- * A TLS connection whose server presented a certificate chain containing the pinned certificate and a
- * leaf valid for the host name. With a pin, trust comes from the pin (a self-signed collector works);
- * nothing is written on the socket before both checks pass.
- */
-function connectPinned(url: URL, pin: string, timeoutMs: number): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const host = url.hostname.replace(/^\[|\]$/g, '');
+export function createClient(options: ClientOptions) {
+  const problem = endpointProblem({
+    serverUrl: options.serverUrl,
+    pinCount: options.pins.length,
+    allowInsecureHttp: options.allowInsecureHttp,
+  });
+  if (problem !== null) throw new EndpointError(problem);
+  const base = new URL(options.serverUrl);
+  const host = base.hostname.replace(/^\[|\]$/g, '');
+  const pins = options.pins;
+
+  /** A TLS connection to the collector; resolves only once the pins (or the trust store) accepted it. */
+  function connectTls(onReady: (socket: tls.TLSSocket) => void, fail: (err: Error) => void): tls.TLSSocket {
     const socket = tls.connect({
       host,
-      port: Number(url.port || 443),
+      port: Number(base.port || 443),
       servername: net.isIP(host) ? undefined : host,
-      rejectUnauthorized: false,
+      rejectUnauthorized: pins.length === 0,
       ALPNProtocols: ['http/1.1'],
     });
-    const fail = (err: Error) => {
-      socket.destroy();
-      reject(err instanceof TransportError ? err : new TransportError(`${url.origin}: ${err.message}`));
-    };
-    socket.setTimeout(timeoutMs, () =>
-      fail(new TransportError(`no TLS handshake with ${url.origin} within ${timeoutMs} ms`)),
-    );
-    socket.once('error', fail);
+    socket.once('error', (err) => fail(new TransportError(`${base.origin}: ${err.message}`)));
     socket.once('secureConnect', () => {
-      const prints = chainFingerprints(socket);
-      const hostError = tls.checkServerIdentity(host, socket.getPeerCertificate());
-      if (!prints.includes(pin)) {
-        fail(
-          new TransportError(
-            `the server's certificate does not match CAPinSHA256 (saw ${prints[0] ?? 'none'})`,
-          ),
-        );
-      } else if (hostError) {
-        fail(new TransportError(`the server's certificate is not for ${host}: ${hostError.message}`));
-      } else {
-        socket.setTimeout(0);
-        socket.removeListener('error', fail);
-        resolve(socket);
+      if (pins.length > 0) {
+        const why = checkPinnedChain({
+          chain: peerChain(socket),
+          pins,
+          host,
+          checkHost: (h) => tls.checkServerIdentity(h, socket.getPeerCertificate()),
+          now: options.now(),
+        });
+        if (why !== null) {
+          fail(new TransportError(why));
+          return;
+        }
       }
+      onReady(socket);
     });
-  });
-}
-
-export function createClient(options: ClientOptions) {
-  const base = new URL(options.serverUrl);
-  if (base.protocol !== 'https:' && base.protocol !== 'http:') {
-    throw new TransportError(`ServerURL must be http(s): ${options.serverUrl}`);
+    return socket;
   }
-  const pin = options.caPinSha256;
 
-  async function post(pathname: string, payload: string, token: string | null): Promise<PostResult> {
+  function post(
+    pathname: string,
+    payload: string,
+    token: string | null,
+    signal?: AbortSignal,
+  ): Promise<PostResult> {
     const url = new URL(pathname, base);
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',
@@ -101,16 +120,45 @@ export function createClient(options: ClientOptions) {
       accept: 'application/json',
     };
     if (token) headers['authorization'] = `Bearer ${token}`;
-    const pinnedSocket =
-      url.protocol === 'https:' && pin !== null ? await connectPinned(url, pin, options.timeoutMs) : null;
     return new Promise<PostResult>((resolve, reject) => {
-      const common = { method: 'POST', headers, timeout: options.timeoutMs, agent: false as const };
+      let settled = false;
+      let socket: net.Socket | null = null;
+      let req: http.ClientRequest | null = null;
+      const settle = (err: Error | null, result?: PostResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        req?.destroy();
+        socket?.destroy();
+        if (err) reject(err);
+        else resolve(result as PostResult);
+      };
+      const timer = setTimeout(
+        () =>
+          settle(
+            new TransportError(`no complete answer from ${url.origin} within ${options.requestTimeoutMs} ms`),
+          ),
+        options.requestTimeoutMs,
+      );
+      const onAbort = () =>
+        settle(new TransportError(`the upload deadline passed while waiting for ${url.origin}`));
+      if (signal?.aborted) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+
       const onResponse = (res: http.IncomingMessage) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {
           size += c.length;
-          if (size <= 1024 * 1024) chunks.push(c);
+          if (size > MAX_ANSWER_BYTES) {
+            settle(new TransportError(`${url.origin} answered with more than ${MAX_ANSWER_BYTES} bytes`));
+            return;
+          }
+          chunks.push(c);
         });
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
@@ -120,32 +168,39 @@ export function createClient(options: ClientOptions) {
           } catch {
             /* a non-JSON body (a proxy's error page) is kept as text */
           }
-          const ra = res.headers['retry-after'];
-          resolve({
+          const first = (h: string | string[] | undefined) =>
+            Array.isArray(h) ? (h[0] ?? null) : (h ?? null);
+          settle(null, {
             status: res.statusCode ?? 0,
             body,
-            retryAfter: Array.isArray(ra) ? (ra[0] ?? null) : (ra ?? null),
+            retryAfter: first(res.headers['retry-after']),
+            location: first(res.headers['location']),
           });
         });
-        res.on('error', (err) => reject(new TransportError(`reading the response: ${err.message}`)));
+        res.on('error', (err) => settle(new TransportError(`reading the answer: ${err.message}`)));
       };
-      let req: http.ClientRequest;
-      if (url.protocol === 'https:' && pinnedSocket) {
-        // The pin was checked on this connection before any byte of the request is written.
-        const socket = pinnedSocket;
-        req = https.request(url, { ...common, agent: undefined, createConnection: () => socket }, onResponse);
-      } else if (url.protocol === 'https:') {
-        req = https.request(url, { ...common, rejectUnauthorized: true }, onResponse);
+      const send = (request: http.ClientRequest) => {
+        req = request;
+        req.on('error', (err) =>
+          settle(err instanceof TransportError ? err : new TransportError(`${url.origin}: ${err.message}`)),
+        );
+        req.end(payload);
+      };
+      const common = { method: 'POST', headers };
+      if (url.protocol === 'https:') {
+        socket = connectTls(
+          (ready) => {
+            if (!settled) send(https.request(url, { ...common, createConnection: () => ready }, onResponse));
+          },
+          (err) => settle(err),
+        );
       } else {
-        req = http.request(url, common, onResponse);
+        const plain = http.request(url, { ...common, agent: false }, onResponse);
+        plain.once('socket', (s) => {
+          socket = s;
+        });
+        send(plain);
       }
-      req.on('timeout', () =>
-        req.destroy(new TransportError(`no answer from ${url.origin} within ${options.timeoutMs} ms`)),
-      );
-      req.on('error', (err) =>
-        reject(err instanceof TransportError ? err : new TransportError(`${url.origin}: ${err.message}`)),
-      );
-      req.end(payload);
     });
   }
 

@@ -6,6 +6,7 @@ import type { ReadModel } from '../read-model.ts';
 import type { IngestDeps } from '../ingest.ts';
 import type { DeviceAuth } from './auth.ts';
 import type { Metrics } from './metrics.ts';
+import type { EnrollmentService } from '../enrollment.ts';
 import type { FailureLimiter } from './rate-limit.ts';
 
 export interface AppContext {
@@ -16,5 +17,7 @@ export interface AppContext {
   ingest: IngestDeps;
   deviceAuth: DeviceAuth;
   metrics: Metrics;
-  enrollLimiter: FailureLimiter;
+  enrollment: EnrollmentService;
+  /** Failed admin authentications per client address. */
+  adminLimiter: FailureLimiter;
 }

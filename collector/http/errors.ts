@@ -4,7 +4,8 @@
 export const ERRORS = {
   invalid_json: {
     status: 400,
-    summary: 'the body is not well-formed JSON (or uses a forbidden key such as __proto__)',
+    summary:
+      'the body is empty, not well-formed JSON, nested deeper than 64 levels, or uses a forbidden key (__proto__, constructor.prototype)',
   },
   invalid_body: {
     status: 400,
@@ -16,8 +17,10 @@ export const ERRORS = {
   },
   invalid_query: {
     status: 400,
-    summary: 'a query-string or path parameter is malformed (bad filter, cursor or limit)',
+    summary:
+      'a query-string or path parameter is malformed (bad filter, cursor or limit, a parameter over 100 characters, a broken URL)',
   },
+  invalid_http: { status: 400, summary: 'the request is not well-formed HTTP/1.1; the connection is closed' },
   unauthorized: { status: 401, summary: 'missing, malformed, unknown or revoked Bearer token' },
   enroll_secret_invalid: { status: 401, summary: 'the enroll secret is wrong' },
   device_mismatch: {
@@ -27,6 +30,7 @@ export const ERRORS = {
   not_found: { status: 404, summary: 'no such route' },
   device_not_found: { status: 404, summary: 'no device with that serial' },
   exemption_not_found: { status: 404, summary: 'no exemption with that id' },
+  conflict_not_found: { status: 404, summary: 'no identity conflict with that id' },
   device_enrolled: {
     status: 409,
     summary:
@@ -34,7 +38,12 @@ export const ERRORS = {
   },
   identity_conflict: {
     status: 409,
-    summary: 'the serial and the hardware UUID belong to two different enrolled devices',
+    summary:
+      'the serial or the hardware UUID is enrolled with another identity (or an admin refused this pair): an admin resolves the identity conflict named in the message',
+  },
+  conflict_resolved: {
+    status: 409,
+    summary: 'the identity conflict was resolved keeping the claimant; that cannot be changed',
   },
   snapshot_conflict: {
     status: 409,
@@ -44,11 +53,21 @@ export const ERRORS = {
     status: 409,
     summary: "the check-in's digest is not the device's current one: send the full snapshot",
   },
+  request_timeout: {
+    status: 408,
+    summary:
+      'the request did not arrive in time (headers within headersTimeoutSeconds, all of it within requestTimeoutSeconds); the connection is closed: retry',
+  },
   body_too_large: {
     status: 413,
     summary: 'the body is larger than the configured limit (bodyLimitBytes, default 1 MiB)',
   },
-  unsupported_media_type: { status: 415, summary: 'the body must be application/json' },
+  unsupported_media_type: {
+    status: 415,
+    summary:
+      'the body must be sent as Content-Type: application/json (text/plain and any other type are refused)',
+  },
+  headers_too_large: { status: 431, summary: 'the request headers are larger than 16 KiB' },
   rate_limited: {
     status: 429,
     summary: 'too many failed attempts from this address; retry after Retry-After seconds',
@@ -111,7 +130,14 @@ export function toApiError(err: unknown): ApiError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError('body_too_large', e.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError('unsupported_media_type', e.message);
+      return new ApiError(
+        'unsupported_media_type',
+        'the body must be sent as Content-Type: application/json',
+      );
+    case 'FST_ERR_BAD_URL':
+      return new ApiError('invalid_query', 'the URL is not valid (a malformed percent-encoding)');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiError('invalid_query', 'a path parameter is longer than 100 characters');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError('invalid_json', e.message);

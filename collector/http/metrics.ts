@@ -14,6 +14,18 @@ export class Metrics {
   readonly rejects = new Map<string, number>();
   readonly enrollments = new Map<string, number>();
   readonly #latency = new Map<string, Histogram>();
+  #dropped = 0;
+  #adminAuthFailures = 0;
+
+  /** A request to an admin route without the right admin token. */
+  adminAuthFailed(): void {
+    this.#adminAuthFailures++;
+  }
+
+  /** A new connection closed at once because maxConnections were open. */
+  connectionDropped(): void {
+    this.#dropped++;
+  }
 
   static inc(m: Map<string, number>, key: string): void {
     m.set(key, (m.get(key) ?? 0) + 1);
@@ -31,7 +43,7 @@ export class Metrics {
     h.count++;
   }
 
-  render(devicesByStatus: Record<string, number>): string {
+  render(devicesByStatus: Record<string, number>, openIdentityConflicts = 0): string {
     const out: string[] = [];
     const counter = (name: string, help: string, label: string, m: Map<string, number>) => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
@@ -47,10 +59,25 @@ export class Metrics {
     counter('tokenwatch_enrollments_total', 'Enrollment attempts by outcome.', 'outcome', this.enrollments);
     counter('tokenwatch_rejects_total', 'Refused requests by error code.', 'reason', this.rejects);
     out.push(
+      '# HELP tokenwatch_admin_auth_failures_total Admin requests without the right admin token (missing or wrong).',
+      '# TYPE tokenwatch_admin_auth_failures_total counter',
+      `tokenwatch_admin_auth_failures_total ${this.#adminAuthFailures}`,
+    );
+    out.push(
+      '# HELP tokenwatch_connections_dropped_total Connections closed at once because maxConnections were open.',
+      '# TYPE tokenwatch_connections_dropped_total counter',
+      `tokenwatch_connections_dropped_total ${this.#dropped}`,
+    );
+    out.push(
       '# HELP tokenwatch_devices Devices by compliance status now.',
       '# TYPE tokenwatch_devices gauge',
     );
     for (const [k, v] of Object.entries(devicesByStatus)) out.push(`tokenwatch_devices{status="${k}"} ${v}`);
+    out.push(
+      '# HELP tokenwatch_identity_conflicts_open Identity conflicts waiting for an admin.',
+      '# TYPE tokenwatch_identity_conflicts_open gauge',
+      `tokenwatch_identity_conflicts_open ${openIdentityConflicts}`,
+    );
     out.push(
       '# HELP tokenwatch_http_request_duration_seconds Request latency.',
       '# TYPE tokenwatch_http_request_duration_seconds histogram',

@@ -49,6 +49,12 @@ const deviceFields = {
   enrolledAt: Instant(),
   revokedAt: Nullable(Instant()),
   collectedAt: Nullable(Instant()),
+  clockSkewSeconds: Nullable(
+    Type.Integer({
+      description:
+        "how far ahead of the collector's clock the latest upload or check-in was dated (null: within 5 minutes)",
+    }),
+  ),
   digest: Nullable(Type.String()),
   model: Nullable(Type.String()),
   osVersion: Nullable(Type.String()),
@@ -57,6 +63,7 @@ const deviceFields = {
   appleSilicon: Nullable(Type.Boolean()),
   agentVersion: Nullable(Type.String()),
   consoleUser: Nullable(Type.String()),
+  identityConflict: Type.Boolean(),
   findings: Type.Array(FindingView),
 };
 export const DeviceView = Type.Object(deviceFields);
@@ -64,14 +71,18 @@ export const DeviceView = Type.Object(deviceFields);
 export const DeviceDetail = Type.Object({
   ...deviceFields,
   snapshot: Nullable(Type.Object({}, { additionalProperties: true })),
+  problems: Type.Array(Type.String(), {
+    description: 'stored values that cannot be shown (shown as null or left out), each naming what and why',
+  }),
   unconfirmedFindings: Type.Array(FindingView),
   resolvedFindings: Type.Array(Type.Object({ ...FindingView.properties, resolvedAt: Instant() })),
   history: Type.Array(
     Type.Object({
       snapshotId: Type.String(),
       digest: Type.String(),
-      collectedAt: Instant(),
+      collectedAt: Nullable(Instant()),
       receivedAt: Instant(),
+      clockSkewSeconds: Nullable(Type.Integer()),
       changes: Type.Array(Type.String()),
     }),
   ),
@@ -120,6 +131,9 @@ export const ExemptionView = Type.Object({
   createdAt: Instant(),
   expiresAt: Nullable(Instant()),
   active: Type.Boolean(),
+  problem: Nullable(
+    Type.String({ description: 'why a stored exemption cannot be applied (it then exempts nothing)' }),
+  ),
 });
 export const ExemptionBody = Type.Object({
   serial: Type.Optional(Nullable(Type.String({ pattern: SERIAL_PATTERN }))),
@@ -131,7 +145,8 @@ export const ExemptionBody = Type.Object({
     Nullable(
       Type.String({
         maxLength: 40,
-        description: 'ISO 8601 instant, or a duration such as 30d, 12h, 90m; null = never',
+        description:
+          'a duration (30d, 12h, 90m), a date (midnight UTC) or an RFC 3339 date-time, after now and at most 3650 days ahead; null = never',
       }),
     ),
   ),
@@ -144,6 +159,8 @@ export const ExemptionsQuery = Type.Object({
 export const EnrollmentEvent = Type.Object({
   id: Type.Integer(),
   at: Instant(),
+  lastAt: Instant(),
+  count: Type.Integer({ minimum: 1 }),
   serial: Nullable(Type.String()),
   hardwareUuid: Nullable(Type.String()),
   outcome: Type.String(),
@@ -166,4 +183,50 @@ export const RuleView = Type.Object({
   severity: Type.String(),
   informational: Type.Boolean(),
   remediation: Type.String(),
+});
+
+const ConflictHolderView = Nullable(
+  Type.Object({
+    serial: Type.String(),
+    hardwareUuid: Type.String(),
+    enrolledAt: Instant(),
+    tokenIssuedAt: Nullable(Instant()),
+    tokenIssuedFrom: Nullable(Type.String()),
+    lastContact: Instant(),
+    lastSeen: Nullable(Instant()),
+  }),
+);
+const Keep = Type.Union([Type.Literal('existing'), Type.Literal('claimant')]);
+export const IdentityConflictView = Type.Object({
+  id: Type.Integer(),
+  state: Type.Union([Type.Literal('open'), Type.Literal('resolved')]),
+  claimant: Type.Object({
+    serial: Type.String(),
+    hardwareUuid: Type.String(),
+    firstAttempt: Instant(),
+    lastAttempt: Instant(),
+    attempts: Type.Integer({ minimum: 1 }),
+    firstAddress: Nullable(Type.String()),
+    lastAddress: Nullable(Type.String()),
+  }),
+  serialHolder: ConflictHolderView,
+  uuidHolder: ConflictHolderView,
+  resolvedAt: Nullable(Instant()),
+  resolution: Nullable(Keep),
+  resolvedBy: Nullable(Type.String()),
+});
+export const IdentityConflictPage = Type.Object({
+  conflicts: Type.Array(IdentityConflictView),
+  nextBefore: Nullable(Type.Integer()),
+});
+export const IdentityConflictsQuery = Type.Object({
+  state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
+  serial: Type.Optional(Type.String({ pattern: SERIAL_PATTERN })),
+  before: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),
+  limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,2}|1000)$' })),
+});
+export const IdentityConflictParams = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,14}$' }) });
+export const ResolveConflictBody = Type.Object({
+  keep: Keep,
+  by: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
 });

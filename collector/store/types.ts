@@ -24,7 +24,12 @@ export interface DeviceRecord {
   /** Digest of the current snapshot, or null before the first upload. */
   digest: string | null;
   snapshotId: string | null;
+  /** The current snapshot's collectedAt as the agent reported it. */
   collectedAt: Millis | null;
+  /** The current snapshot's place in the device's order (collector/ordering.ts orderTime). */
+  orderedAt: Millis | null;
+  /** How far ahead of the collector's clock the latest upload or check-in was dated; null within tolerance. */
+  clockSkewSeconds: number | null;
 }
 
 /** Columns extracted from the current snapshot for fleet queries. */
@@ -49,6 +54,8 @@ export interface CurrentSnapshotUpdate {
   snapshotId: string;
   digest: string;
   collectedAt: Millis;
+  orderedAt: Millis;
+  clockSkewSeconds: number | null;
   seenAt: Millis;
   consoleUser: string | null;
   facts: DeviceFacts;
@@ -60,6 +67,8 @@ export interface NewDevice {
   hardwareUuid: string;
   tokenHash: string;
   at: Millis;
+  /** The address the token is issued to (kept for identity conflicts). */
+  remoteAddress?: string | null;
 }
 
 export interface DeviceStore {
@@ -71,8 +80,14 @@ export interface DeviceStore {
   /** Issue a new token (rotation or re-enrollment); clears revokedAt. */
   issueToken(id: number, t: NewDevice): Promise<void>;
   revoke(id: number, at: Millis): Promise<void>;
-  /** An unchanged upload or a check-in: lastSeen (and console user) only. */
-  touch(id: number, at: Millis, consoleUser: string | null): Promise<void>;
+  /**
+   * An admin kept an identity over the devices `ids`: they go, with their history and findings, and a
+   * record for the identity takes their place without a token (its next enrollment gets one). Its id is
+   * above every removed one, so a token still cached for a removed device can never reach it.
+   */
+  replace(ids: number[], d: { serial: string; hardwareUuid: string; at: Millis }): Promise<DeviceRecord>;
+  /** An unchanged upload, a late one or a check-in: lastSeen, the console user and the clock skew only. */
+  touch(id: number, at: Millis, consoleUser: string | null, clockSkewSeconds: number | null): Promise<void>;
   setCurrent(id: number, u: CurrentSnapshotUpdate): Promise<void>;
   /** After an exemption change: only the instant the device turns noncompliant moves. */
   setNoncompliantFrom(id: number, at: Millis | null): Promise<void>;
@@ -102,9 +117,14 @@ export interface NewHistoryEntry {
   encoding: BodyEncoding;
 }
 
-/** A stored change: what was inserted, and its place in the device's history. */
-export interface HistoryEntry extends Omit<NewHistoryEntry, 'deviceId'> {
+/**
+ * A stored change: what was inserted, and its place in the device's history. Values come back as the
+ * database holds them (a row written by an older version or by hand may hold anything); the read model
+ * checks them (storedInstant, decodeBody).
+ */
+export interface HistoryEntry extends Omit<NewHistoryEntry, 'deviceId' | 'encoding'> {
   seq: number;
+  encoding: string;
 }
 
 export interface SnapshotStore {
@@ -113,8 +133,8 @@ export interface SnapshotStore {
   addHistory(e: NewHistoryEntry): Promise<number>;
   /** The device's latest changes, newest first, with their bodies. */
   history(deviceId: number, limit: number): Promise<HistoryEntry[]>;
-  /** The stored body of the device's latest change (compressed as stored). */
-  latestBody(deviceId: number): Promise<{ body: Uint8Array; encoding: BodyEncoding } | null>;
+  /** The stored body of the device's current snapshot (devices.snapshotId), compressed as stored. */
+  currentBody(deviceId: number): Promise<{ body: Uint8Array; encoding: string } | null>;
 }
 
 export interface FindingRecord {
@@ -170,10 +190,14 @@ export type EnrollmentOutcome =
   | 'refused_conflict'
   | 'refused_invalid'
   | 'refused_rate_limited'
-  | 'revoked';
+  | 'refused_aborted'
+  | 'revoked'
+  | 'conflict_kept_existing'
+  | 'conflict_kept_claimant'
+  | 'replaced';
 
-export interface EnrollmentEvent {
-  id?: number;
+/** One enrollment attempt or admin action, as the enrollment service records it. */
+export interface EnrollmentAttempt {
   at: Millis;
   serial: string | null;
   hardwareUuid: string | null;
@@ -182,10 +206,86 @@ export interface EnrollmentEvent {
   detail: string | null;
 }
 
+/** A row of the audit: one event, or the repeats of one key counted together. */
+export interface EnrollmentEvent extends EnrollmentAttempt {
+  id: number;
+  /** The latest repeat (`at` is the first); equal to `at` for a single event. */
+  lastAt: Millis;
+  /** How many attempts the row stands for (1 for a single event). */
+  count: number;
+}
+
 export interface EnrollmentStore {
-  record(e: EnrollmentEvent): Promise<void>;
+  /** An event of its own. */
+  record(e: EnrollmentAttempt): Promise<void>;
+  /**
+   * Count an attempt into the row of `key` (created by the first one: `at` stays, `lastAt`, `count`, the
+   * serial, hardware UUID and detail follow the latest). Rows of unauthenticated attempts (no valid
+   * enroll secret shown) are the first to go when the table is at its cap.
+   */
+  tally(e: EnrollmentAttempt, key: string, unauthenticated: boolean): Promise<void>;
   /** Newest first; `before` is the id of the last entry of the previous page. */
   list(opts: { serial?: string; before?: number; limit: number }): Promise<EnrollmentEvent[]>;
+}
+
+/** An enrolled device an identity conflict met, as it was at the claimant's first attempt. */
+export interface ConflictHolder {
+  serial: string;
+  hardwareUuid: string;
+  enrolledAt: Millis;
+  tokenIssuedAt: Millis | null;
+  tokenIssuedFrom: string | null;
+  lastContact: Millis;
+  lastSeen: Millis | null;
+}
+
+export type ConflictResolution = 'existing' | 'claimant';
+
+export interface IdentityConflictRecord {
+  id: number;
+  /** The claimant: the serial and hardware UUID that tried to enroll. */
+  serial: string;
+  hardwareUuid: string;
+  firstAt: Millis;
+  lastAt: Millis;
+  attempts: number;
+  firstAddress: string | null;
+  lastAddress: string | null;
+  /** The device enrolled with the claimant's serial and another hardware UUID. */
+  serialHolder: ConflictHolder | null;
+  /** The device enrolled with the claimant's hardware UUID and another serial. */
+  uuidHolder: ConflictHolder | null;
+  resolvedAt: Millis | null;
+  resolution: ConflictResolution | null;
+  resolvedBy: string | null;
+}
+
+export interface NewIdentityConflict {
+  serial: string;
+  hardwareUuid: string;
+  at: Millis;
+  address: string | null;
+  serialHolderId: number | null;
+  uuidHolderId: number | null;
+}
+
+export interface IdentityConflictStore {
+  /** The conflict that stands against this claim: the open one, or one resolved keeping the existing. */
+  standing(serial: string, hardwareUuid: string): Promise<IdentityConflictRecord | null>;
+  /** Open a conflict; the holders are copied from their device records as they are now. */
+  open(c: NewIdentityConflict): Promise<IdentityConflictRecord>;
+  /** Another attempt of the claim. */
+  attempt(id: number, at: Millis, address: string | null): Promise<void>;
+  resolve(id: number, r: { at: Millis; resolution: ConflictResolution; by: string }): Promise<void>;
+  get(id: number): Promise<IdentityConflictRecord | null>;
+  /** Newest first; `serial` matches the claimant's serial or either holder's. */
+  list(opts: {
+    state?: 'open' | 'resolved';
+    serial?: string;
+    before?: number;
+    limit: number;
+  }): Promise<IdentityConflictRecord[]>;
+  countOpen(): Promise<number>;
 }
 
 export interface Repos {
@@ -194,6 +294,9 @@ export interface Repos {
   findings: FindingStore;
   exemptions: ExemptionStore;
   enrollments: EnrollmentStore;
+  identityConflicts: IdentityConflictStore;
+  /** The read model's queries, so that a write and the answer read after it can be one unit of work. */
+  fleet: FleetQueries;
 }
 
 export interface PruneCutoffs {
@@ -206,7 +309,6 @@ export interface Store extends Repos {
   /** Run fn atomically: everything it writes through `tx` commits together or not at all. */
   withTransaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
   prune(c: PruneCutoffs): Promise<{ history: number; receipts: number; audit: number }>;
-  fleet: FleetQueries;
   close(): Promise<void>;
 }
 
@@ -231,6 +333,8 @@ export interface DeviceFilter {
 
 export interface DeviceRow extends DeviceRecord, DeviceFacts {
   status: DeviceStatus;
+  /** An open identity conflict claims this device's serial or hardware UUID. */
+  identityConflict: boolean;
 }
 
 export interface FleetQueries {

@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
   const unknown = wanted.filter((w) => !TARGETS.some((t) => t.name === w));
   if (unknown.length)
     throw new Error(`unknown target ${unknown.join(', ')}; known: ${TARGETS.map((t) => t.name).join(', ')}`);
-  const entry = path.resolve(ROOT, values.entry ?? 'agent/main.ts');
+  const entry = path.resolve(ROOT, values.entry ?? 'bin/tokenwatch-agent.js');
   if (!fs.existsSync(entry)) throw new Error(`entry ${path.relative(ROOT, entry)} does not exist`);
   const launchdDir = path.join(ROOT, 'launchd');
   if (targets.some((t) => t.release) && !fs.existsSync(launchdDir))

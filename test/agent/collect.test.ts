@@ -24,6 +24,8 @@ interface Answer {
   /** Ignore the AbortSignal while hanging (a broken runner). */
   ignoreAbort?: boolean;
   startError?: string;
+  /** Answer with this outcome as it is (the ways a run ends without an exit code). */
+  outcome?: RunOutcome;
 }
 
 const real = (folder: string, file: string) => sampleText(folder, file);
@@ -40,25 +42,27 @@ function fakeRunner(answers: Record<string, Answer>) {
       rejected.push(line);
       throw new Error(`fake runner: unexpected request ${line}`);
     }
-    const base: RunOutcome = {
-      stdout: '',
-      stderr: '',
-      exitCode: null,
-      signal: null,
-      timedOut: false,
-      startError: null,
-      durationMs: 1,
-    };
-    if (answer.startError) return { ...base, startError: answer.startError };
+    if (answer.startError)
+      return { kind: 'not-started', reason: answer.startError, budgetSpent: false, durationMs: 1 };
     if (answer.hangMs) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, answer.hangMs);
+        // A runner that ignores the abort is abandoned by collect(); its timer must not hold the test file.
+        if (answer.ignoreAbort) t.unref();
         if (!answer.ignoreAbort)
           signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
       });
-      if (signal?.aborted && !answer.ignoreAbort) return { ...base, timedOut: true, signal: 'SIGKILL' };
+      if (signal?.aborted && !answer.ignoreAbort)
+        return { kind: 'timed-out', by: 'budget', exitedFirst: null, stdout: '', stderr: '', durationMs: 1 };
     }
-    return { ...base, stdout: answer.stdout ?? '', stderr: answer.stderr ?? '', exitCode: answer.exit ?? 0 };
+    if (answer.outcome) return answer.outcome;
+    return {
+      kind: 'exited',
+      exitCode: answer.exit ?? 0,
+      stdout: answer.stdout ?? '',
+      stderr: answer.stderr ?? '',
+      durationMs: 1,
+    };
   };
   return { run, asked, rejected };
 }
@@ -317,6 +321,35 @@ test('collect: a failing command, garbage output, a hang past the budget: errors
   assert.equal(snapshot.bootstrapToken.checkedAt, null);
   assert.equal(bootstrapCheck, null);
   assert.deepEqual(snapshot.notApplicable, []);
+});
+
+test('collect: each way a run ends without an exit code is recorded as what it was, never as a parse', async () => {
+  const mac = appleSiliconMac();
+  const ran = { stdout: 'x'.repeat(64), stderr: '', durationMs: 5 };
+  mac['/usr/bin/fdesetup status'] = { outcome: { ...ran, kind: 'output-too-large', limit: 4194304 } };
+  mac['/usr/bin/fdesetup list'] = {
+    outcome: { ...ran, kind: 'timed-out', by: 'timeout', exitedFirst: 0 },
+  };
+  mac['/usr/bin/fdesetup haspersonalrecoverykey'] = {
+    outcome: { ...ran, kind: 'signalled', signal: 'SIGSEGV' },
+  };
+  const fake = fakeRunner(mac);
+  const { snapshot } = await collect(collectDeps(fake.run));
+  assert.deepEqual(fake.rejected, []);
+  const errors = snapshot.errors.filter((e) => e.source.startsWith('fdesetup'));
+  assert.deepEqual(errors, [
+    {
+      source: 'fdesetup_status',
+      message: 'printed more than 4194304 characters: stopped, and its output was not read',
+    },
+    {
+      source: 'fdesetup_list',
+      message: 'timed out after 10000 ms: it exited (code 0) but a process it started kept its output open',
+    },
+    { source: 'fdesetup_prk', message: 'killed by signal SIGSEGV' },
+  ]);
+  assert.equal(snapshot.fileVault.state, 'unknown');
+  assert.equal(snapshot.fileVault.personalRecoveryKey, null);
 });
 
 test('collect: sysadminctl failed but the user is a Local Open Directory crypto user: token inferred true', async () => {

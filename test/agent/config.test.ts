@@ -11,6 +11,7 @@ import {
   SETTINGS,
   loadConfig,
   renderConfig,
+  uploadRefusals,
 } from '../../agent/config.ts';
 import type {
   AgentConfig,
@@ -32,6 +33,9 @@ const plist = (entries: Record<string, string>): Buffer =>
       .join('')}</dict>\n</plist>\n`,
   );
 const str = (s: string): string => `<string>${s}</string>`;
+/** The two pins in test/fixtures/prefs/managed-mdm.*.plist: the current key and a backup key. */
+const PIN_A = 'PxqcC3fiXUihxg6TtC/YcWoF7skUi1PwJ9ppvDGOpAc=';
+const PIN_B = 'x3n3dDBS0I2PbfF/8Hq4oHvNm1CVEgnZ3GkVZ0p1xNA=';
 const int = (n: number): string => `<integer>${n}</integer>`;
 
 interface Setup {
@@ -70,7 +74,8 @@ test('nothing configured: every value is its default, with no problems', () => {
   assert.deepEqual(config.values, {
     ServerURL: null,
     EnrollSecret: null,
-    CAPinSHA256: null,
+    PinSHA256: [],
+    AllowInsecureHTTP: false,
     SplaySeconds: 0,
     MinIntervalSeconds: 900,
     ExcludeUsers: [],
@@ -199,9 +204,10 @@ test('the LaunchDaemon passes --splay 300: a profile still wins and the flag is 
 
 test('every key reads from its environment twin and its flag (parsed by parseArgs with AGENT_CONFIG_FLAGS)', () => {
   const samples: Record<ConfigKey, [string, unknown]> = {
-    ServerURL: ['http://127.0.0.1:8080', 'http://127.0.0.1:8080'],
+    ServerURL: ['https://127.0.0.1:8443', 'https://127.0.0.1:8443'],
     EnrollSecret: ['s3cr3t', 's3cr3t'],
-    CAPinSHA256: ['AA'.repeat(32), 'aa'.repeat(32)],
+    PinSHA256: ['AA'.repeat(32), [Buffer.from('aa'.repeat(32), 'hex').toString('base64')]],
+    AllowInsecureHTTP: ['true', true],
     SplaySeconds: ['5', 5],
     MinIntervalSeconds: ['0', 0],
     ExcludeUsers: ['svc', ['svc']],
@@ -215,7 +221,12 @@ test('every key reads from its environment twin and its flag (parsed by parseArg
   };
   const env = Object.fromEntries(CONFIG_KEYS.map((k) => [SETTINGS[k].env, samples[k][0]]));
   const fromEnv = load({ env, sysroot: '/sim' });
-  const args = CONFIG_KEYS.flatMap((k) => [`--${SETTINGS[k].flag}`, samples[k][0]]);
+  // A boolean setting's flag takes no value (--allow-insecure-http); its environment twin says true.
+  const args = CONFIG_KEYS.flatMap((k) =>
+    AGENT_CONFIG_FLAGS[SETTINGS[k].flag]?.type === 'boolean'
+      ? [`--${SETTINGS[k].flag}`]
+      : [`--${SETTINGS[k].flag}`, samples[k][0]],
+  );
   const { values } = parseArgs({
     args: ['--sysroot', '/sim', ...args],
     options: AGENT_CONFIG_FLAGS,
@@ -257,7 +268,7 @@ describe('plist files as macOS writes them', () => {
       const expected: Partial<Record<ConfigKey, [unknown, ConfigSource]>> = {
         ServerURL: ['https://tokenwatch.example.edu', 'managed'],
         EnrollSecret: ['tw-enroll-7Qx2Lm9Vd4Rk8Np3Hs6Jc1Fb', 'managed'],
-        CAPinSHA256: ['3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407', 'managed'],
+        PinSHA256: [[PIN_A, PIN_B], 'managed'],
         ExcludeUsers: [['_jamfadmin', 'itsupport'], 'managed'],
         SplaySeconds: [600, 'managed'],
         MinIntervalSeconds: [1800, 'preferences'],
@@ -451,19 +462,16 @@ describe('a bad value is a problem naming key, source and file; the lower layer 
     });
   }
 
-  const pins: [string, string | null][] = [
+  const pins: [string, string[] | null][] = [
     [
       '3F:1A:9C:0B:77:E2:5D:48:A1:C6:0E:93:B4:2F:D8:71:6A:05:EE:C9:14:8B:53:F0:27:DA:69:BC:31:8E:A4:07',
-      '3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407',
+      [PIN_A],
     ],
-    [
-      '3F1A9C0B77E25D48A1C60E93B42FD8716A05EEC9148B53F027DA69BC318EA407',
-      '3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407',
-    ],
-    [
-      ' 3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407\n',
-      '3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407',
-    ],
+    ['3F1A9C0B77E25D48A1C60E93B42FD8716A05EEC9148B53F027DA69BC318EA407', [PIN_A]],
+    [' 3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407\n', [PIN_A]],
+    [PIN_A, [PIN_A]],
+    [`${PIN_A},${PIN_B}`, [PIN_A, PIN_B]],
+    [`${PIN_A}, ${PIN_A}`, [PIN_A]],
     ['3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea4', null], // 63 digits
     [
       'sha256 Fingerprint=3F:1A:9C:0B:77:E2:5D:48:A1:C6:0E:93:B4:2F:D8:71:6A:05:EE:C9:14:8B:53:F0:27:DA:69:BC:31:8E:A4:07',
@@ -472,19 +480,97 @@ describe('a bad value is a problem naming key, source and file; the lower layer 
     ['3F1A:9C0B:77E2:5D48:A1C6:0E93:B42F:D871:6A05:EEC9:148B:53F0:27DA:69BC:318E:A407', null],
     ['zz1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407', null],
     ['d2c5b9a1e0f3c4b7a6d9e8f1c2b3a4d5', null], // an MD5-sized value
+    [`${PIN_A},REPLACE-ME-backup-key`, null], // one bad entry: the whole list, never a shorter one
   ];
   for (const [raw, expected] of pins) {
-    test(`CAPinSHA256 ${JSON.stringify(raw.slice(0, 24))}...: ${expected ? 'normalised' : 'rejected'}`, () => {
-      const config = load({ env: { TOKENWATCH_CA_PIN_SHA256: raw } });
-      assert.equal(config.values.CAPinSHA256, expected);
+    test(`PinSHA256 ${JSON.stringify(raw.slice(0, 24))}...: ${expected ? 'normalised' : 'rejected, uploads refused'}`, () => {
+      const config = load({ env: { TOKENWATCH_PIN_SHA256: raw } });
+      assert.deepEqual(config.values.PinSHA256, expected ?? []);
       assert.equal(config.problems.length, expected ? 0 : 1);
+      assert.deepEqual(uploadRefusals(config).length, expected ? 0 : 1);
       if (!expected)
         assert.match(
           config.problems[0]?.message ?? '',
-          /^CAPinSHA256 from TOKENWATCH_CA_PIN_SHA256 \(environment\): ".*" is not a SHA-256 in hex/,
+          /^PinSHA256 from TOKENWATCH_PIN_SHA256 \(environment\): .*(is not a SHA-256 pin|is a placeholder).*; uploads are refused until it is corrected/,
         );
     });
   }
+});
+
+describe('settings that refuse uploads instead of falling back (an unusable pin is never "no pin")', () => {
+  test('the placeholder of the example profile refuses uploads, and config says so', () => {
+    const config = load({
+      managed: plist({
+        ServerURL: str('https://tokenwatch.example.com'),
+        PinSHA256: `<array>${str('REPLACE-ME-with-the-pin')}</array>`,
+      }),
+    });
+    assert.deepEqual(config.values.PinSHA256, []);
+    assert.equal(config.problems[0]?.blocksUpload, true);
+    assert.match(config.problems[0]?.message ?? '', /is a placeholder/);
+    const text = renderConfig(config);
+    assert.match(text, /\nUPLOADS ARE REFUSED until this is corrected:\n {2}- PinSHA256 in .* \(MANAGED\): /);
+    const json = JSON.parse(renderConfig(config, { json: true })) as { uploadsRefused: string[] };
+    assert.equal(json.uploadsRefused.length, 1);
+  });
+
+  test('a bad pin in a lower layer that a higher layer replaces is only a warning', () => {
+    const config = load({
+      preferences: plist({ PinSHA256: str('not-a-pin') }),
+      managed: plist({ PinSHA256: str(PIN_B) }),
+    });
+    assert.deepEqual(config.values.PinSHA256, [PIN_B]);
+    assert.deepEqual(uploadRefusals(config), []);
+    assert.match(config.problems[0]?.message ?? '', /ignored; the MANAGED value applies anyway$/);
+  });
+
+  test('a plist string or an array of strings; another plist type is refused', () => {
+    assert.deepEqual(load({ managed: plist({ PinSHA256: str(PIN_A) }) }).values.PinSHA256, [PIN_A]);
+    const bad = load({ managed: plist({ PinSHA256: int(1) }) });
+    assert.match(
+      bad.problems[0]?.message ?? '',
+      /expected a <string> or an <array> of <string>, got a plist integer/,
+    );
+    assert.equal(uploadRefusals(bad).length, 1);
+  });
+
+  test('--pin-sha256 is repeatable', () => {
+    const { values } = parseArgs({
+      args: ['--pin-sha256', PIN_A, '--pin-sha256', PIN_B],
+      options: AGENT_CONFIG_FLAGS,
+      strict: true,
+    });
+    assert.deepEqual(load({ flags: values }).values.PinSHA256, [PIN_A, PIN_B]);
+  });
+
+  test('a CAPinSHA256 left in a profile refuses uploads and names PinSHA256; with PinSHA256 set it is ignored', () => {
+    const legacy = load({ managed: plist({ CAPinSHA256: str('ab'.repeat(32)) }) });
+    assert.match(uploadRefusals(legacy)[0] ?? '', /CAPinSHA256 in .* is no longer read: .*PinSHA256/);
+    const both = load({ managed: plist({ CAPinSHA256: str('ab'.repeat(32)), PinSHA256: str(PIN_A) }) });
+    assert.deepEqual(uploadRefusals(both), []);
+    assert.match(both.problems[0]?.message ?? '', /ignored, PinSHA256 applies$/);
+    const fromEnv = load({ env: { TOKENWATCH_CA_PIN_SHA256: 'ab'.repeat(32) } });
+    assert.match(uploadRefusals(fromEnv)[0] ?? '', /from TOKENWATCH_CA_PIN_SHA256/);
+  });
+
+  test('plain http:// to another host refuses uploads unless AllowInsecureHTTP; loopback is allowed', () => {
+    const remote = load({ flags: { 'server-url': 'http://tokenwatch.example.com' } });
+    assert.match(uploadRefusals(remote)[0] ?? '', /plain http:\/\/ to another host.*AllowInsecureHTTP/);
+    const allowed = load({
+      flags: { 'server-url': 'http://tokenwatch.example.com' },
+      env: { TOKENWATCH_ALLOW_INSECURE_HTTP: 'yes' },
+    });
+    assert.equal(allowed.values.AllowInsecureHTTP, true);
+    assert.deepEqual(uploadRefusals(allowed), []);
+    assert.match(renderConfig(allowed), /^AllowInsecureHTTP +true +environment$/m);
+    for (const url of ['http://127.0.0.1:8080', 'http://localhost:8080', 'http://[::1]:8080'])
+      assert.deepEqual(uploadRefusals(load({ flags: { 'server-url': url } })), [], url);
+  });
+
+  test('a pin with http:// is an error, never a pin silently ignored', () => {
+    const config = load({ flags: { 'server-url': 'http://127.0.0.1:8080', 'pin-sha256': [PIN_A] } });
+    assert.match(uploadRefusals(config)[0] ?? '', /PinSHA256 is set but ServerURL is http:\/\//);
+  });
 });
 
 describe('a whole file that cannot be used is a problem, and its layer is skipped', () => {
@@ -703,10 +789,7 @@ describe('renderConfig', () => {
     });
     assert.deepEqual(byKey.SplaySeconds?.value, 600);
     assert.deepEqual(byKey.StateDir?.value, '/sim/Library/Application Support/tokenwatch');
-    assert.deepEqual(
-      byKey.CAPinSHA256?.value,
-      '3f1a9c0b77e25d48a1c60e93b42fd8716a05eec9148b53f027da69bc318ea407',
-    );
+    assert.deepEqual(byKey.PinSHA256?.value, [PIN_A, PIN_B]);
     assert.equal(report.sysroot, '/sim');
     assert.equal(report.files.managed.state, 'read');
     assert.deepEqual(

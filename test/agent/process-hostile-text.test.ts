@@ -90,8 +90,9 @@ test('collect, status and ea print hostile names escaped; collect --json keeps t
     assert.ok(names.includes(n), `${JSON.stringify(n)} in ${JSON.stringify(names)}`);
   assert.equal(s.users.find((u) => u.name === COLOUR)?.secureToken, false);
   assert.equal(s.consoleUser, hostile('osc52-clipboard'));
-  // JSON.stringify escapes C0 controls (ESC, NUL, BEL) and lone surrogates; the JSON stays parseable.
-  assert.doesNotMatch(json.stdout, /[\u0000-\u0009\u000b-\u001f]/); // eslint-disable-line no-control-regex
+  // The JSON escapes every unsafe character (C0 and C1 controls, DEL, bidi, invisible), not only what
+  // JSON.stringify escapes, so `collect --json` in a terminal cannot be recoloured; it stays parseable.
+  assertNoUnsafe(json.stdout, 'collect --json');
 
   const human = await runAgent(['collect', ...mac.flags]);
   assert.equal(human.code, 0, human.stderr);

@@ -234,3 +234,23 @@ test('ea on a corrupt cache answers Unknown (cache_corrupt), exits 0, and says w
   assert.equal(status.code, 3, 'status says the cache is unusable with its own exit code');
   assert.match(status.stderr, /corrupt/);
 });
+
+test('a state directory others may write to: collect and status refuse it (exit 3, why), config still answers', async () => {
+  const mac = simulatedMac('applesilicon-compliant');
+  fs.mkdirSync(mac.stateDir, { recursive: true });
+  fs.writeFileSync(path.join(mac.stateDir, 'cache.sqlite'), '');
+  fs.chmodSync(mac.stateDir, 0o777);
+  const collect = await runAgent(['collect', ...mac.flags]);
+  assert.equal(collect.code, 3);
+  assert.match(collect.stderr, /writable by group or others \(mode 0777\): refusing to use it/);
+  const status = await runAgent(['status', ...mac.flags]);
+  assert.equal(status.code, 3);
+  const config = await runAgent(['config', ...mac.flags]);
+  assert.equal(config.code, 0, config.stderr);
+  assert.match(config.stdout, /^StateDir +/m);
+  assert.match(
+    config.stdout,
+    /The collector's last answer: unknown, the cache cannot be read: the state directory .* is writable by group or others/,
+  );
+  assert.equal(fs.statSync(mac.stateDir).mode & 0o777, 0o777, 'left as it was');
+});

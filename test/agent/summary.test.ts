@@ -33,6 +33,7 @@ function hostileStatus(text: string): StatusView {
       nextAttemptAt: text,
       lastError: text,
       maxAttempts: 1,
+      gap: { dropped: 1, firstQueuedAt: text, lastQueuedAt: text, lastDroppedAt: text },
     },
     lastUpload: { at: text, sent: 1 },
     lastUploadError: { at: text, error: text },

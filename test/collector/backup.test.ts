@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { snapshotFor, startTestCollector } from '../helpers/collector.ts';
 import type { TestCollector } from '../helpers/collector.ts';
 import { backupCommand, pruneBackups, stampedName } from '../../collector/backup.ts';
+import { latestSchemaVersion } from '../../collector/store/sqlite/backup.ts';
 
 const BIN = new URL('../../bin/tokenwatch.js', import.meta.url).pathname;
 
@@ -105,7 +106,9 @@ test('an online backup taken while agents upload restores into a fresh collector
     assert.equal(result.stderr, '');
     assert.match(
       result.stdout,
-      /^backed up .+collector\.db to .+collector-copy\.db: [\d.]+ [KM]iB \(\d+ bytes, \d+ pages\), schema version 1, integrity ok, [\d.]+ s\n$/,
+      new RegExp(
+        `^backed up .+collector\\.db to .+collector-copy\\.db: [\\d.]+ [KM]iB \\(\\d+ bytes, \\d+ pages\\), schema version ${latestSchemaVersion()}, integrity ok, [\\d.]+ s\n$`,
+      ),
     );
     assert.ok(writesDuring > 0, 'uploads were acknowledged while the backup process ran');
     assert.deepEqual(readdirSync(backups), ['collector-copy.db'], 'no temporary, -wal or -shm file is left');

@@ -2,7 +2,7 @@
 // the admin read, `tokenwatch config` with sources and masked secrets, `tokenwatch exempt` on the same db.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ test('tokenwatch serve: a real process serving real HTTP on a real SQLite file',
   const db = join(dir, 'c.db');
   const env = {
     ...process.env,
-    TOKENWATCH_ADMIN_TOKEN: 'adm-secret-123',
+    TOKENWATCH_ADMIN_TOKEN: 'adm-secret-123-for-the-serve-test-0123456789',
     TOKENWATCH_ENROLL_SECRET: 'enr-secret-456',
     TOKENWATCH_LOG_LEVEL: 'info',
   };
@@ -69,7 +69,7 @@ test('tokenwatch serve: a real process serving real HTTP on a real SQLite file',
     assert.equal(badBody.error, 'invalid_body');
     assert.match(badBody.message, /^body\/mdm\/enrolled must be boolean/);
     const dev = await fetch(`${url}/api/v1/devices/${serial}`, {
-      headers: { authorization: 'Bearer adm-secret-123' },
+      headers: { authorization: 'Bearer adm-secret-123-for-the-serve-test-0123456789' },
     });
     assert.equal(dev.status, 200);
     assert.equal(((await dev.json()) as { status: string }).status, 'compliant');
@@ -106,7 +106,7 @@ test('tokenwatch serve: a real process serving real HTTP on a real SQLite file',
       new RegExp(`${id}  ${serial}  filevault-off  \\(all users\\)  active .* by jane: lab Mac`),
     );
     const viaApi = await fetch(`${url}/api/v1/exemptions`, {
-      headers: { authorization: 'Bearer adm-secret-123' },
+      headers: { authorization: 'Bearer adm-secret-123-for-the-serve-test-0123456789' },
     });
     assert.equal(((await viaApi.json()) as unknown[]).length, 1);
     assert.equal(
@@ -115,13 +115,31 @@ test('tokenwatch serve: a real process serving real HTTP on a real SQLite file',
     );
     // Logs are JSON lines and never contain the secrets or the device token.
     assert.ok(!err.includes(deviceToken) && !out.includes(deviceToken));
-    assert.ok(!out.includes('adm-secret-123') && !out.includes('enr-secret-456'));
+    assert.ok(
+      !out.includes('adm-secret-123-for-the-serve-test-0123456789') && !out.includes('enr-secret-456'),
+    );
   } finally {
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     assert.equal(code, 0, err);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('tokenwatch serve refuses a weak admin token with one line on stderr and exit 2', () => {
+  const r = spawnSync(process.execPath, [BIN, 'serve', '--db', ':memory:', '--port', '0'], {
+    env: {
+      ...process.env,
+      TOKENWATCH_ADMIN_TOKEN: 'adm-secret-123',
+      TOKENWATCH_ENROLL_SECRET: 'enr-secret-456',
+    },
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 2);
+  assert.equal(
+    r.stderr,
+    'tokenwatch: adminToken (TOKENWATCH_ADMIN_TOKEN) is 14 characters long: it must have at least 32; make one with: openssl rand -base64 32\n',
+  );
 });
 
 test('tokenwatch config prints every setting with its source; secrets are masked', () => {

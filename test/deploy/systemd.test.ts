@@ -89,8 +89,12 @@ test('the collector runs the pinned Node of the install as its own user, its dat
   assert.equal(value(collector, 'Service', 'Type'), 'exec');
   assert.equal(value(collector, 'Service', 'Restart'), 'on-failure');
   assert.equal(value(collector, 'Service', 'RestartPreventExitStatus'), '2');
-  assert.ok(seconds(value(collector, 'Service', 'TimeoutStopSec') ?? '') >= 30, 'time to drain requests');
-  assert.equal(value(collector, 'Service', 'LimitNOFILE'), '8192');
+  // SIGTERM answers what is in flight, which the request timeout bounds, then closes the database.
+  const stop = seconds(value(collector, 'Service', 'TimeoutStopSec') ?? '');
+  assert.ok(stop >= 2 * SETTINGS.requestTimeoutSeconds.default, `TimeoutStopSec ${stop} s`);
+  // Every connection is a file descriptor: the cap, then the database's, the sockets' and the log's.
+  const files = Number(value(collector, 'Service', 'LimitNOFILE'));
+  assert.ok(files >= SETTINGS.maxConnections.default + 256, `LimitNOFILE ${files}`);
   assert.equal(value(collector, 'Install', 'WantedBy'), 'multi-user.target');
 });
 

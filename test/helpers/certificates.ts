@@ -38,6 +38,16 @@ export interface LeafOptions {
   keys?: CryptoKeyPair;
   notBefore?: Date;
   notAfter?: Date;
+  /**
+   * Write the extensions `openssl req -x509` writes by default (basicConstraints CA:TRUE, no key usage):
+   * a self-signed server certificate that may also sign certificates, as many hand-made collectors have.
+   */
+  opensslDefaults?: boolean;
+}
+
+export interface CaOptions {
+  /** The subject key identifier to write (hex); default: SHA-1 of the key. */
+  subjectKeyId?: string;
 }
 
 const pem = (label: string, der: ArrayBuffer) =>
@@ -67,15 +77,21 @@ const serial = () =>
 
 async function extensionsFor(o: LeafOptions, keys: CryptoKeyPair, ca: boolean, issuer?: Issued) {
   const exts: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(ca, undefined, true),
-    new x509.KeyUsagesExtension(
-      ca ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign : x509.KeyUsageFlags.digitalSignature,
-      true,
-    ),
+    new x509.BasicConstraintsExtension(ca || o.opensslDefaults === true, undefined, true),
     o.subjectKeyId !== undefined
       ? new x509.SubjectKeyIdentifierExtension(o.subjectKeyId)
       : await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
   ];
+  if (o.opensslDefaults !== true) {
+    exts.push(
+      new x509.KeyUsagesExtension(
+        ca
+          ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign
+          : x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
+    );
+  }
   if (!ca) {
     exts.push(
       new x509.SubjectAlternativeNameExtension(
@@ -84,8 +100,9 @@ async function extensionsFor(o: LeafOptions, keys: CryptoKeyPair, ca: boolean, i
           { type: 'dns', value: 'localhost' },
         ],
       ),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
     );
+    if (o.opensslDefaults !== true)
+      exts.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]));
   }
   if (issuer !== undefined) {
     const ski = issuer.x509.getExtension(x509.SubjectKeyIdentifierExtension);
@@ -110,7 +127,10 @@ export async function selfSigned(o: LeafOptions = {}): Promise<Issued> {
 }
 
 /** A self-signed CA certificate. */
-export async function certificateAuthority(name = 'CN=tokenwatch test CA'): Promise<Issued> {
+export async function certificateAuthority(
+  name = 'CN=tokenwatch test CA',
+  o: CaOptions = {},
+): Promise<Issued> {
   const keys = await newKeys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -119,7 +139,24 @@ export async function certificateAuthority(name = 'CN=tokenwatch test CA'): Prom
     notAfter: new Date(Date.now() + 48 * HOUR),
     keys,
     signingAlgorithm: ALG,
-    extensions: await extensionsFor({}, keys, true),
+    extensions: await extensionsFor(o, keys, true),
+  });
+  return finish(cert, keys);
+}
+
+/** An intermediate CA certificate issued (signed) by `ca`. */
+export async function intermediate(ca: Issued, name = 'CN=tokenwatch test intermediate CA'): Promise<Issued> {
+  const keys = await newKeys();
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: name,
+    issuer: ca.x509.subject,
+    notBefore: new Date(Date.now() - HOUR),
+    notAfter: new Date(Date.now() + 48 * HOUR),
+    publicKey: keys.publicKey,
+    signingKey: ca.keys.privateKey,
+    signingAlgorithm: ALG,
+    extensions: await extensionsFor({}, keys, true, ca),
   });
   return finish(cert, keys);
 }
@@ -146,4 +183,17 @@ export function subjectKeyId(cert: Issued): string {
   const ext = cert.x509.getExtension(x509.SubjectKeyIdentifierExtension);
   if (!ext) throw new Error('the certificate has no subject key identifier');
   return ext.keyId;
+}
+
+/**
+ * The chain trick: a leaf for `o.altNames` (default 127.0.0.1 and localhost) that names `genuine` as its
+ * issuer (issuer DN = genuine's subject, authority key identifier = genuine's subject key identifier)
+ * and copies genuine's subject and subject key identifier, but is signed by a fake CA's key. Presented
+ * as [forged leaf, genuine], a client that links a chain by names and key identifiers instead of
+ * signatures finds `genuine` above the forged leaf. `genuine` must be allowed to sign certificates (a
+ * CA, or a self-signed certificate made with `opensslDefaults`).
+ */
+export async function forgedLeaf(genuine: Issued, o: LeafOptions = {}): Promise<Issued> {
+  const fakeCa = await certificateAuthority(genuine.x509.subject, { subjectKeyId: subjectKeyId(genuine) });
+  return issue(fakeCa, { subject: genuine.x509.subject, subjectKeyId: subjectKeyId(genuine), ...o });
 }

@@ -26,6 +26,8 @@ export interface TestCollector extends RunningCollector {
   dir: string;
   dbPath: string;
   clock: ReturnType<typeof fixedClock>;
+  /** Move the collector's monotonic clock (rate-limit windows, cache ages) ahead of real time. */
+  advanceMonotonic(ms: number): void;
   logs: Record<string, unknown>[];
   config: CollectorConfig;
   request(
@@ -99,7 +101,12 @@ export async function startTestCollector(settings: Record<string, string> = {}):
     },
   });
   const clock = fixedClock(T0);
-  const running = await startCollector(config, { clock, logger: createLogger('info', sink) });
+  let monotonicOffset = 0;
+  const running = await startCollector(config, {
+    clock,
+    logger: createLogger('info', sink),
+    monotonic: () => performance.now() + monotonicOffset,
+  });
 
   const request: TestCollector['request'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
@@ -123,6 +130,9 @@ export async function startTestCollector(settings: Record<string, string> = {}):
     dir,
     dbPath,
     clock,
+    advanceMonotonic: (ms) => {
+      monotonicOffset += ms;
+    },
     logs,
     config,
     request,

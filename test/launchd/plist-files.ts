@@ -15,7 +15,7 @@ export type Dict = { [key: string]: PlistValue };
 export const PREFERENCE_KEYS: Record<string, string> = {
   ServerURL: 'string',
   EnrollSecret: 'string',
-  CAPinSHA256: 'string',
+  PinSHA256: 'array',
   SplaySeconds: 'integer',
   MinIntervalSeconds: 'integer',
   ExcludeUsers: 'array',

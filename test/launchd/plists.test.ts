@@ -240,10 +240,16 @@ describe(PROFILE, () => {
     const url = new URL(String(payload.ServerURL));
     assert.equal(url.protocol, 'https:');
     assert.equal(url.hostname.endsWith('.example.com'), true);
+    assert.match(String(payload.EnrollSecret), /^REPLACE-ME/, 'EnrollSecret');
     assert.ok(PIN_KEYS.length > 0, 'the agent reads a pin setting');
-    for (const key of ['EnrollSecret', ...PIN_KEYS])
-      if (key in payload) assert.match(String(payload[key]), /^REPLACE-ME/, key);
-    assert.match(String(payload.EnrollSecret), /^REPLACE-ME/);
+    for (const key of PIN_KEYS) {
+      const pins = payload[key];
+      assert.ok(Array.isArray(pins) && pins.length === 2, `${key}: the current key and a backup key`);
+      assert.ok(
+        pins.every((pin) => String(pin).startsWith('REPLACE-ME')),
+        key,
+      );
+    }
     assert.match(String(value.PayloadOrganization), /REPLACE-ME/);
     assert.ok((payload.ExcludeUsers as string[]).every((user) => user.startsWith('REPLACE-ME')));
   });

@@ -1,5 +1,6 @@
-// Every test file runs in exactly one suite: npm test's unit glob (npm only), the system suite (tools
-// from Debian's packages) or the bundle suite (after build:agent). A new folder or file name that the
+// Every test file runs in exactly one suite: npm test's unit glob (npm only), the fault suite (long
+// standing tests, npm only), the system suite (tools from Debian's packages) or the bundle suite (after
+// build:agent). A new folder or file name that the
 // globs miss would otherwise never run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,13 +16,15 @@ const globsOf = (script: string | undefined) =>
 const filesOf = (script: string) =>
   new Set(globsOf(scripts[script]).flatMap((g) => fs.globSync(g, { cwd: ROOT })));
 
-test('every test file is in exactly one suite: unit, system or bundle', () => {
+test('every test file is in exactly one suite: unit, faults, system or bundle', () => {
   const suites = {
     'test:unit': filesOf('test:unit'),
+    'test:faults': filesOf('test:faults'),
     'test:system': filesOf('test:system'),
     'test:bundle': filesOf('test:bundle'),
   };
   assert.ok(suites['test:unit'].size > 50, `unit suite has ${suites['test:unit'].size} files`);
+  assert.ok(suites['test:faults'].size >= 2, `fault suite has ${suites['test:faults'].size} files`);
   assert.ok(suites['test:system'].size >= 4, `system suite has ${suites['test:system'].size} files`);
   assert.ok(suites['test:bundle'].size >= 1);
   for (const f of fs.globSync('test/**/*.test.ts', { cwd: ROOT })) {
@@ -39,15 +42,16 @@ test('system tests are named *.system.test.ts, and only they are in the system s
 
 test('npm test runs the runtime check, types, lint, the format check and the unit suite; the system suite checks its tools first', () => {
   assert.match(scripts['test'] ?? '', /check-runtime.*typecheck.*lint.*format:check.*test:unit/);
-  assert.doesNotMatch(scripts['test'] ?? '', /test:system|test:bundle/);
+  assert.doesNotMatch(scripts['test'] ?? '', /test:system|test:bundle|test:faults/);
   assert.match(scripts['test:system'] ?? '', /^node scripts\/check-system-tools\.ts && /);
 });
 
-test('.ci/run runs npm test, then the system suite, then the bundle suite', () => {
+test('.ci/run runs npm test, then the fault suite, then the system suite, then the bundle suite', () => {
   const ci = fs.readFileSync(path.join(ROOT, '.ci/run'), 'utf8');
   const order = [
     'npm ci',
     'npm test',
+    'npm run test:faults',
     'npm run test:system',
     'npm run build:agent',
     'npm run test:bundle',
@@ -68,11 +72,12 @@ test('.ci/run installs the Debian package of every tool the system suite needs',
     assert.ok(debs.includes(debian), `.ci/run's DEBS lacks ${debian} (${tool})`);
 });
 
-test("the README's Development section names the three suites and what the system suite installs", async () => {
+test("the README's Development section names the suites and what the system suite installs", async () => {
   const { SYSTEM_TOOLS } = await import('../../scripts/system-tools.ts');
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const dev = readme.slice(readme.indexOf('## Development'));
-  for (const c of ['npm test', 'npm run test:system', 'npm run test:bundle']) assert.ok(dev.includes(c), c);
+  for (const c of ['npm test', 'npm run test:faults', 'npm run test:system', 'npm run test:bundle'])
+    assert.ok(dev.includes(c), c);
   const install = /apt-get install -y ([a-z0-9 -]+)/.exec(dev)?.[1]?.trim().split(/\s+/) ?? [];
   assert.deepEqual(install.sort(), [...new Set(SYSTEM_TOOLS.map((t) => t.debian))].sort());
 });

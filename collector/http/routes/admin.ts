@@ -18,20 +18,34 @@ import {
 import { requireAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { Metrics } from '../metrics.ts';
-import { CursorError } from '../../read-model.ts';
+import { CursorError, createReadModel } from '../../read-model.ts';
+import { answerInUnit } from '../answer.ts';
 import { addExemption, parseExpiry, removeExemption } from '../../exemptions.ts';
 import { revokeDevice } from '../../enrollment.ts';
-import { toRuleExemption } from '../../evaluation.ts';
+import { exemptionProblem } from '../../evaluation.ts';
 import { RULES } from '../../rules/index.ts';
 import type { RuleId } from '../../rules/index.ts';
 import type { DeviceStatus, ExemptionRecord } from '../../store/types.ts';
-import { iso, millis } from '../../instants.ts';
+import { iso, millis, storedInstant } from '../../instants.ts';
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBodySchema]));
 const security = [{ adminToken: [] }];
 
+/** An exemption as the API shows it: any stored row (an unreadable expiry is a problem, never active). */
 export function exemptionView(e: ExemptionRecord, now: number) {
-  return { ...toRuleExemption(e), active: e.expiresAt === null || e.expiresAt > now };
+  const problem = exemptionProblem(e);
+  return {
+    id: e.id,
+    serial: e.serial,
+    rule: e.rule,
+    user: e.user,
+    reason: e.reason,
+    createdBy: e.createdBy,
+    createdAt: iso(e.createdAt),
+    expiresAt: storedInstant(e.expiresAt),
+    active: problem === null && (e.expiresAt === null || e.expiresAt > now),
+    problem,
+  };
 }
 
 interface DevicesQ {
@@ -46,7 +60,19 @@ interface DevicesQ {
 
 export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.register(async (admin) => {
-    admin.addHook('onRequest', async (req) => requireAdmin(ctx.config.adminToken, req));
+    // Guessing is slowed per address: after too many failures even the right token waits for Retry-After.
+    admin.addHook('onRequest', async (req) => {
+      const wait = ctx.adminLimiter.retryAfter(req.ip);
+      if (wait > 0)
+        throw new ApiError('rate_limited', 'too many failed admin authentications from this address', wait);
+      try {
+        requireAdmin(ctx.config.adminToken, req);
+      } catch (e) {
+        ctx.adminLimiter.fail(req.ip);
+        ctx.metrics.adminAuthFailed();
+        throw e;
+      }
+    });
 
     admin.get<{ Querystring: DevicesQ }>(
       '/api/v1/devices',
@@ -113,13 +139,20 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
           response: { 200: DeviceDetail, ...errors(400, 401, 404) },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const now = ctx.clock.now();
-        const r = await revokeDevice(ctx.store, req.params.serial, 'admin API', now);
-        if (!r) throw new ApiError('device_not_found', `no device with serial ${req.params.serial}`);
-        ctx.deviceAuth.forget(r.revokedTokenHash);
+        const { serial } = req.params;
+        const done: { revokedTokenHash?: string | null } = {};
+        // The revocation and the device page that answers it are one unit: both or neither.
+        const answer = await answerInUnit(ctx.store, reply, 200, async (tx) => {
+          const r = await revokeDevice(tx, serial, 'admin API', now);
+          if (!r) throw new ApiError('device_not_found', `no device with serial ${serial}`);
+          done.revokedTokenHash = r.revokedTokenHash;
+          return createReadModel(tx, ctx.ingest.rules).device(serial, now);
+        });
+        ctx.deviceAuth.forget(done.revokedTokenHash ?? null);
         Metrics.inc(ctx.metrics.enrollments, 'revoked');
-        return ctx.readModel.device(req.params.serial, now);
+        return answer;
       },
     );
 
@@ -196,21 +229,27 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       async (req, reply) => {
         const now = ctx.clock.now();
         const b = req.body;
-        const e = await addExemption(
-          ctx.store,
-          {
-            serial: b.serial ?? null,
-            rule: b.rule ?? null,
-            user: b.user ?? null,
-            reason: b.reason,
-            createdBy: b.createdBy,
-            expiresAt: parseExpiry(b.expires, now),
-          },
-          now,
-        );
-        req.log.info({ exemption: e.id, serial: e.serial, rule: e.rule, by: e.createdBy }, 'exemption added');
-        reply.code(201);
-        return exemptionView(e, now.getTime());
+        // Everything is checked before the unit; the exemption and its answer are written as one.
+        const input = {
+          serial: b.serial ?? null,
+          rule: b.rule ?? null,
+          user: b.user ?? null,
+          reason: b.reason,
+          createdBy: b.createdBy,
+          expiresAt: parseExpiry(b.expires, now),
+        };
+        const done: { e?: ExemptionRecord } = {};
+        const answer = await answerInUnit(ctx.store, reply, 201, async (tx) => {
+          done.e = await addExemption(tx, input, now);
+          return exemptionView(done.e, now.getTime());
+        });
+        const { e } = done;
+        if (e)
+          req.log.info(
+            { exemption: e.id, serial: e.serial, rule: e.rule, by: e.createdBy },
+            'exemption added',
+          );
+        return answer;
       },
     );
 
@@ -242,11 +281,15 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
           response: { 200: ExemptionView, ...errors(400, 401, 404) },
         },
       },
-      async (req) => {
-        const e = await removeExemption(ctx.store, req.params.id);
-        if (!e) throw new ApiError('exemption_not_found', `no exemption ${req.params.id}`);
-        req.log.info({ exemption: e.id }, 'exemption removed');
-        return exemptionView(e, ctx.clock.now().getTime());
+      async (req, reply) => {
+        const now = ctx.clock.now().getTime();
+        const answer = await answerInUnit(ctx.store, reply, 200, async (tx) => {
+          const e = await removeExemption(tx, req.params.id);
+          if (!e) throw new ApiError('exemption_not_found', `no exemption ${req.params.id}`);
+          return exemptionView(e, now);
+        });
+        req.log.info({ exemption: req.params.id }, 'exemption removed');
+        return answer;
       },
     );
 
@@ -254,7 +297,8 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       '/api/v1/enrollments',
       {
         schema: {
-          summary: 'The enrollment audit: every attempt and revocation, newest first',
+          summary:
+            'The enrollment audit: events, and attempts counted per key and hour (count, at..lastAt), newest first',
           tags: ['admin'],
           security,
           querystring: EnrollmentsQuery,
@@ -269,7 +313,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
           limit,
         });
         return {
-          enrollments: rows.map((r) => ({ ...r, at: iso(r.at) })),
+          enrollments: rows.map((r) => ({ ...r, at: iso(r.at), lastAt: iso(r.lastAt) })),
           nextBefore: rows.length === limit ? (rows[rows.length - 1]?.id ?? null) : null,
         };
       },

@@ -4,7 +4,6 @@ import { Snapshot, Checkin, SNAPSHOT_SCHEMA, CHECKIN_SCHEMA } from '../../../age
 import type { Snapshot as SnapshotT, Checkin as CheckinT } from '../../../agent/snapshot/index.ts';
 import { ApiError, ErrorBodySchema } from '../errors.ts';
 import { EnrollBody, EnrollResponse, SnapshotAccepted, CheckinAccepted } from '../schemas.ts';
-import { enroll } from '../../enrollment.ts';
 import { ingestSnapshot, ingestCheckin } from '../../ingest.ts';
 import type { AuthenticatedDevice } from '../../ingest.ts';
 import { bearer } from '../auth.ts';
@@ -49,34 +48,14 @@ export function agentRoutes(app: FastifyInstance, ctx: AppContext): void {
         body: EnrollBody,
         response: { 200: EnrollResponse, ...errors(400, 401, 409, 413, 415, 429, 503) },
       },
-      onRequest: async (req, reply) => {
-        const wait = ctx.enrollLimiter.retryAfter(req.ip);
-        if (wait > 0) {
-          reply.header('Retry-After', String(wait));
-          await ctx.store.enrollments.record({
-            at: ctx.clock.now().getTime(),
-            serial: null,
-            hardwareUuid: null,
-            outcome: 'refused_rate_limited',
-            remoteAddress: req.ip,
-            detail: null,
-          });
-          throw new ApiError('rate_limited', 'too many failed enrollments from this address', wait);
-        }
-      },
+      onRequest: async (req) => ctx.enrollment.admit(req.ip || null, ctx.clock.now()),
     },
     async (req) => {
-      const result = await enroll(
-        {
-          store: ctx.store,
-          enrollSecret: ctx.config.enrollSecret,
-          reenrollAfterSeconds: ctx.config.reenrollAfterSeconds,
-        },
-        { ...req.body, presentedToken: bearer(req), remoteAddress: req.ip },
+      const result = await ctx.enrollment.enroll(
+        { ...req.body, presentedToken: bearer(req), remoteAddress: req.ip || null },
         ctx.clock.now(),
       );
       ctx.deviceAuth.forget(result.replacedTokenHash);
-      Metrics.inc(ctx.metrics.enrollments, result.outcome);
       req.log.info({ serial: req.body.serial, outcome: result.outcome }, 'enrollment');
       return { deviceToken: result.deviceToken };
     },

@@ -30,8 +30,10 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext, monotonic: () =
       );
       cached = { at: t, counts };
     }
+    // Open conflicts are few (a partial index): counted on every scrape, so a resolution shows at once.
+    const conflicts = await ctx.store.identityConflicts.countOpen();
     reply.type('text/plain; version=0.0.4; charset=utf-8');
-    return ctx.metrics.render(cached.counts);
+    return ctx.metrics.render(cached.counts, conflicts);
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -17,10 +17,12 @@ export interface DeviceRowRaw {
   digest: string | null;
   snapshot_id: string | null;
   collected_at: number | null;
+  ordered_at: number | null;
+  clock_skew_seconds: number | null;
 }
 
 export const DEVICE_COLUMNS =
-  'id, serial, hardware_uuid, token_hash, token_issued_at, revoked_at, enrolled_at, last_seen, last_contact, console_user, digest, snapshot_id, collected_at';
+  'id, serial, hardware_uuid, token_hash, token_issued_at, revoked_at, enrolled_at, last_seen, last_contact, console_user, digest, snapshot_id, collected_at, ordered_at, clock_skew_seconds';
 
 export function toDevice(r: DeviceRowRaw): DeviceRecord {
   return {
@@ -37,6 +39,8 @@ export function toDevice(r: DeviceRowRaw): DeviceRecord {
     digest: r.digest,
     snapshotId: r.snapshot_id,
     collectedAt: r.collected_at,
+    orderedAt: r.ordered_at,
+    clockSkewSeconds: r.clock_skew_seconds,
   };
 }
 
@@ -52,19 +56,29 @@ export function sqliteDevices(db: Db): DeviceStore {
     `SELECT ${DEVICE_COLUMNS} FROM devices WHERE token_hash = ?`,
   );
   const insert = db.prepare(
-    `INSERT INTO devices (serial, hardware_uuid, token_hash, token_issued_at, enrolled_at, last_contact, has_unknown)
-     VALUES (@serial, @hardwareUuid, @tokenHash, @at, @at, @at, 1)`,
+    `INSERT INTO devices (serial, hardware_uuid, token_hash, token_issued_at, token_issued_from, enrolled_at, last_contact, has_unknown)
+     VALUES (@serial, @hardwareUuid, @tokenHash, @at, @remoteAddress, @at, @at, 1)`,
   );
   const issue = db.prepare(
     `UPDATE devices SET token_hash = @tokenHash, serial = @serial, hardware_uuid = @hardwareUuid, token_issued_at = @at,
-       revoked_at = NULL, last_contact = max(last_contact, @at) WHERE id = @id`,
+       token_issued_from = @remoteAddress, revoked_at = NULL, last_contact = max(last_contact, @at) WHERE id = @id`,
   );
   const revoke = db.prepare(`UPDATE devices SET token_hash = NULL, revoked_at = ? WHERE id = ?`);
+  const maxId = db.prepare<[], { id: number | null }>(`SELECT max(id) AS id FROM devices`);
+  const reserve = db.prepare(
+    `INSERT INTO devices (id, serial, hardware_uuid, enrolled_at, last_contact, has_unknown)
+     VALUES (@id, @serial, @hardwareUuid, @at, @at, 1)`,
+  );
+  // History and findings go with the row (ON DELETE CASCADE). Its snapshot receipts stay until retention:
+  // they hold random snapshot ids only this device's agent sent, and deleting them would scan the table.
+  const remove = db.prepare(`DELETE FROM devices WHERE id = ?`);
   const touch = db.prepare(
-    `UPDATE devices SET last_seen = max(coalesce(last_seen, 0), ?), last_contact = max(last_contact, ?), console_user = ? WHERE id = ?`,
+    `UPDATE devices SET last_seen = max(coalesce(last_seen, 0), ?), last_contact = max(last_contact, ?), console_user = ?,
+       clock_skew_seconds = ? WHERE id = ?`,
   );
   const setCurrent = db.prepare(
     `UPDATE devices SET snapshot_id = @snapshotId, digest = @digest, collected_at = @collectedAt,
+       ordered_at = @orderedAt, clock_skew_seconds = @clockSkewSeconds,
        last_seen = max(coalesce(last_seen, 0), @seenAt), last_contact = max(last_contact, @seenAt), console_user = @consoleUser,
        model = @model, os_version = @osVersion, os_build = @osBuild, hostname = @hostname, apple_silicon = @appleSilicon,
        agent_version = @agentVersion, noncompliant_from = @noncompliantFrom, has_unknown = @hasUnknown
@@ -85,17 +99,24 @@ export function sqliteDevices(db: Db): DeviceStore {
     byHardwareUuid: async (h) => one(byHw.get(h)),
     byTokenHash: async (t) => one(byToken.get(t)),
     async create(d: NewDevice) {
-      const info = insert.run(d);
+      const info = insert.run({ ...d, remoteAddress: d.remoteAddress ?? null });
       return toDevice(byId.get(Number(info.lastInsertRowid)) as DeviceRowRaw);
     },
     async issueToken(id: number, t: NewDevice) {
-      issue.run({ ...t, id });
+      issue.run({ ...t, remoteAddress: t.remoteAddress ?? null, id });
     },
     async revoke(id: number, at: Millis) {
       revoke.run(at, id);
     },
-    async touch(id: number, at: Millis, consoleUser: string | null) {
-      touch.run(at, at, consoleUser, id);
+    async replace(ids, d) {
+      // Taken before the removal: SQLite would otherwise give the new row a removed id back.
+      const id = (maxId.get()?.id ?? 0) + 1;
+      for (const removed of ids) remove.run(removed);
+      reserve.run({ ...d, id });
+      return toDevice(byId.get(id) as DeviceRowRaw);
+    },
+    async touch(id: number, at: Millis, consoleUser: string | null, clockSkewSeconds: number | null) {
+      touch.run(at, at, consoleUser, clockSkewSeconds, id);
     },
     async setCurrent(id: number, u: CurrentSnapshotUpdate) {
       setCurrent.run({
@@ -103,6 +124,8 @@ export function sqliteDevices(db: Db): DeviceStore {
         snapshotId: u.snapshotId,
         digest: u.digest,
         collectedAt: u.collectedAt,
+        orderedAt: u.orderedAt,
+        clockSkewSeconds: u.clockSkewSeconds,
         seenAt: u.seenAt,
         consoleUser: u.consoleUser,
         model: u.facts.model,

@@ -2,6 +2,14 @@
 import type { Db } from './open.ts';
 import type { ExemptionRecord, ExemptionStore } from '../types.ts';
 import type { RuleId } from '../../rules/types.ts';
+import { WRITABLE_UNTIL } from '../../instants.ts';
+
+/**
+ * SQL: exemption `e` is unexpired at `now` (an SQL expression). An expiry that is no instant (a row from
+ * before expiries were bounded, or written by hand) exempts nothing, as evaluation.ts's exemptionProblem says.
+ */
+export const unexpiredAt = (now: string): string =>
+  `(e.expires_at IS NULL OR (typeof(e.expires_at) = 'integer' AND e.expires_at > ${now} AND e.expires_at < ${WRITABLE_UNTIL}))`;
 
 interface ExemptionRow {
   id: string;
@@ -37,7 +45,7 @@ export function sqliteExemptions(db: Db): ExemptionStore {
     `SELECT * FROM exemptions WHERE serial = ? OR serial IS NULL ORDER BY created_at DESC, id`,
   );
   const applicable = db.prepare<[string, number], ExemptionRow>(
-    `SELECT * FROM exemptions WHERE (serial = ? OR serial IS NULL) AND (expires_at IS NULL OR expires_at > ?)`,
+    `SELECT * FROM exemptions e WHERE (e.serial = ? OR e.serial IS NULL) AND ${unexpiredAt('?')}`,
   );
   return {
     async add(e) {

@@ -4,23 +4,30 @@
 import type { Db } from './open.ts';
 import { DEVICE_COLUMNS, toDevice } from './devices.ts';
 import type { DeviceRowRaw } from './devices.ts';
+import { unexpiredAt } from './exemptions.ts';
 import type { DeviceFilter, DeviceRow, DeviceStatus, FleetParams, FleetQueries } from '../types.ts';
 import type { RuleId } from '../../rules/types.ts';
 
 const STALE_EXEMPT = `EXISTS (SELECT 1 FROM exemptions e WHERE (e.serial IS NULL OR e.serial = d.serial)
-  AND (e.rule IS NULL OR e.rule = 'stale') AND e.user_name IS NULL AND (e.expires_at IS NULL OR e.expires_at > @now))`;
+  AND (e.rule IS NULL OR e.rule = 'stale') AND e.user_name IS NULL AND ${unexpiredAt('@now')})`;
+
+/** An open identity conflict claims the device's serial or its hardware UUID: which side is the real Mac is
+ * unknown until an admin resolves it, so the device is not compliant meanwhile. */
+export const IDENTITY_CONFLICT_SQL = `(EXISTS (SELECT 1 FROM identity_conflicts c WHERE c.serial = d.serial AND c.resolved_at IS NULL)
+  OR EXISTS (SELECT 1 FROM identity_conflicts c WHERE c.hardware_uuid = d.hardware_uuid AND c.resolved_at IS NULL))`;
 
 export const STATUS_SQL = `CASE
   WHEN (d.noncompliant_from IS NOT NULL AND d.noncompliant_from <= @now)
     OR (d.last_contact <= @staleActiveCutoff AND NOT ${STALE_EXEMPT}) THEN 'noncompliant'
-  WHEN d.has_unknown = 1 THEN 'unknown'
+  WHEN d.has_unknown = 1 OR ${IDENTITY_CONFLICT_SQL} THEN 'unknown'
   ELSE 'compliant' END`;
 
 const ROW_COLUMNS = `${DEVICE_COLUMNS.split(', ')
   .map((c) => `d.${c}`)
   .join(
     ', ',
-  )}, d.model, d.os_version, d.os_build, d.hostname, d.apple_silicon, d.agent_version, ${STATUS_SQL} AS status`;
+  )}, d.model, d.os_version, d.os_build, d.hostname, d.apple_silicon, d.agent_version, ${STATUS_SQL} AS status,
+  ${IDENTITY_CONFLICT_SQL} AS identity_conflict`;
 
 interface FullRow extends DeviceRowRaw {
   model: string | null;
@@ -30,6 +37,7 @@ interface FullRow extends DeviceRowRaw {
   apple_silicon: number | null;
   agent_version: string | null;
   status: DeviceStatus;
+  identity_conflict: number;
 }
 
 const toRow = (r: FullRow): DeviceRow => ({
@@ -41,15 +49,19 @@ const toRow = (r: FullRow): DeviceRow => ({
   appleSilicon: r.apple_silicon === null ? null : r.apple_silicon === 1,
   agentVersion: r.agent_version,
   status: r.status,
+  identityConflict: r.identity_conflict === 1,
 });
 
 export function sqliteFleet(db: Db): FleetQueries {
   // Devices by status without computing STATUS_SQL for every row (a scan of the whole fleet): the same
   // definition taken apart along the partial indexes. With A = noncompliant_from <= now, B = stale and past
   // the stale grace and not exempted from stale, and U = has_unknown:
-  //   noncompliant = |A| + |B - A|;  unknown = |U| - |U & A| - |U & (B - A)|;  compliant = the rest.
+  //   noncompliant = |A| + |B - A|;  unknown = |U| - |U & A| - |U & (B - A)| + |C - U - A - B|;
+  //   compliant = the rest,
+  // where C = devices an open identity conflict claims (unknown unless noncompliant).
   // |A| and |U & A| read the noncompliant_from index, |U| its own, |B - A| only the stale devices
-  // (last_contact index): the cost follows the noncompliant, unknown and stale devices, not the fleet.
+  // (last_contact index), |C - U - A - B| only the devices of open conflicts: the cost follows the
+  // noncompliant, unknown, stale and conflicted devices, not the fleet.
   // test/collector/store/fleet-counts.test.ts checks it against STATUS_SQL row by row.
   // (Separate statements: SQLite counts a whole table from its b-tree only for a plain top-level count(*).
   // countByStatus runs as one unit of work, so they all read the same state.)
@@ -65,6 +77,18 @@ export function sqliteFleet(db: Db): FleetQueries {
      WHERE d.last_contact <= @staleActiveCutoff
        AND NOT (d.noncompliant_from IS NOT NULL AND d.noncompliant_from <= @now)
        AND NOT ${STALE_EXEMPT}`,
+  );
+  // Driven from the open conflicts (CROSS JOIN keeps SQLite from scanning devices instead).
+  const conflictedOnly = count(
+    `SELECT count(*) AS n FROM (
+       SELECT d2.id FROM identity_conflicts c CROSS JOIN devices d2 ON d2.serial = c.serial
+         WHERE c.resolved_at IS NULL
+       UNION SELECT d3.id FROM identity_conflicts c CROSS JOIN devices d3 ON d3.hardware_uuid = c.hardware_uuid
+         WHERE c.resolved_at IS NULL
+     ) AS claimed CROSS JOIN devices d ON d.id = claimed.id
+     WHERE d.has_unknown = 0
+       AND NOT (d.noncompliant_from IS NOT NULL AND d.noncompliant_from <= @now)
+       AND NOT (d.last_contact <= @staleActiveCutoff AND NOT ${STALE_EXEMPT})`,
   );
   const byRule = db.prepare<[], { rule: RuleId; n: number }>(
     `SELECT rule, count(DISTINCT device_id) AS n FROM findings WHERE resolved_at IS NULL GROUP BY rule`,
@@ -136,7 +160,8 @@ export function sqliteFleet(db: Db): FleetQueries {
       const n = (q: typeof total, a: Record<string, number> = {}) => q.get(a)?.n ?? 0;
       const stale = staleOnly.get(args);
       const noncompliant = n(activeFailing, args) + (stale?.n ?? 0);
-      const unknown = n(unknownAll) - n(activeFailingUnknown, args) - (stale?.u ?? 0);
+      const unknown =
+        n(unknownAll) - n(activeFailingUnknown, args) - (stale?.u ?? 0) + n(conflictedOnly, args);
       return { compliant: n(total) - noncompliant - unknown, noncompliant, unknown };
     },
     async countByRule(p) {

@@ -7,6 +7,7 @@ import { sqliteSnapshots } from './snapshots.ts';
 import { sqliteFindings } from './findings.ts';
 import { sqliteExemptions } from './exemptions.ts';
 import { sqliteEnrollments } from './enrollments.ts';
+import { sqliteIdentityConflicts } from './identity-conflicts.ts';
 import { sqliteFleet } from './fleet.ts';
 import { GroupCommit } from './group-commit.ts';
 import { startCheckpointer } from './checkpointer.ts';
@@ -27,7 +28,12 @@ function guarded<T extends object>(repo: (tx: Repos) => T, commit: GroupCommit, 
   return out as T;
 }
 
-export function openSqliteStore(path: string): Store {
+export interface SqliteStoreOptions {
+  /** Hard cap on enrollment audit rows (enrollments.ts). */
+  auditMaxRows?: number;
+}
+
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
   const db: Db = openDatabase(path);
   migrate(db);
   // WAL checkpoints in a worker thread, so no COMMIT on the event loop copies pages and fsyncs.
@@ -37,7 +43,9 @@ export function openSqliteStore(path: string): Store {
     snapshots: sqliteSnapshots(db),
     findings: sqliteFindings(db),
     exemptions: sqliteExemptions(db),
-    enrollments: sqliteEnrollments(db),
+    enrollments: sqliteEnrollments(db, options.auditMaxRows),
+    identityConflicts: sqliteIdentityConflicts(db),
+    fleet: sqliteFleet(db),
   };
   const commit = new GroupCommit(db, raw);
   // Never a device's current snapshot: not the last one received (a late older delivery can come after it).
@@ -46,9 +54,8 @@ export function openSqliteStore(path: string): Store {
        AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = snapshot_history.device_id AND d.snapshot_id = snapshot_history.snapshot_id)`,
   );
   const pruneReceipts = db.prepare(`DELETE FROM snapshot_receipts WHERE received_at < ?`);
-  const pruneAudit = db.prepare(`DELETE FROM enrollment_audit WHERE at < ?`);
-  const fleetQueries = sqliteFleet(db);
-  const fleet = guarded(() => fleetQueries, commit, raw);
+  // A counted row goes once its latest repeat is past retention.
+  const pruneAudit = db.prepare(`DELETE FROM enrollment_audit WHERE last_at < ?`);
 
   return {
     devices: guarded((tx) => tx.devices, commit, raw),
@@ -56,7 +63,8 @@ export function openSqliteStore(path: string): Store {
     findings: guarded((tx) => tx.findings, commit, raw),
     exemptions: guarded((tx) => tx.exemptions, commit, raw),
     enrollments: guarded((tx) => tx.enrollments, commit, raw),
-    fleet,
+    identityConflicts: guarded((tx) => tx.identityConflicts, commit, raw),
+    fleet: guarded((tx) => tx.fleet, commit, raw),
     withTransaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
       return commit.run(fn);
     },

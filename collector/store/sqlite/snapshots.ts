@@ -1,12 +1,6 @@
 // snapshot receipts (idempotency) and the history of changes (accepted bodies, compressed).
 import type { Db } from './open.ts';
-import type {
-  BodyEncoding,
-  HistoryEntry,
-  NewHistoryEntry,
-  SnapshotReceipt,
-  SnapshotStore,
-} from '../types.ts';
+import type { HistoryEntry, NewHistoryEntry, SnapshotReceipt, SnapshotStore } from '../types.ts';
 
 interface ReceiptRow {
   snapshot_id: string;
@@ -26,12 +20,6 @@ interface HistoryRow {
   encoding: string;
 }
 
-/** A stored encoding this code cannot read is an error that names it, not bytes misread as plain JSON. */
-function encoding(e: string): BodyEncoding {
-  if (e === 'deflate-raw' || e === 'identity') return e;
-  throw new Error(`snapshot_history: unknown body encoding "${e}"`);
-}
-
 export function sqliteSnapshots(db: Db): SnapshotStore {
   const getReceipt = db.prepare<[string], ReceiptRow>(
     `SELECT * FROM snapshot_receipts WHERE snapshot_id = ?`,
@@ -48,8 +36,9 @@ export function sqliteSnapshots(db: Db): SnapshotStore {
     `SELECT seq, snapshot_id, digest, collected_at, received_at, body, encoding FROM snapshot_history
      WHERE device_id = ? ORDER BY seq DESC LIMIT ?`,
   );
-  const latest = db.prepare<[number], { body: Buffer; encoding: string }>(
-    `SELECT body, encoding FROM snapshot_history WHERE device_id = ? ORDER BY collected_at DESC, seq DESC LIMIT 1`,
+  const current = db.prepare<[number], { body: Buffer; encoding: string }>(
+    `SELECT h.body, h.encoding FROM snapshot_history h JOIN devices d ON d.id = h.device_id
+     WHERE h.device_id = ? AND h.snapshot_id = d.snapshot_id ORDER BY h.seq DESC LIMIT 1`,
   );
   return {
     async receipt(id) {
@@ -82,12 +71,12 @@ export function sqliteSnapshots(db: Db): SnapshotStore {
         collectedAt: r.collected_at,
         receivedAt: r.received_at,
         body: r.body,
-        encoding: encoding(r.encoding),
+        encoding: r.encoding,
       }));
     },
-    async latestBody(deviceId) {
-      const r = latest.get(deviceId);
-      return r ? { body: r.body, encoding: encoding(r.encoding) } : null;
+    async currentBody(deviceId) {
+      const r = current.get(deviceId);
+      return r ? { body: r.body, encoding: r.encoding } : null;
     },
   };
 }

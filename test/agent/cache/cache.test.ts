@@ -116,3 +116,75 @@ test('a database locked by another writer is a clear error', () => {
     other.close();
   }
 });
+
+// ---- what is planted in or at the state directory ----------------------------------------------
+
+/** A file outside the state directory that a planted link points at: its bytes and mode must not change. */
+function victim(): { file: string; unchanged: () => void } {
+  const file = path.join(tmp(), 'victim');
+  fs.writeFileSync(file, 'not the agent cache\n', { mode: 0o644 });
+  fs.chmodSync(file, 0o644);
+  return {
+    file,
+    unchanged: () => {
+      assert.equal(fs.readFileSync(file, 'utf8'), 'not the agent cache\n');
+      assert.equal(fs.statSync(file).mode & 0o777, 0o644, "the target's mode is unchanged");
+    },
+  };
+}
+
+const unsafe = (pattern: RegExp) => (err: unknown) =>
+  err instanceof CacheError && err.code === 'cache_unsafe' && pattern.test(err.message);
+
+test('a symbolic link planted at the cache path is refused, never followed; its target keeps its mode', () => {
+  const dir = tmp();
+  const target = victim();
+  fs.symlinkSync(target.file, path.join(dir, CACHE_FILE));
+  assert.throws(() => openCache({ stateDir: dir }), unsafe(/cache\.sqlite is a symbolic link/));
+  target.unchanged();
+});
+
+test("a symbolic link at SQLite's -wal file is refused", () => {
+  const dir = tmp();
+  openCache({ stateDir: dir }).close();
+  const target = victim();
+  fs.rmSync(path.join(dir, `${CACHE_FILE}-wal`), { force: true });
+  fs.symlinkSync(target.file, path.join(dir, `${CACHE_FILE}-wal`));
+  assert.throws(() => openCache({ stateDir: dir }), unsafe(/-wal is a symbolic link/));
+  target.unchanged();
+});
+
+test('a state directory that is a symbolic link is refused, and the directory it points at is left alone', () => {
+  const real = tmp();
+  fs.chmodSync(real, 0o755);
+  const link = path.join(tmp(), 'state');
+  fs.symlinkSync(real, link);
+  assert.throws(() => openCache({ stateDir: link }), unsafe(/state directory .* is a symbolic link/));
+  assert.equal(fs.statSync(real).mode & 0o777, 0o755);
+  assert.deepEqual(fs.readdirSync(real), []);
+});
+
+test('a state directory writable by group or others is refused, not silently tightened', () => {
+  for (const mode of [0o770, 0o707, 0o777]) {
+    const dir = tmp();
+    fs.chmodSync(dir, mode);
+    assert.throws(() => openCache({ stateDir: dir }), unsafe(/writable by group or others/));
+    assert.equal(fs.statSync(dir).mode & 0o777, mode);
+    assert.equal(fs.existsSync(path.join(dir, CACHE_FILE)), false);
+  }
+});
+
+test('a state directory that belongs to another user is refused', () => {
+  const uid = process.getuid?.();
+  // As root: a directory handed to another uid. As anyone else: a directory root owns, which is never
+  // modified because ownership is checked first.
+  let dir = '/';
+  if (uid === 0) {
+    dir = tmp();
+    fs.chownSync(dir, 4242, 4242);
+  }
+  assert.throws(
+    () => openCache({ stateDir: dir }),
+    unsafe(/belongs to uid \d+, not to the user the agent runs as/),
+  );
+});

@@ -104,7 +104,7 @@ test('what says whether a secret exists is kept: flags, UUIDs, states', () => {
   }
 });
 
-test('every line of every real sample is kept as it is, except the PushToken bytes and a hash', () => {
+test('every line of every real sample is kept as it is, except the PushToken bytes, a hash and Platform SSO key material', () => {
   const changed: string[] = [];
   for (const f of fs.globSync('**/*', { cwd: MACOS })) {
     const file = path.join(MACOS, f);
@@ -112,6 +112,17 @@ test('every line of every real sample is kept as it is, except the PushToken byt
     for (const line of fs.readFileSync(file, 'utf8').split('\n'))
       if (redactSecrets(line) !== line) changed.push(line.trim().split(' ')[0] ?? '');
   }
-  assert.deepEqual([...new Set(changed)].sort(), ['AuthenticationAuthority:', 'PushToken']);
+  // app-sso platform -s prints the device's key material and certificate (base64): secrets, redacted.
+  const platformSsoKeys = [
+    '"_deviceEncryptionKeyData"',
+    '"_deviceSigningKeyData"',
+    '"_sepKeyData"',
+    '"deviceSigningCertificate"',
+  ];
+  assert.deepEqual([...new Set(changed)].sort(), [
+    ...platformSsoKeys,
+    'AuthenticationAuthority:',
+    'PushToken',
+  ]);
   assert.equal(changed.filter((c) => c === 'PushToken').length, 4);
 });

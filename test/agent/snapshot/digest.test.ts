@@ -13,6 +13,7 @@ import {
   canonicalDigestJson,
   canonicalJson,
   digestBody,
+  MAX_JSON_DEPTH,
   snapshotDigest,
 } from '../../../agent/snapshot/index.ts';
 import { compliantSnapshot, user } from '../../collector/rules/compliant-snapshot.ts';
@@ -291,4 +292,29 @@ test('the digest leaves out exactly id, collectedAt, consoleUser and bootstrapTo
     snapshotDigest({ schema: 'x', id: 'i', b: [1, 'é', null], a: { y: 0.1, x: 1e21 } }),
     createHash('sha256').update('{"a":{"x":1e+21,"y":0.1},"b":[1,"é",null],"schema":"x"}').digest('hex'),
   );
+});
+
+/** `levels` objects nested in each other, the innermost holding a number. */
+function nested(levels: number): Record<string, unknown> {
+  let v: Record<string, unknown> = { leaf: 1 };
+  for (let i = 1; i < levels; i++) v = i % 2 ? { a: v } : { b: v };
+  return v;
+}
+
+test('the digest goes exactly MAX_JSON_DEPTH levels deep and refuses deeper values with a RangeError, not a stack overflow', () => {
+  const atBound = nested(MAX_JSON_DEPTH);
+  assert.equal(canonicalJson(atBound), referenceJson(atBound));
+  const snapshot = { ...compliantSnapshot(), extra: nested(MAX_JSON_DEPTH - 1) };
+  assert.equal(snapshotDigest(snapshot), referenceDigest(snapshot));
+  assert.throws(() => canonicalJson(nested(MAX_JSON_DEPTH + 1)), {
+    name: 'RangeError',
+    message: `canonicalJson: the value nests deeper than ${MAX_JSON_DEPTH} levels`,
+  });
+  assert.throws(() => snapshotDigest({ ...compliantSnapshot(), extra: nested(MAX_JSON_DEPTH) }), RangeError);
+  // Far deeper than any stack: still the same error (an array chain this time).
+  let deep: unknown = [];
+  for (let i = 0; i < 200_000; i++) deep = [deep];
+  assert.throws(() => canonicalJson(deep), {
+    message: `canonicalJson: the value nests deeper than ${MAX_JSON_DEPTH} levels`,
+  });
 });

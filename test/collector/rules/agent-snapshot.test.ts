@@ -25,15 +25,10 @@ function runner(answers: Record<string, Answer>): Runner {
     const line = [req.command, ...req.args].join(' ');
     const answer = answers[line];
     if (!probeForRequest(req.command, req.args) || !answer) throw new Error(`unexpected request ${line}`);
-    return {
-      stdout: answer.stdout ?? '',
-      stderr: answer.stderr ?? '',
-      exitCode: answer.timedOut ? null : (answer.exit ?? 0),
-      signal: null,
-      timedOut: answer.timedOut ?? false,
-      startError: null,
-      durationMs: 1,
-    };
+    const ran = { stdout: answer.stdout ?? '', stderr: answer.stderr ?? '', durationMs: 1 };
+    return answer.timedOut
+      ? { ...ran, kind: 'timed-out', by: 'timeout', exitedFirst: null }
+      : { ...ran, kind: 'exited', exitCode: answer.exit ?? 0 };
   };
 }
 

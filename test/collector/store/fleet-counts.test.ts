@@ -2,7 +2,8 @@
 // definition apart along the partial indexes instead of evaluating STATUS_SQL on every row. It must give
 // exactly the per-row statuses (what the device list shows, from STATUS_SQL), at boundaries of every
 // time-driven input: noncompliant_from (pending -> active), last_contact (stale, with and without a stale
-// grace window) and stale exemptions (device and fleet-wide, expiring, user-scoped or for another rule).
+// grace window), stale exemptions (device and fleet-wide, expiring, user-scoped or for another rule) and
+// identity conflicts (open by serial or by hardware UUID, resolved).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -63,6 +64,8 @@ test('countByStatus equals the per-row status (STATUS_SQL) at every time-driven 
                 snapshotId: `snap-${serial}`,
                 digest: 'd'.repeat(64),
                 collectedAt: contact,
+                orderedAt: contact,
+                clockSkewSeconds: null,
                 seenAt: contact,
                 consoleUser: null,
                 facts: {
@@ -142,6 +145,40 @@ test('countByStatus equals the per-row status (STATUS_SQL) at every time-driven 
     // A fleet-wide stale exemption that expires one day after T.
     await exempt('all-stale', null, 'stale', null, T + D);
     await check('plus a fleet-wide stale exemption');
+    // Identity conflicts claim some devices' serials or hardware UUIDs: an open one makes its devices
+    // unknown unless they are noncompliant; a resolved one does not count.
+    const p0 = fleetParams(new Date(T), { staleAfterSeconds: STALE_S, graceSeconds: {} });
+    const before = await store.fleet.countByStatus(p0);
+    const rows = await store.fleet.listDevices(p0, {}, { limit: 10_000 });
+    for (const [k, r] of rows.entries()) {
+      const claim = { at: T, address: null, serialHolderId: null, uuidHolderId: null };
+      if (k % 5 === 0)
+        await store.identityConflicts.open({
+          ...claim,
+          serial: r.serial,
+          hardwareUuid: `FAKE-${k}`,
+          serialHolderId: r.id,
+        });
+      if (k % 5 === 1)
+        await store.identityConflicts.open({
+          ...claim,
+          serial: `OTHER-${k}`,
+          hardwareUuid: r.hardwareUuid,
+          uuidHolderId: r.id,
+        });
+      if (k % 5 === 2) {
+        const c = await store.identityConflicts.open({
+          ...claim,
+          serial: r.serial,
+          hardwareUuid: `GONE-${k}`,
+        });
+        await store.identityConflicts.resolve(c.id, { at: T, resolution: 'existing', by: 'test' });
+      }
+    }
+    const after = await store.fleet.countByStatus(p0);
+    assert.ok(after.unknown > before.unknown && after.compliant < before.compliant, JSON.stringify(after));
+    assert.equal(after.noncompliant, before.noncompliant);
+    await check('plus identity conflicts');
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

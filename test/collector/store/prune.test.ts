@@ -39,6 +39,8 @@ async function change(
     snapshotId,
     digest: snapshotId.padEnd(64, '0'),
     collectedAt,
+    orderedAt: collectedAt,
+    clockSkewSeconds: null,
     seenAt: receivedAt,
     consoleUser: null,
     facts: FACTS,
@@ -64,7 +66,7 @@ test('prune keeps the current snapshot, also when a late older one was received 
     const kept = (await store.snapshots.history(d.id, 10)).map((h) => h.snapshotId);
     assert.deepEqual(kept, ['c', 'b']);
     assert.deepEqual(
-      JSON.parse(Buffer.from((await store.snapshots.latestBody(d.id))?.body ?? []).toString()),
+      JSON.parse(Buffer.from((await store.snapshots.currentBody(d.id))?.body ?? []).toString()),
       { id: 'b' },
     );
   } finally {

@@ -1,5 +1,6 @@
 // Stored snapshot bodies come back with the encoding they were stored with; an encoding the collector
-// cannot read is an error that names it (not compressed bytes handed to JSON.parse as plain text).
+// cannot read is an error that names it (not compressed bytes handed to JSON.parse as plain text), raised
+// when that one body is decoded, so the rest of the device's history still reads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../../../collector/store/sqlite/index.ts';
+import { decodeBody } from '../../../collector/snapshot-body.ts';
 
-test('history and the latest body keep their encoding; an unknown one is refused by name', async () => {
+test('history and the current body keep their encoding; an unknown one is refused by name when decoded', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-store-'));
   const path = join(dir, 's.db');
   const store = openSqliteStore(path);
@@ -32,13 +34,38 @@ test('history and the latest body keep their encoding; an unknown one is refused
     const [entry] = await store.snapshots.history(d.id, 10);
     assert.equal(entry?.encoding, 'identity');
     assert.deepEqual(Buffer.from(entry?.body ?? []), body);
-    assert.equal((await store.snapshots.latestBody(d.id))?.encoding, 'identity');
+    // The current body is the device's current snapshot's.
+    assert.equal(await store.snapshots.currentBody(d.id), null);
+    await store.devices.setCurrent(d.id, {
+      snapshotId: 'snap-1',
+      digest: 'b'.repeat(64),
+      collectedAt: 1000,
+      orderedAt: 1000,
+      clockSkewSeconds: null,
+      seenAt: 1000,
+      consoleUser: null,
+      facts: {
+        model: null,
+        osVersion: null,
+        osBuild: null,
+        hostname: null,
+        appleSilicon: null,
+        agentVersion: null,
+      },
+      verdict: { noncompliantFrom: null, hasUnknown: false },
+    });
+    assert.equal((await store.snapshots.currentBody(d.id))?.encoding, 'identity');
 
     const other = new Database(path);
     other.prepare(`UPDATE snapshot_history SET encoding = 'zstd'`).run();
     other.close();
-    await assert.rejects(store.snapshots.history(d.id, 10), /unknown body encoding "zstd"/);
-    await assert.rejects(store.snapshots.latestBody(d.id), /unknown body encoding "zstd"/);
+    const [stored] = await store.snapshots.history(d.id, 10);
+    assert.equal(stored?.encoding, 'zstd');
+    assert.throws(() => decodeBody(stored?.body, stored?.encoding), {
+      name: 'BodyError',
+      message: 'unknown body encoding "zstd"',
+    });
+    assert.deepEqual(decodeBody(stored?.body, 'identity'), { schema: 'x' });
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
