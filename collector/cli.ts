@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, describeConfig, ConfigError, SETTINGS, envName, flagName } from './config.ts';
 import type { SettingKey, LoadedConfig } from './config.ts';
 import { startCollector } from './main.ts';
-import { systemClock } from './clock.ts';
+import { monotonic, systemClock } from './clock.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import { addExemption, parseExpiry, removeExemption } from './exemptions.ts';
 import { conflictsJson, describeConflict, resolveConflict } from './identity-conflicts.ts';
@@ -12,6 +12,7 @@ import { pruneOnce } from './jobs/prune.ts';
 import { storedInstant } from './instants.ts';
 import { exemptionProblem } from './evaluation.ts';
 import { openApiDocument } from './openapi.ts';
+import { BACKUP_USAGE, backupCommand } from './backup.ts';
 import { pinCommand } from './tls-pin.ts';
 import { ApiError } from './http/errors.ts';
 import { RULE_IDS } from './rules/index.ts';
@@ -26,6 +27,7 @@ const USAGE = `usage:
   tokenwatch conflicts list --db FILE [--all] [--serial S] [--json]  identity conflicts (open ones unless --all)
   tokenwatch conflicts resolve --db FILE ID --keep existing|claimant [--by NAME]
   tokenwatch prune --db FILE                                     apply the retention settings now
+  ${BACKUP_USAGE}
   tokenwatch openapi                                             print the OpenAPI document (docs/openapi.json)
   tokenwatch pin --cert FILE                                     the agents' PinSHA256 of a PEM certificate's public key
 settings (flag / environment): ${Object.keys(SETTINGS)
@@ -273,6 +275,14 @@ export async function main(argv: string[]): Promise<number> {
         }
         return 0;
       }
+      case 'backup':
+        return await backupCommand(rest, {
+          env: process.env,
+          now: systemClock.now(),
+          monotonic,
+          out: (s) => process.stdout.write(s),
+          err: (s) => process.stderr.write(s),
+        });
       default:
         process.stderr.write(USAGE);
         return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

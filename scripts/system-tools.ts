@@ -20,4 +20,28 @@ export const SYSTEM_TOOLS: { tool: string; args: string[]; debian: string; why: 
     debian: 'shellcheck',
     why: 'lints the install, uninstall and pkg scripts',
   },
+  {
+    tool: 'systemd-analyze',
+    args: ['--version'],
+    debian: 'systemd',
+    why: "verify and security: systemd's own checks of the units in deploy/systemd",
+  },
+  {
+    tool: 'systemd-sysusers',
+    args: ['--version'],
+    debian: 'systemd',
+    why: "makes deploy/systemd's user in a scratch root",
+  },
+  {
+    tool: 'systemd-tmpfiles',
+    args: ['--version'],
+    debian: 'systemd',
+    why: "makes deploy/systemd's directories in a scratch root",
+  },
+  {
+    tool: 'strace',
+    args: ['-V'],
+    debian: 'strace',
+    why: "records the collector's system calls, checked against the units' SystemCallFilter",
+  },
 ];

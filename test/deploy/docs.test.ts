@@ -1,0 +1,145 @@
+// docs/operations.md keeps up with what it describes: every file in deploy/systemd, the values it quotes
+// from the units, the settings and metrics that exist (names, types, defaults), the backup command's
+// flags and output, the storage figures of BENCHMARKS.md, and the marked place for later sections.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { envName, SETTINGS } from '../../collector/config.ts';
+import type { SettingKey } from '../../collector/config.ts';
+import { Metrics } from '../../collector/http/metrics.ts';
+import { ROOT, SYSTEMD_DIR, readUnit, value } from './unit-file.ts';
+
+const doc = fs.readFileSync(path.join(ROOT, 'docs/operations.md'), 'utf8');
+
+/** The cells of a Markdown table's body rows, backticks removed. */
+function rows(markdown: string): string[][] {
+  return markdown
+    .split('\n')
+    .filter((l) => l.startsWith('| ') && !/^\|[\s|:-]+$/.test(l))
+    .map((l) =>
+      l
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim().replace(/`/g, '')),
+    );
+}
+
+function section(title: string): string {
+  const start = doc.indexOf(`\n## ${title}`);
+  assert.ok(start >= 0, `section ${title}`);
+  const end = doc.indexOf('\n## ', start + 1);
+  return doc.slice(start, end < 0 ? undefined : end);
+}
+
+test('docs/operations.md says where every file of deploy/systemd installs', () => {
+  const listed = rows(section('1. What goes where')).map((r) => r[0] ?? '');
+  for (const f of fs.readdirSync(SYSTEMD_DIR)) assert.ok(listed.includes(f), `${f} is in the table`);
+});
+
+test('the values it quotes are the units’ own', () => {
+  const service = readUnit('tokenwatch.service');
+  const backup = readUnit('tokenwatch-backup.service');
+  const timer = readUnit('tokenwatch-backup.timer');
+  for (const key of ['TimeoutStopSec', 'LimitNOFILE'])
+    assert.ok(
+      doc.includes(`${key}=${value(service, 'Service', key)}`),
+      `${key}=${value(service, 'Service', key)}`,
+    );
+  assert.match(
+    doc,
+    new RegExp(`after ${(value(service, 'Service', 'RestartSec') ?? '').replace(/s$/, '')} s`),
+  );
+  assert.match(doc, new RegExp(`Exit\\s+status ${value(service, 'Service', 'RestartPreventExitStatus')} `));
+  const keep = /--keep (\d+)/.exec(value(backup, 'Service', 'ExecStart') ?? '')?.[1];
+  assert.match(doc, new RegExp(`keeping ${keep} copies`));
+  assert.match(doc, new RegExp(`newest ${keep} kept`));
+  const at = /(\d\d:\d\d):00$/.exec(value(timer, 'Timer', 'OnCalendar') ?? '')?.[1];
+  assert.match(
+    doc,
+    new RegExp(`at ${at} \\(plus up to ${value(timer, 'Timer', 'RandomizedDelaySec')?.replace('min', '')}`),
+  );
+  const cron = /schedule\('(\d+) (\d+) \* \* \*'/.exec(
+    fs.readFileSync(path.join(ROOT, 'collector/jobs/schedule.ts'), 'utf8'),
+  );
+  assert.ok(cron, 'the retention job runs daily');
+  assert.match(
+    doc,
+    new RegExp(`every day at ${String(cron[2]).padStart(2, '0')}:${String(cron[1]).padStart(2, '0')}`),
+  );
+});
+
+test('every TOKENWATCH_ name it uses is a setting, and the retention table has their defaults', () => {
+  const known = new Set(Object.keys(SETTINGS).map(envName));
+  const used = new Set(doc.match(/TOKENWATCH_[A-Z][A-Z_]*\*?/g) ?? []);
+  assert.ok(used.size >= 8);
+  for (const name of used) {
+    // TOKENWATCH_TLS_* stands for the settings it starts.
+    if (name.endsWith('*'))
+      assert.ok(
+        [...known].some((k) => k.startsWith(name.slice(0, -1))),
+        name,
+      );
+    else assert.ok(known.has(name), `${name} is a setting`);
+  }
+  const retention = rows(section('11. Retention and database size')).filter(
+    (r) => ((r[0] ?? '').split(' ')[0] ?? '') in SETTINGS,
+  );
+  assert.ok(retention.length >= 4);
+  for (const [cell, def] of retention) {
+    const key = (cell ?? '').split(' ')[0] as SettingKey;
+    assert.ok(key in SETTINGS, key);
+    assert.equal(def, String(SETTINGS[key].default), key);
+    assert.ok((cell ?? '').includes(envName(key).replace('TOKENWATCH_', '')), `${key}'s environment name`);
+  }
+});
+
+test('the metrics table lists every metric the collector exports, with its type', () => {
+  const m = new Metrics();
+  const types = new Map(
+    [...m.render({ compliant: 0 }).matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((x) => [x[1], x[2]] as const),
+  );
+  const table = rows(section('12. Monitoring')).filter((r) => (r[0] ?? '').startsWith('tokenwatch_'));
+  for (const [name, type] of table) assert.equal(types.get(name ?? ''), type, `${name} is a ${type}`);
+  // And every metric the collector exports has its row.
+  assert.deepEqual(table.map((r) => r[0]).sort(), [...types.keys()].sort());
+  // Metric names elsewhere in the text (alert rules) exist too; histogram series carry a suffix.
+  for (const used of doc.match(/tokenwatch_[a-z_]+/g) ?? []) {
+    const base = used.replace(/_(bucket|sum|count)$/, '');
+    assert.ok(types.has(used) || types.get(base) === 'histogram', `${used} exists`);
+  }
+});
+
+test('the backup commands it shows use the flags the command has, and its output is what it prints', () => {
+  const flags = new Set(['--db', '--out', '--out-dir', '--keep', '--force']);
+  const commands = doc.match(/^tokenwatch backup .+$/gm) ?? [];
+  assert.ok(commands.length >= 3);
+  for (const c of commands)
+    for (const f of c.match(/--[a-z-]+/g) ?? []) assert.ok(flags.has(f), `${f} in ${c}`);
+  const example = /^# (backed up .+)$/m.exec(doc)?.[1] ?? '';
+  // The same shape test/collector/backup.test.ts requires of the real output.
+  assert.match(
+    example,
+    /^backed up \S+ to \S+: [\d.]+ [KM]iB \(\d+ bytes, \d+ pages\), schema version \d+, integrity ok, [\d.]+ s$/,
+  );
+});
+
+test('the storage figures are BENCHMARKS.md’s', () => {
+  const bench = fs.readFileSync(path.join(ROOT, 'BENCHMARKS.md'), 'utf8');
+  const storage = bench.slice(bench.indexOf('Storage growth'));
+  assert.match(storage, /the first upload\s*\|\s*2,171\s*\|/);
+  assert.match(storage, /about 1,057 bytes of history per device/);
+  assert.match(storage, /Body: 1,601 bytes/);
+  const s = section('11. Retention and database size');
+  for (const figure of ['2,171', '1,057', '1,601']) assert.ok(s.includes(figure), figure);
+});
+
+test('the place for later sections is marked, and the README links the document', () => {
+  assert.match(
+    doc,
+    /<!-- Later sections go here: "Startup errors and exit codes"[^]*"Alert channels"[^]*PostgreSQL[^]*-->/,
+  );
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const collector = readme.slice(readme.indexOf('## The collector'), readme.indexOf('## Development'));
+  assert.ok(collector.includes('[docs/operations.md](docs/operations.md)'));
+});
