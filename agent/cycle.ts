@@ -107,7 +107,7 @@ export async function collectAndCache(deps: CollectDeps): Promise<Collected> {
     },
     'collected',
   );
-  for (const e of snapshot.errors) log.warn({ source: e.source }, e.message);
+  for (const e of snapshot.errors) log.warn({ probe: e.probe, kind: e.kind, user: e.user }, e.message);
   return { snapshot, digest, changed: recorded.changed, at: deps.now() };
 }
 

@@ -101,7 +101,7 @@ export const EAS: readonly EaDefinition[] = [
     description: 'Number of probes that failed in the last collection, with their ids, or None',
     value: (s) => {
       if (s.errors.length === 0) return 'None';
-      const sources = [...new Set(s.errors.map((e) => e.source))];
+      const sources = [...new Set(s.errors.map((e) => e.probe))];
       return `${s.errors.length}: ${sources.join(', ')}`;
     },
   },

@@ -58,7 +58,7 @@ for (const name of macs) {
     }
     // A fake that saw unexpected arguments exits 64 with "unexpected arguments": never expected here.
     for (const e of s.errors)
-      assert.doesNotMatch(e.message, /unexpected arguments/, `${e.source}: ${e.message}`);
+      assert.doesNotMatch(e.message, /unexpected arguments/, `${e.probe}: ${e.message}`);
     // Secrets never land in the snapshot: no AuthenticationAuthority hash lists, no Bootstrap Token material.
     assert.doesNotMatch(JSON.stringify(s), /HASHLIST|ShadowHash|SALTED-SHA512|Kerberosv5/);
   });
@@ -119,7 +119,7 @@ test('filevault-off and filevault-encrypting (SYNTHETIC progress line, exit 2 is
   assert.equal(off.fileVault.state, 'off');
   const enc = await collectJson(simulatedMac('filevault-encrypting'));
   assert.equal(enc.fileVault.state, 'encrypting');
-  assert.ok(!enc.errors.some((e) => e.source === 'fdesetup_status'), JSON.stringify(enc.errors));
+  assert.ok(!enc.errors.some((e) => e.probe === 'fdesetup_status'), JSON.stringify(enc.errors));
 });
 
 test('not-enrolled: MDM enrollment NO, not unknown', async () => {
@@ -142,7 +142,7 @@ test('broken: failing, garbled and hanging commands become errors; the budget ki
     'a hang is recorded as timed out',
   );
   // Unknown is never "no": whatever a broken probe should have said is null, not false.
-  for (const e of s.errors) assert.ok(e.source.length > 0 && e.message.length > 0);
+  for (const e of s.errors) assert.ok(e.probe.length > 0 && e.kind.length > 0 && e.message.length > 0);
 });
 
 test('status, ea and the cache after collections; a repeat is not a change', async () => {

@@ -38,9 +38,12 @@ test('a FileVault recovery key is redacted wherever it appears in a line (SYNTHE
 test('excerpt, unrecognised and exitError quote lines without the recovery key', () => {
   assert.equal(excerpt(RECOVERY_LINE), 'Recovery key = [redacted]');
   assert.equal(excerpt(`FileVault is On. ${KEY}`), 'FileVault is On. [redacted]');
-  assert.equal(unrecognised({ no: 2, text: KEY }), 'stdout line 2 unrecognised: [redacted]');
-  assert.equal(exitError(out('', `${RECOVERY_LINE}\n`, 1)), 'exit code 1: Recovery key = [redacted]');
-  assert.equal(exitError(out(`${KEY}\n`, '', 1)), 'exit code 1: [redacted]');
+  assert.equal(unrecognised({ no: 2, text: KEY }).message, 'stdout line 2 unrecognised: [redacted]');
+  assert.equal(
+    exitError(out('', `${RECOVERY_LINE}\n`, 1))?.message,
+    'exit code 1: Recovery key = [redacted]',
+  );
+  assert.equal(exitError(out(`${KEY}\n`, '', 1))?.message, 'exit code 1: [redacted]');
 });
 
 test('fdesetup status printing a recovery key line: the state is read, the key is not in the errors', () => {
