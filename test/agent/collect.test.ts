@@ -151,12 +151,12 @@ test('collect: Intel Catalina (real samples): volume owners and escrow not appli
   mac['/usr/bin/sw_vers'] = { stdout: real('sw_vers', 'old-format-10.13-no-patch-tabs.txt') };
   mac['/usr/sbin/diskutil apfs listcryptousers /'] = {
     stdout: real(
-      'diskutil-apfs-listcryptousers',
+      'diskutil_cryptousers',
       'listusers-catalina-intel-4users-bootstrap-external-key-trailing-space-line.txt',
     ),
   };
   mac['/usr/bin/profiles status -type bootstraptoken'] = {
-    stdout: real('profiles-status-bootstraptoken', 'supported-no-single-line-catalina.txt'),
+    stdout: real('profiles_bootstrap', 'supported-no-single-line-catalina.txt'),
   };
   mac['/usr/libexec/mdmclient QueryDeviceInformation'] = {
     stdout: real('mdmclient', 'QueryDeviceInformation-10.14.6-intel-MacBookPro14,3.txt'),
@@ -312,10 +312,10 @@ test('collect: the daily mdmclient check is reused when younger than 24 h, refre
 test('collect: not enrolled (real sample): mdmclient not run, its values and the MDM server not applicable', async () => {
   const mac = appleSiliconMac();
   mac['/usr/bin/profiles status -type enrollment'] = {
-    stdout: real('profiles-status-enrollment', '10.13.4-not-enrolled-no-no-two-line-vagrant.txt'),
+    stdout: real('profiles_enrollment', '10.13.4-not-enrolled-no-no-two-line-vagrant.txt'),
   };
   mac['/usr/bin/profiles status -type bootstraptoken'] = {
-    stdout: real('profiles-status-bootstraptoken', 'supported-no-single-line-catalina.txt'),
+    stdout: real('profiles_bootstrap', 'supported-no-single-line-catalina.txt'),
   };
   const fake = fakeRunner(mac);
   const { snapshot, bootstrapCheck } = await collect(collectDeps(fake.run));

@@ -66,10 +66,7 @@ export function appleSiliconMac(): Record<string, Answer> {
   return {
     '/usr/bin/sw_vers': { stdout: real('sw_vers', 'tahoe-26.4-double-tab.txt') },
     '/usr/sbin/system_profiler SPHardwareDataType -json': {
-      stdout: real(
-        'system_profiler-SPHardwareDataType',
-        'json-applesilicon-m2-mac14,7-real-no-trailing-newline.json',
-      ),
+      stdout: real('system_profiler', 'json-applesilicon-m2-mac14,7-real-no-trailing-newline.json'),
     },
     // SYNTHETIC list in the real padded layout (the only real sample is a truncated excerpt).
     '/usr/bin/dscl . -list /Users UniqueID': {
@@ -95,33 +92,33 @@ export function appleSiliconMac(): Record<string, Answer> {
     },
     '/usr/bin/dscl . -read /Users/temp GeneratedUID AuthenticationAuthority': {
       stdout:
-        real('dscl-read-authenticationauthority', 'securetoken-disableduser-disa-stig-example.txt') +
+        real('dscl_user', 'securetoken-disableduser-disa-stig-example.txt') +
         'GeneratedUID: 99999999-2222-3333-4444-555555555555\n',
     },
     '/usr/sbin/sysadminctl -secureTokenStatus ernw': {
-      stderr: real('sysadminctl-securetokenstatus', 'enabled-ernw-tahoe-26.txt'),
+      stderr: real('sysadminctl', 'enabled-ernw-tahoe-26.txt'),
     },
     '/usr/sbin/sysadminctl -secureTokenStatus itadmin': {
-      stderr: real('sysadminctl-securetokenstatus', 'disabled-realname-with-spaces-tahoe-26.6.txt'),
+      stderr: real('sysadminctl', 'disabled-realname-with-spaces-tahoe-26.6.txt'),
     },
     '/usr/sbin/sysadminctl -secureTokenStatus temp': {
-      stderr: real('sysadminctl-securetokenstatus', 'disabled-ec2-user-2021-bigsur.txt'),
+      stderr: real('sysadminctl', 'disabled-ec2-user-2021-bigsur.txt'),
     },
     '/usr/sbin/diskutil apfs listcryptousers /': {
       stdout: real(
-        'diskutil-apfs-listcryptousers',
+        'diskutil_cryptousers',
         'listcryptousers-tahoe-applesilicon-3users-bootstrap-owner-yes.txt',
       ),
     },
-    '/usr/bin/fdesetup status': { stdout: real('fdesetup-status', 'on-plain-tahoe.txt') },
+    '/usr/bin/fdesetup status': { stdout: real('fdesetup_status', 'on-plain-tahoe.txt') },
     '/usr/bin/fdesetup list': { stdout: `ernw,${OWNER_GUID}\n` },
     '/usr/bin/fdesetup haspersonalrecoverykey': { stdout: 'true\n' },
     '/usr/bin/fdesetup hasinstitutionalrecoverykey': { stdout: 'false\n' },
     '/usr/bin/profiles status -type bootstraptoken': {
-      stdout: real('profiles-status-bootstraptoken', 'supported-yes-escrowed-no-catalina-beta.txt'),
+      stdout: real('profiles_bootstrap', 'supported-yes-escrowed-no-catalina-beta.txt'),
     },
     '/usr/bin/profiles status -type enrollment': {
-      stdout: real('profiles-status-enrollment', 'dep-yes-uamdm-yes-server-line-bigsur.txt'),
+      stdout: real('profiles_enrollment', 'dep-yes-uamdm-yes-server-line-bigsur.txt'),
     },
     '/usr/bin/stat -f %Su /dev/console': { stdout: 'ernw\n' },
     '/usr/libexec/mdmclient QueryDeviceInformation': {

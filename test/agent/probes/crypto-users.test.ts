@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseCryptoUsers, cryptoUserKind } from '../../../agent/probes/crypto-users.ts';
 import { E, assertCoversFolder, out, sample } from './samples.ts';
 
-const F = 'diskutil-apfs-listcryptousers';
+const F = 'diskutil_cryptousers';
 const PRK = 'EBC6C064-0000-11AA-AA11-00306543ECAC';
 const BT = '2457711A-523C-4604-B75A-F48A571D5036';
 

@@ -6,7 +6,7 @@ import { parseDsclUser } from '../../../agent/probes/dscl-user.ts';
 import { E, assertCoversFolder, out, sample } from './samples.ts';
 
 // dscl . -list /Users UniqueID
-const LIST = 'dscl-list-users-uniqueid';
+const LIST = 'dscl_users';
 test('dscl_users: every real sample is tested', () => {
   assertCoversFolder(LIST, ['first-10-rows-system-accounts-padded-columns-PARTIAL.txt']);
 });
@@ -48,7 +48,7 @@ test('dscl_users: failure is an error, never an empty list', () => {
 });
 
 // dscl . -read /Groups/admin GroupMembership
-const GROUP = 'dscl-read-groupmembership';
+const GROUP = 'dscl_admins';
 test('dscl_admins: every real sample is tested', () => {
   assertCoversFolder(GROUP, [
     'sequoia-15.6.1-root-plus-one-admin.txt',
@@ -111,13 +111,13 @@ test('dscl_admins: "No such key" is unknown (never "no admins"); DS errors from 
 });
 
 // dscl . -read /Users/NAME GeneratedUID AuthenticationAuthority
-const AA = 'dscl-read-authenticationauthority';
+const AA = 'dscl_user';
 test('dscl_user: every real sample is tested (AuthenticationAuthority, GeneratedUID, errors)', () => {
   assertCoversFolder(AA, [
     'network-ad-account-netlogon-no-securetoken-10.11.txt',
     'securetoken-disableduser-disa-stig-example.txt',
+    'single-line-local-user-wincent-wiki.txt',
   ]);
-  assertCoversFolder('dscl-read-generateduid', ['single-line-local-user-wincent-wiki.txt']);
   assertCoversFolder('dscl-errors', [
     'ds-error-14090-eDSAuthFailed-catalina.txt',
     'ds-error-14120-eDSPermissionError-change-without-admin-WEAK-PROVENANCE.txt',
@@ -147,7 +147,7 @@ test('dscl_user: real AD network account: no token hint, not mobile (NetLogon, n
 });
 
 test('dscl_user: real GeneratedUID line alone: guid read, AuthenticationAuthority unknown', () => {
-  const r = parseDsclUser(sample('dscl-read-generateduid', 'single-line-local-user-wincent-wiki.txt'));
+  const r = parseDsclUser(sample('dscl_user', 'single-line-local-user-wincent-wiki.txt'));
   assert.deepEqual(r.value, {
     guid: 'DF3F7C85-14FF-4DC2-A089-5CA9D6E7479B',
     authenticationAuthority: null,

@@ -5,7 +5,7 @@ import { parseFdesetupList } from '../../../agent/probes/fdesetup-list.ts';
 import { parseFdesetupBoolean } from '../../../agent/probes/fdesetup-recovery-key.ts';
 import { E, assertCoversFolder, out, sample } from './samples.ts';
 
-const STATUS = 'fdesetup-status';
+const STATUS = 'fdesetup_status';
 const base = { percent: null, masterKeychain: false, deferredEnablement: false };
 
 test('fdesetup status: every real sample is tested', () => {
@@ -90,10 +90,10 @@ test('fdesetup status: exit 2 without progress is an error; garbage; conflicting
 });
 
 test('fdesetup list: every real sample is tested', () =>
-  assertCoversFolder('fdesetup-list', ['single-user-disa-stig-example.txt']));
+  assertCoversFolder('fdesetup_list', ['single-user-disa-stig-example.txt']));
 
 test('fdesetup list: real STIG example', () => {
-  assert.deepEqual(parseFdesetupList(sample('fdesetup-list', 'single-user-disa-stig-example.txt')), {
+  assert.deepEqual(parseFdesetupList(sample('fdesetup_list', 'single-user-disa-stig-example.txt')), {
     value: [{ name: 'fvuser', uuid: '85F41F44-22B3-6CB7-85A1-BCC2EA2B887A' }],
     errors: [],
   });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseHardware } from '../../../agent/probes/hardware.ts';
 import { E, assertCoversFolder, out, sample } from './samples.ts';
 
-const F = 'system_profiler-SPHardwareDataType';
+const F = 'system_profiler';
 
 test('system_profiler: every real sample is tested', () => {
   assertCoversFolder(F, [

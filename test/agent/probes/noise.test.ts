@@ -29,35 +29,32 @@ test('noise: the warning is the real line (an excerpt of it is what the errors q
 const CLEAN: Record<ProbeId, { answer: CommandOutput; note?: string }> = {
   sw_vers: { answer: sample('sw_vers', 'tahoe-26.4-double-tab.txt') },
   system_profiler: {
-    answer: sample(
-      'system_profiler-SPHardwareDataType',
-      'json-applesilicon-m2-mac14,7-real-no-trailing-newline.json',
-    ),
+    answer: sample('system_profiler', 'json-applesilicon-m2-mac14,7-real-no-trailing-newline.json'),
   },
   dscl_users: {
     // The real sample is an excerpt ending in the author's "..." (an error of its own).
     note: 'SYNTHETIC list in the real padded layout',
     answer: out('_mbsetupuser            248\nernw                    501\nroot                    0\n'),
   },
-  dscl_admins: { answer: sample('dscl-read-groupmembership', 'sequoia-15.6.1-root-plus-one-admin.txt') },
+  dscl_admins: { answer: sample('dscl_admins', 'sequoia-15.6.1-root-plus-one-admin.txt') },
   dscl_user: {
     note: 'two real single-attribute samples printed together, as the two-attribute read prints them',
     answer: out(
-      sampleText('dscl-read-generateduid', 'single-line-local-user-wincent-wiki.txt') +
-        sampleText('dscl-read-authenticationauthority', 'securetoken-disableduser-disa-stig-example.txt'),
+      sampleText('dscl_user', 'single-line-local-user-wincent-wiki.txt') +
+        sampleText('dscl_user', 'securetoken-disableduser-disa-stig-example.txt'),
     ),
   },
   sysadminctl: {
-    answer: sample('sysadminctl-securetokenstatus', 'enabled-ernw-tahoe-26.txt', { stream: 'stderr' }),
+    answer: sample('sysadminctl', 'enabled-ernw-tahoe-26.txt', { stream: 'stderr' }),
   },
   diskutil_cryptousers: {
     answer: sample(
-      'diskutil-apfs-listcryptousers',
+      'diskutil_cryptousers',
       'listcryptousers-tahoe-applesilicon-3users-bootstrap-owner-yes.txt',
     ),
   },
-  fdesetup_status: { answer: sample('fdesetup-status', 'on-plain-tahoe.txt') },
-  fdesetup_list: { answer: sample('fdesetup-list', 'single-user-disa-stig-example.txt') },
+  fdesetup_status: { answer: sample('fdesetup_status', 'on-plain-tahoe.txt') },
+  fdesetup_list: { answer: sample('fdesetup_list', 'single-user-disa-stig-example.txt') },
   fdesetup_prk: {
     note: "real 'false' of usingrecoverykey, the same boolean style",
     answer: sample('fdesetup-misc', 'usingrecoverykey-false-corestorage-10.11.6.txt'),
@@ -67,10 +64,10 @@ const CLEAN: Record<ProbeId, { answer: CommandOutput; note?: string }> = {
     answer: sample('fdesetup-misc', 'usingrecoverykey-false-corestorage-10.11.6.txt'),
   },
   profiles_bootstrap: {
-    answer: sample('profiles-status-bootstraptoken', 'supported-yes-escrowed-no-catalina-beta.txt'),
+    answer: sample('profiles_bootstrap', 'supported-yes-escrowed-no-catalina-beta.txt'),
   },
   profiles_enrollment: {
-    answer: sample('profiles-status-enrollment', 'dep-yes-uamdm-yes-server-line-bigsur.txt'),
+    answer: sample('profiles_enrollment', 'dep-yes-uamdm-yes-server-line-bigsur.txt'),
   },
   console_user: { note: 'SYNTHETIC user name (no published capture)', answer: out('ernw\n') },
   mdmclient: { answer: sample('mdmclient', 'QueryDeviceInformation-13.3.1a-applesilicon-withheader.txt') },

@@ -4,7 +4,7 @@ import { parseBootstrapTokenStatus } from '../../../agent/probes/profiles-bootst
 import { parseEnrollment } from '../../../agent/probes/profiles-enrollment.ts';
 import { E, assertCoversFolder, out, sample } from './samples.ts';
 
-const BT = 'profiles-status-bootstraptoken';
+const BT = 'profiles_bootstrap';
 
 test('profiles bootstraptoken: every real sample is tested', () => {
   assertCoversFolder(BT, [
@@ -66,7 +66,7 @@ test('profiles bootstraptoken: supported YES without an escrow line is unknown, 
   );
 });
 
-const EN = 'profiles-status-enrollment';
+const EN = 'profiles_enrollment';
 
 test('profiles enrollment: every real sample is tested', () => {
   assertCoversFolder(EN, [

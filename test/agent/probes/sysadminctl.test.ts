@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseSecureTokenStatus } from '../../../agent/probes/sysadminctl.ts';
 import { E, assertCoversFolder, out, sample } from './samples.ts';
 
-const F = 'sysadminctl-securetokenstatus';
+const F = 'sysadminctl';
 const REAL = {
   'disabled-ec2-user-2021-bigsur.txt': { enabled: false, echoedName: 'ec2-user' },
   'disabled-realname-with-spaces-tahoe-26.6.txt': { enabled: false, echoedName: 'Tuist Runner Operator' },

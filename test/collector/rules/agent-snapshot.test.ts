@@ -69,12 +69,12 @@ test('Intel Catalina (real samples): server without Bootstrap Token support, vol
   };
   mac['/usr/sbin/diskutil apfs listcryptousers /'] = {
     stdout: real(
-      'diskutil-apfs-listcryptousers',
+      'diskutil_cryptousers',
       'listusers-catalina-intel-4users-bootstrap-external-key-trailing-space-line.txt',
     ),
   };
   mac['/usr/bin/profiles status -type bootstraptoken'] = {
-    stdout: real('profiles-status-bootstraptoken', 'supported-no-single-line-catalina.txt'),
+    stdout: real('profiles_bootstrap', 'supported-no-single-line-catalina.txt'),
   };
   mac['/usr/libexec/mdmclient QueryDeviceInformation'] = {
     stdout: real('mdmclient', 'QueryDeviceInformation-10.14.6-intel-MacBookPro14,3.txt'),
@@ -108,7 +108,7 @@ test("sysadminctl timed out for ernw: the agent's crypto-user evidence (a value 
 test('not enrolled (real sample): mdm-not-enrolled fails, the bootstrap and approval rules do not apply', async () => {
   const mac = tahoeMac();
   mac['/usr/bin/profiles status -type enrollment'] = {
-    stdout: real('profiles-status-enrollment', 'not-enrolled-no-no-fleet-fixture.txt'),
+    stdout: real('profiles_enrollment', 'not-enrolled-no-no-fleet-fixture.txt'),
   };
   const r = await results(mac);
   assert.ok(r.includes('mdm-not-enrolled: fail'), r.join('\n'));
