@@ -254,3 +254,19 @@ test('a state directory others may write to: collect and status refuse it (exit 
   );
   assert.equal(fs.statSync(mac.stateDir).mode & 0o777, 0o777, 'left as it was');
 });
+
+test('a managed SplaySeconds does not delay a run typed by hand (no --splay); it bounds a scheduled one', async () => {
+  const mac = simulatedMac('applesilicon-compliant');
+  const managed = path.join(mac.root, 'Library/Managed Preferences/com.tokenwatch.agent.plist');
+  fs.mkdirSync(path.dirname(managed), { recursive: true });
+  fs.writeFileSync(
+    managed,
+    '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n\t<key>SplaySeconds</key>\n\t<integer>86400</integer>\n</dict>\n</plist>\n',
+  );
+  // Before the change, this run waited a random 0..86400 s (the test's own 60 s timeout ends it).
+  const byHand = await runAgent(['run', ...mac.flags], { timeoutMs: 60_000 });
+  assert.equal(byHand.code, 0, byHand.stderr);
+  assert.ok(byHand.ms < 30_000, `took ${Math.round(byHand.ms)} ms`);
+  const config = await runAgent(['config', ...mac.flags, '--splay', '300']);
+  assert.match(config.stdout, /^SplaySeconds +86400 +MANAGED {2}\(overrides flag: 300\)$/m);
+});
