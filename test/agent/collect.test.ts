@@ -369,8 +369,8 @@ test('collect: an unknown user list failure leaves users empty with an error; co
 });
 
 // ---- The simulated Macs (test/fixtures/macs/*/manifest.json), answered in-process: each Mac's commands
-// must agree with each other (GUIDs, users) and give the facts its manifest promises. The lead's tests
-// run the real agent process against the same Macs through a fake system root.
+// must agree with each other (GUIDs, users) and give the facts its manifest promises. The process tests
+// (test/agent/process.test.ts) run the real agent against the same Macs through a fake system root.
 
 interface ManifestCommand {
   argv: string[];
