@@ -13,7 +13,7 @@ import { LIMITS } from './snapshot/limits.ts';
 import type { Probe } from './probes/index.ts';
 import { PROBES, requestFor } from './probes/index.ts';
 import type { ProbeError } from './probes/result.ts';
-import { excerpt } from './probes/output-lines.ts';
+import { excerpt } from './probes/excerpt.ts';
 import type { DeviceInformation } from './probes/mdmclient.ts';
 import type { Enrollment } from './probes/profiles-enrollment.ts';
 import { boundedMap } from './bounded-map.ts';

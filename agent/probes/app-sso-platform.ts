@@ -22,16 +22,7 @@
 // Carrier: stdout. A stderr line beside an answer read in full is unrelated (the noise policy of result.ts).
 import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
 import type { NumberedLine } from './output-lines.ts';
-import {
-  conflict,
-  exitError,
-  missing,
-  numberedLines,
-  settle,
-  strayLines,
-  unreadable,
-  unrecognised,
-} from './output-lines.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface PlatformSsoState {
   /** Device Configuration is not (null): a Platform SSO payload is installed and the Mac set up for it. */
@@ -83,13 +74,17 @@ function readBody(
     return i + 1;
   }
   if (first?.text !== ' {') {
-    rd.errors.push(unreadable(`${section} (line ${header.no}): neither (null) nor a JSON object follows`));
+    rd.errors.push(
+      problem.unreadable(`${section} (line ${header.no}): neither (null) nor a JSON object follows`),
+    );
     rd.broken.add(section);
     return i;
   }
   const end = lines.findIndex((l, k) => k > i && l.text === '}');
   if (end < 0) {
-    rd.errors.push(unreadable(`${section} (line ${header.no}): the JSON object has no closing } line`));
+    rd.errors.push(
+      problem.unreadable(`${section} (line ${header.no}): the JSON object has no closing } line`),
+    );
     rd.broken.add(section);
     return lines.length;
   }
@@ -101,7 +96,7 @@ function readBody(
     body = undefined;
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    rd.errors.push(unreadable(`${section} (line ${header.no}): not a valid JSON object`));
+    rd.errors.push(problem.unreadable(`${section} (line ${header.no}): not a valid JSON object`));
     rd.broken.add(section);
   } else {
     rd.bodies.set(section, body as Record<string, unknown>);
@@ -121,7 +116,7 @@ function read(stdout: string): Reading {
       const name = header[1] as Section | 'SSO Tokens';
       inTokens = name === 'SSO Tokens';
       if (name !== 'SSO Tokens' && (rd.bodies.has(name) || rd.broken.has(name))) {
-        rd.errors.push(conflict(`line ${line.no}: ${name} printed twice`));
+        rd.errors.push(problem.conflict(`line ${line.no}: ${name} printed twice`));
         rd.broken.add(name);
       }
       i = name === 'SSO Tokens' ? i + 1 : readBody(name, line, lines, i + 1, rd);
@@ -143,7 +138,7 @@ function text(
 ): string | null {
   const v = body[key];
   if (typeof v === 'string') return v;
-  if (v !== undefined) errors.push(unreadable(`${section}: ${key} is not a string`));
+  if (v !== undefined) errors.push(problem.unreadable(`${section}: ${key} is not a string`));
   return null;
 }
 
@@ -155,7 +150,7 @@ export function parsePlatformSsoState(out: CommandOutput): ParseResult<PlatformS
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   for (const s of SECTIONS)
-    if (!rd.bodies.has(s) && !rd.broken.has(s)) errors.push(missing(`no ${s} section`));
+    if (!rd.bodies.has(s) && !rd.broken.has(s)) errors.push(problem.missing(`no ${s} section`));
   const usable = (s: Section) => (rd.broken.has(s) ? undefined : rd.bodies.get(s));
   const device = usable('Device Configuration');
   const user = usable('User Configuration');
@@ -174,8 +169,8 @@ export function parsePlatformSsoState(out: CommandOutput): ParseResult<PlatformS
     else
       errors.push(
         completed === undefined
-          ? missing('Device Configuration: registrationCompleted is missing')
-          : unreadable('Device Configuration: registrationCompleted is not true or false'),
+          ? problem.missing('Device Configuration: registrationCompleted is missing')
+          : problem.unreadable('Device Configuration: registrationCompleted is not true or false'),
       );
     value.extensionIdentifier = text(device, 'extensionIdentifier', 'Device Configuration', errors);
     value.loginType = text(device, 'loginType', 'Device Configuration', errors);

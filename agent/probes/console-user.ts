@@ -3,7 +3,7 @@
 // Carrier: the one stdout line. A stderr line beside it is unrelated (the noise policy of result.ts); a
 // second stdout line, or a name with white space in it, makes the answer unknown.
 import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
-import { exitError, missing, numberedLines, settle, strayLines, unrecognised } from './output-lines.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface ConsoleUser {
   user: string | null;
@@ -22,7 +22,7 @@ export function parseConsoleUser(out: CommandOutput): ParseResult<ConsoleUser> {
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   if (!first) {
-    if (!exit) errors.push(missing('no output'));
+    if (!exit) errors.push(problem.missing('no output'));
     return settle(null, errors, stray);
   }
   if (errors.length > stray.length) return settle(null, errors, stray);

@@ -14,16 +14,8 @@
 // stderr line beside a list read in full is unrelated (the noise policy of result.ts).
 import type { CryptoUserKind } from '../snapshot/schema.ts';
 import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
-import {
-  conflict,
-  exitError,
-  excerpt,
-  missing,
-  numberedLines,
-  settle,
-  strayLines,
-  unrecognised,
-} from './output-lines.ts';
+import { excerpt } from './excerpt.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface CryptoUserEntry {
   /** As printed (GeneratedUID for local users; fixed UUIDs for recovery/bootstrap entries). */
@@ -80,7 +72,7 @@ export function parseCryptoUsers(out: CommandOutput): ParseResult<CryptoUsers> {
               ...unrecognised(first),
               message: `no "Cryptographic users" header: ${unrecognised(first).message}`,
             }
-          : missing('no output')),
+          : problem.missing('no output')),
     );
     return settle(null, errors, stray);
   }
@@ -112,14 +104,14 @@ export function parseCryptoUsers(out: CommandOutput): ParseResult<CryptoUsers> {
     }
   }
   for (const u of value.users) {
-    if (!typeSeen.has(u)) errors.push(missing(`crypto user ${excerpt(u.uuid)} has no Type line`));
+    if (!typeSeen.has(u)) errors.push(problem.missing(`crypto user ${excerpt(u.uuid)} has no Type line`));
     if (value.volumeOwnerReported && !ownerSeen.has(u)) {
-      errors.push(missing(`crypto user ${excerpt(u.uuid)} has no Volume Owner line while others do`));
+      errors.push(problem.missing(`crypto user ${excerpt(u.uuid)} has no Volume Owner line while others do`));
     }
   }
   const expected = header ? Number(header[2]) : 0;
   if (expected !== value.users.length) {
-    errors.push(conflict(`header says ${expected} found, ${value.users.length} listed`));
+    errors.push(problem.conflict(`header says ${expected} found, ${value.users.length} listed`));
   }
   return settle(value, errors, stray, errors.length === stray.length);
 }

@@ -8,7 +8,7 @@
 // Noise policy (result.ts): a stderr line beside a GroupMembership read in full is unrelated.
 import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
 import { readDsRecord } from './dscl-record.ts';
-import { exitError, missing, settle } from './output-lines.ts';
+import { exitError, problem, settle } from './output-lines.ts';
 
 export interface AdminGroup {
   members: string[];
@@ -23,10 +23,12 @@ export function parseDsclAdmins(out: CommandOutput): ParseResult<AdminGroup> {
   if (members === undefined) {
     if (rec.missing.has('GroupMembership')) {
       errors.push(
-        missing('No such key: GroupMembership (the admin group always lists root): admin members unknown'),
+        problem.missing(
+          'No such key: GroupMembership (the admin group always lists root): admin members unknown',
+        ),
       );
     } else if (rec.dsErrors.length === 0) {
-      errors.push(missing('no GroupMembership attribute in output'));
+      errors.push(problem.missing('no GroupMembership attribute in output'));
     }
     return settle(null, errors, rec.stray);
   }

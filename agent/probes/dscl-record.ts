@@ -10,7 +10,8 @@
 // (the noise policy of result.ts).
 import type { CommandOutput, ProbeError } from './result.ts';
 import type { NumberedLine } from './output-lines.ts';
-import { excerpt, numberedLines, toolError, unrecognised } from './output-lines.ts';
+import { excerpt } from './excerpt.ts';
+import { numberedLines, problem, unrecognised } from './output-lines.ts';
 
 export interface DsRecord {
   /** Attribute name -> its values (split on spaces in the single-line form, one per line otherwise). */
@@ -33,7 +34,7 @@ function readLines(lines: NumberedLine[], stream: 'stdout' | 'stderr', rec: DsRe
   for (const line of lines) {
     const ds = DS_ERROR.exec(line.text);
     if (ds) {
-      rec.dsErrors.push(toolError(`DS Error: ${ds[1]} (${excerpt(ds[2] ?? '')})`));
+      rec.dsErrors.push(problem.tool(`DS Error: ${ds[1]} (${excerpt(ds[2] ?? '')})`));
       current = null;
       continue;
     }

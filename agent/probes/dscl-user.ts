@@ -10,7 +10,7 @@
 // Noise policy (result.ts): a stderr line beside a record read in full is unrelated.
 import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
 import { readDsRecord } from './dscl-record.ts';
-import { conflict, exitError, missing, settle } from './output-lines.ts';
+import { exitError, problem, settle } from './output-lines.ts';
 
 export interface DirectoryUserRecord {
   /** GeneratedUID as printed (matches diskutil crypto users and fdesetup list, case-insensitively). */
@@ -35,16 +35,16 @@ export function parseDsclUser(out: CommandOutput): ParseResult<DirectoryUserReco
   const guidValues = rec.attributes.get('GeneratedUID');
   let guid: string | null = null;
   if (guidValues && guidValues.length === 1) guid = guidValues[0] ?? '';
-  else if (guidValues) errors.push(conflict(`GeneratedUID has ${guidValues.length} values`));
+  else if (guidValues) errors.push(problem.conflict(`GeneratedUID has ${guidValues.length} values`));
   else
     errors.push(
-      missing(rec.missing.has('GeneratedUID') ? 'No such key: GeneratedUID' : 'no GeneratedUID line'),
+      problem.missing(rec.missing.has('GeneratedUID') ? 'No such key: GeneratedUID' : 'no GeneratedUID line'),
     );
 
   let aa: string[] | null = rec.attributes.get(AA) ?? null;
   if (aa === null) {
     if (rec.missing.has(AA)) aa = [];
-    else errors.push(missing('no AuthenticationAuthority line'));
+    else errors.push(problem.missing('no AuthenticationAuthority line'));
   }
   const value: DirectoryUserRecord = {
     guid,

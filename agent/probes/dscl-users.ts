@@ -3,7 +3,7 @@
 // Carrier: stdout, a list: an unrecognised stdout line may be a user, so the list is incomplete (the
 // error says so to the collector); a stderr line beside a list read in full is unrelated (result.ts).
 import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
-import { exitError, missing, numberedLines, settle, strayLines, unrecognised } from './output-lines.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface DirectoryUser {
   name: string;
@@ -28,6 +28,6 @@ export function parseDsclUsers(out: CommandOutput): ParseResult<DirectoryUser[]>
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   // macOS always lists root and the system accounts: an empty list is no answer, never "no users".
-  if (users.length === 0 && errors.length === 0) errors.push(missing('no users listed'));
+  if (users.length === 0 && errors.length === 0) errors.push(problem.missing('no users listed'));
   return settle(users.length === 0 ? null : users, errors, stray, complete && !exit);
 }

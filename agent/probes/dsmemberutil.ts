@@ -8,15 +8,7 @@
 // else on stdout (an unknown user, an error, a second line) or a non-zero exit is an error and no answer;
 // a stderr line beside a clean answer is recorded as unrelated (the noise policy of result.ts).
 import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
-import {
-  conflict,
-  exitError,
-  missing,
-  numberedLines,
-  settle,
-  strayLines,
-  unrecognised,
-} from './output-lines.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface GroupMembership {
   member: boolean;
@@ -34,14 +26,14 @@ export function parseCheckMembership(out: CommandOutput): ParseResult<GroupMembe
     const answer = ANSWERS[line.text.trim()];
     if (answer === undefined) errors.push(unrecognised(line));
     else if (member === null) member = answer;
-    else errors.push(conflict(`stdout line ${line.no}: a second answer`));
+    else errors.push(problem.conflict(`stdout line ${line.no}: a second answer`));
   }
   const stray = strayLines(out, 'stderr');
   errors.push(...stray);
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   if (member === null && errors.length === 0)
-    errors.push(missing('no "user is (not) a member of the group" answer'));
+    errors.push(problem.missing('no "user is (not) a member of the group" answer'));
   const read = member !== null && errors.length === stray.length;
   return settle(read && member !== null ? { member } : null, errors, stray);
 }

@@ -17,15 +17,7 @@
 import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
 import type { PlistValue, Reader } from './old-style-plist.ts';
 import { isSyntaxError, parseValue, skipSpace } from './old-style-plist.ts';
-import {
-  exitError,
-  missing,
-  numberedLines,
-  settle,
-  strayLines,
-  unreadable,
-  unrecognised,
-} from './output-lines.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface FileVaultDeferral {
   /** A deferred enablement is configured (Defer = 1). */
@@ -68,18 +60,18 @@ function stringList(v: PlistValue | undefined): string[] | null | 'invalid' {
 function fromDictionary(dict: Map<string, PlistValue>, errors: ProbeError[]): FileVaultDeferral | null {
   const defer = dict.get('Defer');
   if (defer === undefined) {
-    errors.push(missing('no Defer key in the deferral settings'));
+    errors.push(problem.missing('no Defer key in the deferral settings'));
     return null;
   }
   if (defer !== '0' && defer !== '1') {
-    errors.push(unreadable('Defer is neither 0 nor 1'));
+    errors.push(problem.unreadable('Defer is neither 0 nor 1'));
     return null;
   }
   const users = stringList(dict.get('Usernames'));
-  if (users === 'invalid') errors.push(unreadable('Usernames is not a list of names'));
+  if (users === 'invalid') errors.push(problem.unreadable('Usernames is not a list of names'));
   const outputPath = dict.get('OutputPath');
   if (outputPath !== undefined && typeof outputPath !== 'string')
-    errors.push(unreadable('OutputPath is not a string'));
+    errors.push(problem.unreadable('OutputPath is not a string'));
   return {
     deferred: defer === '1',
     fromProfile: dict.has('ProfileUUID'),
@@ -96,7 +88,7 @@ export function parseDeferralInfo(out: CommandOutput): ParseResult<FileVaultDefe
   if (!first) {
     const exit = exitError(out, errors);
     if (exit) errors.push(exit);
-    errors.push(missing('no output: neither deferral settings nor "Not found."'));
+    errors.push(problem.missing('no output: neither deferral settings nor "Not found."'));
     return settle(null, errors, stray);
   }
   if (first.text.trim() === 'Not found.') {
@@ -115,18 +107,18 @@ export function parseDeferralInfo(out: CommandOutput): ParseResult<FileVaultDefe
     parsed = parseValue(r);
   } catch (e) {
     if (!isSyntaxError(e)) throw e;
-    errors.push(unreadable(`deferral settings: line ${e.line}: ${e.message}`));
+    errors.push(problem.unreadable(`deferral settings: line ${e.line}: ${e.message}`));
     const exit = exitError(out, errors);
     if (exit) errors.push(exit);
     return settle(null, errors, stray);
   }
   skipSpace(r);
   if (r.pos < out.stdout.length)
-    errors.push(unreadable(`line ${r.line}: unexpected text after the deferral settings`));
+    errors.push(problem.unreadable(`line ${r.line}: unexpected text after the deferral settings`));
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   if (!(parsed instanceof Map)) {
-    errors.push(unreadable('the deferral settings are not a dictionary'));
+    errors.push(problem.unreadable('the deferral settings are not a dictionary'));
     return settle(null, errors, stray);
   }
   const value = fromDictionary(parsed, errors);

@@ -4,7 +4,7 @@
 // Carrier: the one stdout line. A stderr line beside it is unrelated (the noise policy of result.ts); a
 // second stdout line makes the answer unknown (it could be the real answer, or prose that replaced it).
 import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
-import { exitError, missing, numberedLines, settle, strayLines, unrecognised } from './output-lines.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface RecoveryKeyPresence {
   present: boolean;
@@ -22,7 +22,7 @@ export function parseFdesetupBoolean(out: CommandOutput): ParseResult<RecoveryKe
   errors.push(...stray);
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
-  if (present === null && errors.length === 0) errors.push(missing('no true/false answer'));
+  if (present === null && errors.length === 0) errors.push(problem.missing('no true/false answer'));
   const read = present !== null && errors.length === stray.length;
   return settle(read && present !== null ? { present } : null, errors, stray);
 }

@@ -10,15 +10,7 @@
 // recorded and leaves the state as read; beside a state read cleanly it is unrelated (result.ts).
 import type { FileVaultState } from '../snapshot/schema.ts';
 import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
-import {
-  conflict,
-  exitError,
-  missing,
-  numberedLines,
-  settle,
-  strayLines,
-  unrecognised,
-} from './output-lines.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface FileVaultStatus {
   state: FileVaultState;
@@ -48,7 +40,7 @@ export function parseFileVaultStatus(out: CommandOutput): ParseResult<FileVaultS
     if (state) {
       const s = state[1] === 'On' ? 'on' : 'off';
       if (onOff !== null && onOff !== s)
-        errors.push(conflict(`conflicting lines: FileVault is On and Off (line ${line.no})`));
+        errors.push(problem.conflict(`conflicting lines: FileVault is On and Off (line ${line.no})`));
       onOff = s;
     } else if (prog) {
       progress = (prog[1] ?? '').toLowerCase() === 'encryption' ? 'encrypting' : 'decrypting';
@@ -73,6 +65,6 @@ export function parseFileVaultStatus(out: CommandOutput): ParseResult<FileVaultS
   if (exit) errors.push(exit);
   if (progress) value.state = progress;
   else if (onOff && !errors.some((e) => e.kind === 'conflict')) value.state = onOff;
-  else if (!onOff) errors.push(missing('no "FileVault is On/Off" line: state unknown'));
+  else if (!onOff) errors.push(problem.missing('no "FileVault is On/Off" line: state unknown'));
   return settle(value, errors, stray, value.state !== 'unknown' && !exit);
 }

@@ -3,16 +3,8 @@
 // "Processor Name" naming Intel means Intel. chip_type "Unknown" (seen in VMs) tells nothing: null + error.
 // Carrier: stdout (noise policy: result.ts).
 import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
-import {
-  exitError,
-  excerpt,
-  missing,
-  numberedLines,
-  settle,
-  strayLines,
-  unreadable,
-  unrecognised,
-} from './output-lines.ts';
+import { excerpt } from './excerpt.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface Hardware {
   serial: string | null;
@@ -36,11 +28,11 @@ function finish(h: Hardware, chip: string | null, cpu: string | null, errors: Pr
     const message =
       `cannot tell Apple silicon from Intel (chip_type ${chip === null ? 'absent' : `"${excerpt(chip)}"`}, ` +
       `cpu_type ${cpu === null ? 'absent' : `"${excerpt(cpu)}"`})`;
-    errors.push(chip === null && cpu === null ? missing(message) : unreadable(message));
+    errors.push(chip === null && cpu === null ? problem.missing(message) : problem.unreadable(message));
   }
-  if (h.serial === null) errors.push(missing('no serial number'));
-  if (h.hardwareUuid === null) errors.push(missing('no hardware UUID'));
-  if (h.model === null) errors.push(missing('no model identifier'));
+  if (h.serial === null) errors.push(problem.missing('no serial number'));
+  if (h.hardwareUuid === null) errors.push(problem.missing('no hardware UUID'));
+  if (h.model === null) errors.push(problem.missing('no model identifier'));
   return h;
 }
 
@@ -51,13 +43,13 @@ function parseJson(text: string, errors: ProbeError[]): Hardware | null {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    errors.push(unreadable(`stdout is not valid JSON: ${excerpt((e as Error).message)}`));
+    errors.push(problem.unreadable(`stdout is not valid JSON: ${excerpt((e as Error).message)}`));
     return null;
   }
   const list = (doc as { SPHardwareDataType?: unknown } | null)?.SPHardwareDataType;
   const item = Array.isArray(list) ? (list[0] as Record<string, unknown> | undefined) : undefined;
   if (!item || typeof item !== 'object') {
-    errors.push(unreadable('JSON has no SPHardwareDataType[0] object'));
+    errors.push(problem.unreadable('JSON has no SPHardwareDataType[0] object'));
     return null;
   }
   const h: Hardware = {
@@ -107,7 +99,7 @@ export function parseHardware(out: CommandOutput): ParseResult<Hardware> {
   if (exit) errors.push(exit);
   const text = out.stdout.trim();
   if (text === '') {
-    if (!exit) errors.push(missing('no output'));
+    if (!exit) errors.push(problem.missing('no output'));
     return settle(null, errors, stray);
   }
   const value = text.startsWith('{') ? parseJson(text, errors) : parseText(out.stdout, errors);

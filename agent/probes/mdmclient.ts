@@ -12,7 +12,7 @@
 import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
 import type { PlistValue, Reader } from './old-style-plist.ts';
 import { isSyntaxError, lookup, parseValue } from './old-style-plist.ts';
-import { exitError, missing, settle, strayLines, unreadable, unrecognised } from './output-lines.ts';
+import { exitError, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface DeviceInformation {
   /** MDMOptions.BootstrapTokenAllowed; null when not reported (see allowedReported) or unreadable. */
@@ -44,7 +44,7 @@ function responses(text: string, errors: ProbeError[]): Map<string, PlistValue |
           found.set(which, parseValue(r));
         } catch (e) {
           if (!isSyntaxError(e)) throw e;
-          errors.push(unreadable(`${which} response: line ${e.line}: ${e.message}`));
+          errors.push(problem.unreadable(`${which} response: line ${e.line}: ${e.message}`));
           return found;
         }
         const rest = text.slice(
@@ -52,7 +52,7 @@ function responses(text: string, errors: ProbeError[]): Map<string, PlistValue |
           text.indexOf('\n', r.pos) < 0 ? text.length : text.indexOf('\n', r.pos),
         );
         if (rest.trim() !== '')
-          errors.push(unreadable(`line ${r.line}: unexpected text after the ${which} response`));
+          errors.push(problem.unreadable(`line ${r.line}: unexpected text after the ${which} response`));
         const next = text.indexOf('\n', r.pos);
         r.pos = next < 0 ? text.length : next + 1;
         r.line++;
@@ -75,12 +75,12 @@ export function parseDeviceInformation(out: CommandOutput): ParseResult<DeviceIn
   if (exit) errors.push(exit);
   const daemon = found.get('Daemon');
   if (daemon === undefined || daemon === null) {
-    errors.push(missing(daemon === null ? 'Daemon response: (null)' : 'no Daemon response'));
+    errors.push(problem.missing(daemon === null ? 'Daemon response: (null)' : 'no Daemon response'));
     return settle(null, errors, stray);
   }
   const query = lookup(daemon, 'QueryResponses');
   if (!(query instanceof Map)) {
-    errors.push(missing('Daemon response has no QueryResponses dictionary'));
+    errors.push(problem.missing('Daemon response has no QueryResponses dictionary'));
     return settle(null, errors, stray);
   }
   const value: DeviceInformation = {
@@ -93,13 +93,13 @@ export function parseDeviceInformation(out: CommandOutput): ParseResult<DeviceIn
   if (allowed !== undefined) {
     value.allowedReported = true;
     if (allowed === '1' || allowed === '0') value.bootstrapTokenAllowed = allowed === '1';
-    else errors.push(unreadable('MDMOptions.BootstrapTokenAllowed is neither 0 nor 1'));
+    else errors.push(problem.unreadable('MDMOptions.BootstrapTokenAllowed is neither 0 nor 1'));
   }
   const eacs = lookup(query, 'EACSPreflight');
   if (eacs !== undefined) {
     value.eacsReported = true;
     if (typeof eacs === 'string') value.eacsPreflight = eacs;
-    else errors.push(unreadable('EACSPreflight is not a string'));
+    else errors.push(problem.unreadable('EACSPreflight is not a string'));
   }
   return settle(value, errors, stray, errors.length === stray.length);
 }

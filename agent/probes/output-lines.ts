@@ -1,7 +1,7 @@
 // Line handling shared by the parsers: numbered lines, the errors they report (an unrecognised line, an
 // exit code, a missing or contradictory answer), and settle(): the noise policy of result.ts.
 import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
-import { redactSecrets } from './secret-redaction.ts';
+import { excerpt } from './excerpt.ts';
 
 export interface NumberedLine {
   /** 1-based line number in the stream it came from. */
@@ -20,21 +20,6 @@ export function numberedLines(stream: string): NumberedLine[] {
   return out;
 }
 
-const MAX_EXCERPT = 120;
-
-// Control characters (escape sequences, NUL) never reach a log or a terminal: shown as '?'.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
-
-/**
- * A short, secret-free, printable excerpt of a line for an error message: recovery keys, named secrets
- * and binary data (secret-redaction.ts) never reach a snapshot, the cache, a log or the collector.
- */
-export function excerpt(text: string): string {
-  const clean = redactSecrets(text.trim()).replace(CONTROL, '?');
-  return clean.length > MAX_EXCERPT ? `${clean.slice(0, MAX_EXCERPT)}...` : clean;
-}
-
 export function unrecognised(line: NumberedLine, stream = 'stdout'): ProbeError {
   return {
     kind: 'unrecognised_output',
@@ -42,11 +27,17 @@ export function unrecognised(line: NumberedLine, stream = 'stdout'): ProbeError 
   };
 }
 
-export const missing = (message: string): ProbeError => ({ kind: 'missing_output', message });
-export const conflict = (message: string): ProbeError => ({ kind: 'conflict', message });
-export const toolError = (message: string): ProbeError => ({ kind: 'tool_error', message });
-/** A line or document that is there but cannot be read as what it should be. */
-export const unreadable = (message: string): ProbeError => ({ kind: 'unrecognised_output', message });
+/** The other errors a parser reports, by kind (agent/snapshot/errors.ts ERROR_KINDS says what each means). */
+export const problem = {
+  /** What carries a value was not printed. */
+  missing: (message: string): ProbeError => ({ kind: 'missing_output', message }),
+  /** The output contradicts itself. */
+  conflict: (message: string): ProbeError => ({ kind: 'conflict', message }),
+  /** The tool printed one of its own error answers. */
+  tool: (message: string): ProbeError => ({ kind: 'tool_error', message }),
+  /** A line or document that is there but cannot be read as what it should be. */
+  unreadable: (message: string): ProbeError => ({ kind: 'unrecognised_output', message }),
+};
 
 /** Every non-blank line of a stream that does not carry the answer, as unrecognised (result.ts). */
 export function strayLines(out: CommandOutput, stream: 'stdout' | 'stderr'): ProbeError[] {

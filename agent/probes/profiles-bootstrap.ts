@@ -7,7 +7,7 @@
 // Carrier: the two key lines (either stream). Another line is recorded, and unrelated when both facts
 // were read cleanly (the noise policy of result.ts).
 import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
-import { exitError, missing, numberedLines, settle, unrecognised } from './output-lines.ts';
+import { exitError, numberedLines, problem, settle, unrecognised } from './output-lines.ts';
 
 export interface BootstrapTokenStatus {
   supportedOnServer: boolean | null;
@@ -50,8 +50,8 @@ export function parseBootstrapTokenStatus(out: CommandOutput): ParseResult<Boots
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   if (value.supportedOnServer === false && value.escrowed === null) value.escrowedNotApplicable = true;
-  if (value.supportedOnServer === null) errors.push(missing('no "supported on server" line'));
+  if (value.supportedOnServer === null) errors.push(problem.missing('no "supported on server" line'));
   else if (value.supportedOnServer && value.escrowed === null)
-    errors.push(missing('no "escrowed to server" line'));
+    errors.push(problem.missing('no "escrowed to server" line'));
   return settle(facts > 0 ? value : null, errors, stray, facts > 0 && errors.length === stray.length);
 }

@@ -11,16 +11,8 @@
 // Carrier: the key lines on stdout. Another line (either stream) is recorded, and unrelated when every
 // fact this form prints was read cleanly (the noise policy of result.ts).
 import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
-import {
-  conflict,
-  exitError,
-  excerpt,
-  missing,
-  numberedLines,
-  settle,
-  strayLines,
-  unrecognised,
-} from './output-lines.ts';
+import { excerpt } from './excerpt.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface Enrollment {
   enrolled: boolean | null;
@@ -69,23 +61,23 @@ export function parseEnrollment(out: CommandOutput): ParseResult<Enrollment> {
   // What this form of the output does not print (the older forms): missing, not noise.
   const unprinted: ProbeError[] = [];
   if (value.enrolled === null) {
-    errors.push(missing('no "MDM enrollment" line: enrollment unknown'));
+    errors.push(problem.missing('no "MDM enrollment" line: enrollment unknown'));
   } else if (sentence) {
     unprinted.push(
-      missing(
+      problem.missing(
         value.enrolled
           ? 'this macOS prints the one-sentence form: DEP and user approval not reported'
           : 'this macOS prints the one-sentence form: DEP not reported',
       ),
     );
   } else {
-    if (value.dep === null) errors.push(missing('no "Enrolled via DEP" line'));
+    if (value.dep === null) errors.push(problem.missing('no "Enrolled via DEP" line'));
     if (value.enrolled && value.server === null)
       unprinted.push(
-        missing('enrolled, but no "MDM server:" line (not printed before macOS 11): server unknown'),
+        problem.missing('enrolled, but no "MDM server:" line (not printed before macOS 11): server unknown'),
       );
     if (!value.enrolled && value.server !== null)
-      errors.push(conflict(`not enrolled but an MDM server is printed: ${excerpt(value.server)}`));
+      errors.push(problem.conflict(`not enrolled but an MDM server is printed: ${excerpt(value.server)}`));
   }
   const inFull = facts > 0 && errors.length === stray.length;
   errors.push(...unprinted);

@@ -1,7 +1,7 @@
 // /usr/bin/sw_vers: "Key:<TAB(s)>Value" lines (one TAB up to 11.x, two from 13.3; pastes may use spaces).
 // Carrier: stdout (noise policy: result.ts).
 import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
-import { exitError, missing, numberedLines, settle, strayLines, unrecognised } from './output-lines.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface SwVers {
   productName: string | null;
@@ -41,7 +41,7 @@ export function parseSwVers(out: CommandOutput): ParseResult<SwVers> {
   errors.push(...stray);
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
-  if (value.productVersion === null) errors.push(missing('no ProductVersion line'));
-  if (value.buildVersion === null) errors.push(missing('no BuildVersion line'));
+  if (value.productVersion === null) errors.push(problem.missing('no ProductVersion line'));
+  if (value.buildVersion === null) errors.push(problem.missing('no BuildVersion line'));
   return settle(seen > 0 ? value : null, errors, stray);
 }

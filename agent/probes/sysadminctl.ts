@@ -6,16 +6,8 @@
 // Carrier: the one status line (on stderr). Any other line it does not recognise, on either stream, is
 // unrelated when a status line was read (the noise policy of result.ts): it is recorded, the answer stays.
 import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
-import {
-  conflict,
-  exitError,
-  excerpt,
-  missing,
-  numberedLines,
-  settle,
-  toolError,
-  unrecognised,
-} from './output-lines.ts';
+import { excerpt } from './excerpt.ts';
+import { exitError, numberedLines, problem, settle, unrecognised } from './output-lines.ts';
 
 export interface SecureTokenStatus {
   enabled: boolean;
@@ -48,7 +40,7 @@ export function parseSecureTokenStatus(raw: CommandOutput): ParseResult<SecureTo
       if (status) {
         found.push({ enabled: status[1] === 'ENABLED', echoedName: status[2] ?? '' });
       } else if (/^Unknown user\b/.test(line.text)) {
-        errors.push(toolError(`sysadminctl: ${excerpt(line.text)}`));
+        errors.push(problem.tool(`sysadminctl: ${excerpt(line.text)}`));
       } else if (line.text.startsWith('### Error:')) {
         preamble.push(`${stream} line ${line.no}: ${excerpt(line.text)}`);
       } else {
@@ -61,12 +53,12 @@ export function parseSecureTokenStatus(raw: CommandOutput): ParseResult<SecureTo
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   if (found.length === 0) {
-    errors.push(...preamble.map((p) => toolError(`error without a status line: ${p}`)));
-    if (errors.length === 0) errors.push(missing('no "Secure token is ..." line'));
+    errors.push(...preamble.map((p) => problem.tool(`error without a status line: ${p}`)));
+    if (errors.length === 0) errors.push(problem.missing('no "Secure token is ..." line'));
     return settle(null, errors, stray);
   }
   if (found.length > 1 && found.some((f) => f.enabled !== found[0]?.enabled)) {
-    errors.push(conflict('conflicting "Secure token is ..." lines'));
+    errors.push(problem.conflict('conflicting "Secure token is ..." lines'));
     return settle(null, errors, stray);
   }
   const inFull = !exit && !errors.some((e) => e.kind === 'tool_error');

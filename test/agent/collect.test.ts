@@ -10,7 +10,13 @@ import type { BootstrapCheck } from '../../agent/collect.ts';
 import { probeForRequest } from '../../agent/probes/index.ts';
 import { checkSnapshot } from '../../agent/snapshot/compile.ts';
 import { COLLECTED_AT as NOW, collectDeps } from '../helpers/collect-deps.ts';
-import { OWNER_GUID, appleSiliconMac, fakeRunner, real } from '../helpers/apple-silicon-mac.ts';
+import {
+  OWNER_GUID,
+  appleSiliconMac,
+  fakeRunner,
+  intelCatalinaMac,
+  real,
+} from '../helpers/apple-silicon-mac.ts';
 import type { Answer } from '../helpers/apple-silicon-mac.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -135,32 +141,7 @@ test('collect: a real Objective-C runtime warning on the stderr of every command
 });
 
 test('collect: Intel Catalina (real samples): volume owners and escrow not applicable, mdmclient keys absent', async () => {
-  const mac = appleSiliconMac();
-  mac['/usr/sbin/system_profiler SPHardwareDataType -json'] = {
-    stdout: JSON.stringify({
-      SPHardwareDataType: [
-        {
-          serial_number: 'C02XFGWEJG5H',
-          platform_UUID: '4EA008BF-9B36-5F1D-9151-AD4F64808AAB',
-          machine_model: 'MacBookPro15,1',
-          cpu_type: '6-Core Intel Core i7',
-        },
-      ],
-    }),
-  };
-  mac['/usr/bin/sw_vers'] = { stdout: real('sw_vers', 'old-format-10.13-no-patch-tabs.txt') };
-  mac['/usr/sbin/diskutil apfs listcryptousers /'] = {
-    stdout: real(
-      'diskutil_cryptousers',
-      'listusers-catalina-intel-4users-bootstrap-external-key-trailing-space-line.txt',
-    ),
-  };
-  mac['/usr/bin/profiles status -type bootstraptoken'] = {
-    stdout: real('profiles_bootstrap', 'supported-no-single-line-catalina.txt'),
-  };
-  mac['/usr/libexec/mdmclient QueryDeviceInformation'] = {
-    stdout: real('mdmclient', 'QueryDeviceInformation-10.14.6-intel-MacBookPro14,3.txt'),
-  };
+  const mac = intelCatalinaMac();
   const fake = fakeRunner(mac);
   const { snapshot, bootstrapCheck } = await collect(collectDeps(fake.run));
   assert.deepEqual(checkSnapshot(snapshot), []);

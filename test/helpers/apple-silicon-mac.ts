@@ -126,3 +126,38 @@ export function appleSiliconMac(): Record<string, Answer> {
     },
   };
 }
+
+/**
+ * The same Mac as an Intel Catalina one (real samples): Intel hardware (SYNTHETIC JSON with the fields of
+ * the real text capture), 10.13-style sw_vers, the Catalina crypto users without Volume Owner lines, a
+ * server without Bootstrap Token support and the 10.14.6 mdmclient answer.
+ */
+export function intelCatalinaMac(): Record<string, Answer> {
+  const mac = appleSiliconMac();
+  mac['/usr/sbin/system_profiler SPHardwareDataType -json'] = {
+    stdout: JSON.stringify({
+      SPHardwareDataType: [
+        {
+          serial_number: 'C02XFGWEJG5H',
+          platform_UUID: '4EA008BF-9B36-5F1D-9151-AD4F64808AAB',
+          machine_model: 'MacBookPro15,1',
+          cpu_type: '6-Core Intel Core i7',
+        },
+      ],
+    }),
+  };
+  mac['/usr/bin/sw_vers'] = { stdout: real('sw_vers', 'old-format-10.13-no-patch-tabs.txt') };
+  mac['/usr/sbin/diskutil apfs listcryptousers /'] = {
+    stdout: real(
+      'diskutil_cryptousers',
+      'listusers-catalina-intel-4users-bootstrap-external-key-trailing-space-line.txt',
+    ),
+  };
+  mac['/usr/bin/profiles status -type bootstraptoken'] = {
+    stdout: real('profiles_bootstrap', 'supported-no-single-line-catalina.txt'),
+  };
+  mac['/usr/libexec/mdmclient QueryDeviceInformation'] = {
+    stdout: real('mdmclient', 'QueryDeviceInformation-10.14.6-intel-MacBookPro14,3.txt'),
+  };
+  return mac;
+}

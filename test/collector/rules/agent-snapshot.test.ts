@@ -7,7 +7,12 @@ import { collect } from '../../../agent/collect.ts';
 import type { Snapshot } from '../../../agent/snapshot/index.ts';
 import { evaluateDevice } from '../../../collector/rules/index.ts';
 import { COLLECTED_AT as NOW, collectDeps } from '../../helpers/collect-deps.ts';
-import { appleSiliconMac as tahoeMac, fakeRunner, real } from '../../helpers/apple-silicon-mac.ts';
+import {
+  appleSiliconMac as tahoeMac,
+  fakeRunner,
+  intelCatalinaMac,
+  real,
+} from '../../helpers/apple-silicon-mac.ts';
 import type { Answer } from '../../helpers/apple-silicon-mac.ts';
 
 const TIMED_OUT = {
@@ -54,31 +59,7 @@ test('Apple silicon Tahoe (real samples): not escrowed, itadmin without a token,
 });
 
 test('Intel Catalina (real samples): server without Bootstrap Token support, volume owners not applicable', async () => {
-  const mac = tahoeMac();
-  mac['/usr/sbin/system_profiler SPHardwareDataType -json'] = {
-    stdout: JSON.stringify({
-      SPHardwareDataType: [
-        {
-          serial_number: 'C02XFGWEJG5H',
-          platform_UUID: '4EA008BF-9B36-5F1D-9151-AD4F64808AAB',
-          machine_model: 'MacBookPro15,1',
-          cpu_type: '6-Core Intel Core i7',
-        },
-      ],
-    }),
-  };
-  mac['/usr/sbin/diskutil apfs listcryptousers /'] = {
-    stdout: real(
-      'diskutil_cryptousers',
-      'listusers-catalina-intel-4users-bootstrap-external-key-trailing-space-line.txt',
-    ),
-  };
-  mac['/usr/bin/profiles status -type bootstraptoken'] = {
-    stdout: real('profiles_bootstrap', 'supported-no-single-line-catalina.txt'),
-  };
-  mac['/usr/libexec/mdmclient QueryDeviceInformation'] = {
-    stdout: real('mdmclient', 'QueryDeviceInformation-10.14.6-intel-MacBookPro14,3.txt'),
-  };
+  const mac = intelCatalinaMac();
   const r = await results(mac);
   assert.ok(r.includes('bootstrap-not-escrowed: not_applicable'), r.join('\n'));
   assert.ok(r.includes('bootstrap-unsupported: fail'));
