@@ -209,7 +209,7 @@ test('collect: a failing command, garbage output, a hang past the budget: errors
   assert.deepEqual(snapshot.notApplicable, []);
 });
 
-test('collect: each way a run ends without an exit code is recorded as what it was, never as a parse', async () => {
+test('collect: each way a run ends without an exit code is recorded as its own kind, never as a parse', async () => {
   const mac = appleSiliconMac();
   const ran = { stdout: 'x'.repeat(64), stderr: '', durationMs: 5 };
   mac['/usr/bin/fdesetup status'] = { outcome: { ...ran, kind: 'output-too-large', limit: 4194304 } };
@@ -219,25 +219,57 @@ test('collect: each way a run ends without an exit code is recorded as what it w
   mac['/usr/bin/fdesetup haspersonalrecoverykey'] = {
     outcome: { ...ran, kind: 'signalled', signal: 'SIGSEGV' },
   };
+  mac['/usr/bin/fdesetup hasinstitutionalrecoverykey'] = {
+    outcome: { kind: 'not-started', reason: 'ENOENT: no such file', budgetSpent: false, durationMs: 1 },
+  };
+  mac['/usr/bin/stat -f %Su /dev/console'] = {
+    outcome: { ...ran, kind: 'timed-out', by: 'budget', exitedFirst: null },
+  };
+  mac['/usr/bin/sw_vers'] = {
+    outcome: { kind: 'not-started', reason: 'budget', budgetSpent: true, durationMs: 0 },
+  };
+  mac['/usr/bin/profiles status -type bootstraptoken'] = { throws: 'the runner broke' };
   const fake = fakeRunner(mac);
   const { snapshot } = await collect(collectDeps(fake.run));
   assert.deepEqual(fake.rejected, []);
-  const errors = snapshot.errors.filter((e) => e.probe.startsWith('fdesetup'));
-  assert.deepEqual(errors, [
-    {
-      probe: 'fdesetup_status',
-      kind: 'output_too_large',
-      message: 'printed more than 4194304 characters: stopped, and its output was not read',
-    },
-    {
-      probe: 'fdesetup_list',
-      kind: 'timeout',
-      message: 'timed out after 10000 ms: it exited (code 0) but a process it started kept its output open',
-    },
-    { probe: 'fdesetup_prk', kind: 'signal', message: 'killed by signal SIGSEGV' },
-  ]);
+  const probes = ['sw_vers', 'fdesetup_status', 'fdesetup_list', 'fdesetup_prk', 'fdesetup_irk'];
+  assert.deepEqual(
+    snapshot.errors.filter((e) => [...probes, 'profiles_bootstrap', 'console_user'].includes(e.probe)),
+    [
+      {
+        probe: 'sw_vers',
+        kind: 'not_started',
+        message: 'not run: the collection budget of 30000 ms ran out',
+      },
+      {
+        probe: 'fdesetup_status',
+        kind: 'output_too_large',
+        message: 'printed more than 4194304 characters: stopped, and its output was not read',
+      },
+      {
+        probe: 'fdesetup_list',
+        kind: 'timeout',
+        message: 'timed out after 10000 ms: it exited (code 0) but a process it started kept its output open',
+      },
+      { probe: 'fdesetup_prk', kind: 'signal', message: 'killed by signal SIGSEGV' },
+      {
+        probe: 'fdesetup_irk',
+        kind: 'not_started',
+        message: 'could not start /usr/bin/fdesetup: ENOENT: no such file',
+      },
+      { probe: 'profiles_bootstrap', kind: 'not_started', message: 'runner failed: the runner broke' },
+      {
+        probe: 'console_user',
+        kind: 'timeout',
+        message: 'timed out: the collection budget of 30000 ms ran out',
+      },
+    ],
+  );
   assert.equal(snapshot.fileVault.state, 'unknown');
   assert.equal(snapshot.fileVault.personalRecoveryKey, null);
+  assert.equal(snapshot.fileVault.institutionalRecoveryKey, null);
+  assert.equal(snapshot.consoleUser, null);
+  assert.deepEqual(checkSnapshot(snapshot), []);
 });
 
 test('collect: sysadminctl failed but the user is a Local Open Directory crypto user: token inferred true', async () => {

@@ -18,6 +18,8 @@ export interface Answer {
   startError?: string;
   /** Answer with this outcome as it is (the ways a run ends without an exit code). */
   outcome?: RunOutcome;
+  /** Throw this instead of answering (a broken runner). */
+  throws?: string;
 }
 
 export const real = (folder: string, file: string): string => sampleText(folder, file);
@@ -34,6 +36,7 @@ export function fakeRunner(answers: Record<string, Answer>) {
       rejected.push(line);
       throw new Error(`fake runner: unexpected request ${line}`);
     }
+    if (answer.throws !== undefined) throw new Error(answer.throws);
     if (answer.startError)
       return { kind: 'not-started', reason: answer.startError, budgetSpent: false, durationMs: 1 };
     if (answer.hangMs) {
