@@ -345,6 +345,30 @@ test('collect: not enrolled (real sample): mdmclient not run, its values and the
   assert.equal(bootstrapCheck, null);
 });
 
+test('collect: a probe whose turn comes after the budget ran out is not started, and says so', async () => {
+  const mac = appleSiliconMac();
+  // mdmclient runs after profiles enrollment answers; that answer comes only when the budget is gone.
+  mac['/usr/bin/profiles status -type enrollment'] = { hangMs: 60_000 };
+  const fake = fakeRunner(mac);
+  const { snapshot } = await collect(collectDeps(fake.run, { budgetMs: 200 }));
+  assert.ok(!fake.asked.includes('/usr/libexec/mdmclient QueryDeviceInformation'));
+  assert.deepEqual(
+    snapshot.errors.filter((e) => e.probe === 'profiles_enrollment' || e.probe === 'mdmclient'),
+    [
+      {
+        probe: 'profiles_enrollment',
+        kind: 'timeout',
+        message: 'timed out: the collection budget of 200 ms ran out',
+      },
+      {
+        probe: 'mdmclient',
+        kind: 'not_started',
+        message: 'not run: the collection budget of 200 ms ran out',
+      },
+    ],
+  );
+});
+
 test('collect: a runner that ignores the abort is abandoned after a grace period and recorded as timed out', async () => {
   const mac = appleSiliconMac();
   mac['/usr/bin/fdesetup status'] = { hangMs: 30_000, ignoreAbort: true };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseDsclUsers } from '../../../agent/probes/dscl-users.ts';
 import { parseDsclAdmins } from '../../../agent/probes/dscl-admins.ts';
 import { parseDsclUser } from '../../../agent/probes/dscl-user.ts';
-import { E, assertCoversFolder, out, sample } from './samples.ts';
+import { E, assertCoversFolder, out, sample, sampleText } from './samples.ts';
 
 // dscl . -list /Users UniqueID
 const LIST = 'dscl_users';
@@ -220,4 +220,13 @@ test('dscl_user: No such key: AuthenticationAuthority establishes "no tokens"; g
   assert.equal(g.errors.length, 1);
   assert.equal(g.errors[0]?.kind, 'unrecognised_output');
   assert.match(g.errors[0]?.message ?? '', /^stdout line 2 unrecognised/);
+});
+
+test('dscl: a line like `objc[pid]: ...` is never read as an attribute (a key has no brackets)', () => {
+  const warning = sampleText('stderr-noise', 'objc-class-implemented-in-both-wazuh-17237.txt');
+  const r = parseDsclAdmins(out(`GroupMembership: root itadmin\n${warning}`));
+  assert.deepEqual(r.value, { members: ['root', 'itadmin'] });
+  assert.equal(r.errors.length, 1);
+  assert.equal(r.errors[0]?.kind, 'unrecognised_output');
+  assert.match(r.errors[0]?.message ?? '', /^stdout line 2 unrecognised: objc\[18088\]: Class SSRequest/);
 });

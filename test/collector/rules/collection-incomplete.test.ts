@@ -75,3 +75,25 @@ test('quotes at most five errors and counts the rest', () => {
   assert.ok(reason.endsWith('(and 2 more)'));
   assert.ok(!reason.includes('attempt 5'));
 });
+
+test('pass: an unrelated line (noise beside an answer read in full) is not why a rule is unknown', () => {
+  assert.deepEqual(
+    outcomesOf(rule, (s) => {
+      // No value from profiles status -type enrollment, and no error that explains it: only noise.
+      s.mdm.enrolled = null;
+      s.errors.push({
+        probe: 'profiles_enrollment',
+        kind: 'unrecognised_output',
+        unrelated: true,
+        message: 'stderr line 3 unrecognised: objc[18088]: Class SSRequest is implemented in both ...',
+      });
+    }),
+    [
+      [
+        'pass',
+        null,
+        'the agent reported errors from profiles_enrollment, but no rule was left unknown by them',
+      ],
+    ],
+  );
+});
