@@ -6,15 +6,18 @@
 //    NSLog on stderr. A parser reads its values from the lines of the carrier that carry them.
 //  - A value is null only when the output that carries it is missing (missing_output, or the command
 //    failed: exit, tool_error), contradictory (conflict) or unrecognised (unrecognised_output).
-//  - A line the parser does not recognise outside what carries the answer (the other stream; for
-//    sysadminctl, a line beside the one status line) is recorded as unrecognised_output with
-//    `unrelated: true` when the answer was read in full, and erases nothing. macOS tools print such
-//    lines: Objective-C runtime warnings ("objc[pid]: Class X is implemented in both ..."), deprecation
-//    notes. When there is no answer, the same line is recorded without `unrelated`: it may be why.
+//  - A line the parser does not recognise outside what carries the answer (the other stream; beside the
+//    one status line of sysadminctl; beside the key lines of fdesetup status and profiles) is recorded as
+//    unrecognised_output with `unrelated: true` when the answer was read in full, and erases nothing.
+//    macOS tools print such lines: Objective-C runtime warnings ("objc[pid]: Class X is implemented in
+//    both ..."), deprecation notes. When there is no answer, the same line is recorded without
+//    `unrelated`: it may be why.
 //  - An answer that is an absence (an empty `fdesetup list`) is read cleanly only when nothing else was
 //    printed: beside an unrecognised line, absence is not evidence of "no", so the value is null.
-//  - In a list or a record (dscl, diskutil, fdesetup list), an unrecognised line of the carrier may be
-//    an entry the parser could not read: it is never unrelated, and the list is incomplete or unknown.
+//  - In a list or a record (dscl, diskutil, fdesetup list), an unrecognised line of the carrier may be an
+//    entry the parser could not read: it is never unrelated. A list whose absences mean "no" is then
+//    unknown (fdesetup list); the user and crypto-user lists keep what was read, and the error tells the
+//    collector they may be incomplete (collector/rules/probes.ts listErrors).
 import type { ErrorKind } from '../snapshot/errors.ts';
 
 export interface CommandOutput {
