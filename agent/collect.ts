@@ -7,9 +7,13 @@ import { setMaxListeners } from 'node:events';
 import type { Runner, RunOutcome, RunRequest } from './exec/types.ts';
 import type { CollectionError, CryptoUser, Snapshot, User } from './snapshot/schema.ts';
 import { SNAPSHOT_SCHEMA } from './snapshot/schema.ts';
+import type { ErrorSource, ProbeId } from './snapshot/errors.ts';
+import { COLLECTION, ERROR_SOURCES } from './snapshot/errors.ts';
+import { LIMITS } from './snapshot/limits.ts';
 import type { Probe } from './probes/index.ts';
 import { PROBES, requestFor } from './probes/index.ts';
-import { excerpt } from './probes/output-lines.ts';
+import type { ProbeError } from './probes/result.ts';
+import { excerpt } from './probes/excerpt.ts';
 import type { DeviceInformation } from './probes/mdmclient.ts';
 import type { Enrollment } from './probes/profiles-enrollment.ts';
 import { boundedMap } from './bounded-map.ts';
@@ -53,8 +57,6 @@ export const DEFAULT_USER_CONCURRENCY = 4;
 export const BOOTSTRAP_CHECK_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 /** How long collect() waits for a runner that ignores the abort before recording a timeout anyway. */
 const ABORT_GRACE_MS = 2_000;
-const MAX_ERRORS = 500;
-const MAX_MESSAGE = 2_000;
 
 interface Context {
   run: Runner;
@@ -66,14 +68,24 @@ interface Context {
 
 interface ProbeRun<T> {
   value: T | null;
-  /** true when the command ran and its output parsed without a single error. */
+  /** true when the command ran and its output parsed without an error (unrelated lines aside). */
   clean: boolean;
 }
 
-function addError(ctx: Context, source: string, message: string): void {
+/** What an error says, before collect() adds the probe and the user. */
+type Failure = Pick<CollectionError, 'kind' | 'message' | 'unrelated'>;
+
+const ELLIPSIS = '...';
+
+function addError(ctx: Context, probe: ErrorSource, failure: Failure, user?: string): void {
+  const max = LIMITS['errors.message'];
+  const { message } = failure;
   ctx.errors.push({
-    source,
-    message: message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}...` : message,
+    probe,
+    kind: failure.kind,
+    ...(user === undefined ? {} : { user }),
+    ...(failure.unrelated ? { unrelated: true as const } : {}),
+    message: message.length > max ? `${message.slice(0, max - ELLIPSIS.length)}${ELLIPSIS}` : message,
   });
 }
 
@@ -107,54 +119,68 @@ const ABANDONED: RunOutcome = {
   durationMs: 0,
 };
 
-/** Why a run that did not end on its own gave nothing to parse, as an error message. */
+/** What a run that did not end on its own means: its kind of error, and the sentence for people. */
 function runFailure(
   ctx: Context,
   request: RunRequest,
   outcome: Exclude<RunOutcome, { kind: 'exited' }>,
-): string {
+): Failure {
   switch (outcome.kind) {
     case 'not-started':
-      return outcome.budgetSpent
-        ? `not run: the collection budget of ${ctx.budgetMs} ms ran out`
-        : `could not start ${request.command}: ${excerpt(outcome.reason)}`;
+      return {
+        kind: 'not_started',
+        message: outcome.budgetSpent
+          ? budgetSpent(ctx)
+          : `could not start ${request.command}: ${excerpt(outcome.reason)}`,
+      };
     case 'timed-out': {
       const why =
         outcome.by === 'budget' || ctx.signal.aborted
           ? `timed out: the collection budget of ${ctx.budgetMs} ms ran out`
           : `timed out after ${request.timeoutMs} ms`;
-      return outcome.exitedFirst === null
-        ? why
-        : `${why}: it exited (code ${outcome.exitedFirst}) but a process it started kept its output open`;
+      return {
+        kind: 'timeout',
+        message:
+          outcome.exitedFirst === null
+            ? why
+            : `${why}: it exited (code ${outcome.exitedFirst}) but a process it started kept its output open`,
+      };
     }
     case 'output-too-large':
-      return `printed more than ${outcome.limit} characters: stopped, and its output was not read`;
+      return {
+        kind: 'output_too_large',
+        message: `printed more than ${outcome.limit} characters: stopped, and its output was not read`,
+      };
     case 'signalled':
-      return `killed by signal ${outcome.signal}`;
+      return { kind: 'signal', message: `killed by signal ${outcome.signal}` };
   }
 }
 
+const budgetSpent = (ctx: Context) => `not run: the collection budget of ${ctx.budgetMs} ms ran out`;
+
 async function runProbe<T>(ctx: Context, probe: Probe<T>, user?: string): Promise<ProbeRun<T>> {
-  const who = user === undefined ? '' : `user ${user}: `;
   const request = requestFor(probe as Probe<unknown>, user);
-  const fail = (message: string): ProbeRun<T> => {
-    addError(ctx, probe.id, `${who}${message}`);
+  const fail = (failure: Failure): ProbeRun<T> => {
+    addError(ctx, probe.id, failure, user);
     return { value: null, clean: false };
   };
-  if (ctx.signal.aborted) return fail(`not run: the collection budget of ${ctx.budgetMs} ms ran out`);
+  if (ctx.signal.aborted) return fail({ kind: 'not_started', message: budgetSpent(ctx) });
   const guard = abandonAfterAbort(ctx.signal);
   let outcome: RunOutcome;
   try {
     outcome = await Promise.race([ctx.run(request, ctx.signal), guard.promise]);
   } catch (e) {
-    return fail(`runner failed: ${excerpt(e instanceof Error ? e.message : String(e))}`);
+    // The runner never throws (agent/exec/run.ts); one that does gave no outcome: nothing ran for us.
+    const message = `runner failed: ${excerpt(e instanceof Error ? e.message : String(e))}`;
+    return fail({ kind: 'not_started', message });
   } finally {
     guard.cancel();
   }
   if (outcome.kind !== 'exited') return fail(runFailure(ctx, request, outcome));
   const parsed = probe.parse(outcome);
-  for (const e of parsed.errors) addError(ctx, probe.id, `${who}${e}`);
-  return { value: parsed.value, clean: parsed.errors.length === 0 && parsed.value !== null };
+  for (const e of parsed.errors) addError(ctx, probe.id, e, user);
+  const clean = parsed.value !== null && parsed.errors.every((e: ProbeError) => e.unrelated === true);
+  return { value: parsed.value, clean };
 }
 
 /** A cached check is used only if it has the right shape (the cache is outside our control). */
@@ -209,19 +235,23 @@ async function mdmFacts(ctx: Context, deps: CollectDeps): Promise<MdmFacts> {
   return { enrollment, check: fresh, cache: info.clean ? fresh : previous };
 }
 
-/** A string that fits its contract field, or null with an error saying why. */
+/** A string that fits its contract field (its limit read from the schema), or null with an error. */
 function fit(
   ctx: Context,
-  source: string,
+  probe: ProbeId,
   field: string,
   value: string | null | undefined,
-  max: number,
+  limit: keyof typeof LIMITS,
+  user?: string,
 ): string | null {
   if (value === null || value === undefined) return null;
+  const max = LIMITS[limit];
   if (value.length <= max) return value;
-  addError(ctx, source, `${field} is longer than ${max} characters: not reported`);
+  addError(ctx, probe, overLimit(`${field} is longer than ${max} characters: not reported`), user);
   return null;
 }
+
+const overLimit = (message: string): Failure => ({ kind: 'over_limit', message });
 
 export async function collect(deps: CollectDeps): Promise<CollectResult> {
   const budgetMs = deps.budgetMs ?? DEFAULT_BUDGET_MS;
@@ -282,21 +312,27 @@ export async function collect(deps: CollectDeps): Promise<CollectResult> {
       ctx.notApplicable.add('cryptoUsers.volumeOwner');
       ctx.notApplicable.add('users.volumeOwner');
     } else if (crypto.value) {
-      addError(
-        ctx,
-        PROBES.diskutil_cryptousers.id,
-        appleSilicon === true
-          ? 'no "Volume Owner" lines on an Apple silicon Mac: volume owners unknown'
-          : 'no "Volume Owner" lines and Apple silicon or Intel is unknown: volume owners unknown',
-      );
+      addError(ctx, 'diskutil_cryptousers', {
+        kind: 'missing_output',
+        message:
+          appleSilicon === true
+            ? 'no "Volume Owner" lines on an Apple silicon Mac: volume owners unknown'
+            : 'no "Volume Owner" lines and Apple silicon or Intel is unknown: volume owners unknown',
+      });
     }
 
     const cryptoUsers: CryptoUser[] = [];
     for (const c of crypto.value?.users ?? []) {
-      const uuid = fit(ctx, PROBES.diskutil_cryptousers.id, 'crypto user UUID', c.uuid, 64);
+      const uuid = fit(ctx, 'diskutil_cryptousers', 'crypto user UUID', c.uuid, 'cryptoUsers.uuid');
       if (uuid === null) continue;
       const type =
-        fit(ctx, PROBES.diskutil_cryptousers.id, `type of crypto user ${excerpt(uuid)}`, c.type, 128) ?? '';
+        fit(
+          ctx,
+          'diskutil_cryptousers',
+          `type of crypto user ${excerpt(uuid)}`,
+          c.type,
+          'cryptoUsers.type',
+        ) ?? '';
       cryptoUsers.push({
         uuid,
         type,
@@ -314,22 +350,14 @@ export async function collect(deps: CollectDeps): Promise<CollectResult> {
     };
     const users: User[] = [];
     for (const u of userFacts) {
-      if (u.account.name.length > 255) {
-        addError(
-          ctx,
-          PROBES.dscl_users.id,
-          `a user name longer than 255 characters: not reported (${excerpt(u.account.name)})`,
-        );
+      const name = u.account.name;
+      if (name.length > LIMITS['users.name']) {
+        const message = `a user name longer than ${LIMITS['users.name']} characters: not reported (${excerpt(name)})`;
+        addError(ctx, 'dscl_users', overLimit(message));
         continue;
       }
-      if (u.record?.guid && u.record.guid.length > 64) {
-        addError(
-          ctx,
-          PROBES.dscl_user.id,
-          `user ${u.account.name}: GeneratedUID longer than 64 characters: not reported`,
-        );
-      }
-      users.push(buildUser(u, shared, 64));
+      fit(ctx, 'dscl_user', 'GeneratedUID', u.record?.guid, 'users.guid', name);
+      users.push(buildUser(u, shared, LIMITS['users.guid']));
     }
 
     const enrollment = mdm.enrollment;
@@ -341,7 +369,12 @@ export async function collect(deps: CollectDeps): Promise<CollectResult> {
     }
     if (bt.value?.escrowedNotApplicable) ctx.notApplicable.add('bootstrapToken.escrowed');
     for (const path of mdm.check?.notApplicable ?? []) ctx.notApplicable.add(path);
-    const MDMCLIENT = PROBES.mdmclient.id;
+    const listed = <T>(list: T[], probe: ProbeId, path: 'users' | 'cryptoUsers', what: string): T[] => {
+      const max = LIMITS[path];
+      if (list.length <= max) return list;
+      addError(ctx, probe, overLimit(`${list.length - max} ${what} not reported (limit ${max})`));
+      return list.slice(0, max);
+    };
 
     const snapshot: Snapshot = {
       schema: SNAPSHOT_SCHEMA,
@@ -349,25 +382,38 @@ export async function collect(deps: CollectDeps): Promise<CollectResult> {
       collectedAt: collectedAt.toISOString(),
       agent: { version: deps.agentVersion },
       device: {
-        serial: fit(ctx, PROBES.system_profiler.id, 'serial number', hw.value?.serial, 64),
-        hardwareUuid: fit(ctx, PROBES.system_profiler.id, 'hardware UUID', hw.value?.hardwareUuid, 64),
-        model: fit(ctx, PROBES.system_profiler.id, 'model', hw.value?.model, 128),
+        serial: fit(ctx, 'system_profiler', 'serial number', hw.value?.serial, 'device.serial'),
+        hardwareUuid: fit(
+          ctx,
+          'system_profiler',
+          'hardware UUID',
+          hw.value?.hardwareUuid,
+          'device.hardwareUuid',
+        ),
+        model: fit(ctx, 'system_profiler', 'model', hw.value?.model, 'device.model'),
         appleSilicon,
-        osVersion: fit(ctx, PROBES.sw_vers.id, 'ProductVersion', osVersion(sw.value), 32),
-        osBuild: fit(ctx, PROBES.sw_vers.id, 'BuildVersion', sw.value?.buildVersion, 32),
-        hostname: deps.hostname === '' ? null : deps.hostname.slice(0, 255),
+        osVersion: fit(ctx, 'sw_vers', 'ProductVersion', osVersion(sw.value), 'device.osVersion'),
+        osBuild: fit(ctx, 'sw_vers', 'BuildVersion', sw.value?.buildVersion, 'device.osBuild'),
+        // The host's own name (not a probe's output): shortened to fit rather than left out.
+        hostname: deps.hostname === '' ? null : deps.hostname.slice(0, LIMITS['device.hostname']),
       },
       mdm: {
         enrolled: enrollment?.enrolled ?? null,
         userApproved: enrollment?.userApproved ?? null,
         dep: enrollment?.dep ?? null,
-        server: fit(ctx, PROBES.profiles_enrollment.id, 'MDM server', enrollment?.server, 2048),
+        server: fit(ctx, 'profiles_enrollment', 'MDM server', enrollment?.server, 'mdm.server'),
       },
       bootstrapToken: {
         supportedOnServer: bt.value?.supportedOnServer ?? null,
         escrowed: bt.value?.escrowed ?? null,
         allowed: mdm.check?.allowed ?? null,
-        eacsPreflight: fit(ctx, MDMCLIENT, 'EACSPreflight', mdm.check?.eacsPreflight, 256),
+        eacsPreflight: fit(
+          ctx,
+          'mdmclient',
+          'EACSPreflight',
+          mdm.check?.eacsPreflight,
+          'bootstrapToken.eacsPreflight',
+        ),
         checkedAt: mdm.check?.checkedAt ?? null,
       },
       fileVault: {
@@ -375,22 +421,14 @@ export async function collect(deps: CollectDeps): Promise<CollectResult> {
         personalRecoveryKey: prk.value?.present ?? null,
         institutionalRecoveryKey: irk.value?.present ?? null,
       },
-      cryptoUsers: cryptoUsers.slice(0, 1000),
-      users: users.slice(0, 5000),
-      consoleUser: fit(ctx, PROBES.console_user.id, 'console user', consoleUser.value?.user, 255),
-      notApplicable: [...ctx.notApplicable].sort().slice(0, 200),
-      errors: cappedErrors(ctx.errors),
+      cryptoUsers: listed(cryptoUsers, 'diskutil_cryptousers', 'cryptoUsers', 'crypto users'),
+      users: listed(users, 'dscl_users', 'users', 'users'),
+      consoleUser: fit(ctx, 'console_user', 'console user', consoleUser.value?.user, 'consoleUser'),
+      // Paths of our own making, far fewer than the limit.
+      notApplicable: [...ctx.notApplicable].sort().slice(0, LIMITS.notApplicable),
+      errors: [],
     };
-    if (cryptoUsers.length > 1000)
-      snapshot.errors.push({
-        source: PROBES.diskutil_cryptousers.id,
-        message: `${cryptoUsers.length - 1000} crypto users not reported (limit 1000)`,
-      });
-    if (users.length > 5000)
-      snapshot.errors.push({
-        source: PROBES.dscl_users.id,
-        message: `${users.length - 5000} users not reported (limit 5000)`,
-      });
+    snapshot.errors = cappedErrors(ctx.errors);
     return { snapshot, bootstrapCheck: mdm.cache };
   } finally {
     clearTimeout(timer);
@@ -404,19 +442,28 @@ function osVersion(
   return sw.productVersionExtra ? `${sw.productVersion} ${sw.productVersionExtra}` : sw.productVersion;
 }
 
-const SOURCE_ORDER: readonly string[] = Object.keys(PROBES);
+const RANK = new Map<string, number>(ERROR_SOURCES.map((p, i) => [p, i]));
+const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Errors in table order, then by message: the same failures give the same snapshot digest. */
+/**
+ * Errors in table order, then by user, kind and message: the same failures give the same snapshot digest.
+ * Past the contract's limit, the last entry counts the ones left out.
+ */
 function cappedErrors(unordered: CollectionError[]): CollectionError[] {
-  const rank = (s: string) => (SOURCE_ORDER.includes(s) ? SOURCE_ORDER.indexOf(s) : SOURCE_ORDER.length);
   const errors = [...unordered].sort(
-    (a, b) => rank(a.source) - rank(b.source) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+    (a, b) =>
+      (RANK.get(a.probe) ?? 0) - (RANK.get(b.probe) ?? 0) ||
+      order(a.user ?? '', b.user ?? '') ||
+      order(a.kind, b.kind) ||
+      order(a.message, b.message),
   );
-  if (errors.length <= MAX_ERRORS - 2) return errors;
-  const kept = errors.slice(0, MAX_ERRORS - 3);
+  const max = LIMITS.errors;
+  if (errors.length <= max) return errors;
+  const kept = errors.slice(0, max - 1);
   kept.push({
-    source: 'collect',
-    message: `${errors.length - kept.length} more errors not reported (limit ${MAX_ERRORS})`,
+    probe: COLLECTION,
+    kind: 'over_limit',
+    message: `${errors.length - kept.length} more errors not reported (limit ${max})`,
   });
   return kept;
 }

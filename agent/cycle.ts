@@ -1,7 +1,7 @@
 // One run of the agent: collect -> cache -> plan -> enqueue -> drain the outbox. Every dependency comes
 // in (clock, command runner, upload client factory, token store, logger, settings, database), so the whole
 // cycle runs in a test process against a driven clock and a real collector; main.ts wires the real ones.
-import type { AgentConfigValues } from './config.ts';
+import type { AgentConfigValues } from './settings/declaration.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from './log.ts';
 import type { Runner } from './exec/types.ts';
@@ -49,7 +49,7 @@ export interface CycleDeps extends CollectDeps {
   client: (options: ClientOptions) => Client;
   tokens: TokenStore;
   random: () => number;
-  /** Problems that refuse uploads (config.ts uploadRefusals): the cycle queues but sends nothing. */
+  /** Problems that refuse uploads (settings/load.ts uploadRefusals): the cycle queues but sends nothing. */
   uploadRefusals: string[];
   /** `run --retry-now`: send the queue now, ignoring backoff. */
   retryNow?: boolean;
@@ -107,7 +107,7 @@ export async function collectAndCache(deps: CollectDeps): Promise<Collected> {
     },
     'collected',
   );
-  for (const e of snapshot.errors) log.warn({ source: e.source }, e.message);
+  for (const e of snapshot.errors) log.warn({ probe: e.probe, kind: e.kind, user: e.user }, e.message);
   return { snapshot, digest, changed: recorded.changed, at: deps.now() };
 }
 

@@ -98,11 +98,12 @@ export const EAS: readonly EaDefinition[] = [
   },
   {
     name: 'collection-errors',
-    description: 'Number of probes that failed in the last collection, with their ids, or None',
+    description:
+      'Number of probes that failed in the last collection, with their ids, or None (a line a tool printed ' +
+      'beside an answer it gave in full is no failure)',
     value: (s) => {
-      if (s.errors.length === 0) return 'None';
-      const sources = [...new Set(s.errors.map((e) => e.source))];
-      return `${s.errors.length}: ${sources.join(', ')}`;
+      const failed = [...new Set(s.errors.filter((e) => e.unrelated !== true).map((e) => e.probe))];
+      return failed.length === 0 ? 'None' : `${failed.length}: ${failed.join(', ')}`;
     },
   },
 ];

@@ -8,9 +8,13 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
-import { AGENT_CONFIG_FLAGS, loadConfig, renderConfig, uploadRefusals } from './config.ts';
+import { AGENT_CONFIG_FLAGS } from './settings/declaration.ts';
+import { loadConfig, uploadRefusals } from './settings/load.ts';
+import type { AgentConfig } from './settings/load.ts';
+import { renderConfig } from './settings/render.ts';
+import { renderFlagUsage } from './settings/docs.ts';
+import { splayDelayMs } from './splay.ts';
 import { readPrefsFile } from './prefs/file.ts';
-import type { AgentConfig } from './config.ts';
 import { systemClock } from './clock.ts';
 import { createLogger } from './log.ts';
 import type { Logger } from './log.ts';
@@ -38,16 +42,15 @@ Usage:
   tokenwatch-agent collect [--json] [--sysroot DIR] [--state-dir DIR]   collect now, cache, print
   tokenwatch-agent run [--splay SECONDS] [--retry-now] [--sysroot DIR] [--state-dir DIR]
                                                   collect, cache, upload (what launchd runs);
+                                                  --splay: wait a random 0..SECONDS first (only then);
                                                   --retry-now sends the queue now, ignoring backoff
   tokenwatch-agent status [--json]                last collection, its errors, cache and outbox
   tokenwatch-agent ea NAME | ea --list            one cached value as a Jamf extension attribute
   tokenwatch-agent config [--json]                every setting, its value and where it came from
   tokenwatch-agent --version
 
-Settings (flag, environment, /Library/Preferences or a profile: see 'config'):
-  --server-url URL --enroll-secret S --pin-sha256 PIN (repeatable) --allow-insecure-http --splay N --min-interval N
-  --exclude-user NAME (repeatable) --collect-timeout N --upload-timeout N --state-dir DIR --log-file FILE
-  --log-level LEVEL --max-cached-snapshots N --max-cache-bytes N
+Settings (flag, environment, /Library/Preferences or a profile: see 'config' and the README):
+${renderFlagUsage()}
 `;
 
 export interface Io {
@@ -140,12 +143,11 @@ async function cmdCollect(io: Io, config: AgentConfig, json: boolean): Promise<n
   }
 }
 
-async function cmdRun(config: AgentConfig, retryNow: boolean): Promise<number> {
+async function cmdRun(config: AgentConfig, retryNow: boolean, scheduled: boolean): Promise<number> {
   const log = loggerFor(config, false);
   reportConfigProblems(config, log);
-  const splay = config.values.SplaySeconds;
-  if (splay > 0) {
-    const wait = Math.floor(Math.random() * splay * 1000);
+  const wait = splayDelayMs(scheduled, config.values.SplaySeconds, Math.random);
+  if (wait > 0) {
     log.debug({ waitMs: wait }, 'splay');
     await sleep(wait);
   }
@@ -285,7 +287,8 @@ export async function main(io: Io): Promise<number> {
       case 'collect':
         return await cmdCollect(io, config, json);
       case 'run':
-        return await cmdRun(config, values['retry-now'] === true);
+        // --splay on the command line marks a scheduled run (the LaunchDaemon's); only such a run waits.
+        return await cmdRun(config, values['retry-now'] === true, values['splay'] !== undefined);
       case 'status':
         return cmdStatus(io, config, json);
       case 'ea':

@@ -4,6 +4,7 @@
 // never acted on by the terminal. Padded values are escaped before padding so the columns line up.
 import type { Snapshot } from './snapshot/index.ts';
 import { displayText } from './snapshot/display-text.ts';
+import { errorSubject } from './snapshot/errors.ts';
 import type { OutboxSummary } from './cache/outbox.ts';
 import type { SnapshotStats } from './cache/snapshots.ts';
 
@@ -46,7 +47,7 @@ export function renderSnapshot(s: Snapshot): string {
     );
   if (s.cryptoUsers.length === 0) lines.push('  (none)');
   lines.push(s.errors.length ? `Errors (${s.errors.length})` : 'Errors     none');
-  for (const e of s.errors) lines.push(`  ${e.source}: ${e.message}`);
+  for (const e of s.errors) lines.push(`  ${errorSubject(e)}: ${e.message}`);
   return text(lines);
 }
 
@@ -68,7 +69,7 @@ export function renderStatus(v: StatusView): string {
   else {
     lines.push(`Last collection  ${v.latest.collectedAt} (snapshot ${v.latest.id})`);
     lines.push(`Errors           ${v.latest.errors.length === 0 ? 'none' : v.latest.errors.length}`);
-    for (const e of v.latest.errors) lines.push(`  ${e.source}: ${e.message}`);
+    for (const e of v.latest.errors) lines.push(`  ${errorSubject(e)}: ${e.message}`);
   }
   lines.push(
     `Cache            ${v.snapshots.changes} changed snapshot(s), ${v.snapshots.bytes} bytes of JSON, file ${v.cacheFileBytes} bytes`,

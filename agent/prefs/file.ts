@@ -1,4 +1,4 @@
-// The edge that reads a preferences file from disk for loadConfig (agent/config.ts stays pure).
+// The edge that reads a preferences file from disk for loadConfig (agent/settings/load.ts stays pure).
 import { readFileSync } from 'node:fs';
 
 /** The file's bytes, or null when it does not exist; any other failure (permissions, a directory) throws. */

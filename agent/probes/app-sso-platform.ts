@@ -19,9 +19,10 @@
 // The JSON holds key material and tokens' metadata (`_deviceEncryptionKeyData`, `_sepKeyData`,
 // certificates): only the fields below are read, and no message ever quotes a value or JSON.parse's
 // error text (V8 quotes the input around the error).
-import type { CommandOutput, ParseResult } from './result.ts';
+// Carrier: stdout. A stderr line beside an answer read in full is unrelated (the noise policy of result.ts).
+import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
 import type { NumberedLine } from './output-lines.ts';
-import { exitError, numberedLines, unrecognised } from './output-lines.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface PlatformSsoState {
   /** Device Configuration is not (null): a Platform SSO payload is installed and the Mac set up for it. */
@@ -56,7 +57,7 @@ interface Reading {
   bodies: Map<Section, Body>;
   /** Sections already reported as unreadable (not reported again as missing). */
   broken: Set<Section>;
-  errors: string[];
+  errors: ProbeError[];
 }
 
 /** Reads one section body starting at lines[i] (the line after the header); returns the next index. */
@@ -73,13 +74,17 @@ function readBody(
     return i + 1;
   }
   if (first?.text !== ' {') {
-    rd.errors.push(`${section} (line ${header.no}): neither (null) nor a JSON object follows`);
+    rd.errors.push(
+      problem.unreadable(`${section} (line ${header.no}): neither (null) nor a JSON object follows`),
+    );
     rd.broken.add(section);
     return i;
   }
   const end = lines.findIndex((l, k) => k > i && l.text === '}');
   if (end < 0) {
-    rd.errors.push(`${section} (line ${header.no}): the JSON object has no closing } line`);
+    rd.errors.push(
+      problem.unreadable(`${section} (line ${header.no}): the JSON object has no closing } line`),
+    );
     rd.broken.add(section);
     return lines.length;
   }
@@ -91,7 +96,7 @@ function readBody(
     body = undefined;
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    rd.errors.push(`${section} (line ${header.no}): not a valid JSON object`);
+    rd.errors.push(problem.unreadable(`${section} (line ${header.no}): not a valid JSON object`));
     rd.broken.add(section);
   } else {
     rd.bodies.set(section, body as Record<string, unknown>);
@@ -111,7 +116,7 @@ function read(stdout: string): Reading {
       const name = header[1] as Section | 'SSO Tokens';
       inTokens = name === 'SSO Tokens';
       if (name !== 'SSO Tokens' && (rd.bodies.has(name) || rd.broken.has(name))) {
-        rd.errors.push(`line ${line.no}: ${name} printed twice`);
+        rd.errors.push(problem.conflict(`line ${line.no}: ${name} printed twice`));
         rd.broken.add(name);
       }
       i = name === 'SSO Tokens' ? i + 1 : readBody(name, line, lines, i + 1, rd);
@@ -125,24 +130,31 @@ function read(stdout: string): Reading {
 }
 
 /** A string field of a body; null when not printed; null with an error when it is not a string. */
-function text(body: Record<string, unknown>, key: string, section: Section, errors: string[]): string | null {
+function text(
+  body: Record<string, unknown>,
+  key: string,
+  section: Section,
+  errors: ProbeError[],
+): string | null {
   const v = body[key];
   if (typeof v === 'string') return v;
-  if (v !== undefined) errors.push(`${section}: ${key} is not a string`);
+  if (v !== undefined) errors.push(problem.unreadable(`${section}: ${key} is not a string`));
   return null;
 }
 
 export function parsePlatformSsoState(out: CommandOutput): ParseResult<PlatformSsoState> {
   const rd = read(out.stdout);
   const errors = rd.errors;
-  for (const line of numberedLines(out.stderr)) errors.push(unrecognised(line, 'stderr'));
+  const stray = strayLines(out, 'stderr');
+  errors.push(...stray);
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
-  for (const s of SECTIONS) if (!rd.bodies.has(s) && !rd.broken.has(s)) errors.push(`no ${s} section`);
+  for (const s of SECTIONS)
+    if (!rd.bodies.has(s) && !rd.broken.has(s)) errors.push(problem.missing(`no ${s} section`));
   const usable = (s: Section) => (rd.broken.has(s) ? undefined : rd.bodies.get(s));
   const device = usable('Device Configuration');
   const user = usable('User Configuration');
-  if (exit || device === undefined || user === undefined) return { value: null, errors };
+  if (exit || device === undefined || user === undefined) return settle(null, errors, stray);
   const value: PlatformSsoState = {
     deviceConfigured: device !== null,
     deviceRegistered: null,
@@ -156,11 +168,13 @@ export function parsePlatformSsoState(out: CommandOutput): ParseResult<PlatformS
     if (typeof completed === 'boolean') value.deviceRegistered = completed;
     else
       errors.push(
-        `Device Configuration: registrationCompleted is ${completed === undefined ? 'missing' : 'not true or false'}`,
+        completed === undefined
+          ? problem.missing('Device Configuration: registrationCompleted is missing')
+          : problem.unreadable('Device Configuration: registrationCompleted is not true or false'),
       );
     value.extensionIdentifier = text(device, 'extensionIdentifier', 'Device Configuration', errors);
     value.loginType = text(device, 'loginType', 'Device Configuration', errors);
   }
   if (user) value.userState = text(user, 'state', 'User Configuration', errors);
-  return { value, errors };
+  return settle(value, errors, stray, errors.length === stray.length);
 }

@@ -10,9 +10,12 @@
 //    (a line holding one space ends the listing)
 // No "Volume Owner" line anywhere means volume ownership is not reported (Intel): not "No".
 // Unknown types keep their printed text with kind "unknown" (no error: a new type is not a failure).
+// Carrier: stdout, a list: an unrecognised stdout line may be an entry, so the list is incomplete; a
+// stderr line beside a list read in full is unrelated (the noise policy of result.ts).
 import type { CryptoUserKind } from '../snapshot/schema.ts';
-import type { CommandOutput, ParseResult } from './result.ts';
-import { exitError, excerpt, numberedLines, unrecognised } from './output-lines.ts';
+import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
+import { excerpt } from './excerpt.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface CryptoUserEntry {
   /** As printed (GeneratedUID for local users; fixed UUIDs for recovery/bootstrap entries). */
@@ -54,15 +57,24 @@ const HEADER = /^Cryptographic users? (?:for (\S+) )?\((\d+) found\)$/;
 const NONE = /^No cryptographic users(?: for (\S+))?\.?$/;
 
 export function parseCryptoUsers(out: CommandOutput): ParseResult<CryptoUsers> {
-  const errors: string[] = [];
+  const stray = strayLines(out, 'stderr');
+  const errors: ProbeError[] = [...stray];
   const lines = numberedLines(out.stdout);
-  const exit = exitError(out);
+  const exit = exitError(out, errors);
   const first = lines[0];
   const header = first ? HEADER.exec(first.text) : null;
   const none = first ? NONE.exec(first.text) : null;
   if (!header && !none) {
-    errors.push(exit ?? (first ? `no "Cryptographic users" header: ${unrecognised(first)}` : 'no output'));
-    return { value: null, errors };
+    errors.push(
+      exit ??
+        (first
+          ? {
+              ...unrecognised(first),
+              message: `no "Cryptographic users" header: ${unrecognised(first).message}`,
+            }
+          : problem.missing('no output')),
+    );
+    return settle(null, errors, stray);
   }
   if (exit) errors.push(exit);
   const value: CryptoUsers = { device: (header ?? none)?.[1] ?? null, users: [], volumeOwnerReported: false };
@@ -92,14 +104,14 @@ export function parseCryptoUsers(out: CommandOutput): ParseResult<CryptoUsers> {
     }
   }
   for (const u of value.users) {
-    if (!typeSeen.has(u)) errors.push(`crypto user ${excerpt(u.uuid)} has no Type line`);
+    if (!typeSeen.has(u)) errors.push(problem.missing(`crypto user ${excerpt(u.uuid)} has no Type line`));
     if (value.volumeOwnerReported && !ownerSeen.has(u)) {
-      errors.push(`crypto user ${excerpt(u.uuid)} has no Volume Owner line while others do`);
+      errors.push(problem.missing(`crypto user ${excerpt(u.uuid)} has no Volume Owner line while others do`));
     }
   }
   const expected = header ? Number(header[2]) : 0;
   if (expected !== value.users.length) {
-    errors.push(`header says ${expected} found, ${value.users.length} listed`);
+    errors.push(problem.conflict(`header says ${expected} found, ${value.users.length} listed`));
   }
-  return { value, errors };
+  return settle(value, errors, stray, errors.length === stray.length);
 }

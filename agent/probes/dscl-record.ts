@@ -6,9 +6,12 @@
 //   <dscl_cmd> DS Error: -14136 (eDSRecordNotFound)    the read failed (may be preceded by
 //   <main> attribute status: eDSPermissionError         a status line)
 // Keys may contain ':' (dsAttrTypeNative:record_daemon_version: 4890000).
-import type { CommandOutput } from './result.ts';
+// Carrier: stdout (values) and, for DS Error lines only, stderr; any other stderr line is stray
+// (the noise policy of result.ts).
+import type { CommandOutput, ProbeError } from './result.ts';
 import type { NumberedLine } from './output-lines.ts';
-import { excerpt, numberedLines, unrecognised } from './output-lines.ts';
+import { excerpt } from './excerpt.ts';
+import { numberedLines, problem, unrecognised } from './output-lines.ts';
 
 export interface DsRecord {
   /** Attribute name -> its values (split on spaces in the single-line form, one per line otherwise). */
@@ -16,19 +19,22 @@ export interface DsRecord {
   /** Attributes dscl reported as `No such key: X`. */
   missing: Set<string>;
   /** DS Error lines (from either stream): the read failed. */
-  dsErrors: string[];
-  errors: string[];
+  dsErrors: ProbeError[];
+  /** Unrecognised stdout lines. */
+  errors: ProbeError[];
+  /** Unrecognised stderr lines (outside the answer). */
+  stray: ProbeError[];
 }
 
 const DS_ERROR = /DS Error: (-?\d+) \(([^)]*)\)/;
 const ATTRIBUTE_STATUS = /^<\w+> attribute status: \w+$/;
 
-function readLines(lines: NumberedLine[], stream: string, rec: DsRecord): void {
+function readLines(lines: NumberedLine[], stream: 'stdout' | 'stderr', rec: DsRecord): void {
   let current: string[] | null = null; // values of a multi-line attribute being read
   for (const line of lines) {
     const ds = DS_ERROR.exec(line.text);
     if (ds) {
-      rec.dsErrors.push(`DS Error: ${ds[1]} (${excerpt(ds[2] ?? '')})`);
+      rec.dsErrors.push(problem.tool(`DS Error: ${ds[1]} (${excerpt(ds[2] ?? '')})`));
       current = null;
       continue;
     }
@@ -43,9 +49,11 @@ function readLines(lines: NumberedLine[], stream: string, rec: DsRecord): void {
       current = null;
       continue;
     }
-    const kv = /^(\S+?):(?: (.*))?$/.exec(line.text);
+    // Attributes are read from stdout only. A key has no brackets: `objc[14061]: Class X is implemented
+    // in both ...` (an Objective-C runtime warning) is not an attribute.
+    const kv = stream === 'stdout' ? /^([^\s[\]]+?):(?: (.*))?$/.exec(line.text) : null;
     if (!kv) {
-      rec.errors.push(unrecognised(line, stream));
+      (stream === 'stdout' ? rec.errors : rec.stray).push(unrecognised(line, stream));
       current = null;
       continue;
     }
@@ -55,9 +63,9 @@ function readLines(lines: NumberedLine[], stream: string, rec: DsRecord): void {
   }
 }
 
-/** Reads both streams: dscl prints values on stdout and DS errors on stderr (search both anyway). */
+/** Reads both streams: dscl prints values on stdout and DS errors on stderr (searched on both). */
 export function readDsRecord(out: CommandOutput): DsRecord {
-  const rec: DsRecord = { attributes: new Map(), missing: new Set(), dsErrors: [], errors: [] };
+  const rec: DsRecord = { attributes: new Map(), missing: new Set(), dsErrors: [], errors: [], stray: [] };
   readLines(numberedLines(out.stdout), 'stdout', rec);
   readLines(numberedLines(out.stderr), 'stderr', rec);
   return rec;

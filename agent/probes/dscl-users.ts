@@ -1,7 +1,9 @@
 // /usr/bin/dscl . -list /Users UniqueID: "<name><spaces><id>" per line, sorted by name; ids can be
 // negative (nobody is -2). The column is padded, never fixed: split on the last run of whitespace.
-import type { CommandOutput, ParseResult } from './result.ts';
-import { exitError, numberedLines, unrecognised } from './output-lines.ts';
+// Carrier: stdout, a list: an unrecognised stdout line may be a user, so the list is incomplete (the
+// error says so to the collector); a stderr line beside a list read in full is unrelated (result.ts).
+import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface DirectoryUser {
   name: string;
@@ -9,7 +11,7 @@ export interface DirectoryUser {
 }
 
 export function parseDsclUsers(out: CommandOutput): ParseResult<DirectoryUser[]> {
-  const errors: string[] = [];
+  const errors: ProbeError[] = [];
   const users: DirectoryUser[] = [];
   for (const line of numberedLines(out.stdout)) {
     const m = /^(\S(?:.*\S)?)\s+(-?\d+)$/.exec(line.text);
@@ -20,9 +22,12 @@ export function parseDsclUsers(out: CommandOutput): ParseResult<DirectoryUser[]>
     }
     users.push({ name: m[1] ?? '', uid });
   }
-  for (const line of numberedLines(out.stderr)) errors.push(unrecognised(line, 'stderr'));
+  const complete = errors.length === 0;
+  const stray = strayLines(out, 'stderr');
+  errors.push(...stray);
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
-  if (users.length === 0 && errors.length === 0) errors.push('no users listed');
-  return { value: exit && users.length === 0 ? null : users, errors };
+  // macOS always lists root and the system accounts: an empty list is no answer, never "no users".
+  if (users.length === 0 && errors.length === 0) errors.push(problem.missing('no users listed'));
+  return settle(users.length === 0 ? null : users, errors, stray, complete && !exit);
 }

@@ -5,9 +5,10 @@
 // The answer comes from opendirectoryd's membership cache: a network account whose admin right comes
 // from a directory group reads "not a member" while the Mac cannot reach the directory (documented in
 // rdar 23438116), so "not a member" is what the Mac enforces now, not what the directory says. Anything
-// else (an unknown user, an error, a second line, a non-zero exit) is an error and no answer.
-import type { CommandOutput, ParseResult } from './result.ts';
-import { exitError, numberedLines, unrecognised } from './output-lines.ts';
+// else on stdout (an unknown user, an error, a second line) or a non-zero exit is an error and no answer;
+// a stderr line beside a clean answer is recorded as unrelated (the noise policy of result.ts).
+import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface GroupMembership {
   member: boolean;
@@ -19,17 +20,20 @@ const ANSWERS: Readonly<Record<string, boolean>> = {
 };
 
 export function parseCheckMembership(out: CommandOutput): ParseResult<GroupMembership> {
-  const errors: string[] = [];
+  const errors: ProbeError[] = [];
   let member: boolean | null = null;
   for (const line of numberedLines(out.stdout)) {
     const answer = ANSWERS[line.text.trim()];
     if (answer === undefined) errors.push(unrecognised(line));
     else if (member === null) member = answer;
-    else errors.push(`stdout line ${line.no}: a second answer`);
+    else errors.push(problem.conflict(`stdout line ${line.no}: a second answer`));
   }
-  for (const line of numberedLines(out.stderr)) errors.push(unrecognised(line, 'stderr'));
+  const stray = strayLines(out, 'stderr');
+  errors.push(...stray);
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
-  if (member === null && errors.length === 0) errors.push('no "user is (not) a member of the group" answer');
-  return { value: member === null || errors.length > 0 ? null : { member }, errors };
+  if (member === null && errors.length === 0)
+    errors.push(problem.missing('no "user is (not) a member of the group" answer'));
+  const read = member !== null && errors.length === stray.length;
+  return settle(read && member !== null ? { member } : null, errors, stray);
 }

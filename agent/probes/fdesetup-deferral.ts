@@ -13,10 +13,11 @@
 // FileVault is on (seen: FileVault On and Defer = 1 on the same Mac), so "deferred" is not "off": the
 // caller joins it with `fdesetup status`. Keys other than the ones read are allowed; a dictionary
 // without Defer, or a Defer that is neither 0 nor 1, is an error.
-import type { CommandOutput, ParseResult } from './result.ts';
+// Carrier: stdout. A stderr line beside an answer read in full is unrelated (the noise policy of result.ts).
+import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
 import type { PlistValue, Reader } from './old-style-plist.ts';
 import { isSyntaxError, parseValue, skipSpace } from './old-style-plist.ts';
-import { exitError, numberedLines, unrecognised } from './output-lines.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface FileVaultDeferral {
   /** A deferred enablement is configured (Defer = 1). */
@@ -39,10 +40,14 @@ const NOT_DEFERRED: FileVaultDeferral = {
   users: null,
 };
 
-function notFound(out: CommandOutput, errors: string[]): ParseResult<FileVaultDeferral> {
+function notFound(
+  out: CommandOutput,
+  errors: ProbeError[],
+  stray: readonly ProbeError[],
+): ParseResult<FileVaultDeferral> {
   const exit = exitError(out, errors, [0, NOT_FOUND_EXIT_CODE]);
   if (exit) errors.push(exit);
-  return { value: errors.length > 0 ? null : { ...NOT_DEFERRED }, errors };
+  return settle(errors.length > stray.length ? null : { ...NOT_DEFERRED }, errors, stray);
 }
 
 function stringList(v: PlistValue | undefined): string[] | null | 'invalid' {
@@ -52,20 +57,21 @@ function stringList(v: PlistValue | undefined): string[] | null | 'invalid' {
   return names.length === v.length ? names : 'invalid';
 }
 
-function fromDictionary(dict: Map<string, PlistValue>, errors: string[]): FileVaultDeferral | null {
+function fromDictionary(dict: Map<string, PlistValue>, errors: ProbeError[]): FileVaultDeferral | null {
   const defer = dict.get('Defer');
   if (defer === undefined) {
-    errors.push('no Defer key in the deferral settings');
+    errors.push(problem.missing('no Defer key in the deferral settings'));
     return null;
   }
   if (defer !== '0' && defer !== '1') {
-    errors.push('Defer is neither 0 nor 1');
+    errors.push(problem.unreadable('Defer is neither 0 nor 1'));
     return null;
   }
   const users = stringList(dict.get('Usernames'));
-  if (users === 'invalid') errors.push('Usernames is not a list of names');
+  if (users === 'invalid') errors.push(problem.unreadable('Usernames is not a list of names'));
   const outputPath = dict.get('OutputPath');
-  if (outputPath !== undefined && typeof outputPath !== 'string') errors.push('OutputPath is not a string');
+  if (outputPath !== undefined && typeof outputPath !== 'string')
+    errors.push(problem.unreadable('OutputPath is not a string'));
   return {
     deferred: defer === '1',
     fromProfile: dict.has('ProfileUUID'),
@@ -75,25 +81,25 @@ function fromDictionary(dict: Map<string, PlistValue>, errors: string[]): FileVa
 }
 
 export function parseDeferralInfo(out: CommandOutput): ParseResult<FileVaultDeferral> {
-  const errors: string[] = [];
-  for (const line of numberedLines(out.stderr)) errors.push(unrecognised(line, 'stderr'));
+  const stray = strayLines(out, 'stderr');
+  const errors: ProbeError[] = [...stray];
   const lines = numberedLines(out.stdout);
   const first = lines[0];
   if (!first) {
     const exit = exitError(out, errors);
     if (exit) errors.push(exit);
-    errors.push('no output: neither deferral settings nor "Not found."');
-    return { value: null, errors };
+    errors.push(problem.missing('no output: neither deferral settings nor "Not found."'));
+    return settle(null, errors, stray);
   }
   if (first.text.trim() === 'Not found.') {
     for (const line of lines.slice(1)) errors.push(unrecognised(line));
-    return notFound(out, errors);
+    return notFound(out, errors, stray);
   }
   if (!first.text.trim().startsWith('{')) {
     for (const line of lines) errors.push(unrecognised(line));
     const exit = exitError(out, errors);
     if (exit) errors.push(exit);
-    return { value: null, errors };
+    return settle(null, errors, stray);
   }
   const r: Reader = { text: out.stdout, pos: 0, line: 1 };
   let parsed: PlistValue;
@@ -101,19 +107,20 @@ export function parseDeferralInfo(out: CommandOutput): ParseResult<FileVaultDefe
     parsed = parseValue(r);
   } catch (e) {
     if (!isSyntaxError(e)) throw e;
-    errors.push(`deferral settings: line ${e.line}: ${e.message}`);
+    errors.push(problem.unreadable(`deferral settings: line ${e.line}: ${e.message}`));
     const exit = exitError(out, errors);
     if (exit) errors.push(exit);
-    return { value: null, errors };
+    return settle(null, errors, stray);
   }
   skipSpace(r);
-  if (r.pos < out.stdout.length) errors.push(`line ${r.line}: unexpected text after the deferral settings`);
+  if (r.pos < out.stdout.length)
+    errors.push(problem.unreadable(`line ${r.line}: unexpected text after the deferral settings`));
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   if (!(parsed instanceof Map)) {
-    errors.push('the deferral settings are not a dictionary');
-    return { value: null, errors };
+    errors.push(problem.unreadable('the deferral settings are not a dictionary'));
+    return settle(null, errors, stray);
   }
   const value = fromDictionary(parsed, errors);
-  return { value: errors.length > 0 ? null : value, errors };
+  return settle(errors.length > stray.length ? null : value, errors, stray);
 }

@@ -6,9 +6,11 @@
 //   FileVault master keychain appears to be installed.   (institutional recovery keychain present)
 //   Deferred enablement appears to be active[ for user 'name'].
 // A progress line wins over On/Off. No On/Off/progress line: state "unknown" with an error.
+// Carrier: the state line on stdout. Another line (either stream) the parser does not recognise is
+// recorded and leaves the state as read; beside a state read cleanly it is unrelated (result.ts).
 import type { FileVaultState } from '../snapshot/schema.ts';
-import type { CommandOutput, ParseResult } from './result.ts';
-import { exitError, numberedLines, unrecognised } from './output-lines.ts';
+import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface FileVaultStatus {
   state: FileVaultState;
@@ -21,7 +23,8 @@ export interface FileVaultStatus {
 const PROGRESS = /^(Encryption|Decryption) in progress: (?:Percent completed = (\d+(?:\.\d+)?)|Pending)\.?$/i;
 
 export function parseFileVaultStatus(out: CommandOutput): ParseResult<FileVaultStatus> {
-  const errors: string[] = [];
+  const errors: ProbeError[] = [];
+  const stray: ProbeError[] = [];
   const value: FileVaultStatus = {
     state: 'unknown',
     percent: null,
@@ -37,7 +40,7 @@ export function parseFileVaultStatus(out: CommandOutput): ParseResult<FileVaultS
     if (state) {
       const s = state[1] === 'On' ? 'on' : 'off';
       if (onOff !== null && onOff !== s)
-        errors.push(`conflicting lines: FileVault is On and Off (line ${line.no})`);
+        errors.push(problem.conflict(`conflicting lines: FileVault is On and Off (line ${line.no})`));
       onOff = s;
     } else if (prog) {
       progress = (prog[1] ?? '').toLowerCase() === 'encryption' ? 'encrypting' : 'decrypting';
@@ -49,15 +52,19 @@ export function parseFileVaultStatus(out: CommandOutput): ParseResult<FileVaultS
     } else if (/^Volume is APFS\. \(FileVault (?:Enabled|Disabled)\)$/.test(t)) {
       // printed with -extended; harmless
     } else {
-      errors.push(unrecognised(line));
+      const e = unrecognised(line);
+      stray.push(e);
+      errors.push(e);
     }
   }
-  for (const line of numberedLines(out.stderr)) errors.push(unrecognised(line, 'stderr'));
+  const stderr = strayLines(out, 'stderr');
+  stray.push(...stderr);
+  errors.push(...stderr);
   // Exit code 2 is documented while encrypting or decrypting: a state, not a failure.
   const exit = exitError(out, errors, progress ? [0, 2] : [0]);
   if (exit) errors.push(exit);
   if (progress) value.state = progress;
-  else if (onOff && !errors.some((e) => e.startsWith('conflicting'))) value.state = onOff;
-  else if (!onOff) errors.push('no "FileVault is On/Off" line: state unknown');
-  return { value, errors };
+  else if (onOff && !errors.some((e) => e.kind === 'conflict')) value.state = onOff;
+  else if (!onOff) errors.push(problem.missing('no "FileVault is On/Off" line: state unknown'));
+  return settle(value, errors, stray, value.state !== 'unknown' && !exit);
 }

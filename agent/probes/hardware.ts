@@ -1,8 +1,10 @@
 // /usr/sbin/system_profiler SPHardwareDataType -json (the text form is read too: same facts, other keys).
 // Apple silicon or Intel: chip_type "Apple ..." (Chip: in text) means Apple silicon; cpu_type /
 // "Processor Name" naming Intel means Intel. chip_type "Unknown" (seen in VMs) tells nothing: null + error.
-import type { CommandOutput, ParseResult } from './result.ts';
-import { exitError, excerpt, numberedLines, unrecognised } from './output-lines.ts';
+// Carrier: stdout (noise policy: result.ts).
+import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
+import { excerpt } from './excerpt.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface Hardware {
   serial: string | null;
@@ -20,34 +22,34 @@ function architecture(chip: string | null, cpu: string | null): boolean | null {
   return null;
 }
 
-function finish(h: Hardware, chip: string | null, cpu: string | null, errors: string[]): Hardware {
+function finish(h: Hardware, chip: string | null, cpu: string | null, errors: ProbeError[]): Hardware {
   h.appleSilicon = architecture(chip, cpu);
   if (h.appleSilicon === null) {
-    errors.push(
+    const message =
       `cannot tell Apple silicon from Intel (chip_type ${chip === null ? 'absent' : `"${excerpt(chip)}"`}, ` +
-        `cpu_type ${cpu === null ? 'absent' : `"${excerpt(cpu)}"`})`,
-    );
+      `cpu_type ${cpu === null ? 'absent' : `"${excerpt(cpu)}"`})`;
+    errors.push(chip === null && cpu === null ? problem.missing(message) : problem.unreadable(message));
   }
-  if (h.serial === null) errors.push('no serial number');
-  if (h.hardwareUuid === null) errors.push('no hardware UUID');
-  if (h.model === null) errors.push('no model identifier');
+  if (h.serial === null) errors.push(problem.missing('no serial number'));
+  if (h.hardwareUuid === null) errors.push(problem.missing('no hardware UUID'));
+  if (h.model === null) errors.push(problem.missing('no model identifier'));
   return h;
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
 
-function parseJson(text: string, errors: string[]): Hardware | null {
+function parseJson(text: string, errors: ProbeError[]): Hardware | null {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    errors.push(`stdout is not valid JSON: ${excerpt((e as Error).message)}`);
+    errors.push(problem.unreadable(`stdout is not valid JSON: ${excerpt((e as Error).message)}`));
     return null;
   }
   const list = (doc as { SPHardwareDataType?: unknown } | null)?.SPHardwareDataType;
   const item = Array.isArray(list) ? (list[0] as Record<string, unknown> | undefined) : undefined;
   if (!item || typeof item !== 'object') {
-    errors.push('JSON has no SPHardwareDataType[0] object');
+    errors.push(problem.unreadable('JSON has no SPHardwareDataType[0] object'));
     return null;
   }
   const h: Hardware = {
@@ -67,7 +69,7 @@ const TEXT_KEYS: Record<string, 'serial' | 'hardwareUuid' | 'model' | 'chip' | '
   'Processor Name': 'cpu',
 };
 
-function parseText(text: string, errors: string[]): Hardware | null {
+function parseText(text: string, errors: ProbeError[]): Hardware | null {
   const h: Hardware = { serial: null, hardwareUuid: null, model: null, appleSilicon: null };
   let chip: string | null = null;
   let cpu: string | null = null;
@@ -91,14 +93,15 @@ function parseText(text: string, errors: string[]): Hardware | null {
 }
 
 export function parseHardware(out: CommandOutput): ParseResult<Hardware> {
-  const errors: string[] = [];
-  const exit = exitError(out);
+  const stray = strayLines(out, 'stderr');
+  const errors: ProbeError[] = [...stray];
+  const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   const text = out.stdout.trim();
   if (text === '') {
-    if (!exit) errors.push('no output');
-    return { value: null, errors };
+    if (!exit) errors.push(problem.missing('no output'));
+    return settle(null, errors, stray);
   }
   const value = text.startsWith('{') ? parseJson(text, errors) : parseText(out.stdout, errors);
-  return { value, errors };
+  return settle(value, errors, stray);
 }

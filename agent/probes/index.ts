@@ -1,9 +1,11 @@
-// THE list of everything the agent runs (as root). One row per probe: id (the snapshot's
-// errors[].source), absolute path, arguments, timeout, parser. Nothing else in the agent starts a
-// command, and agent/exec/run.ts runs only what a row here asks for. NAME in the arguments is the
-// short name of a local user (dscl_user, sysadminctl: run once per user that counts).
+// THE list of everything the agent runs (as root). One row per probe: id (the contract's probe id,
+// agent/snapshot/errors.ts PROBE_IDS: the snapshot's errors[].probe), absolute path, arguments, timeout,
+// parser. Nothing else in the agent starts a command, and agent/exec/run.ts runs only what a row here
+// asks for. NAME in the arguments is the short name of a local user (dscl_user, sysadminctl: run once per
+// user that counts).
 import type { CommandOutput, ParseResult } from './result.ts';
 import type { RunRequest } from '../exec/types.ts';
+import type { ProbeId } from '../snapshot/errors.ts';
 import { parseSwVers } from './sw-vers.ts';
 import { parseHardware } from './hardware.ts';
 import { parseDsclUsers } from './dscl-users.ts';
@@ -23,7 +25,7 @@ import { parseDeviceInformation } from './mdmclient.ts';
 export const USER_PLACEHOLDER = 'NAME';
 
 export interface Probe<T> {
-  id: string;
+  id: ProbeId;
   /** What the probe reads, for the README. */
   reads: string;
   command: string;
@@ -34,7 +36,7 @@ export interface Probe<T> {
   parse: (out: CommandOutput) => ParseResult<T>;
 }
 
-function probe<T>(p: Probe<T>): Probe<T> {
+function probe<T, I extends ProbeId>(p: Probe<T> & { id: I }): Probe<T> & { id: I } {
   return p;
 }
 
@@ -176,9 +178,7 @@ export const PROBES = {
     schedule: 'daily',
     parse: parseDeviceInformation,
   }),
-} as const;
-
-export type ProbeId = keyof typeof PROBES;
+} as const satisfies { [K in ProbeId]: { id: K } };
 
 /** Every probe, in table order. */
 export const COMMAND_TABLE: readonly Probe<unknown>[] = Object.values(PROBES);

@@ -8,10 +8,11 @@
 // Read from the Daemon response: QueryResponses.MDMOptions.BootstrapTokenAllowed and
 // QueryResponses.EACSPreflight. Absent keys (pre-Catalina: neither) are "not reported" (not
 // applicable), never "no". The whole output must parse; keys that are not used are fine.
-import type { CommandOutput, ParseResult } from './result.ts';
+// Carrier: stdout. A stderr line beside a Daemon response read in full is unrelated (result.ts).
+import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
 import type { PlistValue, Reader } from './old-style-plist.ts';
 import { isSyntaxError, lookup, parseValue } from './old-style-plist.ts';
-import { exitError, numberedLines, unrecognised } from './output-lines.ts';
+import { exitError, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface DeviceInformation {
   /** MDMOptions.BootstrapTokenAllowed; null when not reported (see allowedReported) or unreadable. */
@@ -25,7 +26,7 @@ export interface DeviceInformation {
 const HEADER = [/^=== .+ ===(?: \(.*\))?$/, /^Number of .+ profiles found: \d+(?: \(.*\))?$/];
 const RESPONSE = /^(Daemon|Agent) response:[ \t]*/;
 
-function responses(text: string, errors: string[]): Map<string, PlistValue | null> {
+function responses(text: string, errors: ProbeError[]): Map<string, PlistValue | null> {
   const found = new Map<string, PlistValue | null>();
   const r: Reader = { text, pos: 0, line: 1 };
   while (r.pos < text.length) {
@@ -43,14 +44,15 @@ function responses(text: string, errors: string[]): Map<string, PlistValue | nul
           found.set(which, parseValue(r));
         } catch (e) {
           if (!isSyntaxError(e)) throw e;
-          errors.push(`${which} response: line ${e.line}: ${e.message}`);
+          errors.push(problem.unreadable(`${which} response: line ${e.line}: ${e.message}`));
           return found;
         }
         const rest = text.slice(
           r.pos,
           text.indexOf('\n', r.pos) < 0 ? text.length : text.indexOf('\n', r.pos),
         );
-        if (rest.trim() !== '') errors.push(`line ${r.line}: unexpected text after the ${which} response`);
+        if (rest.trim() !== '')
+          errors.push(problem.unreadable(`line ${r.line}: unexpected text after the ${which} response`));
         const next = text.indexOf('\n', r.pos);
         r.pos = next < 0 ? text.length : next + 1;
         r.line++;
@@ -66,20 +68,20 @@ function responses(text: string, errors: string[]): Map<string, PlistValue | nul
 }
 
 export function parseDeviceInformation(out: CommandOutput): ParseResult<DeviceInformation> {
-  const errors: string[] = [];
-  for (const line of numberedLines(out.stderr)) errors.push(unrecognised(line, 'stderr'));
+  const stray = strayLines(out, 'stderr');
+  const errors: ProbeError[] = [...stray];
   const found = responses(out.stdout, errors);
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   const daemon = found.get('Daemon');
   if (daemon === undefined || daemon === null) {
-    errors.push(daemon === null ? 'Daemon response: (null)' : 'no Daemon response');
-    return { value: null, errors };
+    errors.push(problem.missing(daemon === null ? 'Daemon response: (null)' : 'no Daemon response'));
+    return settle(null, errors, stray);
   }
   const query = lookup(daemon, 'QueryResponses');
   if (!(query instanceof Map)) {
-    errors.push('Daemon response has no QueryResponses dictionary');
-    return { value: null, errors };
+    errors.push(problem.missing('Daemon response has no QueryResponses dictionary'));
+    return settle(null, errors, stray);
   }
   const value: DeviceInformation = {
     bootstrapTokenAllowed: null,
@@ -91,13 +93,13 @@ export function parseDeviceInformation(out: CommandOutput): ParseResult<DeviceIn
   if (allowed !== undefined) {
     value.allowedReported = true;
     if (allowed === '1' || allowed === '0') value.bootstrapTokenAllowed = allowed === '1';
-    else errors.push('MDMOptions.BootstrapTokenAllowed is neither 0 nor 1');
+    else errors.push(problem.unreadable('MDMOptions.BootstrapTokenAllowed is neither 0 nor 1'));
   }
   const eacs = lookup(query, 'EACSPreflight');
   if (eacs !== undefined) {
     value.eacsReported = true;
     if (typeof eacs === 'string') value.eacsPreflight = eacs;
-    else errors.push('EACSPreflight is not a string');
+    else errors.push(problem.unreadable('EACSPreflight is not a string'));
   }
-  return { value, errors };
+  return settle(value, errors, stray, errors.length === stray.length);
 }

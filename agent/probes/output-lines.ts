@@ -1,6 +1,7 @@
-// Line handling shared by the parsers: numbered lines, the "unrecognised line" message, exit codes.
-import type { CommandOutput } from './result.ts';
-import { redactSecrets } from './secret-redaction.ts';
+// Line handling shared by the parsers: numbered lines, the errors they report (an unrecognised line, an
+// exit code, a missing or contradictory answer), and settle(): the noise policy of result.ts.
+import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
+import { excerpt } from './excerpt.ts';
 
 export interface NumberedLine {
   /** 1-based line number in the stream it came from. */
@@ -19,23 +20,44 @@ export function numberedLines(stream: string): NumberedLine[] {
   return out;
 }
 
-const MAX_EXCERPT = 120;
-
-// Control characters (escape sequences, NUL) never reach a log or a terminal: shown as '?'.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
-
-/**
- * A short, secret-free, printable excerpt of a line for an error message: recovery keys, named secrets
- * and binary data (secret-redaction.ts) never reach a snapshot, the cache, a log or the collector.
- */
-export function excerpt(text: string): string {
-  const clean = redactSecrets(text.trim()).replace(CONTROL, '?');
-  return clean.length > MAX_EXCERPT ? `${clean.slice(0, MAX_EXCERPT)}...` : clean;
+export function unrecognised(line: NumberedLine, stream = 'stdout'): ProbeError {
+  return {
+    kind: 'unrecognised_output',
+    message: `${stream} line ${line.no} unrecognised: ${excerpt(line.text)}`,
+  };
 }
 
-export function unrecognised(line: NumberedLine, stream = 'stdout'): string {
-  return `${stream} line ${line.no} unrecognised: ${excerpt(line.text)}`;
+/** The other errors a parser reports, by kind (agent/snapshot/errors.ts ERROR_KINDS says what each means). */
+export const problem = {
+  /** What carries a value was not printed. */
+  missing: (message: string): ProbeError => ({ kind: 'missing_output', message }),
+  /** The output contradicts itself. */
+  conflict: (message: string): ProbeError => ({ kind: 'conflict', message }),
+  /** The tool printed one of its own error answers. */
+  tool: (message: string): ProbeError => ({ kind: 'tool_error', message }),
+  /** A line or document that is there but cannot be read as what it should be. */
+  unreadable: (message: string): ProbeError => ({ kind: 'unrecognised_output', message }),
+};
+
+/** Every non-blank line of a stream that does not carry the answer, as unrecognised (result.ts). */
+export function strayLines(out: CommandOutput, stream: 'stdout' | 'stderr'): ProbeError[] {
+  return numberedLines(out[stream]).map((line) => unrecognised(line, stream));
+}
+
+/**
+ * The result, with the noise policy of result.ts applied: the `stray` errors (lines outside the answer,
+ * already in `errors`) are marked unrelated when there is a value and the answer was read in full
+ * (`answered`: by default, there is a value).
+ */
+export function settle<T>(
+  value: NoInfer<T> | null,
+  errors: readonly ProbeError[],
+  stray: readonly ProbeError[],
+  answered = value !== null,
+): ParseResult<T> {
+  const read = answered && value !== null;
+  const marked = errors.map((e): ProbeError => (read && stray.includes(e) ? { ...e, unrelated: true } : e));
+  return { value, errors: marked };
 }
 
 /**
@@ -45,13 +67,17 @@ export function unrecognised(line: NumberedLine, stream = 'stdout'): string {
  */
 export function exitError(
   out: CommandOutput,
-  reported: readonly string[] = [],
+  reported: readonly ProbeError[] = [],
   ok: readonly number[] = [0],
-): string | null {
+): ProbeError | null {
   if (out.exitCode !== null && ok.includes(out.exitCode)) return null;
   const code = `exit code ${out.exitCode ?? 'none'}`;
   const stream = numberedLines(out.stderr).length > 0 ? 'stderr' : 'stdout';
   const first = numberedLines(out[stream])[0];
-  if (!first) return `${code}: (no output)`;
-  return reported.includes(unrecognised(first, stream)) ? code : `${code}: ${excerpt(first.text)}`;
+  if (!first) return { kind: 'exit', message: `${code}: (no output)` };
+  const line = unrecognised(first, stream).message;
+  return {
+    kind: 'exit',
+    message: reported.some((e) => e.message === line) ? code : `${code}: ${excerpt(first.text)}`,
+  };
 }

@@ -13,6 +13,7 @@
 // - absent: the current personal recovery key (if there is one) was never written for MDM escrow: it
 //   predates the payload, or no payload is installed, or escrow goes another way (Crypt, a Jamf policy).
 import type { ParseResult } from './result.ts';
+import { problem } from './output-lines.ts';
 
 export const PRK_ESCROW_FILE = '/var/db/FileVaultPRK.dat';
 
@@ -44,17 +45,20 @@ export function interpretPrkEscrowFile(stat: PathStat): ParseResult<PrkEscrowFil
     case 'error':
       return {
         value: null,
-        errors: [`${PRK_ESCROW_FILE}: ${stat.code} (${CODES[stat.code] ?? 'could not be looked at'})`],
+        errors: [
+          problem.tool(`${PRK_ESCROW_FILE}: ${stat.code} (${CODES[stat.code] ?? 'could not be looked at'})`),
+        ],
       };
     case 'file': {
       const value = { present: true, size: stat.size, modifiedAt: stat.modifiedAt };
-      const errors = stat.size === 0 ? [`${PRK_ESCROW_FILE} is empty: it holds no escrowed key`] : [];
+      const errors =
+        stat.size === 0 ? [problem.unreadable(`${PRK_ESCROW_FILE} is empty: it holds no escrowed key`)] : [];
       return { value, errors };
     }
     default:
       return {
         value: null,
-        errors: [`${PRK_ESCROW_FILE} is a ${stat.kind}, not a file: not looked into`],
+        errors: [problem.unreadable(`${PRK_ESCROW_FILE} is a ${stat.kind}, not a file: not looked into`)],
       };
   }
 }

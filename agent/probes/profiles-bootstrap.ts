@@ -4,8 +4,10 @@
 // The "profiles: " prefix is stripped; "is supported", "escrowed on server" are the same facts.
 // Server without Bootstrap Token support prints ONE line: escrowed does not apply (not "NO").
 // "escrowed ... YES" is what the Mac claims (it sent the token), not a server-side verification.
-import type { CommandOutput, ParseResult } from './result.ts';
-import { exitError, numberedLines, unrecognised } from './output-lines.ts';
+// Carrier: the two key lines (either stream). Another line is recorded, and unrelated when both facts
+// were read cleanly (the noise policy of result.ts).
+import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
+import { exitError, numberedLines, problem, settle, unrecognised } from './output-lines.ts';
 
 export interface BootstrapTokenStatus {
   supportedOnServer: boolean | null;
@@ -18,7 +20,8 @@ const SUPPORTED = /^Bootstrap Token (?:is )?supported (?:on|by) (?:the )?server:
 const ESCROWED = /^Bootstrap Token (?:is )?escrowed (?:to|on|with) (?:the )?server:\s*(YES|NO)$/i;
 
 export function parseBootstrapTokenStatus(out: CommandOutput): ParseResult<BootstrapTokenStatus> {
-  const errors: string[] = [];
+  const errors: ProbeError[] = [];
+  const stray: ProbeError[] = [];
   const value: BootstrapTokenStatus = {
     supportedOnServer: null,
     escrowed: null,
@@ -36,7 +39,9 @@ export function parseBootstrapTokenStatus(out: CommandOutput): ParseResult<Boots
       if (s) value.supportedOnServer = (s[1] ?? '').toUpperCase() === 'YES';
       else if (e) value.escrowed = (e[1] ?? '').toUpperCase() === 'YES';
       else {
-        errors.push(unrecognised(line, stream));
+        const err = unrecognised(line, stream);
+        stray.push(err);
+        errors.push(err);
         continue;
       }
       facts++;
@@ -45,7 +50,8 @@ export function parseBootstrapTokenStatus(out: CommandOutput): ParseResult<Boots
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   if (value.supportedOnServer === false && value.escrowed === null) value.escrowedNotApplicable = true;
-  if (value.supportedOnServer === null) errors.push('no "supported on server" line');
-  else if (value.supportedOnServer && value.escrowed === null) errors.push('no "escrowed to server" line');
-  return { value: facts > 0 ? value : null, errors };
+  if (value.supportedOnServer === null) errors.push(problem.missing('no "supported on server" line'));
+  else if (value.supportedOnServer && value.escrowed === null)
+    errors.push(problem.missing('no "escrowed to server" line'));
+  return settle(facts > 0 ? value : null, errors, stray, facts > 0 && errors.length === stray.length);
 }

@@ -8,8 +8,11 @@
 // are null with an error (unknown is never "no"). An enrolled Mac without an "MDM server:" line
 // (10.13.4-10.15) has an unknown server (null + error). Not enrolled: server and user approval do not
 // apply (the caller lists them as not applicable).
-import type { CommandOutput, ParseResult } from './result.ts';
-import { exitError, excerpt, numberedLines, unrecognised } from './output-lines.ts';
+// Carrier: the key lines on stdout. Another line (either stream) is recorded, and unrelated when every
+// fact this form prints was read cleanly (the noise policy of result.ts).
+import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
+import { excerpt } from './excerpt.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface Enrollment {
   enrolled: boolean | null;
@@ -19,7 +22,8 @@ export interface Enrollment {
 }
 
 export function parseEnrollment(out: CommandOutput): ParseResult<Enrollment> {
-  const errors: string[] = [];
+  const errors: ProbeError[] = [];
+  const stray: ProbeError[] = [];
   const value: Enrollment = { enrolled: null, userApproved: null, dep: null, server: null };
   let facts = 0;
   let sentence = false;
@@ -42,26 +46,40 @@ export function parseEnrollment(out: CommandOutput): ParseResult<Enrollment> {
       value.enrolled = false;
       sentence = true;
     } else {
-      errors.push(unrecognised(line));
+      const err = unrecognised(line);
+      stray.push(err);
+      errors.push(err);
       continue;
     }
     facts++;
   }
-  for (const line of numberedLines(out.stderr)) errors.push(unrecognised(line, 'stderr'));
+  const stderr = strayLines(out, 'stderr');
+  stray.push(...stderr);
+  errors.push(...stderr);
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
+  // What this form of the output does not print (the older forms): missing, not noise.
+  const unprinted: ProbeError[] = [];
   if (value.enrolled === null) {
-    errors.push('no "MDM enrollment" line: enrollment unknown');
+    errors.push(problem.missing('no "MDM enrollment" line: enrollment unknown'));
   } else if (sentence) {
-    if (value.enrolled)
-      errors.push('this macOS prints the one-sentence form: DEP and user approval not reported');
-    else errors.push('this macOS prints the one-sentence form: DEP not reported');
+    unprinted.push(
+      problem.missing(
+        value.enrolled
+          ? 'this macOS prints the one-sentence form: DEP and user approval not reported'
+          : 'this macOS prints the one-sentence form: DEP not reported',
+      ),
+    );
   } else {
-    if (value.dep === null) errors.push('no "Enrolled via DEP" line');
+    if (value.dep === null) errors.push(problem.missing('no "Enrolled via DEP" line'));
     if (value.enrolled && value.server === null)
-      errors.push('enrolled, but no "MDM server:" line (not printed before macOS 11): server unknown');
+      unprinted.push(
+        problem.missing('enrolled, but no "MDM server:" line (not printed before macOS 11): server unknown'),
+      );
     if (!value.enrolled && value.server !== null)
-      errors.push(`not enrolled but an MDM server is printed: ${excerpt(value.server)}`);
+      errors.push(problem.conflict(`not enrolled but an MDM server is printed: ${excerpt(value.server)}`));
   }
-  return { value: facts > 0 ? value : null, errors };
+  const inFull = facts > 0 && errors.length === stray.length;
+  errors.push(...unprinted);
+  return settle(facts > 0 ? value : null, errors, stray, inFull);
 }

@@ -1,6 +1,6 @@
 // What secret material looks like in a macOS tool's output, removed before any of that output is quoted
 // (an error's excerpt of an unrecognised line or of a failing command's first line: excerpt() in
-// output-lines.ts). The agent reads states, never secrets; but a verbose, changed or hostile tool can
+// excerpt.ts). The agent reads states, never secrets; but a verbose, changed or hostile tool can
 // print them where the agent expects something else, and that text would otherwise be quoted into the
 // snapshot, the cache, the log and the collector. Each rule keeps what says where the secret was:
 // - a FileVault personal recovery key: six groups of four letters or digits (`fdesetup enable` prints

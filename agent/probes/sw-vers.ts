@@ -1,6 +1,7 @@
 // /usr/bin/sw_vers: "Key:<TAB(s)>Value" lines (one TAB up to 11.x, two from 13.3; pastes may use spaces).
-import type { CommandOutput, ParseResult } from './result.ts';
-import { exitError, numberedLines, unrecognised } from './output-lines.ts';
+// Carrier: stdout (noise policy: result.ts).
+import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
+import { exitError, numberedLines, problem, settle, strayLines, unrecognised } from './output-lines.ts';
 
 export interface SwVers {
   productName: string | null;
@@ -18,7 +19,7 @@ const KEYS = {
 } as const;
 
 export function parseSwVers(out: CommandOutput): ParseResult<SwVers> {
-  const errors: string[] = [];
+  const errors: ProbeError[] = [];
   const value: SwVers = {
     productName: null,
     productVersion: null,
@@ -36,9 +37,11 @@ export function parseSwVers(out: CommandOutput): ParseResult<SwVers> {
     value[field] = m[2] ?? '';
     seen++;
   }
+  const stray = strayLines(out, 'stderr');
+  errors.push(...stray);
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
-  if (value.productVersion === null) errors.push('no ProductVersion line');
-  if (value.buildVersion === null) errors.push('no BuildVersion line');
-  return { value: seen > 0 ? value : null, errors };
+  if (value.productVersion === null) errors.push(problem.missing('no ProductVersion line'));
+  if (value.buildVersion === null) errors.push(problem.missing('no BuildVersion line'));
+  return settle(seen > 0 ? value : null, errors, stray);
 }

@@ -3,8 +3,11 @@
 // The name after "for user" is the RealName (may contain spaces), not the argument: the caller
 // correlates by the argument it passed. "Unknown user x" is an error, never DISABLED. "### Error:..."
 // lines (DSAuthenticator noise) are ignored only when a status line follows them.
-import type { CommandOutput, ParseResult } from './result.ts';
-import { exitError, excerpt, numberedLines, unrecognised } from './output-lines.ts';
+// Carrier: the one status line (on stderr). Any other line it does not recognise, on either stream, is
+// unrelated when a status line was read (the noise policy of result.ts): it is recorded, the answer stays.
+import type { CommandOutput, ParseResult, ProbeError } from './result.ts';
+import { excerpt } from './excerpt.ts';
+import { exitError, numberedLines, problem, settle, unrecognised } from './output-lines.ts';
 
 export interface SecureTokenStatus {
   enabled: boolean;
@@ -24,7 +27,8 @@ export function parseSecureTokenStatus(raw: CommandOutput): ParseResult<SecureTo
     stdout: raw.stdout.replace(NSLOG_PREFIX, ''),
     stderr: raw.stderr.replace(NSLOG_PREFIX, ''),
   };
-  const errors: string[] = [];
+  const errors: ProbeError[] = [];
+  const stray: ProbeError[] = [];
   const preamble: string[] = [];
   const found: SecureTokenStatus[] = [];
   for (const [stream, text] of [
@@ -36,24 +40,27 @@ export function parseSecureTokenStatus(raw: CommandOutput): ParseResult<SecureTo
       if (status) {
         found.push({ enabled: status[1] === 'ENABLED', echoedName: status[2] ?? '' });
       } else if (/^Unknown user\b/.test(line.text)) {
-        errors.push(`sysadminctl: ${excerpt(line.text)}`);
+        errors.push(problem.tool(`sysadminctl: ${excerpt(line.text)}`));
       } else if (line.text.startsWith('### Error:')) {
         preamble.push(`${stream} line ${line.no}: ${excerpt(line.text)}`);
       } else {
-        errors.push(unrecognised(line, stream));
+        const e = unrecognised(line, stream);
+        stray.push(e);
+        errors.push(e);
       }
     }
   }
   const exit = exitError(out, errors);
   if (exit) errors.push(exit);
   if (found.length === 0) {
-    errors.push(...preamble.map((p) => `error without a status line: ${p}`));
-    if (errors.length === 0) errors.push('no "Secure token is ..." line');
-    return { value: null, errors };
+    errors.push(...preamble.map((p) => problem.tool(`error without a status line: ${p}`)));
+    if (errors.length === 0) errors.push(problem.missing('no "Secure token is ..." line'));
+    return settle(null, errors, stray);
   }
   if (found.length > 1 && found.some((f) => f.enabled !== found[0]?.enabled)) {
-    errors.push('conflicting "Secure token is ..." lines');
-    return { value: null, errors };
+    errors.push(problem.conflict('conflicting "Secure token is ..." lines'));
+    return settle(null, errors, stray);
   }
-  return { value: found[0] ?? null, errors };
+  const inFull = !exit && !errors.some((e) => e.kind === 'tool_error');
+  return settle(found[0] ?? null, errors, stray, inFull);
 }

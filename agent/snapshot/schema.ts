@@ -4,7 +4,11 @@
 // Unknown extra properties are allowed (newer agents add fields); wrong types and missing required
 // fields are not. Unknown is never "no": a value the output does not establish is null, with an entry in
 // `errors`; a value that does not apply is null and its path is listed in `notApplicable`.
+// The limits (maxLength, maxItems) are declared here only: the agent reads them (limits.ts) where it
+// shortens or leaves out what does not fit. How a later version is introduced: README.md in this folder.
 import Type from 'typebox';
+import { ERROR_KINDS, ERROR_SOURCES } from './errors.ts';
+import type { ErrorKind } from './errors.ts';
 
 export const SNAPSHOT_SCHEMA = 'tokenwatch.snapshot/1';
 export const CHECKIN_SCHEMA = 'tokenwatch.checkin/1';
@@ -12,6 +16,8 @@ export const CHECKIN_SCHEMA = 'tokenwatch.checkin/1';
 const Nullable = <T extends Type.TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Text = (max = 1024) => Type.String({ maxLength: max });
 const Flag = () => Nullable(Type.Boolean());
+/** A local user's short name (a user's `name`, an error's `user`). */
+const UserName = () => Text(255);
 
 export const FILEVAULT_STATES = ['on', 'off', 'encrypting', 'decrypting', 'unknown'] as const;
 export const CRYPTO_USER_KINDS = [
@@ -42,8 +48,20 @@ export const MAX_JSON_DEPTH = 64;
 
 const DateTime = () => Type.String({ pattern: ISO_DATE_TIME, maxLength: 40 });
 
+/** One errors[] entry: the collector reads `probe`, `kind`, `user` and `unrelated`, never the message's words. */
 export const CollectionError = Type.Object({
-  source: Text(64),
+  /** The probe (errors.ts PROBE_IDS), or `collection` for the collection as a whole. */
+  probe: Type.Enum(ERROR_SOURCES),
+  /** What went wrong (errors.ts ERROR_KINDS says what each kind means). */
+  kind: Type.Enum(Object.keys(ERROR_KINDS) as ErrorKind[]),
+  /** The local user's short name, on errors of a per-user probe (dscl_user, sysadminctl). */
+  user: Type.Optional(UserName()),
+  /**
+   * Only on unrecognised_output: the line stood outside the answer (an Objective-C runtime warning on
+   * stderr beside a clean stdout), the answer was read in full and nothing became null because of it.
+   */
+  unrelated: Type.Optional(Type.Literal(true)),
+  /** For people: what happened, quoting the tool where it helps (secrets redacted). */
   message: Text(2048),
 });
 
@@ -102,7 +120,7 @@ export const CryptoUser = Type.Object({
 });
 
 export const User = Type.Object({
-  name: Text(255),
+  name: UserName(),
   uid: Type.Integer(),
   guid: Nullable(Text(64)),
   admin: Flag(),
@@ -127,7 +145,7 @@ export const Snapshot = Type.Object(
     fileVault: FileVault,
     cryptoUsers: Type.Array(CryptoUser, { maxItems: 1000 }),
     users: Type.Array(User, { maxItems: 5000 }),
-    consoleUser: Nullable(Text(255)),
+    consoleUser: Nullable(UserName()),
     notApplicable: Type.Array(Text(128), { maxItems: 200 }),
     errors: Type.Array(CollectionError, { maxItems: 500 }),
   },
@@ -140,7 +158,7 @@ export const Checkin = Type.Object(
     id: Type.String({ pattern: UUID_PATTERN }),
     digest: Type.String({ pattern: DIGEST_PATTERN }),
     collectedAt: DateTime(),
-    consoleUser: Nullable(Text(255)),
+    consoleUser: Nullable(UserName()),
   },
   { $id: 'tokenwatch.checkin/1', title: 'tokenwatch check-in' },
 );

@@ -1,4 +1,4 @@
-// Which collector URLs the agent talks to. Pure: config.ts reports these problems (`tokenwatch-agent
+// Which collector URLs the agent talks to. Pure: settings/load.ts reports these problems (`tokenwatch-agent
 // config`), and the client refuses the same URLs, so a setting that slipped past one still stops at the
 // other.
 //

@@ -1,5 +1,5 @@
 // The only node-cron importer: the collector's scheduled jobs. Today: retention (prune) once a day.
-// Later issues add the jobs that persist time-driven finding changes and send alerts.
+// More jobs (persisting time-driven finding changes, sending alerts) are added to this schedule.
 import { schedule } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Store } from '../store/types.ts';

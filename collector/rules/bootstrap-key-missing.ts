@@ -1,7 +1,7 @@
 // bootstrap-key-missing: escrowed, but the volume has no "MDM Bootstrap Token External Key" crypto user,
 // so the escrowed token cannot unlock anything on this Mac.
 import type { RuleDefinition } from './types.ts';
-import { errorsOf, quoteErrors } from './probes.ts';
+import { listErrors, quoteErrors } from './probes.ts';
 import { becauseOf, outcome } from './outcome.ts';
 import { escrowedScope } from './bootstrap-scope.ts';
 
@@ -12,7 +12,7 @@ export const bootstrapKeyMissing: RuleDefinition = {
   title: 'Bootstrap Token escrowed but not on the volume',
   severity: 'high',
   informational: false,
-  probes: ['bootstrap-token', 'enrollment', 'crypto-users'],
+  probes: ['profiles_bootstrap', 'profiles_enrollment', 'diskutil_cryptousers'],
   remediation:
     'The Mac claims escrow but `diskutil apfs listcryptousers /` shows no "MDM Bootstrap Token External Key". ' +
     'Generate and escrow a new token: a SecureToken administrator runs `sudo profiles install -type bootstraptoken`, ' +
@@ -26,7 +26,7 @@ export const bootstrapKeyMissing: RuleDefinition = {
     if (key) {
       return [outcome(ID, 'pass', `the volume lists the Bootstrap Token key ("${key.type}" ${key.uuid})`)];
     }
-    const errors = errorsOf(snapshot, ['crypto-users']);
+    const errors = listErrors(snapshot, 'diskutil_cryptousers');
     if (errors.length > 0 || snapshot.cryptoUsers.length === 0) {
       return [
         outcome(

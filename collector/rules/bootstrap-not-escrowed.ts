@@ -11,7 +11,7 @@ export const bootstrapNotEscrowed: RuleDefinition = {
   title: 'Bootstrap Token not escrowed to MDM',
   severity: 'high',
   informational: false,
-  probes: ['bootstrap-token', 'enrollment'],
+  probes: ['profiles_bootstrap', 'profiles_enrollment'],
   remediation:
     'Escrow the Bootstrap Token: in Terminal on the Mac, a SecureToken administrator runs ' +
     '`sudo profiles install -type bootstraptoken` and enters their name and password when prompted. ' +
@@ -41,7 +41,7 @@ export const bootstrapNotEscrowed: RuleDefinition = {
         ID,
         'unknown',
         'whether the Bootstrap Token is escrowed is unknown' +
-          becauseOf(quoteErrors(errorsOf(snapshot, ['bootstrap-token', 'enrollment']))),
+          becauseOf(quoteErrors(errorsOf(snapshot, ['profiles_bootstrap', 'profiles_enrollment']))),
       ),
     ];
   },

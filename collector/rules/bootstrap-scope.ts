@@ -51,6 +51,6 @@ export function escrowedScope(snapshot: Snapshot): OutOfScope | null {
     result: 'unknown',
     reason:
       'whether the Bootstrap Token is escrowed is unknown' +
-      becauseOf(quoteErrors(errorsOf(snapshot, ['bootstrap-token']))),
+      becauseOf(quoteErrors(errorsOf(snapshot, ['profiles_bootstrap']))),
   };
 }

@@ -11,7 +11,7 @@ export const bootstrapUnsupported: RuleDefinition = {
   title: 'MDM server does not support Bootstrap Token',
   severity: 'high',
   informational: false,
-  probes: ['bootstrap-token', 'enrollment'],
+  probes: ['profiles_bootstrap', 'profiles_enrollment'],
   remediation:
     'Use an MDM server that supports Bootstrap Token escrow (Jamf Pro, Intune, Kandji, Mosyle, ' +
     'Workspace ONE, NanoMDM/MicroMDM with escrow support ...) and turn the feature on where it is optional. ' +
@@ -32,7 +32,7 @@ export const bootstrapUnsupported: RuleDefinition = {
         ID,
         'unknown',
         'whether the MDM server supports Bootstrap Token is unknown' +
-          becauseOf(quoteErrors(errorsOf(snapshot, ['bootstrap-token', 'enrollment']))),
+          becauseOf(quoteErrors(errorsOf(snapshot, ['profiles_bootstrap', 'profiles_enrollment']))),
       ),
     ];
   },

@@ -11,7 +11,7 @@ export const bootstrapUnusable: RuleDefinition = {
   title: 'Bootstrap Token escrowed but not usable (EACSPreflight)',
   severity: 'high',
   informational: false,
-  probes: ['bootstrap-token', 'enrollment', 'mdm-device-information'],
+  probes: ['profiles_bootstrap', 'profiles_enrollment', 'mdmclient'],
   remediation:
     'The escrowed token does not validate on the Mac (mdmclient QueryDeviceInformation EACSPreflight is not ' +
     '"success"), typically because the server holds a stale token. Re-escrow it: a SecureToken administrator ' +
@@ -30,8 +30,7 @@ export const bootstrapUnusable: RuleDefinition = {
         outcome(
           ID,
           'unknown',
-          "mdmclient's EACSPreflight is unknown" +
-            becauseOf(quoteErrors(errorsOf(snapshot, ['mdm-device-information']))),
+          "mdmclient's EACSPreflight is unknown" + becauseOf(quoteErrors(errorsOf(snapshot, ['mdmclient']))),
         ),
       ];
     }

@@ -29,7 +29,8 @@ export function collectionIncomplete(others: readonly RuleDefinition[]): RuleDef
       for (const rule of others) {
         const outcomes: RuleOutcome[] = rule.evaluate(state, now, config);
         if (!outcomes.some((o) => o.result === 'unknown')) continue;
-        const related = errorsOf(snapshot, rule.probes);
+        // An unrelated line (noise beside an answer read in full) left nothing unknown.
+        const related = errorsOf(snapshot, rule.probes).filter((e) => e.unrelated !== true);
         if (related.length === 0) continue;
         unknownRules.push(rule.id);
         for (const e of related) {
@@ -47,7 +48,7 @@ export function collectionIncomplete(others: readonly RuleDefinition[]): RuleDef
         ];
       }
       if (snapshot.errors.length > 0) {
-        const sources = [...new Set(snapshot.errors.map((e) => e.source))];
+        const sources = [...new Set(snapshot.errors.map((e) => e.probe))];
         return [
           outcome(
             ID,

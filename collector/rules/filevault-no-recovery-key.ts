@@ -12,7 +12,7 @@ export const fileVaultNoRecoveryKey: RuleDefinition = {
   title: 'FileVault has no recovery key',
   severity: 'high',
   informational: false,
-  probes: ['filevault-status', 'filevault-personal-key', 'filevault-institutional-key'],
+  probes: ['fdesetup_status', 'fdesetup_prk', 'fdesetup_irk'],
   remediation:
     'Create a personal recovery key and escrow it to MDM: deploy a FileVault recovery key escrow payload ' +
     '(com.apple.security.FDERecoveryKeyEscrow), then rotate the key with `sudo fdesetup changerecovery -personal` ' +
@@ -52,9 +52,7 @@ export const fileVaultNoRecoveryKey: RuleDefinition = {
         ID,
         'unknown',
         'whether FileVault has a recovery key is unknown' +
-          becauseOf(
-            quoteErrors(errorsOf(snapshot, ['filevault-personal-key', 'filevault-institutional-key'])),
-          ),
+          becauseOf(quoteErrors(errorsOf(snapshot, ['fdesetup_prk', 'fdesetup_irk']))),
       ),
     ];
   },

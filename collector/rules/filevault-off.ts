@@ -11,7 +11,7 @@ export const fileVaultOff: RuleDefinition = {
   title: 'FileVault is off',
   severity: 'critical',
   informational: false,
-  probes: ['filevault-status'],
+  probes: ['fdesetup_status'],
   remediation:
     'Turn FileVault on: deploy an MDM FileVault payload (com.apple.MCX.FileVault2) with recovery key escrow ' +
     '(FDERecoveryKeyEscrow), so it is enabled at the next login of a SecureToken user, or run ' +

@@ -3,7 +3,7 @@ import type { CollectionError, FileVaultState, Snapshot } from '../../agent/snap
 import { errorsOf } from './probes.ts';
 
 export function fileVaultState(snapshot: Snapshot): { state: FileVaultState; errors: CollectionError[] } {
-  const errors = errorsOf(snapshot, ['filevault-status']);
+  const errors = errorsOf(snapshot, ['fdesetup_status']);
   // `as`: the contract's static type of fileVault.state is a union built from FILEVAULT_STATES.
   const state = snapshot.fileVault.state as FileVaultState;
   return { state, errors };

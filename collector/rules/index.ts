@@ -17,8 +17,6 @@ export {
 } from './finding-state.ts';
 export { deviceStatus, leavesUnknown } from './device-status.ts';
 export { staleAt } from './stale.ts';
-export { PROBE_IDS, probeOf } from './probes.ts';
-export type { ProbeId } from './probes.ts';
 
 /** Every rule's outcomes for one device, in table order. */
 export function evaluateDevice(state: DeviceState, now: Date, config: RuleConfig): RuleOutcome[] {

@@ -10,7 +10,7 @@ export const mdmNotEnrolled: RuleDefinition = {
   title: 'Not enrolled in MDM',
   severity: 'high',
   informational: false,
-  probes: ['enrollment'],
+  probes: ['profiles_enrollment'],
   remediation:
     'Enrol the Mac in MDM. For a Mac assigned in Apple Business/School Manager: `sudo profiles renew -type enrollment` ' +
     '(Automated Device Enrollment); otherwise install the enrolment profile from the MDM and approve it in ' +
@@ -26,7 +26,7 @@ export const mdmNotEnrolled: RuleDefinition = {
       outcome(
         ID,
         'unknown',
-        'MDM enrolment is unknown' + becauseOf(quoteErrors(errorsOf(snapshot, ['enrollment']))),
+        'MDM enrolment is unknown' + becauseOf(quoteErrors(errorsOf(snapshot, ['profiles_enrollment']))),
       ),
     ];
   },

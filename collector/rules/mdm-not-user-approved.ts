@@ -11,7 +11,7 @@ export const mdmNotUserApproved: RuleDefinition = {
   title: 'MDM enrolment not user-approved',
   severity: 'medium',
   informational: false,
-  probes: ['enrollment'],
+  probes: ['profiles_enrollment'],
   remediation:
     'Have the user approve the MDM profile in System Settings > Privacy & Security > Profiles (macOS 13+: ' +
     'General > Device Management). On macOS 11+ approval needs a local click, not a script. For Macs in Apple ' +
@@ -19,7 +19,7 @@ export const mdmNotUserApproved: RuleDefinition = {
   evaluate({ snapshot }) {
     const enrolled = snapshot.mdm.enrolled;
     const unknown = (what: string) =>
-      outcome(ID, 'unknown', what + becauseOf(quoteErrors(errorsOf(snapshot, ['enrollment']))));
+      outcome(ID, 'unknown', what + becauseOf(quoteErrors(errorsOf(snapshot, ['profiles_enrollment']))));
     if (enrolled === false)
       return [outcome(ID, 'not_applicable', 'the Mac is not enrolled in MDM (see mdm-not-enrolled)')];
     if (enrolled === null) return [unknown('MDM enrolment is unknown')];

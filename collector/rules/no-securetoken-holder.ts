@@ -12,7 +12,7 @@ export const noSecureTokenHolder: RuleDefinition = {
   title: 'No user holds a SecureToken',
   severity: 'critical',
   informational: false,
-  probes: ['users', 'securetoken'],
+  probes: ['dscl_users', 'sysadminctl'],
   remediation:
     'Give the Mac a SecureToken holder. If a Bootstrap Token is escrowed, the next graphical login of a ' +
     'local user grants that user a token. Otherwise the first administrator to log in graphically gets one ' +

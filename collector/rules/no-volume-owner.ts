@@ -2,7 +2,7 @@
 // updates or change the startup security policy.
 import type { Snapshot, User } from '../../agent/snapshot/index.ts';
 import type { RuleDefinition } from './types.ts';
-import { errorsOf, quoteErrors } from './probes.ts';
+import { errorsOf, listErrors, quoteErrors } from './probes.ts';
 import { becauseOf, nameList, outcome } from './outcome.ts';
 import { sameUuid } from './users.ts';
 
@@ -21,7 +21,7 @@ export const noVolumeOwner: RuleDefinition = {
   title: 'No local user is a volume owner (Apple silicon)',
   severity: 'critical',
   informational: false,
-  probes: ['hardware', 'crypto-users', 'users', 'user-record'],
+  probes: ['system_profiler', 'diskutil_cryptousers', 'dscl_users', 'dscl_user'],
   remediation:
     'On Apple silicon only volume owners (users with a SecureToken on the volume) can authorise updates and ' +
     'startup security changes. Give a local user a SecureToken (graphical login with an escrowed Bootstrap ' +
@@ -37,14 +37,14 @@ export const noVolumeOwner: RuleDefinition = {
           ID,
           'unknown',
           'whether the Mac has Apple silicon is unknown' +
-            becauseOf(quoteErrors(errorsOf(snapshot, ['hardware']))),
+            becauseOf(quoteErrors(errorsOf(snapshot, ['system_profiler']))),
         ),
       ];
     }
     const enabled = snapshot.users.filter((u) => u.disabled !== true);
     const owners = enabled.filter((u) => ownerOf(snapshot, u) === true).map((u) => u.name);
     if (owners.length > 0) return [outcome(ID, 'pass', `volume owned by ${nameList(owners)}`)];
-    const errors = errorsOf(snapshot, ['crypto-users', 'users']);
+    const errors = [...listErrors(snapshot, 'diskutil_cryptousers'), ...listErrors(snapshot, 'dscl_users')];
     const unknownUsers = enabled.filter((u) => ownerOf(snapshot, u) === null).map((u) => u.name);
     if (errors.length > 0 || unknownUsers.length > 0) {
       const what =

@@ -1,6 +1,5 @@
 // The contract between the pure rules (collector/rules) and the rest of the collector.
-import type { Snapshot } from '../../agent/snapshot/index.ts';
-import type { ProbeId } from './probes.ts';
+import type { ProbeId, Snapshot } from '../../agent/snapshot/index.ts';
 
 export const RULE_IDS = [
   'bootstrap-not-escrowed',
@@ -61,7 +60,7 @@ export interface RuleDefinition {
   remediation: string;
   /** true for informational rules that never make a device noncompliant by themselves. */
   informational: boolean;
-  /** The agent probes whose output this rule reads (see probes.ts); their errors make it unknown. */
+  /** The agent probes whose output this rule reads; their errors explain its unknowns (probes.ts). */
   probes: readonly ProbeId[];
   evaluate(state: DeviceState, now: Date, config: RuleConfig): RuleOutcome[];
 }

@@ -11,7 +11,7 @@ export const userWithoutSecureToken: RuleDefinition = {
   title: 'User without a SecureToken',
   severity: 'high',
   informational: false,
-  probes: ['users', 'securetoken'],
+  probes: ['dscl_users', 'sysadminctl'],
   remediation:
     'A user without a SecureToken cannot unlock FileVault or approve updates. If a Bootstrap Token is escrowed ' +
     '(macOS 11+), the user gets a token at their next graphical login (not SSH). Otherwise a SecureToken ' +

@@ -1,21 +1,21 @@
 // Which users the rules look at. The agent already drops system accounts; `excluded` users (the agent's
 // ExcludeUsers: service accounts) are reported but never flagged.
 import type { CollectionError, Snapshot, User } from '../../agent/snapshot/index.ts';
-import { errorNamesUser, errorsOf } from './probes.ts';
+import { errorsAbout, listErrors } from './probes.ts';
 
 /** Users a per-user finding can be about: every reported user except the excluded ones. */
 export function countedUsers(snapshot: Snapshot): User[] {
   return snapshot.users.filter((u) => u.excluded !== true);
 }
 
-/** Errors of the user list itself: when present, the list may be incomplete. */
+/** Errors of the user list itself (dscl_users): when present, the list may be incomplete. */
 export function userListErrors(snapshot: Snapshot): CollectionError[] {
-  return errorsOf(snapshot, ['users']);
+  return listErrors(snapshot, 'dscl_users');
 }
 
-/** Errors of `sysadminctl -secureTokenStatus` that name this user (they explain a null secureToken). */
+/** Errors of `sysadminctl -secureTokenStatus` about this user (they explain a null secureToken). */
 export function userErrors(snapshot: Snapshot, user: User): CollectionError[] {
-  return errorsOf(snapshot, ['securetoken']).filter((e) => errorNamesUser(e, user.name));
+  return errorsAbout(snapshot, 'sysadminctl', user.name);
 }
 
 /** Whether a GeneratedUID from dscl and a crypto user UUID from diskutil are the same (case-insensitive). */

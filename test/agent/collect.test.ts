@@ -1,5 +1,6 @@
 // collect() against an in-test runner that CHECKS every request against the command table (an unknown
-// command line or timeout fails the test) and answers from the real samples in test/fixtures/macos/.
+// command line or timeout fails the test) and answers from the real samples in test/fixtures/macos/
+// (test/helpers/apple-silicon-mac.ts).
 // Where a state has no real sample the answer is written inline in the documented form and the test
 // name says SYNTHETIC.
 import { test } from 'node:test';
@@ -9,134 +10,17 @@ import type { BootstrapCheck } from '../../agent/collect.ts';
 import { probeForRequest } from '../../agent/probes/index.ts';
 import { checkSnapshot } from '../../agent/snapshot/compile.ts';
 import { COLLECTED_AT as NOW, collectDeps } from '../helpers/collect-deps.ts';
-import type { RunOutcome, RunRequest, Runner } from '../../agent/exec/types.ts';
-import { sampleText } from './probes/samples.ts';
+import {
+  OWNER_GUID,
+  appleSiliconMac,
+  fakeRunner,
+  intelCatalinaMac,
+  real,
+} from '../helpers/apple-silicon-mac.ts';
+import type { Answer } from '../helpers/apple-silicon-mac.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-interface Answer {
-  stdout?: string;
-  stderr?: string;
-  exit?: number;
-  /** Sleep this long before answering; the runner honours the AbortSignal (like the real one). */
-  hangMs?: number;
-  /** Ignore the AbortSignal while hanging (a broken runner). */
-  ignoreAbort?: boolean;
-  startError?: string;
-  /** Answer with this outcome as it is (the ways a run ends without an exit code). */
-  outcome?: RunOutcome;
-}
-
-const real = (folder: string, file: string) => sampleText(folder, file);
-
-function fakeRunner(answers: Record<string, Answer>) {
-  const asked: string[] = [];
-  const rejected: string[] = [];
-  const run: Runner = async (req: RunRequest, signal?: AbortSignal): Promise<RunOutcome> => {
-    const line = [req.command, ...req.args].join(' ');
-    asked.push(line);
-    const probe = probeForRequest(req.command, req.args);
-    const answer = answers[line];
-    if (!probe || probe.timeoutMs !== req.timeoutMs || !answer) {
-      rejected.push(line);
-      throw new Error(`fake runner: unexpected request ${line}`);
-    }
-    if (answer.startError)
-      return { kind: 'not-started', reason: answer.startError, budgetSpent: false, durationMs: 1 };
-    if (answer.hangMs) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, answer.hangMs);
-        // A runner that ignores the abort is abandoned by collect(); its timer must not hold the test file.
-        if (answer.ignoreAbort) t.unref();
-        if (!answer.ignoreAbort)
-          signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
-      if (signal?.aborted && !answer.ignoreAbort)
-        return { kind: 'timed-out', by: 'budget', exitedFirst: null, stdout: '', stderr: '', durationMs: 1 };
-    }
-    if (answer.outcome) return answer.outcome;
-    return {
-      kind: 'exited',
-      exitCode: answer.exit ?? 0,
-      stdout: answer.stdout ?? '',
-      stderr: answer.stderr ?? '',
-      durationMs: 1,
-    };
-  };
-  return { run, asked, rejected };
-}
-
-const OWNER_GUID = 'DA145BD0-81C7-41AA-9676-794E0A14B63D'; // the local user in the real Tahoe listing
-
-/** An Apple silicon Tahoe Mac assembled from real samples (user names/GUIDs edited to agree). */
-function appleSiliconMac(): Record<string, Answer> {
-  return {
-    '/usr/bin/sw_vers': { stdout: real('sw_vers', 'tahoe-26.4-double-tab.txt') },
-    '/usr/sbin/system_profiler SPHardwareDataType -json': {
-      stdout: real(
-        'system_profiler-SPHardwareDataType',
-        'json-applesilicon-m2-mac14,7-real-no-trailing-newline.json',
-      ),
-    },
-    // SYNTHETIC list in the real padded layout (the only real sample is a truncated excerpt).
-    '/usr/bin/dscl . -list /Users UniqueID': {
-      stdout: [
-        '_mbsetupuser            248',
-        'daemon                  1',
-        'Guest                   201',
-        'itadmin                 499',
-        'ernw                    501',
-        'nobody                  -2',
-        'root                    0',
-        'temp                    502',
-        '',
-      ].join('\n'),
-    },
-    '/usr/bin/dscl . -read /Groups/admin GroupMembership': { stdout: 'GroupMembership: root itadmin\n' },
-    '/usr/bin/dscl . -read /Users/ernw GeneratedUID AuthenticationAuthority': {
-      stdout: `AuthenticationAuthority: ;ShadowHash;HASHLIST:<SALTED-SHA512-PBKDF2,SRP-RFC5054-4096-SHA512-PBKDF2> ;SecureToken;\nGeneratedUID: ${OWNER_GUID.toLowerCase()}\n`,
-    },
-    '/usr/bin/dscl . -read /Users/itadmin GeneratedUID AuthenticationAuthority': {
-      stdout:
-        'AuthenticationAuthority: ;ShadowHash;HASHLIST:<SALTED-SHA512-PBKDF2>\nGeneratedUID: 11111111-2222-3333-4444-555555555555\n',
-    },
-    '/usr/bin/dscl . -read /Users/temp GeneratedUID AuthenticationAuthority': {
-      stdout:
-        real('dscl-read-authenticationauthority', 'securetoken-disableduser-disa-stig-example.txt') +
-        'GeneratedUID: 99999999-2222-3333-4444-555555555555\n',
-    },
-    '/usr/sbin/sysadminctl -secureTokenStatus ernw': {
-      stderr: real('sysadminctl-securetokenstatus', 'enabled-ernw-tahoe-26.txt'),
-    },
-    '/usr/sbin/sysadminctl -secureTokenStatus itadmin': {
-      stderr: real('sysadminctl-securetokenstatus', 'disabled-realname-with-spaces-tahoe-26.6.txt'),
-    },
-    '/usr/sbin/sysadminctl -secureTokenStatus temp': {
-      stderr: real('sysadminctl-securetokenstatus', 'disabled-ec2-user-2021-bigsur.txt'),
-    },
-    '/usr/sbin/diskutil apfs listcryptousers /': {
-      stdout: real(
-        'diskutil-apfs-listcryptousers',
-        'listcryptousers-tahoe-applesilicon-3users-bootstrap-owner-yes.txt',
-      ),
-    },
-    '/usr/bin/fdesetup status': { stdout: real('fdesetup-status', 'on-plain-tahoe.txt') },
-    '/usr/bin/fdesetup list': { stdout: `ernw,${OWNER_GUID}\n` },
-    '/usr/bin/fdesetup haspersonalrecoverykey': { stdout: 'true\n' },
-    '/usr/bin/fdesetup hasinstitutionalrecoverykey': { stdout: 'false\n' },
-    '/usr/bin/profiles status -type bootstraptoken': {
-      stdout: real('profiles-status-bootstraptoken', 'supported-yes-escrowed-no-catalina-beta.txt'),
-    },
-    '/usr/bin/profiles status -type enrollment': {
-      stdout: real('profiles-status-enrollment', 'dep-yes-uamdm-yes-server-line-bigsur.txt'),
-    },
-    '/usr/bin/stat -f %Su /dev/console': { stdout: 'ernw\n' },
-    '/usr/libexec/mdmclient QueryDeviceInformation': {
-      stdout: real('mdmclient', 'QueryDeviceInformation-13.3.1a-applesilicon-withheader.txt'),
-    },
-  };
-}
 
 test('collect: Apple silicon Mac from real samples: every fact, contract-valid, no errors', async () => {
   const fake = fakeRunner(appleSiliconMac());
@@ -233,33 +117,31 @@ test('collect: Apple silicon Mac from real samples: every fact, contract-valid, 
   );
 });
 
-test('collect: Intel Catalina (real samples): volume owners and escrow not applicable, mdmclient keys absent', async () => {
+test('collect: a real Objective-C runtime warning on the stderr of every command changes no value', async () => {
+  const warning = real('stderr-noise', 'objc-class-implemented-in-both-wazuh-17237.txt');
+  const clean = await collect(collectDeps(fakeRunner(appleSiliconMac()).run));
   const mac = appleSiliconMac();
-  mac['/usr/sbin/system_profiler SPHardwareDataType -json'] = {
-    stdout: JSON.stringify({
-      SPHardwareDataType: [
-        {
-          serial_number: 'C02XFGWEJG5H',
-          platform_UUID: '4EA008BF-9B36-5F1D-9151-AD4F64808AAB',
-          machine_model: 'MacBookPro15,1',
-          cpu_type: '6-Core Intel Core i7',
-        },
-      ],
-    }),
-  };
-  mac['/usr/bin/sw_vers'] = { stdout: real('sw_vers', 'old-format-10.13-no-patch-tabs.txt') };
-  mac['/usr/sbin/diskutil apfs listcryptousers /'] = {
-    stdout: real(
-      'diskutil-apfs-listcryptousers',
-      'listusers-catalina-intel-4users-bootstrap-external-key-trailing-space-line.txt',
-    ),
-  };
-  mac['/usr/bin/profiles status -type bootstraptoken'] = {
-    stdout: real('profiles-status-bootstraptoken', 'supported-no-single-line-catalina.txt'),
-  };
-  mac['/usr/libexec/mdmclient QueryDeviceInformation'] = {
-    stdout: real('mdmclient', 'QueryDeviceInformation-10.14.6-intel-MacBookPro14,3.txt'),
-  };
+  for (const answer of Object.values(mac)) answer.stderr = `${answer.stderr ?? ''}${warning}`;
+  const fake = fakeRunner(mac);
+  const noisy = await collect(collectDeps(fake.run));
+  assert.deepEqual(checkSnapshot(noisy.snapshot), []);
+  assert.deepEqual({ ...noisy.snapshot, errors: [] }, clean.snapshot);
+  assert.deepEqual(noisy.bootstrapCheck, clean.bootstrapCheck);
+  // One error per command run, each unrelated; per-user ones name their user.
+  assert.equal(noisy.snapshot.errors.length, fake.asked.length);
+  for (const e of noisy.snapshot.errors) {
+    assert.equal(e.kind, 'unrecognised_output');
+    assert.equal(e.unrelated, true);
+    assert.match(e.message, /^stderr line \d+ unrecognised: objc\[18088\]: Class SSRequest /);
+  }
+  assert.deepEqual(
+    noisy.snapshot.errors.filter((e) => e.probe === 'sysadminctl').map((e) => e.user),
+    ['ernw', 'itadmin', 'temp'],
+  );
+});
+
+test('collect: Intel Catalina (real samples): volume owners and escrow not applicable, mdmclient keys absent', async () => {
+  const mac = intelCatalinaMac();
   const fake = fakeRunner(mac);
   const { snapshot, bootstrapCheck } = await collect(collectDeps(fake.run));
   assert.deepEqual(checkSnapshot(snapshot), []);
@@ -298,19 +180,23 @@ test('collect: a failing command, garbage output, a hang past the budget: errors
   assert.deepEqual(checkSnapshot(snapshot), []);
   assert.deepEqual(snapshot.errors, [
     {
-      source: 'sysadminctl',
-      message: 'user itadmin: could not start /usr/sbin/sysadminctl: EACCES: permission denied',
+      probe: 'sysadminctl',
+      kind: 'not_started',
+      user: 'itadmin',
+      message: 'could not start /usr/sbin/sysadminctl: EACCES: permission denied',
     },
     {
-      source: 'diskutil_cryptousers',
+      probe: 'diskutil_cryptousers',
+      kind: 'unrecognised_output',
       message: 'no "Cryptographic users" header: stdout line 1 unrecognised: ??garbage %%%',
     },
-    { source: 'fdesetup_list', message: 'exit code 1' },
+    { probe: 'fdesetup_list', kind: 'exit', message: 'exit code 1' },
     {
-      source: 'fdesetup_list',
+      probe: 'fdesetup_list',
+      kind: 'unrecognised_output',
       message: 'stderr line 1 unrecognised: Error: This command requires root access.',
     },
-    { source: 'mdmclient', message: 'timed out: the collection budget of 400 ms ran out' },
+    { probe: 'mdmclient', kind: 'timeout', message: 'timed out: the collection budget of 400 ms ran out' },
   ]);
   const itadmin = snapshot.users.find((u) => u.name === 'itadmin');
   // sysadminctl failed and itadmin is not a crypto user we could read: unknown, not false.
@@ -323,7 +209,7 @@ test('collect: a failing command, garbage output, a hang past the budget: errors
   assert.deepEqual(snapshot.notApplicable, []);
 });
 
-test('collect: each way a run ends without an exit code is recorded as what it was, never as a parse', async () => {
+test('collect: each way a run ends without an exit code is recorded as its own kind, never as a parse', async () => {
   const mac = appleSiliconMac();
   const ran = { stdout: 'x'.repeat(64), stderr: '', durationMs: 5 };
   mac['/usr/bin/fdesetup status'] = { outcome: { ...ran, kind: 'output-too-large', limit: 4194304 } };
@@ -333,23 +219,57 @@ test('collect: each way a run ends without an exit code is recorded as what it w
   mac['/usr/bin/fdesetup haspersonalrecoverykey'] = {
     outcome: { ...ran, kind: 'signalled', signal: 'SIGSEGV' },
   };
+  mac['/usr/bin/fdesetup hasinstitutionalrecoverykey'] = {
+    outcome: { kind: 'not-started', reason: 'ENOENT: no such file', budgetSpent: false, durationMs: 1 },
+  };
+  mac['/usr/bin/stat -f %Su /dev/console'] = {
+    outcome: { ...ran, kind: 'timed-out', by: 'budget', exitedFirst: null },
+  };
+  mac['/usr/bin/sw_vers'] = {
+    outcome: { kind: 'not-started', reason: 'budget', budgetSpent: true, durationMs: 0 },
+  };
+  mac['/usr/bin/profiles status -type bootstraptoken'] = { throws: 'the runner broke' };
   const fake = fakeRunner(mac);
   const { snapshot } = await collect(collectDeps(fake.run));
   assert.deepEqual(fake.rejected, []);
-  const errors = snapshot.errors.filter((e) => e.source.startsWith('fdesetup'));
-  assert.deepEqual(errors, [
-    {
-      source: 'fdesetup_status',
-      message: 'printed more than 4194304 characters: stopped, and its output was not read',
-    },
-    {
-      source: 'fdesetup_list',
-      message: 'timed out after 10000 ms: it exited (code 0) but a process it started kept its output open',
-    },
-    { source: 'fdesetup_prk', message: 'killed by signal SIGSEGV' },
-  ]);
+  const probes = ['sw_vers', 'fdesetup_status', 'fdesetup_list', 'fdesetup_prk', 'fdesetup_irk'];
+  assert.deepEqual(
+    snapshot.errors.filter((e) => [...probes, 'profiles_bootstrap', 'console_user'].includes(e.probe)),
+    [
+      {
+        probe: 'sw_vers',
+        kind: 'not_started',
+        message: 'not run: the collection budget of 30000 ms ran out',
+      },
+      {
+        probe: 'fdesetup_status',
+        kind: 'output_too_large',
+        message: 'printed more than 4194304 characters: stopped, and its output was not read',
+      },
+      {
+        probe: 'fdesetup_list',
+        kind: 'timeout',
+        message: 'timed out after 10000 ms: it exited (code 0) but a process it started kept its output open',
+      },
+      { probe: 'fdesetup_prk', kind: 'signal', message: 'killed by signal SIGSEGV' },
+      {
+        probe: 'fdesetup_irk',
+        kind: 'not_started',
+        message: 'could not start /usr/bin/fdesetup: ENOENT: no such file',
+      },
+      { probe: 'profiles_bootstrap', kind: 'not_started', message: 'runner failed: the runner broke' },
+      {
+        probe: 'console_user',
+        kind: 'timeout',
+        message: 'timed out: the collection budget of 30000 ms ran out',
+      },
+    ],
+  );
   assert.equal(snapshot.fileVault.state, 'unknown');
   assert.equal(snapshot.fileVault.personalRecoveryKey, null);
+  assert.equal(snapshot.fileVault.institutionalRecoveryKey, null);
+  assert.equal(snapshot.consoleUser, null);
+  assert.deepEqual(checkSnapshot(snapshot), []);
 });
 
 test('collect: sysadminctl failed but the user is a Local Open Directory crypto user: token inferred true', async () => {
@@ -358,7 +278,7 @@ test('collect: sysadminctl failed but the user is a Local Open Directory crypto 
   const { snapshot } = await collect(collectDeps(fakeRunner(mac).run));
   assert.equal(snapshot.users.find((u) => u.name === 'ernw')?.secureToken, true);
   assert.deepEqual(snapshot.errors, [
-    { source: 'sysadminctl', message: 'user ernw: exit code 1: (no output)' },
+    { probe: 'sysadminctl', kind: 'exit', user: 'ernw', message: 'exit code 1: (no output)' },
   ]);
 });
 
@@ -394,7 +314,7 @@ test('collect: the daily mdmclient check is reused when younger than 24 h, refre
   const kept = await collect(collectDeps(fakeRunner(failing).run, { previousBootstrapCheck: old }));
   assert.equal(kept.snapshot.bootstrapToken.checkedAt, old.checkedAt);
   assert.deepEqual(kept.bootstrapCheck, old);
-  assert.ok(kept.snapshot.errors.some((e) => e.source === 'mdmclient'));
+  assert.ok(kept.snapshot.errors.some((e) => e.probe === 'mdmclient'));
 
   // A malformed cache entry is ignored (mdmclient runs).
   const junk = fakeRunner(appleSiliconMac());
@@ -405,10 +325,10 @@ test('collect: the daily mdmclient check is reused when younger than 24 h, refre
 test('collect: not enrolled (real sample): mdmclient not run, its values and the MDM server not applicable', async () => {
   const mac = appleSiliconMac();
   mac['/usr/bin/profiles status -type enrollment'] = {
-    stdout: real('profiles-status-enrollment', '10.13.4-not-enrolled-no-no-two-line-vagrant.txt'),
+    stdout: real('profiles_enrollment', '10.13.4-not-enrolled-no-no-two-line-vagrant.txt'),
   };
   mac['/usr/bin/profiles status -type bootstraptoken'] = {
-    stdout: real('profiles-status-bootstraptoken', 'supported-no-single-line-catalina.txt'),
+    stdout: real('profiles_bootstrap', 'supported-no-single-line-catalina.txt'),
   };
   const fake = fakeRunner(mac);
   const { snapshot, bootstrapCheck } = await collect(collectDeps(fake.run));
@@ -425,6 +345,30 @@ test('collect: not enrolled (real sample): mdmclient not run, its values and the
   assert.equal(bootstrapCheck, null);
 });
 
+test('collect: a probe whose turn comes after the budget ran out is not started, and says so', async () => {
+  const mac = appleSiliconMac();
+  // mdmclient runs after profiles enrollment answers; that answer comes only when the budget is gone.
+  mac['/usr/bin/profiles status -type enrollment'] = { hangMs: 60_000 };
+  const fake = fakeRunner(mac);
+  const { snapshot } = await collect(collectDeps(fake.run, { budgetMs: 200 }));
+  assert.ok(!fake.asked.includes('/usr/libexec/mdmclient QueryDeviceInformation'));
+  assert.deepEqual(
+    snapshot.errors.filter((e) => e.probe === 'profiles_enrollment' || e.probe === 'mdmclient'),
+    [
+      {
+        probe: 'profiles_enrollment',
+        kind: 'timeout',
+        message: 'timed out: the collection budget of 200 ms ran out',
+      },
+      {
+        probe: 'mdmclient',
+        kind: 'not_started',
+        message: 'not run: the collection budget of 200 ms ran out',
+      },
+    ],
+  );
+});
+
 test('collect: a runner that ignores the abort is abandoned after a grace period and recorded as timed out', async () => {
   const mac = appleSiliconMac();
   mac['/usr/bin/fdesetup status'] = { hangMs: 30_000, ignoreAbort: true };
@@ -433,8 +377,14 @@ test('collect: a runner that ignores the abort is abandoned after a grace period
   assert.ok(performance.now() - started < 5_000);
   assert.equal(snapshot.fileVault.state, 'unknown');
   assert.deepEqual(
-    snapshot.errors.filter((e) => e.source === 'fdesetup_status'),
-    [{ source: 'fdesetup_status', message: 'timed out: the collection budget of 200 ms ran out' }],
+    snapshot.errors.filter((e) => e.probe === 'fdesetup_status'),
+    [
+      {
+        probe: 'fdesetup_status',
+        kind: 'timeout',
+        message: 'timed out: the collection budget of 200 ms ran out',
+      },
+    ],
   );
 });
 
@@ -447,14 +397,17 @@ test('collect: an unknown user list failure leaves users empty with an error; co
   const fake = fakeRunner(mac);
   const { snapshot } = await collect(collectDeps(fake.run));
   assert.deepEqual(snapshot.users, []);
-  assert.equal(snapshot.errors.filter((e) => e.source === 'dscl_users').length, 2);
+  assert.deepEqual(
+    snapshot.errors.filter((e) => e.probe === 'dscl_users').map((e) => e.kind),
+    ['exit', 'unrecognised_output'],
+  );
   assert.equal(new Set(fake.asked).size, fake.asked.length);
   assert.ok(!fake.asked.some((a) => a.startsWith('/usr/sbin/sysadminctl')));
 });
 
 // ---- The simulated Macs (test/fixtures/macs/*/manifest.json), answered in-process: each Mac's commands
-// must agree with each other (GUIDs, users) and give the facts its manifest promises. The lead's tests
-// run the real agent process against the same Macs through a fake system root.
+// must agree with each other (GUIDs, users) and give the facts its manifest promises. The process tests
+// (test/agent/process.test.ts) run the real agent against the same Macs through a fake system root.
 
 interface ManifestCommand {
   argv: string[];
@@ -466,7 +419,7 @@ interface ManifestCommand {
 interface Manifest {
   description: string;
   synthetic?: string[];
-  expect?: { facts?: Record<string, unknown>; errorSources?: string[]; notApplicable?: string[] };
+  expect?: { facts?: Record<string, unknown>; errorProbes?: string[]; notApplicable?: string[] };
   commands: ManifestCommand[];
 }
 
@@ -538,10 +491,10 @@ for (const name of readdirSync(MACS)
     const expect = m.expect ?? {};
     for (const [fact, value] of Object.entries(expect.facts ?? {}))
       assert.deepEqual(factAt(snapshot, fact), value, fact);
-    if (expect.errorSources)
+    if (expect.errorProbes)
       assert.deepEqual(
-        [...new Set(snapshot.errors.map((e) => e.source))].sort(),
-        [...expect.errorSources].sort(),
+        [...new Set(snapshot.errors.map((e) => e.probe))].sort(),
+        [...expect.errorProbes].sort(),
         JSON.stringify(snapshot.errors),
       );
     if (expect.notApplicable) assert.deepEqual(snapshot.notApplicable, expect.notApplicable);

@@ -16,26 +16,13 @@ import { outboxSummary } from '../../agent/cache/outbox.ts';
 import { createLogger } from '../../agent/log.ts';
 import { createClient } from '../../agent/upload/client.ts';
 import { renderStatusNotes } from '../../agent/status-notes.ts';
-import { ENROLL_SECRET, startTestCollector } from '../helpers/collector.ts';
+import { startTestCollector } from '../helpers/collector.ts';
 import { manifestRunner } from '../helpers/manifest-runner.ts';
+import { cycleSettings } from '../helpers/cycle-settings.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-function settings(extra: Partial<CycleSettings> = {}): CycleSettings {
-  return {
-    ServerURL: null,
-    EnrollSecret: ENROLL_SECRET,
-    PinSHA256: [],
-    AllowInsecureHTTP: false,
-    MinIntervalSeconds: 900,
-    ExcludeUsers: [],
-    CollectTimeoutSeconds: 30,
-    UploadTimeoutSeconds: 30,
-    MaxCachedSnapshots: 720,
-    MaxCacheBytes: 50 * 1024 * 1024,
-    ...extra,
-  };
-}
+const settings = cycleSettings;
 
 /** A cycle's dependencies with a clock the test moves and a host name it can change. */
 function harness(extra: Partial<CycleSettings> = {}, refusals: string[] = []) {

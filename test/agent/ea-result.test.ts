@@ -13,7 +13,7 @@ function hostileSnapshot(text: string): Snapshot {
     user(text, 'A', { secureToken: false, volumeOwner: true }),
     user(`${text}2`, 'B', { secureToken: null, volumeOwner: null }),
   ];
-  s.errors = [{ source: text, message: text }];
+  s.errors = [{ probe: 'sysadminctl', kind: 'exit', user: text, message: text }];
   return s;
 }
 

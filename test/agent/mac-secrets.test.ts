@@ -113,13 +113,13 @@ test('Mac secrets never leave the Mac: snapshot, agent log, cache and state, col
     // 1. The snapshot as printed, and the log lines on stderr.
     const printed = await runAgent(['collect', '--json', ...mac.flags]);
     assert.equal(printed.code, 0, printed.stderr);
-    const snapshot = JSON.parse(printed.stdout) as { errors: { source: string; message: string }[] };
+    const snapshot = JSON.parse(printed.stdout) as { errors: { probe: string; message: string }[] };
     const calls = readCalls(mac.root).join('\n');
     for (const cmd of ['/usr/bin/fdesetup status', '/usr/libexec/mdmclient', '-secureTokenStatus alice'])
       assert.ok(calls.includes(cmd), `the Mac printed its secrets: ${cmd} ran`);
     // The secret-bearing lines did reach the agent's error path, which quotes lines (so the scan below
     // means something: without the redaction they would be in these messages).
-    const quoted = snapshot.errors.filter((e) => e.message.includes('unrecognised: ')).map((e) => e.source);
+    const quoted = snapshot.errors.filter((e) => e.message.includes('unrecognised: ')).map((e) => e.probe);
     for (const source of ['fdesetup_status', 'mdmclient', 'profiles_bootstrap', 'sysadminctl'])
       assert.ok(quoted.includes(source), `${source} quoted a line: ${JSON.stringify(snapshot.errors)}`);
 

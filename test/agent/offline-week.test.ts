@@ -7,6 +7,7 @@
 // outage, the snapshots beyond it are recorded as a gap that `status` shows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { freePort } from '../helpers/free-port.ts';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { runCycle } from '../../agent/cycle.ts';
+import { cycleSettings } from '../helpers/cycle-settings.ts';
 import type { CycleDeps } from '../../agent/cycle.ts';
 import { openCache } from '../../agent/cache/open.ts';
 import { outboxSummary } from '../../agent/cache/outbox.ts';
@@ -31,14 +33,6 @@ import { manifestRunner } from '../helpers/manifest-runner.ts';
 
 const HOUR = 3600_000;
 const START = new Date('2026-03-02T00:00:00.000Z');
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /**
  * A TCP proxy to the collector that counts snapshot uploads and, for one in `loseEvery`, lets the
@@ -113,18 +107,7 @@ async function offlineWeek({ maxCachedSnapshots }: Scenario) {
   let token: string | null = null;
   let ids = 0;
   const deps: CycleDeps = {
-    settings: {
-      ServerURL: proxy.url,
-      EnrollSecret: ENROLL_SECRET,
-      PinSHA256: [],
-      AllowInsecureHTTP: false,
-      MinIntervalSeconds: 900,
-      ExcludeUsers: [],
-      CollectTimeoutSeconds: 30,
-      UploadTimeoutSeconds: 30,
-      MaxCachedSnapshots: maxCachedSnapshots,
-      MaxCacheBytes: 50 * 1024 * 1024,
-    },
+    settings: cycleSettings({ ServerURL: proxy.url, MaxCachedSnapshots: maxCachedSnapshots }),
     db,
     now: () => now,
     run: manifestRunner('applesilicon-compliant').run,

@@ -117,7 +117,7 @@ test('collect, status and ea print hostile names escaped; collect --json keeps t
   assert.equal(lines.length, s.users.length, block);
   for (const l of lines) assert.match(l, /^ {2}\S.* uid -?\d+ +token /, l);
   // Errors quote the fakes' complaints about the names: escaped too.
-  assert.ok(s.errors.length >= NAMES.length, JSON.stringify(s.errors.map((e) => e.source)));
+  assert.ok(s.errors.length >= NAMES.length, JSON.stringify(s.errors.map((e) => e.probe)));
 
   const status = await runAgent(['status', ...mac.flags]);
   assert.equal(status.code, 0, status.stderr);

@@ -58,7 +58,7 @@ for (const name of macs) {
     }
     // A fake that saw unexpected arguments exits 64 with "unexpected arguments": never expected here.
     for (const e of s.errors)
-      assert.doesNotMatch(e.message, /unexpected arguments/, `${e.source}: ${e.message}`);
+      assert.doesNotMatch(e.message, /unexpected arguments/, `${e.probe}: ${e.message}`);
     // Secrets never land in the snapshot: no AuthenticationAuthority hash lists, no Bootstrap Token material.
     assert.doesNotMatch(JSON.stringify(s), /HASHLIST|ShadowHash|SALTED-SHA512|Kerberosv5/);
   });
@@ -119,7 +119,7 @@ test('filevault-off and filevault-encrypting (SYNTHETIC progress line, exit 2 is
   assert.equal(off.fileVault.state, 'off');
   const enc = await collectJson(simulatedMac('filevault-encrypting'));
   assert.equal(enc.fileVault.state, 'encrypting');
-  assert.ok(!enc.errors.some((e) => e.source === 'fdesetup_status'), JSON.stringify(enc.errors));
+  assert.ok(!enc.errors.some((e) => e.probe === 'fdesetup_status'), JSON.stringify(enc.errors));
 });
 
 test('not-enrolled: MDM enrollment NO, not unknown', async () => {
@@ -142,7 +142,7 @@ test('broken: failing, garbled and hanging commands become errors; the budget ki
     'a hang is recorded as timed out',
   );
   // Unknown is never "no": whatever a broken probe should have said is null, not false.
-  for (const e of s.errors) assert.ok(e.source.length > 0 && e.message.length > 0);
+  for (const e of s.errors) assert.ok(e.probe.length > 0 && e.kind.length > 0 && e.message.length > 0);
 });
 
 test('status, ea and the cache after collections; a repeat is not a change', async () => {
@@ -253,4 +253,20 @@ test('a state directory others may write to: collect and status refuse it (exit 
     /The collector's last answer: unknown, the cache cannot be read: the state directory .* is writable by group or others/,
   );
   assert.equal(fs.statSync(mac.stateDir).mode & 0o777, 0o777, 'left as it was');
+});
+
+test('a managed SplaySeconds does not delay a run typed by hand (no --splay); it bounds a scheduled one', async () => {
+  const mac = simulatedMac('applesilicon-compliant');
+  const managed = path.join(mac.root, 'Library/Managed Preferences/com.tokenwatch.agent.plist');
+  fs.mkdirSync(path.dirname(managed), { recursive: true });
+  fs.writeFileSync(
+    managed,
+    '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n\t<key>SplaySeconds</key>\n\t<integer>86400</integer>\n</dict>\n</plist>\n',
+  );
+  // Before the change, this run waited a random 0..86400 s (the test's own 60 s timeout ends it).
+  const byHand = await runAgent(['run', ...mac.flags], { timeoutMs: 60_000 });
+  assert.equal(byHand.code, 0, byHand.stderr);
+  assert.ok(byHand.ms < 30_000, `took ${Math.round(byHand.ms)} ms`);
+  const config = await runAgent(['config', ...mac.flags, '--splay', '300']);
+  assert.match(config.stdout, /^SplaySeconds +86400 +MANAGED {2}\(overrides flag: 300\)$/m);
 });

@@ -15,7 +15,7 @@ function hostileSnapshot(text: string): Snapshot {
   s.consoleUser = text;
   s.users = [user(text, text), user('bob', 'B0B')];
   s.cryptoUsers = [crypto(text, text, 'local_user', true)];
-  s.errors = [{ source: text, message: text }];
+  s.errors = [{ probe: 'sysadminctl', kind: 'exit', user: text, message: text }];
   return s;
 }
 

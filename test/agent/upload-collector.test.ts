@@ -3,8 +3,8 @@
 // comes back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { freePort } from '../helpers/free-port.ts';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../collector/config.ts';
@@ -16,14 +16,6 @@ import type { SimulatedMac } from '../helpers/agent-process.ts';
 
 const ADMIN = 'admin-token-for-the-upload-test-0123456789';
 const SECRET = 'enroll-secret-for-the-upload-test-0123456789';
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 async function collector(db: string, port: number): Promise<RunningCollector> {
   const { config } = loadConfig({

@@ -7,6 +7,7 @@
 // failing round can be replayed; what is random is when, not whether, a kill happens.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { seededRandom as seeded } from '../helpers/seeded-random.ts';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -21,18 +22,6 @@ import { ADMIN_TOKEN, ENROLL_SECRET } from '../helpers/collector.ts';
 
 const ROUNDS = 100;
 const SEED = Number(process.env['TOKENWATCH_FAULT_SEED'] ?? 20260302);
-
-/** mulberry32: a small seeded generator, so the kill points repeat with the seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-kill9-'));
 const { config } = loadConfig({

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { checkSnapshot } from '../../agent/snapshot/index.ts';
-import type { Snapshot } from '../../agent/snapshot/index.ts';
+import type { ErrorKind, ProbeId, Snapshot } from '../../agent/snapshot/index.ts';
 import { ENROLL_SECRET, startTestCollector } from '../helpers/collector.ts';
 import type { TestCollector } from '../helpers/collector.ts';
 import { cleanEnv, runAgent, simulatedMac } from '../helpers/agent-process.ts';
@@ -23,7 +23,9 @@ interface Hostile {
   argv: string[];
   /** Shell lines run instead of the command ($REAL runs the recorded fake). */
   body: string[];
-  source: string;
+  probe: ProbeId;
+  /** The kind of error the probe's failure is recorded as (each way a run ends, and a parse). */
+  kind: ErrorKind;
   error: RegExp;
 }
 
@@ -46,42 +48,48 @@ const HOSTILE: Hostile[] = [
     name: 'binary bytes',
     argv: ['/usr/bin/sw_vers'],
     body: ['/bin/cat "$ROOT/hostile.bin"', 'exit 0'],
-    source: 'sw_vers',
+    probe: 'sw_vers',
+    kind: 'unrecognised_output',
     error: /^stdout line \d+ unrecognised: |^no ProductVersion line$/,
   },
   {
     name: '50 MB of output',
     argv: ['/usr/bin/fdesetup', 'list'],
     body: ["/usr/bin/head -c 52428800 /dev/zero | /usr/bin/tr '\\000' 'A'", 'exit 0'],
-    source: 'fdesetup_list',
+    probe: 'fdesetup_list',
+    kind: 'output_too_large',
     error: /printed more than \d+ characters: stopped/,
   },
   {
     name: 'ANSI and OSC escapes',
     argv: ['/usr/bin/fdesetup', 'status'],
     body: ["printf '\\033[2J\\033]0;owned\\007FileVault is \\033[31mOn\\033[0m.\\n'", 'exit 0'],
-    source: 'fdesetup_status',
+    probe: 'fdesetup_status',
+    kind: 'unrecognised_output',
     error: /unrecognised/,
   },
   {
     name: 'never exits',
     argv: ['/usr/bin/profiles', 'status', '-type', 'enrollment'],
     body: ['exec /bin/sleep 3601'],
-    source: 'profiles_enrollment',
+    probe: 'profiles_enrollment',
+    kind: 'timeout',
     error: /timed out: the collection budget of 5000 ms ran out/,
   },
   {
     name: 'exits non-zero after partial output',
     argv: ['/usr/sbin/diskutil', 'apfs', 'listcryptousers', '/'],
     body: ['"$REAL" "$@" | /usr/bin/head -c 120', 'exit 1'],
-    source: 'diskutil_cryptousers',
+    probe: 'diskutil_cryptousers',
+    kind: 'exit',
     error: /exit code 1/,
   },
   {
     name: 'a child holds stdout open',
     argv: ['/usr/bin/dscl', '.', '-read', '/Groups/admin', 'GroupMembership'],
     body: ['"$REAL" "$@"', '/bin/sleep 3602 &', 'exit 0'],
-    source: 'dscl_admins',
+    probe: 'dscl_admins',
+    kind: 'timeout',
     error: /timed out: .*it exited \(code 0\) but a process it started kept its output open/,
   },
 ];
@@ -178,10 +186,10 @@ for (const h of [...HOSTILE, null]) {
     assert.ok(r.ms < limit(), `took ${Math.round(r.ms)} ms, more than ${Math.round(limit())} ms`);
     const snapshot = await latest(mac);
     for (const c of cases) {
-      const errors = snapshot.errors.filter((e) => e.source === c.source);
+      const errors = snapshot.errors.filter((e) => e.probe === c.probe);
       assert.ok(
-        errors.some((e) => c.error.test(e.message)),
-        `${c.name}: ${JSON.stringify(errors)} (all: ${JSON.stringify(snapshot.errors.map((e) => e.source))})`,
+        errors.some((e) => e.kind === c.kind && c.error.test(e.message)),
+        `${c.name}: ${JSON.stringify(errors)} (all: ${JSON.stringify(snapshot.errors.map((e) => e.probe))})`,
       );
     }
     // Nothing raw reaches the snapshot: no escape or control character in any error message.

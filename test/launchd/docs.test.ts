@@ -1,11 +1,12 @@
-// The documentation keeps up with the files: launchd/README.md describes every file in launchd/,
-// every key of the LaunchDaemon and every preference key; docs/deploy-macos.md documents every
-// extension attribute and shows commands that use the real label and paths.
+// The documentation keeps up with the files: launchd/README.md describes every file in launchd/ and
+// every key of the LaunchDaemon (its preference table is generated from the agent's settings
+// declaration: test/agent/settings/docs.test.ts); docs/deploy-macos.md documents every extension
+// attribute and shows commands that use the real label and paths.
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { PREFERENCE_KEYS, asDict, parseXml, readLaunchdFile } from './plist-files.ts';
+import { asDict, parseXml, readLaunchdFile } from './plist-files.ts';
 import { EXE, LABEL, LAUNCHD_DIR, UNINSTALLER } from './scratch-mac.ts';
 
 const DEPLOY_DOC = new URL('../../docs/deploy-macos.md', import.meta.url).pathname;
@@ -51,17 +52,6 @@ test('launchd/README.md explains every key of the LaunchDaemon', async () => {
   for (const key of Object.keys(daemon)) assert.ok(rows.includes(key), `${key} has a row`);
   for (const absent of ['KeepAlive', 'UserName'])
     assert.match(readme, new RegExp(`\\*\\*\`${absent}\`\\*\\*`), `why no ${absent}`);
-});
-
-test('launchd/README.md describes every preference key with its type', async () => {
-  const readme = await readLaunchdFile('README.md');
-  const rows = readme.split('\n').filter((line) => line.startsWith('| `'));
-  for (const [key, element] of Object.entries(PREFERENCE_KEYS)) {
-    const row = rows.find((line) => (line.split('|')[1] ?? '').trim() === `\`${key}\``);
-    assert.ok(row !== undefined, `${key} has a row`);
-    const type = (row.split('|')[2] ?? '').trim();
-    assert.equal(type === 'array of strings' ? 'array' : type, element, key);
-  }
 });
 
 test('docs/deploy-macos.md documents every extension attribute and gives a script that runs `ea`', async () => {

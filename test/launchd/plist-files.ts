@@ -8,20 +8,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type PlistValue, parse, parseBinary } from 'plist';
 import { LAUNCHD_DIR } from './scratch-mac.ts';
+import { CONFIG_KEYS, settingOf } from '../../agent/settings/declaration.ts';
+import type { PlistElement } from '../../agent/settings/value-types.ts';
 
 export type Dict = { [key: string]: PlistValue };
 
-/** Preference keys the agent reads (domain com.tokenwatch.agent) and the element each must be. */
-export const PREFERENCE_KEYS: Record<string, string> = {
-  ServerURL: 'string',
-  EnrollSecret: 'string',
-  PinSHA256: 'array',
-  SplaySeconds: 'integer',
-  MinIntervalSeconds: 'integer',
-  ExcludeUsers: 'array',
-  CollectTimeoutSeconds: 'integer',
-  LogLevel: 'string',
+/** The XML elements a plist element of the settings declaration is written as. */
+const XML_ELEMENTS: Record<PlistElement, readonly string[]> = {
+  string: ['string'],
+  integer: ['integer'],
+  boolean: ['true', 'false'],
+  'array of strings': ['array'],
+  'string or array of strings': ['string', 'array'],
 };
+
+/** Every preference key the agent reads (domain com.tokenwatch.agent), from its settings declaration
+ * (agent/settings/declaration.ts), with the XML elements it may be written as. */
+export const PREFERENCE_KEYS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  CONFIG_KEYS.map((key) => [key, XML_ELEMENTS[settingOf(key).type.plist]]),
+);
+
+/** The keys the example profile and managed preferences set (the declaration's `profile: 'example'`). */
+export const EXAMPLE_KEYS: readonly string[] = CONFIG_KEYS.filter(
+  (key) => settingOf(key).profile === 'example',
+);
 
 export const INSTALL_PLISTUTIL =
   'plistutil (Debian package libplist-utils) is required: apt-get install libplist-utils';

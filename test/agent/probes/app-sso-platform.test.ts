@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePlatformSsoState } from '../../../agent/probes/app-sso-platform.ts';
 import type { PlatformSsoState } from '../../../agent/probes/app-sso-platform.ts';
-import { assertCoversFolder, out, sample, sampleText } from './samples.ts';
+import type { ProbeError } from '../../../agent/probes/result.ts';
+import { E, assertCoversFolder, out, sample, sampleText } from './samples.ts';
 
 const F = 'app-sso-platform-state';
 const ENTRA = 'com.microsoft.CompanyPortalMac.ssoextension';
@@ -62,9 +63,9 @@ const SECRETS = [
 ];
 const CERT_START = 'MIIDNzCCAh-gAwIBAgIQcdJMRMM2o4xHxrDE4zP1tzANBgkq';
 
-function assertNoSecret(errors: string[]): void {
+function assertNoSecret(errors: ProbeError[]): void {
   for (const s of [...SECRETS, CERT_START, 'foobar', 'contoso']) {
-    assert.ok(!errors.join('\n').includes(s), `an error quotes ${s}`);
+    assert.ok(!JSON.stringify(errors).includes(s), `an error quotes ${s}`);
   }
 }
 
@@ -74,7 +75,7 @@ test('app-sso platform -s: a JSON object that does not parse is an error that qu
   assert.throws(() => JSON.parse('{"k" : EOKfOXCpi9nQHsrm6EZtXXUiMJvabJeFmaiNoBHyuZE=}'), /EOKf/);
   const r = parsePlatformSsoState(out(broken));
   assert.equal(r.value, null);
-  assert.deepEqual(r.errors, ['User Configuration (line 142): not a valid JSON object']);
+  assert.deepEqual(r.errors, [E.unrecognised('User Configuration (line 142): not a valid JSON object')]);
   assertNoSecret(r.errors);
 });
 
@@ -85,8 +86,15 @@ test('app-sso platform -s: a section body that is neither (null) nor an object: 
   );
   const r = parsePlatformSsoState(out(headless));
   assert.equal(r.value, null);
-  assert.equal(r.errors[0], 'Device Configuration (line 3): neither (null) nor a JSON object follows');
-  assert.ok(r.errors.includes('stdout line 6 unrecognised: "_deviceEncryptionKeyData" : "[redacted]",'));
+  assert.deepEqual(
+    r.errors[0],
+    E.unrecognised('Device Configuration (line 3): neither (null) nor a JSON object follows'),
+  );
+  assert.ok(
+    r.errors.some(
+      (e) => e.message === 'stdout line 6 unrecognised: "_deviceEncryptionKeyData" : "[redacted]",',
+    ),
+  );
   assertNoSecret(r.errors);
 });
 
@@ -104,25 +112,28 @@ test('app-sso platform -s: missing, doubled and unknown sections; an unclosed ob
   const nothing = sampleText(F, NOTHING);
   assert.deepEqual(parsePlatformSsoState(out(nothing.replace('User Configuration:\n (null)\n', ''))), {
     value: null,
-    errors: ['no User Configuration section'],
+    errors: [E.missing('no User Configuration section')],
   });
   const doubled = `${nothing}Device Configuration:\n (null)\n`;
   assert.deepEqual(parsePlatformSsoState(out(doubled)), {
     value: null,
-    errors: ['line 12: Device Configuration printed twice'],
+    errors: [E.conflict('line 12: Device Configuration printed twice')],
   });
   const extra = `${nothing}Shared Configuration:\n (null)\n`;
   assert.deepEqual(parsePlatformSsoState(out(extra)), {
     value: REAL[NOTHING] ?? null,
-    errors: ['stdout line 12 unrecognised: Shared Configuration:', 'stdout line 13 unrecognised: (null)'],
+    errors: [
+      E.unrecognised('stdout line 12 unrecognised: Shared Configuration:'),
+      E.unrecognised('stdout line 13 unrecognised: (null)'),
+    ],
   });
   const unclosed = sampleText(F, NOT_COMPLETED).replace(/\n\}\n/, '\n');
   const r = parsePlatformSsoState(out(unclosed));
   assert.equal(r.value, null);
   assert.deepEqual(r.errors, [
-    'Device Configuration (line 3): the JSON object has no closing } line',
-    'no Login Configuration section',
-    'no User Configuration section',
+    E.unrecognised('Device Configuration (line 3): the JSON object has no closing } line'),
+    E.missing('no Login Configuration section'),
+    E.missing('no User Configuration section'),
   ]);
 });
 
@@ -131,48 +142,54 @@ test('app-sso platform -s: registrationCompleted missing or not a boolean: devic
   const missing = parsePlatformSsoState(out(text.replace('  "registrationCompleted" : false,\n', '')));
   assert.equal(missing.value?.deviceRegistered, null);
   assert.equal(missing.value?.deviceConfigured, true);
-  assert.deepEqual(missing.errors, ['Device Configuration: registrationCompleted is missing']);
+  assert.deepEqual(missing.errors, [E.missing('Device Configuration: registrationCompleted is missing')]);
   const odd = parsePlatformSsoState(
     out(text.replace('"registrationCompleted" : false', '"registrationCompleted" : 0')),
   );
   assert.equal(odd.value?.deviceRegistered, null);
-  assert.deepEqual(odd.errors, ['Device Configuration: registrationCompleted is not true or false']);
+  assert.deepEqual(odd.errors, [
+    E.unrecognised('Device Configuration: registrationCompleted is not true or false'),
+  ]);
   const wrongType = parsePlatformSsoState(
     out(text.replace(`"extensionIdentifier" : "${ENTRA}"`, '"extensionIdentifier" : 1')),
   );
   assert.equal(wrongType.value?.extensionIdentifier, null);
-  assert.deepEqual(wrongType.errors, ['Device Configuration: extensionIdentifier is not a string']);
+  assert.deepEqual(wrongType.errors, [
+    E.unrecognised('Device Configuration: extensionIdentifier is not a string'),
+  ]);
 });
 
 test('app-sso platform -s: only the seen token lines are known; SYNTHETIC "(Expired)" is an unrecognised line', () => {
   const expired = sampleText(F, BOTH).replace('(Not Expired)', '(Expired)');
   const r = parsePlatformSsoState(out(expired));
   assert.deepEqual(r.value, REAL[BOTH]);
-  assert.deepEqual(r.errors, ['stdout line 174 unrecognised: 2025-07-02T20:22:54Z (Expired)']);
+  assert.deepEqual(r.errors, [
+    E.unrecognised('stdout line 174 unrecognised: 2025-07-02T20:22:54Z (Expired)'),
+  ]);
   // Token lines outside the SSO Tokens section are not known either.
   assert.deepEqual(parsePlatformSsoState(out(`Received:\n${sampleText(F, NOTHING)}`)).errors, [
-    'stdout line 1 unrecognised: Received:',
+    E.unrecognised('stdout line 1 unrecognised: Received:'),
   ]);
 });
 
 test('app-sso platform -s: a non-zero exit, stderr, no output (SYNTHETIC failures, no real capture)', () => {
   assert.deepEqual(parsePlatformSsoState(sample(F, NOTHING, { exitCode: 1 })), {
     value: null,
-    errors: ['exit code 1: Time: 2025-06-18 20:42:20 +0000'],
+    errors: [E.exit('exit code 1: Time: 2025-06-18 20:42:20 +0000')],
   });
   assert.deepEqual(parsePlatformSsoState(out('', 'app-sso: unknown option\n', 64)), {
     value: null,
     errors: [
-      'stderr line 1 unrecognised: app-sso: unknown option',
-      'exit code 64',
-      'no Device Configuration section',
-      'no Login Configuration section',
-      'no User Configuration section',
+      E.unrecognised('stderr line 1 unrecognised: app-sso: unknown option'),
+      E.exit('exit code 64'),
+      E.missing('no Device Configuration section'),
+      E.missing('no Login Configuration section'),
+      E.missing('no User Configuration section'),
     ],
   });
   assert.deepEqual(parsePlatformSsoState(out('')).errors, [
-    'no Device Configuration section',
-    'no Login Configuration section',
-    'no User Configuration section',
+    E.missing('no Device Configuration section'),
+    E.missing('no Login Configuration section'),
+    E.missing('no User Configuration section'),
   ]);
 });

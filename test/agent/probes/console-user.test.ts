@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConsoleUser } from '../../../agent/probes/console-user.ts';
-import { out } from './samples.ts';
+import { E, out } from './samples.ts';
 
 test('console user: SYNTHETIC a logged-in user', () => {
   assert.deepEqual(parseConsoleUser(out('alice\n')), { value: { user: 'alice' }, errors: [] });
@@ -19,13 +19,13 @@ test('console user: SYNTHETIC failures: stat error, empty, extra lines', () => {
   assert.deepEqual(parseConsoleUser(out('', 'stat: /dev/console: stat: No such file or directory\n', 1)), {
     value: null,
     errors: [
-      'stderr line 1 unrecognised: stat: /dev/console: stat: No such file or directory',
-      'exit code 1',
+      E.unrecognised('stderr line 1 unrecognised: stat: /dev/console: stat: No such file or directory'),
+      E.exit('exit code 1'),
     ],
   });
-  assert.deepEqual(parseConsoleUser(out('')), { value: null, errors: ['no output'] });
+  assert.deepEqual(parseConsoleUser(out('')), { value: null, errors: [E.missing('no output')] });
   assert.deepEqual(parseConsoleUser(out('alice\nbob\n')), {
     value: null,
-    errors: ['stdout line 2 unrecognised: bob'],
+    errors: [E.unrecognised('stdout line 2 unrecognised: bob')],
   });
 });

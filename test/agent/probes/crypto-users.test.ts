@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCryptoUsers, cryptoUserKind } from '../../../agent/probes/crypto-users.ts';
-import { assertCoversFolder, out, sample } from './samples.ts';
+import { E, assertCoversFolder, out, sample } from './samples.ts';
 
-const F = 'diskutil-apfs-listcryptousers';
+const F = 'diskutil_cryptousers';
 const PRK = 'EBC6C064-0000-11AA-AA11-00306543ECAC';
 const BT = '2457711A-523C-4604-B75A-F48A571D5036';
 
@@ -171,23 +171,26 @@ test('diskutil: no crypto users, count mismatch, missing lines, garbage', () => 
     ),
   );
   assert.deepEqual(r.errors, [
-    'stdout line 8 unrecognised: Volume Owner: Maybe',
-    'crypto user B has no Type line',
-    'crypto user B has no Volume Owner line while others do',
+    E.unrecognised('stdout line 8 unrecognised: Volume Owner: Maybe'),
+    E.missing('crypto user B has no Type line'),
+    E.missing('crypto user B has no Volume Owner line while others do'),
   ]);
   const short = parseCryptoUsers(
     out('Cryptographic users for disk3s1 (3 found)\n|\n+-- A\n    Type: Local Open Directory User\n'),
   );
-  assert.deepEqual(short.errors, ['header says 3 found, 1 listed']);
+  assert.deepEqual(short.errors, [E.conflict('header says 3 found, 1 listed')]);
 });
 
 test('diskutil: non-zero exit without a header is an error, no value', () => {
   assert.deepEqual(parseCryptoUsers(out('', 'disk3 is not an APFS Volume\n', 1)), {
     value: null,
-    errors: ['exit code 1: disk3 is not an APFS Volume'],
+    errors: [
+      E.unrecognised('stderr line 1 unrecognised: disk3 is not an APFS Volume'),
+      E.exit('exit code 1'),
+    ],
   });
   assert.deepEqual(parseCryptoUsers(out('hello\n', '', 0)), {
     value: null,
-    errors: ['no "Cryptographic users" header: stdout line 1 unrecognised: hello'],
+    errors: [E.unrecognised('no "Cryptographic users" header: stdout line 1 unrecognised: hello')],
   });
 });

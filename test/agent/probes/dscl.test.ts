@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { parseDsclUsers } from '../../../agent/probes/dscl-users.ts';
 import { parseDsclAdmins } from '../../../agent/probes/dscl-admins.ts';
 import { parseDsclUser } from '../../../agent/probes/dscl-user.ts';
-import { assertCoversFolder, out, sample } from './samples.ts';
+import { E, assertCoversFolder, out, sample, sampleText } from './samples.ts';
 
 // dscl . -list /Users UniqueID
-const LIST = 'dscl-list-users-uniqueid';
+const LIST = 'dscl_users';
 test('dscl_users: every real sample is tested', () => {
   assertCoversFolder(LIST, ['first-10-rows-system-accounts-padded-columns-PARTIAL.txt']);
 });
@@ -20,7 +20,7 @@ test('dscl_users: real PARTIAL sample: 10 padded rows read, the author\'s "..." 
   ]);
   assert.equal(r.value?.length, 10);
   assert.deepEqual(r.value?.[9], { name: '_ard', uid: 67 });
-  assert.deepEqual(r.errors, ['stdout line 11 unrecognised: ...']);
+  assert.deepEqual(r.errors, [E.unrecognised('stdout line 11 unrecognised: ...')]);
 });
 
 test('dscl_users: negative ids, tabs, odd names never crash', () => {
@@ -33,19 +33,22 @@ test('dscl_users: negative ids, tabs, odd names never crash', () => {
     { name: 'odd name', uid: 502 },
     { name: '_hidden', uid: 499 },
   ]);
-  assert.deepEqual(r.errors, ['stdout line 5 unrecognised: noid']);
+  assert.deepEqual(r.errors, [E.unrecognised('stdout line 5 unrecognised: noid')]);
 });
 
 test('dscl_users: failure is an error, never an empty list', () => {
   assert.deepEqual(parseDsclUsers(out('', '<dscl_cmd> DS Error: -14090 (eDSAuthFailed)\n', 1)), {
     value: null,
-    errors: ['stderr line 1 unrecognised: <dscl_cmd> DS Error: -14090 (eDSAuthFailed)', 'exit code 1'],
+    errors: [
+      E.unrecognised('stderr line 1 unrecognised: <dscl_cmd> DS Error: -14090 (eDSAuthFailed)'),
+      E.exit('exit code 1'),
+    ],
   });
-  assert.deepEqual(parseDsclUsers(out('')), { value: [], errors: ['no users listed'] });
+  assert.deepEqual(parseDsclUsers(out('')), { value: null, errors: [E.missing('no users listed')] });
 });
 
 // dscl . -read /Groups/admin GroupMembership
-const GROUP = 'dscl-read-groupmembership';
+const GROUP = 'dscl_admins';
 test('dscl_admins: every real sample is tested', () => {
   assertCoversFolder(GROUP, [
     'sequoia-15.6.1-root-plus-one-admin.txt',
@@ -90,26 +93,31 @@ test('dscl_admins: multi-line form', () => {
 test('dscl_admins: "No such key" is unknown (never "no admins"); DS errors from the real samples are errors', () => {
   assert.deepEqual(parseDsclAdmins(out('No such key: GroupMembership\n')), {
     value: null,
-    errors: ['No such key: GroupMembership (the admin group always lists root): admin members unknown'],
+    errors: [
+      E.missing('No such key: GroupMembership (the admin group always lists root): admin members unknown'),
+    ],
   });
   const r = parseDsclAdmins(
     sample('dscl-errors', 'ds-error-14090-eDSAuthFailed-catalina.txt', { stream: 'stderr', exitCode: 1 }),
   );
-  assert.deepEqual(r, { value: null, errors: ['DS Error: -14090 (eDSAuthFailed)'] });
+  assert.deepEqual(r, { value: null, errors: [E.tool('DS Error: -14090 (eDSAuthFailed)')] });
   assert.deepEqual(parseDsclAdmins(out('garbage\n')), {
     value: null,
-    errors: ['stdout line 1 unrecognised: garbage', 'no GroupMembership attribute in output'],
+    errors: [
+      E.unrecognised('stdout line 1 unrecognised: garbage'),
+      E.missing('no GroupMembership attribute in output'),
+    ],
   });
 });
 
 // dscl . -read /Users/NAME GeneratedUID AuthenticationAuthority
-const AA = 'dscl-read-authenticationauthority';
+const AA = 'dscl_user';
 test('dscl_user: every real sample is tested (AuthenticationAuthority, GeneratedUID, errors)', () => {
   assertCoversFolder(AA, [
     'network-ad-account-netlogon-no-securetoken-10.11.txt',
     'securetoken-disableduser-disa-stig-example.txt',
+    'single-line-local-user-wincent-wiki.txt',
   ]);
-  assertCoversFolder('dscl-read-generateduid', ['single-line-local-user-wincent-wiki.txt']);
   assertCoversFolder('dscl-errors', [
     'ds-error-14090-eDSAuthFailed-catalina.txt',
     'ds-error-14120-eDSPermissionError-change-without-admin-WEAK-PROVENANCE.txt',
@@ -123,7 +131,7 @@ test('dscl_user: real STIG single-line AuthenticationAuthority: ;SecureToken; hi
   assert.equal(r.value?.disabled, true);
   assert.equal(r.value?.mobile, false);
   assert.equal(r.value?.authenticationAuthority?.length, 4);
-  assert.deepEqual(r.errors, ['no GeneratedUID line']);
+  assert.deepEqual(r.errors, [E.missing('no GeneratedUID line')]);
 });
 
 test('dscl_user: real AD network account: no token hint, not mobile (NetLogon, not LocalCachedUser)', () => {
@@ -135,11 +143,11 @@ test('dscl_user: real AD network account: no token hint, not mobile (NetLogon, n
     mobile: false,
     disabled: false,
   });
-  assert.deepEqual(r.errors, ['no GeneratedUID line']);
+  assert.deepEqual(r.errors, [E.missing('no GeneratedUID line')]);
 });
 
 test('dscl_user: real GeneratedUID line alone: guid read, AuthenticationAuthority unknown', () => {
-  const r = parseDsclUser(sample('dscl-read-generateduid', 'single-line-local-user-wincent-wiki.txt'));
+  const r = parseDsclUser(sample('dscl_user', 'single-line-local-user-wincent-wiki.txt'));
   assert.deepEqual(r.value, {
     guid: 'DF3F7C85-14FF-4DC2-A089-5CA9D6E7479B',
     authenticationAuthority: null,
@@ -147,7 +155,7 @@ test('dscl_user: real GeneratedUID line alone: guid read, AuthenticationAuthorit
     mobile: null,
     disabled: null,
   });
-  assert.deepEqual(r.errors, ['no AuthenticationAuthority line']);
+  assert.deepEqual(r.errors, [E.missing('no AuthenticationAuthority line')]);
 });
 
 test('dscl_user: real DS Error samples (stderr) are errors, no value', () => {
@@ -157,7 +165,7 @@ test('dscl_user: real DS Error samples (stderr) are errors, no value', () => {
     ),
     {
       value: null,
-      errors: ['DS Error: -14090 (eDSAuthFailed)'],
+      errors: [E.tool('DS Error: -14090 (eDSAuthFailed)')],
     },
   );
   assert.deepEqual(
@@ -167,7 +175,7 @@ test('dscl_user: real DS Error samples (stderr) are errors, no value', () => {
         exitCode: 1,
       }),
     ),
-    { value: null, errors: ['DS Error: -14120 (eDSPermissionError)'] },
+    { value: null, errors: [E.tool('DS Error: -14120 (eDSPermissionError)')] },
   );
   // Same text on stdout (which stream dscl uses for errors is not captured anywhere): still an error.
   assert.equal(
@@ -210,5 +218,15 @@ test('dscl_user: No such key: AuthenticationAuthority establishes "no tokens"; g
     out('GeneratedUID: ABC\n\u0000\u0001 binary junk\nAuthenticationAuthority: ;ShadowHash;\n'),
   );
   assert.equal(g.errors.length, 1);
-  assert.match(g.errors[0] ?? '', /^stdout line 2 unrecognised/);
+  assert.equal(g.errors[0]?.kind, 'unrecognised_output');
+  assert.match(g.errors[0]?.message ?? '', /^stdout line 2 unrecognised/);
+});
+
+test('dscl: a line like `objc[pid]: ...` is never read as an attribute (a key has no brackets)', () => {
+  const warning = sampleText('stderr-noise', 'objc-class-implemented-in-both-wazuh-17237.txt');
+  const r = parseDsclAdmins(out(`GroupMembership: root itadmin\n${warning}`));
+  assert.deepEqual(r.value, { members: ['root', 'itadmin'] });
+  assert.equal(r.errors.length, 1);
+  assert.equal(r.errors[0]?.kind, 'unrecognised_output');
+  assert.match(r.errors[0]?.message ?? '', /^stdout line 2 unrecognised: objc\[18088\]: Class SSRequest/);
 });

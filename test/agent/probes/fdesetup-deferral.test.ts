@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NOT_FOUND_EXIT_CODE, parseDeferralInfo } from '../../../agent/probes/fdesetup-deferral.ts';
-import { assertCoversFolder, out, sample, sampleText } from './samples.ts';
+import { E, assertCoversFolder, out, sample, sampleText } from './samples.ts';
 
 const F = 'fdesetup-showdeferralinfo';
 const REAL = 'deferral-active-profile-catalina.txt';
@@ -37,18 +37,18 @@ test('fdesetup showdeferralinfo: SYNTHETIC "Not found." (documented by scripts) 
 test('fdesetup showdeferralinfo: "Not found." with another exit code, or a second line, is an error, never "not deferred"', () => {
   assert.deepEqual(parseDeferralInfo(sample(F, NOT_FOUND, { exitCode: 1 })), {
     value: null,
-    errors: ['exit code 1: Not found.'],
+    errors: [E.exit('exit code 1: Not found.')],
   });
   assert.deepEqual(parseDeferralInfo(out('Not found.\nsomething else\n', '', 20)), {
     value: null,
-    errors: ['stdout line 2 unrecognised: something else'],
+    errors: [E.unrecognised('stdout line 2 unrecognised: something else')],
   });
 });
 
 test('fdesetup showdeferralinfo: exit 20 with the settings dictionary is an error (20 only goes with "Not found.")', () => {
   const r = parseDeferralInfo(sample(F, REAL, { exitCode: 20 }));
   assert.equal(r.value, null);
-  assert.deepEqual(r.errors, ['exit code 20: {']);
+  assert.deepEqual(r.errors, [E.exit('exit code 20: {')]);
 });
 
 test('fdesetup showdeferralinfo: SYNTHETIC edits of the real dictionary: Defer = 0, a named user, no ProfileUUID', () => {
@@ -77,15 +77,15 @@ test('fdesetup showdeferralinfo: a dictionary without Defer, or with an odd Defe
   const real = sampleText(F, REAL);
   assert.deepEqual(parseDeferralInfo(out(real.replace('    Defer = 1;\n', ''))), {
     value: null,
-    errors: ['no Defer key in the deferral settings'],
+    errors: [E.missing('no Defer key in the deferral settings')],
   });
   assert.deepEqual(parseDeferralInfo(out(real.replace('Defer = 1;', 'Defer = YES;'))), {
     value: null,
-    errors: ['Defer is neither 0 nor 1'],
+    errors: [E.unrecognised('Defer is neither 0 nor 1')],
   });
   assert.deepEqual(parseDeferralInfo(out(real.replace('Usernames =     (\n    );', 'Usernames = alice;'))), {
     value: null,
-    errors: ['Usernames is not a list of names'],
+    errors: [E.unrecognised('Usernames is not a list of names')],
   });
 });
 
@@ -93,26 +93,30 @@ test('fdesetup showdeferralinfo: a broken dictionary, text after it, no output, 
   const real = sampleText(F, REAL);
   assert.deepEqual(parseDeferralInfo(out(real.replace('ShowRecoveryKey = 1;', 'ShowRecoveryKey = 1'))), {
     value: null,
-    errors: ["deferral settings: line 6: expected ';' after the value of ShowRecoveryKey, found a word"],
+    errors: [
+      E.unrecognised(
+        "deferral settings: line 6: expected ';' after the value of ShowRecoveryKey, found a word",
+      ),
+    ],
   });
   assert.deepEqual(parseDeferralInfo(out(`${real}Not found.\n`)), {
     value: null,
-    errors: ['line 9: unexpected text after the deferral settings'],
+    errors: [E.unrecognised('line 9: unexpected text after the deferral settings')],
   });
   assert.deepEqual(parseDeferralInfo(out('')), {
     value: null,
-    errors: ['no output: neither deferral settings nor "Not found."'],
+    errors: [E.missing('no output: neither deferral settings nor "Not found."')],
   });
   assert.deepEqual(parseDeferralInfo(out('', 'Error: This command requires root access.\n', 1)), {
     value: null,
     errors: [
-      'stderr line 1 unrecognised: Error: This command requires root access.',
-      'exit code 1',
-      'no output: neither deferral settings nor "Not found."',
+      E.unrecognised('stderr line 1 unrecognised: Error: This command requires root access.'),
+      E.exit('exit code 1'),
+      E.missing('no output: neither deferral settings nor "Not found."'),
     ],
   });
   assert.deepEqual(parseDeferralInfo(out('Deferred enablement is on\n')), {
     value: null,
-    errors: ['stdout line 1 unrecognised: Deferred enablement is on'],
+    errors: [E.unrecognised('stdout line 1 unrecognised: Deferred enablement is on')],
   });
 });

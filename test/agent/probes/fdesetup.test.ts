@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { parseFileVaultStatus } from '../../../agent/probes/fdesetup-status.ts';
 import { parseFdesetupList } from '../../../agent/probes/fdesetup-list.ts';
 import { parseFdesetupBoolean } from '../../../agent/probes/fdesetup-recovery-key.ts';
-import { assertCoversFolder, out, sample } from './samples.ts';
+import { E, assertCoversFolder, out, sample } from './samples.ts';
 
-const STATUS = 'fdesetup-status';
+const STATUS = 'fdesetup_status';
 const base = { percent: null, masterKeychain: false, deferredEnablement: false };
 
 test('fdesetup status: every real sample is tested', () => {
@@ -44,7 +44,7 @@ for (const file of ['on-with-master-keychain-catalina-10.15.6.txt', 'on-with-mas
 test('fdesetup status: real deferral line alone (PARTIAL): deferral known, state unknown with an error', () => {
   assert.deepEqual(parseFileVaultStatus(sample(STATUS, 'deferred-active-line-only-13.2.1-PARTIAL.txt')), {
     value: { ...base, state: 'unknown', deferredEnablement: true },
-    errors: ['no "FileVault is On/Off" line: state unknown'],
+    errors: [E.missing('no "FileVault is On/Off" line: state unknown')],
   });
 });
 
@@ -76,23 +76,24 @@ test('fdesetup status: SYNTHETIC deferral for a named user + Off', () => {
 
 test('fdesetup status: exit 2 without progress is an error; garbage; conflicting lines', () => {
   assert.deepEqual(parseFileVaultStatus(out('FileVault is On.\n', '', 2)).errors, [
-    'exit code 2: FileVault is On.',
+    E.exit('exit code 2: FileVault is On.'),
   ]);
+  // A line beside a state read cleanly changes nothing (the noise policy).
   const g = parseFileVaultStatus(out('FileVault is On.\nsomething else\n'));
   assert.deepEqual(g, {
     value: { ...base, state: 'on' },
-    errors: ['stdout line 2 unrecognised: something else'],
+    errors: [E.unrelated('stdout line 2 unrecognised: something else')],
   });
   const c = parseFileVaultStatus(out('FileVault is On.\nFileVault is Off.\n'));
   assert.equal(c.value?.state, 'unknown');
-  assert.deepEqual(c.errors, ['conflicting lines: FileVault is On and Off (line 2)']);
+  assert.deepEqual(c.errors, [E.conflict('conflicting lines: FileVault is On and Off (line 2)')]);
 });
 
 test('fdesetup list: every real sample is tested', () =>
-  assertCoversFolder('fdesetup-list', ['single-user-disa-stig-example.txt']));
+  assertCoversFolder('fdesetup_list', ['single-user-disa-stig-example.txt']));
 
 test('fdesetup list: real STIG example', () => {
-  assert.deepEqual(parseFdesetupList(sample('fdesetup-list', 'single-user-disa-stig-example.txt')), {
+  assert.deepEqual(parseFdesetupList(sample('fdesetup_list', 'single-user-disa-stig-example.txt')), {
     value: [{ name: 'fvuser', uuid: '85F41F44-22B3-6CB7-85A1-BCC2EA2B887A' }],
     errors: [],
   });
@@ -102,10 +103,13 @@ test('fdesetup list: empty (FileVault off) is an empty list only when the comman
   assert.deepEqual(parseFdesetupList(out('')), { value: [], errors: [] });
   assert.deepEqual(parseFdesetupList(out('', 'Error: This command requires root access.\n', 1)), {
     value: null,
-    errors: ['stderr line 1 unrecognised: Error: This command requires root access.', 'exit code 1'],
+    errors: [
+      E.unrecognised('stderr line 1 unrecognised: Error: This command requires root access.'),
+      E.exit('exit code 1'),
+    ],
   });
   assert.deepEqual(parseFdesetupList(out('fvuser,ABC\nno comma here\n')).errors, [
-    'stdout line 2 unrecognised: no comma here',
+    E.unrecognised('stdout line 2 unrecognised: no comma here'),
   ]);
 });
 
@@ -128,16 +132,19 @@ test('fdesetup has*recoverykey: real prose answer ("not supported on APFS") is a
     parseFdesetupBoolean(sample('fdesetup-misc', 'usingrecoverykey-not-supported-on-apfs-10.14.1.txt')),
     {
       value: null,
-      errors: ['stdout line 1 unrecognised: This command is not supported on APFS volumes.'],
+      errors: [E.unrecognised('stdout line 1 unrecognised: This command is not supported on APFS volumes.')],
     },
   );
 });
 
 test('fdesetup has*recoverykey: true, empty, failure', () => {
   assert.deepEqual(parseFdesetupBoolean(out('true\n')), { value: { present: true }, errors: [] });
-  assert.deepEqual(parseFdesetupBoolean(out('')), { value: null, errors: ['no true/false answer'] });
+  assert.deepEqual(parseFdesetupBoolean(out('')), {
+    value: null,
+    errors: [E.missing('no true/false answer')],
+  });
   assert.deepEqual(parseFdesetupBoolean(out('true\n', '', 1)), {
     value: null,
-    errors: ['exit code 1: true'],
+    errors: [E.exit('exit code 1: true')],
   });
 });

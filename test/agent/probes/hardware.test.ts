@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseHardware } from '../../../agent/probes/hardware.ts';
-import { assertCoversFolder, out, sample } from './samples.ts';
+import { E, assertCoversFolder, out, sample } from './samples.ts';
 
-const F = 'system_profiler-SPHardwareDataType';
+const F = 'system_profiler';
 
 test('system_profiler: every real sample is tested', () => {
   assertCoversFolder(F, [
@@ -102,22 +102,26 @@ test('system_profiler: chip_type Unknown (VM) -> appleSilicon null with an error
     ),
   );
   assert.equal(r.value?.appleSilicon, null);
-  assert.deepEqual(r.errors, ['cannot tell Apple silicon from Intel (chip_type "Unknown", cpu_type absent)']);
+  assert.deepEqual(r.errors, [
+    E.unrecognised('cannot tell Apple silicon from Intel (chip_type "Unknown", cpu_type absent)'),
+  ]);
 });
 
 test('system_profiler: malformed JSON, wrong shape, garbage text, failure', () => {
   assert.equal(parseHardware(out('{"SPHardwareDataType": [')).value, null);
-  assert.match(parseHardware(out('{"SPHardwareDataType": [')).errors[0] ?? '', /^stdout is not valid JSON/);
+  const broken = parseHardware(out('{"SPHardwareDataType": [')).errors[0];
+  assert.equal(broken?.kind, 'unrecognised_output');
+  assert.match(broken?.message ?? '', /^stdout is not valid JSON/);
   assert.deepEqual(parseHardware(out('{"SPHardwareDataType": {}}')), {
     value: null,
-    errors: ['JSON has no SPHardwareDataType[0] object'],
+    errors: [E.unrecognised('JSON has no SPHardwareDataType[0] object')],
   });
   assert.deepEqual(parseHardware(out('%%% garbage\n')), {
     value: null,
-    errors: ['stdout line 1 unrecognised: %%% garbage'],
+    errors: [E.unrecognised('stdout line 1 unrecognised: %%% garbage')],
   });
   assert.deepEqual(parseHardware(out('', 'system_profiler: error\n', 1)), {
     value: null,
-    errors: ['exit code 1: system_profiler: error'],
+    errors: [E.unrecognised('stderr line 1 unrecognised: system_profiler: error'), E.exit('exit code 1')],
   });
 });

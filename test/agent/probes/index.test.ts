@@ -9,7 +9,7 @@ import {
   requestFor,
 } from '../../../agent/probes/index.ts';
 
-// The invocations issue #2 fixes (fixtures, docs and checks depend on them), by probe id.
+// The invocations the command table fixes (fixtures, docs and checks depend on them), by probe id.
 const EXPECTED: Record<string, string> = {
   sw_vers: '/usr/bin/sw_vers',
   system_profiler: '/usr/sbin/system_profiler SPHardwareDataType -json',
@@ -28,7 +28,7 @@ const EXPECTED: Record<string, string> = {
   mdmclient: '/usr/libexec/mdmclient QueryDeviceInformation',
 };
 
-test('command table: exactly the invocations of the issue, absolute paths, a timeout each', () => {
+test('command table: exactly these invocations, absolute paths, a timeout each', () => {
   assert.deepEqual(Object.fromEntries(COMMAND_TABLE.map((p) => [p.id, commandLine(p)])), EXPECTED);
   for (const p of COMMAND_TABLE) {
     assert.ok(p.command.startsWith('/'), p.id);

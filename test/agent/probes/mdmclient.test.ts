@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseDeviceInformation } from '../../../agent/probes/mdmclient.ts';
 import { lookup, parseValue } from '../../../agent/probes/old-style-plist.ts';
 import type { Reader } from '../../../agent/probes/old-style-plist.ts';
-import { assertCoversFolder, out, sample, sampleText } from './samples.ts';
+import { E, assertCoversFolder, out, sample, sampleText } from './samples.ts';
 
 const F = 'mdmclient';
 
@@ -57,7 +57,7 @@ test('mdmclient: real QuerySecurityInfo output (another verb) parses; it has no 
   assert.equal(lookup(v, 'SecurityInfo', 'FDE_HasPersonalRecoveryKey'), '1');
   assert.deepEqual(parseDeviceInformation(sample(F, 'QuerySecurityInfo-intel-dep-nobootstrapkeys.txt')), {
     value: null,
-    errors: ['Daemon response has no QueryResponses dictionary'],
+    errors: [E.missing('Daemon response has no QueryResponses dictionary')],
   });
 });
 
@@ -68,7 +68,10 @@ test('mdmclient: real PARTIAL QuerySecurityInfo with the author\'s "[...]" is a 
     ),
     {
       value: null,
-      errors: ['Daemon response: line 9: expected a key or }, found a word', 'no Daemon response'],
+      errors: [
+        E.unrecognised('Daemon response: line 9: expected a key or }, found a word'),
+        E.missing('no Daemon response'),
+      ],
     },
   );
 });
@@ -99,29 +102,33 @@ test('mdmclient: malformed: missing semicolon, unterminated string, garbage head
   assert.deepEqual(
     parseDeviceInformation(out(device('        EACSPreflight = success\n        Other = 1;\n'))).errors,
     [
-      "Daemon response: line 4: expected ';' after the value of EACSPreflight, found a word",
-      'no Daemon response',
+      E.unrecognised("Daemon response: line 4: expected ';' after the value of EACSPreflight, found a word"),
+      E.missing('no Daemon response'),
     ],
   );
   assert.match(
-    parseDeviceInformation(out(device('        Name = "unterminated;\n'))).errors[0] ?? '',
+    parseDeviceInformation(out(device('        Name = "unterminated;\n'))).errors[0]?.message ?? '',
     /line 3: unterminated quoted string/,
   );
   const g = parseDeviceInformation(out(`hello world\n${device('        EACSPreflight = success;\n')}`));
-  assert.deepEqual(g.errors, ['stdout line 1 unrecognised: hello world']);
+  assert.deepEqual(g.errors, [E.unrecognised('stdout line 1 unrecognised: hello world')]);
   assert.equal(g.value?.eacsPreflight, 'success');
   assert.deepEqual(parseDeviceInformation(out('Daemon response: (null)\n')), {
     value: null,
-    errors: ['Daemon response: (null)'],
+    errors: [E.missing('Daemon response: (null)')],
   });
   assert.deepEqual(parseDeviceInformation(out('', 'mdmclient: not root\n', 1)), {
     value: null,
-    errors: ['stderr line 1 unrecognised: mdmclient: not root', 'exit code 1', 'no Daemon response'],
+    errors: [
+      E.unrecognised('stderr line 1 unrecognised: mdmclient: not root'),
+      E.exit('exit code 1'),
+      E.missing('no Daemon response'),
+    ],
   });
 });
 
 test('mdmclient: BootstrapTokenAllowed that is not 0/1 is an error (never read as no)', () => {
   const r = parseDeviceInformation(out(device('        MDMOptions = { BootstrapTokenAllowed = maybe; };\n')));
   assert.equal(r.value?.bootstrapTokenAllowed, null);
-  assert.deepEqual(r.errors, ['MDMOptions.BootstrapTokenAllowed is neither 0 nor 1']);
+  assert.deepEqual(r.errors, [E.unrecognised('MDMOptions.BootstrapTokenAllowed is neither 0 nor 1')]);
 });

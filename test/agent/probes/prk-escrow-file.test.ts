@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PRK_ESCROW_FILE, interpretPrkEscrowFile } from '../../../agent/probes/prk-escrow-file.ts';
+import { E } from './samples.ts';
 
 const WRITTEN = '2023-09-23T17:54:42.000Z';
 
@@ -28,7 +29,7 @@ test('FileVaultPRK.dat: a regular file: present, with its size and when the key 
 test('FileVaultPRK.dat: an empty file is present but holds no key: an error says so', () => {
   assert.deepEqual(interpretPrkEscrowFile({ kind: 'file', size: 0, modifiedAt: WRITTEN }), {
     value: { present: true, size: 0, modifiedAt: WRITTEN },
-    errors: ['/var/db/FileVaultPRK.dat is empty: it holds no escrowed key'],
+    errors: [E.unrecognised('/var/db/FileVaultPRK.dat is empty: it holds no escrowed key')],
   });
 });
 
@@ -36,7 +37,7 @@ test('FileVaultPRK.dat: a symlink or a directory is not followed and not an answ
   for (const kind of ['symlink', 'directory', 'other'] as const) {
     assert.deepEqual(interpretPrkEscrowFile({ kind, size: 12, modifiedAt: WRITTEN }), {
       value: null,
-      errors: [`/var/db/FileVaultPRK.dat is a ${kind}, not a file: not looked into`],
+      errors: [E.unrecognised(`/var/db/FileVaultPRK.dat is a ${kind}, not a file: not looked into`)],
     });
   }
 });
@@ -44,10 +45,10 @@ test('FileVaultPRK.dat: a symlink or a directory is not followed and not an answ
 test('FileVaultPRK.dat: lstat failing is unknown, never "absent"', () => {
   assert.deepEqual(interpretPrkEscrowFile({ kind: 'error', code: 'EACCES' }), {
     value: null,
-    errors: ['/var/db/FileVaultPRK.dat: EACCES (permission denied: is the agent running as root?)'],
+    errors: [E.tool('/var/db/FileVaultPRK.dat: EACCES (permission denied: is the agent running as root?)')],
   });
   assert.deepEqual(interpretPrkEscrowFile({ kind: 'error', code: 'EIO' }), {
     value: null,
-    errors: ['/var/db/FileVaultPRK.dat: EIO (could not be looked at)'],
+    errors: [E.tool('/var/db/FileVaultPRK.dat: EIO (could not be looked at)')],
   });
 });

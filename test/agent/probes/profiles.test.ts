@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBootstrapTokenStatus } from '../../../agent/probes/profiles-bootstrap.ts';
 import { parseEnrollment } from '../../../agent/probes/profiles-enrollment.ts';
-import { assertCoversFolder, out, sample } from './samples.ts';
+import { E, assertCoversFolder, out, sample } from './samples.ts';
 
-const BT = 'profiles-status-bootstraptoken';
+const BT = 'profiles_bootstrap';
 
 test('profiles bootstraptoken: every real sample is tested', () => {
   assertCoversFolder(BT, [
@@ -51,22 +51,22 @@ test('profiles bootstraptoken: SYNTHETIC YES/YES, and the "escrowed on server" /
 test('profiles bootstraptoken: supported YES without an escrow line is unknown, not NO; root error; garbage', () => {
   assert.deepEqual(parseBootstrapTokenStatus(out('profiles: Bootstrap Token supported on server: YES\n')), {
     value: { supportedOnServer: true, escrowed: null, escrowedNotApplicable: false },
-    errors: ['no "escrowed to server" line'],
+    errors: [E.missing('no "escrowed to server" line')],
   });
   assert.deepEqual(
     parseBootstrapTokenStatus(out('', 'profiles: this command requires root privileges\n', 1)),
     {
       value: null,
       errors: [
-        'stderr line 1 unrecognised: profiles: this command requires root privileges',
-        'exit code 1',
-        'no "supported on server" line',
+        E.unrecognised('stderr line 1 unrecognised: profiles: this command requires root privileges'),
+        E.exit('exit code 1'),
+        E.missing('no "supported on server" line'),
       ],
     },
   );
 });
 
-const EN = 'profiles-status-enrollment';
+const EN = 'profiles_enrollment';
 
 test('profiles enrollment: every real sample is tested', () => {
   assertCoversFolder(EN, [
@@ -87,7 +87,9 @@ test('profiles enrollment: real Big Sur three lines, server split on the first "
   });
 });
 
-const NO_SERVER = 'enrolled, but no "MDM server:" line (not printed before macOS 11): server unknown';
+const NO_SERVER = E.missing(
+  'enrolled, but no "MDM server:" line (not printed before macOS 11): server unknown',
+);
 
 test('profiles enrollment: real 10.13.4 DEP + user approved, no server line (server unknown)', () => {
   assert.deepEqual(parseEnrollment(sample(EN, '10.13.4-dep-yes-uamdm-yes-two-line-vagrant.txt')), {
@@ -118,14 +120,14 @@ for (const file of [
 test('profiles enrollment: real 10.13.2 one sentence (installed): enrolled, DEP and approval unknown with an error', () => {
   assert.deepEqual(parseEnrollment(sample(EN, 'old-10.13.2-dep-enrollment-profile-installed.txt')), {
     value: { enrolled: true, userApproved: null, dep: null, server: null },
-    errors: ['this macOS prints the one-sentence form: DEP and user approval not reported'],
+    errors: [E.missing('this macOS prints the one-sentence form: DEP and user approval not reported')],
   });
 });
 
 test('profiles enrollment: real 10.13.2 one sentence (none): not enrolled, DEP unknown', () => {
   assert.deepEqual(parseEnrollment(sample(EN, 'old-10.13.2-no-enrollment-profile.txt')), {
     value: { enrolled: false, userApproved: null, dep: null, server: null },
-    errors: ['this macOS prints the one-sentence form: DEP not reported'],
+    errors: [E.missing('this macOS prints the one-sentence form: DEP not reported')],
   });
 });
 
@@ -138,11 +140,14 @@ test('profiles enrollment: "MDM enrollment: Yes" without approval, garbage, fail
     },
   );
   assert.deepEqual(parseEnrollment(out('Enrolled via DEP: Maybe\n')).errors, [
-    'stdout line 1 unrecognised: Enrolled via DEP: Maybe',
-    'no "MDM enrollment" line: enrollment unknown',
+    E.unrecognised('stdout line 1 unrecognised: Enrolled via DEP: Maybe'),
+    E.missing('no "MDM enrollment" line: enrollment unknown'),
   ]);
   assert.deepEqual(parseEnrollment(out('', '', null)), {
     value: null,
-    errors: ['exit code none: (no output)', 'no "MDM enrollment" line: enrollment unknown'],
+    errors: [
+      E.exit('exit code none: (no output)'),
+      E.missing('no "MDM enrollment" line: enrollment unknown'),
+    ],
   });
 });

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import type { CommandOutput } from '../../../agent/probes/result.ts';
+import type { CommandOutput, ProbeError } from '../../../agent/probes/result.ts';
 
 export const MACOS = fileURLToPath(new URL('../../fixtures/macos/', import.meta.url));
 
@@ -34,3 +34,14 @@ export function out(stdout: string, stderr = '', exitCode: number | null = 0): C
 export function assertCoversFolder(folder: string, tested: Iterable<string>): void {
   assert.deepEqual([...tested].sort(), readdirSync(`${MACOS}${folder}`).sort());
 }
+
+/** The errors a parser reports, by kind (the kinds of agent/snapshot/errors.ts, written out here). */
+export const E = {
+  unrecognised: (message: string): ProbeError => ({ kind: 'unrecognised_output', message }),
+  /** An unrecognised line beside an answer read in full (the noise policy of agent/probes/result.ts). */
+  unrelated: (message: string): ProbeError => ({ kind: 'unrecognised_output', message, unrelated: true }),
+  exit: (message: string): ProbeError => ({ kind: 'exit', message }),
+  tool: (message: string): ProbeError => ({ kind: 'tool_error', message }),
+  missing: (message: string): ProbeError => ({ kind: 'missing_output', message }),
+  conflict: (message: string): ProbeError => ({ kind: 'conflict', message }),
+};

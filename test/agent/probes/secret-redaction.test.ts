@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { redactSecrets } from '../../../agent/probes/secret-redaction.ts';
-import { excerpt, exitError, unrecognised } from '../../../agent/probes/output-lines.ts';
+import { excerpt } from '../../../agent/probes/excerpt.ts';
+import { exitError, unrecognised } from '../../../agent/probes/output-lines.ts';
 import { parseFileVaultStatus } from '../../../agent/probes/fdesetup-status.ts';
 import { parseDeviceInformation } from '../../../agent/probes/mdmclient.ts';
 import { parseSecureTokenStatus } from '../../../agent/probes/sysadminctl.ts';
@@ -38,9 +39,12 @@ test('a FileVault recovery key is redacted wherever it appears in a line (SYNTHE
 test('excerpt, unrecognised and exitError quote lines without the recovery key', () => {
   assert.equal(excerpt(RECOVERY_LINE), 'Recovery key = [redacted]');
   assert.equal(excerpt(`FileVault is On. ${KEY}`), 'FileVault is On. [redacted]');
-  assert.equal(unrecognised({ no: 2, text: KEY }), 'stdout line 2 unrecognised: [redacted]');
-  assert.equal(exitError(out('', `${RECOVERY_LINE}\n`, 1)), 'exit code 1: Recovery key = [redacted]');
-  assert.equal(exitError(out(`${KEY}\n`, '', 1)), 'exit code 1: [redacted]');
+  assert.equal(unrecognised({ no: 2, text: KEY }).message, 'stdout line 2 unrecognised: [redacted]');
+  assert.equal(
+    exitError(out('', `${RECOVERY_LINE}\n`, 1))?.message,
+    'exit code 1: Recovery key = [redacted]',
+  );
+  assert.equal(exitError(out(`${KEY}\n`, '', 1))?.message, 'exit code 1: [redacted]');
 });
 
 test('fdesetup status printing a recovery key line: the state is read, the key is not in the errors', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSwVers } from '../../../agent/probes/sw-vers.ts';
-import { assertCoversFolder, out, sample } from './samples.ts';
+import { E, assertCoversFolder, out, sample } from './samples.ts';
 
 const F = 'sw_vers';
 const REAL = {
@@ -43,7 +43,7 @@ test('sw_vers: real rsr-13.3.1a PARTIAL (grep output): version and RSR letter, m
     productVersionExtra: '(a)',
     buildVersion: null,
   });
-  assert.deepEqual(r.errors, ['no BuildVersion line']);
+  assert.deepEqual(r.errors, [E.missing('no BuildVersion line')]);
 });
 
 test('sw_vers: malformed: unknown key and a line without a colon are errors with line numbers', () => {
@@ -52,8 +52,8 @@ test('sw_vers: malformed: unknown key and a line without a colon are errors with
   );
   assert.equal(r.value?.productVersion, '15.1');
   assert.deepEqual(r.errors, [
-    'stdout line 4 unrecognised: SomethingNew:\tx',
-    'stdout line 5 unrecognised: garbage here',
+    E.unrecognised('stdout line 4 unrecognised: SomethingNew:\tx'),
+    E.unrecognised('stdout line 5 unrecognised: garbage here'),
   ]);
 });
 
@@ -61,8 +61,9 @@ test('sw_vers: non-zero exit and empty output', () => {
   const r = parseSwVers(out('', 'sw_vers: boom\n', 1));
   assert.equal(r.value, null);
   assert.deepEqual(r.errors, [
-    'exit code 1: sw_vers: boom',
-    'no ProductVersion line',
-    'no BuildVersion line',
+    E.unrecognised('stderr line 1 unrecognised: sw_vers: boom'),
+    E.exit('exit code 1'),
+    E.missing('no ProductVersion line'),
+    E.missing('no BuildVersion line'),
   ]);
 });

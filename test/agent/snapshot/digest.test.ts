@@ -5,6 +5,7 @@
 // bootstrapToken.checkedAt.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { seededRandom as prng } from '../../helpers/seeded-random.ts';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -57,18 +58,6 @@ function same(value: unknown, label: string): void {
     );
     assert.equal(snapshotDigest(value), referenceDigest(value), label);
   }
-}
-
-// A small deterministic PRNG (mulberry32), so a failure names a seed that reproduces it.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const NUMBERS = [

@@ -40,7 +40,7 @@ test('simulated Macs: status and findings per rule', async () => {
   });
   const unknownMdm = await mac((s) => {
     s.mdm.enrolled = null;
-    s.errors.push({ source: 'profiles-enrollment', message: 'profiles: timed out' });
+    s.errors.push({ probe: 'profiles_enrollment', kind: 'timeout', message: 'timed out after 15000 ms' });
   });
   const get = async (serial: string) => (await c.admin(`/api/v1/devices/${serial}`)).json;
   assert.equal((await get(ok.serial)).status, 'compliant');

@@ -1,105 +1,33 @@
 // The rules on snapshots the REAL agent builds (agent/collect.ts) from the real macOS samples, so that the
-// rules and the agent agree on what fields, notApplicable paths and errors[].source mean. The runner
+// rules and the agent agree on what fields, notApplicable paths and errors[].probe/kind/user mean. The runner
 // answers only the agent's own command table; the sample files are the ones the agent's tests use.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { collect } from '../../../agent/collect.ts';
-import { probeForRequest } from '../../../agent/probes/index.ts';
-import type { RunOutcome, RunRequest, Runner } from '../../../agent/exec/types.ts';
 import type { Snapshot } from '../../../agent/snapshot/index.ts';
 import { evaluateDevice } from '../../../collector/rules/index.ts';
-import { sampleText as real } from '../../agent/probes/samples.ts';
 import { COLLECTED_AT as NOW, collectDeps } from '../../helpers/collect-deps.ts';
+import {
+  appleSiliconMac as tahoeMac,
+  fakeRunner,
+  intelCatalinaMac,
+  real,
+} from '../../helpers/apple-silicon-mac.ts';
+import type { Answer } from '../../helpers/apple-silicon-mac.ts';
 
-const OWNER_GUID = 'DA145BD0-81C7-41AA-9676-794E0A14B63D';
-
-interface Answer {
-  stdout?: string;
-  stderr?: string;
-  exit?: number;
-  timedOut?: boolean;
-}
-
-function runner(answers: Record<string, Answer>): Runner {
-  return async (req: RunRequest): Promise<RunOutcome> => {
-    const line = [req.command, ...req.args].join(' ');
-    const answer = answers[line];
-    if (!probeForRequest(req.command, req.args) || !answer) throw new Error(`unexpected request ${line}`);
-    const ran = { stdout: answer.stdout ?? '', stderr: answer.stderr ?? '', durationMs: 1 };
-    return answer.timedOut
-      ? { ...ran, kind: 'timed-out', by: 'timeout', exitedFirst: null }
-      : { ...ran, kind: 'exited', exitCode: answer.exit ?? 0 };
-  };
-}
-
-/** An Apple silicon Tahoe Mac from real samples (names and GUIDs edited to agree): escrow says NO. */
-function tahoeMac(): Record<string, Answer> {
-  return {
-    '/usr/bin/sw_vers': { stdout: real('sw_vers', 'tahoe-26.4-double-tab.txt') },
-    '/usr/sbin/system_profiler SPHardwareDataType -json': {
-      stdout: real(
-        'system_profiler-SPHardwareDataType',
-        'json-applesilicon-m2-mac14,7-real-no-trailing-newline.json',
-      ),
-    },
-    // SYNTHETIC user list in the real padded layout.
-    '/usr/bin/dscl . -list /Users UniqueID': {
-      stdout: [
-        '_mbsetupuser            248',
-        'itadmin                 499',
-        'ernw                    501',
-        'root                    0',
-        'temp                    502',
-        '',
-      ].join('\n'),
-    },
-    '/usr/bin/dscl . -read /Groups/admin GroupMembership': { stdout: 'GroupMembership: root itadmin\n' },
-    '/usr/bin/dscl . -read /Users/ernw GeneratedUID AuthenticationAuthority': {
-      stdout: `AuthenticationAuthority: ;ShadowHash;HASHLIST:<SALTED-SHA512-PBKDF2> ;SecureToken;\nGeneratedUID: ${OWNER_GUID.toLowerCase()}\n`,
-    },
-    '/usr/bin/dscl . -read /Users/itadmin GeneratedUID AuthenticationAuthority': {
-      stdout:
-        'AuthenticationAuthority: ;ShadowHash;HASHLIST:<SALTED-SHA512-PBKDF2>\nGeneratedUID: 11111111-2222-3333-4444-555555555555\n',
-    },
-    '/usr/bin/dscl . -read /Users/temp GeneratedUID AuthenticationAuthority': {
-      stdout:
-        real('dscl-read-authenticationauthority', 'securetoken-disableduser-disa-stig-example.txt') +
-        'GeneratedUID: 99999999-2222-3333-4444-555555555555\n',
-    },
-    '/usr/sbin/sysadminctl -secureTokenStatus ernw': {
-      stderr: real('sysadminctl-securetokenstatus', 'enabled-ernw-tahoe-26.txt'),
-    },
-    '/usr/sbin/sysadminctl -secureTokenStatus itadmin': {
-      stderr: real('sysadminctl-securetokenstatus', 'disabled-realname-with-spaces-tahoe-26.6.txt'),
-    },
-    '/usr/sbin/sysadminctl -secureTokenStatus temp': {
-      stderr: real('sysadminctl-securetokenstatus', 'disabled-ec2-user-2021-bigsur.txt'),
-    },
-    '/usr/sbin/diskutil apfs listcryptousers /': {
-      stdout: real(
-        'diskutil-apfs-listcryptousers',
-        'listcryptousers-tahoe-applesilicon-3users-bootstrap-owner-yes.txt',
-      ),
-    },
-    '/usr/bin/fdesetup status': { stdout: real('fdesetup-status', 'on-plain-tahoe.txt') },
-    '/usr/bin/fdesetup list': { stdout: `ernw,${OWNER_GUID}\n` },
-    '/usr/bin/fdesetup haspersonalrecoverykey': { stdout: 'true\n' },
-    '/usr/bin/fdesetup hasinstitutionalrecoverykey': { stdout: 'false\n' },
-    '/usr/bin/profiles status -type bootstraptoken': {
-      stdout: real('profiles-status-bootstraptoken', 'supported-yes-escrowed-no-catalina-beta.txt'),
-    },
-    '/usr/bin/profiles status -type enrollment': {
-      stdout: real('profiles-status-enrollment', 'dep-yes-uamdm-yes-server-line-bigsur.txt'),
-    },
-    '/usr/bin/stat -f %Su /dev/console': { stdout: 'ernw\n' },
-    '/usr/libexec/mdmclient QueryDeviceInformation': {
-      stdout: real('mdmclient', 'QueryDeviceInformation-13.3.1a-applesilicon-withheader.txt'),
-    },
-  };
-}
+const TIMED_OUT = {
+  kind: 'timed-out',
+  by: 'timeout',
+  exitedFirst: null,
+  stdout: '',
+  stderr: '',
+  durationMs: 1,
+} as const;
 
 async function snapshotOf(answers: Record<string, Answer>): Promise<Snapshot> {
-  const { snapshot } = await collect(collectDeps(runner(answers)));
+  const fake = fakeRunner(answers);
+  const { snapshot } = await collect(collectDeps(fake.run));
+  assert.deepEqual(fake.rejected, []);
   return snapshot;
 }
 
@@ -131,31 +59,7 @@ test('Apple silicon Tahoe (real samples): not escrowed, itadmin without a token,
 });
 
 test('Intel Catalina (real samples): server without Bootstrap Token support, volume owners not applicable', async () => {
-  const mac = tahoeMac();
-  mac['/usr/sbin/system_profiler SPHardwareDataType -json'] = {
-    stdout: JSON.stringify({
-      SPHardwareDataType: [
-        {
-          serial_number: 'C02XFGWEJG5H',
-          platform_UUID: '4EA008BF-9B36-5F1D-9151-AD4F64808AAB',
-          machine_model: 'MacBookPro15,1',
-          cpu_type: '6-Core Intel Core i7',
-        },
-      ],
-    }),
-  };
-  mac['/usr/sbin/diskutil apfs listcryptousers /'] = {
-    stdout: real(
-      'diskutil-apfs-listcryptousers',
-      'listusers-catalina-intel-4users-bootstrap-external-key-trailing-space-line.txt',
-    ),
-  };
-  mac['/usr/bin/profiles status -type bootstraptoken'] = {
-    stdout: real('profiles-status-bootstraptoken', 'supported-no-single-line-catalina.txt'),
-  };
-  mac['/usr/libexec/mdmclient QueryDeviceInformation'] = {
-    stdout: real('mdmclient', 'QueryDeviceInformation-10.14.6-intel-MacBookPro14,3.txt'),
-  };
+  const mac = intelCatalinaMac();
   const r = await results(mac);
   assert.ok(r.includes('bootstrap-not-escrowed: not_applicable'), r.join('\n'));
   assert.ok(r.includes('bootstrap-unsupported: fail'));
@@ -166,7 +70,7 @@ test('Intel Catalina (real samples): server without Bootstrap Token support, vol
 
 test('sysadminctl timed out for itadmin: itadmin unknown (not no), collection-incomplete names the probe', async () => {
   const mac = tahoeMac();
-  mac['/usr/sbin/sysadminctl -secureTokenStatus itadmin'] = { timedOut: true };
+  mac['/usr/sbin/sysadminctl -secureTokenStatus itadmin'] = { outcome: TIMED_OUT };
   const r = await results(mac);
   assert.ok(r.includes('user-without-securetoken(itadmin): unknown'), r.join('\n'));
   assert.ok(r.includes('user-without-securetoken(ernw): pass'));
@@ -176,7 +80,7 @@ test('sysadminctl timed out for itadmin: itadmin unknown (not no), collection-in
 
 test("sysadminctl timed out for ernw: the agent's crypto-user evidence (a value next to an error) is believed", async () => {
   const mac = tahoeMac();
-  mac['/usr/sbin/sysadminctl -secureTokenStatus ernw'] = { timedOut: true };
+  mac['/usr/sbin/sysadminctl -secureTokenStatus ernw'] = { outcome: TIMED_OUT };
   const r = await results(mac);
   assert.ok(r.includes('user-without-securetoken(ernw): pass'), r.join('\n'));
   assert.ok(r.includes('collection-incomplete: pass'));
@@ -185,7 +89,7 @@ test("sysadminctl timed out for ernw: the agent's crypto-user evidence (a value 
 test('not enrolled (real sample): mdm-not-enrolled fails, the bootstrap and approval rules do not apply', async () => {
   const mac = tahoeMac();
   mac['/usr/bin/profiles status -type enrollment'] = {
-    stdout: real('profiles-status-enrollment', 'not-enrolled-no-no-fleet-fixture.txt'),
+    stdout: real('profiles_enrollment', 'not-enrolled-no-no-fleet-fixture.txt'),
   };
   const r = await results(mac);
   assert.ok(r.includes('mdm-not-enrolled: fail'), r.join('\n'));
@@ -198,4 +102,16 @@ test('not enrolled (real sample): mdm-not-enrolled fails, the bootstrap and appr
   ]) {
     assert.ok(r.includes(`${rule}: not_applicable`), rule);
   }
+});
+
+test('a real Objective-C warning on the stderr of every command: every rule answers as without it', async () => {
+  const warning = real('stderr-noise', 'objc-class-implemented-in-both-wazuh-17237.txt');
+  const noisy: Record<string, Answer> = tahoeMac();
+  for (const answer of Object.values(noisy)) answer.stderr = `${answer.stderr ?? ''}${warning}`;
+  const clean = await results(tahoeMac());
+  const r = await results(noisy);
+  assert.deepEqual(r, clean);
+  assert.ok(r.includes('collection-incomplete: pass'));
+  assert.ok(r.includes('user-without-securetoken(itadmin): fail'), 'the user list is complete');
+  assert.ok(r.includes('no-volume-owner: pass'));
 });

@@ -47,16 +47,13 @@ test('unknown: diskutil failed', () => {
   assert.deepEqual(
     outcomesOf(rule, (s) => {
       s.cryptoUsers = [];
-      s.errors.push({
-        source: 'diskutil_cryptousers',
-        message: 'no "Cryptographic user" header; exit code 1',
-      });
+      s.errors.push({ probe: 'diskutil_cryptousers', kind: 'exit', message: 'exit code 1' });
     }),
     [
       [
         'unknown',
         null,
-        'the volume\'s crypto users are unknown, so the Bootstrap Token key cannot be checked (agent reported diskutil_cryptousers: "no "Cryptographic user" header; exit code 1")',
+        'the volume\'s crypto users are unknown, so the Bootstrap Token key cannot be checked (agent reported diskutil_cryptousers: "exit code 1")',
       ],
     ],
   );
@@ -73,7 +70,8 @@ test('pass: a key in the list counts even when diskutil reported an unrelated pr
   assert.equal(
     outcomesOf(rule, (s) =>
       s.errors.push({
-        source: 'diskutil_cryptousers',
+        probe: 'diskutil_cryptousers',
+        kind: 'missing_output',
         message: 'no "Volume Owner" lines on an Apple silicon Mac: volume owners unknown',
       }),
     )[0]?.[0],

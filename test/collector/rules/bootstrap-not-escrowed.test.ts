@@ -48,7 +48,8 @@ test('unknown: escrowed is null, and the profiles error is quoted', () => {
     outcomesOf(rule, (s) => {
       s.bootstrapToken.escrowed = null;
       s.errors.push({
-        source: 'profiles_bootstrap',
+        probe: 'profiles_bootstrap',
+        kind: 'exit',
         message: 'exit code 1: profiles: this command requires root',
       });
     }),
@@ -66,8 +67,9 @@ test('fail: a value established next to an error from its probe stands (errors e
   const outcomes = outcomesOf(rule, (s) => {
     s.bootstrapToken.escrowed = false;
     s.errors.push({
-      source: 'profiles_bootstrap',
-      message: 'line 3 not recognised: "profiles: something new"',
+      probe: 'profiles_bootstrap',
+      kind: 'unrecognised_output',
+      message: 'stdout line 3 unrecognised: profiles: something new',
     });
   });
   assert.equal(outcomes[0]?.[0], 'fail');

@@ -31,7 +31,7 @@ test('unknown: supportedOnServer null', () => {
   assert.deepEqual(
     outcomesOf(rule, (s) => {
       s.bootstrapToken.supportedOnServer = null;
-      s.errors.push({ source: 'profiles_bootstrap', message: 'timed out after 15000 ms' });
+      s.errors.push({ probe: 'profiles_bootstrap', kind: 'timeout', message: 'timed out after 15000 ms' });
     }),
     [
       [

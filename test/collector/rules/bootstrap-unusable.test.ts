@@ -38,7 +38,7 @@ test('unknown: mdmclient timed out', () => {
   assert.deepEqual(
     outcomesOf(rule, (s) => {
       s.bootstrapToken.eacsPreflight = null;
-      s.errors.push({ source: 'mdmclient', message: 'timed out after 25000 ms' });
+      s.errors.push({ probe: 'mdmclient', kind: 'timeout', message: 'timed out after 25000 ms' });
     }),
     [
       [

@@ -14,8 +14,8 @@ test('pass: errors that left no rule unknown (console user, fdesetup list)', () 
     outcomesOf(rule, (s) => {
       s.consoleUser = null;
       s.errors.push(
-        { source: 'console_user', message: 'exit code 1' },
-        { source: 'fdesetup_list', message: 'exit code 1' },
+        { probe: 'console_user', kind: 'exit', message: 'exit code 1' },
+        { probe: 'fdesetup_list', kind: 'exit', message: 'exit code 1' },
       );
     }),
     [
@@ -32,7 +32,7 @@ test('fail (informational): names the rules left unknown and the probes', () => 
   assert.deepEqual(
     outcomesOf(rule, (s) => {
       s.mdm = { enrolled: null, userApproved: null, dep: null, server: null };
-      s.errors.push({ source: 'profiles_enrollment', message: 'timed out after 15000 ms' });
+      s.errors.push({ probe: 'profiles_enrollment', kind: 'timeout', message: 'timed out after 15000 ms' });
     }),
     [
       [
@@ -53,7 +53,9 @@ test('a rule unknown without any error (a null the agent did not explain) does n
 test('not_applicable and unknown are never answered', () => {
   const results = [
     outcomesOf(rule),
-    outcomesOf(rule, (s) => s.errors.push({ source: 'sysadminctl', message: 'user alice: x' })),
+    outcomesOf(rule, (s) =>
+      s.errors.push({ probe: 'sysadminctl', kind: 'timeout', user: 'alice', message: 'x' }),
+    ),
   ];
   assert.ok(results.flat().every((o) => o[0] === 'pass' || o[0] === 'fail'));
 });
@@ -62,9 +64,36 @@ test('quotes at most five errors and counts the rest', () => {
   const [[, , reason]] = outcomesOf(rule, (s) => {
     for (const u of s.users) u.secureToken = null;
     for (let i = 0; i < 7; i += 1)
-      s.errors.push({ source: 'sysadminctl', message: `user alice: attempt ${i} timed out` });
+      s.errors.push({
+        probe: 'sysadminctl',
+        kind: 'timeout',
+        user: 'alice',
+        message: `attempt ${i} timed out`,
+      });
   }) as [[string, null, string]];
   assert.match(reason, /attempt 4 timed out"$|attempt 4 timed out" \(and 2 more\)$/);
   assert.ok(reason.endsWith('(and 2 more)'));
   assert.ok(!reason.includes('attempt 5'));
+});
+
+test('pass: an unrelated line (noise beside an answer read in full) is not why a rule is unknown', () => {
+  assert.deepEqual(
+    outcomesOf(rule, (s) => {
+      // No value from profiles status -type enrollment, and no error that explains it: only noise.
+      s.mdm.enrolled = null;
+      s.errors.push({
+        probe: 'profiles_enrollment',
+        kind: 'unrecognised_output',
+        unrelated: true,
+        message: 'stderr line 3 unrecognised: objc[18088]: Class SSRequest is implemented in both ...',
+      });
+    }),
+    [
+      [
+        'pass',
+        null,
+        'the agent reported errors from profiles_enrollment, but no rule was left unknown by them',
+      ],
+    ],
+  );
 });

@@ -92,8 +92,8 @@ test('a Mac whose sysadminctl calls all timed out: unknown, with collection-inco
     deviceState((s) => {
       for (const u of s.users) u.secureToken = null;
       s.errors.push(
-        { source: 'sysadminctl', message: 'user alice: timed out after 10000 ms' },
-        { source: 'sysadminctl', message: 'user bob: timed out after 10000 ms' },
+        { probe: 'sysadminctl', kind: 'timeout', user: 'alice', message: 'timed out after 10000 ms' },
+        { probe: 'sysadminctl', kind: 'timeout', user: 'bob', message: 'timed out after 10000 ms' },
       );
     }),
   );
@@ -105,7 +105,7 @@ test('a Mac whose sysadminctl calls all timed out: unknown, with collection-inco
       user: null,
       result: 'fail',
       reason:
-        'collection errors left user-without-securetoken and no-securetoken-holder unknown: sysadminctl: "user alice: timed out after 10000 ms"; sysadminctl: "user bob: timed out after 10000 ms"',
+        'collection errors left user-without-securetoken and no-securetoken-holder unknown: sysadminctl (user alice): "timed out after 10000 ms"; sysadminctl (user bob): "timed out after 10000 ms"',
     },
   );
 });

@@ -50,7 +50,11 @@ test('unknown: one key false, the other errored', () => {
     outcomesOf(rule, (s) => {
       s.fileVault.personalRecoveryKey = false;
       s.fileVault.institutionalRecoveryKey = null;
-      s.errors.push({ source: 'fdesetup_irk', message: 'exit code 1: Error: This command requires root' });
+      s.errors.push({
+        probe: 'fdesetup_irk',
+        kind: 'exit',
+        message: 'exit code 1: Error: This command requires root',
+      });
     }),
     [
       [

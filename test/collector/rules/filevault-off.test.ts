@@ -36,13 +36,17 @@ test('unknown: state unknown, quoting the fdesetup status error', () => {
   assert.deepEqual(
     outcomesOf(rule, (s) => {
       s.fileVault.state = fv('unknown');
-      s.errors.push({ source: 'fdesetup_status', message: 'line 1 not recognised: "FileVault is Weird."' });
+      s.errors.push({
+        probe: 'fdesetup_status',
+        kind: 'unrecognised_output',
+        message: 'stdout line 1 unrecognised: FileVault is Weird.',
+      });
     }),
     [
       [
         'unknown',
         null,
-        'the FileVault state is unknown (agent reported fdesetup_status: "line 1 not recognised: "FileVault is Weird."")',
+        'the FileVault state is unknown (agent reported fdesetup_status: "stdout line 1 unrecognised: FileVault is Weird.")',
       ],
     ],
   );
@@ -50,7 +54,7 @@ test('unknown: state unknown, quoting the fdesetup status error', () => {
 
 test('an fdesetup list error does not touch the state', () => {
   assert.deepEqual(
-    outcomesOf(rule, (s) => s.errors.push({ source: 'fdesetup_list', message: 'exit code 1' })),
+    outcomesOf(rule, (s) => s.errors.push({ probe: 'fdesetup_list', kind: 'exit', message: 'exit code 1' })),
     [['pass', null, 'FileVault is on']],
   );
 });

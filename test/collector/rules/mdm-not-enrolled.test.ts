@@ -20,7 +20,7 @@ test('unknown: enrolment unknown', () => {
   assert.deepEqual(
     outcomesOf(rule, (s) => {
       s.mdm.enrolled = null;
-      s.errors.push({ source: 'profiles_enrollment', message: 'timed out after 15000 ms' });
+      s.errors.push({ probe: 'profiles_enrollment', kind: 'timeout', message: 'timed out after 15000 ms' });
     }),
     [
       [

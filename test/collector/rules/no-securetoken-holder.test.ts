@@ -40,13 +40,18 @@ test('unknown: no holder known and bob unknown', () => {
     outcomesOf(rule, (s) => {
       userNamed(s, 'alice').secureToken = false;
       userNamed(s, 'bob').secureToken = null;
-      s.errors.push({ source: 'sysadminctl', message: 'user bob: timed out after 10000 ms' });
+      s.errors.push({
+        probe: 'sysadminctl',
+        kind: 'timeout',
+        user: 'bob',
+        message: 'timed out after 10000 ms',
+      });
     }),
     [
       [
         'unknown',
         null,
-        'no user is known to hold a SecureToken, and whether bob does is unknown (agent reported sysadminctl: "user bob: timed out after 10000 ms")',
+        'no user is known to hold a SecureToken, and whether bob does is unknown (agent reported sysadminctl (user bob): "timed out after 10000 ms")',
       ],
     ],
   );

@@ -46,13 +46,17 @@ test('unknown: architecture unknown', () => {
   assert.deepEqual(
     outcomesOf(rule, (s) => {
       s.device.appleSilicon = null;
-      s.errors.push({ source: 'system_profiler', message: 'JSON parse error at position 0' });
+      s.errors.push({
+        probe: 'system_profiler',
+        kind: 'unrecognised_output',
+        message: 'stdout is not valid JSON: Unexpected end of JSON input',
+      });
     }),
     [
       [
         'unknown',
         null,
-        'whether the Mac has Apple silicon is unknown (agent reported system_profiler: "JSON parse error at position 0")',
+        'whether the Mac has Apple silicon is unknown (agent reported system_profiler: "stdout is not valid JSON: Unexpected end of JSON input")',
       ],
     ],
   );
@@ -63,7 +67,7 @@ test('unknown: diskutil failed and no owner is known', () => {
     outcomesOf(rule, (s) => {
       for (const u of s.users) u.volumeOwner = null;
       s.cryptoUsers = [];
-      s.errors.push({ source: 'diskutil_cryptousers', message: 'exit code 1' });
+      s.errors.push({ probe: 'diskutil_cryptousers', kind: 'exit', message: 'exit code 1' });
     }),
     [
       [

@@ -44,7 +44,9 @@ test('unknown: lastSeen unreadable', () => {
 
 test('snapshot errors do not make stale unknown', () => {
   assert.equal(
-    outcomesOf(rule, (s) => s.errors.push({ source: 'sysadminctl', message: 'x' }))[0]?.[0],
+    outcomesOf(rule, (s) =>
+      s.errors.push({ probe: 'sysadminctl', kind: 'timeout', user: 'alice', message: 'x' }),
+    )[0]?.[0],
     'pass',
   );
 });

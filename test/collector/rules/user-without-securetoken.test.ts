@@ -50,14 +50,19 @@ test('unknown: "Unknown user" from sysadminctl for bob leaves only bob unknown',
   assert.deepEqual(
     outcomesOf(rule, (s) => {
       userNamed(s, 'bob').secureToken = null;
-      s.errors.push({ source: 'sysadminctl', message: 'user bob: Unknown user bob' });
+      s.errors.push({
+        probe: 'sysadminctl',
+        kind: 'tool_error',
+        user: 'bob',
+        message: 'sysadminctl: Unknown user bob',
+      });
     }),
     [
       ['pass', 'alice', 'alice has a SecureToken'],
       [
         'unknown',
         'bob',
-        'whether bob has a SecureToken is unknown (agent reported sysadminctl: "user bob: Unknown user bob")',
+        'whether bob has a SecureToken is unknown (agent reported sysadminctl (user bob): "sysadminctl: Unknown user bob")',
       ],
     ],
   );
@@ -75,13 +80,17 @@ test('unknown (device level): the user list itself failed', () => {
   assert.deepEqual(
     outcomesOf(rule, (s) => {
       s.users = [];
-      s.errors.push({ source: 'dscl_users', message: 'DS Error: -14090 (eDSAuthFailed)' });
+      s.errors.push({
+        probe: 'dscl_users',
+        kind: 'exit',
+        message: 'exit code 1: <dscl_cmd> DS Error: -14090 (eDSAuthFailed)',
+      });
     }),
     [
       [
         'unknown',
         null,
-        'the list of users is incomplete (agent reported dscl_users: "DS Error: -14090 (eDSAuthFailed)")',
+        'the list of users is incomplete (agent reported dscl_users: "exit code 1: <dscl_cmd> DS Error: -14090 (eDSAuthFailed)")',
       ],
     ],
   );

@@ -1,6 +1,5 @@
-// loadConfig and renderConfig: the layers, where each value came from, bad values, --sysroot, secrets.
+// The declaration and loadConfig: the layers, where each value came from, bad values, --sysroot, secrets.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { parseArgs } from 'node:util';
 import {
@@ -9,65 +8,13 @@ import {
   MANAGED_PREFERENCES_PLIST,
   PREFERENCES_PLIST,
   SETTINGS,
-  loadConfig,
-  renderConfig,
-  uploadRefusals,
-} from '../../agent/config.ts';
-import type {
-  AgentConfig,
-  ConfigKey,
-  ConfigReport,
-  ConfigSource,
-  FlagValues,
-  LoadConfigInput,
-} from '../../agent/config.ts';
-
-const FIXTURES = new URL('../fixtures/prefs/', import.meta.url);
-const fixture = (name: string): Buffer => readFileSync(new URL(name, FIXTURES));
-
-/** An XML plist dictionary from raw `<key>..</key><value>` pairs. */
-const plist = (entries: Record<string, string>): Buffer =>
-  Buffer.from(
-    `<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n${Object.entries(entries)
-      .map(([k, v]) => `\t<key>${k}</key>\n\t${v}\n`)
-      .join('')}</dict>\n</plist>\n`,
-  );
-const str = (s: string): string => `<string>${s}</string>`;
-/** The two pins in test/fixtures/prefs/managed-mdm.*.plist: the current key and a backup key. */
-const PIN_A = 'PxqcC3fiXUihxg6TtC/YcWoF7skUi1PwJ9ppvDGOpAc=';
-const PIN_B = 'x3n3dDBS0I2PbfF/8Hq4oHvNm1CVEgnZ3GkVZ0p1xNA=';
-const int = (n: number): string => `<integer>${n}</integer>`;
-
-interface Setup {
-  preferences?: Buffer | null;
-  managed?: Buffer | null;
-  env?: Record<string, string | undefined>;
-  flags?: FlagValues;
-  sysroot?: string | null;
-  cwd?: string | null;
-}
-
-/** loadConfig over in-memory files; also returns the paths it asked for. */
-function load(setup: Setup = {}): AgentConfig & { read: string[] } {
-  const sysroot = setup.sysroot ?? null;
-  const prefix = sysroot ?? '';
-  const files = new Map<string, Buffer | null>([
-    [prefix + PREFERENCES_PLIST, setup.preferences ?? null],
-    [prefix + MANAGED_PREFERENCES_PLIST, setup.managed ?? null],
-  ]);
-  const read: string[] = [];
-  const input: LoadConfigInput = {
-    flags: setup.flags ?? {},
-    env: setup.env ?? {},
-    sysroot,
-    cwd: setup.cwd ?? null,
-    readFile: (path) => {
-      read.push(path);
-      return files.get(path) ?? null;
-    },
-  };
-  return { ...loadConfig(input), read };
-}
+} from '../../../agent/settings/declaration.ts';
+import type { ConfigKey } from '../../../agent/settings/declaration.ts';
+import { loadConfig, uploadRefusals } from '../../../agent/settings/load.ts';
+import type { ConfigSource } from '../../../agent/settings/load.ts';
+import { renderConfig } from '../../../agent/settings/render.ts';
+import { PIN_A, PIN_B, fixture, int, load, plist, str } from './load-input.ts';
+import type { Setup } from './load-input.ts';
 
 test('nothing configured: every value is its default, with no problems', () => {
   const config = load();
@@ -680,122 +627,5 @@ describe('--sysroot', () => {
     });
     assert.equal(relative.values.StateDir, '/home/dev/tokenwatch/state');
     assert.deepEqual(relative.problems, []);
-  });
-});
-
-// ---- renderConfig ---------------------------------------------------------------------------
-
-describe('renderConfig', () => {
-  const SECRET = 'S3cr3t-Enroll-Value-0123456789abcdef';
-
-  test('one line per key, in table order, with value and source; MANAGED in capitals', () => {
-    const config = load({
-      managed: plist({ ServerURL: str('https://m.example') }),
-      env: { TOKENWATCH_LOG_LEVEL: 'warn' },
-    });
-    const lines = renderConfig(config).split('\n');
-    assert.deepEqual(
-      lines.slice(0, CONFIG_KEYS.length).map((l) => l.split(/ {2,}/)[0]),
-      CONFIG_KEYS,
-    );
-    assert.match(lines[0] ?? '', /^ServerURL +https:\/\/m\.example +MANAGED$/);
-    assert.match(lines[1] ?? '', /^EnrollSecret +\(not set\) +default$/);
-    assert.match(renderConfig(config), /^LogLevel +warn +environment$/m);
-    assert.match(renderConfig(config), /^ExcludeUsers +\(none\) +default$/m);
-    assert.match(
-      renderConfig(config),
-      /^MANAGED file: \/Library\/Managed Preferences\/com\.tokenwatch\.agent\.plist \(read\)$/m,
-    );
-    assert.match(
-      renderConfig(config),
-      /^preferences file: \/Library\/Preferences\/com\.tokenwatch\.agent\.plist \(absent\)$/m,
-    );
-    assert.doesNotMatch(renderConfig(config), /problem/);
-  });
-
-  test('problems are listed after the settings', () => {
-    const text = renderConfig(load({ env: { TOKENWATCH_SPLAY_SECONDS: 'x' } }));
-    assert.match(
-      text,
-      /\n1 configuration problem\(s\):\n {2}- SplaySeconds from TOKENWATCH_SPLAY_SECONDS \(environment\): "x" is not a whole number; using the default value 0\n$/,
-    );
-  });
-
-  test('a secret is shown as "(set, N chars)" and never appears, in any layer, text or JSON', () => {
-    const config = load({
-      preferences: plist({ EnrollSecret: str(`${SECRET}-prefs`) }),
-      env: { TOKENWATCH_ENROLL_SECRET: `${SECRET}-env` },
-      flags: { 'enroll-secret': `${SECRET}-flag` },
-      managed: plist({ EnrollSecret: str(SECRET) }),
-    });
-    assert.equal(config.values.EnrollSecret, SECRET);
-    const text = renderConfig(config);
-    const json = renderConfig(config, { json: true });
-    for (const out of [text, json]) {
-      assert.ok(!out.includes('S3cr3t'), out);
-    }
-    assert.match(
-      text,
-      new RegExp(
-        `^EnrollSecret +\\(set, ${SECRET.length} chars\\) +MANAGED  \\(overrides preferences: \\(set, ${SECRET.length + 6} chars\\); environment: \\(set, ${SECRET.length + 4} chars\\); flag: \\(set, ${SECRET.length + 5} chars\\)\\)$`,
-        'm',
-      ),
-    );
-    const report = JSON.parse(json) as ConfigReport;
-    const row = report.settings.find((s) => s.key === 'EnrollSecret');
-    assert.deepEqual(row, {
-      key: 'EnrollSecret',
-      value: `(set, ${SECRET.length} chars)`,
-      source: 'managed',
-      overridden: [
-        { source: 'preferences', display: `(set, ${SECRET.length + 6} chars)` },
-        { source: 'environment', display: `(set, ${SECRET.length + 4} chars)` },
-        { source: 'flag', display: `(set, ${SECRET.length + 5} chars)` },
-      ],
-    });
-  });
-
-  test('a secret that falls back after a bad managed value is still not shown', () => {
-    const config = load({
-      env: { TOKENWATCH_ENROLL_SECRET: SECRET },
-      managed: plist({ EnrollSecret: '<array/>' }),
-    });
-    assert.equal(config.values.EnrollSecret, SECRET);
-    const out = renderConfig(config) + renderConfig(config, { json: true });
-    assert.ok(!out.includes('S3cr3t'));
-    assert.match(
-      config.problems[0]?.message ?? '',
-      /expected a string, got a plist array; using the environment value \(set, 36 chars\)$/,
-    );
-  });
-
-  test('--json: every key with its typed value and source, the files and the problems', () => {
-    const config = load({
-      sysroot: '/sim',
-      managed: fixture('managed-mdm.bin.plist'),
-      env: { TOKENWATCH_SPLAY_SECONDS: 'x' },
-    });
-    const report = JSON.parse(renderConfig(config, { json: true })) as ConfigReport;
-    assert.deepEqual(
-      report.settings.map((s) => s.key),
-      CONFIG_KEYS,
-    );
-    const byKey = Object.fromEntries(report.settings.map((s) => [s.key, s]));
-    assert.deepEqual(byKey.ExcludeUsers, {
-      key: 'ExcludeUsers',
-      value: ['_jamfadmin', 'itsupport'],
-      source: 'managed',
-      overridden: [],
-    });
-    assert.deepEqual(byKey.SplaySeconds?.value, 600);
-    assert.deepEqual(byKey.StateDir?.value, '/sim/Library/Application Support/tokenwatch');
-    assert.deepEqual(byKey.PinSHA256?.value, [PIN_A, PIN_B]);
-    assert.equal(report.sysroot, '/sim');
-    assert.equal(report.files.managed.state, 'read');
-    assert.deepEqual(
-      report.problems.map((p) => [p.key, p.source]),
-      [['SplaySeconds', 'environment']],
-    );
-    assert.ok(!JSON.stringify(report).includes('tw-enroll-'));
   });
 });
