@@ -20,10 +20,10 @@ import { opsRoutes } from './http/routes/ops.ts';
 import { identityConflictRoutes } from './http/routes/identity-conflicts.ts';
 import { JsonBodyError, parseJsonBody } from './http/json-body.ts';
 import { capConnections, clientErrorHandler, connectionOptions } from './http/connections.ts';
-import { createReadModel } from './read-model.ts';
-import { EnrollmentService } from './enrollment.ts';
-import { ruleConfig } from './evaluation.ts';
-import type { AuthenticatedDevice } from './ingest.ts';
+import { createReadModel } from './services/read-model.ts';
+import { EnrollmentService } from './services/enrollment.ts';
+import { ruleConfig } from './services/evaluation.ts';
+import type { AuthenticatedDevice } from './services/ingest.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

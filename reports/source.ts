@@ -1,6 +1,6 @@
 // Where reports get their rows: the collector's admin API (GET /api/v1/devices, paginated).
 // The JSON it returns is the read model's DeviceView; a row keeps what a fleet report shows.
-import type { DeviceView } from '../collector/read-model.ts';
+import type { DeviceView } from '../collector/services/read-model.ts';
 import type { FleetRow } from './render/types.ts';
 
 export function toFleetRow(d: DeviceView): FleetRow {

@@ -26,7 +26,7 @@ export interface DeviceRecord {
   snapshotId: string | null;
   /** The current snapshot's collectedAt as the agent reported it. */
   collectedAt: Millis | null;
-  /** The current snapshot's place in the device's order (collector/ordering.ts orderTime). */
+  /** The current snapshot's place in the device's order (services/ordering.ts orderTime). */
   orderedAt: Millis | null;
   /** How far ahead of the collector's clock the latest upload or check-in was dated; null within tolerance. */
   clockSkewSeconds: number | null;

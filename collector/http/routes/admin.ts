@@ -18,15 +18,15 @@ import {
 import { requireAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { Metrics } from '../metrics.ts';
-import { CursorError, createReadModel } from '../../read-model.ts';
+import { CursorError, createReadModel } from '../../services/read-model.ts';
 import { answerInUnit } from '../answer.ts';
-import { addExemption, parseExpiry, removeExemption } from '../../exemptions.ts';
-import { revokeDevice } from '../../enrollment.ts';
-import { exemptionProblem } from '../../evaluation.ts';
+import { addExemption, parseExpiry, removeExemption } from '../../services/exemptions.ts';
+import { revokeDevice } from '../../services/enrollment.ts';
+import { exemptionProblem } from '../../services/evaluation.ts';
 import { RULES } from '../../rules/index.ts';
 import type { RuleId } from '../../rules/index.ts';
 import type { DeviceStatus, ExemptionRecord } from '../../store/types.ts';
-import { iso, millis, storedInstant } from '../../instants.ts';
+import { iso, millis, storedInstant } from '../../services/instants.ts';
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBodySchema]));
 const security = [{ adminToken: [] }];

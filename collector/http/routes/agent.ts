@@ -4,8 +4,8 @@ import { Snapshot, Checkin, SNAPSHOT_SCHEMA, CHECKIN_SCHEMA } from '../../../age
 import type { Snapshot as SnapshotT, Checkin as CheckinT } from '../../../agent/snapshot/index.ts';
 import { ApiError, ErrorBodySchema } from '../errors.ts';
 import { EnrollBody, EnrollResponse, SnapshotAccepted, CheckinAccepted } from '../schemas.ts';
-import { ingestSnapshot, ingestCheckin } from '../../ingest.ts';
-import type { AuthenticatedDevice } from '../../ingest.ts';
+import { ingestSnapshot, ingestCheckin } from '../../services/ingest.ts';
+import type { AuthenticatedDevice } from '../../services/ingest.ts';
 import { bearer } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { Metrics } from '../metrics.ts';

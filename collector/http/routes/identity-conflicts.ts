@@ -11,7 +11,7 @@ import {
 import { requireAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { Metrics } from '../metrics.ts';
-import { conflictView, resolveConflict } from '../../identity-conflicts.ts';
+import { conflictView, resolveConflict } from '../../services/identity-conflicts.ts';
 import type { ConflictResolution } from '../../store/types.ts';
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBodySchema]));

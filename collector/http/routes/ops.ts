@@ -1,8 +1,8 @@
 // Operations: health, Prometheus metrics, the OpenAPI document.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
-import { fleetParams } from '../../read-model.ts';
-import { ruleConfig } from '../../evaluation.ts';
+import { fleetParams } from '../../services/read-model.ts';
+import { ruleConfig } from '../../services/evaluation.ts';
 
 const DEVICE_COUNT_TTL_MS = 10_000;
 

@@ -2,7 +2,7 @@
 import type { Db } from './open.ts';
 import type { ExemptionRecord, ExemptionStore } from '../types.ts';
 import type { RuleId } from '../../rules/types.ts';
-import { WRITABLE_UNTIL } from '../../instants.ts';
+import { WRITABLE_UNTIL } from '../../services/instants.ts';
 
 /**
  * SQL: exemption `e` is unexpired at `now` (an SQL expression). An expiry that is no instant (a row from

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../../collector/store/sqlite/index.ts';
-import { fleetParams } from '../../../collector/read-model.ts';
+import { fleetParams } from '../../../collector/services/read-model.ts';
 import type { DeviceStatus, FleetParams, Store } from '../../../collector/store/types.ts';
 import type { RuleConfig } from '../../../collector/rules/index.ts';
 

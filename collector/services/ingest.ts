@@ -2,15 +2,15 @@
 // changes only (same digest = lastSeen only), the accepted body kept as received (compressed), a device's
 // states ordered by what the collector can trust (ordering.ts), a clock ahead of the collector's flagged.
 import { createHash } from 'node:crypto';
-import { snapshotDigest } from '../agent/snapshot/index.ts';
-import type { Snapshot, Checkin } from '../agent/snapshot/index.ts';
-import type { RuleConfig } from './rules/index.ts';
-import type { Millis, Repos, SnapshotReceipt, Store } from './store/types.ts';
+import { snapshotDigest } from '../../agent/snapshot/index.ts';
+import type { Snapshot, Checkin } from '../../agent/snapshot/index.ts';
+import type { RuleConfig } from '../rules/index.ts';
+import type { Millis, Repos, SnapshotReceipt, Store } from '../store/types.ts';
 import { evaluateSnapshot } from './evaluation.ts';
 import { encodeBody } from './snapshot-body.ts';
 import { iso, readInstant } from './instants.ts';
 import { clockSkewSeconds, orderTime } from './ordering.ts';
-import { ApiError } from './http/errors.ts';
+import { ApiError } from '../http/errors.ts';
 
 export interface IngestDeps {
   store: Store;
@@ -46,7 +46,7 @@ export interface CheckinAccepted {
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 /**
- * An instant the agent reported, read strictly (collector/instants.ts): the contract's pattern lets 30
+ * An instant the agent reported, read strictly (services/instants.ts): the contract's pattern lets 30
  * February, a leap second and years no Mac means (9999, 1970, offsets pushing out of range) through; each is
  * a 400 naming the path, before anything is written.
  */

@@ -1,15 +1,15 @@
 // The stored instants (pendingUntil, noncompliantFrom) agree with the rules' own findingState/deviceStatus.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findingState, deviceStatus, evaluateDevice } from '../../collector/rules/index.ts';
-import type { Exemption } from '../../collector/rules/index.ts';
+import { findingState, deviceStatus, evaluateDevice } from '../../../collector/rules/index.ts';
+import type { Exemption } from '../../../collector/rules/index.ts';
 import {
   evaluateSnapshot,
   storedFindingState,
   toRuleExemption,
   toRuleFinding,
-} from '../../collector/evaluation.ts';
-import { compliantSnapshot } from './rules/compliant-snapshot.ts';
+} from '../../../collector/services/evaluation.ts';
+import { compliantSnapshot } from '../rules/compliant-snapshot.ts';
 
 const config = { staleAfterSeconds: 7 * 86400, graceSeconds: { 'bootstrap-not-escrowed': 3600 } };
 const T = new Date('2026-03-02T12:00:00.000Z');

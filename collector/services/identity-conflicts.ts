@@ -5,8 +5,8 @@
 // token, and nobody else can take the serial in between. A conflict resolved keeping the existing device
 // may later be resolved keeping the claimant (an admin's second thought); one that kept the claimant is
 // final. Every resolution is in the enrollment audit.
-import type { ConflictHolder, ConflictResolution, IdentityConflictRecord, Store } from './store/types.ts';
-import { ApiError } from './http/errors.ts';
+import type { ConflictHolder, ConflictResolution, IdentityConflictRecord, Store } from '../store/types.ts';
+import { ApiError } from '../http/errors.ts';
 import { iso } from './instants.ts';
 
 export interface Resolved {

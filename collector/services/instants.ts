@@ -1,7 +1,7 @@
 // Instants: the store keeps epoch milliseconds; the API and the rules speak ISO 8601 (UTC, with milliseconds).
 // Text from outside (an agent's collectedAt, an admin's expiry) is read strictly: a real calendar date, and
 // an instant some Mac could mean. A stored value is shown only when it is an instant RFC 3339 can write.
-import type { Millis } from './store/types.ts';
+import type { Millis } from '../store/types.ts';
 
 /** The ISO 8601 text of an instant; null (no instant) stays null. */
 export function iso(ms: Millis): string;

@@ -3,7 +3,7 @@
 //   finding.pendingUntil       firstSeen + the rule's grace window (rules' pendingUntil)
 //   device.noncompliantFrom    earliest instant an unexempted, non-pending, failing finding is active
 //   device.hasUnknown          the device is `unknown` unless something is active
-// The same definitions as rules' findingState/deviceStatus; test/collector/evaluation.test.ts checks they agree.
+// The same definitions as rules' findingState/deviceStatus; test/collector/services/evaluation.test.ts checks they agree.
 import {
   evaluateDevice,
   reconcileFindings,
@@ -13,10 +13,10 @@ import {
   NO_EXPIRY,
   findingKey,
   leavesUnknown,
-} from './rules/index.ts';
-import type { Exemption, Finding, FindingState, RuleConfig, RuleOutcome } from './rules/index.ts';
-import type { Snapshot } from '../agent/snapshot/index.ts';
-import type { ExemptionRecord, FindingRecord, Millis } from './store/types.ts';
+} from '../rules/index.ts';
+import type { Exemption, Finding, FindingState, RuleConfig, RuleOutcome } from '../rules/index.ts';
+import type { Snapshot } from '../../agent/snapshot/index.ts';
+import type { ExemptionRecord, FindingRecord, Millis } from '../store/types.ts';
 import { iso, millis, storedInstant } from './instants.ts';
 
 /**

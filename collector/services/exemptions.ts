@@ -1,11 +1,11 @@
 // Exemptions are data: adding or removing one moves the instant affected devices turn noncompliant
 // (devices.noncompliantFrom), recomputed here in the caller's unit of work (which also builds the answer).
 import { randomUUID } from 'node:crypto';
-import { RULE_IDS } from './rules/index.ts';
-import type { RuleId } from './rules/index.ts';
-import type { ExemptionRecord, Repos } from './store/types.ts';
+import { RULE_IDS } from '../rules/index.ts';
+import type { RuleId } from '../rules/index.ts';
+import type { ExemptionRecord, Repos } from '../store/types.ts';
 import { noncompliantFrom, ruleExemptions } from './evaluation.ts';
-import { ApiError } from './http/errors.ts';
+import { ApiError } from '../http/errors.ts';
 import { iso, readCalendarInstant } from './instants.ts';
 
 export interface NewExemption {

@@ -13,8 +13,8 @@
 // whatever it sends. The HTTP layer reports the failures the service never sees (a body that fails
 // validation, a connection aborted mid-body) through refused().
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { EnrollmentAttempt, EnrollmentOutcome, Repos, Store } from './store/types.ts';
-import { ApiError } from './http/errors.ts';
+import type { EnrollmentAttempt, EnrollmentOutcome, Repos, Store } from '../store/types.ts';
+import { ApiError } from '../http/errors.ts';
 
 export const TOKEN_PREFIX = 'twd_';
 

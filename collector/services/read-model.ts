@@ -3,8 +3,8 @@
 // No stored value can make a read fail: a value an agent sent (instants, bodies) or a row an older version
 // wrote is checked as it is read; what cannot be shown is null, and the device page lists it in `problems`.
 // It reads from any ReadSource: the store, or a unit of work's repos (a write and its answer in one unit).
-import { ruleById, staleAt, pendingUntil } from './rules/index.ts';
-import type { FindingState, RuleConfig, RuleId, Severity, Exemption } from './rules/index.ts';
+import { ruleById, staleAt, pendingUntil } from '../rules/index.ts';
+import type { FindingState, RuleConfig, RuleId, Severity, Exemption } from '../rules/index.ts';
 import type {
   DeviceFacts,
   DeviceFilter,
@@ -16,7 +16,7 @@ import type {
   FleetParams,
   HistoryEntry,
   Repos,
-} from './store/types.ts';
+} from '../store/types.ts';
 import { ruleExemptions, storedFindingState } from './evaluation.ts';
 import { BodyError, changedSections, decodeBody } from './snapshot-body.ts';
 import { iso, millis, storedInstant } from './instants.ts';
