@@ -29,6 +29,11 @@ const msg = {
   collectorUp: 'collector/** imports only the snapshot contract from agent/ (agent/snapshot)',
   reportsDown: 'reports/** imports the contract, the collector read model and rule table only',
   snapshotLeaf: 'agent/snapshot is the contract: it imports nothing of ours',
+  servicesDown:
+    'collector/services know neither HTTP nor a storage backend: the store interfaces (store/types.ts) only, refusals as services/errors.ts (http/ maps them)',
+  storeDown: 'collector/store is below the services: it imports no services, HTTP, jobs or edges',
+  sqliteCodes:
+    'SQLite error codes stay in collector/store/sqlite (busy.ts turns busy and locked into StoreBusyError)',
 };
 
 /** Build one no-restricted-imports rule from the restrictions that apply to a folder. */
@@ -49,6 +54,20 @@ const noBareDate = {
       selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
       message: 'time is passed in: use the clock (agent/clock.ts, collector/clock.ts)',
     },
+  ],
+};
+
+// collector/'s core (services, rules, store) never imports an edge or fastify.
+const collectorUp = [
+  { group: ['**/agent/**', '!**/agent/snapshot', '!**/agent/snapshot/**'], message: msg.collectorUp },
+];
+const EDGES = ['**/http/**', '**/jobs/**', '**/app.ts', '**/cli.ts', '**/main.ts', '**/openapi.ts'];
+const HTTP_MODULES = ['fastify', '@fastify/swagger'];
+const named = (names, message) => names.map((name) => ({ name, message }));
+const noSqliteCodes = {
+  'no-restricted-syntax': [
+    ...noBareDate['no-restricted-syntax'],
+    { selector: 'Literal[value=/^SQLITE_/]', message: msg.sqliteCodes },
   ],
 };
 
@@ -115,7 +134,8 @@ export default tseslint.config(
       }),
     },
   },
-  // collector/: only the snapshot contract from the agent; no processes.
+  // collector/: only the snapshot contract from the agent; no processes. Core (services, rules, store) never
+  // imports an edge (app, cli, main, http, jobs) or fastify.
   {
     files: ['collector/**/*.ts'],
     rules: {
@@ -130,9 +150,38 @@ export default tseslint.config(
           },
         ],
       }),
-      ...noBareDate,
+      ...noSqliteCodes,
     },
   },
+  {
+    files: ['collector/services/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict({
+        paths: [
+          ...proc(),
+          ...named([...HTTP_MODULES, 'better-sqlite3', 'node-cron', 'pino'], msg.servicesDown),
+        ],
+        patterns: [
+          ...collectorUp,
+          { group: [...EDGES, '**/store/sqlite/**', '**/reports/**'], message: msg.servicesDown },
+        ],
+      }),
+    },
+  },
+  {
+    files: ['collector/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict({
+        paths: [...proc(), ...named([...HTTP_MODULES, 'node-cron', 'pino'], msg.storeDown)],
+        patterns: [
+          ...collectorUp,
+          { group: [...EDGES, '**/services/**', '**/reports/**'], message: msg.storeDown },
+        ],
+      }),
+    },
+  },
+  // The one place that knows SQLite's error codes.
+  { files: ['collector/store/sqlite/**/*.ts'], rules: noBareDate },
   {
     files: ['collector/main.ts'],
     rules: {
@@ -151,10 +200,10 @@ export default tseslint.config(
         paths: io(msg.io),
         patterns: [
           { group: ['**/agent/**', '!**/agent/snapshot', '!**/agent/snapshot/**'], message: msg.collectorUp },
-          { group: ['**/store/**', '**/http/**'], message: msg.io },
+          { group: ['**/store/**', '**/services/**', ...EDGES], message: msg.io },
         ],
       }),
-      ...noBareDate,
+      ...noSqliteCodes,
     },
   },
   // reports/: the contract, the read model and the rule table.

@@ -13,7 +13,8 @@ import { storedInstant } from './services/instants.ts';
 import { exemptionProblem } from './services/evaluation.ts';
 import { openApiDocument } from './openapi.ts';
 import { pinCommand } from './tls-pin.ts';
-import { ApiError } from './http/errors.ts';
+import { Refusal } from './services/errors.ts';
+import { StoreBusyError } from './store/types.ts';
 import { RULE_IDS } from './rules/index.ts';
 import type { RuleId } from './rules/index.ts';
 
@@ -280,11 +281,15 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (
       e instanceof ConfigError ||
-      e instanceof ApiError ||
+      e instanceof Refusal ||
       (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
       process.stderr.write(`tokenwatch: ${(e as Error).message}\n`);
       return 2;
+    }
+    if (e instanceof StoreBusyError) {
+      process.stderr.write(`tokenwatch: ${e.message}; try again shortly\n`);
+      return 1;
     }
     throw e;
   }

@@ -6,7 +6,7 @@
 // may later be resolved keeping the claimant (an admin's second thought); one that kept the claimant is
 // final. Every resolution is in the enrollment audit.
 import type { ConflictHolder, ConflictResolution, IdentityConflictRecord, Store } from '../store/types.ts';
-import { ApiError } from '../http/errors.ts';
+import { Refusal } from './errors.ts';
 import { iso } from './instants.ts';
 
 export interface Resolved {
@@ -30,7 +30,7 @@ export async function resolveConflict(
     if (c === null) return null;
     if (c.resolution === keep) return { conflict: c, revokedTokenHashes: [], changed: false };
     if (c.resolution === 'claimant') {
-      throw new ApiError(
+      throw new Refusal(
         'conflict_resolved',
         `identity conflict ${id} was resolved keeping the claimant on ${iso(c.resolvedAt)}: its devices were replaced`,
       );

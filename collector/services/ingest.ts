@@ -10,7 +10,7 @@ import { evaluateSnapshot } from './evaluation.ts';
 import { encodeBody } from './snapshot-body.ts';
 import { iso, readInstant } from './instants.ts';
 import { clockSkewSeconds, orderTime } from './ordering.ts';
-import { ApiError } from '../http/errors.ts';
+import { Refusal } from './errors.ts';
 
 export interface IngestDeps {
   store: Store;
@@ -48,11 +48,11 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 /**
  * An instant the agent reported, read strictly (services/instants.ts): the contract's pattern lets 30
  * February, a leap second and years no Mac means (9999, 1970, offsets pushing out of range) through; each is
- * a 400 naming the path, before anything is written.
+ * refused naming the path, before anything is written.
  */
 function reported(path: string, text: string): Millis {
   const r = readInstant(text);
-  if (!r.ok) throw new ApiError('invalid_body', `${path} "${text}" ${r.problem}`);
+  if (!r.ok) throw new Refusal('invalid_instant', `${path} "${text}" ${r.problem}`);
   return r.ms;
 }
 
@@ -60,10 +60,10 @@ function reported(path: string, text: string): Millis {
 export function checkOwnership(device: AuthenticatedDevice, snapshot: Snapshot): void {
   const { serial, hardwareUuid } = snapshot.device;
   if (serial !== null && serial !== device.serial) {
-    throw new ApiError('device_mismatch', `device.serial "${serial}" is not this device's serial`);
+    throw new Refusal('device_mismatch', `device.serial "${serial}" is not this device's serial`);
   }
   if (hardwareUuid !== null && hardwareUuid.toUpperCase() !== device.hardwareUuid.toUpperCase()) {
-    throw new ApiError(
+    throw new Refusal(
       'device_mismatch',
       `device.hardwareUuid "${hardwareUuid}" is not this device's hardware UUID`,
     );
@@ -72,13 +72,13 @@ export function checkOwnership(device: AuthenticatedDevice, snapshot: Snapshot):
 
 function answer(r: SnapshotReceipt, deviceId: number, bodySha256: string): SnapshotIngested {
   if (r.deviceId !== deviceId) {
-    throw new ApiError(
+    throw new Refusal(
       'snapshot_conflict',
       `snapshot ${r.snapshotId} was already accepted from another device`,
     );
   }
   if (r.bodySha256 !== bodySha256) {
-    throw new ApiError(
+    throw new Refusal(
       'snapshot_conflict',
       `snapshot ${r.snapshotId} was already accepted with a different body`,
     );
@@ -142,7 +142,7 @@ export async function ingestSnapshot(
     const again = await tx.snapshots.receipt(id);
     if (again) return answer(again, device.id, bodySha256);
     const dev = await tx.devices.byId(device.id);
-    if (!dev) throw new ApiError('unauthorized', 'the device no longer exists');
+    if (!dev) throw new Refusal('device_gone', 'the device no longer exists');
     if (dev.digest === digest) return unchanged(tx);
     await tx.snapshots.addHistory({
       deviceId: device.id,
@@ -204,7 +204,7 @@ export async function ingestCheckin(
   return deps.store.withTransaction(async (tx) => {
     const dev = await tx.devices.byId(device.id);
     if (!dev || dev.digest === null || dev.digest !== checkin.digest) {
-      throw new ApiError(
+      throw new Refusal(
         'digest_unknown',
         dev?.digest
           ? "the digest is not this device's current one: send the full snapshot"

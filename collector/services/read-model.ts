@@ -21,6 +21,7 @@ import { ruleExemptions, storedFindingState } from './evaluation.ts';
 import { BodyError, changedSections, decodeBody } from './snapshot-body.ts';
 import { iso, millis, storedInstant } from './instants.ts';
 import { clockSkewSeconds } from './ordering.ts';
+import { Refusal } from './errors.ts';
 
 export type ReadSource = Pick<Repos, 'snapshots' | 'findings' | 'exemptions' | 'enrollments' | 'fleet'>;
 
@@ -93,16 +94,12 @@ export interface ReadModel {
   exemptions(serial?: string): Promise<ExemptionRecord[]>;
 }
 
-export class CursorError extends Error {
-  override name = 'CursorError';
-}
-
 const HISTORY_SHOWN = 50;
 
 export const encodeCursor = (serial: string): string => Buffer.from(serial, 'utf8').toString('base64url');
 export function decodeCursor(cursor: string): string {
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor))
-    throw new CursorError('the cursor is not one this API returned');
+    throw new Refusal('invalid_cursor', 'the cursor is not one this API returned');
   return Buffer.from(cursor, 'base64url').toString('utf8');
 }
 

@@ -7,6 +7,22 @@ export type { DeviceStatus };
 
 export type Millis = number;
 
+/**
+ * The instants RFC 3339 can write (a four-digit year, 0000-01-01T00:00:00Z up to 10000-01-01 excluded): a
+ * stored value is an instant only inside them (services/instants.ts storedInstant reads stored values so).
+ */
+export const WRITABLE_FROM: Millis = -62_167_219_200_000;
+export const WRITABLE_UNTIL: Millis = Date.UTC(10000, 0, 1);
+
+/**
+ * The store could not take the work now (another writer holds the database past the wait): nothing of the
+ * unit was written, and the same call may succeed shortly. Every backend maps its own busy or locked errors
+ * to this; callers never see a backend's error codes.
+ */
+export class StoreBusyError extends Error {
+  override name = 'StoreBusyError';
+}
+
 export interface DeviceRecord {
   id: number;
   serial: string;

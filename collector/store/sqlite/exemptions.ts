@@ -2,11 +2,11 @@
 import type { Db } from './open.ts';
 import type { ExemptionRecord, ExemptionStore } from '../types.ts';
 import type { RuleId } from '../../rules/types.ts';
-import { WRITABLE_UNTIL } from '../../services/instants.ts';
+import { WRITABLE_UNTIL } from '../types.ts';
 
 /**
  * SQL: exemption `e` is unexpired at `now` (an SQL expression). An expiry that is no instant (a row from
- * before expiries were bounded, or written by hand) exempts nothing, as evaluation.ts's exemptionProblem says.
+ * before expiries were bounded, or written by hand) exempts nothing, as services/evaluation.ts's exemptionProblem says.
  */
 export const unexpiredAt = (now: string): string =>
   `(e.expires_at IS NULL OR (typeof(e.expires_at) = 'integer' AND e.expires_at > ${now} AND e.expires_at < ${WRITABLE_UNTIL}))`;
