@@ -9,14 +9,16 @@ export { RULES, ruleById } from './table.ts';
 export { reconcileFindings, findingKey, byRuleThenUser } from './reconcile.ts';
 export {
   findingState,
+  activeFrom,
   pendingUntil,
   exemptionExpiry,
   exemptionMatches,
-  nextStateChange,
   NO_EXPIRY,
 } from './finding-state.ts';
-export { deviceStatus, leavesUnknown } from './device-status.ts';
-export { staleAt } from './stale.ts';
+export type { FindingTimes } from './finding-state.ts';
+export { deviceStatus, noncompliantFrom, leavesUnknown, answersUnknown } from './device-status.ts';
+export type { StatusInputs } from './device-status.ts';
+export { staleAt, staleFinding } from './stale.ts';
 export { PROBE_IDS, probeOf } from './probes.ts';
 export type { ProbeId } from './probes.ts';
 

@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { RULE_IDS } from '../rules/index.ts';
 import type { RuleId } from '../rules/index.ts';
-import type { ExemptionRecord, Repos } from '../store/types.ts';
-import { noncompliantFrom, ruleExemptions } from './evaluation.ts';
+import type { Exemption, Repos } from '../store/types.ts';
+import { deviceNoncompliantFrom } from './evaluation.ts';
 import { Refusal } from './errors.ts';
 import { iso, readCalendarInstant } from './instants.ts';
 
@@ -51,7 +51,7 @@ export function parseExpiry(text: string | undefined | null, now: Date): number 
   return r.ms;
 }
 
-async function recompute(tx: Repos, e: Pick<ExemptionRecord, 'serial' | 'rule'>): Promise<number> {
+async function recompute(tx: Repos, e: Pick<Exemption, 'serial' | 'rule'>): Promise<number> {
   let ids: number[];
   if (e.serial !== null) {
     const d = await tx.devices.bySerial(e.serial);
@@ -65,25 +65,28 @@ async function recompute(tx: Repos, e: Pick<ExemptionRecord, 'serial' | 'rule'>)
   for (const id of ids) {
     const d = await tx.devices.byId(id);
     if (!d) continue;
-    const applicable = ruleExemptions(all.filter((x) => x.serial === null || x.serial === d.serial));
-    await tx.devices.setNoncompliantFrom(id, noncompliantFrom(open.get(id) ?? [], applicable, d.serial));
+    const applicable = all.filter((x) => x.serial === null || x.serial === d.serial);
+    await tx.devices.setNoncompliantFrom(
+      id,
+      deviceNoncompliantFrom(open.get(id) ?? [], applicable, d.serial),
+    );
   }
   return ids.length;
 }
 
 /** Add an exemption in the caller's unit of work (validate first: parseExpiry bounds the expiry). */
-export async function addExemption(tx: Repos, input: NewExemption, now: Date): Promise<ExemptionRecord> {
+export async function addExemption(tx: Repos, input: NewExemption, now: Date): Promise<Exemption> {
   if (input.rule !== null && !(RULE_IDS as readonly string[]).includes(input.rule)) {
     throw new Refusal('unknown_rule', `unknown rule "${input.rule}"`);
   }
-  const record: ExemptionRecord = { id: randomUUID(), ...input, createdAt: now.getTime() };
+  const record: Exemption = { id: randomUUID(), ...input, createdAt: now.getTime() };
   await tx.exemptions.add(record);
   await recompute(tx, record);
   return record;
 }
 
 /** Remove an exemption in the caller's unit of work; null when there is none with that id. */
-export async function removeExemption(tx: Repos, id: string): Promise<ExemptionRecord | null> {
+export async function removeExemption(tx: Repos, id: string): Promise<Exemption | null> {
   const removed = await tx.exemptions.remove(id);
   if (removed) await recompute(tx, removed);
   return removed;

@@ -3,7 +3,7 @@
 // No stored value can make a read fail: a value an agent sent (instants, bodies) or a row an older version
 // wrote is checked as it is read; what cannot be shown is null, and the device page lists it in `problems`.
 // It reads from any ReadSource: the store, or a unit of work's repos (a write and its answer in one unit).
-import { ruleById, staleAt, pendingUntil } from '../rules/index.ts';
+import { findingState, ruleById, staleFinding } from '../rules/index.ts';
 import type { FindingState, RuleConfig, RuleId, Severity, Exemption } from '../rules/index.ts';
 import type {
   DeviceFacts,
@@ -11,15 +11,14 @@ import type {
   DeviceRow,
   DeviceStatus,
   EnrollmentEvent,
-  ExemptionRecord,
   FindingRecord,
   FleetParams,
   HistoryEntry,
   Repos,
 } from '../store/types.ts';
-import { ruleExemptions, storedFindingState } from './evaluation.ts';
+import { usableExemptions } from './evaluation.ts';
 import { BodyError, changedSections, decodeBody } from './snapshot-body.ts';
-import { iso, millis, storedInstant } from './instants.ts';
+import { iso, storedInstant } from './instants.ts';
 import { clockSkewSeconds } from './ordering.ts';
 import { Refusal } from './errors.ts';
 
@@ -91,7 +90,7 @@ export interface ReadModel {
   device(serial: string, now: Date): Promise<DeviceDetail | null>;
   summary(now: Date): Promise<Summary>;
   enrollments(opts: { serial?: string; before?: number; limit: number }): Promise<EnrollmentEvent[]>;
-  exemptions(serial?: string): Promise<ExemptionRecord[]>;
+  exemptions(serial?: string): Promise<Exemption[]>;
 }
 
 const HISTORY_SHOWN = 50;
@@ -132,30 +131,11 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
       title: rule.title,
       severity: rule.severity,
       user: f.user,
-      state: storedFindingState(f, now, exemptions, serial),
+      state: findingState(f, now, exemptions, serial),
       reason: f.reason,
       firstSeen: iso(f.firstSeen),
       lastSeen: iso(f.lastSeen),
       pendingUntil: iso(f.pendingUntil),
-    };
-  };
-
-  /** The stale finding, computed from lastContact (not persisted until the jobs issue does it). */
-  const staleFinding = (d: DeviceRow, p: FleetParams): FindingRecord | null => {
-    if (!(d.lastContact < p.staleCutoff)) return null;
-    const since = staleAt(iso(d.lastContact), rules);
-    if (since === null) return null;
-    const firstSeen = millis(since);
-    const pending = pendingUntil({ rule: 'stale', firstSeen: since }, rules);
-    return {
-      rule: 'stale',
-      user: null,
-      reason: `no report since ${iso(d.lastContact)} (stale after ${rules.staleAfterSeconds} seconds)`,
-      firstSeen,
-      lastSeen: p.now,
-      resolvedAt: null,
-      pendingUntil: pending === null ? null : millis(pending),
-      failing: true,
     };
   };
 
@@ -165,9 +145,10 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
     p: FleetParams,
     exemptions: readonly Exemption[],
   ): DeviceView => {
-    const stale = staleFinding(d, p);
     const failing = open.filter((f) => f.failing && known(f));
-    if (stale) failing.push(stale);
+    // The stale finding is computed from the last contact, never stored.
+    const stale = staleFinding(d.lastContact, p.now, rules);
+    if (stale) failing.push({ ...stale, failing: true });
     return {
       serial: d.serial,
       hardwareUuid: d.hardwareUuid,
@@ -191,7 +172,7 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
   };
 
   /** Every exemption (or a device's and the fleet-wide ones), expired ones too: a finding's state reads their expiry. */
-  const exemptionsFor = async (serial?: string) => ruleExemptions(await store.exemptions.list(serial));
+  const exemptionsFor = async (serial?: string) => usableExemptions(await store.exemptions.list(serial));
 
   return {
     async listDevices(filter, page, now) {

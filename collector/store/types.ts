@@ -1,11 +1,9 @@
 // The storage contract: one narrow interface per aggregate, async, with no backend types in it.
 // SQLite (store/sqlite) implements it today; a PostgreSQL backend must slot in beside it and pass the
 // same suite (test/collector/store). Instants are epoch milliseconds; digests and hashes are hex strings.
-import type { DeviceStatus, RuleId } from '../rules/types.ts';
+import type { DeviceStatus, Exemption, Finding, Millis, RuleId } from '../rules/types.ts';
 
-export type { DeviceStatus };
-
-export type Millis = number;
+export type { DeviceStatus, Exemption, Millis };
 
 /**
  * The instants RFC 3339 can write (a four-digit year, 0000-01-01T00:00:00Z up to 10000-01-01 excluded): a
@@ -153,13 +151,8 @@ export interface SnapshotStore {
   currentBody(deviceId: number): Promise<{ body: Uint8Array; encoding: string } | null>;
 }
 
-export interface FindingRecord {
-  rule: RuleId;
-  user: string | null;
-  reason: string;
-  firstSeen: Millis;
-  lastSeen: Millis;
-  resolvedAt: Millis | null;
+/** A finding as stored: the rules' Finding, with what its state and the device's status are read from. */
+export interface FindingRecord extends Finding {
   /** A fresh failure stays pending until this instant (null = no grace). */
   pendingUntil: Millis | null;
   /** The latest evaluation failed (false: kept open because the rule answered unknown). */
@@ -175,25 +168,14 @@ export interface FindingStore {
   save(deviceId: number, findings: FindingRecord[]): Promise<void>;
 }
 
-export interface ExemptionRecord {
-  id: string;
-  serial: string | null;
-  rule: RuleId | null;
-  user: string | null;
-  reason: string;
-  createdBy: string;
-  createdAt: Millis;
-  expiresAt: Millis | null;
-}
-
 export interface ExemptionStore {
-  add(e: ExemptionRecord): Promise<void>;
-  remove(id: string): Promise<ExemptionRecord | null>;
-  get(id: string): Promise<ExemptionRecord | null>;
+  add(e: Exemption): Promise<void>;
+  remove(id: string): Promise<Exemption | null>;
+  get(id: string): Promise<Exemption | null>;
   /** All exemptions (active and expired), newest first, optionally for one serial (plus fleet-wide ones). */
-  list(serial?: string): Promise<ExemptionRecord[]>;
+  list(serial?: string): Promise<Exemption[]>;
   /** Exemptions that may apply to a device (its own and fleet-wide), unexpired at `now`. */
-  applicable(serial: string, now: Millis): Promise<ExemptionRecord[]>;
+  applicable(serial: string, now: Millis): Promise<Exemption[]>;
 }
 
 export type EnrollmentOutcome =

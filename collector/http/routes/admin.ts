@@ -25,14 +25,14 @@ import { revokeDevice } from '../../services/enrollment.ts';
 import { exemptionProblem } from '../../services/evaluation.ts';
 import { RULES } from '../../rules/index.ts';
 import type { RuleId } from '../../rules/index.ts';
-import type { DeviceStatus, ExemptionRecord } from '../../store/types.ts';
+import type { DeviceStatus, Exemption } from '../../store/types.ts';
 import { iso, millis, storedInstant } from '../../services/instants.ts';
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBodySchema]));
 const security = [{ adminToken: [] }];
 
 /** An exemption as the API shows it: any stored row (an unreadable expiry is a problem, never active). */
-export function exemptionView(e: ExemptionRecord, now: number) {
+export function exemptionView(e: Exemption, now: number) {
   const problem = exemptionProblem(e);
   return {
     id: e.id,
@@ -233,7 +233,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
           createdBy: b.createdBy,
           expiresAt: parseExpiry(b.expires, now),
         };
-        const done: { e?: ExemptionRecord } = {};
+        const done: { e?: Exemption } = {};
         const answer = await answerInUnit(ctx.store, reply, 201, async (tx) => {
           done.e = await addExemption(tx, input, now);
           return exemptionView(done.e, now.getTime());

@@ -1,6 +1,6 @@
 // exemptions: (device or all) x (rule or all) x (optional user), with reason, author and expiry.
 import type { Db } from './open.ts';
-import type { ExemptionRecord, ExemptionStore } from '../types.ts';
+import type { Exemption, ExemptionStore } from '../types.ts';
 import type { RuleId } from '../../rules/types.ts';
 import { WRITABLE_UNTIL } from '../types.ts';
 
@@ -22,7 +22,7 @@ interface ExemptionRow {
   expires_at: number | null;
 }
 
-const toExemption = (r: ExemptionRow): ExemptionRecord => ({
+const toExemption = (r: ExemptionRow): Exemption => ({
   id: r.id,
   serial: r.serial,
   rule: r.rule as RuleId | null,
