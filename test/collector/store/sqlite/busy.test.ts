@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openSqliteStore } from '../../../collector/store/sqlite/index.ts';
-import { StoreBusyError } from '../../../collector/store/types.ts';
+import { openSqliteStore } from '../../../../collector/store/sqlite/index.ts';
+import { StoreBusyError } from '../../../../collector/store/types.ts';
 
 test('a write while another connection holds the database is StoreBusyError, after the busy wait', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-busy-'));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteStore } from '../../../collector/store/sqlite/index.ts';
+import { openSqliteStore } from '../../../../collector/store/sqlite/index.ts';
 
 test('a failing unit rolls back alone; the others in its batch commit', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-store-'));

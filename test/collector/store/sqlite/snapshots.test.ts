@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openSqliteStore } from '../../../collector/store/sqlite/index.ts';
-import { decodeBody } from '../../../collector/services/snapshot-body.ts';
+import { openSqliteStore } from '../../../../collector/store/sqlite/index.ts';
+import { decodeBody } from '../../../../collector/services/snapshot-body.ts';
 
 test('history and the current body keep their encoding; an unknown one is refused by name when decoded', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-store-'));

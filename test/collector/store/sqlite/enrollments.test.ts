@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openSqliteStore } from '../../../collector/store/sqlite/index.ts';
-import { migrations } from '../../../collector/store/sqlite/open.ts';
-import type { EnrollmentAttempt, Store } from '../../../collector/store/types.ts';
+import { openSqliteStore } from '../../../../collector/store/sqlite/index.ts';
+import { migrations } from '../../../../collector/store/sqlite/open.ts';
+import type { EnrollmentAttempt, Store } from '../../../../collector/store/types.ts';
 
 const H = 3_600_000;
 
