@@ -32,6 +32,8 @@ const msg = {
   servicesDown:
     'collector/services know neither HTTP nor a storage backend: the store interfaces (store/types.ts) only, refusals as services/errors.ts (http/ maps them)',
   storeDown: 'collector/store is below the services: it imports no services, HTTP, jobs or edges',
+  conformance:
+    'the store conformance suite uses the store interfaces (collector/store/types.ts) only; a backend is handed in by its runner',
   sqliteCodes:
     'SQLite error codes stay in collector/store/sqlite (busy.ts turns busy and locked into StoreBusyError)',
 };
@@ -230,6 +232,16 @@ export default tseslint.config(
         ],
       }),
       ...noBareDate,
+    },
+  },
+  // The store conformance suite is written against the store interfaces only: every backend runs it unchanged.
+  {
+    files: ['test/collector/store/conformance/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict({
+        paths: named(['better-sqlite3', 'pg'], msg.conformance),
+        patterns: [{ group: ['**/store/sqlite/**', '**/store/postgres/**'], message: msg.conformance }],
+      }),
     },
   },
   // The two clocks: the only places that read the time (last, so no folder block turns the rule back on).

@@ -1,6 +1,8 @@
 // The storage contract: one narrow interface per aggregate, async, with no backend types in it.
-// SQLite (store/sqlite) implements it today; a PostgreSQL backend must slot in beside it and pass the
-// same suite (test/collector/store). Instants are epoch milliseconds; digests and hashes are hex strings.
+// SQLite (store/sqlite) implements it today; a PostgreSQL backend must slot in beside it and pass the same
+// conformance suite (test/collector/store/conformance, written against these interfaces only; a backend
+// adds a runner like test/collector/store/sqlite/conformance.test.ts). Instants are epoch milliseconds;
+// digests and hashes are hex strings.
 import type { DeviceStatus, Exemption, Finding, Millis, RuleId } from '../rules/types.ts';
 
 export type { DeviceStatus, Exemption, Millis };
@@ -160,9 +162,11 @@ export interface FindingRecord extends Finding {
 }
 
 export interface FindingStore {
+  /** The device's open findings (in no particular order). */
   open(deviceId: number): Promise<FindingRecord[]>;
-  /** Open findings of several devices (keyed by device id). */
+  /** Open findings of several devices (keyed by device id; a device without any has no key). */
   openFor(deviceIds: number[]): Promise<Map<number, FindingRecord[]>>;
+  /** The device's resolved findings, the latest resolution first. */
   recentlyResolved(deviceId: number, limit: number): Promise<FindingRecord[]>;
   /** Insert or update by (device, rule, user, firstSeen). */
   save(deviceId: number, findings: FindingRecord[]): Promise<void>;
@@ -301,6 +305,12 @@ export interface PruneCutoffs {
   historyBefore: Millis;
   receiptsBefore: Millis;
   auditBefore: Millis;
+}
+
+/** How the collector opens a store (from its settings), whatever the backend. */
+export interface StoreOptions {
+  /** Hard cap on enrollment audit rows: past it the oldest go, unauthenticated attempts first. */
+  auditMaxRows?: number;
 }
 
 export interface Store extends Repos {

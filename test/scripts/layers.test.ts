@@ -1,5 +1,6 @@
 // The collector's layers are lint errors, not advice: its core (services, rules, store) imports no edge and
-// no HTTP, the store is below the services, rules stay pure, and SQLite's error codes stay in store/sqlite.
+// no HTTP, the store is below the services, rules stay pure, SQLite's error codes stay in store/sqlite, and
+// the store conformance suite knows no backend.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -36,6 +37,14 @@ const refused: [string, string][] = [
   ['collector/rules/x.ts', "import type { Store } from '../store/types.ts';\nexport type X = Store;\n"],
   ['collector/http/x.ts', "export const busy = (code: string) => code === 'SQLITE_BUSY';\n"],
   ['collector/services/x.ts', "export const busy = (code: string) => code === 'SQLITE_LOCKED';\n"],
+  [
+    'test/collector/store/conformance/x.ts',
+    "import { openSqliteStore } from '../../../../collector/store/sqlite/index.ts';\nexport const x = openSqliteStore;\n",
+  ],
+  [
+    'test/collector/store/conformance/x.ts',
+    "import Database from 'better-sqlite3';\nexport const x = Database;\n",
+  ],
 ];
 
 test('the core never imports an edge, HTTP or a storage backend; SQLite codes stay in store/sqlite', async () => {

@@ -1,6 +1,5 @@
-// The enrollment audit's storage: counted rows (one per key), the hard cap (unauthenticated rows go
-// first, then the oldest), retention from a counted row's latest repeat, and the migration that turns a
-// database flooded one row per attempt into the counted rows it would hold now.
+// The migration that turns an enrollment audit flooded one row per attempt into the counted rows it would
+// hold now. (The audit's behaviour through the store interface: the conformance suite's enrollments.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../../../../collector/store/sqlite/index.ts';
 import { migrations } from '../../../../collector/store/sqlite/open.ts';
-import type { EnrollmentAttempt, Store } from '../../../../collector/store/types.ts';
+import type { EnrollmentAttempt } from '../../../../collector/store/types.ts';
 
 const H = 3_600_000;
 
@@ -23,84 +22,6 @@ function attempt(at: number, outcome: EnrollmentAttempt['outcome'], n = 0): Enro
     detail: null,
   };
 }
-
-async function withStore(
-  fn: (store: Store, path: string) => Promise<void>,
-  auditMaxRows?: number,
-): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-audit-'));
-  const path = join(dir, 's.db');
-  const store = openSqliteStore(path, auditMaxRows === undefined ? {} : { auditMaxRows });
-  try {
-    await fn(store, path);
-  } finally {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-test('tally counts into the row of its key: first time stays, last time, count and latest serial follow', async () => {
-  await withStore(async (store) => {
-    await store.enrollments.tally(attempt(100, 'refused_secret', 1), 'k', true);
-    await store.enrollments.tally(attempt(300, 'refused_secret', 2), 'k', true);
-    await store.enrollments.tally(attempt(200, 'refused_secret', 3), 'k', true);
-    await store.enrollments.tally(attempt(400, 'refused_secret', 4), 'other', true);
-    const rows = await store.enrollments.list({ limit: 10 });
-    assert.deepEqual(
-      rows.map((r) => [r.at, r.lastAt, r.count, r.serial]),
-      [
-        [400, 400, 1, 'C0200004'],
-        [100, 300, 3, 'C0200003'],
-      ],
-    );
-  });
-});
-
-test('the cap drops unauthenticated rows first, so events outlive any flood', async () => {
-  await withStore(async (store) => {
-    for (let i = 0; i < 5; i++) await store.enrollments.record(attempt(i, 'issued', i));
-    for (let i = 0; i < 500; i++)
-      await store.enrollments.tally(attempt(10 + i, 'refused_secret', i), `flood-${i}`, true);
-    const rows = await store.enrollments.list({ limit: 100 });
-    assert.equal(rows.length, 20);
-    assert.deepEqual(
-      rows.filter((r) => r.outcome === 'issued').map((r) => r.at),
-      [4, 3, 2, 1, 0],
-    );
-    // The 15 newest counted rows are the ones kept.
-    assert.deepEqual(
-      rows.filter((r) => r.outcome === 'refused_secret').map((r) => r.at),
-      Array.from({ length: 15 }, (_, i) => 509 - i),
-    );
-  }, 20);
-});
-
-test('a table full of events drops its oldest events at the cap', async () => {
-  await withStore(async (store) => {
-    for (let i = 0; i < 30; i++) await store.enrollments.record(attempt(i, 'rotated', i));
-    const rows = await store.enrollments.list({ limit: 100 });
-    assert.equal(rows.length, 12);
-    assert.deepEqual(
-      rows.map((r) => r.at),
-      Array.from({ length: 12 }, (_, i) => 29 - i),
-    );
-  }, 12);
-});
-
-test('retention keeps a counted row while its latest repeat is recent', async () => {
-  await withStore(async (store) => {
-    await store.enrollments.tally(attempt(0, 'refused_invalid'), 'k', true);
-    await store.enrollments.tally(attempt(100, 'refused_invalid'), 'k', true);
-    await store.enrollments.record(attempt(10, 'issued'));
-    assert.equal((await store.prune({ historyBefore: 0, receiptsBefore: 0, auditBefore: 50 })).audit, 1);
-    assert.deepEqual(
-      (await store.enrollments.list({ limit: 10 })).map((r) => r.outcome),
-      ['refused_invalid'],
-    );
-    assert.equal((await store.prune({ historyBefore: 0, receiptsBefore: 0, auditBefore: 101 })).audit, 1);
-    assert.equal((await store.enrollments.list({ limit: 10 })).length, 0);
-  });
-});
 
 test('the migration turns one row per unauthenticated attempt into hourly counts, events untouched', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-audit-'));
