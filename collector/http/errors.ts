@@ -5,6 +5,7 @@
 import { Refusal } from '../services/errors.ts';
 import type { RefusalKind } from '../services/errors.ts';
 import { StoreBusyError } from '../store/types.ts';
+import { errorBody } from '../services/views.ts';
 
 export const ERRORS = {
   invalid_json: {
@@ -119,20 +120,12 @@ export class ApiError extends Error {
   }
 }
 
-export interface ErrorBody {
-  error: ErrorCode;
-  message: string;
-}
+/** Every error body, with the catalogue's codes (the shape is services/views.ts's errorBody). */
+export const ErrorBodySchema = errorBody(Object.keys(ERRORS));
 
-/** The JSON Schema of every error body (OpenAPI). */
-export const ErrorBodySchema = {
-  type: 'object',
-  required: ['error', 'message'],
-  properties: {
-    error: { type: 'string', enum: Object.keys(ERRORS) },
-    message: { type: 'string' },
-  },
-} as const;
+/** A route's error answers: the error body for each of these statuses (response schemas and OpenAPI). */
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, ErrorBodySchema]));
 
 interface FastifyLikeError {
   code?: string;

@@ -8,6 +8,7 @@
 import type { ConflictHolder, ConflictResolution, IdentityConflictRecord, Store } from '../store/types.ts';
 import { Refusal } from './errors.ts';
 import { iso } from './instants.ts';
+import type { IdentityConflictView } from './views.ts';
 
 export interface Resolved {
   conflict: IdentityConflictRecord;
@@ -84,7 +85,7 @@ const holderView = (h: ConflictHolder | null) =>
       };
 
 /** The JSON an admin sees (API and CLI). */
-export function conflictView(c: IdentityConflictRecord) {
+export function conflictView(c: IdentityConflictRecord): IdentityConflictView {
   return {
     id: c.id,
     state: c.resolvedAt === null ? ('open' as const) : ('resolved' as const),
@@ -104,8 +105,6 @@ export function conflictView(c: IdentityConflictRecord) {
     resolvedBy: c.resolvedBy,
   };
 }
-
-export type ConflictView = ReturnType<typeof conflictView>;
 
 /** Control and format characters (escape sequences, bidi overrides, zero-width) as \\uXXXX: the text
  * of a line comes partly from clients (addresses through X-Forwarded-For) and admins (`by`). */

@@ -11,6 +11,7 @@ import { encodeBody } from './snapshot-body.ts';
 import { iso, readInstant } from './instants.ts';
 import { clockSkewSeconds, orderTime } from './ordering.ts';
 import { Refusal } from './errors.ts';
+import type { CheckinAccepted, SnapshotAccepted } from './views.ts';
 
 export interface IngestDeps {
   store: Store;
@@ -23,24 +24,13 @@ export interface AuthenticatedDevice {
   hardwareUuid: string;
 }
 
-export interface SnapshotAccepted {
-  id: string;
-  digest: string;
-  /** true when the snapshot changed the device's state (a new history entry). */
-  changed: boolean;
-  /** When the collector first accepted this id (ISO 8601); a retry gets the same answer. */
-  receivedAt: string;
-}
-
-/** What ingest did, beyond the answer: a replay is an id accepted before, answered from its receipt. */
+/**
+ * The answer (views.ts SnapshotAccepted: `changed` when the snapshot changed the device's state, a new
+ * history entry; `receivedAt` when the collector first accepted the id, so a retry gets the same answer)
+ * and what ingest did beyond it: a replay is an id accepted before, answered from its receipt.
+ */
 export interface SnapshotIngested extends SnapshotAccepted {
   replay: boolean;
-}
-
-export interface CheckinAccepted {
-  id: string;
-  digest: string;
-  lastSeen: string;
 }
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');

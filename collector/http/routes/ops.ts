@@ -1,6 +1,7 @@
 // Operations: health, Prometheus metrics, the OpenAPI document.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
+import { Health } from '../../services/views.ts';
 import { fleetParams } from '../../services/read-model.ts';
 import { ruleConfig } from '../../services/evaluation.ts';
 
@@ -13,9 +14,7 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext, monotonic: () =
       schema: {
         summary: 'Liveness and store reachability',
         tags: ['ops'],
-        response: {
-          200: { type: 'object', properties: { status: { type: 'string' }, devices: { type: 'integer' } } },
-        },
+        response: { 200: Health },
       },
     },
     async () => ({ status: 'ok', devices: await ctx.store.fleet.deviceCount() }),
