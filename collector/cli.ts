@@ -1,7 +1,7 @@
 // `tokenwatch`: serve | config | exempt add|list|remove | prune. Reads argv and the environment, builds
 // the config (config.ts) and hands over to main.ts or the store.
 import { parseArgs } from 'node:util';
-import { loadConfig, describeConfig, ConfigError, SETTINGS, envName, flagName } from './config.ts';
+import { loadConfig, describeConfig, ConfigError, SETTINGS, SETTING_KEYS } from './config.ts';
 import type { SettingKey, LoadedConfig } from './config.ts';
 import { startCollector } from './main.ts';
 import { systemClock } from './clock.ts';
@@ -29,13 +29,11 @@ const USAGE = `usage:
   tokenwatch prune --db FILE                                     apply the retention settings now
   tokenwatch openapi                                             print the OpenAPI document (docs/openapi.json)
   tokenwatch pin --cert FILE                                     the agents' PinSHA256 of a PEM certificate's public key
-settings (flag / environment): ${Object.keys(SETTINGS)
-  .map((k) => `--${flagName(k)}`)
-  .join(' ')}
+settings (flag / environment): ${SETTING_KEYS.map((k) => `--${SETTINGS[k].flag}`).join(' ')}
 `;
 
 const settingOptions = Object.fromEntries(
-  Object.keys(SETTINGS).map((k) => [flagName(k), { type: 'string' as const }]),
+  SETTING_KEYS.map((k) => [SETTINGS[k].flag, { type: 'string' as const }]),
 );
 
 function parse(argv: string[], extra: Record<string, { type: 'string' | 'boolean' }> = {}) {
@@ -51,8 +49,8 @@ function parse(argv: string[], extra: Record<string, { type: 'string' | 'boolean
     strict: true,
   });
   const flags: Partial<Record<SettingKey, string>> = {};
-  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
-    const v = (values as Record<string, unknown>)[flagName(key)];
+  for (const key of SETTING_KEYS) {
+    const v = (values as Record<string, unknown>)[SETTINGS[key].flag];
     if (typeof v === 'string') flags[key] = v;
   }
   const loaded: LoadedConfig = loadConfig({
@@ -69,7 +67,7 @@ async function serve(argv: string[]): Promise<number> {
   const missing = (['db', 'adminToken', 'enrollSecret'] as const).filter((k) => config[k] === '');
   if (missing.length > 0) {
     process.stderr.write(
-      `tokenwatch serve: missing ${missing.map((k) => `${k} (--${flagName(k)} or ${envName(k)})`).join(', ')}\n`,
+      `tokenwatch serve: missing ${missing.map((k) => `${k} (--${SETTINGS[k].flag} or ${SETTINGS[k].env})`).join(', ')}\n`,
     );
     return 2;
   }
