@@ -5,6 +5,8 @@ import type {
   CurrentSnapshotUpdate,
   DeviceFacts,
   DeviceRecord,
+  EnrollmentAttempt,
+  FindingRecord,
   Store,
   StoreOptions,
 } from '../../../../collector/store/types.ts';
@@ -40,15 +42,46 @@ export const NO_FACTS: DeviceFacts = {
   agentVersion: null,
 };
 
-/** A device enrolled at `at`, named after n: serial C02<n>, hardware UUID HW-<n>, its own token hash. */
-export function enroll(store: Pick<Store, 'devices'>, n: number | string, at = 1_000): Promise<DeviceRecord> {
+/** A device enrolled at `at` (from `remoteAddress`), named after n: serial C02<n>, hardware UUID HW-<serial>, its own token hash. */
+export function enroll(
+  store: Pick<Store, 'devices'>,
+  n: number | string,
+  at = 1_000,
+  remoteAddress: string | null = null,
+): Promise<DeviceRecord> {
   const serial = `C02${String(n).padStart(5, '0')}`;
   return store.devices.create({
     serial,
     hardwareUuid: `HW-${serial}`,
     tokenHash: Buffer.from(serial).toString('hex').padEnd(64, '0').slice(0, 64),
     at,
+    remoteAddress,
   });
+}
+
+/** A failing, device-level finding of `rule`, first and last seen at 1, unless `over` says otherwise. */
+export const found = (rule: FindingRecord['rule'], over: Partial<FindingRecord> = {}): FindingRecord => ({
+  rule,
+  user: null,
+  reason: rule,
+  firstSeen: 1,
+  lastSeen: 1,
+  resolvedAt: null,
+  pendingUntil: null,
+  failing: true,
+  ...over,
+});
+
+/** An enrollment attempt at `at` by client n (serial C02<n>, address 192.0.2.<n>). */
+export function attempt(at: number, outcome: EnrollmentAttempt['outcome'], n = 0): EnrollmentAttempt {
+  return {
+    at,
+    serial: `C02${String(n).padStart(5, '0')}`,
+    hardwareUuid: null,
+    outcome,
+    remoteAddress: `192.0.2.${n % 250}`,
+    detail: null,
+  };
 }
 
 /** A current-snapshot update at `at` (the snapshot id and digest from `id`). */

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from './backend.ts';
-import { current, enroll, withStore } from './backend.ts';
+import { current, enroll, found, withStore } from './backend.ts';
 
 export function devicesConformance(backend: Backend): void {
   describe(`${backend.name} devices`, () => {
@@ -145,19 +145,10 @@ export function devicesConformance(backend: Backend): void {
     test('idsWithOpenFindings: devices with an open finding of the rule, or of any rule', async () => {
       await withStore(backend, async (store) => {
         const [a, b, c] = [await enroll(store, 1), await enroll(store, 2), await enroll(store, 3)];
-        const finding = (rule: 'filevault-off' | 'stale', resolvedAt: number | null) => ({
-          rule,
-          user: null,
-          reason: 'r',
-          firstSeen: 1,
-          lastSeen: 1,
-          resolvedAt,
-          pendingUntil: null,
-          failing: resolvedAt === null,
-        });
-        await store.findings.save(a.id, [finding('filevault-off', null)]);
-        await store.findings.save(b.id, [finding('stale', null), finding('filevault-off', 5)]);
-        await store.findings.save(c.id, [finding('filevault-off', 5)]);
+        const resolved = { resolvedAt: 5, failing: false };
+        await store.findings.save(a.id, [found('filevault-off')]);
+        await store.findings.save(b.id, [found('stale'), found('filevault-off', resolved)]);
+        await store.findings.save(c.id, [found('filevault-off', resolved)]);
         assert.deepEqual(await store.devices.idsWithOpenFindings('filevault-off'), [a.id]);
         assert.deepEqual((await store.devices.idsWithOpenFindings(null)).sort(), [a.id, b.id].sort());
       });
@@ -176,18 +167,7 @@ export function devicesConformance(backend: Backend): void {
           body: new Uint8Array([123, 125]),
           encoding: 'identity',
         });
-        await store.findings.save(a.id, [
-          {
-            rule: 'filevault-off',
-            user: null,
-            reason: 'r',
-            firstSeen: 1,
-            lastSeen: 1,
-            resolvedAt: null,
-            pendingUntil: null,
-            failing: true,
-          },
-        ]);
+        await store.findings.save(a.id, [found('filevault-off')]);
         const kept = await store.devices.replace([a.id, b.id], {
           serial: a.serial,
           hardwareUuid: b.hardwareUuid,

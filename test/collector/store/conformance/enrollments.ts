@@ -3,19 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from './backend.ts';
-import { withStore } from './backend.ts';
-import type { EnrollmentAttempt } from '../../../../collector/store/types.ts';
-
-function attempt(at: number, outcome: EnrollmentAttempt['outcome'], n = 0): EnrollmentAttempt {
-  return {
-    at,
-    serial: `C02${String(n).padStart(5, '0')}`,
-    hardwareUuid: null,
-    outcome,
-    remoteAddress: `192.0.2.${n % 250}`,
-    detail: null,
-  };
-}
+import { attempt, withStore } from './backend.ts';
 
 export function enrollmentsConformance(backend: Backend): void {
   describe(`${backend.name} enrollment audit`, () => {

@@ -3,27 +3,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from './backend.ts';
-import { current, enroll, NO_FACTS, withStore } from './backend.ts';
+import { current, enroll, found, NO_FACTS, withStore } from './backend.ts';
 import type { DeviceFilter, FindingRecord, FleetParams, Store } from '../../../../collector/store/types.ts';
 
 const T = Date.parse('2026-03-02T12:00:00.000Z');
 const D = 86_400_000;
 const P: FleetParams = { now: T, staleCutoff: T - 7 * D, staleActiveCutoff: T - 7 * D - 1 };
 
-const finding = (
-  rule: FindingRecord['rule'],
-  resolvedAt: number | null = null,
-  user: string | null = null,
-): FindingRecord => ({
-  rule,
-  user,
-  reason: rule,
-  firstSeen: T - D,
-  lastSeen: T - D,
-  resolvedAt,
-  pendingUntil: null,
-  failing: resolvedAt === null,
-});
+const finding = (rule: FindingRecord['rule'], resolvedAt: number | null = null, user: string | null = null) =>
+  found(rule, { user, firstSeen: T - D, lastSeen: T - D, resolvedAt, failing: resolvedAt === null });
 
 /** Five devices: fresh ones on 14.x and 15.x, one silent for 8 days, one never uploaded. */
 async function fleet(store: Store) {

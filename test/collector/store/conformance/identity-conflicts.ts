@@ -9,16 +9,10 @@ export function identityConflictsConformance(backend: Backend): void {
   describe(`${backend.name} identity conflicts`, () => {
     test('open copies the holders as they are then; attempts count; the record reads back whole', async () => {
       await withStore(backend, async (store) => {
-        const holder = await store.devices.create({
-          serial: 'C02REAL',
-          hardwareUuid: 'HW-REAL',
-          tokenHash: 'a'.repeat(64),
-          at: 1_000,
-          remoteAddress: '10.0.0.1',
-        });
+        const holder = await enroll(store, 1, 1_000, '10.0.0.1');
         await store.devices.touch(holder.id, 2_000, null, null);
         const c = await store.identityConflicts.open({
-          serial: 'C02REAL',
+          serial: holder.serial,
           hardwareUuid: 'HW-FAKE',
           at: 3_000,
           address: '192.0.2.9',
@@ -26,8 +20,8 @@ export function identityConflictsConformance(backend: Backend): void {
           uuidHolderId: null,
         });
         const copy = {
-          serial: 'C02REAL',
-          hardwareUuid: 'HW-REAL',
+          serial: holder.serial,
+          hardwareUuid: holder.hardwareUuid,
           enrolledAt: 1_000,
           tokenIssuedAt: 1_000,
           tokenIssuedFrom: '10.0.0.1',
@@ -36,7 +30,7 @@ export function identityConflictsConformance(backend: Backend): void {
         };
         assert.deepEqual(c, {
           id: c.id,
-          serial: 'C02REAL',
+          serial: holder.serial,
           hardwareUuid: 'HW-FAKE',
           firstAt: 3_000,
           lastAt: 3_000,

@@ -10,7 +10,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from './backend.ts';
-import { current, withStore } from './backend.ts';
+import { current, found, withStore } from './backend.ts';
 import { activeFrom, deviceStatus, findingState, staleFinding } from '../../../../collector/rules/index.ts';
 import type { DeviceStatus, Exemption, RuleConfig, RuleId } from '../../../../collector/rules/index.ts';
 import type { FindingRecord, Store } from '../../../../collector/store/types.ts';
@@ -25,22 +25,13 @@ const H = 60 * M;
 const D = 24 * H;
 const STALE_S = 7 * 86_400;
 
-const found = (
+/** A failing finding of `rule`, first seen at `firstSeen`, pending until `pendingUntil`. */
+const failingFinding = (
   rule: RuleId,
   firstSeen: number,
   pendingUntil: number | null,
   over: Partial<FindingRecord> = {},
-): FindingRecord => ({
-  rule,
-  user: null,
-  reason: rule,
-  firstSeen,
-  lastSeen: firstSeen,
-  resolvedAt: null,
-  pendingUntil,
-  failing: true,
-  ...over,
-});
+): FindingRecord => found(rule, { firstSeen, lastSeen: firstSeen, pendingUntil, ...over });
 
 /**
  * The findings of a device last evaluated at `c` (its last contact): none, active, pending, informational,
@@ -48,15 +39,15 @@ const found = (
  */
 const FINDINGS: ((c: number) => FindingRecord[])[] = [
   () => [],
-  (c) => [found('filevault-off', c - D, null)],
-  (c) => [found('filevault-off', c - H, c + H)],
-  (c) => [found('collection-incomplete', c - D, null)],
-  (c) => [found('filevault-off', c - D, null, { failing: false })],
+  (c) => [failingFinding('filevault-off', c - D, null)],
+  (c) => [failingFinding('filevault-off', c - H, c + H)],
+  (c) => [failingFinding('collection-incomplete', c - D, null)],
+  (c) => [failingFinding('filevault-off', c - D, null, { failing: false })],
   (c) => [
-    found('user-without-securetoken', c - D, c + D, { user: 'bob' }),
-    found('filevault-off', c - H, c + 2 * H),
+    failingFinding('user-without-securetoken', c - D, c + D, { user: 'bob' }),
+    failingFinding('filevault-off', c - H, c + 2 * H),
   ],
-  (c) => [found('filevault-off', c - 2 * D, null, { resolvedAt: c - D, failing: false })],
+  (c) => [failingFinding('filevault-off', c - 2 * D, null, { resolvedAt: c - D, failing: false })],
 ];
 
 /** The device's own exemptions (serial filled in): none, expiring, for good, another user's, stale ones. */

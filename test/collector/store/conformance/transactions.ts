@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from './backend.ts';
-import { enroll, withStore } from './backend.ts';
+import { enroll, found, withStore } from './backend.ts';
 
 export function transactionsConformance(backend: Backend): void {
   describe(`${backend.name} units of work`, () => {
@@ -37,18 +37,7 @@ export function transactionsConformance(backend: Backend): void {
           store.withTransaction(async (tx) => {
             const d = await enroll(tx, 1);
             await tx.devices.touch(kept.id, 9_000, 'mallory', null);
-            await tx.findings.save(d.id, [
-              {
-                rule: 'filevault-off',
-                user: null,
-                reason: 'r',
-                firstSeen: 1,
-                lastSeen: 1,
-                resolvedAt: null,
-                pendingUntil: null,
-                failing: true,
-              },
-            ]);
+            await tx.findings.save(d.id, [found('filevault-off')]);
             await tx.exemptions.add({
               id: 'x',
               serial: null,

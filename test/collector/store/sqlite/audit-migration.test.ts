@@ -8,20 +8,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../../../../collector/store/sqlite/index.ts';
 import { migrations } from '../../../../collector/store/sqlite/open.ts';
-import type { EnrollmentAttempt } from '../../../../collector/store/types.ts';
+import { attempt } from '../conformance/backend.ts';
 
 const H = 3_600_000;
-
-function attempt(at: number, outcome: EnrollmentAttempt['outcome'], n = 0): EnrollmentAttempt {
-  return {
-    at,
-    serial: `C02${String(n).padStart(5, '0')}`,
-    hardwareUuid: null,
-    outcome,
-    remoteAddress: `192.0.2.${n % 250}`,
-    detail: null,
-  };
-}
 
 test('the migration turns one row per unauthenticated attempt into hourly counts, events untouched', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-audit-'));
