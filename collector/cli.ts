@@ -15,7 +15,7 @@ import { openApiDocument } from './openapi.ts';
 import { pinCommand } from './tls-pin.ts';
 import { Refusal } from './services/errors.ts';
 import { StoreBusyError } from './store/types.ts';
-import { RULE_IDS } from './rules/index.ts';
+import { exemptionInForce, RULE_IDS } from './rules/index.ts';
 import type { RuleId } from './rules/index.ts';
 
 const USAGE = `usage:
@@ -139,11 +139,7 @@ async function exempt(argv: string[]): Promise<number> {
           const problem = exemptionProblem(e);
           const expires = e.expiresAt === null ? 'never' : (storedInstant(e.expiresAt) ?? 'UNREADABLE');
           const state =
-            problem !== null
-              ? 'broken'
-              : e.expiresAt !== null && e.expiresAt <= now.getTime()
-                ? 'expired'
-                : 'active';
+            problem !== null ? 'broken' : exemptionInForce(e, now.getTime()) ? 'active' : 'expired';
           process.stdout.write(
             `${e.id}  ${e.serial ?? '(all devices)'}  ${e.rule ?? '(all rules)'}  ${e.user ?? '(all users)'}  ${state}  expires ${expires}  by ${e.createdBy}: ${e.reason}\n`,
           );

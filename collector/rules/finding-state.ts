@@ -1,7 +1,7 @@
 // A finding's state at an instant: exempted, pending (inside its rule's grace window) or active. THE
 // definition: the read model shows it, and the instant a device turns noncompliant (device-status.ts
 // noncompliantFrom, which the store keeps for the fleet queries) is derived from it.
-//   exempted  <=> a matching exemption has not expired: now < its latest expiry (one without expiry: never)
+//   exempted  <=> a matching exemption is in force: now < its expiry (one without expiry: for good)
 //   pending   <=> not exempted, and now < pendingUntil (firstSeen + the rule's grace window, fixed when the
 //                 finding is first seen)
 //   active    <=> otherwise
@@ -27,9 +27,13 @@ export function exemptionMatches(
   );
 }
 
+/** Whether an exemption is in force at `now`: until its expiry (excluded), for good without one. */
+export const exemptionInForce = (exemption: Exemption, now: Millis): boolean =>
+  now < (exemption.expiresAt ?? NO_EXPIRY);
+
 /**
  * The latest expiry among the exemptions that match (NO_EXPIRY for one without expiry), or null when none
- * matches. Expired ones count too: the finding is exempted while now < the returned instant.
+ * matches: the instant the finding stops being exempted (activeFrom's candidate).
  */
 export function exemptionExpiry(
   finding: Pick<Finding, 'rule' | 'user'>,
@@ -60,8 +64,8 @@ export function findingState(
   exemptions: readonly Exemption[],
   serial: string,
 ): FindingState {
-  const expiry = exemptionExpiry(finding, exemptions, serial);
-  if (expiry !== null && now < expiry) return 'exempted';
+  if (exemptions.some((e) => exemptionMatches(e, serial, finding) && exemptionInForce(e, now)))
+    return 'exempted';
   if (finding.pendingUntil !== null && now < finding.pendingUntil) return 'pending';
   return 'active';
 }

@@ -13,6 +13,7 @@ export {
   pendingUntil,
   exemptionExpiry,
   exemptionMatches,
+  exemptionInForce,
   NO_EXPIRY,
 } from './finding-state.ts';
 export type { FindingTimes } from './finding-state.ts';

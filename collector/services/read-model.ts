@@ -4,7 +4,7 @@
 // No stored value can make a read fail: a value an agent sent (instants, bodies) or a row an older version
 // wrote is checked as it is read; what cannot be shown is null, and the device page lists it in `problems`.
 // It reads from any ReadSource: the store, or a unit of work's repos (a write and its answer in one unit).
-import { findingState, ruleById, RULES, staleFinding } from '../rules/index.ts';
+import { exemptionInForce, findingState, ruleById, RULES, staleFinding } from '../rules/index.ts';
 import type { RuleConfig, Exemption } from '../rules/index.ts';
 import type {
   DeviceFilter,
@@ -69,7 +69,7 @@ export function exemptionView(e: Exemption, now: Date): ExemptionView {
     createdBy: e.createdBy,
     createdAt: iso(e.createdAt),
     expiresAt: storedInstant(e.expiresAt),
-    active: problem === null && (e.expiresAt === null || e.expiresAt > now.getTime()),
+    active: problem === null && exemptionInForce(e, now.getTime()),
     problem,
   };
 }

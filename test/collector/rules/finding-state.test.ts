@@ -4,6 +4,7 @@ import {
   NO_EXPIRY,
   activeFrom,
   exemptionExpiry,
+  exemptionInForce,
   findingState,
   pendingUntil,
 } from '../../../collector/rules/index.ts';
@@ -53,6 +54,13 @@ test('exempted while a matching exemption is unexpired; active again at its expi
   const ex = [exemption({})];
   assert.equal(findingState(finding(NO_GRACE), at('2026-03-31T23:59:59.999Z'), ex, SERIAL), 'exempted');
   assert.equal(findingState(finding(NO_GRACE), at('2026-04-01T00:00:00.000Z'), ex, SERIAL), 'active');
+});
+
+test("an exemption is in force until its expiry, excluded; without one, for good (the API's active flag)", () => {
+  const expiry = at('2026-04-01T00:00:00.000Z');
+  assert.equal(exemptionInForce(exemption({}), expiry - 1), true);
+  assert.equal(exemptionInForce(exemption({}), expiry), false);
+  assert.equal(exemptionInForce(exemption({ expiresAt: null }), at('2099-01-01T00:00:00.000Z')), true);
 });
 
 test('exemption wins over pending', () => {
