@@ -44,4 +44,10 @@ export const SYSTEM_TOOLS: { tool: string; args: string[]; debian: string; why: 
     debian: 'strace',
     why: "records the collector's system calls, checked against the units' SystemCallFilter",
   },
+  {
+    tool: 'pg_ctlcluster',
+    args: ['--help'],
+    debian: 'postgresql',
+    why: 'a real PostgreSQL server on loopback for the PostgreSQL store (test/helpers/postgres.ts)',
+  },
 ];

@@ -1,0 +1,157 @@
+// Fleet queries. Status is rules/device-status.ts's deviceStatus, answered here in SQL for every device at
+// once, at read time, from stored instants, as store/sqlite/fleet.ts answers it (the store conformance
+// suite's status test checks both against deviceStatus). $1 is the instant of the read (now) and $2 the
+// stale rule's active cutoff in every statement that reads status.
+import type { Sql } from './sql.ts';
+import { DEVICE_COLUMNS, toDevice } from './devices.ts';
+import type { DeviceRowRaw } from './devices.ts';
+import { unexpiredAt } from './exemptions.ts';
+import type { DeviceFilter, DeviceRow, DeviceStatus, FleetParams, FleetQueries } from '../types.ts';
+import type { RuleId } from '../../rules/types.ts';
+
+const NOW = '$1::bigint';
+const STALE_ACTIVE = '$2::bigint';
+
+const STALE_EXEMPT = `EXISTS (SELECT 1 FROM exemptions e WHERE (e.serial IS NULL OR e.serial = d.serial)
+  AND (e.rule IS NULL OR e.rule = 'stale') AND e.user_name IS NULL AND ${unexpiredAt(NOW)})`;
+
+/** An open identity conflict claims the device's serial or its hardware UUID (unknown until resolved). */
+const IDENTITY_CONFLICT_SQL = `(EXISTS (SELECT 1 FROM identity_conflicts c WHERE c.serial = d.serial AND c.resolved_at IS NULL)
+  OR EXISTS (SELECT 1 FROM identity_conflicts c WHERE c.hardware_uuid = d.hardware_uuid AND c.resolved_at IS NULL))`;
+
+const ACTIVE_FAILURE = `(d.noncompliant_from IS NOT NULL AND d.noncompliant_from <= ${NOW})`;
+const STALE_ACTIVE_UNEXEMPTED = `(d.last_contact <= ${STALE_ACTIVE} AND NOT ${STALE_EXEMPT})`;
+
+const STATUS_SQL = `CASE
+  WHEN ${ACTIVE_FAILURE} OR ${STALE_ACTIVE_UNEXEMPTED} THEN 'noncompliant'
+  WHEN d.has_unknown OR ${IDENTITY_CONFLICT_SQL} THEN 'unknown'
+  ELSE 'compliant' END`;
+
+const ROW_COLUMNS = `${DEVICE_COLUMNS.split(', ')
+  .map((c) => `d.${c}`)
+  .join(
+    ', ',
+  )}, d.model, d.os_version, d.os_build, d.hostname, d.apple_silicon, d.agent_version, ${STATUS_SQL} AS status,
+  ${IDENTITY_CONFLICT_SQL} AS identity_conflict`;
+
+interface FullRow extends DeviceRowRaw {
+  model: string | null;
+  os_version: string | null;
+  os_build: string | null;
+  hostname: string | null;
+  apple_silicon: boolean | null;
+  agent_version: string | null;
+  status: DeviceStatus;
+  identity_conflict: boolean;
+}
+
+const toRow = (r: FullRow): DeviceRow => ({
+  ...toDevice(r),
+  model: r.model,
+  osVersion: r.os_version,
+  osBuild: r.os_build,
+  hostname: r.hostname,
+  appleSilicon: r.apple_silicon,
+  agentVersion: r.agent_version,
+  status: r.status,
+  identityConflict: r.identity_conflict,
+});
+
+// Devices by status without computing STATUS_SQL for every row: the same definition taken apart along
+// the partial indexes, as store/sqlite/fleet.ts explains (A = an active failure, B = stale past the grace
+// and not exempted, U = has_unknown, C = claimed by an open identity conflict), in one statement.
+const COUNT_BY_STATUS = `SELECT
+  (SELECT count(*) FROM devices) AS total,
+  (SELECT count(*) FROM devices WHERE noncompliant_from <= ${NOW}) AS active_failing,
+  (SELECT count(*) FROM devices WHERE noncompliant_from <= ${NOW} AND has_unknown) AS active_failing_unknown,
+  (SELECT count(*) FROM devices WHERE has_unknown) AS unknown_all,
+  (SELECT count(*) FROM devices d WHERE d.last_contact <= ${STALE_ACTIVE} AND NOT ${ACTIVE_FAILURE}
+     AND NOT ${STALE_EXEMPT}) AS stale_only,
+  (SELECT count(*) FROM devices d WHERE d.last_contact <= ${STALE_ACTIVE} AND NOT ${ACTIVE_FAILURE}
+     AND NOT ${STALE_EXEMPT} AND d.has_unknown) AS stale_only_unknown,
+  (SELECT count(*) FROM devices d WHERE d.id IN (
+       SELECT d2.id FROM identity_conflicts c JOIN devices d2 ON d2.serial = c.serial WHERE c.resolved_at IS NULL
+       UNION SELECT d3.id FROM identity_conflicts c JOIN devices d3 ON d3.hardware_uuid = c.hardware_uuid
+         WHERE c.resolved_at IS NULL)
+     AND NOT d.has_unknown AND NOT ${ACTIVE_FAILURE} AND NOT ${STALE_ACTIVE_UNEXEMPTED}) AS conflicted_only`;
+
+interface StatusCounts {
+  total: number;
+  active_failing: number;
+  active_failing_unknown: number;
+  unknown_all: number;
+  stale_only: number;
+  stale_only_unknown: number;
+  conflicted_only: number;
+}
+
+export function postgresFleet(sql: Sql): FleetQueries {
+  const params = (p: FleetParams) => [p.now, p.staleActiveCutoff];
+  return {
+    async listDevices(p, f: DeviceFilter, page) {
+      const where: string[] = [];
+      const args: unknown[] = params(p);
+      const arg = (v: unknown) => {
+        args.push(v);
+        return `$${args.length}`;
+      };
+      if (page.after !== undefined) where.push(`d.serial > ${arg(page.after)}`);
+      if (f.serial !== undefined) where.push(`d.serial = ${arg(f.serial)}`);
+      if (f.model !== undefined) where.push(`d.model = ${arg(f.model)}`);
+      if (f.osVersion !== undefined) {
+        // "14" matches 14, 14.5, 14.5.1; "14.5" matches 14.5 and 14.5.x (byte order: COLLATE "C").
+        const v = arg(f.osVersion);
+        where.push(
+          `(d.os_version = ${v}::text OR (d.os_version >= ${v}::text || '.' AND d.os_version < ${v}::text || '/'))`,
+        );
+      }
+      if (f.seenSince !== undefined) where.push(`d.last_seen >= ${arg(f.seenSince)}::bigint`);
+      if (f.rule !== undefined) {
+        if (f.rule === 'stale') where.push(`d.last_contact < ${arg(p.staleCutoff)}::bigint`);
+        else
+          where.push(
+            `d.id IN (SELECT device_id FROM findings WHERE rule = ${arg(f.rule)} AND resolved_at IS NULL)`,
+          );
+      }
+      if (f.status !== undefined) where.push(`(${STATUS_SQL}) = ${arg(f.status)}::text`);
+      const limit = arg(page.limit);
+      const rows = await sql.rows<FullRow>(
+        `SELECT ${ROW_COLUMNS} FROM devices d ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY d.serial LIMIT ${limit}`,
+        args,
+      );
+      return rows.map(toRow);
+    },
+    async deviceRow(p, serial) {
+      const [r] = await sql.rows<FullRow>(`SELECT ${ROW_COLUMNS} FROM devices d WHERE d.serial = $3`, [
+        ...params(p),
+        serial,
+      ]);
+      return r ? toRow(r) : null;
+    },
+    async countByStatus(p) {
+      const [c] = await sql.rows<StatusCounts>(COUNT_BY_STATUS, params(p));
+      const n = c as StatusCounts;
+      const noncompliant = n.active_failing + n.stale_only;
+      const unknown = n.unknown_all - n.active_failing_unknown - n.stale_only_unknown + n.conflicted_only;
+      return { compliant: n.total - noncompliant - unknown, noncompliant, unknown };
+    },
+    async countByRule(p) {
+      const rows = (
+        await sql.rows<{ rule: RuleId; n: number }>(
+          `SELECT rule, count(DISTINCT device_id) AS n FROM findings WHERE resolved_at IS NULL GROUP BY rule`,
+        )
+      ).map((r) => ({ rule: r.rule, devices: r.n }));
+      const [stale] = await sql.rows<{ n: number }>(
+        `SELECT count(*) AS n FROM devices WHERE last_contact < $1`,
+        [p.staleCutoff],
+      );
+      if ((stale?.n ?? 0) > 0) rows.push({ rule: 'stale', devices: stale?.n ?? 0 });
+      return rows;
+    },
+    async deviceCount() {
+      const [r] = await sql.rows<{ n: number }>(`SELECT count(*) AS n FROM devices`);
+      return r?.n ?? 0;
+    },
+  };
+}

@@ -1,0 +1,201 @@
+// The PostgreSQL store: a connection pool; every unit of work (withTransaction, and each call outside one)
+// is a SERIALIZABLE transaction run again on a serialization failure (units.ts), so several collectors can
+// share the database. Migrations run at open under an advisory lock (migrate.ts) while the store says it
+// is migrating; units wait for them. Nothing PostgreSQL-specific leaves this folder.
+import pg from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { migrate, SchemaTooNewError } from './migrate.ts';
+import { postgresDevices } from './devices.ts';
+import { postgresSnapshots } from './snapshots.ts';
+import { postgresFindings } from './findings.ts';
+import { postgresExemptions } from './exemptions.ts';
+import { postgresEnrollments } from './enrollments.ts';
+import { postgresIdentityConflicts } from './identity-conflicts.ts';
+import { postgresFleet } from './fleet.ts';
+import { HistoryPartitions } from './history-partitions.ts';
+import { storeError } from './errors.ts';
+import { TYPES } from './sql.ts';
+import type { Sql } from './sql.ts';
+import { unitRunner } from './units.ts';
+import type { PruneCutoffs, Repos, Store, StoreHealth, StoreOptions } from '../types.ts';
+import { StoreBusyError } from '../types.ts';
+
+export interface PostgresOptions extends StoreOptions {
+  /** Connections at most in this collector's pool. */
+  poolSize?: number;
+  /** A statement running longer is cancelled (the unit fails with StoreBusyError). */
+  statementTimeoutMs?: number;
+}
+
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** The URL without its password, for messages and logs. */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unreadable URL)';
+  }
+}
+
+export interface PostgresStore extends Store {
+  /** Resolves once the schema is migrated (rejects if it cannot be: a schema newer than this collector). */
+  readonly migrated: Promise<void>;
+  /** Units run again after a serialization failure or deadlock since open. */
+  readonly retries: number;
+  /** Wait for partitions being made (tests). */
+  partitionsSettled(): Promise<void>;
+}
+
+export function openPostgresStore(url: string, options: PostgresOptions = {}): PostgresStore {
+  const statementTimeout = options.statementTimeoutMs ?? 10_000;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    statement_timeout: statementTimeout,
+    idle_in_transaction_session_timeout: Math.max(60_000, statementTimeout * 2),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    application_name: 'tokenwatch',
+    types: TYPES,
+  });
+  let lastError: string | null = null;
+  // An idle connection the server closed: the pool drops it; the next unit opens another.
+  pool.on('error', (e) => {
+    lastError = e.message;
+  });
+  const partitions = new HistoryPartitions(pool);
+  const repos = (sql: Sql): Repos => ({
+    devices: postgresDevices(sql),
+    snapshots: postgresSnapshots(sql, (at) => partitions.written(at)),
+    findings: postgresFindings(sql),
+    exemptions: postgresExemptions(sql),
+    enrollments: postgresEnrollments(sql, options.auditMaxRows),
+    identityConflicts: postgresIdentityConflicts(sql),
+    fleet: postgresFleet(sql),
+  });
+
+  let closing = false;
+  let closed: Promise<void> | undefined;
+  let state: 'migrating' | 'ready' | 'failed' = 'migrating';
+  let migrationProblem: string | null = null;
+  const migrated = (async () => {
+    // Until the database answers: a collector may start before its database does.
+    for (let attempt = 1; ; attempt++) {
+      if (closing) throw new StoreBusyError('the store was closed before it was migrated');
+      try {
+        const client = await pool.connect();
+        try {
+          await migrate(client);
+        } finally {
+          client.release();
+        }
+        state = 'ready';
+        migrationProblem = null;
+        return;
+      } catch (e) {
+        migrationProblem = e instanceof Error ? e.message : String(e);
+        if (e instanceof SchemaTooNewError || !(storeError(e) instanceof StoreBusyError)) {
+          state = 'failed';
+          throw e;
+        }
+        await sleep(Math.min(5_000, 100 * 2 ** attempt), undefined, { ref: false });
+      }
+    }
+  })();
+  migrated.catch(() => undefined);
+
+  const ready = async (): Promise<void> => {
+    if (state === 'ready') return;
+    if (state === 'failed') throw new Error(`the database cannot be used: ${migrationProblem}`);
+    const timeout = sleep(statementTimeout, undefined, { ref: false }).then(() => {
+      throw new StoreBusyError(`the database is not ready: migrating (${migrationProblem ?? 'in progress'})`);
+    });
+    await Promise.race([migrated, timeout]);
+  };
+  const units = unitRunner(pool, repos, ready);
+
+  /** Each method, outside a unit, runs as a unit of its own. */
+  function alone<K extends keyof Repos>(key: K): Repos[K] {
+    const shape = repos({ rows: async () => [], count: async () => 0 })[key] as object;
+    const out: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+    for (const name of Object.keys(shape))
+      out[name] = (...args: unknown[]) =>
+        units.run(async (tx) => {
+          const method = (tx[key] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name];
+          return method?.(...args);
+        });
+    return out as unknown as Repos[K];
+  }
+
+  const maintenance = async <T>(fn: () => Promise<T>): Promise<T> => {
+    await ready();
+    try {
+      return await fn();
+    } catch (e) {
+      throw storeError(e);
+    }
+  };
+
+  return {
+    devices: alone('devices'),
+    snapshots: alone('snapshots'),
+    findings: alone('findings'),
+    exemptions: alone('exemptions'),
+    enrollments: alone('enrollments'),
+    identityConflicts: alone('identityConflicts'),
+    fleet: alone('fleet'),
+    migrated,
+    get retries() {
+      return units.retries;
+    },
+    partitionsSettled: () => partitions.settled(),
+    withTransaction: (fn) => units.run(fn),
+    prune: (c: PruneCutoffs) =>
+      maintenance(async () => {
+        // Whole months first, then what is left before each cutoff, row by row.
+        const dropped = await partitions.dropBefore(c.historyBefore);
+        const rows = await pool.query<{ history: number; receipts: number; audit: number }>(
+          `WITH history AS (
+             DELETE FROM snapshot_history h WHERE h.received_at < $1
+               AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = h.device_id AND d.snapshot_id = h.snapshot_id)
+             RETURNING 1),
+           receipts AS (DELETE FROM snapshot_receipts WHERE received_at < $2 RETURNING 1),
+           audit AS (DELETE FROM enrollment_audit WHERE last_at < $3 RETURNING 1)
+           SELECT (SELECT count(*) FROM history) AS history, (SELECT count(*) FROM receipts) AS receipts,
+             (SELECT count(*) FROM audit) AS audit`,
+          [c.historyBefore, c.receiptsBefore, c.auditBefore],
+        );
+        const r = rows.rows[0] as { history: number; receipts: number; audit: number };
+        return { history: dropped + r.history, receipts: r.receipts, audit: r.audit };
+      }),
+    async health(): Promise<StoreHealth> {
+      const backend = 'postgresql';
+      if (state === 'migrating')
+        return { backend, state: 'migrating', detail: migrationProblem ?? 'applying migrations' };
+      if (state === 'failed')
+        return { backend, state: 'failed', detail: migrationProblem ?? 'migration failed' };
+      try {
+        await pool.query('SELECT 1');
+        lastError = null;
+        return { backend, state: 'ready', detail: null };
+      } catch (e) {
+        return {
+          backend,
+          state: 'unreachable',
+          detail: e instanceof Error ? e.message : (lastError ?? String(e)),
+        };
+      }
+    },
+    close() {
+      closing = true;
+      closed ??= (async () => {
+        await migrated.catch(() => undefined);
+        await partitions.settled();
+        await pool.end();
+      })();
+      return closed;
+    },
+  };
+}
