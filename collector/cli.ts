@@ -5,7 +5,8 @@ import { loadConfig, describeConfig, ConfigError, SETTINGS, SETTING_KEYS } from 
 import type { SettingKey, LoadedConfig } from './config.ts';
 import { startCollector } from './main.ts';
 import { monotonic, systemClock } from './clock.ts';
-import { openSqliteStore } from './store/sqlite/index.ts';
+import { openConfiguredStore } from './store/open.ts';
+import type { Store } from './store/types.ts';
 import { addExemption, parseExpiry, removeExemption } from './services/exemptions.ts';
 import { conflictsJson, describeConflict, resolveConflict } from './services/identity-conflicts.ts';
 import { pruneOnce } from './jobs/prune.ts';
@@ -20,7 +21,7 @@ import { exemptionInForce, RULE_IDS } from './rules/index.ts';
 import type { RuleId } from './rules/index.ts';
 
 const USAGE = `usage:
-  tokenwatch serve --db FILE [--host 127.0.0.1] [--port N] [--config FILE] [--<setting> VALUE ...]
+  tokenwatch serve (--db FILE | --database-url postgres://...) [--host 127.0.0.1] [--port N] [--config FILE] [--<setting> VALUE ...]
   tokenwatch config [--config FILE] [--<setting> VALUE ...]     every setting, its value and where it came from
   tokenwatch exempt add --db FILE (--serial S | --all-devices) [--rule ID] [--user NAME] --reason TEXT --by NAME [--expires ISO|30d]
   tokenwatch exempt list --db FILE [--serial S]
@@ -66,11 +67,13 @@ function parse(argv: string[], extra: Record<string, { type: 'string' | 'boolean
 async function serve(argv: string[]): Promise<number> {
   const { loaded } = parse(argv);
   const { config } = loaded;
-  const missing = (['db', 'adminToken', 'enrollSecret'] as const).filter((k) => config[k] === '');
+  const named = (k: 'db' | 'databaseUrl' | 'adminToken' | 'enrollSecret') =>
+    `${k} (--${SETTINGS[k].flag} or ${SETTINGS[k].env})`;
+  const missing = (['adminToken', 'enrollSecret'] as const).filter((k) => config[k] === '').map(named);
+  if (config.db === '' && config.databaseUrl === '')
+    missing.unshift(`${named('db')} or ${named('databaseUrl')}`);
   if (missing.length > 0) {
-    process.stderr.write(
-      `tokenwatch serve: missing ${missing.map((k) => `${k} (--${SETTINGS[k].flag} or ${SETTINGS[k].env})`).join(', ')}\n`,
-    );
+    process.stderr.write(`tokenwatch serve: missing ${missing.join(', ')}\n`);
     return 2;
   }
   const running = await startCollector(config);
@@ -95,11 +98,13 @@ async function exempt(argv: string[]): Promise<number> {
     by: { type: 'string' },
     expires: { type: 'string' },
   });
-  if (loaded.config.db === '') {
-    process.stderr.write('tokenwatch exempt: --db FILE (or TOKENWATCH_DB) is required\n');
+  if (loaded.config.db === '' && loaded.config.databaseUrl === '') {
+    process.stderr.write(
+      'tokenwatch exempt: --db FILE (or TOKENWATCH_DB) or --database-url URL is required\n',
+    );
     return 2;
   }
-  const store = openSqliteStore(loaded.config.db);
+  const store = openConfiguredStore(loaded.config) as Store;
   const now = systemClock.now();
   try {
     switch (action) {
@@ -182,8 +187,10 @@ async function conflicts(argv: string[]): Promise<number> {
     keep: { type: 'string' },
     by: { type: 'string' },
   });
-  if (loaded.config.db === '') {
-    process.stderr.write('tokenwatch conflicts: --db FILE (or TOKENWATCH_DB) is required\n');
+  if (loaded.config.db === '' && loaded.config.databaseUrl === '') {
+    process.stderr.write(
+      'tokenwatch conflicts: --db FILE (or TOKENWATCH_DB) or --database-url URL is required\n',
+    );
     return 2;
   }
   if (action !== 'list' && action !== 'resolve') {
@@ -199,7 +206,7 @@ async function conflicts(argv: string[]): Promise<number> {
     process.stderr.write('tokenwatch conflicts resolve: give the conflict id and --keep existing|claimant\n');
     return 2;
   }
-  const store = openSqliteStore(loaded.config.db, { auditMaxRows: loaded.config.auditMaxRows });
+  const store = openConfiguredStore(loaded.config) as Store;
   try {
     if (action === 'list') {
       const list = await store.identityConflicts.list({
@@ -255,11 +262,11 @@ export async function main(argv: string[]): Promise<number> {
         );
       case 'prune': {
         const { loaded } = parse(rest);
-        if (loaded.config.db === '') {
-          process.stderr.write('tokenwatch prune: --db FILE is required\n');
+        const store = openConfiguredStore(loaded.config);
+        if (!store) {
+          process.stderr.write('tokenwatch prune: --db FILE or --database-url URL is required\n');
           return 2;
         }
-        const store = openSqliteStore(loaded.config.db);
         try {
           const r = await pruneOnce(store, loaded.config, systemClock.now());
           process.stdout.write(

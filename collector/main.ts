@@ -7,7 +7,7 @@ import { adminTokenWeakness, ConfigError } from './config.ts';
 import { systemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
 import { createLogger } from './log.ts';
-import { openSqliteStore } from './store/sqlite/index.ts';
+import { openConfiguredStore, redactedUrl } from './store/open.ts';
 import type { Store } from './store/types.ts';
 import { pruneOnce } from './jobs/prune.ts';
 import { scheduleJobs } from './jobs/schedule.ts';
@@ -22,7 +22,7 @@ export interface RunningCollector {
 export interface CollectorDeps {
   clock?: Clock;
   logger?: Logger;
-  /** Use this store instead of opening config.db. */
+  /** Use this store instead of opening the configured one (databaseUrl, else db). */
   store?: Store;
   /** Run the scheduled jobs (retention). Default true; tests and the demo may turn them off. */
   jobs?: boolean;
@@ -39,8 +39,11 @@ export async function startCollector(
   if (weak !== null) throw new ConfigError(weak);
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = deps.clock ?? systemClock;
-  if (!deps.store && config.db === '') throw new Error('no database: set --db FILE (or TOKENWATCH_DB)');
-  const store = deps.store ?? openSqliteStore(config.db, { auditMaxRows: config.auditMaxRows });
+  const store = deps.store ?? openConfiguredStore(config);
+  if (!store)
+    throw new Error(
+      'no database: set --db FILE (or TOKENWATCH_DB), or --database-url (TOKENWATCH_DATABASE_URL)',
+    );
   const https =
     config.tlsCert !== '' && config.tlsKey !== ''
       ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
@@ -65,7 +68,8 @@ export async function startCollector(
   const port = (app.server.address() as { port: number }).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${https ? 'https' : 'http'}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
-  logger.info({ url, address, db: config.db }, 'collector listening');
+  const database = config.databaseUrl !== '' ? redactedUrl(config.databaseUrl) : config.db;
+  logger.info({ url, address, db: database }, 'collector listening');
   const jobs = deps.jobs === false ? null : scheduleJobs({ store, config, clock, logger });
   let closed = false;
   return {
