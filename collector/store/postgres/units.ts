@@ -39,7 +39,9 @@ export function unitRunner(
         try {
           client = await pool.connect();
         } catch (e) {
-          throw storeError(e);
+          // No connection (refused, timed out, the database or role gone): nothing was done; 503 it is.
+          const why = e instanceof Error ? e.message : String(e);
+          throw new StoreBusyError(`the database is unreachable: ${why}`, { cause: e });
         }
         let broken: Error | undefined;
         try {
