@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { Writable } from 'node:stream';
-import { startTestCollector, snapshotFor, T0 } from '../helpers/collector.ts';
+import { newIdentity, startTestCollector, snapshotFor, T0 } from '../helpers/collector.ts';
 import { startPostgres } from '../helpers/postgres.ts';
 import type { PostgresServer } from '../helpers/postgres.ts';
 import { buildApp } from '../../collector/app.ts';
@@ -49,6 +49,45 @@ test('tokenwatch on PostgreSQL: enroll, upload, read back; /healthz names the da
     assert.equal(listening?.['db'], db.url, 'the URL (no password in it here) names the database');
   } finally {
     await c.stop();
+    await db.drop();
+  }
+});
+
+test('a burst of enrollments and first uploads on two collectors sharing one database: every one answered 200', async () => {
+  // Units racing on the same few index pages of small tables conflict under SERIALIZABLE: they must take
+  // turns (run again), not end as 503s.
+  const db = await server.createDatabase();
+  const collectors = [
+    await startTestCollector({ databaseUrl: db.url }),
+    await startTestCollector({ databaseUrl: db.url }),
+  ];
+  try {
+    const macs = Array.from({ length: 64 }, () => newIdentity());
+    const enrolled = await Promise.all(
+      macs.map((m, i) => (collectors[i % 2] as (typeof collectors)[number]).enroll(m.serial, m.hardwareUuid)),
+    );
+    assert.deepEqual(
+      enrolled.map((r) => r.status),
+      macs.map(() => 200),
+    );
+    const uploads = await Promise.all(
+      macs.map((m, i) =>
+        (collectors[(i + 1) % 2] as (typeof collectors)[number]).upload(
+          (enrolled[i] as { json: { deviceToken: string } }).json.deviceToken,
+          snapshotFor(m.serial, m.hardwareUuid),
+        ),
+      ),
+    );
+    assert.deepEqual(
+      uploads.map((r) => r.status),
+      macs.map(() => 200),
+    );
+    const summary = await (collectors[0] as (typeof collectors)[number]).admin('/api/v1/summary');
+    assert.equal(summary.status, 200);
+    const audit = await (collectors[1] as (typeof collectors)[number]).admin('/api/v1/enrollments?limit=100');
+    assert.equal(audit.json.enrollments.length, 64, 'one issued event per Mac');
+  } finally {
+    for (const c of collectors) await c.stop();
     await db.drop();
   }
 });

@@ -1,7 +1,7 @@
 // enrollment_audit: enrollment events, and counted repeats (one row per key: count, first and last time).
 // The table has a hard cap: past it the oldest rows go, those of unauthenticated attempts first, so a
 // flood from clients without the enroll secret never pushes out an issued token or a revocation.
-import type { Sql } from './sql.ts';
+import type { AfterCommit, Sql } from './sql.ts';
 import type { EnrollmentAttempt, EnrollmentOutcome, EnrollmentStore } from '../types.ts';
 
 interface AuditRow {
@@ -18,25 +18,32 @@ interface AuditRow {
 
 export const DEFAULT_AUDIT_MAX_ROWS = 100_000;
 
-export function postgresEnrollments(sql: Sql, maxRows: number = DEFAULT_AUDIT_MAX_ROWS): EnrollmentStore {
-  /** After a new row: back to the cap, unauthenticated rows first. */
-  const enforceCap = async () => {
-    const [size] = await sql.rows<{ rows: number | null }>(
-      `SELECT sum(rows) AS rows FROM enrollment_audit_size`,
-    );
-    const excess = (size?.rows ?? 0) - maxRows;
+/** Collectors keeping the cap take turns ("tokenwatch" + 2). */
+const CAP_LOCK = (0x746f6b656e776174n + 2n).toString();
+
+export function postgresEnrollments(
+  sql: Sql,
+  after: AfterCommit,
+  maxRows: number = DEFAULT_AUDIT_MAX_ROWS,
+): EnrollmentStore {
+  /** Back to the cap, unauthenticated rows first: once the unit that added rows has committed. */
+  const keepCap = (q: Sql) => async () => {
+    await q.rows('SELECT pg_advisory_xact_lock($1)', [CAP_LOCK]);
+    const [size] = await q.rows<{ n: number }>(`SELECT count(*) AS n FROM enrollment_audit`);
+    const excess = (size?.n ?? 0) - maxRows;
     if (excess <= 0) return;
-    const dropped = await sql.count(
+    const dropped = await q.count(
       `DELETE FROM enrollment_audit WHERE id IN
          (SELECT id FROM enrollment_audit WHERE unauthenticated ORDER BY id LIMIT $1)`,
       [excess],
     );
     if (dropped < excess)
-      await sql.count(
+      await q.count(
         `DELETE FROM enrollment_audit WHERE id IN (SELECT id FROM enrollment_audit ORDER BY id LIMIT $1)`,
         [excess - dropped],
       );
   };
+  const enforceCap = () => after('enrollment-audit-cap', (q) => keepCap(q)());
 
   return {
     async record(e: EnrollmentAttempt) {
@@ -45,7 +52,7 @@ export function postgresEnrollments(sql: Sql, maxRows: number = DEFAULT_AUDIT_MA
          VALUES ($1, $1, $2, $3, $4, $5, $6)`,
         [e.at, e.serial, e.hardwareUuid, e.outcome, e.remoteAddress, e.detail],
       );
-      await enforceCap();
+      enforceCap();
     },
     async tally(e: EnrollmentAttempt, key: string, unauthenticated: boolean) {
       const [row] = await sql.rows<{ count: number }>(
@@ -58,7 +65,7 @@ export function postgresEnrollments(sql: Sql, maxRows: number = DEFAULT_AUDIT_MA
          RETURNING count`,
         [e.at, e.serial, e.hardwareUuid, e.outcome, e.remoteAddress, e.detail, key, unauthenticated],
       );
-      if (row?.count === 1) await enforceCap();
+      if (row?.count === 1) enforceCap();
     },
     async list({ serial, before, limit }) {
       const where: string[] = [];

@@ -15,7 +15,7 @@ import { postgresFleet } from './fleet.ts';
 import { HistoryPartitions } from './history-partitions.ts';
 import { storeError } from './errors.ts';
 import { TYPES } from './sql.ts';
-import type { Sql } from './sql.ts';
+import type { AfterCommit, Sql } from './sql.ts';
 import { unitRunner } from './units.ts';
 import type { PruneCutoffs, Repos, Store, StoreHealth, StoreOptions } from '../types.ts';
 import { StoreBusyError } from '../types.ts';
@@ -28,6 +28,29 @@ export interface PostgresOptions extends StoreOptions {
 }
 
 const CONNECT_TIMEOUT_MS = 5_000;
+
+/** The store methods that only read (outside a unit they run in a READ ONLY transaction). */
+const READERS = new Set([
+  'devices.byId',
+  'devices.bySerial',
+  'devices.byHardwareUuid',
+  'devices.byTokenHash',
+  'devices.idsWithOpenFindings',
+  'snapshots.receipt',
+  'snapshots.history',
+  'snapshots.currentBody',
+  'findings.open',
+  'findings.openFor',
+  'findings.recentlyResolved',
+  'exemptions.get',
+  'exemptions.list',
+  'exemptions.applicable',
+  'enrollments.list',
+  'identityConflicts.standing',
+  'identityConflicts.get',
+  'identityConflicts.list',
+  'identityConflicts.countOpen',
+]);
 
 /** The URL without its password, for messages and logs. */
 export function redactedUrl(url: string): string {
@@ -66,12 +89,12 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): P
     lastError = e.message;
   });
   const partitions = new HistoryPartitions(pool);
-  const repos = (sql: Sql): Repos => ({
+  const repos = (sql: Sql, after: AfterCommit): Repos => ({
     devices: postgresDevices(sql),
     snapshots: postgresSnapshots(sql, (at) => partitions.written(at)),
     findings: postgresFindings(sql),
     exemptions: postgresExemptions(sql),
-    enrollments: postgresEnrollments(sql, options.auditMaxRows),
+    enrollments: postgresEnrollments(sql, after, options.auditMaxRows),
     identityConflicts: postgresIdentityConflicts(sql),
     fleet: postgresFleet(sql),
   });
@@ -116,16 +139,24 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): P
   };
   const units = unitRunner(pool, repos, ready);
 
-  /** Each method, outside a unit, runs as a unit of its own. */
+  /**
+   * Each method, outside a unit, runs as a unit of its own: a read-only one for the methods that only read
+   * (named here; any other method, a new one included, runs read-write).
+   */
   function alone<K extends keyof Repos>(key: K): Repos[K] {
-    const shape = repos({ rows: async () => [], count: async () => 0 })[key] as object;
+    const shape = repos({ rows: async () => [], count: async () => 0 }, () => undefined)[key] as object;
     const out: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
     for (const name of Object.keys(shape))
       out[name] = (...args: unknown[]) =>
-        units.run(async (tx) => {
-          const method = (tx[key] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name];
-          return method?.(...args);
-        });
+        units.run(
+          async (tx) => {
+            const method = (tx[key] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[
+              name
+            ];
+            return method?.(...args);
+          },
+          key === 'fleet' || READERS.has(name),
+        );
     return out as unknown as Repos[K];
   }
 

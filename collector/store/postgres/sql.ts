@@ -4,6 +4,13 @@
 // counts are small; nothing the store keeps leaves JavaScript's safe integers).
 import pg from 'pg';
 
+/**
+ * Work to do once the unit of work has committed, in a READ COMMITTED transaction of its own on the same
+ * connection, before the unit's caller is answered; one per key and unit. It may fail without failing the
+ * unit (what it keeps, the next unit keeps too).
+ */
+export type AfterCommit = (key: string, task: (sql: Sql) => Promise<void>) => void;
+
 export interface Sql {
   rows<R>(text: string, values?: unknown[]): Promise<R[]>;
   /** The number of rows the statement wrote (or returned). */

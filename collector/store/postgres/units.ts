@@ -5,26 +5,33 @@
 // (its function is a function of what it reads through `tx`), a few times with a growing random pause,
 // then answered with StoreBusyError. A unit that throws is undone; its transaction is still committed
 // empty (rolled back to a savepoint taken at its start) so that what it read is known to be consistent
-// before its error is believed, and a serialization failure there runs it again too.
+// before its error is believed, and a serialization failure there runs it again too. Work a unit leaves
+// for after its commit (AfterCommit: the enrollment audit's cap) runs then, before the caller is answered.
 import type pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Repos } from '../types.ts';
 import { StoreBusyError } from '../types.ts';
 import { retryable, storeError } from './errors.ts';
 import { sqlOn } from './sql.ts';
-import type { Sql } from './sql.ts';
+import type { AfterCommit, Sql } from './sql.ts';
 
-const MAX_ATTEMPTS = 12;
+/**
+ * Attempts before StoreBusyError, and the cap of the random pause between them (ms): a burst of units on
+ * the same few index pages (enrollments into a small table) takes turns rather than failing.
+ */
+const MAX_ATTEMPTS = 30;
+const MAX_PAUSE_MS = 250;
 
 export interface UnitRunner {
-  run<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  /** `readOnly`: the unit only reads (PostgreSQL then keeps fewer predicate locks for it). */
+  run<T>(fn: (tx: Repos) => Promise<T>, readOnly?: boolean): Promise<T>;
   /** How many units ran again after a serialization failure or deadlock (for metrics and tests). */
   readonly retries: number;
 }
 
 export function unitRunner(
   pool: pg.Pool,
-  repos: (sql: Sql) => Repos,
+  repos: (sql: Sql, after: AfterCommit) => Repos,
   ready: () => Promise<void>,
 ): UnitRunner {
   let retries = 0;
@@ -32,7 +39,7 @@ export function unitRunner(
     get retries() {
       return retries;
     },
-    async run<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
+    async run<T>(fn: (tx: Repos) => Promise<T>, readOnly = false): Promise<T> {
       await ready();
       for (let attempt = 1; ; attempt++) {
         let client: pg.PoolClient;
@@ -44,11 +51,17 @@ export function unitRunner(
           throw new StoreBusyError(`the database is unreachable: ${why}`, { cause: e });
         }
         let broken: Error | undefined;
+        const tasks = new Map<string, (sql: Sql) => Promise<void>>();
+        const after: AfterCommit = (key, task) => void tasks.set(key, task);
         try {
-          await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE; SAVEPOINT unit');
+          await client.query(
+            readOnly
+              ? 'BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY; SAVEPOINT unit'
+              : 'BEGIN ISOLATION LEVEL SERIALIZABLE; SAVEPOINT unit',
+          );
           let value: T;
           try {
-            value = await fn(repos(sqlOn(client)));
+            value = await fn(repos(sqlOn(client), after));
           } catch (e) {
             if (retryable(e)) throw e;
             // Undo the unit's writes, then commit: a serialization failure means it read an inconsistent state.
@@ -59,6 +72,18 @@ export function unitRunner(
           // COMMIT of a transaction a failed statement aborted answers ROLLBACK (the unit swallowed the error).
           if (r.command === 'ROLLBACK')
             throw new Error('the unit of work was rolled back by a failed statement');
+          for (const task of tasks.values()) {
+            try {
+              await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+              await task(sqlOn(client));
+              await client.query('COMMIT');
+            } catch {
+              // The unit is committed and stays so; the next unit's task does the same work.
+              await client.query('ROLLBACK').catch((err: unknown) => {
+                broken = err instanceof Error ? err : new Error(String(err));
+              });
+            }
+          }
           return value;
         } catch (e) {
           if (e instanceof UnitFailed) throw storeError(e.cause);
@@ -67,7 +92,7 @@ export function unitRunner(
           });
           if (retryable(e) && attempt < MAX_ATTEMPTS) {
             retries++;
-            await sleep(Math.random() * Math.min(200, 2 ** attempt));
+            await sleep(Math.random() * Math.min(MAX_PAUSE_MS, 2 ** attempt));
             continue;
           }
           const mapped = storeError(e);
