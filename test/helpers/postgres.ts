@@ -43,7 +43,11 @@ export interface PostgresServer {
 
 let counter = 0;
 
-export async function startPostgres(): Promise<PostgresServer> {
+/**
+ * `durable`: PostgreSQL's own defaults (fsync, full page writes, synchronous commit), for benchmarks; without
+ * it, the tests' settings (no fsync: a test's database never outlives a crash).
+ */
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<PostgresServer> {
   const bin = postgresBin();
   const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-pg-'));
   const data = join(dir, 'data');
@@ -67,12 +71,9 @@ export async function startPostgres(): Promise<PostgresServer> {
       '127.0.0.1',
       '-k',
       dir,
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
+      ...(options.durable
+        ? []
+        : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
       '-c',
       'max_connections=200',
       '-c',
