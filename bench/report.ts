@@ -245,7 +245,7 @@ function agent(r: AgentResult): string {
 }
 
 /** Figure 5: the same ingest scenarios on PostgreSQL, beside SQLite's from the same run where it has them. */
-function ingestPostgres(pg: PostgresIngestResult, sqlite: IngestResult | undefined): string {
+function ingestPostgres(pg: PostgresIngestResult, sqlite: IngestResult | undefined, r: Results): string {
   const o = pg.options;
   const of = (r: IngestResult | undefined, s: ScenarioResult['scenario']) =>
     r?.scenarios.find((x) => x.scenario === s);
@@ -253,6 +253,9 @@ function ingestPostgres(pg: PostgresIngestResult, sqlite: IngestResult | undefin
     x ? String(f(x)) : '–';
   return [
     '## 5. Collector ingest on PostgreSQL',
+    '',
+    `Measured ${r.startedAt} by \`${r.command}\` on ${r.machine.cpus} CPUs (${r.machine.cpuModel}), load average`,
+    `${r.loadBefore.join(', ')} before and ${r.loadAfter.join(', ')} after${r.quick ? ' (quick: short runs, not comparable)' : ''}.`,
     '',
     `The same collector process, load client, bodies and scenarios as figure 1 (${n(o.devices)} devices, ${o.connections}`,
     `connections), with \`--database-url\`: one collector process on ${pg.server} on this machine (Debian's`,
@@ -326,6 +329,6 @@ export function render(r: Results): string {
   if (r.fleet) parts.push('', fleet(r.fleet));
   if (r.storage) parts.push('', storage(r.storage));
   if (r.agent) parts.push('', agent(r.agent));
-  if (r.ingestPostgres) parts.push('', ingestPostgres(r.ingestPostgres, r.ingest));
+  if (r.ingestPostgres) parts.push('', ingestPostgres(r.ingestPostgres, r.ingest, r));
   return `${parts.join('\n')}\n`;
 }
