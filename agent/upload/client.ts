@@ -1,7 +1,8 @@
 // The agent's HTTP edge: JSON POSTs to the collector over https (http only where endpoint.ts allows it).
 // With pins (PinSHA256), the server must prove it holds a pinned public key (pin.ts) before one byte of
 // the request, which may carry the enroll secret or the device token, is written; without pins the
-// system trust store verifies the certificate and the host name.
+// certificate and the host name are verified against Node's bundled roots and the system's trust store
+// (trust-store.ts: on macOS, the keychains, where an MDM certificate payload puts an organisation's CA).
 //
 // Deadlines are absolute: a request has one timer from its start (connect, handshake, request, the whole
 // answer), and the caller's AbortSignal (the upload's deadline) ends it too. A server that trickles a byte
@@ -14,6 +15,7 @@ import tls from 'node:tls';
 import { endpointProblem } from './endpoint.ts';
 import { checkPinnedChain } from './pin.ts';
 import type { Pin } from './pin.ts';
+import { trustedCertificates } from './trust-store.ts';
 
 export interface PostResult {
   status: number;
@@ -84,6 +86,8 @@ export function createClient(options: ClientOptions) {
       port: Number(base.port || 443),
       servername: net.isIP(host) ? undefined : host,
       rejectUnauthorized: pins.length === 0,
+      // With pins, checkPinnedChain verifies the chain's signatures itself; no CA list is consulted.
+      ...(pins.length === 0 ? { ca: [...trustedCertificates()] } : {}),
       ALPNProtocols: ['http/1.1'],
     });
     socket.once('error', (err) => fail(new TransportError(`${base.origin}: ${err.message}`)));
