@@ -27,8 +27,16 @@ const msg = {
   process: 'only agent/exec/run.ts starts processes',
   agentUp: 'agent/** never imports collector/ or reports/',
   collectorUp: 'collector/** imports only the snapshot contract from agent/ (agent/snapshot)',
-  reportsDown: 'reports/** imports the contract, the collector read model and rule table only',
+  reportsDown:
+    'reports/** imports the contract, the collector read model (services/read-model.ts, the API shapes in services/views.ts) and rule table only',
   snapshotLeaf: 'agent/snapshot is the contract: it imports nothing of ours',
+  servicesDown:
+    'collector/services know neither HTTP nor a storage backend: the store interfaces (store/types.ts) only, refusals as services/errors.ts (http/ maps them)',
+  storeDown: 'collector/store is below the services: it imports no services, HTTP, jobs or edges',
+  conformance:
+    'the store conformance suite uses the store interfaces (collector/store/types.ts) only; a backend is handed in by its runner',
+  sqliteCodes:
+    'SQLite error codes stay in collector/store/sqlite (busy.ts turns busy and locked into StoreBusyError)',
 };
 
 /** Build one no-restricted-imports rule from the restrictions that apply to a folder. */
@@ -49,6 +57,28 @@ const noBareDate = {
       selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
       message: 'time is passed in: use the clock (agent/clock.ts, collector/clock.ts)',
     },
+  ],
+};
+
+// What reports/ may not import of the collector: all but the read model, its API shapes and the rules.
+const reportsOffLimits = [
+  '**/collector/store/**',
+  '**/collector/http/**',
+  '**/collector/services/**',
+  '!**/collector/services/read-model.ts',
+  '!**/collector/services/views.ts',
+];
+// collector/'s core (services, rules, store) never imports an edge or fastify.
+const collectorUp = [
+  { group: ['**/agent/**', '!**/agent/snapshot', '!**/agent/snapshot/**'], message: msg.collectorUp },
+];
+const EDGES = ['**/http/**', '**/jobs/**', '**/app.ts', '**/cli.ts', '**/main.ts', '**/openapi.ts'];
+const HTTP_MODULES = ['fastify', '@fastify/swagger'];
+const named = (names, message) => names.map((name) => ({ name, message }));
+const noSqliteCodes = {
+  'no-restricted-syntax': [
+    ...noBareDate['no-restricted-syntax'],
+    { selector: 'Literal[value=/^SQLITE_/]', message: msg.sqliteCodes },
   ],
 };
 
@@ -115,7 +145,8 @@ export default tseslint.config(
       }),
     },
   },
-  // collector/: only the snapshot contract from the agent; no processes.
+  // collector/: only the snapshot contract from the agent; no processes. Core (services, rules, store) never
+  // imports an edge (app, cli, main, http, jobs) or fastify.
   {
     files: ['collector/**/*.ts'],
     rules: {
@@ -130,9 +161,38 @@ export default tseslint.config(
           },
         ],
       }),
-      ...noBareDate,
+      ...noSqliteCodes,
     },
   },
+  {
+    files: ['collector/services/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict({
+        paths: [
+          ...proc(),
+          ...named([...HTTP_MODULES, 'better-sqlite3', 'node-cron', 'pino'], msg.servicesDown),
+        ],
+        patterns: [
+          ...collectorUp,
+          { group: [...EDGES, '**/store/sqlite/**', '**/reports/**'], message: msg.servicesDown },
+        ],
+      }),
+    },
+  },
+  {
+    files: ['collector/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict({
+        paths: [...proc(), ...named([...HTTP_MODULES, 'node-cron', 'pino'], msg.storeDown)],
+        patterns: [
+          ...collectorUp,
+          { group: [...EDGES, '**/services/**', '**/reports/**'], message: msg.storeDown },
+        ],
+      }),
+    },
+  },
+  // The one place that knows SQLite's error codes.
+  { files: ['collector/store/sqlite/**/*.ts'], rules: noBareDate },
   {
     files: ['collector/main.ts'],
     rules: {
@@ -151,10 +211,10 @@ export default tseslint.config(
         paths: io(msg.io),
         patterns: [
           { group: ['**/agent/**', '!**/agent/snapshot', '!**/agent/snapshot/**'], message: msg.collectorUp },
-          { group: ['**/store/**', '**/http/**'], message: msg.io },
+          { group: ['**/store/**', '**/services/**', ...EDGES], message: msg.io },
         ],
       }),
-      ...noBareDate,
+      ...noSqliteCodes,
     },
   },
   // reports/: the contract, the read model and the rule table.
@@ -165,7 +225,7 @@ export default tseslint.config(
         paths: proc(),
         patterns: [
           { group: ['**/agent/**', '!**/agent/snapshot', '!**/agent/snapshot/**'], message: msg.reportsDown },
-          { group: ['**/collector/store/**', '**/collector/http/**'], message: msg.reportsDown },
+          { group: reportsOffLimits, message: msg.reportsDown },
         ],
       }),
     },
@@ -177,10 +237,20 @@ export default tseslint.config(
         paths: io(msg.io),
         patterns: [
           { group: ['**/agent/**', '!**/agent/snapshot', '!**/agent/snapshot/**'], message: msg.reportsDown },
-          { group: ['**/collector/store/**', '**/collector/http/**'], message: msg.reportsDown },
+          { group: reportsOffLimits, message: msg.reportsDown },
         ],
       }),
       ...noBareDate,
+    },
+  },
+  // The store conformance suite is written against the store interfaces only: every backend runs it unchanged.
+  {
+    files: ['test/collector/store/conformance/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict({
+        paths: named(['better-sqlite3', 'pg'], msg.conformance),
+        patterns: [{ group: ['**/store/sqlite/**', '**/store/postgres/**'], message: msg.conformance }],
+      }),
     },
   },
   // The two clocks: the only places that read the time (last, so no folder block turns the rule back on).

@@ -1,5 +1,5 @@
 // Figure 3: storage growth. The collector's own ingest (ingestSnapshot / ingestCheckin from
-// collector/ingest.ts over the SQLite store), in this process, on three fresh databases with the same
+// collector/services/ingest.ts over the SQLite store), in this process, on three fresh databases with the same
 // devices and the same first upload each; then N more per device: unchanged uploads, check-ins, or
 // changed uploads. Bytes are SQLite's own page accounting (dbstat) after a WAL checkpoint, per table with
 // its indexes.
@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../collector/store/sqlite/index.ts';
-import { ingestCheckin, ingestSnapshot } from '../collector/ingest.ts';
-import type { AuthenticatedDevice } from '../collector/ingest.ts';
+import { ingestCheckin, ingestSnapshot } from '../collector/services/ingest.ts';
+import type { AuthenticatedDevice } from '../collector/services/ingest.ts';
 import type { RuleConfig } from '../collector/rules/index.ts';
 import type { Checkin, Snapshot } from '../agent/snapshot/index.ts';
 import { tempDir } from './lib.ts';

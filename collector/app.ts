@@ -20,10 +20,10 @@ import { opsRoutes } from './http/routes/ops.ts';
 import { identityConflictRoutes } from './http/routes/identity-conflicts.ts';
 import { JsonBodyError, parseJsonBody } from './http/json-body.ts';
 import { capConnections, clientErrorHandler, connectionOptions } from './http/connections.ts';
-import { createReadModel } from './read-model.ts';
-import { EnrollmentService } from './enrollment.ts';
-import { ruleConfig } from './evaluation.ts';
-import type { AuthenticatedDevice } from './ingest.ts';
+import { createReadModel } from './services/read-model.ts';
+import { EnrollmentService } from './services/enrollment.ts';
+import { ruleConfig } from './services/evaluation.ts';
+import type { AuthenticatedDevice } from './services/ingest.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -148,9 +148,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (req.routeOptions.url === '/api/v1/enroll') {
       // The enrollment service audits its own refusals; this reports the ones it never saw. (A connection
       // reset before the server read its peer has no address left.)
-      const attempt = { remoteAddress: req.ip || null, aborted: req.raw.readableAborted, body: req.body };
+      const attempt = {
+        thrown: err,
+        reason: `${e.code}: ${e.message}`,
+        serverFault: e.statusCode >= 500,
+        remoteAddress: req.ip || null,
+        aborted: req.raw.readableAborted,
+        body: req.body,
+      };
       await ctx.enrollment
-        .refused(e, attempt, clock.now())
+        .refused(attempt, clock.now())
         .catch((auditErr: unknown) => req.log.error({ err: auditErr }, 'enrollment audit failed'));
     }
     if (e.retryAfterSeconds !== undefined) reply.header('Retry-After', String(e.retryAfterSeconds));

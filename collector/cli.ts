@@ -1,21 +1,22 @@
 // `tokenwatch`: serve | config | exempt add|list|remove | prune. Reads argv and the environment, builds
 // the config (config.ts) and hands over to main.ts or the store.
 import { parseArgs } from 'node:util';
-import { loadConfig, describeConfig, ConfigError, SETTINGS, envName, flagName } from './config.ts';
+import { loadConfig, describeConfig, ConfigError, SETTINGS, SETTING_KEYS } from './config.ts';
 import type { SettingKey, LoadedConfig } from './config.ts';
 import { startCollector } from './main.ts';
 import { monotonic, systemClock } from './clock.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
-import { addExemption, parseExpiry, removeExemption } from './exemptions.ts';
-import { conflictsJson, describeConflict, resolveConflict } from './identity-conflicts.ts';
+import { addExemption, parseExpiry, removeExemption } from './services/exemptions.ts';
+import { conflictsJson, describeConflict, resolveConflict } from './services/identity-conflicts.ts';
 import { pruneOnce } from './jobs/prune.ts';
-import { storedInstant } from './instants.ts';
-import { exemptionProblem } from './evaluation.ts';
+import { storedInstant } from './services/instants.ts';
+import { exemptionProblem } from './services/evaluation.ts';
 import { openApiDocument } from './openapi.ts';
 import { BACKUP_USAGE, backupCommand } from './backup.ts';
 import { pinCommand } from './tls-pin.ts';
-import { ApiError } from './http/errors.ts';
-import { RULE_IDS } from './rules/index.ts';
+import { Refusal } from './services/errors.ts';
+import { StoreBusyError } from './store/types.ts';
+import { exemptionInForce, RULE_IDS } from './rules/index.ts';
 import type { RuleId } from './rules/index.ts';
 
 const USAGE = `usage:
@@ -30,13 +31,11 @@ const USAGE = `usage:
   ${BACKUP_USAGE}
   tokenwatch openapi                                             print the OpenAPI document (docs/openapi.json)
   tokenwatch pin --cert FILE                                     the agents' PinSHA256 of a PEM certificate's public key
-settings (flag / environment): ${Object.keys(SETTINGS)
-  .map((k) => `--${flagName(k)}`)
-  .join(' ')}
+settings (flag / environment): ${SETTING_KEYS.map((k) => `--${SETTINGS[k].flag}`).join(' ')}
 `;
 
 const settingOptions = Object.fromEntries(
-  Object.keys(SETTINGS).map((k) => [flagName(k), { type: 'string' as const }]),
+  SETTING_KEYS.map((k) => [SETTINGS[k].flag, { type: 'string' as const }]),
 );
 
 function parse(argv: string[], extra: Record<string, { type: 'string' | 'boolean' }> = {}) {
@@ -52,8 +51,8 @@ function parse(argv: string[], extra: Record<string, { type: 'string' | 'boolean
     strict: true,
   });
   const flags: Partial<Record<SettingKey, string>> = {};
-  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
-    const v = (values as Record<string, unknown>)[flagName(key)];
+  for (const key of SETTING_KEYS) {
+    const v = (values as Record<string, unknown>)[SETTINGS[key].flag];
     if (typeof v === 'string') flags[key] = v;
   }
   const loaded: LoadedConfig = loadConfig({
@@ -70,7 +69,7 @@ async function serve(argv: string[]): Promise<number> {
   const missing = (['db', 'adminToken', 'enrollSecret'] as const).filter((k) => config[k] === '');
   if (missing.length > 0) {
     process.stderr.write(
-      `tokenwatch serve: missing ${missing.map((k) => `${k} (--${flagName(k)} or ${envName(k)})`).join(', ')}\n`,
+      `tokenwatch serve: missing ${missing.map((k) => `${k} (--${SETTINGS[k].flag} or ${SETTINGS[k].env})`).join(', ')}\n`,
     );
     return 2;
   }
@@ -142,11 +141,7 @@ async function exempt(argv: string[]): Promise<number> {
           const problem = exemptionProblem(e);
           const expires = e.expiresAt === null ? 'never' : (storedInstant(e.expiresAt) ?? 'UNREADABLE');
           const state =
-            problem !== null
-              ? 'broken'
-              : e.expiresAt !== null && e.expiresAt <= now.getTime()
-                ? 'expired'
-                : 'active';
+            problem !== null ? 'broken' : exemptionInForce(e, now.getTime()) ? 'active' : 'expired';
           process.stdout.write(
             `${e.id}  ${e.serial ?? '(all devices)'}  ${e.rule ?? '(all rules)'}  ${e.user ?? '(all users)'}  ${state}  expires ${expires}  by ${e.createdBy}: ${e.reason}\n`,
           );
@@ -290,11 +285,15 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (
       e instanceof ConfigError ||
-      e instanceof ApiError ||
+      e instanceof Refusal ||
       (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
       process.stderr.write(`tokenwatch: ${(e as Error).message}\n`);
       return 2;
+    }
+    if (e instanceof StoreBusyError) {
+      process.stderr.write(`tokenwatch: ${e.message}; try again shortly\n`);
+      return 1;
     }
     throw e;
   }

@@ -1,163 +1,162 @@
-// The collector's settings: ONE schema (the table below) gives every setting its type, default, config-file
-// key, `TOKENWATCH_*` environment twin and `--flag`. Precedence: defaults < config file (JSON) < environment
-// < flags. Each resolved value remembers where it came from, so `tokenwatch config` can show it.
-// Only this module (and main.ts/cli.ts) read the environment, argv and files.
+// The collector's settings: THE declaration (SETTINGS below). Each setting's type and range (a TypeBox
+// schema), default, description, config-file key, `TOKENWATCH_*` environment name and `--flag` are here and
+// nowhere else: loading checks values against it, `tokenwatch config` lists it, and the README's settings
+// table and collector/config.example.json are generated from it (test/collector/config.test.ts checks
+// them, and the defaults the documents state). Precedence: defaults < config file (JSON) < environment <
+// flags. Each resolved value remembers where it came from, so `tokenwatch config` can show it. Only this
+// module (and main.ts/cli.ts) read the environment, argv and files.
 import { readFileSync } from 'node:fs';
 import Type from 'typebox';
 import { Compile } from 'typebox/compile';
 import { RULE_IDS } from './rules/types.ts';
 
-type Kind = 'string' | 'integer' | 'boolean' | 'seconds-map';
-
-interface SettingSpec {
-  kind: Kind;
-  default: unknown;
-  secret?: boolean;
-  description: string;
-}
-
-// The table. Keys are camelCase (config file); env = TOKENWATCH_ + SNAKE_CASE; flag = --kebab-case.
-export const SETTINGS = {
-  db: { kind: 'string', default: '', description: 'SQLite database file (created if missing)' },
-  host: { kind: 'string', default: '127.0.0.1', description: 'address to listen on' },
-  port: { kind: 'integer', default: 8443, description: 'TCP port to listen on (0 = any free port)' },
-  adminToken: {
-    kind: 'string',
-    default: '',
-    secret: true,
-    description: 'Bearer token for every /api/v1 read and admin action',
-  },
-  enrollSecret: {
-    kind: 'string',
-    default: '',
-    secret: true,
-    description: 'shared secret agents present to enroll',
-  },
-  tlsCert: { kind: 'string', default: '', description: 'PEM certificate file; with tlsKey serves HTTPS' },
-  tlsKey: { kind: 'string', default: '', description: 'PEM private key file' },
-  bodyLimitBytes: {
-    kind: 'integer',
-    default: 1048576,
-    description: 'largest accepted request body; larger gets 413',
-  },
-  staleAfterSeconds: {
-    kind: 'integer',
-    default: 7 * 86400,
-    description: 'a device without uploads or check-ins this long fails the stale rule',
-  },
-  reenrollAfterSeconds: {
-    kind: 'integer',
-    default: 30 * 86400,
-    description: 'a device silent this long may be enrolled again without its token',
-  },
-  graceSeconds: {
-    kind: 'seconds-map',
-    default: {},
-    description:
-      'per-rule grace windows: a fresh failure stays pending this long (rule=seconds,...; 0/absent = off)',
-  },
-  historyRetentionDays: {
-    kind: 'integer',
-    default: 365,
-    description: 'keep changed snapshots this long (the current one always stays)',
-  },
-  receiptRetentionDays: {
-    kind: 'integer',
-    default: 30,
-    description: 'remember snapshot ids (idempotent retries) this long',
-  },
-  auditRetentionDays: {
-    kind: 'integer',
-    default: 365,
-    description: 'keep enrollment audit entries this long (a counted row: from its latest repeat)',
-  },
-  auditMaxRows: {
-    kind: 'integer',
-    default: 100000,
-    description: 'hard cap on enrollment audit rows; past it the oldest go, unauthenticated attempts first',
-  },
-  requestTimeoutSeconds: {
-    kind: 'integer',
-    default: 30,
-    description: 'a request (headers and body) must arrive within this; slower ones get 408 and are closed',
-  },
-  headersTimeoutSeconds: {
-    kind: 'integer',
-    default: 10,
-    description:
-      'request headers must arrive within this of the connection opening (or of the previous answer)',
-  },
-  keepAliveTimeoutSeconds: {
-    kind: 'integer',
-    default: 5,
-    description:
-      "an idle kept-alive connection is closed after this; behind a load balancer set it above the balancer's idle timeout (AWS ALB: 60)",
-  },
-  idleTimeoutSeconds: {
-    kind: 'integer',
-    default: 60,
-    description: 'a connection with no traffic in either direction for this long is closed (slow readers)',
-  },
-  maxConnections: {
-    kind: 'integer',
-    default: 4096,
-    description:
-      "open connections at most; more are closed at once (keep it below the process's open-files limit)",
-  },
-  authCacheSize: {
-    kind: 'integer',
-    default: 50000,
-    description: 'device tokens kept in the in-memory auth cache',
-  },
-  trustProxy: { kind: 'boolean', default: false, description: 'trust X-Forwarded-* from a reverse proxy' },
-  logLevel: {
-    kind: 'string',
-    default: 'info',
-    description: 'pino level: fatal, error, warn, info, debug, trace, silent',
-  },
-} as const satisfies Record<string, SettingSpec>;
-
-export type SettingKey = keyof typeof SETTINGS;
-
 /** Admin-supplied durations are bounded: an instant computed from one stays one RFC 3339 can write. */
 export const MAX_DURATION_SECONDS = 3650 * 86400;
 const MAX_RETENTION_DAYS = 36500;
 const duration = (minimum: number) => Type.Integer({ minimum, maximum: MAX_DURATION_SECONDS });
-const secondsMap = Type.Record(Type.String(), duration(0));
-const retentionDays = Type.Integer({ minimum: 0, maximum: MAX_RETENTION_DAYS });
-const nonNegative = Type.Integer({ minimum: 0 });
+const retentionDays = () => Type.Integer({ minimum: 0, maximum: MAX_RETENTION_DAYS });
+const timeout = () => Type.Integer({ minimum: 1, maximum: 3600 });
+
+interface Declared<S extends Type.TSchema> {
+  /** The type and range of the value. */
+  schema: S;
+  default: Type.Static<S>;
+  description: string;
+  /** Never printed: `tokenwatch config` masks it, the example file leaves it to the environment. */
+  secret: boolean;
+  /** What config.example.json shows, where the default is no example (an empty path, no grace windows). */
+  example: Type.Static<S> | undefined;
+}
+
+function setting<S extends Type.TSchema>(
+  schema: S,
+  defaultValue: Type.Static<S>,
+  description: string,
+  more: { secret?: boolean; example?: Type.Static<S> } = {},
+): Declared<S> {
+  return { schema, default: defaultValue, description, secret: more.secret === true, example: more.example };
+}
+
+const DECLARED = {
+  db: setting(Type.String(), '', 'SQLite database file (created if missing)', {
+    example: '/var/lib/tokenwatch/collector.db',
+  }),
+  host: setting(Type.String({ minLength: 1 }), '127.0.0.1', 'address to listen on'),
+  port: setting(
+    Type.Integer({ minimum: 0, maximum: 65535 }),
+    8443,
+    'TCP port to listen on (0 = any free port)',
+  ),
+  adminToken: setting(Type.String(), '', 'Bearer token for every /api/v1 read and admin action', {
+    secret: true,
+  }),
+  enrollSecret: setting(Type.String(), '', 'shared secret agents present to enroll', { secret: true }),
+  tlsCert: setting(Type.String(), '', 'PEM certificate file; with tlsKey serves HTTPS'),
+  tlsKey: setting(Type.String(), '', 'PEM private key file'),
+  bodyLimitBytes: setting(
+    Type.Integer({ minimum: 1024 }),
+    1048576,
+    'largest accepted request body; larger gets 413',
+  ),
+  staleAfterSeconds: setting(
+    duration(1),
+    7 * 86400,
+    'a device without uploads or check-ins this long fails the stale rule',
+  ),
+  reenrollAfterSeconds: setting(
+    duration(1),
+    30 * 86400,
+    'a device silent this long may be enrolled again without its token',
+  ),
+  graceSeconds: setting(
+    Type.Record(Type.String(), duration(0)),
+    {},
+    'per-rule grace windows: a fresh failure stays pending this long (rule=seconds,...; 0/absent = off)',
+    {
+      example: {
+        'no-securetoken-holder': 86400,
+        'user-without-securetoken': 259200,
+        'no-volume-owner': 86400,
+        'bootstrap-not-escrowed': 86400,
+        stale: 86400,
+      },
+    },
+  ),
+  historyRetentionDays: setting(
+    retentionDays(),
+    365,
+    'keep changed snapshots this long (the current one always stays)',
+  ),
+  receiptRetentionDays: setting(retentionDays(), 30, 'remember snapshot ids (idempotent retries) this long'),
+  auditRetentionDays: setting(
+    retentionDays(),
+    365,
+    'keep enrollment audit entries this long (a counted row: from its latest repeat)',
+  ),
+  auditMaxRows: setting(
+    Type.Integer({ minimum: 10 }),
+    100000,
+    'hard cap on enrollment audit rows; past it the oldest go, unauthenticated attempts first',
+  ),
+  requestTimeoutSeconds: setting(
+    timeout(),
+    30,
+    'a request (headers and body) must arrive within this; slower ones get 408 and are closed',
+  ),
+  headersTimeoutSeconds: setting(
+    timeout(),
+    10,
+    'request headers must arrive within this of the connection opening (or of the previous answer)',
+  ),
+  keepAliveTimeoutSeconds: setting(
+    timeout(),
+    5,
+    "an idle kept-alive connection is closed after this; behind a load balancer set it above the balancer's idle timeout (AWS ALB: 60)",
+  ),
+  idleTimeoutSeconds: setting(
+    timeout(),
+    60,
+    'a connection with no traffic in either direction for this long is closed (slow readers)',
+  ),
+  maxConnections: setting(
+    Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    4096,
+    "open connections at most; more are closed at once (keep it below the process's open-files limit)",
+  ),
+  authCacheSize: setting(
+    Type.Integer({ minimum: 0 }),
+    50000,
+    'device tokens kept in the in-memory auth cache',
+  ),
+  trustProxy: setting(Type.Boolean(), false, 'trust X-Forwarded-* from a reverse proxy'),
+  logLevel: setting(
+    Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    'info',
+    'how much the collector logs (a pino level)',
+  ),
+};
+
+type Declarations = typeof DECLARED;
+export type SettingKey = keyof Declarations;
+
+/** camelCase key -> TOKENWATCH_SNAKE_CASE. */
+const envOf = (key: string): string => `TOKENWATCH_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+/** camelCase key -> kebab-case flag (without the dashes). */
+const flagOf = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** THE settings: each declared one with its environment name and flag. */
+export const SETTINGS = Object.fromEntries(
+  Object.entries(DECLARED).map(([key, d]) => [key, { ...d, env: envOf(key), flag: flagOf(key) }]),
+) as { [K in SettingKey]: Declarations[K] & { env: string; flag: string } };
+
+export const SETTING_KEYS = Object.keys(DECLARED) as SettingKey[];
 
 export const ConfigSchema = Type.Object(
-  {
-    db: Type.String(),
-    host: Type.String({ minLength: 1 }),
-    port: Type.Integer({ minimum: 0, maximum: 65535 }),
-    adminToken: Type.String(),
-    enrollSecret: Type.String(),
-    tlsCert: Type.String(),
-    tlsKey: Type.String(),
-    bodyLimitBytes: Type.Integer({ minimum: 1024 }),
-    staleAfterSeconds: duration(1),
-    reenrollAfterSeconds: duration(1),
-    graceSeconds: secondsMap,
-    historyRetentionDays: retentionDays,
-    receiptRetentionDays: retentionDays,
-    auditRetentionDays: retentionDays,
-    auditMaxRows: Type.Integer({ minimum: 10 }),
-    requestTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
-    headersTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
-    keepAliveTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
-    idleTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
-    maxConnections: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
-    authCacheSize: nonNegative,
-    trustProxy: Type.Boolean(),
-    logLevel: Type.Union(
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-    ),
+  Object.fromEntries(SETTING_KEYS.map((k) => [k, DECLARED[k].schema])) as {
+    [K in SettingKey]: Declarations[K]['schema'];
   },
   { additionalProperties: false },
 );
-
 export type CollectorConfig = Type.Static<typeof ConfigSchema>;
 const configCheck = Compile(ConfigSchema);
 
@@ -173,13 +172,16 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export const envName = (key: string): string =>
-  `TOKENWATCH_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
-export const flagName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** How a value given as text (environment, flag) is read: by the type its schema declares. */
+function kindOf(schema: Type.TSchema): 'string' | 'integer' | 'boolean' | 'seconds-map' {
+  const type = (schema as { type?: unknown }).type;
+  if (type === 'integer' || type === 'boolean') return type;
+  if (type === 'object') return 'seconds-map';
+  return 'string';
+}
 
 function parseValue(key: SettingKey, raw: string, where: string): unknown {
-  const spec: SettingSpec = SETTINGS[key];
-  switch (spec.kind) {
+  switch (kindOf(SETTINGS[key].schema)) {
     case 'string':
       return raw;
     case 'integer': {
@@ -254,26 +256,26 @@ export function loadConfig(inputs: ConfigInputs): LoadedConfig {
   }
   const settings: ResolvedSetting[] = [];
   const values: Record<string, unknown> = {};
-  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
-    const spec: SettingSpec = SETTINGS[key];
+  for (const key of SETTING_KEYS) {
+    const spec = SETTINGS[key];
     let value: unknown = spec.default;
     let source: Source = 'default';
     if (key in file) {
       value = file[key];
       source = `file:${configFile}`;
     }
-    const env = inputs.env[envName(key)];
+    const env = inputs.env[spec.env];
     if (env !== undefined) {
-      value = parseValue(key, env, envName(key));
-      source = `env:${envName(key)}`;
+      value = parseValue(key, env, spec.env);
+      source = `env:${spec.env}`;
     }
     const flag = inputs.flags[key];
     if (flag !== undefined) {
-      value = parseValue(key, flag, `--${flagName(key)}`);
-      source = `flag:--${flagName(key)}`;
+      value = parseValue(key, flag, `--${spec.flag}`);
+      source = `flag:--${spec.flag}`;
     }
     values[key] = value;
-    settings.push({ key, value, source, secret: spec.secret === true });
+    settings.push({ key, value, source, secret: spec.secret });
   }
   if (!configCheck.Check(values)) {
     const first = [...configCheck.Errors(values)][0];
@@ -304,7 +306,7 @@ const MIN_ADMIN_TOKEN_DISTINCT = 8;
  * admin action: at least 32 characters, not a few repeated, and what a Bearer header can carry.
  */
 export function adminTokenWeakness(token: string): string | null {
-  const name = `adminToken (${envName('adminToken')})`;
+  const name = `adminToken (${SETTINGS.adminToken.env})`;
   const advice = 'make one with: openssl rand -base64 32';
   if (!/^[\x21-\x7e]{0,512}$/.test(token))
     return `${name} must be printable ASCII without spaces, at most 512 characters (it is sent as a Bearer token); ${advice}`;
@@ -316,19 +318,29 @@ export function adminTokenWeakness(token: string): string | null {
   return null;
 }
 
-/** Lines for `tokenwatch config`: key, value (secrets masked), source. */
+/** A value as `tokenwatch config` and the settings table show it: '' is (unset), a secret is masked. */
+export function shownValue(value: unknown, secret: boolean): string {
+  if (value === '') return '(unset)';
+  if (secret) return '********';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Lines for `tokenwatch config`: key, value (secrets masked), source, environment name and flag. */
 export function describeConfig(settings: ResolvedSetting[]): string {
-  const rows = settings.map((s) => {
-    let shown: string;
-    if (s.secret) shown = s.value === '' ? '(unset)' : '********';
-    else
-      shown = typeof s.value === 'string' ? (s.value === '' ? '(unset)' : s.value) : JSON.stringify(s.value);
-    return [s.key, shown, s.source, envName(s.key)] as const;
-  });
-  const w0 = Math.max(...rows.map((r) => r[0].length));
-  const w1 = Math.max(...rows.map((r) => r[1].length));
-  const w2 = Math.max(...rows.map((r) => r[2].length));
+  const rows = settings.map(
+    (s) =>
+      [
+        s.key,
+        shownValue(s.value, s.secret),
+        s.source,
+        SETTINGS[s.key].env,
+        `--${SETTINGS[s.key].flag}`,
+      ] as const,
+  );
+  const width = (i: number) => Math.max(...rows.map((r) => r[i]?.length ?? 0));
   return (
-    rows.map((r) => `${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2].padEnd(w2)}  ${r[3]}`).join('\n') + '\n'
+    rows
+      .map((r) => r.map((cell, i) => (i < r.length - 1 ? cell.padEnd(width(i)) : cell)).join('  '))
+      .join('\n') + '\n'
   );
 }

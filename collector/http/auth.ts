@@ -3,8 +3,8 @@
 // expire after a minute, so a token revoked through another collector stops working soon after.
 import type { FastifyRequest } from 'fastify';
 import type { Store } from '../store/types.ts';
-import type { AuthenticatedDevice } from '../ingest.ts';
-import { hashToken, secretEquals } from '../enrollment.ts';
+import type { AuthenticatedDevice } from '../services/ingest.ts';
+import { hashToken, secretEquals } from '../services/enrollment.ts';
 import { ApiError } from './errors.ts';
 
 const TTL_MS = 60_000;

@@ -2,11 +2,11 @@
 import type { Store } from '../store/types.ts';
 import type { CollectorConfig } from '../config.ts';
 import type { Clock } from '../clock.ts';
-import type { ReadModel } from '../read-model.ts';
-import type { IngestDeps } from '../ingest.ts';
+import type { ReadModel } from '../services/read-model.ts';
+import type { IngestDeps } from '../services/ingest.ts';
 import type { DeviceAuth } from './auth.ts';
 import type { Metrics } from './metrics.ts';
-import type { EnrollmentService } from '../enrollment.ts';
+import type { EnrollmentService } from '../services/enrollment.ts';
 import type { FailureLimiter } from './rate-limit.ts';
 
 export interface AppContext {

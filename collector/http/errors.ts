@@ -1,6 +1,12 @@
 // ONE catalogue of the collector's errors: a stable code per failure, mapped to an HTTP status here and
 // nowhere else. Every code is documented in docs/api.md (a test checks). The body is always
 // { "error": code, "message": what is wrong }. A client's mistake is a 4xx; 5xx means the server failed.
+// What the services refuse (services/errors.ts) and the store's StoreBusyError are mapped here too.
+import { Refusal } from '../services/errors.ts';
+import type { RefusalKind } from '../services/errors.ts';
+import { StoreBusyError } from '../store/types.ts';
+import { errorBody } from '../services/views.ts';
+
 export const ERRORS = {
   invalid_json: {
     status: 400,
@@ -81,6 +87,26 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/** The catalogue code of each refusal of the services (the compiler checks every kind has one). */
+export const REFUSAL_CODES: Record<RefusalKind, ErrorCode> = {
+  invalid_instant: 'invalid_body',
+  invalid_expiry: 'invalid_body',
+  unknown_rule: 'invalid_body',
+  invalid_cursor: 'invalid_query',
+  device_mismatch: 'device_mismatch',
+  snapshot_conflict: 'snapshot_conflict',
+  device_gone: 'unauthorized',
+  digest_unknown: 'digest_unknown',
+  enroll_secret_invalid: 'enroll_secret_invalid',
+  device_enrolled: 'device_enrolled',
+  identity_conflict: 'identity_conflict',
+  conflict_resolved: 'conflict_resolved',
+  rate_limited: 'rate_limited',
+};
+
+/** Seconds a client waits before retrying when the store is busy. */
+const STORE_BUSY_RETRY_SECONDS = 2;
+
 export class ApiError extends Error {
   override name = 'ApiError';
   readonly code: ErrorCode;
@@ -94,20 +120,12 @@ export class ApiError extends Error {
   }
 }
 
-export interface ErrorBody {
-  error: ErrorCode;
-  message: string;
-}
+/** Every error body, with the catalogue's codes (the shape is services/views.ts's errorBody). */
+export const ErrorBodySchema = errorBody(Object.keys(ERRORS));
 
-/** The JSON Schema of every error body (OpenAPI). */
-export const ErrorBodySchema = {
-  type: 'object',
-  required: ['error', 'message'],
-  properties: {
-    error: { type: 'string', enum: Object.keys(ERRORS) },
-    message: { type: 'string' },
-  },
-} as const;
+/** A route's error answers: the error body for each of these statuses (response schemas and OpenAPI). */
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, ErrorBodySchema]));
 
 interface FastifyLikeError {
   code?: string;
@@ -120,6 +138,10 @@ interface FastifyLikeError {
 /** Translate anything thrown while handling a request into a catalogue error. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof Refusal)
+    return new ApiError(REFUSAL_CODES[err.kind], err.message, err.retryAfterSeconds);
+  if (err instanceof StoreBusyError)
+    return new ApiError('unavailable', 'the store is busy, retry shortly', STORE_BUSY_RETRY_SECONDS);
   const e = (err ?? {}) as FastifyLikeError;
   if (e.validation) {
     const ctx = e.validationContext;
@@ -141,10 +163,6 @@ export function toApiError(err: unknown): ApiError {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError('invalid_json', e.message);
-    case 'SQLITE_BUSY':
-    case 'SQLITE_LOCKED':
-    case 'STORE_UNAVAILABLE':
-      return new ApiError('unavailable', 'the store is busy, retry shortly', 2);
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     if (e.statusCode === 413) return new ApiError('body_too_large', e.message);

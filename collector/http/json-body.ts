@@ -4,7 +4,7 @@
 // were spelt in the text (`"\u005f_proto__"` included), instead of a hand-written check of the raw text.
 import sjson from 'secure-json-parse';
 import { MAX_JSON_DEPTH } from '../../agent/snapshot/index.ts';
-import { depthExceededAt } from '../json-depth.ts';
+import { depthExceededAt } from '../services/json-depth.ts';
 
 // safe: scan answers null instead of throwing, so no error text has to be read.
 const FORBID = { protoAction: 'error', constructorAction: 'error', safe: true } as const;

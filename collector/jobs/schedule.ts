@@ -1,5 +1,5 @@
-// The only node-cron importer: the collector's scheduled jobs. Today: retention (prune) once a day.
-// More jobs (persisting time-driven finding changes, sending alerts) are added to this schedule.
+// The only node-cron importer: the collector's scheduled jobs: retention (prune.ts) once a day. Status and
+// finding states need no job: the read model computes them for the time of each read.
 import { schedule } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Store } from '../store/types.ts';

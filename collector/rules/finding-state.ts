@@ -1,14 +1,18 @@
-// Time-driven state of a finding: exempted, pending (inside its rule's grace window) or active.
-// Each state change happens at an instant these helpers return, so a store can keep them in columns
-// (`pending_until`, the latest matching exemption expiry) and answer "active now?" in SQL:
-//   exempted  <=> exemption_expiry IS NOT NULL AND now < exemption_expiry
-//   pending   <=> not exempted AND pending_until IS NOT NULL AND now < pending_until
+// A finding's state at an instant: exempted, pending (inside its rule's grace window) or active. THE
+// definition: the read model shows it, and the instant a device turns noncompliant (device-status.ts
+// noncompliantFrom, which the store keeps for the fleet queries) is derived from it.
+//   exempted  <=> a matching exemption is in force: now < its expiry (one without expiry: for good)
+//   pending   <=> not exempted, and now < pendingUntil (firstSeen + the rule's grace window, fixed when the
+//                 finding is first seen)
 //   active    <=> otherwise
-// All instants are ISO 8601 UTC with milliseconds (Date#toISOString), so they compare as strings.
-import type { Exemption, Finding, FindingState, RuleConfig } from './types.ts';
+// With the exemptions and the finding fixed, the state only moves towards active as time passes.
+import type { Exemption, Finding, FindingState, Millis, RuleConfig } from './types.ts';
 
-/** Expiry used for an exemption without one, so "latest expiry" stays a plain string comparison. */
-export const NO_EXPIRY = '9999-12-31T23:59:59.999Z';
+/** The expiry of an exemption without one: after every instant. */
+export const NO_EXPIRY: Millis = Number.POSITIVE_INFINITY;
+
+/** What a finding's state depends on: what it is about, when it was first seen, when its grace ends. */
+export type FindingTimes = Pick<Finding, 'rule' | 'user' | 'firstSeen'> & { pendingUntil: Millis | null };
 
 /** Whether an exemption covers this finding of this device: (device or all) x (rule or all) x (user or any). */
 export function exemptionMatches(
@@ -23,62 +27,63 @@ export function exemptionMatches(
   );
 }
 
+/** Whether an exemption is in force at `now`: until its expiry (excluded), for good without one. */
+export const exemptionInForce = (exemption: Exemption, now: Millis): boolean =>
+  now < (exemption.expiresAt ?? NO_EXPIRY);
+
 /**
  * The latest expiry among the exemptions that match (NO_EXPIRY for one without expiry), or null when none
- * matches. Expired ones count too: the finding is exempted while now < the returned instant.
+ * matches: the instant the finding stops being exempted (activeFrom's candidate).
  */
 export function exemptionExpiry(
   finding: Pick<Finding, 'rule' | 'user'>,
   exemptions: readonly Exemption[],
   serial: string,
-): string | null {
-  let latest: string | null = null;
+): Millis | null {
+  let latest: Millis | null = null;
   for (const e of exemptions) {
     if (!exemptionMatches(e, serial, finding)) continue;
-    const expires = e.expiresAt === null ? null : Date.parse(e.expiresAt);
-    if (expires !== null && Number.isNaN(expires)) continue; // unreadable expiry: the exemption exempts nothing
-    const until = expires === null ? NO_EXPIRY : new Date(expires).toISOString();
+    const until = e.expiresAt ?? NO_EXPIRY;
     if (latest === null || until > latest) latest = until;
   }
   return latest;
 }
 
-/** firstSeen + the rule's grace window (ISO), or null when the rule has no grace window (never pending). */
+/** firstSeen + the rule's grace window, or null when the rule has no grace window (never pending). */
 export function pendingUntil(
   finding: Pick<Finding, 'rule' | 'firstSeen'>,
   config: Pick<RuleConfig, 'graceSeconds'>,
-): string | null {
+): Millis | null {
   const grace = config.graceSeconds[finding.rule] ?? 0;
-  if (!(grace > 0)) return null;
-  return new Date(Date.parse(finding.firstSeen) + grace * 1000).toISOString();
+  return grace > 0 ? finding.firstSeen + grace * 1000 : null;
 }
 
 export function findingState(
-  finding: Finding,
-  now: Date,
-  config: Pick<RuleConfig, 'graceSeconds'>,
+  finding: Pick<FindingTimes, 'rule' | 'user' | 'pendingUntil'>,
+  now: Millis,
   exemptions: readonly Exemption[],
   serial: string,
 ): FindingState {
-  const at = now.toISOString();
-  const expiry = exemptionExpiry(finding, exemptions, serial);
-  if (expiry !== null && at < expiry) return 'exempted';
-  const pending = pendingUntil(finding, config);
-  if (pending !== null && at < pending) return 'pending';
+  if (exemptions.some((e) => exemptionMatches(e, serial, finding) && exemptionInForce(e, now)))
+    return 'exempted';
+  if (finding.pendingUntil !== null && now < finding.pendingUntil) return 'pending';
   return 'active';
 }
 
-/** The earliest instant after now at which findingState may change by time alone, or null if none. */
-export function nextStateChange(
-  finding: Finding,
-  now: Date,
-  config: Pick<RuleConfig, 'graceSeconds'>,
+/**
+ * The instant from which the finding is active, derived from findingState: the first instant its state can
+ * change at (firstSeen, the end of its grace window, the latest matching expiry; each, and the millisecond
+ * after it) at which findingState says active. null when it never is (an exemption without expiry).
+ */
+export function activeFrom(
+  finding: FindingTimes,
   exemptions: readonly Exemption[],
   serial: string,
-): string | null {
-  const at = now.toISOString();
-  const candidates = [exemptionExpiry(finding, exemptions, serial), pendingUntil(finding, config)].filter(
-    (t): t is string => t !== null && t > at && t !== NO_EXPIRY,
-  );
-  return candidates.sort()[0] ?? null;
+): Millis | null {
+  const changes = [finding.firstSeen, finding.pendingUntil, exemptionExpiry(finding, exemptions, serial)];
+  const candidates = changes
+    .filter((t): t is Millis => t !== null && Number.isFinite(t) && t >= finding.firstSeen)
+    .flatMap((t) => [t, t + 1])
+    .sort((a, b) => a - b);
+  return candidates.find((t) => findingState(finding, t, exemptions, serial) === 'active') ?? null;
 }

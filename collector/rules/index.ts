@@ -9,14 +9,17 @@ export { RULES, ruleById } from './table.ts';
 export { reconcileFindings, findingKey, byRuleThenUser } from './reconcile.ts';
 export {
   findingState,
+  activeFrom,
   pendingUntil,
   exemptionExpiry,
   exemptionMatches,
-  nextStateChange,
+  exemptionInForce,
   NO_EXPIRY,
 } from './finding-state.ts';
-export { deviceStatus, leavesUnknown } from './device-status.ts';
-export { staleAt } from './stale.ts';
+export type { FindingTimes } from './finding-state.ts';
+export { deviceStatus, noncompliantFrom, leavesUnknown, answersUnknown } from './device-status.ts';
+export type { StatusInputs } from './device-status.ts';
+export { staleAt, staleFinding } from './stale.ts';
 
 /** Every rule's outcomes for one device, in table order. */
 export function evaluateDevice(state: DeviceState, now: Date, config: RuleConfig): RuleOutcome[] {

@@ -20,7 +20,7 @@ export function findingKey(f: { rule: string; user: string | null }): string {
 function current(a: Finding, b: Finding): Finding {
   if (a.resolvedAt === null) return a;
   if (b.resolvedAt === null) return b;
-  return Date.parse(b.resolvedAt) > Date.parse(a.resolvedAt) ? b : a;
+  return b.resolvedAt > a.resolvedAt ? b : a;
 }
 
 export function reconcileFindings(
@@ -28,7 +28,7 @@ export function reconcileFindings(
   outcomes: readonly RuleOutcome[],
   now: Date,
 ): Finding[] {
-  const at = now.toISOString();
+  const at = now.getTime();
   const before = new Map<string, Finding>();
   for (const f of previous) {
     const key = findingKey(f);

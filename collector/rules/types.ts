@@ -23,6 +23,12 @@ export type Severity = (typeof SEVERITIES)[number];
 
 export type RuleResult = 'pass' | 'fail' | 'unknown' | 'not_applicable';
 
+/**
+ * An instant as epoch milliseconds: the one representation of time inside the collector (rules, services,
+ * store). ISO 8601 text is read and written only at the edges: the snapshot, the API and the CLI.
+ */
+export type Millis = number;
+
 /** What the rules see of one device. */
 export interface DeviceState {
   snapshot: Snapshot;
@@ -46,10 +52,10 @@ export interface RuleOutcome {
   /** Plain language, names the users involved; quotes the device's words where it helps. */
   reason: string;
   /**
-   * ISO 8601: when this failure began, when the rule knows better than "now" (e.g. `stale`: the instant
-   * the device went stale). reconcileFindings uses it as firstSeen of a new finding. Absent otherwise.
+   * When this failure began, when the rule knows better than "now" (e.g. `stale`: the instant the device
+   * went stale). reconcileFindings uses it as firstSeen of a new finding. Absent otherwise.
    */
-  since?: string;
+  since?: Millis;
 }
 
 export interface RuleDefinition {
@@ -73,14 +79,18 @@ export interface Finding {
   rule: RuleId;
   user: string | null;
   reason: string;
-  /** ISO 8601: when this failure was first seen ("failing since"). */
-  firstSeen: string;
-  lastSeen: string;
-  /** ISO 8601 when it stopped failing, or null while it fails. */
-  resolvedAt: string | null;
+  /** When this failure was first seen ("failing since"). */
+  firstSeen: Millis;
+  lastSeen: Millis;
+  /** When it stopped failing, or null while it fails. */
+  resolvedAt: Millis | null;
 }
 
-/** An exemption: (device or all) x (rule or all) x (optional user), with reason, author and expiry. */
+/**
+ * An exemption: (device or all) x (rule or all) x (optional user), with reason, author and expiry. The one
+ * type of an exemption in the collector: the rules apply it, the store keeps it, the services add and remove
+ * it; the API and the CLI show its instants as ISO 8601.
+ */
 export interface Exemption {
   id: string;
   /** null = all devices */
@@ -91,7 +101,10 @@ export interface Exemption {
   user: string | null;
   reason: string;
   createdBy: string;
-  createdAt: string;
-  /** ISO 8601, or null for no expiry. */
-  expiresAt: string | null;
+  createdAt: Millis;
+  /**
+   * null for no expiry. A row an older version wrote may hold a value that is no instant: the services set
+   * such an exemption aside (services/evaluation.ts exemptionProblem) before the rules see it.
+   */
+  expiresAt: Millis | null;
 }

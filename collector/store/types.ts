@@ -1,11 +1,27 @@
 // The storage contract: one narrow interface per aggregate, async, with no backend types in it.
-// SQLite (store/sqlite) implements it today; a PostgreSQL backend must slot in beside it and pass the
-// same suite (test/collector/store). Instants are epoch milliseconds; digests and hashes are hex strings.
-import type { DeviceStatus, RuleId } from '../rules/types.ts';
+// SQLite (store/sqlite) implements it today; a PostgreSQL backend must slot in beside it and pass the same
+// conformance suite (test/collector/store/conformance, written against these interfaces only; a backend
+// adds a runner like test/collector/store/sqlite/conformance.test.ts). Instants are epoch milliseconds;
+// digests and hashes are hex strings.
+import type { DeviceStatus, Exemption, Finding, Millis, RuleId } from '../rules/types.ts';
 
-export type { DeviceStatus };
+export type { DeviceStatus, Exemption, Millis };
 
-export type Millis = number;
+/**
+ * The instants RFC 3339 can write (a four-digit year, 0000-01-01T00:00:00Z up to 10000-01-01 excluded): a
+ * stored value is an instant only inside them (services/instants.ts storedInstant reads stored values so).
+ */
+export const WRITABLE_FROM: Millis = -62_167_219_200_000;
+export const WRITABLE_UNTIL: Millis = Date.UTC(10000, 0, 1);
+
+/**
+ * The store could not take the work now (another writer holds the database past the wait): nothing of the
+ * unit was written, and the same call may succeed shortly. Every backend maps its own busy or locked errors
+ * to this; callers never see a backend's error codes.
+ */
+export class StoreBusyError extends Error {
+  override name = 'StoreBusyError';
+}
 
 export interface DeviceRecord {
   id: number;
@@ -26,7 +42,7 @@ export interface DeviceRecord {
   snapshotId: string | null;
   /** The current snapshot's collectedAt as the agent reported it. */
   collectedAt: Millis | null;
-  /** The current snapshot's place in the device's order (collector/ordering.ts orderTime). */
+  /** The current snapshot's place in the device's order (services/ordering.ts orderTime). */
   orderedAt: Millis | null;
   /** How far ahead of the collector's clock the latest upload or check-in was dated; null within tolerance. */
   clockSkewSeconds: number | null;
@@ -137,13 +153,8 @@ export interface SnapshotStore {
   currentBody(deviceId: number): Promise<{ body: Uint8Array; encoding: string } | null>;
 }
 
-export interface FindingRecord {
-  rule: RuleId;
-  user: string | null;
-  reason: string;
-  firstSeen: Millis;
-  lastSeen: Millis;
-  resolvedAt: Millis | null;
+/** A finding as stored: the rules' Finding, with what its state and the device's status are read from. */
+export interface FindingRecord extends Finding {
   /** A fresh failure stays pending until this instant (null = no grace). */
   pendingUntil: Millis | null;
   /** The latest evaluation failed (false: kept open because the rule answered unknown). */
@@ -151,33 +162,24 @@ export interface FindingRecord {
 }
 
 export interface FindingStore {
+  /** The device's open findings (in no particular order). */
   open(deviceId: number): Promise<FindingRecord[]>;
-  /** Open findings of several devices (keyed by device id). */
+  /** Open findings of several devices (keyed by device id; a device without any has no key). */
   openFor(deviceIds: number[]): Promise<Map<number, FindingRecord[]>>;
+  /** The device's resolved findings, the latest resolution first. */
   recentlyResolved(deviceId: number, limit: number): Promise<FindingRecord[]>;
   /** Insert or update by (device, rule, user, firstSeen). */
   save(deviceId: number, findings: FindingRecord[]): Promise<void>;
 }
 
-export interface ExemptionRecord {
-  id: string;
-  serial: string | null;
-  rule: RuleId | null;
-  user: string | null;
-  reason: string;
-  createdBy: string;
-  createdAt: Millis;
-  expiresAt: Millis | null;
-}
-
 export interface ExemptionStore {
-  add(e: ExemptionRecord): Promise<void>;
-  remove(id: string): Promise<ExemptionRecord | null>;
-  get(id: string): Promise<ExemptionRecord | null>;
+  add(e: Exemption): Promise<void>;
+  remove(id: string): Promise<Exemption | null>;
+  get(id: string): Promise<Exemption | null>;
   /** All exemptions (active and expired), newest first, optionally for one serial (plus fleet-wide ones). */
-  list(serial?: string): Promise<ExemptionRecord[]>;
+  list(serial?: string): Promise<Exemption[]>;
   /** Exemptions that may apply to a device (its own and fleet-wide), unexpired at `now`. */
-  applicable(serial: string, now: Millis): Promise<ExemptionRecord[]>;
+  applicable(serial: string, now: Millis): Promise<Exemption[]>;
 }
 
 export type EnrollmentOutcome =
@@ -303,6 +305,12 @@ export interface PruneCutoffs {
   historyBefore: Millis;
   receiptsBefore: Millis;
   auditBefore: Millis;
+}
+
+/** How the collector opens a store (from its settings), whatever the backend. */
+export interface StoreOptions {
+  /** Hard cap on enrollment audit rows: past it the oldest go, unauthenticated attempts first. */
+  auditMaxRows?: number;
 }
 
 export interface Store extends Repos {

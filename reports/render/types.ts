@@ -1,25 +1,12 @@
-// What the fleet reports render: one row per device, as the collector's read model returns it
-// (GET /api/v1/devices: serial, status, lastSeen, findings[] with rule, severity, user, state, firstSeen).
-import type { DeviceStatus, FindingState, RuleId, Severity } from '../../collector/rules/index.ts';
+// What the fleet reports render: one row per device, a projection of the collector's device view
+// (GET /api/v1/devices, declared in collector/services/views.ts): serial, status, lastSeen, and the open
+// findings with rule, severity, user, state, firstSeen and reason.
+import type { DeviceView, FindingView } from '../../collector/services/views.ts';
 
-export interface FleetFinding {
-  rule: RuleId;
-  severity: Severity;
-  /** Short name of the user concerned, or null for device-level rules. */
-  user: string | null;
-  state: FindingState;
-  /** ISO 8601: failing since. */
-  firstSeen: string;
-  reason: string;
-}
+export type FleetFinding = Pick<FindingView, 'rule' | 'severity' | 'user' | 'state' | 'firstSeen' | 'reason'>;
 
-export interface FleetRow {
-  serial: string;
-  hostname: string | null;
-  model: string | null;
-  osVersion: string | null;
-  status: DeviceStatus;
-  /** ISO 8601: last upload or check-in. */
+export interface FleetRow extends Pick<DeviceView, 'serial' | 'hostname' | 'model' | 'osVersion' | 'status'> {
+  /** ISO 8601: last upload or check-in (enrollment before the first one). */
   lastSeen: string;
   /** Open findings (resolved ones are history, not part of the report). */
   findings: FleetFinding[];

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { envName, SETTINGS } from '../../collector/config.ts';
+import { SETTINGS } from '../../collector/config.ts';
 import type { SettingKey } from '../../collector/config.ts';
 import { Metrics } from '../../collector/http/metrics.ts';
 import { ROOT, SYSTEMD_DIR, readUnit, value } from './unit-file.ts';
@@ -70,7 +70,7 @@ test('the values it quotes are the units’ own', () => {
 });
 
 test('every TOKENWATCH_ name it uses is a setting, and the retention table has their defaults', () => {
-  const known = new Set(Object.keys(SETTINGS).map(envName));
+  const known = new Set(Object.values(SETTINGS).map((s) => s.env));
   const used = new Set(doc.match(/TOKENWATCH_[A-Z][A-Z_]*\*?/g) ?? []);
   assert.ok(used.size >= 8);
   for (const name of used) {
@@ -90,7 +90,10 @@ test('every TOKENWATCH_ name it uses is a setting, and the retention table has t
     const key = (cell ?? '').split(' ')[0] as SettingKey;
     assert.ok(key in SETTINGS, key);
     assert.equal(def, String(SETTINGS[key].default), key);
-    assert.ok((cell ?? '').includes(envName(key).replace('TOKENWATCH_', '')), `${key}'s environment name`);
+    assert.ok(
+      (cell ?? '').includes(SETTINGS[key].env.replace('TOKENWATCH_', '')),
+      `${key}'s environment name`,
+    );
   }
 });
 

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { envName, SETTINGS } from '../../collector/config.ts';
+import { SETTINGS } from '../../collector/config.ts';
 import { startTestCollector, snapshotFor } from '../helpers/collector.ts';
 import {
   INSTALL,
@@ -155,7 +155,7 @@ test('the backup service, its timer, sysusers and tmpfiles agree on the user and
 
 test('the environment file example names real settings only, and leaves both secrets to be made', () => {
   const { active, commented } = parseEnvironmentFile(envExample);
-  const known = new Set(Object.keys(SETTINGS).map(envName));
+  const known = new Set(Object.values(SETTINGS).map((s) => s.env));
   for (const name of [...active.keys(), ...commented.keys()])
     assert.ok(known.has(name), `${name} is a setting`);
   assert.equal(active.get('TOKENWATCH_ADMIN_TOKEN'), 'REPLACE-ME');

@@ -1,62 +1,34 @@
 // The admin API: fleet reads, exemptions, revocation, the enrollment audit. Every route needs the admin token.
 import type { FastifyInstance } from 'fastify';
-import { ApiError, ErrorBodySchema } from '../errors.ts';
+import { ApiError, errorResponses as errors } from '../errors.ts';
 import {
-  DevicePage,
   DevicesQuery,
-  DeviceDetail,
   SerialParams,
-  Summary,
-  ExemptionView,
   ExemptionBody,
   ExemptionParams,
   ExemptionsQuery,
-  EnrollmentPage,
   EnrollmentsQuery,
-  RuleView,
 } from '../schemas.ts';
+import {
+  DevicePage,
+  DeviceDetail,
+  Summary,
+  ExemptionView,
+  ExemptionList,
+  EnrollmentPage,
+  RuleList,
+} from '../../services/views.ts';
 import { requireAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { Metrics } from '../metrics.ts';
-import { CursorError, createReadModel } from '../../read-model.ts';
+import { createReadModel, exemptionView } from '../../services/read-model.ts';
 import { answerInUnit } from '../answer.ts';
-import { addExemption, parseExpiry, removeExemption } from '../../exemptions.ts';
-import { revokeDevice } from '../../enrollment.ts';
-import { exemptionProblem } from '../../evaluation.ts';
-import { RULES } from '../../rules/index.ts';
-import type { RuleId } from '../../rules/index.ts';
-import type { DeviceStatus, ExemptionRecord } from '../../store/types.ts';
-import { iso, millis, storedInstant } from '../../instants.ts';
+import { addExemption, parseExpiry, removeExemption } from '../../services/exemptions.ts';
+import { revokeDevice } from '../../services/enrollment.ts';
+import type { Exemption } from '../../store/types.ts';
+import { millis } from '../../services/instants.ts';
 
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBodySchema]));
 const security = [{ adminToken: [] }];
-
-/** An exemption as the API shows it: any stored row (an unreadable expiry is a problem, never active). */
-export function exemptionView(e: ExemptionRecord, now: number) {
-  const problem = exemptionProblem(e);
-  return {
-    id: e.id,
-    serial: e.serial,
-    rule: e.rule,
-    user: e.user,
-    reason: e.reason,
-    createdBy: e.createdBy,
-    createdAt: iso(e.createdAt),
-    expiresAt: storedInstant(e.expiresAt),
-    active: problem === null && (e.expiresAt === null || e.expiresAt > now),
-    problem,
-  };
-}
-
-interface DevicesQ {
-  status?: DeviceStatus;
-  rule?: RuleId;
-  osVersion?: string;
-  model?: string;
-  seenSince?: string;
-  cursor?: string;
-  limit?: string;
-}
 
 export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.register(async (admin) => {
@@ -74,7 +46,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       }
     });
 
-    admin.get<{ Querystring: DevicesQ }>(
+    admin.get<{ Querystring: DevicesQuery }>(
       '/api/v1/devices',
       {
         schema: {
@@ -91,26 +63,21 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
         const seenSince = q.seenSince ? millis(q.seenSince) : undefined;
         if (Number.isNaN(seenSince))
           throw new ApiError('invalid_query', `seenSince "${q.seenSince}" is not a real instant`);
-        try {
-          return await ctx.readModel.listDevices(
-            {
-              ...(q.status ? { status: q.status } : {}),
-              ...(q.rule ? { rule: q.rule } : {}),
-              ...(q.osVersion ? { osVersion: q.osVersion } : {}),
-              ...(q.model ? { model: q.model } : {}),
-              ...(seenSince !== undefined ? { seenSince } : {}),
-            },
-            { ...(q.cursor ? { cursor: q.cursor } : {}), limit: q.limit ? Number(q.limit) : 100 },
-            ctx.clock.now(),
-          );
-        } catch (e) {
-          if (e instanceof CursorError) throw new ApiError('invalid_query', e.message);
-          throw e;
-        }
+        return ctx.readModel.listDevices(
+          {
+            ...(q.status ? { status: q.status } : {}),
+            ...(q.rule ? { rule: q.rule } : {}),
+            ...(q.osVersion ? { osVersion: q.osVersion } : {}),
+            ...(q.model ? { model: q.model } : {}),
+            ...(seenSince !== undefined ? { seenSince } : {}),
+          },
+          { ...(q.cursor ? { cursor: q.cursor } : {}), limit: q.limit ? Number(q.limit) : 100 },
+          ctx.clock.now(),
+        );
       },
     );
 
-    admin.get<{ Params: { serial: string } }>(
+    admin.get<{ Params: SerialParams }>(
       '/api/v1/devices/:serial',
       {
         schema: {
@@ -128,7 +95,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     );
 
-    admin.post<{ Params: { serial: string } }>(
+    admin.post<{ Params: SerialParams }>(
       '/api/v1/devices/:serial/revoke',
       {
         schema: {
@@ -176,20 +143,13 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
           summary: 'The rule table',
           tags: ['admin'],
           security,
-          response: { 200: { type: 'array', items: RuleView }, ...errors(401) },
+          response: { 200: RuleList, ...errors(401) },
         },
       },
-      async () =>
-        RULES.map((r) => ({
-          id: r.id,
-          title: r.title,
-          severity: r.severity,
-          informational: r.informational,
-          remediation: r.remediation,
-        })),
+      async () => ctx.readModel.rules(),
     );
 
-    admin.get<{ Querystring: { serial?: string } }>(
+    admin.get<{ Querystring: ExemptionsQuery }>(
       '/api/v1/exemptions',
       {
         schema: {
@@ -197,25 +157,13 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
           tags: ['admin'],
           security,
           querystring: ExemptionsQuery,
-          response: { 200: { type: 'array', items: ExemptionView }, ...errors(400, 401) },
+          response: { 200: ExemptionList, ...errors(400, 401) },
         },
       },
-      async (req) => {
-        const now = ctx.clock.now().getTime();
-        return (await ctx.readModel.exemptions(req.query.serial)).map((e) => exemptionView(e, now));
-      },
+      async (req) => ctx.readModel.exemptions(ctx.clock.now(), req.query.serial),
     );
 
-    admin.post<{
-      Body: {
-        serial?: string | null;
-        rule?: RuleId | null;
-        user?: string | null;
-        reason: string;
-        createdBy: string;
-        expires?: string | null;
-      };
-    }>(
+    admin.post<{ Body: ExemptionBody }>(
       '/api/v1/exemptions',
       {
         schema: {
@@ -238,10 +186,10 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
           createdBy: b.createdBy,
           expiresAt: parseExpiry(b.expires, now),
         };
-        const done: { e?: ExemptionRecord } = {};
+        const done: { e?: Exemption } = {};
         const answer = await answerInUnit(ctx.store, reply, 201, async (tx) => {
           done.e = await addExemption(tx, input, now);
-          return exemptionView(done.e, now.getTime());
+          return exemptionView(done.e, now);
         });
         const { e } = done;
         if (e)
@@ -253,7 +201,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     );
 
-    admin.get<{ Params: { id: string } }>(
+    admin.get<{ Params: ExemptionParams }>(
       '/api/v1/exemptions/:id',
       {
         schema: {
@@ -264,13 +212,13 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
         },
       },
       async (req) => {
-        const e = await ctx.store.exemptions.get(req.params.id);
+        const e = await ctx.readModel.exemption(req.params.id, ctx.clock.now());
         if (!e) throw new ApiError('exemption_not_found', `no exemption ${req.params.id}`);
-        return exemptionView(e, ctx.clock.now().getTime());
+        return e;
       },
     );
 
-    admin.delete<{ Params: { id: string } }>(
+    admin.delete<{ Params: ExemptionParams }>(
       '/api/v1/exemptions/:id',
       {
         schema: {
@@ -282,7 +230,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
         },
       },
       async (req, reply) => {
-        const now = ctx.clock.now().getTime();
+        const now = ctx.clock.now();
         const answer = await answerInUnit(ctx.store, reply, 200, async (tx) => {
           const e = await removeExemption(tx, req.params.id);
           if (!e) throw new ApiError('exemption_not_found', `no exemption ${req.params.id}`);
@@ -293,7 +241,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     );
 
-    admin.get<{ Querystring: { serial?: string; before?: string; limit?: string } }>(
+    admin.get<{ Querystring: EnrollmentsQuery }>(
       '/api/v1/enrollments',
       {
         schema: {
@@ -305,18 +253,12 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
           response: { 200: EnrollmentPage, ...errors(400, 401) },
         },
       },
-      async (req) => {
-        const limit = req.query.limit ? Number(req.query.limit) : 100;
-        const rows = await ctx.readModel.enrollments({
+      async (req) =>
+        ctx.readModel.enrollments({
           ...(req.query.serial ? { serial: req.query.serial } : {}),
           ...(req.query.before ? { before: Number(req.query.before) } : {}),
-          limit,
-        });
-        return {
-          enrollments: rows.map((r) => ({ ...r, at: iso(r.at), lastAt: iso(r.lastAt) })),
-          nextBefore: rows.length === limit ? (rows[rows.length - 1]?.id ?? null) : null,
-        };
-      },
+          limit: req.query.limit ? Number(req.query.limit) : 100,
+        }),
     );
   });
 }

@@ -2,15 +2,14 @@
 import type { FastifyInstance } from 'fastify';
 import { Snapshot, Checkin, SNAPSHOT_SCHEMA, CHECKIN_SCHEMA } from '../../../agent/snapshot/index.ts';
 import type { Snapshot as SnapshotT, Checkin as CheckinT } from '../../../agent/snapshot/index.ts';
-import { ApiError, ErrorBodySchema } from '../errors.ts';
-import { EnrollBody, EnrollResponse, SnapshotAccepted, CheckinAccepted } from '../schemas.ts';
-import { ingestSnapshot, ingestCheckin } from '../../ingest.ts';
-import type { AuthenticatedDevice } from '../../ingest.ts';
+import { ApiError, errorResponses as errors } from '../errors.ts';
+import { EnrollBody } from '../schemas.ts';
+import { EnrollResponse, SnapshotAccepted, CheckinAccepted } from '../../services/views.ts';
+import { ingestSnapshot, ingestCheckin } from '../../services/ingest.ts';
+import type { AuthenticatedDevice } from '../../services/ingest.ts';
 import { bearer } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { Metrics } from '../metrics.ts';
-
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBodySchema]));
 
 /** Refuse a body whose "schema" names another document before schema validation says something vaguer. */
 function expectSchema(name: string) {
@@ -39,7 +38,7 @@ export function agentRoutes(app: FastifyInstance, ctx: AppContext): void {
     req.device = await ctx.deviceAuth.authenticate(req);
   };
 
-  app.post<{ Body: { enrollSecret: string; serial: string; hardwareUuid: string } }>(
+  app.post<{ Body: EnrollBody }>(
     '/api/v1/enroll',
     {
       schema: {

@@ -1,29 +1,20 @@
 // Identity conflicts (admin): list them, read one, resolve one. Every route needs the admin token.
 import type { FastifyInstance } from 'fastify';
-import { ApiError, ErrorBodySchema } from '../errors.ts';
-import {
-  IdentityConflictPage,
-  IdentityConflictParams,
-  IdentityConflictView,
-  IdentityConflictsQuery,
-  ResolveConflictBody,
-} from '../schemas.ts';
+import { ApiError, errorResponses as errors } from '../errors.ts';
+import { IdentityConflictParams, IdentityConflictsQuery, ResolveConflictBody } from '../schemas.ts';
+import { IdentityConflictPage, IdentityConflictView } from '../../services/views.ts';
 import { requireAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { Metrics } from '../metrics.ts';
-import { conflictView, resolveConflict } from '../../identity-conflicts.ts';
-import type { ConflictResolution } from '../../store/types.ts';
+import { conflictView, resolveConflict } from '../../services/identity-conflicts.ts';
 
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBodySchema]));
 const security = [{ adminToken: [] }];
 
 export function identityConflictRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.register(async (admin) => {
     admin.addHook('onRequest', async (req) => requireAdmin(ctx.config.adminToken, req));
 
-    admin.get<{
-      Querystring: { state?: 'open' | 'resolved'; serial?: string; before?: string; limit?: string };
-    }>(
+    admin.get<{ Querystring: IdentityConflictsQuery }>(
       '/api/v1/identity-conflicts',
       {
         schema: {
@@ -37,21 +28,16 @@ export function identityConflictRoutes(app: FastifyInstance, ctx: AppContext): v
       },
       async (req) => {
         const q = req.query;
-        const limit = q.limit ? Number(q.limit) : 100;
-        const rows = await ctx.store.identityConflicts.list({
+        return ctx.readModel.identityConflicts({
           ...(q.state ? { state: q.state } : {}),
           ...(q.serial ? { serial: q.serial } : {}),
           ...(q.before ? { before: Number(q.before) } : {}),
-          limit,
+          limit: q.limit ? Number(q.limit) : 100,
         });
-        return {
-          conflicts: rows.map(conflictView),
-          nextBefore: rows.length === limit ? (rows[rows.length - 1]?.id ?? null) : null,
-        };
       },
     );
 
-    admin.get<{ Params: { id: string } }>(
+    admin.get<{ Params: IdentityConflictParams }>(
       '/api/v1/identity-conflicts/:id',
       {
         schema: {
@@ -69,7 +55,7 @@ export function identityConflictRoutes(app: FastifyInstance, ctx: AppContext): v
       },
     );
 
-    admin.post<{ Params: { id: string }; Body: { keep: ConflictResolution; by?: string } }>(
+    admin.post<{ Params: IdentityConflictParams; Body: ResolveConflictBody }>(
       '/api/v1/identity-conflicts/:id/resolve',
       {
         schema: {

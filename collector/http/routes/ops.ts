@@ -1,8 +1,9 @@
 // Operations: health, Prometheus metrics, the OpenAPI document.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
-import { fleetParams } from '../../read-model.ts';
-import { ruleConfig } from '../../evaluation.ts';
+import { Health } from '../../services/views.ts';
+import { fleetParams } from '../../services/read-model.ts';
+import { ruleConfig } from '../../services/evaluation.ts';
 
 const DEVICE_COUNT_TTL_MS = 10_000;
 
@@ -13,9 +14,7 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext, monotonic: () =
       schema: {
         summary: 'Liveness and store reachability',
         tags: ['ops'],
-        response: {
-          200: { type: 'object', properties: { status: { type: 'string' }, devices: { type: 'integer' } } },
-        },
+        response: { 200: Health },
       },
     },
     async () => ({ status: 'ok', devices: await ctx.store.fleet.deviceCount() }),

@@ -1,12 +1,12 @@
 // exemptions: (device or all) x (rule or all) x (optional user), with reason, author and expiry.
 import type { Db } from './open.ts';
-import type { ExemptionRecord, ExemptionStore } from '../types.ts';
+import type { Exemption, ExemptionStore } from '../types.ts';
 import type { RuleId } from '../../rules/types.ts';
-import { WRITABLE_UNTIL } from '../../instants.ts';
+import { WRITABLE_UNTIL } from '../types.ts';
 
 /**
  * SQL: exemption `e` is unexpired at `now` (an SQL expression). An expiry that is no instant (a row from
- * before expiries were bounded, or written by hand) exempts nothing, as evaluation.ts's exemptionProblem says.
+ * before expiries were bounded, or written by hand) exempts nothing, as services/evaluation.ts's exemptionProblem says.
  */
 export const unexpiredAt = (now: string): string =>
   `(e.expires_at IS NULL OR (typeof(e.expires_at) = 'integer' AND e.expires_at > ${now} AND e.expires_at < ${WRITABLE_UNTIL}))`;
@@ -22,7 +22,7 @@ interface ExemptionRow {
   expires_at: number | null;
 }
 
-const toExemption = (r: ExemptionRow): ExemptionRecord => ({
+const toExemption = (r: ExemptionRow): Exemption => ({
   id: r.id,
   serial: r.serial,
   rule: r.rule as RuleId | null,

@@ -1,6 +1,7 @@
-// Fleet queries. Status is computed here, at read time, from stored instants: noncompliant_from (the first
-// instant an unexempted, non-pending failure counts, written at ingest and on exemption changes),
-// last_contact (the stale rule) and live exemption expiry, so reads are right before any scheduled job runs.
+// Fleet queries. Status is rules/device-status.ts's deviceStatus, answered here in SQL for every device at
+// once, at read time, from stored instants: noncompliant_from (rules' noncompliantFrom, written at ingest and
+// on exemption changes), last_contact (the stale rule, its grace and exemptions), has_unknown and open
+// identity conflicts, so reads are right before any scheduled job runs.
 import type { Db } from './open.ts';
 import { DEVICE_COLUMNS, toDevice } from './devices.ts';
 import type { DeviceRowRaw } from './devices.ts';
@@ -62,7 +63,8 @@ export function sqliteFleet(db: Db): FleetQueries {
   // |A| and |U & A| read the noncompliant_from index, |U| its own, |B - A| only the stale devices
   // (last_contact index), |C - U - A - B| only the devices of open conflicts: the cost follows the
   // noncompliant, unknown, stale and conflicted devices, not the fleet.
-  // test/collector/store/fleet-counts.test.ts checks it against STATUS_SQL row by row.
+  // The store conformance suite (test/collector/store/conformance/status.ts) checks both against the rules'
+  // deviceStatus at every boundary of every input.
   // (Separate statements: SQLite counts a whole table from its b-tree only for a plain top-level count(*).
   // countByStatus runs as one unit of work, so they all read the same state.)
   const count = (sql: string) => db.prepare<[Record<string, number>], { n: number }>(sql);

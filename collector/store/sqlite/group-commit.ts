@@ -4,9 +4,11 @@
 // batch's COMMIT: nothing is acknowledged before it is committed. Units run one at a time, so their awaits
 // never interleave on the connection. Exclusive tasks (maintenance, close) run between batches. A batch of
 // one unit (the usual case below saturation) needs no savepoint: if it throws, the whole transaction is
-// rolled back, which is the same thing, and SQLite copies no pages into a savepoint's sub-journal.
+// rolled back, which is the same thing, and SQLite copies no pages into a savepoint's sub-journal. A busy or
+// locked database rejects the unit with the store's StoreBusyError (busy.ts).
 import type { Db } from './open.ts';
 import type { Repos } from '../types.ts';
+import { storeError } from './busy.ts';
 
 interface Unit {
   fn?: (tx: Repos) => Promise<unknown>;
@@ -48,7 +50,11 @@ export class GroupCommit {
 
   #enqueue<T>(u: Pick<Unit, 'fn' | 'exclusive'>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ ...u, resolve: resolve as (v: unknown) => void, reject });
+      this.#queue.push({
+        ...u,
+        resolve: resolve as (v: unknown) => void,
+        reject: (e) => reject(storeError(e)),
+      });
       if (!this.#running) {
         this.#running = true;
         // Start after this turn's I/O callbacks: requests read in the same poll phase join one batch.

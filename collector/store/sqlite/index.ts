@@ -11,7 +11,7 @@ import { sqliteIdentityConflicts } from './identity-conflicts.ts';
 import { sqliteFleet } from './fleet.ts';
 import { GroupCommit } from './group-commit.ts';
 import { startCheckpointer } from './checkpointer.ts';
-import type { PruneCutoffs, Repos, Store } from '../types.ts';
+import type { PruneCutoffs, Repos, Store, StoreOptions } from '../types.ts';
 
 /** Wrap every method so that, outside a transaction, it runs as its own unit of the group commit. */
 function guarded<T extends object>(repo: (tx: Repos) => T, commit: GroupCommit, raw: Repos): T {
@@ -28,12 +28,7 @@ function guarded<T extends object>(repo: (tx: Repos) => T, commit: GroupCommit, 
   return out as T;
 }
 
-export interface SqliteStoreOptions {
-  /** Hard cap on enrollment audit rows (enrollments.ts). */
-  auditMaxRows?: number;
-}
-
-export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
+export function openSqliteStore(path: string, options: StoreOptions = {}): Store {
   const db: Db = openDatabase(path);
   migrate(db);
   // WAL checkpoints in a worker thread, so no COMMIT on the event loop copies pages and fsyncs.

@@ -3,9 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   RULE_IDS,
+  answersUnknown,
   deviceStatus,
   evaluateDevice,
   findingState,
+  pendingUntil,
   reconcileFindings,
 } from '../../../collector/rules/index.ts';
 import type { DeviceState, Exemption, RuleConfig } from '../../../collector/rules/index.ts';
@@ -13,11 +15,22 @@ import { CONFIG, NOW, deviceState, fv, userNamed } from './compliant-snapshot.ts
 
 function statusOf(state: DeviceState, config: RuleConfig = CONFIG, exemptions: Exemption[] = []) {
   const outcomes = evaluateDevice(state, NOW, config);
+  // A first evaluation: every finding is a failure of it, first seen now.
   const findings = reconcileFindings([], outcomes, NOW).map((finding) => ({
     finding,
-    state: findingState(finding, NOW, config, exemptions, 'C02XK1ABJGH5'),
+    state: findingState(
+      { ...finding, pendingUntil: pendingUntil(finding, config) },
+      NOW.getTime(),
+      exemptions,
+      'C02XK1ABJGH5',
+    ),
   }));
-  return { outcomes, findings, status: deviceStatus(outcomes, findings) };
+  const status = deviceStatus({
+    failing: findings.map(({ finding, state }) => ({ rule: finding.rule, state })),
+    unknown: answersUnknown(outcomes),
+    identityConflict: false,
+  });
+  return { outcomes, findings, status };
 }
 
 test('the compliant Mac: every rule answers, all pass, compliant', () => {
@@ -63,7 +76,7 @@ test('a new Mac inside its grace window is compliant (pending), and exempted fin
       user: 'bob',
       reason: 'kiosk',
       createdBy: 'jdoe',
-      createdAt: '2026-03-01T00:00:00Z',
+      createdAt: Date.parse('2026-03-01T00:00:00Z'),
       expiresAt: null,
     },
   ]);

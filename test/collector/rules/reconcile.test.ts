@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { reconcileFindings } from '../../../collector/rules/index.ts';
 import type { Finding, RuleOutcome } from '../../../collector/rules/index.ts';
 
-const T0 = '2026-03-01T08:00:00.000Z';
-const T1 = '2026-03-02T08:00:00.000Z';
+const T0 = Date.parse('2026-03-01T08:00:00.000Z');
+const T1 = Date.parse('2026-03-02T08:00:00.000Z');
 const NOW = new Date('2026-03-03T08:00:00.000Z');
-const AT = NOW.toISOString();
+const AT = NOW.getTime();
 
 const fail = (rule: RuleOutcome['rule'], user: string | null, reason = `${rule} fails`): RuleOutcome => ({
   rule,
@@ -105,14 +105,14 @@ test('a resolved finding that does not fail again is carried unchanged', () => {
 });
 
 test("stale starts at the outcome's since (when the Mac went stale), not at the evaluation", () => {
-  const since = '2026-03-02T20:00:00.000Z';
+  const since = Date.parse('2026-03-02T20:00:00.000Z');
   assert.equal(reconcileFindings([], [{ ...fail('stale', null), since }], NOW)[0]?.firstSeen, since);
 });
 
 test('one finding per (rule, user); an open one wins over older resolved duplicates; table order', () => {
   const old: Finding = {
-    ...open('filevault-off', null, '2025-01-01T00:00:00.000Z'),
-    resolvedAt: '2025-02-01T00:00:00.000Z',
+    ...open('filevault-off', null, Date.parse('2025-01-01T00:00:00.000Z')),
+    resolvedAt: Date.parse('2025-02-01T00:00:00.000Z'),
   };
   const out = reconcileFindings(
     [old, open('filevault-off', null), open('user-without-securetoken', 'bob')],

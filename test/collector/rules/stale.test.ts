@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stale as rule, staleAt } from '../../../collector/rules/stale.ts';
+import { stale as rule, staleAt, staleFinding } from '../../../collector/rules/stale.ts';
 import { CONFIG, NOW, deviceState, outcomesOf } from './compliant-snapshot.ts';
 
 test('pass: seen 5 minutes ago', () => {
@@ -9,7 +9,7 @@ test('pass: seen 5 minutes ago', () => {
 
 test('pass at exactly the configured age; fail one millisecond later, with since = the instant it went stale', () => {
   const lastSeen = '2026-02-23T12:00:00.000Z';
-  assert.equal(staleAt(lastSeen, CONFIG), NOW.toISOString());
+  assert.equal(staleAt(lastSeen, CONFIG), NOW.getTime());
   assert.equal(outcomesOf(rule, undefined, lastSeen)[0]?.[0], 'pass');
   const later = new Date(NOW.getTime() + 1);
   assert.deepEqual(rule.evaluate(deviceState(undefined, lastSeen), later, CONFIG), [
@@ -18,7 +18,7 @@ test('pass at exactly the configured age; fail one millisecond later, with since
       user: null,
       result: 'fail',
       reason: 'no report for 7 days (last seen 2026-02-23T12:00:00.000Z; stale after 7 days)',
-      since: '2026-03-02T12:00:00.000Z',
+      since: Date.parse('2026-03-02T12:00:00.000Z'),
     },
   ]);
 });
@@ -49,4 +49,21 @@ test('snapshot errors do not make stale unknown', () => {
     )[0]?.[0],
     'pass',
   );
+});
+
+test('staleFinding: the stale failure as a finding, first seen when the Mac went stale, pending in its grace window', () => {
+  const lastContact = Date.parse('2026-02-20T11:00:00.000Z');
+  const since = lastContact + CONFIG.staleAfterSeconds * 1000;
+  assert.equal(staleFinding(lastContact, since, CONFIG), null, 'not stale at exactly the configured age');
+  assert.deepEqual(staleFinding(lastContact, NOW.getTime(), { ...CONFIG, graceSeconds: { stale: 3600 } }), {
+    rule: 'stale',
+    user: null,
+    reason: 'no report for 10 days (last seen 2026-02-20T11:00:00.000Z; stale after 7 days)',
+    firstSeen: since,
+    lastSeen: NOW.getTime(),
+    resolvedAt: null,
+    pendingUntil: since + 3600_000,
+  });
+  assert.equal(staleFinding(lastContact, NOW.getTime(), CONFIG)?.pendingUntil, null);
+  assert.equal(staleFinding(lastContact, NOW.getTime(), { ...CONFIG, staleAfterSeconds: 0 }), null);
 });

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CSV_COLUMNS, csvField, formulaLike, renderCsv } from '../../../reports/render/index.ts';
-import type { FleetRow } from '../../../reports/render/index.ts';
-import { FLEET } from './fleet-rows.ts';
+import { FLEET, hostileRow } from './fleet-rows.ts';
 import { assertGolden } from './golden.ts';
 import { HOSTILE, assertNoUnsafe, hostile } from '../../helpers/hostile-strings.ts';
 
@@ -100,35 +99,6 @@ test('every line has the same number of fields', () => {
 
 // What a spreadsheet would take for a formula once it has trimmed whitespace: written out here.
 const STARTERS = /^[\s]*[=+\-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b\t\r]/;
-
-function hostileRow(text: string): FleetRow {
-  return {
-    serial: text,
-    hostname: text,
-    model: text,
-    osVersion: text,
-    status: 'noncompliant',
-    lastSeen: text,
-    findings: [
-      {
-        rule: 'user-without-securetoken',
-        severity: 'high',
-        user: text,
-        state: 'active',
-        firstSeen: text,
-        reason: text,
-      },
-      {
-        rule: 'filevault-off',
-        severity: 'critical',
-        user: null,
-        state: 'pending',
-        firstSeen: text,
-        reason: text,
-      },
-    ],
-  };
-}
 
 test('hostile corpus in every column: no raw control or invisible character, no forged record, no live formula', () => {
   for (const h of HOSTILE) {

@@ -163,3 +163,33 @@ export const FLEET: FleetRow[] = [
     ],
   },
 ];
+
+/** A noncompliant device whose every text field (its findings' too) is `text`. */
+export function hostileRow(text: string): FleetRow {
+  return {
+    serial: text,
+    hostname: text,
+    model: text,
+    osVersion: text,
+    status: 'noncompliant',
+    lastSeen: text,
+    findings: [
+      {
+        rule: 'user-without-securetoken',
+        severity: 'high',
+        user: text,
+        state: 'active',
+        firstSeen: text,
+        reason: text,
+      },
+      {
+        rule: 'filevault-off',
+        severity: 'critical',
+        user: null,
+        state: 'pending',
+        firstSeen: text,
+        reason: text,
+      },
+    ],
+  };
+}

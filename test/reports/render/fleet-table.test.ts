@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { failingRules, renderFleetTable } from '../../../reports/render/index.ts';
 import type { FleetRow } from '../../../reports/render/index.ts';
-import { FLEET } from './fleet-rows.ts';
+import { FLEET, hostileRow } from './fleet-rows.ts';
 import { assertGolden } from './golden.ts';
 import { displayText } from '../../../agent/snapshot/display-text.ts';
 import { HOSTILE, assertNoUnsafe, hostile, withoutOwnColour } from '../../helpers/hostile-strings.ts';
@@ -116,34 +116,9 @@ test('control characters from a Mac cannot reach the terminal: shown as visible 
   );
 });
 
-function hostileRow(text: string, color: boolean, width: number): string {
-  const row: FleetRow = {
-    serial: text,
-    hostname: text,
-    model: text,
-    osVersion: text,
-    status: 'noncompliant',
-    lastSeen: text,
-    findings: [
-      {
-        rule: 'user-without-securetoken',
-        severity: 'high',
-        user: text,
-        state: 'active',
-        firstSeen: text,
-        reason: text,
-      },
-      {
-        rule: 'filevault-off',
-        severity: 'critical',
-        user: null,
-        state: 'pending',
-        firstSeen: text,
-        reason: text,
-      },
-    ],
-  };
-  return renderFleetTable([row, ...FLEET], { width, color });
+/** The fleet table with a device whose every text field is `text`, first. */
+function hostileTable(text: string, color: boolean, width: number): string {
+  return renderFleetTable([hostileRow(text), ...FLEET], { width, color });
 }
 
 test('hostile corpus in every field: no raw control, bidi or invisible character, no forged line', () => {
@@ -155,9 +130,9 @@ test('hostile corpus in every field: no raw control, bidi or invisible character
       .filter((l) => /^\S/.test(l) && !l.startsWith(serial))
       .map((l) => l.split(' ')[0]);
   for (const width of [80, 120, 200]) {
-    const plain = leading(hostileRow('plain', false, width), 'plain');
+    const plain = leading(hostileTable('plain', false, width), 'plain');
     for (const h of HOSTILE) {
-      const text = hostileRow(h.text, false, width);
+      const text = hostileTable(h.text, false, width);
       assertNoUnsafe(text, `${h.id} at ${width}`);
       const serial = displayText(h.text).slice(0, 12);
       assert.deepEqual(leading(text, serial), plain, `${h.id} at ${width}: the other lines are untouched`);
@@ -166,7 +141,7 @@ test('hostile corpus in every field: no raw control, bidi or invisible character
 });
 
 test('hostile corpus with colour: the only escape sequences are the colours the table adds', () => {
-  for (const h of HOSTILE) assertNoUnsafe(withoutOwnColour(hostileRow(h.text, true, 120)), h.id);
-  assert.match(hostileRow(hostile('bidi-override'), false, 160), /evil\\u202egpj\.exe/);
-  assert.match(hostileRow(hostile('zero-width'), false, 160), /ad\\u200bmin/);
+  for (const h of HOSTILE) assertNoUnsafe(withoutOwnColour(hostileTable(h.text, true, 120)), h.id);
+  assert.match(hostileTable(hostile('bidi-override'), false, 160), /evil\\u202egpj\.exe/);
+  assert.match(hostileTable(hostile('zero-width'), false, 160), /ad\\u200bmin/);
 });

@@ -2,7 +2,12 @@
 // instants shown only when RFC 3339 can write them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readInstant, storedInstant, PLAUSIBLE_FROM, PLAUSIBLE_UNTIL } from '../../collector/instants.ts';
+import {
+  readInstant,
+  storedInstant,
+  PLAUSIBLE_FROM,
+  PLAUSIBLE_UNTIL,
+} from '../../../collector/services/instants.ts';
 
 const ms = (text: string) => {
   const r = readInstant(text);

@@ -1,7 +1,10 @@
 // Instants: the store keeps epoch milliseconds; the API and the rules speak ISO 8601 (UTC, with milliseconds).
 // Text from outside (an agent's collectedAt, an admin's expiry) is read strictly: a real calendar date, and
 // an instant some Mac could mean. A stored value is shown only when it is an instant RFC 3339 can write.
-import type { Millis } from './store/types.ts';
+import { WRITABLE_FROM, WRITABLE_UNTIL } from '../store/types.ts';
+import type { Millis } from '../store/types.ts';
+
+export { WRITABLE_FROM, WRITABLE_UNTIL };
 
 /** The ISO 8601 text of an instant; null (no instant) stays null. */
 export function iso(ms: Millis): string;
@@ -23,10 +26,6 @@ function utcDay(year: number, month: number, day: number): Millis {
   d.setUTCFullYear(year, month - 1, day);
   return d.getTime();
 }
-
-/** The instants RFC 3339 can write (a four-digit year): what a stored value must be to be shown. */
-export const WRITABLE_FROM: Millis = utcDay(0, 1, 1);
-export const WRITABLE_UNTIL: Millis = utcDay(10000, 1, 1);
 
 /** The ISO 8601 text of a stored instant, or null when the stored value is none (any type, any range). */
 export function storedInstant(value: unknown): string | null {

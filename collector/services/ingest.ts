@@ -2,15 +2,16 @@
 // changes only (same digest = lastSeen only), the accepted body kept as received (compressed), a device's
 // states ordered by what the collector can trust (ordering.ts), a clock ahead of the collector's flagged.
 import { createHash } from 'node:crypto';
-import { snapshotDigest } from '../agent/snapshot/index.ts';
-import type { Snapshot, Checkin } from '../agent/snapshot/index.ts';
-import type { RuleConfig } from './rules/index.ts';
-import type { Millis, Repos, SnapshotReceipt, Store } from './store/types.ts';
+import { snapshotDigest } from '../../agent/snapshot/index.ts';
+import type { Snapshot, Checkin } from '../../agent/snapshot/index.ts';
+import type { RuleConfig } from '../rules/index.ts';
+import type { Millis, Repos, SnapshotReceipt, Store } from '../store/types.ts';
 import { evaluateSnapshot } from './evaluation.ts';
 import { encodeBody } from './snapshot-body.ts';
 import { iso, readInstant } from './instants.ts';
 import { clockSkewSeconds, orderTime } from './ordering.ts';
-import { ApiError } from './http/errors.ts';
+import { Refusal } from './errors.ts';
+import type { CheckinAccepted, SnapshotAccepted } from './views.ts';
 
 export interface IngestDeps {
   store: Store;
@@ -23,36 +24,25 @@ export interface AuthenticatedDevice {
   hardwareUuid: string;
 }
 
-export interface SnapshotAccepted {
-  id: string;
-  digest: string;
-  /** true when the snapshot changed the device's state (a new history entry). */
-  changed: boolean;
-  /** When the collector first accepted this id (ISO 8601); a retry gets the same answer. */
-  receivedAt: string;
-}
-
-/** What ingest did, beyond the answer: a replay is an id accepted before, answered from its receipt. */
+/**
+ * The answer (views.ts SnapshotAccepted: `changed` when the snapshot changed the device's state, a new
+ * history entry; `receivedAt` when the collector first accepted the id, so a retry gets the same answer)
+ * and what ingest did beyond it: a replay is an id accepted before, answered from its receipt.
+ */
 export interface SnapshotIngested extends SnapshotAccepted {
   replay: boolean;
-}
-
-export interface CheckinAccepted {
-  id: string;
-  digest: string;
-  lastSeen: string;
 }
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 /**
- * An instant the agent reported, read strictly (collector/instants.ts): the contract's pattern lets 30
+ * An instant the agent reported, read strictly (services/instants.ts): the contract's pattern lets 30
  * February, a leap second and years no Mac means (9999, 1970, offsets pushing out of range) through; each is
- * a 400 naming the path, before anything is written.
+ * refused naming the path, before anything is written.
  */
 function reported(path: string, text: string): Millis {
   const r = readInstant(text);
-  if (!r.ok) throw new ApiError('invalid_body', `${path} "${text}" ${r.problem}`);
+  if (!r.ok) throw new Refusal('invalid_instant', `${path} "${text}" ${r.problem}`);
   return r.ms;
 }
 
@@ -60,10 +50,10 @@ function reported(path: string, text: string): Millis {
 export function checkOwnership(device: AuthenticatedDevice, snapshot: Snapshot): void {
   const { serial, hardwareUuid } = snapshot.device;
   if (serial !== null && serial !== device.serial) {
-    throw new ApiError('device_mismatch', `device.serial "${serial}" is not this device's serial`);
+    throw new Refusal('device_mismatch', `device.serial "${serial}" is not this device's serial`);
   }
   if (hardwareUuid !== null && hardwareUuid.toUpperCase() !== device.hardwareUuid.toUpperCase()) {
-    throw new ApiError(
+    throw new Refusal(
       'device_mismatch',
       `device.hardwareUuid "${hardwareUuid}" is not this device's hardware UUID`,
     );
@@ -72,13 +62,13 @@ export function checkOwnership(device: AuthenticatedDevice, snapshot: Snapshot):
 
 function answer(r: SnapshotReceipt, deviceId: number, bodySha256: string): SnapshotIngested {
   if (r.deviceId !== deviceId) {
-    throw new ApiError(
+    throw new Refusal(
       'snapshot_conflict',
       `snapshot ${r.snapshotId} was already accepted from another device`,
     );
   }
   if (r.bodySha256 !== bodySha256) {
-    throw new ApiError(
+    throw new Refusal(
       'snapshot_conflict',
       `snapshot ${r.snapshotId} was already accepted with a different body`,
     );
@@ -142,7 +132,7 @@ export async function ingestSnapshot(
     const again = await tx.snapshots.receipt(id);
     if (again) return answer(again, device.id, bodySha256);
     const dev = await tx.devices.byId(device.id);
-    if (!dev) throw new ApiError('unauthorized', 'the device no longer exists');
+    if (!dev) throw new Refusal('device_gone', 'the device no longer exists');
     if (dev.digest === digest) return unchanged(tx);
     await tx.snapshots.addHistory({
       deviceId: device.id,
@@ -204,7 +194,7 @@ export async function ingestCheckin(
   return deps.store.withTransaction(async (tx) => {
     const dev = await tx.devices.byId(device.id);
     if (!dev || dev.digest === null || dev.digest !== checkin.digest) {
-      throw new ApiError(
+      throw new Refusal(
         'digest_unknown',
         dev?.digest
           ? "the digest is not this device's current one: send the full snapshot"

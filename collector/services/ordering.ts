@@ -3,7 +3,7 @@
 // tolerance): a late delivery from the outbox (collected earlier, received now) keeps its collection time,
 // and a snapshot dated ahead of the collector's clock counts as received, so it can never hold its place
 // against later real states. Its collectedAt is kept as the agent reported it and flagged as clock skew.
-import type { Millis } from './store/types.ts';
+import type { Millis } from '../store/types.ts';
 
 /** How far ahead of the collector's clock a Mac's may run before it is flagged (and capped in the order). */
 export const CLOCK_TOLERANCE_MS = 5 * 60_000;

@@ -1,108 +1,91 @@
-// The read model: the read-only queries the admin API and reports use. Status and finding states are
-// computed for `now` from stored instants (see evaluation.ts), so they are right before any job runs.
+// The read model: the read-only queries the admin API and reports use, answering the shapes declared in
+// views.ts (where instants become ISO 8601 text). Status and finding states are the rules' (device-status.ts,
+// finding-state.ts) for `now`, from stored instants, so they are right before any job runs.
 // No stored value can make a read fail: a value an agent sent (instants, bodies) or a row an older version
 // wrote is checked as it is read; what cannot be shown is null, and the device page lists it in `problems`.
 // It reads from any ReadSource: the store, or a unit of work's repos (a write and its answer in one unit).
-import { ruleById, staleAt, pendingUntil } from './rules/index.ts';
-import type { FindingState, RuleConfig, RuleId, Severity, Exemption } from './rules/index.ts';
+import { exemptionInForce, findingState, ruleById, RULES, staleFinding } from '../rules/index.ts';
+import type { RuleConfig, Exemption } from '../rules/index.ts';
 import type {
-  DeviceFacts,
   DeviceFilter,
   DeviceRow,
-  DeviceStatus,
   EnrollmentEvent,
-  ExemptionRecord,
   FindingRecord,
   FleetParams,
   HistoryEntry,
   Repos,
-} from './store/types.ts';
-import { ruleExemptions, storedFindingState } from './evaluation.ts';
+} from '../store/types.ts';
+import { exemptionProblem, usableExemptions } from './evaluation.ts';
+import type {
+  DeviceDetail,
+  DevicePage,
+  DeviceView,
+  EnrollmentPage,
+  ExemptionView,
+  FindingView,
+  IdentityConflictPage,
+  RuleView,
+  Summary,
+} from './views.ts';
 import { BodyError, changedSections, decodeBody } from './snapshot-body.ts';
-import { iso, millis, storedInstant } from './instants.ts';
+import { iso, storedInstant } from './instants.ts';
 import { clockSkewSeconds } from './ordering.ts';
+import { Refusal } from './errors.ts';
+import { conflictView } from './identity-conflicts.ts';
 
-export type ReadSource = Pick<Repos, 'snapshots' | 'findings' | 'exemptions' | 'enrollments' | 'fleet'>;
-
-export interface FindingView {
-  rule: RuleId;
-  title: string;
-  severity: Severity;
-  user: string | null;
-  state: FindingState;
-  reason: string;
-  firstSeen: string;
-  lastSeen: string;
-  pendingUntil: string | null;
-}
-
-export interface DeviceView extends DeviceFacts {
-  serial: string;
-  hardwareUuid: string;
-  status: DeviceStatus;
-  lastSeen: string | null;
-  enrolledAt: string;
-  revokedAt: string | null;
-  collectedAt: string | null;
-  /** How far ahead of the collector's clock the latest upload or check-in was dated; null within tolerance. */
-  clockSkewSeconds: number | null;
-  digest: string | null;
-  consoleUser: string | null;
-  /** An open identity conflict claims this device's serial or hardware UUID (GET /api/v1/identity-conflicts?serial=). */
-  identityConflict: boolean;
-  findings: FindingView[];
-}
-
-export interface DeviceDetail extends DeviceView {
-  /** The current snapshot as accepted (unknown extra fields included), or null before the first upload. */
-  snapshot: Record<string, unknown> | null;
-  /** Stored values that cannot be shown (shown as null or left out), each naming what and why. */
-  problems: string[];
-  /** Open findings whose rule now answers unknown (kept open: unknown is not pass). */
-  unconfirmedFindings: FindingView[];
-  resolvedFindings: (FindingView & { resolvedAt: string })[];
-  history: {
-    snapshotId: string;
-    digest: string;
-    /** As the agent reported it; null when the stored value is no instant (see problems). */
-    collectedAt: string | null;
-    receivedAt: string;
-    /** How far ahead of receivedAt collectedAt was; null within tolerance. */
-    clockSkewSeconds: number | null;
-    changes: string[];
-  }[];
-}
-
-export interface Summary {
-  generatedAt: string;
-  devices: number;
-  byStatus: Record<DeviceStatus, number>;
-  byRule: { rule: RuleId; title: string; severity: Severity; devices: number }[];
-}
-
-export interface DevicePage {
-  devices: DeviceView[];
-  nextCursor: string | null;
-}
+export type ReadSource = Pick<
+  Repos,
+  'snapshots' | 'findings' | 'exemptions' | 'enrollments' | 'identityConflicts' | 'fleet'
+>;
 
 export interface ReadModel {
   listDevices(filter: DeviceFilter, page: { cursor?: string; limit: number }, now: Date): Promise<DevicePage>;
   device(serial: string, now: Date): Promise<DeviceDetail | null>;
   summary(now: Date): Promise<Summary>;
-  enrollments(opts: { serial?: string; before?: number; limit: number }): Promise<EnrollmentEvent[]>;
-  exemptions(serial?: string): Promise<ExemptionRecord[]>;
+  /** The enrollment audit, newest first; nextBefore pages on. */
+  enrollments(opts: { serial?: string; before?: number; limit: number }): Promise<EnrollmentPage>;
+  /** Identity conflicts, newest first; nextBefore pages on. */
+  identityConflicts(opts: {
+    state?: 'open' | 'resolved';
+    serial?: string;
+    before?: number;
+    limit: number;
+  }): Promise<IdentityConflictPage>;
+  /** Every exemption (or a device's and the fleet-wide ones), expired ones too. */
+  exemptions(now: Date, serial?: string): Promise<ExemptionView[]>;
+  exemption(id: string, now: Date): Promise<ExemptionView | null>;
+  rules(): RuleView[];
 }
 
-export class CursorError extends Error {
-  override name = 'CursorError';
+/** An exemption as the API shows it: any stored row (an unreadable expiry is a problem, never active). */
+export function exemptionView(e: Exemption, now: Date): ExemptionView {
+  const problem = exemptionProblem(e);
+  return {
+    id: e.id,
+    serial: e.serial,
+    rule: e.rule,
+    user: e.user,
+    reason: e.reason,
+    createdBy: e.createdBy,
+    createdAt: iso(e.createdAt),
+    expiresAt: storedInstant(e.expiresAt),
+    active: problem === null && exemptionInForce(e, now.getTime()),
+    problem,
+  };
 }
+
+const enrollmentView = (e: EnrollmentEvent) => ({ ...e, at: iso(e.at), lastAt: iso(e.lastAt) });
+
+/** A page's next cursor by id: the last id of a full page (there may be more), or null. */
+const nextBefore = (rows: readonly { id: number }[], limit: number): number | null =>
+  rows.length === limit ? (rows[rows.length - 1]?.id ?? null) : null;
 
 const HISTORY_SHOWN = 50;
 
 export const encodeCursor = (serial: string): string => Buffer.from(serial, 'utf8').toString('base64url');
 export function decodeCursor(cursor: string): string {
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor))
-    throw new CursorError('the cursor is not one this API returned');
+    throw new Refusal('invalid_cursor', 'the cursor is not one this API returned');
   return Buffer.from(cursor, 'base64url').toString('utf8');
 }
 
@@ -135,30 +118,11 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
       title: rule.title,
       severity: rule.severity,
       user: f.user,
-      state: storedFindingState(f, now, exemptions, serial),
+      state: findingState(f, now, exemptions, serial),
       reason: f.reason,
       firstSeen: iso(f.firstSeen),
       lastSeen: iso(f.lastSeen),
       pendingUntil: iso(f.pendingUntil),
-    };
-  };
-
-  /** The stale finding, computed from lastContact (not persisted until the jobs issue does it). */
-  const staleFinding = (d: DeviceRow, p: FleetParams): FindingRecord | null => {
-    if (!(d.lastContact < p.staleCutoff)) return null;
-    const since = staleAt(iso(d.lastContact), rules);
-    if (since === null) return null;
-    const firstSeen = millis(since);
-    const pending = pendingUntil({ rule: 'stale', firstSeen: since }, rules);
-    return {
-      rule: 'stale',
-      user: null,
-      reason: `no report since ${iso(d.lastContact)} (stale after ${rules.staleAfterSeconds} seconds)`,
-      firstSeen,
-      lastSeen: p.now,
-      resolvedAt: null,
-      pendingUntil: pending === null ? null : millis(pending),
-      failing: true,
     };
   };
 
@@ -168,9 +132,10 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
     p: FleetParams,
     exemptions: readonly Exemption[],
   ): DeviceView => {
-    const stale = staleFinding(d, p);
     const failing = open.filter((f) => f.failing && known(f));
-    if (stale) failing.push(stale);
+    // The stale finding is computed from the last contact, never stored.
+    const stale = staleFinding(d.lastContact, p.now, rules);
+    if (stale) failing.push({ ...stale, failing: true });
     return {
       serial: d.serial,
       hardwareUuid: d.hardwareUuid,
@@ -194,7 +159,7 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
   };
 
   /** Every exemption (or a device's and the fleet-wide ones), expired ones too: a finding's state reads their expiry. */
-  const exemptionsFor = async (serial?: string) => ruleExemptions(await store.exemptions.list(serial));
+  const exemptionsFor = async (serial?: string) => usableExemptions(await store.exemptions.list(serial));
 
   return {
     async listDevices(filter, page, now) {
@@ -295,7 +260,27 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
       };
     },
 
-    enrollments: (opts) => store.enrollments.list(opts),
-    exemptions: (serial) => store.exemptions.list(serial),
+    async enrollments(opts) {
+      const rows = await store.enrollments.list(opts);
+      return { enrollments: rows.map(enrollmentView), nextBefore: nextBefore(rows, opts.limit) };
+    },
+    async identityConflicts(opts) {
+      const rows = await store.identityConflicts.list(opts);
+      return { conflicts: rows.map(conflictView), nextBefore: nextBefore(rows, opts.limit) };
+    },
+    exemptions: async (now, serial) =>
+      (await store.exemptions.list(serial)).map((e) => exemptionView(e, now)),
+    async exemption(id, now) {
+      const e = await store.exemptions.get(id);
+      return e === null ? null : exemptionView(e, now);
+    },
+    rules: () =>
+      RULES.map((r) => ({
+        id: r.id,
+        title: r.title,
+        severity: r.severity,
+        informational: r.informational,
+        remediation: r.remediation,
+      })),
   };
 }

@@ -4,8 +4,8 @@
 // everything a read could trip on (its encoding, the bytes, the nesting depth, the JSON, an object), so an
 // unreadable one is a BodyError that says why, for the device page to show instead of failing.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { digestBody, canonicalJson, MAX_JSON_DEPTH } from '../agent/snapshot/index.ts';
-import type { BodyEncoding } from './store/types.ts';
+import { digestBody, canonicalJson, MAX_JSON_DEPTH } from '../../agent/snapshot/index.ts';
+import type { BodyEncoding } from '../store/types.ts';
 import { depthExceededAt } from './json-depth.ts';
 
 export class BodyError extends Error {

@@ -5,9 +5,10 @@
 // token, and nobody else can take the serial in between. A conflict resolved keeping the existing device
 // may later be resolved keeping the claimant (an admin's second thought); one that kept the claimant is
 // final. Every resolution is in the enrollment audit.
-import type { ConflictHolder, ConflictResolution, IdentityConflictRecord, Store } from './store/types.ts';
-import { ApiError } from './http/errors.ts';
+import type { ConflictHolder, ConflictResolution, IdentityConflictRecord, Store } from '../store/types.ts';
+import { Refusal } from './errors.ts';
 import { iso } from './instants.ts';
+import type { IdentityConflictView } from './views.ts';
 
 export interface Resolved {
   conflict: IdentityConflictRecord;
@@ -30,7 +31,7 @@ export async function resolveConflict(
     if (c === null) return null;
     if (c.resolution === keep) return { conflict: c, revokedTokenHashes: [], changed: false };
     if (c.resolution === 'claimant') {
-      throw new ApiError(
+      throw new Refusal(
         'conflict_resolved',
         `identity conflict ${id} was resolved keeping the claimant on ${iso(c.resolvedAt)}: its devices were replaced`,
       );
@@ -84,7 +85,7 @@ const holderView = (h: ConflictHolder | null) =>
       };
 
 /** The JSON an admin sees (API and CLI). */
-export function conflictView(c: IdentityConflictRecord) {
+export function conflictView(c: IdentityConflictRecord): IdentityConflictView {
   return {
     id: c.id,
     state: c.resolvedAt === null ? ('open' as const) : ('resolved' as const),
@@ -104,8 +105,6 @@ export function conflictView(c: IdentityConflictRecord) {
     resolvedBy: c.resolvedBy,
   };
 }
-
-export type ConflictView = ReturnType<typeof conflictView>;
 
 /** Control and format characters (escape sequences, bidi overrides, zero-width) as \\uXXXX: the text
  * of a line comes partly from clients (addresses through X-Forwarded-For) and admins (`by`). */

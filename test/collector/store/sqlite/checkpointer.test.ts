@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, migrate } from '../../../collector/store/sqlite/open.ts';
-import { SAFETY_NET_PAGES, startCheckpointer } from '../../../collector/store/sqlite/checkpointer.ts';
-import type { Checkpointer } from '../../../collector/store/sqlite/checkpointer.ts';
-import type { Db } from '../../../collector/store/sqlite/open.ts';
+import { openDatabase, migrate } from '../../../../collector/store/sqlite/open.ts';
+import { SAFETY_NET_PAGES, startCheckpointer } from '../../../../collector/store/sqlite/checkpointer.ts';
+import type { Checkpointer } from '../../../../collector/store/sqlite/checkpointer.ts';
+import type { Db } from '../../../../collector/store/sqlite/open.ts';
 
 /** A migrated database file with a checkpointer (timer off: 60 s); stopped, closed and removed after fn. */
 async function withCheckpointer(

@@ -11,10 +11,11 @@
 // row. Attempts that did not show the valid secret (wrong secret, invalid body, rate limited, aborted) are
 // counted, one row per (outcome, address, hour), so a client without the secret writes a few rows an hour
 // whatever it sends. The HTTP layer reports the failures the service never sees (a body that fails
-// validation, a connection aborted mid-body) through refused().
+// validation, a connection aborted mid-body) through refused(). Refusals are thrown as services/errors.ts's
+// Refusal; the HTTP layer maps them to its catalogue.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { EnrollmentAttempt, EnrollmentOutcome, Repos, Store } from './store/types.ts';
-import { ApiError } from './http/errors.ts';
+import type { EnrollmentAttempt, EnrollmentOutcome, Repos, Store } from '../store/types.ts';
+import { Refusal } from './errors.ts';
 
 export const TOKEN_PREFIX = 'twd_';
 
@@ -75,6 +76,12 @@ export interface Enrolled {
 
 /** A request the HTTP layer refused before or outside the service. */
 export interface RefusedRequest {
+  /** What was thrown: a refusal this service threw itself is already audited and is left alone. */
+  thrown: unknown;
+  /** The refusal as the client was told it (`code: message`), kept in the audit's detail. */
+  reason: string;
+  /** The server failed (a 5xx): not the client's doing, so neither counted nor held against its address. */
+  serverFault: boolean;
   /** null when the client reset the connection before the server read its address. */
   remoteAddress: string | null;
   /** The client went away before its body was read (the connection was aborted or reset). */
@@ -83,7 +90,7 @@ export interface RefusedRequest {
   body: unknown;
 }
 
-type Decision = { ok: true; value: Enrolled } | { ok: false; error: ApiError; outcome: EnrollmentOutcome };
+type Decision = { ok: true; value: Enrolled } | { ok: false; error: Refusal; outcome: EnrollmentOutcome };
 
 const bucket = (at: number) => at - (at % AUDIT_BUCKET_MS);
 const echo = (v: unknown): string | null => (typeof v === 'string' ? v.slice(0, ECHO_MAX) : null);
@@ -91,13 +98,13 @@ const echo = (v: unknown): string | null => (typeof v === 'string' ? v.slice(0, 
 export class EnrollmentService {
   readonly #deps: EnrollDeps;
   /** Errors this service raised and already audited: refused() leaves them alone. */
-  readonly #audited = new WeakSet<Error>();
+  readonly #audited = new WeakSet<Refusal>();
 
   constructor(deps: EnrollDeps) {
     this.#deps = deps;
   }
 
-  /** Before the body is read: an address past its failure budget is refused (429) and counted. */
+  /** Before the body is read: an address past its failure budget is refused (rate_limited) and counted. */
   async admit(remoteAddress: string | null, now: Date): Promise<void> {
     const wait = remoteAddress === null ? 0 : this.#deps.limiter.retryAfter(remoteAddress);
     if (wait <= 0) return;
@@ -109,16 +116,16 @@ export class EnrollmentService {
       remoteAddress,
       detail: null,
     });
-    throw this.#own(new ApiError('rate_limited', 'too many failed enrollments from this address', wait));
+    throw this.#own(new Refusal('rate_limited', 'too many failed enrollments from this address', wait));
   }
 
   /**
    * Report a request the service did not decide (invalid JSON or body, wrong media type, too large, or
-   * aborted). Errors the service raised itself are already audited; server failures (5xx) are not the
+   * aborted). Refusals the service raised itself are already audited; server failures are not the
    * client's and are neither counted nor held against its address.
    */
-  async refused(error: ApiError, req: RefusedRequest, now: Date): Promise<void> {
-    if (this.#audited.has(error) || error.statusCode >= 500) return;
+  async refused(req: RefusedRequest, now: Date): Promise<void> {
+    if ((req.thrown instanceof Refusal && this.#audited.has(req.thrown)) || req.serverFault) return;
     if (req.remoteAddress !== null) this.#deps.limiter.fail(req.remoteAddress);
     const b = (req.body ?? {}) as { serial?: unknown; hardwareUuid?: unknown };
     await this.#countUnauthenticated(this.#deps.store, {
@@ -127,7 +134,7 @@ export class EnrollmentService {
       hardwareUuid: req.aborted ? null : echo(b.hardwareUuid),
       outcome: req.aborted ? 'refused_aborted' : 'refused_invalid',
       remoteAddress: req.remoteAddress,
-      detail: req.aborted ? null : `${error.code}: ${error.message}`.slice(0, DETAIL_MAX),
+      detail: req.aborted ? null : req.reason.slice(0, DETAIL_MAX),
     });
   }
 
@@ -138,7 +145,7 @@ export class EnrollmentService {
     const audit = { at, serial: req.serial, hardwareUuid, remoteAddress: req.remoteAddress };
     if (deps.enrollSecret === '' || !secretEquals(req.enrollSecret, deps.enrollSecret)) {
       await this.#countUnauthenticated(deps.store, { ...audit, outcome: 'refused_secret', detail: null });
-      throw this.#refuse(req, new ApiError('enroll_secret_invalid', 'the enroll secret is not valid'));
+      throw this.#refuse(req, new Refusal('enroll_secret_invalid', 'the enroll secret is not valid'));
     }
     const token = (deps.newToken ?? newDeviceToken)();
     const tokenHash = hashToken(token);
@@ -192,7 +199,7 @@ export class EnrollmentService {
         return {
           ok: false,
           outcome: 'refused_active',
-          error: new ApiError(
+          error: new Refusal(
             'device_enrolled',
             `device ${existing.serial} has an active token: present it to rotate, or ask an admin to revoke the device`,
           ),
@@ -229,7 +236,7 @@ export class EnrollmentService {
     const refusal = (id: number, message: string): Decision => ({
       ok: false,
       outcome: 'refused_conflict',
-      error: new ApiError('identity_conflict', `identity conflict ${id}: ${message}`),
+      error: new Refusal('identity_conflict', `identity conflict ${id}: ${message}`),
     });
     const standing = await tx.identityConflicts.standing(serial, hardwareUuid);
     if (standing !== null) {
@@ -272,12 +279,12 @@ export class EnrollmentService {
   }
 
   /** A refusal the service decided: held against the address, and not audited again by refused(). */
-  #refuse(req: EnrollRequest, error: ApiError): ApiError {
+  #refuse(req: EnrollRequest, error: Refusal): Refusal {
     if (req.remoteAddress !== null) this.#deps.limiter.fail(req.remoteAddress);
     return this.#own(error);
   }
 
-  #own(error: ApiError): ApiError {
+  #own(error: Refusal): Refusal {
     this.#audited.add(error);
     return error;
   }

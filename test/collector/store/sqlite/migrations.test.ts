@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { migrations } from '../../../collector/store/sqlite/open.ts';
-import { openSqliteStore } from '../../../collector/store/sqlite/index.ts';
-import { ingestSnapshot } from '../../../collector/ingest.ts';
-import { snapshotFor, T0 } from '../../helpers/collector.ts';
+import { migrations } from '../../../../collector/store/sqlite/open.ts';
+import { openSqliteStore } from '../../../../collector/store/sqlite/index.ts';
+import { ingestSnapshot } from '../../../../collector/services/ingest.ts';
+import { snapshotFor, T0 } from '../../../helpers/collector.ts';
 
 const FUTURE = Date.parse('2099-06-01T00:00:00Z');
 

@@ -1,11 +1,11 @@
 // Exemptions are data: adding or removing one moves the instant affected devices turn noncompliant
 // (devices.noncompliantFrom), recomputed here in the caller's unit of work (which also builds the answer).
 import { randomUUID } from 'node:crypto';
-import { RULE_IDS } from './rules/index.ts';
-import type { RuleId } from './rules/index.ts';
-import type { ExemptionRecord, Repos } from './store/types.ts';
-import { noncompliantFrom, ruleExemptions } from './evaluation.ts';
-import { ApiError } from './http/errors.ts';
+import { RULE_IDS } from '../rules/index.ts';
+import type { RuleId } from '../rules/index.ts';
+import type { Exemption, Repos } from '../store/types.ts';
+import { deviceNoncompliantFrom } from './evaluation.ts';
+import { Refusal } from './errors.ts';
 import { iso, readCalendarInstant } from './instants.ts';
 
 export interface NewExemption {
@@ -25,13 +25,13 @@ const FORMS = 'an expiry is a duration (30d, 12h, 90m), a date (2026-06-30) or a
 
 /**
  * "30d", "12h", "90m", a date (midnight UTC) or an RFC 3339 date-time -> epoch ms; null for "never"/empty.
- * Bounded: after now and at most MAX_EXEMPTION_DAYS ahead; anything else is a 400 saying why, before any
+ * Bounded: after now and at most MAX_EXEMPTION_DAYS ahead; anything else is refused saying why, before any
  * write.
  */
 export function parseExpiry(text: string | undefined | null, now: Date): number | null {
   if (text === undefined || text === null || text === '' || text === 'never') return null;
   const t = text.trim();
-  const invalid = (why: string) => new ApiError('invalid_body', `expires "${text}" ${why}`);
+  const invalid = (why: string) => new Refusal('invalid_expiry', `expires "${text}" ${why}`);
   const tooFar = `is more than ${MAX_EXEMPTION_DAYS} days (10 years) ahead: the longest exemption is ${MAX_EXEMPTION_DAYS}d`;
   const rel = /^(\d+)\s*([dhm])$/.exec(t);
   if (rel) {
@@ -51,7 +51,7 @@ export function parseExpiry(text: string | undefined | null, now: Date): number 
   return r.ms;
 }
 
-async function recompute(tx: Repos, e: Pick<ExemptionRecord, 'serial' | 'rule'>): Promise<number> {
+async function recompute(tx: Repos, e: Pick<Exemption, 'serial' | 'rule'>): Promise<number> {
   let ids: number[];
   if (e.serial !== null) {
     const d = await tx.devices.bySerial(e.serial);
@@ -65,25 +65,28 @@ async function recompute(tx: Repos, e: Pick<ExemptionRecord, 'serial' | 'rule'>)
   for (const id of ids) {
     const d = await tx.devices.byId(id);
     if (!d) continue;
-    const applicable = ruleExemptions(all.filter((x) => x.serial === null || x.serial === d.serial));
-    await tx.devices.setNoncompliantFrom(id, noncompliantFrom(open.get(id) ?? [], applicable, d.serial));
+    const applicable = all.filter((x) => x.serial === null || x.serial === d.serial);
+    await tx.devices.setNoncompliantFrom(
+      id,
+      deviceNoncompliantFrom(open.get(id) ?? [], applicable, d.serial),
+    );
   }
   return ids.length;
 }
 
 /** Add an exemption in the caller's unit of work (validate first: parseExpiry bounds the expiry). */
-export async function addExemption(tx: Repos, input: NewExemption, now: Date): Promise<ExemptionRecord> {
+export async function addExemption(tx: Repos, input: NewExemption, now: Date): Promise<Exemption> {
   if (input.rule !== null && !(RULE_IDS as readonly string[]).includes(input.rule)) {
-    throw new ApiError('invalid_body', `unknown rule "${input.rule}"`);
+    throw new Refusal('unknown_rule', `unknown rule "${input.rule}"`);
   }
-  const record: ExemptionRecord = { id: randomUUID(), ...input, createdAt: now.getTime() };
+  const record: Exemption = { id: randomUUID(), ...input, createdAt: now.getTime() };
   await tx.exemptions.add(record);
   await recompute(tx, record);
   return record;
 }
 
 /** Remove an exemption in the caller's unit of work; null when there is none with that id. */
-export async function removeExemption(tx: Repos, id: string): Promise<ExemptionRecord | null> {
+export async function removeExemption(tx: Repos, id: string): Promise<Exemption | null> {
   const removed = await tx.exemptions.remove(id);
   if (removed) await recompute(tx, removed);
   return removed;

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { depthExceededAt } from '../../collector/json-depth.ts';
+import { depthExceededAt } from '../../../collector/services/json-depth.ts';
 
 /** The nesting depth of a parsed value: the top-level object or array is 1. */
 function depthOf(v: unknown): number {

@@ -1,0 +1,110 @@
+// The fleet queries the read model builds on: devices by serial with filters and pages, one device's row,
+// counts per rule. (Status itself: status.ts.)
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Backend } from './backend.ts';
+import { current, enroll, found, NO_FACTS, withStore } from './backend.ts';
+import type { DeviceFilter, FindingRecord, FleetParams, Store } from '../../../../collector/store/types.ts';
+
+const T = Date.parse('2026-03-02T12:00:00.000Z');
+const D = 86_400_000;
+const P: FleetParams = { now: T, staleCutoff: T - 7 * D, staleActiveCutoff: T - 7 * D - 1 };
+
+const finding = (rule: FindingRecord['rule'], resolvedAt: number | null = null, user: string | null = null) =>
+  found(rule, { user, firstSeen: T - D, lastSeen: T - D, resolvedAt, failing: resolvedAt === null });
+
+/** Five devices: fresh ones on 14.x and 15.x, one silent for 8 days, one never uploaded. */
+async function fleet(store: Store) {
+  const os = ['14.7.1', '15.3', '15.3.1', '15.30'];
+  for (const [i, v] of os.entries()) {
+    const d = await enroll(store, i, T - 2 * D);
+    await store.devices.setCurrent(
+      d.id,
+      current(`s${i}`, T - i * 3_600_000, {
+        facts: { ...NO_FACTS, osVersion: v, model: i % 2 ? 'Mac15,3' : 'Mac14,2' },
+      }),
+    );
+  }
+  const silent = await enroll(store, 4, T - 8 * D);
+  await store.devices.setCurrent(
+    silent.id,
+    current('s4', T - 8 * D, { facts: { ...NO_FACTS, osVersion: '15.3' } }),
+  );
+  await enroll(store, 5, T - 3_600_000);
+  const ids = async (serial: string) => (await store.devices.bySerial(serial))?.id as number;
+  await store.findings.save(await ids('C0200000'), [
+    finding('filevault-off'),
+    finding('user-without-securetoken', null, 'bob'),
+  ]);
+  await store.findings.save(await ids('C0200001'), [finding('filevault-off', T - 1)]);
+  await store.findings.save(await ids('C0200002'), [
+    finding('user-without-securetoken', null, 'alice'),
+    finding('user-without-securetoken', null, 'carol'),
+  ]);
+}
+
+export function fleetConformance(backend: Backend): void {
+  describe(`${backend.name} fleet queries`, () => {
+    test('listDevices: ordered by serial, each filter, and pages after a serial', async () => {
+      await withStore(backend, async (store) => {
+        await fleet(store);
+        const serials = async (f: DeviceFilter, page: { after?: string; limit: number } = { limit: 100 }) =>
+          (await store.fleet.listDevices(P, f, page)).map((r) => r.serial.slice(-1));
+        assert.deepEqual(await serials({}), ['0', '1', '2', '3', '4', '5']);
+        assert.deepEqual(await serials({}, { limit: 2 }), ['0', '1']);
+        assert.deepEqual(await serials({}, { after: 'C0200001', limit: 3 }), ['2', '3', '4']);
+        assert.deepEqual(
+          await serials({ osVersion: '15.3' }),
+          ['1', '2', '4'],
+          '15.3 matches 15.3 and 15.3.x, not 15.30',
+        );
+        assert.deepEqual(await serials({ osVersion: '15' }), ['1', '2', '3', '4']);
+        assert.deepEqual(await serials({ osVersion: '14.7.1' }), ['0']);
+        assert.deepEqual(await serials({ model: 'Mac15,3' }), ['1', '3']);
+        assert.deepEqual(await serials({ seenSince: T - 3_600_000 }), ['0', '1']);
+        assert.deepEqual(await serials({ serial: 'C0200003' }), ['3']);
+        assert.deepEqual(await serials({ rule: 'filevault-off' }), ['0'], 'open findings only');
+        assert.deepEqual(await serials({ rule: 'user-without-securetoken' }), ['0', '2']);
+        assert.deepEqual(await serials({ rule: 'stale' }), ['4'], 'stale: silent past the stale age');
+        assert.deepEqual(await serials({ rule: 'stale', osVersion: '14' }), []);
+      });
+    });
+
+    test('deviceRow: the record, its facts and whether an open identity conflict claims it', async () => {
+      await withStore(backend, async (store) => {
+        await fleet(store);
+        const row = await store.fleet.deviceRow(P, 'C0200001');
+        const record = await store.devices.bySerial('C0200001');
+        assert.ok(row && record);
+        assert.deepEqual(
+          { ...row, status: undefined, identityConflict: undefined, ...NO_FACTS },
+          { ...record, status: undefined, identityConflict: undefined, ...NO_FACTS },
+        );
+        assert.deepEqual([row.osVersion, row.model, row.identityConflict], ['15.3', 'Mac15,3', false]);
+        assert.equal(await store.fleet.deviceRow(P, 'C02NONE'), null);
+        await store.identityConflicts.open({
+          serial: 'C02OTHER',
+          hardwareUuid: record.hardwareUuid,
+          at: T,
+          address: null,
+          serialHolderId: null,
+          uuidHolderId: record.id,
+        });
+        assert.equal((await store.fleet.deviceRow(P, 'C0200001'))?.identityConflict, true);
+      });
+    });
+
+    test('countByRule: devices per rule among open findings, stale counted from the last contact; deviceCount', async () => {
+      await withStore(backend, async (store) => {
+        await fleet(store);
+        const counts = (await store.fleet.countByRule(P)).sort((a, b) => a.rule.localeCompare(b.rule));
+        assert.deepEqual(counts, [
+          { rule: 'filevault-off', devices: 1 },
+          { rule: 'stale', devices: 1 },
+          { rule: 'user-without-securetoken', devices: 2 },
+        ]);
+        assert.equal(await store.fleet.deviceCount(), 6);
+      });
+    });
+  });
+}

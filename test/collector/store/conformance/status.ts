@@ -1,0 +1,278 @@
+// A device's status as the fleet queries answer it (deviceRow, listDevices and its status filter,
+// countByStatus) is the rules' definition, collector/rules/device-status.ts deviceStatus, over the rules'
+// findingState and staleFinding: checked for every combination of the inputs status has (the failing
+// findings and their grace windows, the device's and the fleet's exemptions, whether the evaluation left
+// something unknown, the last contact, identity conflicts, the stale rule's grace window) at every instant
+// the definition can change at (each, the millisecond before and the one after). The expected status is
+// computed from the definition alone; the store is written the way the collector writes it (the verdict of
+// services/evaluation.ts, exemptions through services/exemptions.ts). A change to the definition fails here
+// until every backend's SQL follows.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Backend } from './backend.ts';
+import { current, found, withStore } from './backend.ts';
+import { activeFrom, deviceStatus, findingState, staleFinding } from '../../../../collector/rules/index.ts';
+import type { DeviceStatus, Exemption, RuleConfig, RuleId } from '../../../../collector/rules/index.ts';
+import type { FindingRecord, Store } from '../../../../collector/store/types.ts';
+import { deviceNoncompliantFrom } from '../../../../collector/services/evaluation.ts';
+import { addExemption } from '../../../../collector/services/exemptions.ts';
+import type { NewExemption } from '../../../../collector/services/exemptions.ts';
+import { fleetParams } from '../../../../collector/services/read-model.ts';
+
+const T = Date.parse('2026-03-02T12:00:00.000Z');
+const M = 60_000;
+const H = 60 * M;
+const D = 24 * H;
+const STALE_S = 7 * 86_400;
+
+/** A failing finding of `rule`, first seen at `firstSeen`, pending until `pendingUntil`. */
+const failingFinding = (
+  rule: RuleId,
+  firstSeen: number,
+  pendingUntil: number | null,
+  over: Partial<FindingRecord> = {},
+): FindingRecord => found(rule, { firstSeen, lastSeen: firstSeen, pendingUntil, ...over });
+
+/**
+ * The findings of a device last evaluated at `c` (its last contact): none, active, pending, informational,
+ * kept open by an unknown, two of them, resolved.
+ */
+const FINDINGS: ((c: number) => FindingRecord[])[] = [
+  () => [],
+  (c) => [failingFinding('filevault-off', c - D, null)],
+  (c) => [failingFinding('filevault-off', c - H, c + H)],
+  (c) => [failingFinding('collection-incomplete', c - D, null)],
+  (c) => [failingFinding('filevault-off', c - D, null, { failing: false })],
+  (c) => [
+    failingFinding('user-without-securetoken', c - D, c + D, { user: 'bob' }),
+    failingFinding('filevault-off', c - H, c + 2 * H),
+  ],
+  (c) => [failingFinding('filevault-off', c - 2 * D, null, { resolvedAt: c - D, failing: false })],
+];
+
+/** The device's own exemptions (serial filled in): none, expiring, for good, another user's, stale ones. */
+const EXEMPTIONS: Omit<NewExemption, 'serial' | 'reason' | 'createdBy'>[][] = [
+  [],
+  [{ rule: 'filevault-off', user: null, expiresAt: T + 30 * M }],
+  [{ rule: null, user: null, expiresAt: null }],
+  [{ rule: 'user-without-securetoken', user: 'alice', expiresAt: null }],
+  [{ rule: 'stale', user: null, expiresAt: T + H }],
+  [{ rule: 'stale', user: 'bob', expiresAt: null }],
+];
+
+/** Last contacts around the stale boundaries (with and without the stale rule's grace window of 1 h). */
+const CONTACTS = [T - H, T - STALE_S * 1000, T - STALE_S * 1000 - H, T - 30 * D];
+
+type Conflict = 'none' | 'serial' | 'uuid' | 'resolved';
+const CONFLICTS: Conflict[] = ['none', 'serial', 'uuid', 'resolved'];
+
+interface Case {
+  serial: string;
+  findings: FindingRecord[];
+  lastContact: number;
+  unknown: boolean;
+  conflict: Conflict;
+}
+
+/** The status the definition gives a case at `now`, with the exemptions in force (expired ones too). */
+function expected(c: Case, now: number, rules: RuleConfig, exemptions: readonly Exemption[]): DeviceStatus {
+  const failing: (FindingRecord | NonNullable<ReturnType<typeof staleFinding>>)[] = c.findings.filter(
+    (f) => f.resolvedAt === null && f.failing,
+  );
+  const stale = staleFinding(c.lastContact, now, rules);
+  if (stale) failing.push(stale);
+  return deviceStatus({
+    failing: failing.map((f) => ({ rule: f.rule, state: findingState(f, now, exemptions, c.serial) })),
+    unknown: c.unknown,
+    identityConflict: c.conflict === 'serial' || c.conflict === 'uuid',
+  });
+}
+
+/** Every instant the definition can change at for these cases, each with the millisecond before and after. */
+function boundaries(cases: readonly Case[], rules: RuleConfig[], exemptions: readonly Exemption[]): number[] {
+  const at = new Set<number>([T]);
+  for (const c of cases) {
+    const mine = exemptions.filter((e) => e.serial === null || e.serial === c.serial);
+    for (const f of c.findings) {
+      at.add(f.firstSeen);
+      if (f.pendingUntil !== null) at.add(f.pendingUntil);
+      const from = activeFrom(f, mine, c.serial);
+      if (from !== null) at.add(from);
+    }
+    for (const r of rules) {
+      // The stale finding starts the millisecond after the stale age; its grace and exemptions follow.
+      const stale = staleFinding(c.lastContact, c.lastContact + r.staleAfterSeconds * 1000 + 1, r);
+      if (stale) {
+        at.add(stale.firstSeen);
+        if (stale.pendingUntil !== null) at.add(stale.pendingUntil);
+        const from = activeFrom(stale, mine, c.serial);
+        if (from !== null) at.add(from);
+      }
+    }
+  }
+  for (const e of exemptions) if (e.expiresAt !== null) at.add(e.expiresAt);
+  return [...at].flatMap((t) => [t - 1, t, t + 1]).sort((a, b) => a - b);
+}
+
+async function write(store: Store, cases: Case[], own: Map<string, (typeof EXEMPTIONS)[number]>) {
+  const setup = new Date(T - 40 * D);
+  for (const c of cases) {
+    await store.withTransaction(async (tx) => {
+      const d = await tx.devices.create({
+        serial: c.serial,
+        hardwareUuid: `HW-${c.serial}`,
+        tokenHash: Buffer.from(c.serial).toString('hex').padEnd(64, '0'),
+        at: c.lastContact,
+      });
+      await tx.findings.save(d.id, c.findings);
+      await tx.devices.setCurrent(
+        d.id,
+        current(`snap-${c.serial}`, c.lastContact, {
+          verdict: {
+            noncompliantFrom: deviceNoncompliantFrom(c.findings, [], c.serial),
+            hasUnknown: c.unknown,
+          },
+        }),
+      );
+      for (const e of own.get(c.serial) ?? [])
+        await addExemption(tx, { ...e, serial: c.serial, reason: 'test', createdBy: 'test' }, setup);
+      const claim = { at: T - 2 * D, address: null, serialHolderId: null, uuidHolderId: null };
+      if (c.conflict === 'serial')
+        await tx.identityConflicts.open({
+          ...claim,
+          serial: c.serial,
+          hardwareUuid: `OTHER-${c.serial}`,
+          serialHolderId: d.id,
+        });
+      if (c.conflict === 'uuid' || c.conflict === 'resolved') {
+        const o = await tx.identityConflicts.open({
+          ...claim,
+          serial: `OTHER-${c.serial}`,
+          hardwareUuid: d.hardwareUuid,
+          uuidHolderId: d.id,
+        });
+        if (c.conflict === 'resolved')
+          await tx.identityConflicts.resolve(o.id, { at: T - D, resolution: 'existing', by: 'test' });
+      }
+    });
+  }
+}
+
+/** A case as a person reads it: instants relative to T. */
+function explain(c: Case, now: number, rules: RuleConfig, exemptions: readonly Exemption[]): string {
+  const rel = (t: number | null) => (t === null ? null : `T${t - T >= 0 ? '+' : ''}${t - T}`);
+  return JSON.stringify({
+    now: rel(now),
+    staleGraceSeconds: rules.graceSeconds.stale ?? 0,
+    lastContact: rel(c.lastContact),
+    unknown: c.unknown,
+    conflict: c.conflict,
+    findings: c.findings.map((f) => [
+      f.rule,
+      f.user,
+      rel(f.firstSeen),
+      rel(f.pendingUntil),
+      f.failing,
+      rel(f.resolvedAt),
+    ]),
+    exemptions: exemptions
+      .filter((e) => e.serial === null || e.serial === c.serial)
+      .map((e) => [e.serial, e.rule, e.user, e.expiresAt === null ? 'never' : rel(e.expiresAt)]),
+  });
+}
+
+async function check(store: Store, cases: Case[], label: string): Promise<number> {
+  const exemptions = await store.exemptions.list();
+  const configs: RuleConfig[] = [
+    { staleAfterSeconds: STALE_S, graceSeconds: {} },
+    { staleAfterSeconds: STALE_S, graceSeconds: { stale: 3600 } },
+  ];
+  let checked = 0;
+  for (const rules of configs) {
+    for (const now of boundaries(cases, configs, exemptions)) {
+      const p = fleetParams(new Date(now), rules);
+      const rows = new Map(
+        (await store.fleet.listDevices(p, {}, { limit: 100_000 })).map((r) => [r.serial, r]),
+      );
+      const tally: Record<DeviceStatus, number> = { compliant: 0, noncompliant: 0, unknown: 0 };
+      for (const c of cases) {
+        const got = rows.get(c.serial)?.status as DeviceStatus;
+        tally[got]++;
+        // Reads come after writes: a device is read at or after its last contact (its findings are older).
+        if (now < c.lastContact) continue;
+        const want = expected(c, now, rules, exemptions);
+        checked++;
+        if (got !== want)
+          assert.fail(`${got} instead of ${want}: ${explain(c, now, rules, exemptions)}, ${label}`);
+      }
+      assert.equal(rows.size, cases.length);
+      assert.deepEqual(
+        await store.fleet.countByStatus(p),
+        tally,
+        `countByStatus, ${label}, now T+${now - T}`,
+      );
+      for (const status of ['compliant', 'noncompliant', 'unknown'] as const) {
+        const listed = await store.fleet.listDevices(p, { status }, { limit: 100_000 });
+        assert.equal(listed.length, tally[status], `status filter ${status}, ${label}, now T+${now - T}`);
+      }
+    }
+  }
+  // One device's row says the same as the list.
+  const p = fleetParams(new Date(T), configs[0] as RuleConfig);
+  const c = cases[cases.length - 1] as Case;
+  assert.equal(
+    (await store.fleet.deviceRow(p, c.serial))?.status,
+    expected(c, T, configs[0] as RuleConfig, exemptions),
+  );
+  return checked;
+}
+
+export function statusConformance(backend: Backend): void {
+  describe(`${backend.name} device status`, () => {
+    test('the fleet queries answer rules/device-status.ts at every boundary of every input', async () => {
+      await withStore(backend, async (store) => {
+        const cases: Case[] = [];
+        const own = new Map<string, (typeof EXEMPTIONS)[number]>();
+        let n = 0;
+        for (const findings of FINDINGS)
+          for (const exemptions of EXEMPTIONS)
+            for (const lastContact of CONTACTS)
+              for (const unknown of [false, true])
+                for (const conflict of CONFLICTS) {
+                  const serial = `C${String(n++).padStart(5, '0')}`;
+                  cases.push({ serial, findings: findings(lastContact), lastContact, unknown, conflict });
+                  own.set(serial, exemptions);
+                }
+        await write(store, cases, own);
+        const statuses = new Set(
+          cases.map((c) => expected(c, T, { staleAfterSeconds: STALE_S, graceSeconds: {} }, [])),
+        );
+        assert.equal(statuses.size, 3, 'every status is among the cases');
+        let checked = await check(store, cases, 'device exemptions');
+        // Fleet-wide exemptions, added as an admin adds them: every device's answer moves with them.
+        const setup = new Date(T - 40 * D);
+        await store.withTransaction(async (tx) => {
+          await addExemption(
+            tx,
+            {
+              serial: null,
+              rule: 'filevault-off',
+              user: null,
+              reason: 't',
+              createdBy: 't',
+              expiresAt: T + 90 * M,
+            },
+            setup,
+          );
+          await addExemption(
+            tx,
+            { serial: null, rule: 'stale', user: null, reason: 't', createdBy: 't', expiresAt: T + D },
+            setup,
+          );
+        });
+        checked += await check(store, cases, 'plus fleet-wide exemptions');
+        assert.ok(checked > 10_000, `${checked} answers checked`);
+      });
+    });
+  });
+}
