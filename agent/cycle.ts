@@ -5,11 +5,12 @@ import type { AgentConfigValues } from './settings/declaration.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from './log.ts';
 import type { Runner } from './exec/types.ts';
+import type { PathStatter } from './path-stat.ts';
 import { collect } from './collect.ts';
 import type { Db } from './cache/open.ts';
 import { recordSnapshot } from './cache/snapshots.ts';
 import { enqueue } from './cache/outbox.ts';
-import { readState, writeState } from './cache/state.ts';
+import { deleteState, readState, writeState } from './cache/state.ts';
 import { checkSnapshot, snapshotDigest } from './snapshot/index.ts';
 import type { Snapshot } from './snapshot/index.ts';
 import { checkinFor, planUpload } from './upload/plan.ts';
@@ -38,6 +39,8 @@ export interface CollectDeps {
   db: Db;
   now: Clock;
   run: Runner;
+  /** lstat of a Mac path (agent/path-stat.ts createPathStat). */
+  stat: PathStatter;
   hostname: () => string;
   newId: () => string;
   agentVersion: string;
@@ -75,6 +78,7 @@ export async function collectAndCache(deps: CollectDeps): Promise<Collected> {
   const { db, log, settings } = deps;
   const result = await collect({
     run: deps.run,
+    stat: deps.stat,
     now: deps.now,
     hostname: deps.hostname(),
     newId: deps.newId,
@@ -82,6 +86,7 @@ export async function collectAndCache(deps: CollectDeps): Promise<Collected> {
     excludeUsers: settings.ExcludeUsers,
     budgetMs: settings.CollectTimeoutSeconds * 1000,
     previousBootstrapCheck: readState<unknown>(db, 'bootstrapCheck'),
+    previousPlatformSso: readState<unknown>(db, 'platformSso'),
   });
   const snapshot = result.snapshot;
   const problems = checkSnapshot(snapshot);
@@ -92,6 +97,8 @@ export async function collectAndCache(deps: CollectDeps): Promise<Collected> {
     );
   }
   if (result.bootstrapCheck) writeState(db, 'bootstrapCheck', result.bootstrapCheck);
+  if (result.platformSso) writeState(db, 'platformSso', result.platformSso);
+  else deleteState(db, 'platformSso');
   const digest = snapshotDigest(snapshot);
   const recorded = recordSnapshot(db, snapshot, digest, {
     maxSnapshots: settings.MaxCachedSnapshots,

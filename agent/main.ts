@@ -19,6 +19,7 @@ import { systemClock } from './clock.ts';
 import { createLogger } from './log.ts';
 import type { Logger } from './log.ts';
 import { createRunner } from './exec/run.ts';
+import { createPathStat } from './path-stat.ts';
 import { collectAndCache, runCycle } from './cycle.ts';
 import type { CycleDeps } from './cycle.ts';
 import { CacheError, CACHE_FILE, ensureStateDir, openCache } from './cache/open.ts';
@@ -112,6 +113,7 @@ function cycleDeps(config: AgentConfig, db: Db, log: Logger): CycleDeps {
     db,
     now: systemClock,
     run: createRunner({ sysroot: config.sysroot }),
+    stat: createPathStat(config.sysroot),
     hostname: os.hostname,
     newId: randomUUID,
     agentVersion: AGENT_VERSION,

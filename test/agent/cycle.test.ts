@@ -45,6 +45,7 @@ function harness(extra: Partial<CycleSettings> = {}, refusals: string[] = []) {
     db,
     now: () => now,
     run: mac.run,
+    stat: mac.stat,
     hostname: () => hostname,
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
     agentVersion: '0.1.0',
@@ -57,6 +58,7 @@ function harness(extra: Partial<CycleSettings> = {}, refusals: string[] = []) {
   return {
     deps,
     db,
+    mac,
     logs,
     token: () => token,
     advance: (ms: number) => (now = new Date(now.getTime() + ms)),
@@ -165,4 +167,20 @@ test('importing agent/main.ts has no side effects; bin/tokenwatch-agent.js is wh
   assert.equal(out.stdout, 'function undefined', out.stderr);
   assert.equal(out.code, 0);
   assert.match(fs.readFileSync(path.join(ROOT, 'bin/tokenwatch-agent.js'), 'utf8'), /^main\(\{$/m);
+});
+
+test('the last Platform SSO reading is kept in the cache and repeated while nobody is at the console', async () => {
+  const h = harness();
+  const first = await runCycle(h.deps);
+  assert.equal(first.snapshot.platformSso?.user?.name, 'alice');
+  assert.equal(first.snapshot.platformSso?.user?.registered, true);
+  h.mac.answer('/usr/bin/stat -f %Su /dev/console', 'root\n');
+  h.advance(3600_000);
+  const away = await runCycle(h.deps);
+  assert.equal(away.snapshot.consoleUser, null);
+  assert.deepEqual(away.snapshot.platformSso, first.snapshot.platformSso);
+  assert.equal(away.changed, false, 'a logout alone is no new state');
+  const launchctl = h.mac.asked.filter((a) => a.startsWith('/bin/launchctl'));
+  assert.equal(launchctl.length, 1, 'app-sso ran only while alice was logged in');
+  h.db.close();
 });

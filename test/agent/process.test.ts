@@ -3,6 +3,7 @@
 // and print outputs recorded on real Macs (SYNTHETIC where no real sample of a state exists).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { checkSnapshot } from '../../agent/snapshot/index.ts';
@@ -269,4 +270,85 @@ test('a managed SplaySeconds does not delay a run typed by hand (no --splay); it
   assert.ok(byHand.ms < 30_000, `took ${Math.round(byHand.ms)} ms`);
   const config = await runAgent(['config', ...mac.flags, '--splay', '300']);
   assert.match(config.stdout, /^SplaySeconds +86400 +MANAGED {2}\(overrides flag: 300\)$/m);
+});
+
+test('the new signals on the real process: files looked at with lstat, admin membership, Platform SSO as the console user', async () => {
+  const compliant = simulatedMac('applesilicon-compliant');
+  const s = await collectJson(compliant);
+  assert.deepEqual(s.errors, []);
+  // The stand-in escrow file: its size and the modification time the root gave it.
+  assert.deepEqual(s.fileVault.prkEscrowFile, {
+    present: true,
+    size: fs.statSync(path.join(compliant.root, 'var/db/FileVaultPRK.dat')).size,
+    modifiedAt: '2026-04-20T09:30:00.000Z',
+  });
+  assert.equal(user(s, 'alice').admin, true);
+  assert.equal(s.platformSso?.user?.name, 'alice');
+  assert.equal(s.platformSso?.user?.registered, true);
+  const calls = readCalls(compliant.root);
+  assert.ok(
+    calls.includes('/bin/launchctl asuser 501 /usr/bin/sudo -u alice /usr/bin/app-sso platform -s'),
+    calls.join('\n'),
+  );
+  assert.ok(calls.includes('/usr/bin/dsmemberutil checkmembership -U alice -G admin'));
+
+  // intel-catalina: grace is an admin only through dsmemberutil (the real nested-group answer); the
+  // deferral's record is on disk; macOS 10.15 runs no app-sso.
+  const intel = await collectJson(simulatedMac('intel-catalina'));
+  assert.deepEqual([user(intel, 'grace').admin, user(intel, 'grace').adminDirect], [true, false]);
+  assert.equal(intel.fileVault.deferral?.recordPresent, true);
+  assert.equal(intel.platformSso, null);
+  assert.ok(intel.notApplicable.includes('platformSso'));
+});
+
+test("the fake /bin/launchctl takes only `asuser UID /usr/bin/sudo -u NAME /usr/bin/app-sso platform -s`, for this Mac's console user", async () => {
+  const mac = simulatedMac('applesilicon-compliant');
+  const launchctl = path.join(mac.root, 'bin/launchctl');
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(launchctl, args, (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+      );
+    });
+  const ok = await run([
+    'asuser',
+    '501',
+    '/usr/bin/sudo',
+    '-u',
+    'alice',
+    '/usr/bin/app-sso',
+    'platform',
+    '-s',
+  ]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^Time: /);
+  const refused: [string[], RegExp][] = [
+    [['print', 'system/com.tokenwatch.agent'], /expected asuser UID/],
+    [
+      ['asuser', 'alice', '/usr/bin/sudo', '-u', 'alice', '/usr/bin/app-sso', 'platform', '-s'],
+      /UID of asuser is not a number/,
+    ],
+    [
+      ['asuser', '501', '/bin/sh', '-u', 'alice', '/usr/bin/app-sso', 'platform', '-s'],
+      /does not run \/usr\/bin\/sudo -u/,
+    ],
+    [
+      ['asuser', '501', '/usr/bin/sudo', '-u', '#0', '/usr/bin/app-sso', 'platform', '-s'],
+      /not given a short name/,
+    ],
+    [
+      ['asuser', '501', '/usr/bin/sudo', '-u', 'alice', '/bin/sh', 'platform', '-s'],
+      /does not run \/usr\/bin\/app-sso/,
+    ],
+    // The right form for someone who is not this Mac's console user.
+    [
+      ['asuser', '502', '/usr/bin/sudo', '-u', 'bob', '/usr/bin/app-sso', 'platform', '-s'],
+      /unexpected arguments/,
+    ],
+  ];
+  for (const [args, why] of refused) {
+    const r = await run(args);
+    assert.equal(r.code, 64, args.join(' '));
+    assert.match(r.stderr, why, args.join(' '));
+  }
 });

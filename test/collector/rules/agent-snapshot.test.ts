@@ -26,7 +26,7 @@ const TIMED_OUT = {
 
 async function snapshotOf(answers: Record<string, Answer>): Promise<Snapshot> {
   const fake = fakeRunner(answers);
-  const { snapshot } = await collect(collectDeps(fake.run));
+  const { snapshot } = await collect(collectDeps(fake));
   assert.deepEqual(fake.rejected, []);
   return snapshot;
 }
