@@ -45,6 +45,8 @@ export interface CollectDeps {
   newId: () => string;
   agentVersion: string;
   log: Logger;
+  /** Writes the EA summary plist of a collection (main.ts: ea-summary-file.ts); a failure is logged. */
+  writeSummary: (snapshot: Snapshot) => void;
 }
 
 export interface CycleDeps extends CollectDeps {
@@ -115,6 +117,12 @@ export async function collectAndCache(deps: CollectDeps): Promise<Collected> {
     'collected',
   );
   for (const e of snapshot.errors) log.warn({ probe: e.probe, kind: e.kind, user: e.user }, e.message);
+  try {
+    deps.writeSummary(snapshot);
+  } catch (err) {
+    // The snapshot is cached and will be sent; only the EAs miss this collection (they say Stale later).
+    log.error({ err: (err as Error).message }, 'the EA summary plist could not be written');
+  }
   return { snapshot, digest, changed: recorded.changed, at: deps.now() };
 }
 

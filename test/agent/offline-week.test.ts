@@ -113,6 +113,7 @@ async function offlineWeek({ maxCachedSnapshots }: Scenario) {
     now: () => now,
     run: mac.run,
     stat: mac.stat,
+    writeSummary: () => {},
     hostname: () => hostname,
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
     agentVersion: '0.1.0',
