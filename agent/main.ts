@@ -19,6 +19,7 @@ import { systemClock } from './clock.ts';
 import { createLogger } from './log.ts';
 import type { Logger } from './log.ts';
 import { createRunner } from './exec/run.ts';
+import { createPathStat } from './path-stat.ts';
 import { collectAndCache, runCycle } from './cycle.ts';
 import type { CycleDeps } from './cycle.ts';
 import { CacheError, CACHE_FILE, ensureStateDir, openCache } from './cache/open.ts';
@@ -30,8 +31,11 @@ import { createClient } from './upload/client.ts';
 import { MISCONFIGURATION_STATE } from './upload/uploader.ts';
 import { readDeviceToken, writeDeviceToken } from './upload/device-token.ts';
 import { EAS, eaByName, renderEa } from './ea.ts';
+import { eaAnswer, eaSummary, parseSummaryPlist, renderSummaryPlist } from './ea-summary.ts';
+import { readSummaryFile, writeSummaryFile } from './ea-summary-file.ts';
+import { isStale } from './staleness.ts';
 import { renderSnapshot, renderStatus } from './summary.ts';
-import { renderStatusNotes } from './status-notes.ts';
+import { renderNotRun, renderStatusNotes } from './status-notes.ts';
 import { nativeSqliteBinding } from './sea/native.ts';
 import { AGENT_VERSION } from './version.ts';
 import { jsonText } from './snapshot/json-text.ts';
@@ -45,7 +49,7 @@ Usage:
                                                   --splay: wait a random 0..SECONDS first (only then);
                                                   --retry-now sends the queue now, ignoring backoff
   tokenwatch-agent status [--json]                last collection, its errors, cache and outbox
-  tokenwatch-agent ea NAME | ea --list            one cached value as a Jamf extension attribute
+  tokenwatch-agent ea NAME | ea --list            one value of the EA summary plist as a Jamf extension attribute
   tokenwatch-agent config [--json]                every setting, its value and where it came from
   tokenwatch-agent --version
 
@@ -112,6 +116,9 @@ function cycleDeps(config: AgentConfig, db: Db, log: Logger): CycleDeps {
     db,
     now: systemClock,
     run: createRunner({ sysroot: config.sysroot }),
+    stat: createPathStat(config.sysroot),
+    writeSummary: (snapshot) =>
+      writeSummaryFile(stateDir, renderSummaryPlist(eaSummary(snapshot, config.values.StartIntervalSeconds))),
     hostname: os.hostname,
     newId: randomUUID,
     agentVersion: AGENT_VERSION,
@@ -205,6 +212,13 @@ function cmdStatus(io: Io, config: AgentConfig, json: boolean): number {
       enrolled: readDeviceToken(stateDir) !== null,
       serverUrl: config.values.ServerURL,
     };
+    const lastRun = view.latest && {
+      lastCollectedAt: view.latest.collectedAt,
+      now: systemClock(),
+      intervalSeconds: config.values.StartIntervalSeconds,
+    };
+    const notRunning =
+      lastRun !== null && isStale(lastRun.lastCollectedAt, lastRun.now, lastRun.intervalSeconds);
     const notes = {
       uploadRefusals: uploadRefusals(config),
       gap: view.outbox.gap,
@@ -212,8 +226,8 @@ function cmdStatus(io: Io, config: AgentConfig, json: boolean): number {
     };
     io.stdout(
       json
-        ? `${jsonText({ ...view, uploadRefusals: notes.uploadRefusals }, 2)}\n`
-        : renderStatus(view) + renderStatusNotes(notes),
+        ? `${jsonText({ ...view, notRunning, uploadRefusals: notes.uploadRefusals }, 2)}\n`
+        : renderStatus(view) + (lastRun ? renderNotRun(lastRun) : '') + renderStatusNotes(notes),
     );
     return 0;
   } finally {
@@ -233,18 +247,21 @@ function cmdEa(io: Io, config: AgentConfig, name: string | undefined, list: bool
     );
     return 2;
   }
-  // An extension attribute always answers (exit 0): a cache problem is "Unknown (code)" on stdout, for
-  // Jamf, and the whole message on stderr, for whoever runs it by hand.
-  let db: Db | null = null;
+  // An extension attribute always answers (exit 0): it reads the summary plist a collection wrote (what
+  // the one-line EAs read too), never the cache; a problem is "Unknown (why)" on stdout, for Jamf, and the
+  // whole message on stderr, for whoever runs it by hand.
   try {
-    db = openExistingCache(config);
-    const latest = db ? latestSnapshot(db) : null;
-    io.stdout(`${renderEa(latest ? ea.value(latest) : 'Not collected')}\n`);
+    const text = readSummaryFile(config.values.StateDir);
+    const parsed = text === null ? null : parseSummaryPlist(text);
+    if (parsed !== null && 'error' in parsed) {
+      io.stdout(`${renderEa('Unknown (summary unreadable)')}\n`);
+      io.stderr(`tokenwatch-agent ea: the EA summary cannot be read: ${parsed.error}\n`);
+      return 0;
+    }
+    io.stdout(`${renderEa(eaAnswer(parsed?.summary ?? null, ea.name, systemClock()))}\n`);
   } catch (err) {
     io.stdout(`${renderEa(`Unknown (${err instanceof CacheError ? err.code : 'error'})`)}\n`);
     io.stderr(`tokenwatch-agent ea: ${(err as Error).message}\n`);
-  } finally {
-    db?.close();
   }
   return 0;
 }
