@@ -16,7 +16,7 @@ import type { PageAssets } from './html/document.ts';
 import { markup } from './html/escape.ts';
 import { percent, severityBadge, when } from './html/marks.ts';
 import { remediationText } from './html/remediation.ts';
-import { trendChart } from './html/trend.ts';
+import { TREND_COLOURS, trendChart } from './html/trend.ts';
 
 /** A share the summary shows as a card (escrowed, usable, FileVault on): part of whole devices. */
 export interface ReportRate {
@@ -62,8 +62,6 @@ export interface HtmlReportInput {
   noncompliant: readonly DeviceTableRow[];
   noncompliantTotal: number;
 }
-
-export const TREND_COLOURS = ['#1f7a3a', '#2457c5', '#b45309', '#7c3aed', '#0e7490'];
 
 const groupRows = (groups: readonly GroupCount[]): BreakdownRow[] =>
   [...groups]

@@ -60,7 +60,13 @@ export function htmlDocument(opts: {
     const scripts = assets.scripts.map((s) => markup`<script src="${mode.base}${s.name}" defer></script>`);
     head = markup`${links}${scripts}`;
   }
-  const meta = markup`<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer">`;
+  // The report links nowhere (no-referrer); the dashboard's forms need their Origin sent (same-origin, see
+  // reports/dashboard/headers.ts), and an empty icon spares the collector a request for /favicon.ico.
+  const served =
+    mode.kind === 'inline'
+      ? markup`<meta name="referrer" content="no-referrer">`
+      : markup`<meta name="referrer" content="same-origin"><link rel="icon" href="data:,">`;
+  const meta = markup`<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${served}`;
   const page = markup`<html lang="en"><head>${meta}<title>${opts.title}</title>${head}</head><body>${opts.body}${tail}</body></html>`;
   return `<!doctype html>\n${page.toString()}\n`;
 }

@@ -21,6 +21,9 @@ export interface Trend {
   empty: string;
 }
 
+/** The series' colours, in order. */
+export const TREND_COLOURS = ['#1f7a3a', '#2457c5', '#b45309', '#7c3aed', '#0e7490'];
+
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 const shown = (v: number | null | undefined) =>
