@@ -20,12 +20,20 @@
     var options = {
       width: Math.max(280, container.clientWidth),
       height: 260,
+      // Room on the right for the last day's label, centred under the chart's edge.
+      padding: [12, 36, 0, 0],
       tzDate: function (ts) {
         return uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC');
       },
       scales: { x: { time: true }, y: { range: unit === '%' ? [0, 100] : undefined } },
       axes: [
-        { stroke: '#5b6675', grid: { stroke: '#eef1f6' } },
+        // Whole days only (the data are one point per UTC day): no hour ticks between them.
+        {
+          stroke: '#5b6675',
+          grid: { stroke: '#eef1f6' },
+          incrs: [86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400, 364 * 86400],
+          values: '{YYYY}-{MM}-{DD}',
+        },
         {
           stroke: '#5b6675',
           grid: { stroke: '#eef1f6' },
