@@ -5,6 +5,10 @@
 // reach the pages as text.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { selfSigned } from '../../helpers/certificates.ts';
 import { startTestCollector, snapshotFor, ADMIN_TOKEN } from '../../helpers/collector.ts';
 import type { TestCollector } from '../../helpers/collector.ts';
 import { userNamed } from '../../collector/rules/compliant-snapshot.ts';
@@ -259,5 +263,41 @@ test('with the dashboard turned off, / is not served', async () => {
     assert.equal((await send(`${off.url}/sign-in`)).status, 404);
   } finally {
     await off.stop();
+  }
+});
+
+test('over TLS the cookie is __Host- prefixed and Secure, and only that cookie opens a page', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwatch-dashboard-tls-'));
+  const cert = await selfSigned();
+  fs.writeFileSync(path.join(dir, 'cert.pem'), cert.cert);
+  fs.writeFileSync(path.join(dir, 'key.pem'), cert.key);
+  const tls = await startTestCollector({
+    tlsCert: path.join(dir, 'cert.pem'),
+    tlsKey: path.join(dir, 'key.pem'),
+  });
+  try {
+    assert.match(tls.url, /^https:/);
+    const v = new Visitor(tls.url, cert.cert);
+    const a = await v.signIn();
+    assert.equal(a.status, 303);
+    const set = a.headers['set-cookie']?.[0] ?? '';
+    assert.match(
+      set,
+      /^__Host-tokenwatch_session=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=28800; HttpOnly; SameSite=Strict; Secure$/,
+    );
+    assert.equal((await v.get('/')).status, 200);
+    const id = (v.cookie ?? '').split('=')[1] ?? '';
+    const plain = await send(`${tls.url}/`, {
+      headers: { cookie: `tokenwatch_session=${id}` },
+      ca: cert.cert,
+    });
+    assert.equal(
+      plain.status,
+      303,
+      'the unprefixed name (settable by a sibling host or over http) is not read',
+    );
+  } finally {
+    await tls.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
