@@ -16,6 +16,7 @@ import type { DeviceStatus, RuleId } from '../../collector/rules/index.ts';
 import { RULE_IDS } from '../../collector/rules/index.ts';
 import type { ReadModel } from '../../collector/services/read-model.ts';
 import type { DeviceDetail } from '../../collector/services/views.ts';
+import { accessOfDetail } from '../render/dashboard/device-access.ts';
 import type { DeviceAccess } from '../render/dashboard/device-access.ts';
 import type { PageAssets } from '../render/html/document.ts';
 import { signInPage } from '../render/dashboard/sign-in.ts';
@@ -56,7 +57,8 @@ export interface DashboardOptions {
   trend?: (now: Date) => Promise<SummaryPageData['trend']>;
   /**
    * The device page's unlock matrix, update verdict and incidents, where the collector computes them
-   * (device-access.ts's interfaces); without it the page says the collector does not compute them.
+   * (device-access.ts's interfaces). Default: what the device view itself carries (accessOfDetail); a part
+   * neither gives is shown as not computed by this collector.
    */
   access?: (device: DeviceDetail, now: Date) => Promise<DeviceAccess>;
 }
@@ -286,7 +288,7 @@ export async function dashboard(app: FastifyInstance, opts: DashboardOptions): P
         if (!device) throw new PageError(404, 'No such device', `No device with serial ${serial}.`);
         const [exemptions, access] = await Promise.all([
           opts.readModel.exemptions(now, serial),
-          opts.access ? opts.access(device, now) : {},
+          opts.access ? opts.access(device, now) : accessOfDetail(device),
         ]);
         return html(
           reply,

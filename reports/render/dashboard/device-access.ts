@@ -83,6 +83,23 @@ export interface DeviceAccess {
   incidents?: readonly IncidentData[];
 }
 
+/**
+ * The access parts a device view carries itself (the read model's device page adds unlock, unlockMatrix
+ * and mdmUpdate where it computes them): each taken when present, absent otherwise.
+ */
+export function accessOfDetail(detail: object): DeviceAccess {
+  const d = detail as {
+    unlock?: UnlockGlance;
+    unlockMatrix?: UnlockMatrixData | null;
+    mdmUpdate?: MdmUpdateData | null;
+  };
+  return {
+    ...(d.unlock !== undefined ? { unlock: d.unlock } : {}),
+    ...(d.unlockMatrix !== undefined ? { unlockMatrix: d.unlockMatrix } : {}),
+    ...(d.mdmUpdate !== undefined ? { mdmUpdate: d.mdmUpdate } : {}),
+  };
+}
+
 const notComputed = (what: string) =>
   markup`<p class="note">This collector does not compute ${what} yet.</p>`;
 

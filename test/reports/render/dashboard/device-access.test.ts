@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  accessOfDetail,
   cryptoUsersOf,
   cryptoUsersSection,
   incidentsSection,
@@ -152,4 +153,18 @@ test('the hostile corpus as user names, reasons and key kinds: shown as text, ne
     assert.ok(html.includes(escapeText(h.text)), `${h.id}: shown as text`);
     assert.deepEqual(tags(html), plain, `${h.id}: no element added, closed or changed`);
   }
+});
+
+test("a device view's own access parts are taken as they are; parts it lacks stay absent (not computed)", () => {
+  const { unlock, unlockMatrix, mdmUpdate } = ACCESS;
+  assert.deepEqual(accessOfDetail({ serial: 'X', unlock, unlockMatrix, mdmUpdate }), {
+    unlock,
+    unlockMatrix,
+    mdmUpdate,
+  });
+  assert.deepEqual(accessOfDetail({ serial: 'X', unlockMatrix: null, mdmUpdate: null }), {
+    unlockMatrix: null,
+    mdmUpdate: null,
+  });
+  assert.deepEqual(accessOfDetail({ serial: 'X' }), {});
 });
