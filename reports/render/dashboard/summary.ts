@@ -48,6 +48,33 @@ export function trendSeries(days: readonly TrendDayData[]): NonNullable<SummaryP
 
 const devicesHref = (query: Record<string, string>) => href(['devices'], query);
 
+/** A fleet rate as the read model's summary gives it where it computes one: devices with, without, unknown. */
+export interface FleetRate {
+  yes: number;
+  no: number;
+  unknown: number;
+  /** yes of all devices, in percent (null: no devices). */
+  percent: number | null;
+}
+
+const RATES = [
+  ['bootstrapEscrowed', 'Bootstrap Token escrowed'],
+  ['bootstrapUsable', 'escrowed and usable'],
+  ['fileVaultOn', 'FileVault on'],
+] as const;
+
+/** The rate cards for the rates the summary carries (none when the read model computes none). */
+export function rateCards(summary: object): Card[] {
+  const s = summary as Partial<Record<(typeof RATES)[number][0], FleetRate>>;
+  return RATES.flatMap(([key, label]): Card[] => {
+    const r = s[key];
+    if (r === undefined) return [];
+    const value = r.percent === null ? '-' : `${r.percent.toFixed(1)}%`;
+    const hint = `${r.yes} of ${r.yes + r.no + r.unknown}${r.unknown > 0 ? `, ${r.unknown} unknown` : ''}`;
+    return [{ label, value, hint, tone: 'plain' }];
+  });
+}
+
 export function summaryCards(summary: Summary): Card[] {
   const { devices, byStatus } = summary;
   const stale = summary.byRule.find((r) => r.rule === 'stale')?.devices ?? 0;
@@ -114,6 +141,6 @@ export function summaryPage(data: SummaryPageData, assets: PageAssets, sessionEn
     rows: rules,
     empty: 'No rule fails on any device.',
   });
-  const body = markup`<h1>Fleet summary</h1><p class="lede">As of ${when(summary.generatedAt)}. Each count links to its devices.</p>${cards(summaryCards(summary))}<section class="panel"><h2>Compliance over time</h2>${trend}</section><section class="panel"><h2>Findings by rule</h2>${byRule}<p class="note">Devices with an open finding of the rule (active, pending or exempted).</p></section>`;
+  const body = markup`<h1>Fleet summary</h1><p class="lede">As of ${when(summary.generatedAt)}. Each count links to its devices.</p>${cards([...summaryCards(summary), ...rateCards(summary)])}<section class="panel"><h2>Compliance over time</h2>${trend}</section><section class="panel"><h2>Findings by rule</h2>${byRule}<p class="note">Devices with an open finding of the rule (active, pending or exempted).</p></section>`;
   return dashboardPage({ title: 'Fleet summary', assets, section: 'summary', sessionEnds }, body);
 }
