@@ -243,6 +243,14 @@ export default tseslint.config(
       ...noBareDate,
     },
   },
+  // Scripts the pages run in the browser (reports/assets: the report inlines them, the dashboard serves them).
+  {
+    files: ['reports/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { document: 'readonly', window: 'readonly', ResizeObserver: 'readonly', uPlot: 'readonly' },
+    },
+  },
   // The store conformance suite is written against the store interfaces only: every backend runs it unchanged.
   {
     files: ['test/collector/store/conformance/**/*.ts'],

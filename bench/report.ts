@@ -4,6 +4,8 @@ import type { Machine } from './lib.ts';
 import { mib } from './lib.ts';
 import type { IngestResult } from './ingest.ts';
 import type { FleetResult } from './fleet.ts';
+import type { DashboardResult } from './dashboard.ts';
+import { DASHBOARD_FIRST_PAGE_MS } from './dashboard.ts';
 import type { StorageResult } from './storage.ts';
 import type { AgentResult } from './agent.ts';
 import type { ScenarioResult } from './load.ts';
@@ -18,6 +20,7 @@ export interface Results {
   command: string;
   ingest?: IngestResult;
   fleet?: FleetResult;
+  dashboard?: DashboardResult;
   storage?: StorageResult;
   agent?: AgentResult;
 }
@@ -172,6 +175,37 @@ function fleet(r: FleetResult): string {
   ].join('\n');
 }
 
+function dashboard(r: DashboardResult, run: Results): string {
+  return [
+    `## 5. Dashboard over ${n(r.devices)} devices`,
+    '',
+    'The collector itself (startCollector, the dashboard registered as main.ts registers it) serving the fleet',
+    "queries' cached database (section 2) on a loopback port; each page fetched over HTTP with a signed-in",
+    'session, timed from the request to the page\'s last byte, once cold ("first") and then',
+    `${r.runs - 1} times. The target: the dashboard's first page (the summary at \`/\`) served in under`,
+    `${DASHBOARD_FIRST_PAGE_MS} ms, read as its median; the other pages are shown for reference. Measured on`,
+    `${run.startedAt.slice(0, 10)} on ${run.machine.cpus} CPUs (${run.machine.cpuModel}), load average`,
+    `${run.loadBefore.join(', ')} before, by \`${run.command}\`${run.quick ? ' (quick: not comparable)' : ''}.`,
+    '',
+    table(
+      ['page', 'path', 'bytes', 'first ms', 'median ms', 'max ms', `< ${DASHBOARD_FIRST_PAGE_MS} ms`],
+      r.pages.map((p, i) => [
+        p.name,
+        `\`${p.path}\``,
+        n(p.bytes),
+        p.firstMs,
+        p.medianMs,
+        p.maxMs,
+        i === 0 ? verdict(p.medianMs < DASHBOARD_FIRST_PAGE_MS) : '-',
+      ]),
+    ),
+    '',
+    `The summary page's time is almost all the read model's summary query (the same one \`GET /api/v1/summary\``,
+    `answers with; section 2), timed alone in process in the same runs: first ${r.summaryQuery.firstMs} ms, median`,
+    `${r.summaryQuery.medianMs} ms, max ${r.summaryQuery.maxMs} ms. The page adds its HTTP round trip and its markup.`,
+  ].join('\n');
+}
+
 function storage(r: StorageResult): string {
   const first = r.rows[0];
   const onlyChanges = r.rows.every(
@@ -249,7 +283,7 @@ export function render(r: Results): string {
     '',
     `Written by \`npm run bench\` (bench/run.ts); do not edit by hand: each run regenerates the whole file. The`,
     "collector's storage has targets (bench/report.ts TARGETS), the agent executable none; **MISS** marks a target this run",
-    'did not meet. Options: `--quick` (short smoke runs), `--only ingest,fleet,storage,agent`, `--build` (build the',
+    'did not meet. Options: `--quick` (short smoke runs), `--only ingest,fleet,storage,agent,dashboard`, `--build` (build the',
     'agent executable first when dist/ lacks it); quick or partial runs write .build/bench/BENCHMARKS.partial.md.',
     '',
     table(
@@ -277,5 +311,6 @@ export function render(r: Results): string {
   if (r.fleet) parts.push('', fleet(r.fleet));
   if (r.storage) parts.push('', storage(r.storage));
   if (r.agent) parts.push('', agent(r.agent));
+  if (r.dashboard) parts.push('', dashboard(r.dashboard, r));
   return `${parts.join('\n')}\n`;
 }

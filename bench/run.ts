@@ -3,7 +3,7 @@
 //   node bench/run.ts [--quick] [--only ingest,fleet,storage,agent] [--build] [--out FILE]
 //
 // --quick   short runs (a smoke check: 2 s per scenario, 100,000 devices, fewer repeats)
-// --only    run only the named parts (comma-separated)
+// --only    run only the named parts (comma-separated: ingest, fleet, storage, agent, dashboard)
 // --build   run `npm run build:agent`'s script first when dist/ has no linux-x64 executable; without it
 //           the agent part says in the document that the executable is missing and measures the rest
 // --out     where to write the document. Default: BENCHMARKS.md for a full run; a --quick or --only run
@@ -18,11 +18,12 @@ import { FULL_INGEST, QUICK_INGEST, benchIngest } from './ingest.ts';
 import { benchFleet } from './fleet.ts';
 import { benchStorage } from './storage.ts';
 import { benchAgent, buildAgent } from './agent.ts';
+import { benchDashboard } from './dashboard.ts';
 import { DIST } from '../scripts/build/measure.ts';
 import { render } from './report.ts';
 import type { Results } from './report.ts';
 
-const PARTS = ['ingest', 'fleet', 'storage', 'agent'] as const;
+const PARTS = ['ingest', 'fleet', 'storage', 'agent', 'dashboard'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -64,6 +65,8 @@ if (run('agent')) {
   if (values.build && !fs.existsSync(path.join(DIST, 'tokenwatch-agent-linux-x64'))) buildAgent(log('agent'));
   results.agent = await benchAgent(quick ? 3 : 10, quick ? 5 : 20, log('agent'));
 }
+if (run('dashboard'))
+  results.dashboard = await benchDashboard(quick ? 100_000 : 1_000_000, quick ? 5 : 20, log('dashboard'));
 
 results.loadAfter = os.loadavg().map((n) => Math.round(n * 100) / 100);
 results.seconds = Math.round((performance.now() - t0) / 1000);

@@ -41,6 +41,8 @@ export interface AppDeps {
   monotonic?: () => number;
   /** HTTPS options (main.ts reads the files). */
   https?: { cert: Buffer; key: Buffer };
+  /** Failed admin authentications per address (main.ts shares it with the dashboard's sign-in). */
+  adminLimiter?: FailureLimiter;
 }
 
 export const API_VERSION = '1.0.0';
@@ -50,6 +52,11 @@ const ENROLL_WINDOW_MS = 60_000;
 /** Guessing the admin token: 20 wrong ones a minute per address, then 429 until the minute is over. */
 const ADMIN_FAILURES_PER_WINDOW = 20;
 const ADMIN_WINDOW_MS = 60_000;
+
+/** The admin failure limiter: the admin API and the dashboard's sign-in count against the same one. */
+export function adminFailureLimiter(monotonic: () => number): FailureLimiter {
+  return new FailureLimiter(ADMIN_FAILURES_PER_WINDOW, ADMIN_WINDOW_MS, monotonic);
+}
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store, clock } = deps;
@@ -71,7 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       limiter: new FailureLimiter(ENROLL_FAILURES_PER_WINDOW, ENROLL_WINDOW_MS, monotonic),
       onOutcome: (outcome) => Metrics.inc(metrics.enrollments, outcome),
     }),
-    adminLimiter: new FailureLimiter(ADMIN_FAILURES_PER_WINDOW, ADMIN_WINDOW_MS, monotonic),
+    adminLimiter: deps.adminLimiter ?? adminFailureLimiter(monotonic),
   };
 
   const limits = connectionOptions(config);

@@ -47,9 +47,14 @@ const DECLARED = {
     8443,
     'TCP port to listen on (0 = any free port)',
   ),
-  adminToken: setting(Type.String(), '', 'Bearer token for every /api/v1 read and admin action', {
-    secret: true,
-  }),
+  adminToken: setting(
+    Type.String(),
+    '',
+    'Bearer token for every /api/v1 read and admin action, and the dashboard sign-in',
+    {
+      secret: true,
+    },
+  ),
   enrollSecret: setting(Type.String(), '', 'shared secret agents present to enroll', { secret: true }),
   tlsCert: setting(Type.String(), '', 'PEM certificate file; with tlsKey serves HTTPS'),
   tlsKey: setting(Type.String(), '', 'PEM private key file'),
@@ -129,6 +134,17 @@ const DECLARED = {
     'device tokens kept in the in-memory auth cache',
   ),
   trustProxy: setting(Type.Boolean(), false, 'trust X-Forwarded-* from a reverse proxy'),
+  dashboard: setting(Type.Boolean(), true, 'serve the dashboard at / (sign in with the admin token)'),
+  dashboardSessionSeconds: setting(
+    Type.Integer({ minimum: 60, maximum: 7 * 86400 }),
+    8 * 3600,
+    'a dashboard session ends this long after sign-in',
+  ),
+  dashboardIdleSeconds: setting(
+    Type.Integer({ minimum: 60, maximum: 7 * 86400 }),
+    30 * 60,
+    'a dashboard session ends after this long without a request',
+  ),
   logLevel: setting(
     Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     'info',

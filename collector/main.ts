@@ -1,7 +1,7 @@
 // Composition root: config -> store -> buildApp -> listen -> jobs. The only module that listens.
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { buildApp } from './app.ts';
+import { adminFailureLimiter, buildApp } from './app.ts';
 import type { CollectorConfig } from './config.ts';
 import { adminTokenWeakness, ConfigError } from './config.ts';
 import { systemClock } from './clock.ts';
@@ -11,6 +11,14 @@ import { openSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
 import { pruneOnce } from './jobs/prune.ts';
 import { scheduleJobs } from './jobs/schedule.ts';
+import { monotonic as systemMonotonic } from './clock.ts';
+import { Metrics } from './http/metrics.ts';
+import { createReadModel } from './services/read-model.ts';
+import { ruleConfig } from './services/evaluation.ts';
+import { secretEquals } from './services/enrollment.ts';
+import { dashboard } from '../reports/dashboard/plugin.ts';
+import type { DashboardOptions } from '../reports/dashboard/plugin.ts';
+import { loadPageAssets } from '../reports/page-assets.ts';
 
 export interface RunningCollector {
   /** http(s)://host:port of the listening server. */
@@ -28,6 +36,8 @@ export interface CollectorDeps {
   jobs?: boolean;
   /** Monotonic milliseconds for rate-limit windows and cache ages (tests move it). */
   monotonic?: () => number;
+  /** The dashboard's optional parts (the trend, the device page's unlock matrix, verdict and incidents). */
+  dashboard?: Pick<DashboardOptions, 'trend' | 'access'>;
 }
 
 /** Start a collector (the demo and tests start one in-process on a free loopback port with port 0). */
@@ -45,14 +55,31 @@ export async function startCollector(
     config.tlsCert !== '' && config.tlsKey !== ''
       ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
       : undefined;
+  const monotonic = deps.monotonic ?? systemMonotonic;
+  const metrics = new Metrics();
+  const adminLimiter = adminFailureLimiter(monotonic);
   const app = await buildApp({
     store,
     config,
     clock,
     logger,
-    ...(deps.monotonic ? { monotonic: deps.monotonic } : {}),
+    metrics,
+    adminLimiter,
+    monotonic,
     ...(https ? { https } : {}),
   });
+  if (config.dashboard)
+    await app.register(dashboard, {
+      readModel: createReadModel(store, ruleConfig(config)),
+      clock,
+      adminTokenValid: (token) => secretEquals(token, config.adminToken),
+      adminLimiter,
+      onAuthFailure: () => metrics.adminAuthFailed(),
+      sessionSeconds: config.dashboardSessionSeconds,
+      idleSeconds: config.dashboardIdleSeconds,
+      assets: loadPageAssets(),
+      ...deps.dashboard,
+    });
   await pruneOnce(store, config, clock.now()).catch((err: unknown) => logger.error({ err }, 'prune failed'));
   let address: string;
   try {

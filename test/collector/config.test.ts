@@ -122,6 +122,9 @@ test('every setting is read from its environment name and its flag, and `tokenwa
     maxConnections: ['100', 100],
     authCacheSize: ['0', 0],
     trustProxy: ['true', true],
+    dashboard: ['false', false],
+    dashboardSessionSeconds: ['3600', 3600],
+    dashboardIdleSeconds: ['600', 600],
     logLevel: ['debug', 'debug'],
   };
   const env = Object.fromEntries(SETTING_KEYS.map((k) => [SETTINGS[k].env, samples[k][0]]));
