@@ -156,7 +156,7 @@ async function exempt(argv: string[]): Promise<number> {
           process.stderr.write('tokenwatch exempt remove: give the exemption id\n');
           return 2;
         }
-        const removed = await store.withTransaction((tx) => removeExemption(tx, id));
+        const removed = await store.withTransaction((tx) => removeExemption(tx, id, now));
         if (!removed) {
           process.stderr.write(`tokenwatch exempt remove: no exemption ${id}\n`);
           return 1;

@@ -11,6 +11,8 @@ import { openSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
 import { pruneOnce } from './jobs/prune.ts';
 import { scheduleJobs } from './jobs/schedule.ts';
+import { backfillReportFacts } from './jobs/backfill-facts.ts';
+import { ruleConfig } from './services/evaluation.ts';
 
 export interface RunningCollector {
   /** http(s)://host:port of the listening server. */
@@ -40,7 +42,12 @@ export async function startCollector(
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = deps.clock ?? systemClock;
   if (!deps.store && config.db === '') throw new Error('no database: set --db FILE (or TOKENWATCH_DB)');
-  const store = deps.store ?? openSqliteStore(config.db, { auditMaxRows: config.auditMaxRows });
+  const store =
+    deps.store ??
+    openSqliteStore(config.db, {
+      auditMaxRows: config.auditMaxRows,
+      silenceOverMs: config.staleAfterSeconds * 1000,
+    });
   const https =
     config.tlsCert !== '' && config.tlsKey !== ''
       ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
@@ -68,6 +75,10 @@ export async function startCollector(
   logger.info({ url, address, db: config.db }, 'collector listening');
   const jobs = deps.jobs === false ? null : scheduleJobs({ store, config, clock, logger });
   let closed = false;
+  const backfill = backfillReportFacts(
+    { store, rules: ruleConfig(config), now: () => clock.now(), logger },
+    () => closed,
+  ).catch((err: unknown) => logger.error({ err }, 'report facts: backfill failed'));
   return {
     url,
     store,
@@ -75,6 +86,7 @@ export async function startCollector(
       if (closed) return;
       closed = true;
       jobs?.stop();
+      await backfill;
       await app.close();
       if (!deps.store) await store.close();
     },
