@@ -1,7 +1,8 @@
 // npm run demo: a simulated fleet against a local collector, no set-up.
 // Starts a collector on a free loopback port with a temporary SQLite file, runs the real agent (as a
-// process, `run`, exactly what launchd runs) against each simulated Mac in test/fixtures/macs, lets them
-// enroll and upload, prints the fleet's compliance report and exits 0.
+// process, `run`, exactly what launchd runs) against each simulated Mac in test/fixtures/macs that it can
+// run on (demo-macs.ts), lets them enroll and upload, prints the fleet's compliance report (the terminal
+// table of tokenwatch report, each Mac named by what it is) and exits 0.
 // `npm run demo -- --serve` keeps the collector running and prints its URL and admin token.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,9 +12,9 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../collector/config.ts';
 import { createLogger } from '../collector/log.ts';
 import { startCollector } from '../collector/main.ts';
-import { fetchFleet } from '../reports/source.ts';
+import { apiSource, fetchFleet } from '../reports/source.ts';
 import { renderFleetTable } from '../reports/render/index.ts';
-import { listMacs, readManifest } from '../test/helpers/sysroot.ts';
+import { demoMacs, NOT_RUN, SYNTHETIC_LEGEND } from './demo-macs.ts';
 import { cleanEnv, runAgent, simulatedMac } from '../test/helpers/agent-process.ts';
 
 const { values } = parseArgs({
@@ -39,7 +40,8 @@ const collector = await startCollector(config, { logger: createLogger('warn') })
 const say = (s: string) => process.stdout.write(`${s}\n`);
 say(`collector  ${collector.url}  (SQLite ${config.db})`);
 
-const macs = listMacs();
+const described = demoMacs();
+const macs = described.filter((m) => m.run).map((m) => m.name);
 say(
   `agents     ${macs.length} simulated Macs, each running: tokenwatch-agent run --sysroot <mac> --server-url ${collector.url}`,
 );
@@ -52,18 +54,20 @@ const results = await Promise.all(
     return { name, mac, r };
   }),
 );
-for (const { name, r } of results) {
-  const synthetic = readManifest(name).synthetic?.length ? '  (has SYNTHETIC outputs)' : '';
-  say(`  ${name.padEnd(34)} exit ${r.code}  ${Math.round(r.ms)} ms${synthetic}`);
-}
+for (const { name, r } of results) say(`  ${name.padEnd(34)} exit ${r.code}  ${Math.round(r.ms)} ms`);
+for (const m of described.filter((d) => !d.run)) say(`  ${m.name.padEnd(34)} not run: ${NOT_RUN[m.name]}`);
 const failed = results.filter((x) => x.r.code !== 0);
 
 const rows = await fetchFleet(collector.url, adminToken);
+const summary = await apiSource(collector.url, adminToken).summary(undefined);
 say('');
 process.stdout.write(
   renderFleetTable(rows, {
     width: process.stdout.columns || 120,
     color: !values['no-color'] && process.stdout.isTTY,
+    summary,
+    labels: new Map(described.map((m) => [m.serial, m.label])),
+    notes: described.some((m) => m.synthetic) ? [SYNTHETIC_LEGEND] : [],
   }),
 );
 
