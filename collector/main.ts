@@ -10,9 +10,11 @@ import { createLogger } from './log.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
 import { pruneOnce } from './jobs/prune.ts';
-import { scheduleJobs } from './jobs/schedule.ts';
+import { scheduledReportProblem, scheduleJobs } from './jobs/schedule.ts';
 import { backfillReportFacts } from './jobs/backfill-facts.ts';
 import { ruleConfig } from './services/evaluation.ts';
+import { createReadModel } from './services/read-model.ts';
+import { writeScheduledReport } from '../reports/scheduled.ts';
 
 export interface RunningCollector {
   /** http(s)://host:port of the listening server. */
@@ -39,6 +41,8 @@ export async function startCollector(
 ): Promise<RunningCollector> {
   const weak = adminTokenWeakness(config.adminToken);
   if (weak !== null) throw new ConfigError(weak);
+  const reportProblem = scheduledReportProblem(config);
+  if (reportProblem !== null) throw new ConfigError(reportProblem);
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = deps.clock ?? systemClock;
   if (!deps.store && config.db === '') throw new Error('no database: set --db FILE (or TOKENWATCH_DB)');
@@ -73,7 +77,16 @@ export async function startCollector(
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${https ? 'https' : 'http'}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
   logger.info({ url, address, db: config.db }, 'collector listening');
-  const jobs = deps.jobs === false ? null : scheduleJobs({ store, config, clock, logger });
+  const readModel = createReadModel(store, ruleConfig(config));
+  const report = (now: Date) =>
+    writeScheduledReport({
+      readModel,
+      source: config.db,
+      dir: config.reportDir,
+      format: config.reportFormat,
+      now,
+    });
+  const jobs = deps.jobs === false ? null : scheduleJobs({ store, config, clock, logger, report });
   let closed = false;
   const backfill = backfillReportFacts(
     { store, rules: ruleConfig(config), now: () => clock.now(), logger },

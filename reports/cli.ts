@@ -4,7 +4,7 @@
 // CSV and JSON are written a page of devices at a time (bounded memory at any fleet size), with a progress
 // bar on stderr when it is a terminal; the table holds the devices it lists. --out writes a temporary file
 // beside FILE and renames it when the report is complete, so FILE is never half a report.
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, renameSync, rmSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -210,48 +210,101 @@ export async function reportCommand(argv: string[], deps: ReportDeps): Promise<n
     source = readModelSource(o.source.db, opened.readModel, deps.now);
     close = opened.close;
   }
-  const temp = o.out === null ? null : join(dirname(o.out), `.${basename(o.out)}.${process.pid}.tmp`);
-  const file = temp === null ? null : createWriteStream(temp, { mode: 0o640 });
   let bar: cliProgress.SingleBar | null = null;
+  const progress = (total: number) => {
+    if (o.format === 'table' || deps.stderr.isTTY !== true) return null;
+    bar = new cliProgress.SingleBar(
+      {
+        stream: deps.stderr as NodeJS.WritableStream,
+        format: 'devices {bar} {value}/{total} {eta_formatted}',
+        hideCursor: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0);
+    return bar;
+  };
   try {
-    await writeReport(o, source, deps, file ?? deps.stdout, (total) => {
-      if (o.format === 'table' || deps.stderr.isTTY !== true) return null;
-      bar = new cliProgress.SingleBar(
-        {
-          stream: deps.stderr as NodeJS.WritableStream,
-          format: 'devices {bar} {value}/{total} {eta_formatted}',
-          hideCursor: true,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      bar.start(total, 0);
-      return bar;
-    });
-    if (file !== null && temp !== null && o.out !== null) {
-      await new Promise<void>((resolve, reject) =>
-        file.end((err?: Error | null) => (err ? reject(err) : resolve())),
-      );
-      renameSync(temp, o.out);
-      deps.stderr.write(`tokenwatch report: wrote ${o.out}\n`);
+    const width = deps.stdout.columns || 120;
+    if (o.out === null) await writeReport(o, source, deps.now, deps.stdout, width, progress);
+    else {
+      const out = o.out;
+      await toFileAtomically(out, (file) => writeReport(o, source, deps.now, file, 120, progress));
+      (bar as cliProgress.SingleBar | null)?.stop();
+      deps.stderr.write(`tokenwatch report: wrote ${out}\n`);
     }
     return 0;
   } catch (e) {
+    const io = e as NodeJS.ErrnoException;
+    if (o.out !== null && typeof io.syscall === 'string' && typeof io.code === 'string') {
+      deps.stderr.write(`tokenwatch report: cannot write ${o.out}: ${io.code} (${io.syscall})\n`);
+      return 1;
+    }
     if (!(e instanceof ApiReadError)) throw e;
     deps.stderr.write(`tokenwatch report: ${e.message}\n`);
     return 1;
   } finally {
     (bar as cliProgress.SingleBar | null)?.stop();
-    if (file !== null && !file.closed) file.destroy();
-    if (temp !== null) rmSync(temp, { force: true });
     close();
   }
+}
+
+/**
+ * Write `out` through a temporary file beside it (0640), renamed over it only when complete: a reader never
+ * sees half a report, and a failed one leaves the previous file as it was.
+ */
+async function toFileAtomically(out: string, write: (file: WriteStream) => Promise<void>): Promise<void> {
+  const temp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
+  // Opened here, so a missing directory or a refusal is an error now, not an event later.
+  const fd = openSync(temp, 'wx', 0o640);
+  const file = createWriteStream('', { fd });
+  let failed: Error | null = null;
+  file.on('error', (e) => (failed = e));
+  try {
+    await write(file);
+    await new Promise<void>((resolve, reject) =>
+      file.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
+    if (failed) throw failed;
+    renameSync(temp, out);
+  } finally {
+    if (!file.closed) {
+      file.destroy();
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed by the stream
+      }
+    }
+    rmSync(temp, { force: true });
+  }
+}
+
+/** A report of the whole fleet now, written to `out` (the collector's scheduled report). */
+export async function reportToFile(
+  source: ReportSource,
+  r: { format: Exclude<ReportFormat, 'html'>; out: string; now: Date },
+): Promise<void> {
+  const o: Options = {
+    source: { db: source.name },
+    format: r.format,
+    out: r.out,
+    statuses: [],
+    rule: null,
+    asOf: undefined,
+    groupBy: null,
+    trendDays: 30,
+    color: false,
+  };
+  await toFileAtomically(r.out, (file) => writeReport(o, source, r.now, file, 120, () => null));
 }
 
 async function writeReport(
   o: Options,
   source: ReportSource,
-  deps: ReportDeps,
+  now: Date,
   target: Output | WriteStream,
+  width: number,
   progress: (total: number) => cliProgress.SingleBar | null,
 ): Promise<void> {
   const write = sink(target);
@@ -274,10 +327,10 @@ async function writeReport(
     return;
   }
   if (o.format === 'json') {
-    const to = o.asOf ?? deps.now;
+    const to = o.asOf ?? now;
     const header: ReportHeader = {
       schema: FLEET_REPORT_SCHEMA,
-      generatedAt: deps.now.toISOString(),
+      generatedAt: now.toISOString(),
       asOf: o.asOf?.toISOString() ?? null,
       source: source.name,
       filter: { status: o.statuses, rule: o.rule },
@@ -301,7 +354,7 @@ async function writeReport(
   if (o.format === 'table')
     await write(
       renderFleetTable(rows, {
-        width: target === deps.stdout ? deps.stdout.columns || 120 : 120,
+        width,
         color: o.color,
         summary,
         asOf: summary.asOf,

@@ -238,6 +238,10 @@ test('--out writes the whole report or nothing; the temporary file never stays',
     readdirSync(c.dir).filter((f) => f.endsWith('.tmp')),
     [],
   );
+  const nowhere = path.join(c.dir, 'no-such-dir', 'fleet.csv');
+  const unwritable = await report(['--db', c.dbPath, '--format', 'csv', '--out', nowhere]);
+  assert.equal(unwritable.code, 1);
+  assert.equal(unwritable.err, `tokenwatch report: cannot write ${nowhere}: ENOENT (open)\n`);
 });
 
 test('mistakes are one line with the usage, exit 2', async () => {
