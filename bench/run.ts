@@ -3,7 +3,7 @@
 //   node bench/run.ts [--quick] [--only ingest,fleet,storage,agent] [--build] [--out FILE]
 //
 // --quick   short runs (a smoke check: 2 s per scenario, 100,000 devices, fewer repeats)
-// --only    run only the named parts (comma-separated: ingest, fleet, storage, agent, dashboard)
+// --only    run only the named parts (comma-separated: ingest, fleet, storage, agent, dashboard, reports)
 // --build   run `npm run build:agent`'s script first when dist/ has no linux-x64 executable; without it
 //           the agent part says in the document that the executable is missing and measures the rest
 // --out     where to write the document. Default: BENCHMARKS.md for a full run; a --quick or --only run
@@ -16,6 +16,7 @@ import * as prettier from 'prettier';
 import { ROOT, machine } from './lib.ts';
 import { FULL_INGEST, QUICK_INGEST, benchIngest } from './ingest.ts';
 import { benchFleet } from './fleet.ts';
+import { benchReports } from './reports.ts';
 import { benchStorage } from './storage.ts';
 import { benchAgent, buildAgent } from './agent.ts';
 import { benchDashboard } from './dashboard.ts';
@@ -23,7 +24,7 @@ import { DIST } from '../scripts/build/measure.ts';
 import { render } from './report.ts';
 import type { Results } from './report.ts';
 
-const PARTS = ['ingest', 'fleet', 'storage', 'agent', 'dashboard'] as const;
+const PARTS = ['ingest', 'fleet', 'storage', 'agent', 'dashboard', 'reports'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -60,6 +61,8 @@ const results: Results = {
 
 if (run('ingest')) results.ingest = await benchIngest(quick ? QUICK_INGEST : FULL_INGEST, log('ingest'));
 if (run('fleet')) results.fleet = await benchFleet(quick ? 100_000 : 1_000_000, quick ? 3 : 6, log('fleet'));
+if (run('reports'))
+  results.reports = await benchReports(quick ? 100_000 : 1_000_000, quick ? 3 : 6, log('reports'));
 if (run('storage')) results.storage = await benchStorage(quick ? 20 : 200, quick ? 10 : 50, log('storage'));
 if (run('agent')) {
   if (values.build && !fs.existsSync(path.join(DIST, 'tokenwatch-agent-linux-x64'))) buildAgent(log('agent'));

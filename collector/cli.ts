@@ -1,4 +1,4 @@
-// `tokenwatch`: serve | config | exempt add|list|remove | prune. Reads argv and the environment, builds
+// `tokenwatch`: serve | config | exempt add|list|remove | prune | report. Reads argv and the environment, builds
 // the config (config.ts) and hands over to main.ts or the store.
 import { parseArgs } from 'node:util';
 import { loadConfig, describeConfig, ConfigError, SETTINGS, SETTING_KEYS } from './config.ts';
@@ -17,6 +17,10 @@ import { pinCommand } from './tls-pin.ts';
 import { Refusal } from './services/errors.ts';
 import { StoreBusyError } from './store/types.ts';
 import { exemptionInForce, RULE_IDS } from './rules/index.ts';
+import { REPORT_USAGE, reportCommand } from '../reports/cli.ts';
+import { openSqliteReadOnly, ReadOnlyOpenError } from './store/sqlite/read-only.ts';
+import { createReadModel } from './services/read-model.ts';
+import { ruleConfig } from './services/evaluation.ts';
 import type { RuleId } from './rules/index.ts';
 
 const USAGE = `usage:
@@ -28,6 +32,7 @@ const USAGE = `usage:
   tokenwatch conflicts list --db FILE [--all] [--serial S] [--json]  identity conflicts (open ones unless --all)
   tokenwatch conflicts resolve --db FILE ID --keep existing|claimant [--by NAME]
   tokenwatch prune --db FILE                                     apply the retention settings now
+  ${REPORT_USAGE}
   ${BACKUP_USAGE}
   tokenwatch openapi                                             print the OpenAPI document (docs/openapi.json)
   tokenwatch pin --cert FILE                                     the agents' PinSHA256 of a PEM certificate's public key
@@ -156,7 +161,7 @@ async function exempt(argv: string[]): Promise<number> {
           process.stderr.write('tokenwatch exempt remove: give the exemption id\n');
           return 2;
         }
-        const removed = await store.withTransaction((tx) => removeExemption(tx, id));
+        const removed = await store.withTransaction((tx) => removeExemption(tx, id, now));
         if (!removed) {
           process.stderr.write(`tokenwatch exempt remove: no exemption ${id}\n`);
           return 1;
@@ -270,6 +275,20 @@ export async function main(argv: string[]): Promise<number> {
         }
         return 0;
       }
+      case 'report': {
+        // The rules' settings (stale age, grace periods) as the collector reads them, from the environment.
+        const rules = ruleConfig(loadConfig({ env: process.env, flags: {} }).config);
+        return await reportCommand(rest, {
+          env: process.env,
+          now: systemClock.now(),
+          stdout: process.stdout,
+          stderr: process.stderr,
+          openDb: (file) => {
+            const store = openSqliteReadOnly(file);
+            return { readModel: createReadModel(store, rules), close: store.close };
+          },
+        });
+      }
       case 'backup':
         return await backupCommand(rest, {
           env: process.env,
@@ -290,6 +309,10 @@ export async function main(argv: string[]): Promise<number> {
     ) {
       process.stderr.write(`tokenwatch: ${(e as Error).message}\n`);
       return 2;
+    }
+    if (e instanceof ReadOnlyOpenError) {
+      process.stderr.write(`tokenwatch: ${e.message}\n`);
+      return 1;
     }
     if (e instanceof StoreBusyError) {
       process.stderr.write(`tokenwatch: ${e.message}; try again shortly\n`);

@@ -103,6 +103,24 @@ const DECLARED = {
     100000,
     'hard cap on enrollment audit rows; past it the oldest go, unauthenticated attempts first',
   ),
+  reportSchedule: setting(
+    Type.String(),
+    '',
+    'cron expression (node-cron, UTC; e.g. "0 6 * * 1" Mondays 06:00) on which the collector writes a fleet report into reportDir; empty: no scheduled report',
+  ),
+  reportDir: setting(
+    Type.String(),
+    '',
+    'directory the scheduled report is written to (must exist and be writable)',
+    {
+      example: '/var/lib/tokenwatch/reports',
+    },
+  ),
+  reportFormat: setting(
+    Type.Enum(['json', 'csv', 'table', 'html']),
+    'json',
+    'format of the scheduled report (as tokenwatch report --format)',
+  ),
   requestTimeoutSeconds: setting(
     timeout(),
     30,

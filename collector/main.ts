@@ -10,7 +10,6 @@ import { createLogger } from './log.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
 import { pruneOnce } from './jobs/prune.ts';
-import { scheduleJobs } from './jobs/schedule.ts';
 import { monotonic as systemMonotonic } from './clock.ts';
 import { Metrics } from './http/metrics.ts';
 import { createReadModel } from './services/read-model.ts';
@@ -19,6 +18,14 @@ import { secretEquals } from './services/enrollment.ts';
 import { dashboard } from '../reports/dashboard/plugin.ts';
 import type { DashboardOptions } from '../reports/dashboard/plugin.ts';
 import { loadPageAssets } from '../reports/page-assets.ts';
+import { trendSeries } from '../reports/render/dashboard/summary.ts';
+import { scheduledReportProblem, scheduleJobs } from './jobs/schedule.ts';
+import { backfillReportFacts } from './jobs/backfill-facts.ts';
+import { writeScheduledReport } from '../reports/scheduled.ts';
+
+const DAY_MS = 86_400_000;
+/** The days of trend the dashboard's summary page draws. */
+const TREND_DAYS = 30;
 
 export interface RunningCollector {
   /** http(s)://host:port of the listening server. */
@@ -47,10 +54,17 @@ export async function startCollector(
 ): Promise<RunningCollector> {
   const weak = adminTokenWeakness(config.adminToken);
   if (weak !== null) throw new ConfigError(weak);
+  const reportProblem = scheduledReportProblem(config);
+  if (reportProblem !== null) throw new ConfigError(reportProblem);
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = deps.clock ?? systemClock;
   if (!deps.store && config.db === '') throw new Error('no database: set --db FILE (or TOKENWATCH_DB)');
-  const store = deps.store ?? openSqliteStore(config.db, { auditMaxRows: config.auditMaxRows });
+  const store =
+    deps.store ??
+    openSqliteStore(config.db, {
+      auditMaxRows: config.auditMaxRows,
+      silenceOverMs: config.staleAfterSeconds * 1000,
+    });
   const https =
     config.tlsCert !== '' && config.tlsKey !== ''
       ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
@@ -68,10 +82,20 @@ export async function startCollector(
     monotonic,
     ...(https ? { https } : {}),
   });
+  const readModel = createReadModel(store, ruleConfig(config));
   if (config.dashboard)
     await app.register(dashboard, {
-      readModel: createReadModel(store, ruleConfig(config)),
+      readModel,
       clock,
+      // The summary page's chart: the read model's trend over the last 30 days (the device page's unlock
+      // matrix and MDM update verdict come with the device view itself).
+      trend: async (now) => {
+        const { days } = await readModel.trend(
+          { from: new Date(now.getTime() - TREND_DAYS * DAY_MS), to: now },
+          now,
+        );
+        return days.length > 0 ? trendSeries(days) : null;
+      },
       adminTokenValid: (token) => secretEquals(token, config.adminToken),
       adminLimiter,
       onAuthFailure: () => metrics.adminAuthFailed(),
@@ -93,8 +117,20 @@ export async function startCollector(
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${https ? 'https' : 'http'}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
   logger.info({ url, address, db: config.db }, 'collector listening');
-  const jobs = deps.jobs === false ? null : scheduleJobs({ store, config, clock, logger });
+  const report = (now: Date) =>
+    writeScheduledReport({
+      readModel,
+      source: config.db,
+      dir: config.reportDir,
+      format: config.reportFormat,
+      now,
+    });
+  const jobs = deps.jobs === false ? null : scheduleJobs({ store, config, clock, logger, report });
   let closed = false;
+  const backfill = backfillReportFacts(
+    { store, rules: ruleConfig(config), now: () => clock.now(), logger },
+    () => closed,
+  ).catch((err: unknown) => logger.error({ err }, 'report facts: backfill failed'));
   return {
     url,
     store,
@@ -102,6 +138,7 @@ export async function startCollector(
       if (closed) return;
       closed = true;
       jobs?.stop();
+      await backfill;
       await app.close();
       if (!deps.store) await store.close();
     },

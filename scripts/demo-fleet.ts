@@ -1,7 +1,7 @@
 // The demo's simulated fleet: a collector on a free loopback port with a temporary SQLite file, and the
 // real agent (as a process, `run`, exactly what launchd runs) against each simulated Mac in
-// test/fixtures/macs, each enrolling and uploading once. Used by `npm run demo` and by the browser tests
-// that photograph the demo fleet's dashboard.
+// test/fixtures/macs that the agent can run on (demo-macs.ts), each enrolling and uploading once. Used by
+// `npm run demo` and by the browser tests that photograph the demo fleet's dashboard.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import { loadConfig } from '../collector/config.ts';
 import { createLogger } from '../collector/log.ts';
 import { startCollector } from '../collector/main.ts';
 import type { RunningCollector } from '../collector/main.ts';
-import { listMacs } from '../test/helpers/sysroot.ts';
+import { demoMacs } from './demo-macs.ts';
 import { cleanEnv, runAgent, simulatedMac } from '../test/helpers/agent-process.ts';
 import type { AgentResult } from '../test/helpers/agent-process.ts';
 
@@ -39,13 +39,15 @@ export async function startDemoFleet(opts: { port?: string; logLevel?: string } 
   });
   const collector = await startCollector(config, { logger: createLogger(logLevel) });
   const agents = await Promise.all(
-    listMacs().map(async (name) => {
-      const mac = simulatedMac(name, work); // inside work/: removed with it
-      const result = await runAgent(['run', ...mac.flags, '--collect-timeout', '5'], {
-        env: cleanEnv({ TOKENWATCH_SERVER_URL: collector.url, TOKENWATCH_ENROLL_SECRET: enrollSecret }),
-      });
-      return { name, result };
-    }),
+    demoMacs()
+      .filter((m) => m.run)
+      .map(async ({ name }) => {
+        const mac = simulatedMac(name, work); // inside work/: removed with it
+        const result = await runAgent(['run', ...mac.flags, '--collect-timeout', '5'], {
+          env: cleanEnv({ TOKENWATCH_SERVER_URL: collector.url, TOKENWATCH_ENROLL_SECRET: enrollSecret }),
+        });
+        return { name, result };
+      }),
   );
   return {
     collector,

@@ -1,13 +1,14 @@
 // npm run demo: a simulated fleet against a local collector, no set-up.
 // Starts a collector on a free loopback port with a temporary SQLite file, runs the real agent (as a
-// process, `run`, exactly what launchd runs) against each simulated Mac in test/fixtures/macs, lets them
-// enroll and upload, prints the fleet's compliance report and exits 0.
+// process, `run`, exactly what launchd runs) against each simulated Mac in test/fixtures/macs that it can
+// run on (demo-macs.ts; the fleet itself is demo-fleet.ts), lets them enroll and upload, prints the fleet's
+// compliance report (the terminal table of tokenwatch report, each Mac named by what it is) and exits 0.
 // `npm run demo -- --serve` keeps the collector running and prints the dashboard's URL, how to sign in, and
 // the API's admin token.
 import { parseArgs } from 'node:util';
-import { fetchFleet } from '../reports/source.ts';
+import { apiSource, fetchFleet } from '../reports/source.ts';
 import { renderFleetTable } from '../reports/render/index.ts';
-import { listMacs, readManifest } from '../test/helpers/sysroot.ts';
+import { demoMacs, NOT_RUN, SYNTHETIC_LEGEND } from './demo-macs.ts';
 import { startDemoFleet } from './demo-fleet.ts';
 
 const { values } = parseArgs({
@@ -20,22 +21,26 @@ const { collector, adminToken } = fleet;
 const say = (s: string) => process.stdout.write(`${s}\n`);
 say(`collector  ${collector.url}  (SQLite ${fleet.dbPath})`);
 
-const macs = listMacs();
+const described = demoMacs();
+const macs = described.filter((m) => m.run).map((m) => m.name);
 say(
   `agents     ${macs.length} simulated Macs, each running: tokenwatch-agent run --sysroot <mac> --server-url ${collector.url}`,
 );
-for (const { name, result } of fleet.agents) {
-  const synthetic = readManifest(name).synthetic?.length ? '  (has SYNTHETIC outputs)' : '';
-  say(`  ${name.padEnd(34)} exit ${result.code}  ${Math.round(result.ms)} ms${synthetic}`);
-}
+for (const { name, result } of fleet.agents)
+  say(`  ${name.padEnd(34)} exit ${result.code}  ${Math.round(result.ms)} ms`);
+for (const m of described.filter((d) => !d.run)) say(`  ${m.name.padEnd(34)} not run: ${NOT_RUN[m.name]}`);
 const failed = fleet.agents.filter((x) => x.result.code !== 0);
 
 const rows = await fetchFleet(collector.url, adminToken);
+const summary = await apiSource(collector.url, adminToken).summary(undefined);
 say('');
 process.stdout.write(
   renderFleetTable(rows, {
     width: process.stdout.columns || 120,
     color: !values['no-color'] && process.stdout.isTTY,
+    summary,
+    labels: new Map(described.map((m) => [m.serial, m.label])),
+    notes: described.some((m) => m.synthetic) ? [SYNTHETIC_LEGEND] : [],
   }),
 );
 

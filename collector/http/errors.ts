@@ -93,6 +93,7 @@ export const REFUSAL_CODES: Record<RefusalKind, ErrorCode> = {
   invalid_expiry: 'invalid_body',
   unknown_rule: 'invalid_body',
   invalid_cursor: 'invalid_query',
+  invalid_as_of: 'invalid_query',
   device_mismatch: 'device_mismatch',
   snapshot_conflict: 'snapshot_conflict',
   device_gone: 'unauthorized',

@@ -51,7 +51,7 @@ export function parseExpiry(text: string | undefined | null, now: Date): number 
   return r.ms;
 }
 
-async function recompute(tx: Repos, e: Pick<Exemption, 'serial' | 'rule'>): Promise<number> {
+async function recompute(tx: Repos, e: Pick<Exemption, 'serial' | 'rule'>, now: Date): Promise<number> {
   let ids: number[];
   if (e.serial !== null) {
     const d = await tx.devices.bySerial(e.serial);
@@ -69,6 +69,7 @@ async function recompute(tx: Repos, e: Pick<Exemption, 'serial' | 'rule'>): Prom
     await tx.devices.setNoncompliantFrom(
       id,
       deviceNoncompliantFrom(open.get(id) ?? [], applicable, d.serial),
+      now.getTime(),
     );
   }
   return ids.length;
@@ -81,13 +82,13 @@ export async function addExemption(tx: Repos, input: NewExemption, now: Date): P
   }
   const record: Exemption = { id: randomUUID(), ...input, createdAt: now.getTime() };
   await tx.exemptions.add(record);
-  await recompute(tx, record);
+  await recompute(tx, record, now);
   return record;
 }
 
 /** Remove an exemption in the caller's unit of work; null when there is none with that id. */
-export async function removeExemption(tx: Repos, id: string): Promise<Exemption | null> {
+export async function removeExemption(tx: Repos, id: string, now: Date): Promise<Exemption | null> {
   const removed = await tx.exemptions.remove(id);
-  if (removed) await recompute(tx, removed);
+  if (removed) await recompute(tx, removed, now);
   return removed;
 }

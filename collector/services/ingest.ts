@@ -7,6 +7,7 @@ import type { Snapshot, Checkin } from '../../agent/snapshot/index.ts';
 import type { RuleConfig } from '../rules/index.ts';
 import type { Millis, Repos, SnapshotReceipt, Store } from '../store/types.ts';
 import { evaluateSnapshot } from './evaluation.ts';
+import { FACTS_VERSION, reportFacts } from './device-facts.ts';
 import { encodeBody } from './snapshot-body.ts';
 import { iso, readInstant } from './instants.ts';
 import { clockSkewSeconds, orderTime } from './ordering.ts';
@@ -174,7 +175,9 @@ export async function ingestSnapshot(
           hostname: snapshot.device.hostname,
           appleSilicon: snapshot.device.appleSilicon,
           agentVersion: snapshot.agent.version,
+          ...reportFacts(snapshot, evaluation.outcomes),
         },
+        factsVersion: FACTS_VERSION,
         verdict: { noncompliantFrom: evaluation.noncompliantFrom, hasUnknown: evaluation.hasUnknown },
       });
     }

@@ -64,6 +64,24 @@ export function sqliteFindings(db: Db): FindingStore {
       }
       return out;
     },
+    async openAt(deviceIds, at) {
+      const out = new Map<number, FindingRecord[]>();
+      for (let i = 0; i < deviceIds.length; i += 500) {
+        const chunk = deviceIds.slice(i, i + 500);
+        const rows = db
+          .prepare<number[], FindingRow>(
+            `SELECT * FROM findings WHERE device_id IN (${chunk.map(() => '?').join(',')})
+               AND first_seen <= ? AND (resolved_at IS NULL OR resolved_at > ?) ORDER BY rule, user_name`,
+          )
+          .all(...chunk, at, at);
+        for (const r of rows) {
+          const list = out.get(r.device_id) ?? [];
+          list.push(toFinding(r));
+          out.set(r.device_id, list);
+        }
+      }
+      return out;
+    },
     async recentlyResolved(deviceId, limit) {
       return resolved.all(deviceId, limit).map(toFinding);
     },

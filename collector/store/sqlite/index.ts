@@ -28,9 +28,26 @@ function guarded<T extends object>(repo: (tx: Repos) => T, commit: GroupCommit, 
   return out as T;
 }
 
+/**
+ * Record each silence longer than `overMs` when a contact ends it: a trigger on the connection (TEMP: the
+ * threshold is this collector's stale age, not the schema's), so every write of last_contact (enrollment,
+ * upload, check-in) is covered.
+ */
+function recordSilences(db: Db, overMs: number | undefined): void {
+  if (overMs === undefined) return;
+  if (!Number.isSafeInteger(overMs) || overMs < 0)
+    throw new RangeError(`silenceOverMs ${overMs} is no duration`);
+  db.exec(`CREATE TEMP TRIGGER device_silence AFTER UPDATE OF last_contact ON devices
+    WHEN NEW.last_contact - OLD.last_contact > ${overMs}
+    BEGIN
+      INSERT OR IGNORE INTO device_silences (device_id, since, until) VALUES (NEW.id, OLD.last_contact, NEW.last_contact);
+    END`);
+}
+
 export function openSqliteStore(path: string, options: StoreOptions = {}): Store {
   const db: Db = openDatabase(path);
   migrate(db);
+  recordSilences(db, options.silenceOverMs);
   // WAL checkpoints in a worker thread, so no COMMIT on the event loop copies pages and fsyncs.
   const checkpointer = path === ':memory:' || path === '' ? null : startCheckpointer(db, path);
   const raw: Repos = {
@@ -51,6 +68,12 @@ export function openSqliteStore(path: string, options: StoreOptions = {}): Store
   const pruneReceipts = db.prepare(`DELETE FROM snapshot_receipts WHERE received_at < ?`);
   // A counted row goes once its latest repeat is past retention.
   const pruneAudit = db.prepare(`DELETE FROM enrollment_audit WHERE last_at < ?`);
+  // The state history answers for instants from the cutoff on: entries and silences that ended before it go.
+  const pruneStates = db.prepare(`DELETE FROM device_states WHERE until IS NOT NULL AND until < ?`);
+  const pruneSilences = db.prepare(`DELETE FROM device_silences WHERE until < ?`);
+  const moveHorizon = db.prepare(
+    `UPDATE history_horizon SET kept_since = max(coalesce(kept_since, @cutoff), @cutoff) WHERE id = 1`,
+  );
 
   return {
     devices: guarded((tx) => tx.devices, commit, raw),
@@ -65,11 +88,16 @@ export function openSqliteStore(path: string, options: StoreOptions = {}): Store
     },
     prune(c: PruneCutoffs) {
       return commit.exclusive(async () => {
-        const tx = db.transaction(() => ({
-          history: pruneHistory.run(c.historyBefore).changes,
-          receipts: pruneReceipts.run(c.receiptsBefore).changes,
-          audit: pruneAudit.run(c.auditBefore).changes,
-        }));
+        const tx = db.transaction(() => {
+          const states =
+            pruneStates.run(c.historyBefore).changes + pruneSilences.run(c.historyBefore).changes;
+          if (states > 0) moveHorizon.run({ cutoff: c.historyBefore });
+          return {
+            history: pruneHistory.run(c.historyBefore).changes,
+            receipts: pruneReceipts.run(c.receiptsBefore).changes,
+            audit: pruneAudit.run(c.auditBefore).changes,
+          };
+        });
         return tx.immediate();
       });
     },

@@ -11,7 +11,11 @@ import {
 import type { Summary } from '../../../../collector/services/views.ts';
 import { loadPageAssets } from '../../../../reports/page-assets.ts';
 
-const SUMMARY: Summary = {
+/** A summary as a read model without rates answered it. */
+const WITHOUT_RATES: Omit<
+  Summary,
+  'asOf' | 'bootstrapEscrowed' | 'bootstrapUsable' | 'fileVaultOn' | 'mdmUpdate'
+> = {
   generatedAt: '2026-03-02T12:00:00.000Z',
   devices: 10,
   byStatus: { compliant: 6, noncompliant: 3, unknown: 1 },
@@ -19,6 +23,16 @@ const SUMMARY: Summary = {
     { rule: 'filevault-off', title: 'FileVault is off', severity: 'critical', devices: 2 },
     { rule: 'stale', title: 'Not seen recently', severity: 'medium', devices: 1 },
   ],
+};
+
+const NO_RATE = { yes: 0, no: 0, unknown: 0, percent: null };
+const SUMMARY: Summary = {
+  ...WITHOUT_RATES,
+  asOf: null,
+  bootstrapEscrowed: { yes: 7, no: 2, unknown: 1, percent: 70 },
+  bootstrapUsable: NO_RATE,
+  fileVaultOn: NO_RATE,
+  mdmUpdate: { yes: 0, no: 0, unknown: 10, notApplicable: 0 },
 };
 
 test('the counts link to their filtered lists; stale counts the stale rule', () => {
@@ -37,12 +51,9 @@ test('the counts link to their filtered lists; stale counts the stale rule', () 
 });
 
 test('rate cards only for the rates the summary carries', () => {
-  assert.deepEqual(rateCards(SUMMARY), [], 'a read model without rates: no rate cards');
-  const rates = rateCards({
-    ...SUMMARY,
-    bootstrapEscrowed: { yes: 7, no: 2, unknown: 1, percent: 70 },
-    fileVaultOn: { yes: 0, no: 0, unknown: 0, percent: null },
-  });
+  assert.deepEqual(rateCards(WITHOUT_RATES), [], 'a read model without rates: no rate cards');
+  const { bootstrapUsable: _, ...withoutUsable } = SUMMARY;
+  const rates = rateCards(withoutUsable);
   assert.deepEqual(
     rates.map((c) => [c.label, c.value, c.hint]),
     [
@@ -52,7 +63,7 @@ test('rate cards only for the rates the summary carries', () => {
   );
   const page = summaryPage(
     {
-      summary: { ...SUMMARY, bootstrapEscrowed: { yes: 7, no: 2, unknown: 1, percent: 70 } } as Summary,
+      summary: SUMMARY,
       trend: null,
     },
     loadPageAssets(),
