@@ -10,7 +10,7 @@ import { addExemption, parseExpiry, removeExemption } from './services/exemption
 import { conflictsJson, describeConflict, resolveConflict } from './services/identity-conflicts.ts';
 import { pruneOnce } from './jobs/prune.ts';
 import { storedInstant } from './services/instants.ts';
-import { exemptionProblem } from './services/evaluation.ts';
+import { exemptionProblem, ruleConfig } from './services/evaluation.ts';
 import { openApiDocument } from './openapi.ts';
 import { BACKUP_USAGE, backupCommand } from './backup.ts';
 import { pinCommand } from './tls-pin.ts';
@@ -128,7 +128,9 @@ async function exempt(argv: string[]): Promise<number> {
           createdBy: values['by'],
           expiresAt: parseExpiry(typeof values['expires'] === 'string' ? values['expires'] : null, now),
         };
-        const e = await store.withTransaction((tx) => addExemption(tx, input, now));
+        const e = await store.withTransaction((tx) =>
+          addExemption(tx, input, now, ruleConfig(loaded.config)),
+        );
         process.stdout.write(`${e.id}\n`);
         return 0;
       }
@@ -156,7 +158,9 @@ async function exempt(argv: string[]): Promise<number> {
           process.stderr.write('tokenwatch exempt remove: give the exemption id\n');
           return 2;
         }
-        const removed = await store.withTransaction((tx) => removeExemption(tx, id));
+        const removed = await store.withTransaction((tx) =>
+          removeExemption(tx, id, now, ruleConfig(loaded.config)),
+        );
         if (!removed) {
           process.stderr.write(`tokenwatch exempt remove: no exemption ${id}\n`);
           return 1;
