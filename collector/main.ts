@@ -1,21 +1,36 @@
-// Composition root: config -> store -> buildApp -> listen -> jobs. The only module that listens.
+// Composition root: config -> store -> alert settings -> buildApp -> listen -> delivery worker and jobs.
+// The only module that listens.
 import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { buildApp } from './app.ts';
 import type { CollectorConfig } from './config.ts';
 import { adminTokenWeakness, ConfigError } from './config.ts';
-import { systemClock } from './clock.ts';
+import { monotonic as systemMonotonic, systemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
 import { createLogger } from './log.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
 import { pruneOnce } from './jobs/prune.ts';
 import { scheduleJobs } from './jobs/schedule.ts';
+import { JobRunner } from './jobs/runner.ts';
+import type { JobDefinition } from './jobs/runner.ts';
+import { collectorJobs } from './jobs/table.ts';
+import { readAlertSettings } from './alerts/config.ts';
+import type { AlertSettings, SecretSources } from './alerts/config.ts';
+import { createChannel } from './alerts/channels/index.ts';
+import { DeliveryWorker } from './alerts/worker.ts';
+import { Metrics } from './http/metrics.ts';
+import { ruleConfig } from './services/evaluation.ts';
+import { seedIncidents, syncChannels } from './services/alert-channels.ts';
+import type { ChannelSync } from './services/alert-channels.ts';
 
 export interface RunningCollector {
   /** http(s)://host:port of the listening server. */
   url: string;
   store: Store;
+  alerts: { settings: AlertSettings; worker: DeliveryWorker; sync: ChannelSync };
+  jobs: { runner: JobRunner; definitions: JobDefinition[]; run(name: string): ReturnType<JobRunner['run']> };
   close(): Promise<void>;
 }
 
@@ -24,10 +39,16 @@ export interface CollectorDeps {
   logger?: Logger;
   /** Use this store instead of opening config.db. */
   store?: Store;
-  /** Run the scheduled jobs (retention). Default true; tests and the demo may turn them off. */
+  /** Run the scheduled jobs on their schedules. Default true; tests and the demo may turn them off. */
   jobs?: boolean;
   /** Monotonic milliseconds for rate-limit windows and cache ages (tests move it). */
   monotonic?: () => number;
+  /** Where the alert channels' secrets are read from (default: this process's environment and files). */
+  secrets?: SecretSources;
+  /** How often the delivery worker looks for work (ms, default 500). */
+  alertPollMs?: number;
+  /** Jitter source of the delivery backoff (tests fix it). */
+  random?: () => number;
 }
 
 /** Start a collector (the demo and tests start one in-process on a free loopback port with port 0). */
@@ -39,25 +60,72 @@ export async function startCollector(
   if (weak !== null) throw new ConfigError(weak);
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = deps.clock ?? systemClock;
+  const monotonic = deps.monotonic ?? systemMonotonic;
   if (!deps.store && config.db === '') throw new Error('no database: set --db FILE (or TOKENWATCH_DB)');
+  const alerts = readAlertSettings(
+    config,
+    deps.secrets ?? { env: process.env, readFile: (p) => readFileSync(p, 'utf8') },
+  );
   const store = deps.store ?? openSqliteStore(config.db, { auditMaxRows: config.auditMaxRows });
   const https =
     config.tlsCert !== '' && config.tlsKey !== ''
       ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
       : undefined;
+  const rules = ruleConfig(config);
+  const metrics = new Metrics();
+  const runner = new JobRunner({
+    store,
+    clock,
+    monotonic,
+    logger,
+    onRun: (job, outcome) => {
+      metrics.jobRan(job, outcome);
+      // A run may have written events (a grace window's end, a reminder, a digest): deliver them now.
+      worker.kick();
+    },
+  });
+  const definitions = collectorJobs({ store, config, rules, alerts });
+  const timeoutMs = alerts.timeoutSeconds * 1000;
+  const worker = new DeliveryWorker({
+    store,
+    settings: alerts,
+    channels: new Map(
+      alerts.channels.map((c) => [c.name, createChannel(c, { publicUrl: alerts.publicUrl, timeoutMs })]),
+    ),
+    clock,
+    monotonic,
+    logger,
+    counters: metrics,
+    owner: `collector-${randomUUID()}`,
+    pollMs: deps.alertPollMs ?? 500,
+    ...(deps.random ? { random: deps.random } : {}),
+  });
   const app = await buildApp({
     store,
     config,
     clock,
     logger,
-    ...(deps.monotonic ? { monotonic: deps.monotonic } : {}),
+    metrics,
+    monotonic,
+    alerts,
+    jobs: definitions,
+    alertWorker: worker,
     ...(https ? { https } : {}),
   });
   await pruneOnce(store, config, clock.now()).catch((err: unknown) => logger.error({ err }, 'prune failed'));
+  // What is failing already becomes incidents (once per database), and each channel new to the store gets
+  // its backfill: both before the first upload is taken.
+  const now = clock.now().getTime();
+  const seeded = await seedIncidents(store, rules, now);
+  if (seeded !== null) logger.info({ incidents: seeded }, 'alerts: existing findings taken in as incidents');
+  const sync = await syncChannels(store, alerts.channels, now);
+  if (sync.added.length + sync.returned.length + sync.removed.length > 0)
+    logger.info(sync, 'alerts: channels changed');
   let address: string;
   try {
     address = await app.listen({ host: config.host, port: config.port });
   } catch (e) {
+    await worker.stop();
     await app.close();
     if (!deps.store) await store.close();
     throw e;
@@ -65,17 +133,33 @@ export async function startCollector(
   const port = (app.server.address() as { port: number }).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${https ? 'https' : 'http'}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
-  logger.info({ url, address, db: config.db }, 'collector listening');
-  const jobs = deps.jobs === false ? null : scheduleJobs({ store, config, clock, logger });
+  logger.info(
+    { url, address, db: config.db, alertChannels: alerts.channels.map((c) => c.name) },
+    'collector listening',
+  );
+  worker.start();
+  const scheduled = deps.jobs === false ? null : scheduleJobs(definitions, runner);
   let closed = false;
   return {
     url,
     store,
+    alerts: { settings: alerts, worker, sync },
+    jobs: {
+      runner,
+      definitions,
+      run(name) {
+        const job = definitions.find((j) => j.name === name);
+        if (!job) throw new Error(`no job ${name}`);
+        return runner.run(job);
+      },
+    },
     async close() {
       if (closed) return;
       closed = true;
-      jobs?.stop();
+      scheduled?.stop();
+      await runner.settle();
       await app.close();
+      await worker.stop();
       if (!deps.store) await store.close();
     },
   };

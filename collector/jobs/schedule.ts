@@ -1,26 +1,17 @@
-// The only node-cron importer: the collector's scheduled jobs: retention (prune.ts) once a day. Status and
-// finding states need no job: the read model computes them for the time of each read.
+// The only node-cron importer: each job of the table (table.ts) on its schedule, run by the runner
+// (runner.ts: overlap prevention, the store's lease, the record and the log line). node-cron's own
+// noOverlap guards the timer as well. Status and finding states need no job: the read model computes them
+// for the time of each read; the jobs turn the instants things change at into incidents and events.
 import { schedule } from 'node-cron';
-import type { Logger } from 'pino';
-import type { Store } from '../store/types.ts';
-import type { CollectorConfig } from '../config.ts';
-import type { Clock } from '../clock.ts';
-import { pruneOnce } from './prune.ts';
+import type { JobDefinition, JobRunner } from './runner.ts';
 
-export function scheduleJobs(deps: { store: Store; config: CollectorConfig; clock: Clock; logger: Logger }): {
-  stop(): void;
-} {
-  const prune = schedule('17 3 * * *', async () => {
-    try {
-      const r = await pruneOnce(deps.store, deps.config, deps.clock.now());
-      deps.logger.info(r, 'retention: pruned');
-    } catch (err) {
-      deps.logger.error({ err }, 'retention: prune failed');
-    }
-  });
+export function scheduleJobs(jobs: readonly JobDefinition[], runner: JobRunner): { stop(): void } {
+  const tasks = jobs.map((job) =>
+    schedule(job.cron, () => runner.run(job), { name: job.name, noOverlap: true }),
+  );
   return {
     stop: () => {
-      void prune.stop();
+      for (const t of tasks) void t.stop();
     },
   };
 }

@@ -94,8 +94,12 @@ export function sqliteIncidents(db: Db): IncidentStore {
      WHERE i.state = 'open' AND coalesce(r.last_at, i.opened_at) <= ?
      ORDER BY i.opened_at, i.id LIMIT ?`,
   );
-  const remind = db.prepare<[string, string, number, number], { count: number }>(
-    `INSERT INTO alert_reminders (incident_id, channel, episode, count, last_at) VALUES (?1, ?2, ?3, 1, ?4)
+  const remind = db.prepare<
+    [{ incident: string; channel: string; episode: number; at: number }],
+    { count: number }
+  >(
+    `INSERT INTO alert_reminders (incident_id, channel, episode, count, last_at)
+     VALUES (@incident, @channel, @episode, 1, @at)
      ON CONFLICT (incident_id, channel) DO UPDATE SET
        count = CASE WHEN episode = excluded.episode THEN count + 1 ELSE 1 END,
        episode = excluded.episode, last_at = excluded.last_at
@@ -147,7 +151,7 @@ export function sqliteIncidents(db: Db): IncidentStore {
     },
     dueReminders: async (channel, cutoff, limit) => due.all(channel, cutoff, limit).map(toIncident),
     async reminded(incidentId, channel, episode, at) {
-      return remind.get(incidentId, channel, episode, at)?.count ?? 1;
+      return remind.get({ incident: incidentId, channel, episode, at })?.count ?? 1;
     },
   };
 }

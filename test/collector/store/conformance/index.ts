@@ -11,6 +11,7 @@ import { fleetConformance } from './fleet.ts';
 import { statusConformance } from './status.ts';
 import { transactionsConformance } from './transactions.ts';
 import { pruneConformance } from './prune.ts';
+import { alertsConformance } from './alerts.ts';
 
 export type { Backend };
 
@@ -25,4 +26,5 @@ export function storeConformance(backend: Backend): void {
   statusConformance(backend);
   transactionsConformance(backend);
   pruneConformance(backend);
+  alertsConformance(backend);
 }
