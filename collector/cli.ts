@@ -1,5 +1,5 @@
-// `tokenwatch`: serve | config | exempt add|list|remove | prune. Reads argv and the environment, builds
-// the config (config.ts) and hands over to main.ts or the store.
+// `tokenwatch`: serve | config | exempt add|list|remove | prune | alerts test|list. Reads argv and the
+// environment, builds the config (config.ts) and hands over to main.ts or the store.
 import { parseArgs } from 'node:util';
 import { loadConfig, describeConfig, ConfigError, SETTINGS, SETTING_KEYS } from './config.ts';
 import type { SettingKey, LoadedConfig } from './config.ts';
@@ -14,6 +14,9 @@ import { exemptionProblem, ruleConfig } from './services/evaluation.ts';
 import { openApiDocument } from './openapi.ts';
 import { BACKUP_USAGE, backupCommand } from './backup.ts';
 import { pinCommand } from './tls-pin.ts';
+import { ALERTS_USAGE, alertsCommand } from './alerts-command.ts';
+import { AlertConfigError } from './alerts/config.ts';
+import { readFileSync } from 'node:fs';
 import { Refusal } from './services/errors.ts';
 import { StoreBusyError } from './store/types.ts';
 import { exemptionInForce, RULE_IDS } from './rules/index.ts';
@@ -31,6 +34,7 @@ const USAGE = `usage:
   ${BACKUP_USAGE}
   tokenwatch openapi                                             print the OpenAPI document (docs/openapi.json)
   tokenwatch pin --cert FILE                                     the agents' PinSHA256 of a PEM certificate's public key
+  ${ALERTS_USAGE}
 settings (flag / environment): ${SETTING_KEYS.map((k) => `--${SETTINGS[k].flag}`).join(' ')}
 `;
 
@@ -274,6 +278,18 @@ export async function main(argv: string[]): Promise<number> {
         }
         return 0;
       }
+      case 'alerts': {
+        const { loaded, positionals, values } = parse(rest, { json: { type: 'boolean' } });
+        return await alertsCommand(positionals, {
+          config: loaded.config,
+          json: values['json'] === true,
+          secrets: { env: process.env, readFile: (p) => readFileSync(p, 'utf8') },
+          now: systemClock.now(),
+          monotonic,
+          out: (s) => process.stdout.write(s),
+          err: (s) => process.stderr.write(s),
+        });
+      }
       case 'backup':
         return await backupCommand(rest, {
           env: process.env,
@@ -289,6 +305,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (
       e instanceof ConfigError ||
+      e instanceof AlertConfigError ||
       e instanceof Refusal ||
       (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
