@@ -3,6 +3,8 @@
 // process, `run`, exactly what launchd runs) against each simulated Mac in test/fixtures/macs, lets them
 // enroll and upload, prints the fleet's compliance report and exits 0.
 // `npm run demo -- --serve` keeps the collector running and prints its URL and admin token.
+// With TOKENWATCH_WEBHOOK_URL (and TOKENWATCH_WEBHOOK_SECRET, else one is made and printed) the collector
+// sends its alert events there, and the demo lists the events it sent.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +17,7 @@ import { fetchFleet } from '../reports/source.ts';
 import { renderFleetTable } from '../reports/render/index.ts';
 import { listMacs, readManifest } from '../test/helpers/sysroot.ts';
 import { cleanEnv, runAgent, simulatedMac } from '../test/helpers/agent-process.ts';
+import { alertWebhook, sentEvents } from './demo-alerts.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -24,8 +27,9 @@ const { values } = parseArgs({
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwatch-demo-'));
 const adminToken = randomBytes(32).toString('base64url');
 const enrollSecret = randomBytes(24).toString('base64url');
+const webhook = alertWebhook(process.env);
 const { config } = loadConfig({
-  env: {},
+  env: webhook.env,
   flags: {
     db: path.join(work, 'tokenwatch.db'),
     host: '127.0.0.1',
@@ -66,6 +70,8 @@ process.stdout.write(
     color: !values['no-color'] && process.stdout.isTTY,
   }),
 );
+
+if (webhook.env.TOKENWATCH_WEBHOOK_URL) say(await sentEvents(collector, adminToken, webhook.made));
 
 if (failed.length > 0) {
   for (const f of failed) process.stderr.write(`agent on ${f.name} exited ${f.r.code}:\n${f.r.stderr}\n`);
