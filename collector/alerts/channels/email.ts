@@ -1,6 +1,8 @@
-// Email over SMTP with nodemailer: one pooled transport per channel, the message from payload-email.ts. The
-// SMTP reply code is the attempt's status (250 delivered; 4xx and 5xx are failures the worker retries).
-import nodemailer from 'nodemailer';
+// Email over SMTP with nodemailer: one transport per channel, the message from payload-email.ts. The SMTP
+// reply code is the attempt's status (250 delivered; 4xx and 5xx are failures the worker retries).
+// nodemailer is loaded at the first send: a collector without an email channel never loads it (it is a
+// large share of the start-up time).
+import type { Transporter } from 'nodemailer';
 import type { AlertEvent } from '../event.ts';
 import type { ChannelTarget } from '../config.ts';
 import { emailMessage } from '../payload-email.ts';
@@ -14,22 +16,29 @@ export function emailChannel(
   t: EmailTarget,
   o: { publicUrl: string; timeoutMs: number; channel: string },
 ) {
-  const transport = nodemailer.createTransport({
-    host: t.smtp.host,
-    port: t.smtp.port,
-    secure: t.smtp.secure,
-    requireTLS: t.smtp.requireTLS,
-    ...(t.smtp.user !== null ? { auth: { user: t.smtp.user, pass: t.smtp.password ?? '' } } : {}),
-    connectionTimeout: o.timeoutMs,
-    greetingTimeout: o.timeoutMs,
-    socketTimeout: o.timeoutMs,
-  });
+  let transport: Transporter | null = null;
+  const open = async (): Promise<Transporter> => {
+    const { default: nodemailer } = await import('nodemailer');
+    transport ??= nodemailer.createTransport({
+      host: t.smtp.host,
+      port: t.smtp.port,
+      secure: t.smtp.secure,
+      requireTLS: t.smtp.requireTLS,
+      ...(t.smtp.user !== null ? { auth: { user: t.smtp.user, pass: t.smtp.password ?? '' } } : {}),
+      connectionTimeout: o.timeoutMs,
+      greetingTimeout: o.timeoutMs,
+      socketTimeout: o.timeoutMs,
+    });
+    return transport;
+  };
   return {
     name,
     async send(e: AlertEvent): Promise<SendResult> {
       const m = emailMessage(e, { publicUrl: o.publicUrl, channel: o.channel });
       try {
-        const info = await transport.sendMail({
+        const info = await (
+          await open()
+        ).sendMail({
           from: t.from,
           to: t.to,
           subject: m.subject,
@@ -60,6 +69,6 @@ export function emailChannel(
         };
       }
     },
-    close: async () => transport.close(),
+    close: async () => transport?.close(),
   };
 }

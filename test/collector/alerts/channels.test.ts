@@ -1,6 +1,6 @@
-// Each channel as it sends, to real local receivers: Slack, Teams and PagerDuty POST exactly their golden
-// payload; email goes over SMTP to a real server (smtp-server) with the SMTP reply code as the attempt's
-// status, a refusal retried; and a collector configured with every kind delivers one event to each.
+// Each channel as it sends, to real local receivers: the webhook, Slack, Teams and PagerDuty POST exactly
+// their golden payload; email goes over SMTP to a real server (smtp-server) with the SMTP reply code as the
+// attempt's status, a refusal retried; and a collector configured with every kind delivers one event to each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import type { AlertsInput } from '../../../collector/alerts/config.ts';
 import { startReceiver } from '../../helpers/receiver.ts';
 import { startSmtpReceiver } from '../../helpers/smtp-receiver.ts';
 import { startTestCollector } from '../../helpers/collector.ts';
-import { delivered, macWith } from './alert-setup.ts';
+import { delivered, macWith, verified } from './alert-setup.ts';
 
 const FIXTURES = new URL('../../fixtures/alerts/', import.meta.url).pathname;
 const EVENTS = JSON.parse(readFileSync(`${FIXTURES}events.json`, 'utf8')) as Record<string, AlertEvent>;
@@ -61,6 +61,27 @@ test('Slack, Teams and PagerDuty POST their golden payloads as sent, answered 2x
         'application/json',
       ]),
     );
+  } finally {
+    await receiver.close();
+  }
+});
+
+test('the generic webhook POSTs its golden body byte for byte, signed as the standardwebhooks package verifies', async () => {
+  const receiver = await startReceiver(() => ({ status: 204 }));
+  try {
+    const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const [c] = settingsFor({
+      channels: [{ name: 'it-alerts', type: 'webhook', url: receiver.url, secret }],
+    }).channels;
+    assert.ok(c);
+    const ch = createChannel(c, { publicUrl: ctx.publicUrl, timeoutMs: 5000 });
+    const r = await ch.send(EVENTS['opened'] as AlertEvent, new Date());
+    assert.equal(r.status, 204);
+    const [req] = receiver.received;
+    assert.ok(req);
+    assert.equal(`${req.body}\n`, readFileSync(`${FIXTURES}golden/webhook-opened.json`, 'utf8'));
+    assert.equal(req.headers['webhook-id'], EVENTS['opened']?.id);
+    assert.deepEqual(verified(secret, [req])[0], JSON.parse(req.body));
   } finally {
     await receiver.close();
   }
