@@ -7,6 +7,7 @@ import type { FleetResult } from './fleet.ts';
 import type { StorageResult } from './storage.ts';
 import type { AgentResult } from './agent.ts';
 import type { ScenarioResult } from './load.ts';
+import type { AlertsResult } from './alerts.ts';
 
 export interface Results {
   startedAt: string;
@@ -20,6 +21,7 @@ export interface Results {
   fleet?: FleetResult;
   storage?: StorageResult;
   agent?: AgentResult;
+  alerts?: AlertsResult;
 }
 
 /** The collector's storage targets (ingest, fleet queries, history growth); the agent's figures have none. */
@@ -242,6 +244,44 @@ function agent(r: AgentResult): string {
   return lines.join('\n');
 }
 
+/** The alert fan-out's section (its number follows the parts before it). */
+export function alertsSection(r: AlertsResult): string {
+  return [
+    '## 5. Alert fan-out',
+    '',
+    `${n(r.findings)} Macs whose failing finding's grace window ends at the same instant: one run of the`,
+    'grace-promotion job opens their incidents and writes their events to the outbox; the collector (`startCollector`,',
+    'a real SQLite file, one generic webhook channel, signed) delivers them to a receiver in another process',
+    `(\`bench/alert-receiver.ts\`) that answers every request after ${r.receiverDelayMs} ms (\`bench/alerts.ts\`). "All delivered":`,
+    "from the job run's start until every delivery is recorded delivered. Lost: events without a delivered",
+    'delivery or never received (must be 0); duplicates: requests beyond one per webhook-id. Once per channel',
+    '`concurrency` (8 is the default).',
+    '',
+    table(
+      [
+        'channel concurrency',
+        'events',
+        'job run (events written) ms',
+        'all delivered ms',
+        'deliveries/s',
+        'peak in flight',
+        'lost',
+        'duplicates',
+      ],
+      r.runs.map((x) => [
+        x.concurrency,
+        n(x.events),
+        n(x.jobMs),
+        n(x.allDeliveredMs),
+        n(x.perSecond),
+        x.peakInflight,
+        `${x.lost} ${verdict(x.lost === 0)}`,
+        x.duplicates,
+      ]),
+    ),
+  ].join('\n');
+}
+
 export function render(r: Results): string {
   const m = r.machine;
   const parts = [
@@ -249,7 +289,7 @@ export function render(r: Results): string {
     '',
     `Written by \`npm run bench\` (bench/run.ts); do not edit by hand: each run regenerates the whole file. The`,
     "collector's storage has targets (bench/report.ts TARGETS), the agent executable none; **MISS** marks a target this run",
-    'did not meet. Options: `--quick` (short smoke runs), `--only ingest,fleet,storage,agent`, `--build` (build the',
+    'did not meet. Options: `--quick` (short smoke runs), `--only ingest,fleet,storage,agent,alerts`, `--build` (build the',
     'agent executable first when dist/ lacks it); quick or partial runs write .build/bench/BENCHMARKS.partial.md.',
     '',
     table(
@@ -277,5 +317,6 @@ export function render(r: Results): string {
   if (r.fleet) parts.push('', fleet(r.fleet));
   if (r.storage) parts.push('', storage(r.storage));
   if (r.agent) parts.push('', agent(r.agent));
+  if (r.alerts) parts.push('', alertsSection(r.alerts));
   return `${parts.join('\n')}\n`;
 }
