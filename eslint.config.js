@@ -205,7 +205,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['collector/rules/**/*.ts', 'collector/alerts/payload.ts'],
+    files: [
+      'collector/rules/**/*.ts',
+      'collector/alerts/payload*.ts',
+      'collector/alerts/event.ts',
+      'collector/alerts/cron.ts',
+    ],
     rules: {
       'no-restricted-imports': restrict({
         paths: io(msg.io),

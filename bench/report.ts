@@ -11,6 +11,7 @@ import type { AgentResult } from './agent.ts';
 import type { ReportsResult } from './reports.ts';
 import { REPORT_TARGETS } from './reports.ts';
 import type { ScenarioResult } from './load.ts';
+import type { AlertsResult } from './alerts.ts';
 
 export interface Results {
   startedAt: string;
@@ -26,6 +27,7 @@ export interface Results {
   storage?: StorageResult;
   agent?: AgentResult;
   reports?: ReportsResult;
+  alerts?: AlertsResult;
 }
 
 /** The collector's storage targets (ingest, fleet queries, history growth); the agent's figures have none. */
@@ -342,7 +344,7 @@ export function render(r: Results): string {
     '',
     `Written by \`npm run bench\` (bench/run.ts); do not edit by hand: each run regenerates the whole file. The`,
     "collector's storage has targets (bench/report.ts TARGETS), the agent executable none; **MISS** marks a target this run",
-    'did not meet. Options: `--quick` (short smoke runs), `--only ingest,fleet,storage,agent,dashboard,reports`, `--build` (build the',
+    'did not meet. Options: `--quick` (short smoke runs), `--only ingest,fleet,storage,agent,dashboard,reports,alerts`, `--build` (build the',
     'agent executable first when dist/ lacks it); quick or partial runs write .build/bench/BENCHMARKS.partial.md.',
     '',
     table(
@@ -372,5 +374,44 @@ export function render(r: Results): string {
   if (r.agent) parts.push('', agent(r.agent));
   if (r.dashboard) parts.push('', dashboard(r.dashboard, r));
   if (r.reports) parts.push('', reports(r.reports));
+  if (r.alerts) parts.push('', alertsSection(r.alerts));
   return `${parts.join('\n')}\n`;
+}
+
+/** The alert fan-out's section (its number follows the parts before it). */
+export function alertsSection(r: AlertsResult): string {
+  return [
+    '## 7. Alert fan-out',
+    '',
+    `${n(r.findings)} Macs whose failing finding's grace window ends at the same instant: one run of the`,
+    'grace-promotion job opens their incidents and writes their events to the outbox; the collector (`startCollector`,',
+    'a real SQLite file, one generic webhook channel, signed) delivers them to a receiver in another process',
+    `(\`bench/alert-receiver.ts\`) that answers every request after ${r.receiverDelayMs} ms (\`bench/alerts.ts\`). "All delivered":`,
+    "from the job run's start until every delivery is recorded delivered. Lost: events without a delivered",
+    'delivery or never received (must be 0); duplicates: requests beyond one per webhook-id. Once per channel',
+    '`concurrency` (8 is the default).',
+    '',
+    table(
+      [
+        'channel concurrency',
+        'events',
+        'job run (events written) ms',
+        'all delivered ms',
+        'deliveries/s',
+        'peak in flight',
+        'lost',
+        'duplicates',
+      ],
+      r.runs.map((x) => [
+        x.concurrency,
+        n(x.events),
+        n(x.jobMs),
+        n(x.allDeliveredMs),
+        n(x.perSecond),
+        x.peakInflight,
+        `${x.lost} ${verdict(x.lost === 0)}`,
+        x.duplicates,
+      ]),
+    ),
+  ].join('\n');
 }

@@ -1,5 +1,5 @@
-// `tokenwatch`: serve | config | exempt add|list|remove | prune | report. Reads argv and the environment, builds
-// the config (config.ts) and hands over to main.ts or the store.
+// `tokenwatch`: serve | config | exempt add|list|remove | prune | report | alerts test|list. Reads argv and
+// the environment, builds the config (config.ts) and hands over to main.ts or the store.
 import { parseArgs } from 'node:util';
 import { loadConfig, describeConfig, ConfigError, SETTINGS, SETTING_KEYS } from './config.ts';
 import type { SettingKey, LoadedConfig } from './config.ts';
@@ -10,17 +10,19 @@ import { addExemption, parseExpiry, removeExemption } from './services/exemption
 import { conflictsJson, describeConflict, resolveConflict } from './services/identity-conflicts.ts';
 import { pruneOnce } from './jobs/prune.ts';
 import { storedInstant } from './services/instants.ts';
-import { exemptionProblem } from './services/evaluation.ts';
+import { exemptionProblem, ruleConfig } from './services/evaluation.ts';
 import { openApiDocument } from './openapi.ts';
 import { BACKUP_USAGE, backupCommand } from './backup.ts';
 import { pinCommand } from './tls-pin.ts';
+import { ALERTS_USAGE, alertsCommand } from './alerts-command.ts';
+import { AlertConfigError } from './alerts/config.ts';
+import { readFileSync } from 'node:fs';
 import { Refusal } from './services/errors.ts';
 import { StoreBusyError } from './store/types.ts';
 import { exemptionInForce, RULE_IDS } from './rules/index.ts';
 import { REPORT_USAGE, reportCommand } from '../reports/cli.ts';
 import { openSqliteReadOnly, ReadOnlyOpenError } from './store/sqlite/read-only.ts';
 import { createReadModel } from './services/read-model.ts';
-import { ruleConfig } from './services/evaluation.ts';
 import type { RuleId } from './rules/index.ts';
 
 const USAGE = `usage:
@@ -36,6 +38,7 @@ const USAGE = `usage:
   ${BACKUP_USAGE}
   tokenwatch openapi                                             print the OpenAPI document (docs/openapi.json)
   tokenwatch pin --cert FILE                                     the agents' PinSHA256 of a PEM certificate's public key
+  ${ALERTS_USAGE}
 settings (flag / environment): ${SETTING_KEYS.map((k) => `--${SETTINGS[k].flag}`).join(' ')}
 `;
 
@@ -133,7 +136,9 @@ async function exempt(argv: string[]): Promise<number> {
           createdBy: values['by'],
           expiresAt: parseExpiry(typeof values['expires'] === 'string' ? values['expires'] : null, now),
         };
-        const e = await store.withTransaction((tx) => addExemption(tx, input, now));
+        const e = await store.withTransaction((tx) =>
+          addExemption(tx, input, now, ruleConfig(loaded.config)),
+        );
         process.stdout.write(`${e.id}\n`);
         return 0;
       }
@@ -161,7 +166,9 @@ async function exempt(argv: string[]): Promise<number> {
           process.stderr.write('tokenwatch exempt remove: give the exemption id\n');
           return 2;
         }
-        const removed = await store.withTransaction((tx) => removeExemption(tx, id, now));
+        const removed = await store.withTransaction((tx) =>
+          removeExemption(tx, id, now, ruleConfig(loaded.config)),
+        );
         if (!removed) {
           process.stderr.write(`tokenwatch exempt remove: no exemption ${id}\n`);
           return 1;
@@ -289,6 +296,18 @@ export async function main(argv: string[]): Promise<number> {
           },
         });
       }
+      case 'alerts': {
+        const { loaded, positionals, values } = parse(rest, { json: { type: 'boolean' } });
+        return await alertsCommand(positionals, {
+          config: loaded.config,
+          json: values['json'] === true,
+          secrets: { env: process.env, readFile: (p) => readFileSync(p, 'utf8') },
+          now: systemClock.now(),
+          monotonic,
+          out: (s) => process.stdout.write(s),
+          err: (s) => process.stderr.write(s),
+        });
+      }
       case 'backup':
         return await backupCommand(rest, {
           env: process.env,
@@ -304,6 +323,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (
       e instanceof ConfigError ||
+      e instanceof AlertConfigError ||
       e instanceof Refusal ||
       (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import Type from 'typebox';
 import { Compile } from 'typebox/compile';
 import { RULE_IDS } from './rules/types.ts';
+import { ALERTS_SCHEMA, maskAlertSecrets } from './alerts/config.ts';
 
 /** Admin-supplied durations are bounded: an instant computed from one stays one RFC 3339 can write. */
 export const MAX_DURATION_SECONDS = 3650 * 86400;
@@ -168,6 +169,52 @@ const DECLARED = {
     'info',
     'how much the collector logs (a pino level)',
   ),
+  publicUrl: setting(
+    Type.String(),
+    '',
+    'the URL admins open the collector at: alerts link each device to publicUrl/devices/SERIAL',
+    { example: 'https://tokenwatch.example.com' },
+  ),
+  webhookUrl: setting(
+    Type.String(),
+    '',
+    'adds one generic webhook channel (Standard Webhooks, signed with webhookSecret) that takes every alert event (docs/alerts.md)',
+    { secret: true },
+  ),
+  webhookSecret: setting(
+    Type.String(),
+    '',
+    "the webhook channel's whsec_ signing secret (several, space-separated, while rotating)",
+    { secret: true },
+  ),
+  alerts: setting(
+    ALERTS_SCHEMA,
+    { channels: [] },
+    'alert channels (webhook, Slack, Teams, PagerDuty, email), their routing, digests and reminders, and delivery retries (docs/alerts.md)',
+    {
+      example: {
+        channels: [
+          {
+            name: 'it-slack',
+            type: 'slack',
+            url: { env: 'TOKENWATCH_SLACK_URL' },
+            minSeverity: 'high',
+            digest: '0 9 * * 1-5',
+            timezone: 'Europe/Berlin',
+            reminderDays: 3,
+          },
+          {
+            name: 'on-call',
+            type: 'pagerduty',
+            routingKey: { file: '/etc/tokenwatch/pagerduty.key' },
+            minSeverity: 'critical',
+          },
+        ],
+        maxAttempts: 48,
+        retentionDays: 30,
+      },
+    },
+  ),
 };
 
 type Declarations = typeof DECLARED;
@@ -207,10 +254,10 @@ export class ConfigError extends Error {
 }
 
 /** How a value given as text (environment, flag) is read: by the type its schema declares. */
-function kindOf(schema: Type.TSchema): 'string' | 'integer' | 'boolean' | 'seconds-map' {
-  const type = (schema as { type?: unknown }).type;
+function kindOf(schema: Type.TSchema): 'string' | 'integer' | 'boolean' | 'seconds-map' | 'json' {
+  const { type, patternProperties } = schema as { type?: unknown; patternProperties?: unknown };
   if (type === 'integer' || type === 'boolean') return type;
-  if (type === 'object') return 'seconds-map';
+  if (type === 'object') return patternProperties ? 'seconds-map' : 'json';
   return 'string';
 }
 
@@ -228,6 +275,13 @@ function parseValue(key: SettingKey, raw: string, where: string): unknown {
       if (['1', 'true', 'yes', 'on'].includes(v)) return true;
       if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
       throw new ConfigError(`${where}: ${key} must be true or false, got "${raw}"`);
+    }
+    case 'json': {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        throw new ConfigError(`${where}: ${key} is not valid JSON`);
+      }
     }
     case 'seconds-map': {
       const text = raw.trim();
@@ -365,7 +419,7 @@ export function describeConfig(settings: ResolvedSetting[]): string {
     (s) =>
       [
         s.key,
-        shownValue(s.value, s.secret),
+        shownValue(s.key === 'alerts' ? maskAlertSecrets(s.value) : s.value, s.secret),
         s.source,
         SETTINGS[s.key].env,
         `--${SETTINGS[s.key].flag}`,

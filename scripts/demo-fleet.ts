@@ -27,14 +27,17 @@ export interface DemoFleet {
   stop(): Promise<void>;
 }
 
-export async function startDemoFleet(opts: { port?: string; logLevel?: string } = {}): Promise<DemoFleet> {
+export async function startDemoFleet(
+  opts: { port?: string; logLevel?: string; env?: Record<string, string> } = {},
+): Promise<DemoFleet> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwatch-demo-'));
   const adminToken = randomBytes(32).toString('base64url');
   const enrollSecret = randomBytes(24).toString('base64url');
   const dbPath = path.join(work, 'tokenwatch.db');
   const logLevel = opts.logLevel ?? 'warn';
   const { config } = loadConfig({
-    env: {},
+    // Only what the caller passes (the demo's alert webhook): never this process's own TOKENWATCH_ settings.
+    env: opts.env ?? {},
     flags: { db: dbPath, host: '127.0.0.1', port: opts.port ?? '0', adminToken, enrollSecret, logLevel },
   });
   const collector = await startCollector(config, { logger: createLogger(logLevel) });

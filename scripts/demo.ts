@@ -5,18 +5,22 @@
 // compliance report (the terminal table of tokenwatch report, each Mac named by what it is) and exits 0.
 // `npm run demo -- --serve` keeps the collector running and prints the dashboard's URL, how to sign in, and
 // the API's admin token.
+// With TOKENWATCH_WEBHOOK_URL (and TOKENWATCH_WEBHOOK_SECRET, else one is made and printed) the collector
+// sends its alert events there, and the demo lists the events it sent.
 import { parseArgs } from 'node:util';
 import { apiSource, fetchFleet } from '../reports/source.ts';
 import { renderFleetTable } from '../reports/render/index.ts';
 import { demoMacs, NOT_RUN, SYNTHETIC_LEGEND } from './demo-macs.ts';
 import { startDemoFleet } from './demo-fleet.ts';
+import { alertWebhook, sentEvents } from './demo-alerts.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
   options: { serve: { type: 'boolean' }, 'no-color': { type: 'boolean' }, port: { type: 'string' } },
 });
 
-const fleet = await startDemoFleet(values.port ? { port: values.port } : {});
+const webhook = alertWebhook(process.env);
+const fleet = await startDemoFleet({ ...(values.port ? { port: values.port } : {}), env: webhook.env });
 const { collector, adminToken } = fleet;
 const say = (s: string) => process.stdout.write(`${s}\n`);
 say(`collector  ${collector.url}  (SQLite ${fleet.dbPath})`);
@@ -43,6 +47,8 @@ process.stdout.write(
     notes: described.some((m) => m.synthetic) ? [SYNTHETIC_LEGEND] : [],
   }),
 );
+
+if (webhook.env.TOKENWATCH_WEBHOOK_URL) say(await sentEvents(collector, adminToken, webhook.made));
 
 if (failed.length > 0) {
   for (const f of failed)

@@ -37,6 +37,13 @@ export const ERRORS = {
   device_not_found: { status: 404, summary: 'no device with that serial' },
   exemption_not_found: { status: 404, summary: 'no exemption with that id' },
   conflict_not_found: { status: 404, summary: 'no identity conflict with that id' },
+  channel_not_found: { status: 404, summary: 'no alert channel with that name (configured or known)' },
+  delivery_not_found: { status: 404, summary: 'no alert delivery with that id' },
+  delivery_not_dead: {
+    status: 409,
+    summary:
+      'only a dead delivery (given up after its last attempt) can be retried; a pending one is retried already',
+  },
   device_enrolled: {
     status: 409,
     summary:

@@ -1,13 +1,12 @@
-// The only node-cron importer: the collector's scheduled jobs: retention (prune.ts) once a day, and the
-// scheduled report (reportSchedule: main.ts hands over the writer, reports/scheduled.ts) when set. Status
-// and finding states need no job: the read model computes them for the time of each read.
+// The only node-cron importer: each job of the table (table.ts) on its schedule, run by the runner
+// (runner.ts: overlap prevention, the store's lease, the record and the log line). node-cron's own
+// noOverlap guards the timer as well. Status and finding states need no job: the read model computes them
+// for the time of each read; the jobs turn the instants things change at into incidents and events.
+// Also the start-up check of the scheduled report's settings (its cron expression and directory).
 import { accessSync, constants, statSync } from 'node:fs';
 import { schedule, validate } from 'node-cron';
-import type { Logger } from 'pino';
-import type { Store } from '../store/types.ts';
 import type { CollectorConfig } from '../config.ts';
-import type { Clock } from '../clock.ts';
-import { pruneOnce } from './prune.ts';
+import type { JobDefinition, JobRunner } from './runner.ts';
 
 /** Why the scheduled report's settings cannot work (checked at start), or null. */
 export function scheduledReportProblem(
@@ -27,44 +26,17 @@ export function scheduledReportProblem(
   return null;
 }
 
-export function scheduleJobs(deps: {
-  store: Store;
-  config: CollectorConfig;
-  clock: Clock;
-  logger: Logger;
-  /** Write the scheduled report for `now`, answering the file written. */
-  report?: (now: Date) => Promise<string>;
-}): {
-  stop(): void;
-} {
-  const prune = schedule('17 3 * * *', async () => {
-    try {
-      const r = await pruneOnce(deps.store, deps.config, deps.clock.now());
-      deps.logger.info(r, 'retention: pruned');
-    } catch (err) {
-      deps.logger.error({ err }, 'retention: prune failed');
-    }
-  });
-  const write = deps.report;
-  const report =
-    deps.config.reportSchedule === '' || write === undefined
-      ? null
-      : schedule(
-          deps.config.reportSchedule,
-          async () => {
-            try {
-              const file = await write(deps.clock.now());
-              deps.logger.info({ file }, 'scheduled report: written');
-            } catch (err) {
-              deps.logger.error({ err }, 'scheduled report: failed');
-            }
-          },
-          { timezone: 'UTC', noOverlap: true },
-        );
+export function scheduleJobs(jobs: readonly JobDefinition[], runner: JobRunner): { stop(): void } {
+  const tasks = jobs.map((job) =>
+    schedule(job.cron, () => runner.run(job), {
+      name: job.name,
+      noOverlap: true,
+      ...(job.timezone ? { timezone: job.timezone } : {}),
+    }),
+  );
   return {
     stop: () => {
-      void prune.stop();
-      void report?.stop();
+      for (const t of tasks) void t.stop();
     },
   };
 }

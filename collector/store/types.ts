@@ -6,6 +6,38 @@
 import type { DeviceStatus, Exemption, Finding, Millis, RuleId } from '../rules/types.ts';
 
 export type { DeviceStatus, Exemption, Millis };
+export type {
+  IncidentStore,
+  IncidentRecord,
+  IncidentState,
+  IncidentFilter,
+  AlertEventStore,
+  AlertEventRecord,
+  NewAlertEvent,
+  AlertEventFilter,
+  DeliveryStore,
+  DeliveryRecord,
+  DeliveryState,
+  DeliveryClaim,
+  DeliveryFilter,
+  NewDelivery,
+  AttemptRecord,
+  AttemptOutcome,
+  ChannelDeliveryStats,
+  AlertChannelStore,
+  AlertChannelRecord,
+  JobStore,
+  JobRecord,
+  JobFinish,
+} from './alert-types.ts';
+export { IncidentConflictError } from './alert-types.ts';
+import type {
+  IncidentStore,
+  AlertEventStore,
+  DeliveryStore,
+  AlertChannelStore,
+  JobStore,
+} from './alert-types.ts';
 
 /**
  * The instants RFC 3339 can write (a four-digit year, 0000-01-01T00:00:00Z up to 10000-01-01 excluded): a
@@ -79,6 +111,9 @@ export interface DeviceFacts extends ReportFacts {
   agentVersion: string | null;
 }
 
+/** What an alert says of the Mac: the facts of its current snapshot that name it (DeviceStore.facts). */
+export type DeviceDescription = Omit<DeviceFacts, keyof ReportFacts>;
+
 /** What the evaluation of the current snapshot leaves on the device row for time-correct status in SQL. */
 export interface DeviceVerdict {
   /** Earliest instant at which an unexempted, non-pending failure makes the device noncompliant (null = none). */
@@ -141,6 +176,10 @@ export interface DeviceStore {
   setReportFacts(id: number, snapshotId: string, facts: ReportFacts, version: number): Promise<void>;
   /** Ids of devices that have an open finding of the rule (or of any rule when null). */
   idsWithOpenFindings(rule: RuleId | null): Promise<number[]>;
+  /** The facts of the device's current snapshot that name it (null: no such device). */
+  facts(id: number): Promise<DeviceDescription | null>;
+  /** Ids of devices last heard from in (from, to]: those that went silent between two stale sweeps. */
+  lastContactBetween(from: Millis, to: Millis): Promise<number[]>;
 }
 
 export interface SnapshotReceipt {
@@ -207,6 +246,8 @@ export interface FindingStore {
   openAt(deviceIds: number[], at: Millis): Promise<Map<number, FindingRecord[]>>;
   /** Insert or update by (device, rule, user, firstSeen). */
   save(deviceId: number, findings: FindingRecord[]): Promise<void>;
+  /** Ids of devices with an open, failing finding whose grace window ended in (from, to]. */
+  graceEndedBetween(from: Millis, to: Millis): Promise<number[]>;
 }
 
 export interface ExemptionStore {
@@ -334,6 +375,11 @@ export interface Repos {
   exemptions: ExemptionStore;
   enrollments: EnrollmentStore;
   identityConflicts: IdentityConflictStore;
+  incidents: IncidentStore;
+  alertEvents: AlertEventStore;
+  deliveries: DeliveryStore;
+  alertChannels: AlertChannelStore;
+  jobs: JobStore;
   /** The read model's queries, so that a write and the answer read after it can be one unit of work. */
   fleet: FleetQueries;
 }

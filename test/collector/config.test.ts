@@ -129,6 +129,16 @@ test('every setting is read from its environment name and its flag, and `tokenwa
     dashboardSessionSeconds: ['3600', 3600],
     dashboardIdleSeconds: ['600', 600],
     logLevel: ['debug', 'debug'],
+    publicUrl: ['https://tw.example.com', 'https://tw.example.com'],
+    webhookUrl: ['https://hooks.example.com/tw', 'https://hooks.example.com/tw'],
+    webhookSecret: [
+      'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0',
+      'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0',
+    ],
+    alerts: [
+      '{"channels":[{"name":"ops","type":"slack","url":{"env":"SLACK_URL"}}],"maxAttempts":5}',
+      { channels: [{ name: 'ops', type: 'slack', url: { env: 'SLACK_URL' } }], maxAttempts: 5 },
+    ],
   };
   const env = Object.fromEntries(SETTING_KEYS.map((k) => [SETTINGS[k].env, samples[k][0]]));
   const fromEnv = loadConfig({ env, flags: {} });

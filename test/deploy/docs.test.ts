@@ -59,8 +59,8 @@ test('the values it quotes are the units’ own', () => {
     doc,
     new RegExp(`at ${at} \\(plus up to ${value(timer, 'Timer', 'RandomizedDelaySec')?.replace('min', '')}`),
   );
-  const cron = /schedule\('(\d+) (\d+) \* \* \*'/.exec(
-    fs.readFileSync(path.join(ROOT, 'collector/jobs/schedule.ts'), 'utf8'),
+  const cron = /name: 'retention',\s+cron: '(\d+) (\d+) \* \* \*'/.exec(
+    fs.readFileSync(path.join(ROOT, 'collector/jobs/table.ts'), 'utf8'),
   );
   assert.ok(cron, 'the retention job runs daily');
   assert.match(

@@ -225,7 +225,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
         };
         const done: { e?: Exemption } = {};
         const answer = await answerInUnit(ctx.store, reply, 201, async (tx) => {
-          done.e = await addExemption(tx, input, now);
+          done.e = await addExemption(tx, input, now, ctx.ingest.rules);
           return exemptionView(done.e, now);
         });
         const { e } = done;
@@ -269,7 +269,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       async (req, reply) => {
         const now = ctx.clock.now();
         const answer = await answerInUnit(ctx.store, reply, 200, async (tx) => {
-          const e = await removeExemption(tx, req.params.id, now);
+          const e = await removeExemption(tx, req.params.id, now, ctx.ingest.rules);
           if (!e) throw new ApiError('exemption_not_found', `no exemption ${req.params.id}`);
           return exemptionView(e, now);
         });

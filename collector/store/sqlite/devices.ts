@@ -5,6 +5,7 @@
 import type { Db } from './open.ts';
 import type {
   CurrentSnapshotUpdate,
+  DeviceDescription,
   DeviceRecord,
   DeviceStore,
   Millis,
@@ -118,6 +119,21 @@ export function sqliteDevices(db: Db): DeviceStore {
     `SELECT DISTINCT device_id FROM findings WHERE resolved_at IS NULL`,
   );
 
+  const facts = db.prepare<
+    [number],
+    {
+      model: string | null;
+      os_version: string | null;
+      os_build: string | null;
+      hostname: string | null;
+      apple_silicon: number | null;
+      agent_version: string | null;
+    }
+  >(`SELECT model, os_version, os_build, hostname, apple_silicon, agent_version FROM devices WHERE id = ?`);
+  const silent = db.prepare<[number, number], { id: number }>(
+    `SELECT id FROM devices WHERE last_contact > ? AND last_contact <= ? ORDER BY id`,
+  );
+
   const one = (r: DeviceRowRaw | undefined) => (r ? toDevice(r) : null);
   return {
     byId: async (id) => one(byId.get(id)),
@@ -175,6 +191,21 @@ export function sqliteDevices(db: Db): DeviceStore {
     async idsWithOpenFindings(rule: RuleId | null) {
       const rows = rule === null ? idsAny.all() : idsForRule.all(rule);
       return rows.map((r) => r.device_id);
+    },
+    async facts(id: number): Promise<DeviceDescription | null> {
+      const r = facts.get(id);
+      if (!r) return null;
+      return {
+        model: r.model,
+        osVersion: r.os_version,
+        osBuild: r.os_build,
+        hostname: r.hostname,
+        appleSilicon: r.apple_silicon === null ? null : r.apple_silicon === 1,
+        agentVersion: r.agent_version,
+      };
+    },
+    async lastContactBetween(from: Millis, to: Millis) {
+      return silent.all(from, to).map((r) => r.id);
     },
   };
 }

@@ -42,7 +42,14 @@ export function sqliteFindings(db: Db): FindingStore {
        last_seen = excluded.last_seen, resolved_at = excluded.resolved_at,
        pending_until = excluded.pending_until, failing = excluded.failing, reason = excluded.reason`,
   );
+  const graceEnded = db.prepare<[number, number], { device_id: number }>(
+    `SELECT DISTINCT device_id FROM findings
+     WHERE resolved_at IS NULL AND failing = 1 AND pending_until > ? AND pending_until <= ? ORDER BY device_id`,
+  );
   return {
+    async graceEndedBetween(from, to) {
+      return graceEnded.all(from, to).map((r) => r.device_id);
+    },
     async open(deviceId) {
       return open.all(deviceId).map(toFinding);
     },

@@ -9,6 +9,10 @@ import { sqliteExemptions } from './exemptions.ts';
 import { sqliteEnrollments } from './enrollments.ts';
 import { sqliteIdentityConflicts } from './identity-conflicts.ts';
 import { sqliteFleet } from './fleet.ts';
+import { sqliteIncidents } from './incidents.ts';
+import { sqliteAlertEvents, sqliteDeliveries } from './alert-events.ts';
+import { sqliteAlertChannels } from './alert-channels.ts';
+import { sqliteJobs } from './jobs.ts';
 import { GroupCommit } from './group-commit.ts';
 import { startCheckpointer } from './checkpointer.ts';
 import type { PruneCutoffs, Repos, Store, StoreOptions } from '../types.ts';
@@ -58,6 +62,11 @@ export function openSqliteStore(path: string, options: StoreOptions = {}): Store
     enrollments: sqliteEnrollments(db, options.auditMaxRows),
     identityConflicts: sqliteIdentityConflicts(db),
     fleet: sqliteFleet(db),
+    incidents: sqliteIncidents(db),
+    alertEvents: sqliteAlertEvents(db),
+    deliveries: sqliteDeliveries(db),
+    alertChannels: sqliteAlertChannels(db),
+    jobs: sqliteJobs(db),
   };
   const commit = new GroupCommit(db, raw);
   // Never a device's current snapshot: not the last one received (a late older delivery can come after it).
@@ -83,6 +92,11 @@ export function openSqliteStore(path: string, options: StoreOptions = {}): Store
     enrollments: guarded((tx) => tx.enrollments, commit, raw),
     identityConflicts: guarded((tx) => tx.identityConflicts, commit, raw),
     fleet: guarded((tx) => tx.fleet, commit, raw),
+    incidents: guarded((tx) => tx.incidents, commit, raw),
+    alertEvents: guarded((tx) => tx.alertEvents, commit, raw),
+    deliveries: guarded((tx) => tx.deliveries, commit, raw),
+    alertChannels: guarded((tx) => tx.alertChannels, commit, raw),
+    jobs: guarded((tx) => tx.jobs, commit, raw),
     withTransaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
       return commit.run(fn);
     },

@@ -14,6 +14,10 @@ import { sqliteEnrollments } from './enrollments.ts';
 import { sqliteIdentityConflicts } from './identity-conflicts.ts';
 import { sqliteFleet } from './fleet.ts';
 import type { Repos } from '../types.ts';
+import { sqliteIncidents } from './incidents.ts';
+import { sqliteAlertEvents, sqliteDeliveries } from './alert-events.ts';
+import { sqliteAlertChannels } from './alert-channels.ts';
+import { sqliteJobs } from './jobs.ts';
 
 export class ReadOnlyOpenError extends Error {
   override name = 'ReadOnlyOpenError';
@@ -81,6 +85,11 @@ export function openSqliteReadOnly(path: string): ReadOnlyStore {
     enrollments: sqliteEnrollments(db),
     identityConflicts: sqliteIdentityConflicts(db),
     fleet: sqliteFleet(db),
+    incidents: sqliteIncidents(db),
+    alertEvents: sqliteAlertEvents(db),
+    deliveries: sqliteDeliveries(db),
+    alertChannels: sqliteAlertChannels(db),
+    jobs: sqliteJobs(db),
     close: () => {
       if (db.open) db.close();
     },

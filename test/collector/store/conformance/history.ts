@@ -147,6 +147,7 @@ function timeline(ids: Map<string, number>): Step[] {
           expiresAt: T0 + 11 * D,
         },
         new Date(T0 + 8 * D),
+        RULES,
       ),
     );
   });
@@ -187,6 +188,7 @@ function timeline(ids: Map<string, number>): Step[] {
         tx,
         { serial: 'F', rule: 'stale', user: null, reason: 'on leave', createdBy: 'test', expiresAt: null },
         new Date(T0 + 25 * D),
+        RULES,
       ),
     );
   });

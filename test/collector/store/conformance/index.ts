@@ -12,6 +12,7 @@ import { statusConformance } from './status.ts';
 import { transactionsConformance } from './transactions.ts';
 import { pruneConformance } from './prune.ts';
 import { historyConformance } from './history.ts';
+import { alertsConformance } from './alerts.ts';
 
 export type { Backend };
 
@@ -27,4 +28,5 @@ export function storeConformance(backend: Backend): void {
   transactionsConformance(backend);
   pruneConformance(backend);
   historyConformance(backend);
+  alertsConformance(backend);
 }

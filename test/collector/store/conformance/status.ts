@@ -24,6 +24,8 @@ const M = 60_000;
 const H = 60 * M;
 const D = 24 * H;
 const STALE_S = 7 * 86_400;
+/** The rules the exemption service reconciles incidents with while the cases are set up. */
+const SETUP_RULES: RuleConfig = { staleAfterSeconds: STALE_S, graceSeconds: {} };
 
 /** A failing finding of `rule`, first seen at `firstSeen`, pending until `pendingUntil`. */
 const failingFinding = (
@@ -135,7 +137,12 @@ async function write(store: Store, cases: Case[], own: Map<string, (typeof EXEMP
         }),
       );
       for (const e of own.get(c.serial) ?? [])
-        await addExemption(tx, { ...e, serial: c.serial, reason: 'test', createdBy: 'test' }, setup);
+        await addExemption(
+          tx,
+          { ...e, serial: c.serial, reason: 'test', createdBy: 'test' },
+          setup,
+          SETUP_RULES,
+        );
       const claim = { at: T - 2 * D, address: null, serialHolderId: null, uuidHolderId: null };
       if (c.conflict === 'serial')
         await tx.identityConflicts.open({
@@ -263,11 +270,13 @@ export function statusConformance(backend: Backend): void {
               expiresAt: T + 90 * M,
             },
             setup,
+            SETUP_RULES,
           );
           await addExemption(
             tx,
             { serial: null, rule: 'stale', user: null, reason: 't', createdBy: 't', expiresAt: T + D },
             setup,
+            SETUP_RULES,
           );
         });
         checked += await check(store, cases, 'plus fleet-wide exemptions');
