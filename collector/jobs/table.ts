@@ -70,7 +70,7 @@ export function collectorJobs(deps: JobDeps): JobDefinition[] {
             cron: deps.config.reportSchedule,
             timezone: 'UTC',
             description: `the fleet's report written to ${deps.config.reportDir} (${deps.config.reportFormat})`,
-            run: async (now) => ({ file: await writeReport(new Date(now)) }),
+            run: async (now) => ({ file: await writeReport(new Date(now)), written: 1 }),
           },
         ];
   return [

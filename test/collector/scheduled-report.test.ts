@@ -56,7 +56,7 @@ test('on its schedule the collector writes the whole fleet report into reportDir
       report?.devices.map((d) => [d.serial, d.status, d.findings.map((f) => f.rule)]),
       [[m.serial, 'noncompliant', ['filevault-off']]],
     );
-    assert.ok(c.logs.some((l) => l['msg'] === 'scheduled report: written' && l['file'] === join(dir, name)));
+    assert.ok(c.logs.some((l) => l['msg'] === 'job scheduled-report ran' && l['file'] === join(dir, name)));
   } finally {
     await c.stop();
   }

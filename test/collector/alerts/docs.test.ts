@@ -34,10 +34,15 @@ test('its field table names every channel setting', () => {
 test('its job table lists every scheduled job', () => {
   const jobs = collectorJobs({
     store: null as never,
-    config: null as never,
+    config: { reportSchedule: '0 6 * * 1', reportDir: '/srv/reports', reportFormat: 'html' } as never,
     rules: { staleAfterSeconds: 1, graceSeconds: {} },
     alerts: null as never,
+    report: () => Promise.resolve(''),
   });
+  assert.ok(
+    jobs.some((j) => j.name === 'scheduled-report'),
+    'with reportSchedule set, the table has the scheduled report',
+  );
   for (const j of jobs) assert.match(doc, new RegExp(`^\\| \`${j.name}\` +\\|`, 'm'), j.name);
 });
 

@@ -263,7 +263,11 @@ test('the device page: facts, the sections, findings with failing since, and the
     'the unlock matrix lists bob',
   );
   assert.match(page.text, /<td>mdm_bootstrap_token<\/td>/, 'crypto users from the snapshot');
-  assert.doesNotMatch(page.text, /id="incidents"/, 'no incidents section without alerting');
+  assert.match(
+    page.text,
+    /<section class="panel" id="incidents">.*user-without-securetoken/s,
+    "the alerting's incidents of the Mac, whether or not a channel is configured",
+  );
 });
 
 test('with the dashboard turned off, / is not served', async () => {
