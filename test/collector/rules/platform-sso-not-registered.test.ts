@@ -60,7 +60,7 @@ test('not applicable: not configured, macOS 12 or earlier, nobody at the console
   assert.match(results[3]?.[0]?.[2] ?? '', /upgrade the agent/);
 });
 
-test('unknown (informational: the device is not made unknown by it): app-sso gave no answer', () => {
+test('unknown, quoting the app_sso_platform error: app-sso gave no answer', () => {
   const rows = outcomesOf(rule, (s) => {
     withSignals(s);
     s.platformSso = null;
