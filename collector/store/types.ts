@@ -23,6 +23,16 @@ export class StoreBusyError extends Error {
   override name = 'StoreBusyError';
 }
 
+/**
+ * The database cannot be opened as the collector's store, and trying again will not help: the path names
+ * nothing (for a command that opens an existing database only), its directory is missing or not
+ * writable, it is no tokenwatch database, or a newer release migrated it. The message says which, in one
+ * line, and what to do.
+ */
+export class StoreOpenError extends Error {
+  override name = 'StoreOpenError';
+}
+
 export interface DeviceRecord {
   id: number;
   serial: string;
@@ -311,6 +321,11 @@ export interface PruneCutoffs {
 export interface StoreOptions {
   /** Hard cap on enrollment audit rows: past it the oldest go, unauthenticated attempts first. */
   auditMaxRows?: number;
+  /**
+   * Open an existing tokenwatch database only (every command but `serve`): a path that names nothing is a
+   * StoreOpenError, never a new empty database.
+   */
+  mustExist?: boolean;
 }
 
 export interface Store extends Repos {

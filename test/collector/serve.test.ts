@@ -138,7 +138,7 @@ test('tokenwatch serve refuses a weak admin token with one line on stderr and ex
   assert.equal(r.status, 2);
   assert.equal(
     r.stderr,
-    'tokenwatch: adminToken (TOKENWATCH_ADMIN_TOKEN) is 14 characters long: it must have at least 32; make one with: openssl rand -base64 32\n',
+    'tokenwatch serve: adminToken (TOKENWATCH_ADMIN_TOKEN) is 14 characters long: it must have at least 32; make one with: openssl rand -base64 32\n',
   );
 });
 
