@@ -1,11 +1,19 @@
 // Prometheus text exposition, hand-written: uploads, check-ins, rejects by reason, devices by status,
-// request latency histogram per route.
+// failing findings by rule and state, devices not seen within the stale window, request latency
+// histogram per route.
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 interface Histogram {
   counts: number[];
   sum: number;
   count: number;
+}
+
+/** Failing findings of one rule in one state (exempted, pending, active), as the store counts them. */
+export interface FindingsGauge {
+  rule: string;
+  state: string;
+  findings: number;
 }
 
 export class Metrics {
@@ -43,7 +51,15 @@ export class Metrics {
     h.count++;
   }
 
-  render(devicesByStatus: Record<string, number>, openIdentityConflicts = 0): string {
+  /**
+   * `findings`: every rule and state to export, zeros included (a series that vanishes when a count falls
+   * to 0 would leave an alert on it pending instead of resolved).
+   */
+  render(
+    devicesByStatus: Record<string, number>,
+    openIdentityConflicts = 0,
+    findings: readonly FindingsGauge[] = [],
+  ): string {
     const out: string[] = [];
     const counter = (name: string, help: string, label: string, m: Map<string, number>) => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
@@ -73,6 +89,17 @@ export class Metrics {
       '# TYPE tokenwatch_devices gauge',
     );
     for (const [k, v] of Object.entries(devicesByStatus)) out.push(`tokenwatch_devices{status="${k}"} ${v}`);
+    out.push(
+      '# HELP tokenwatch_devices_stale Devices without an upload or check-in within staleAfterSeconds (the stale rule failing), exempted or not.',
+      '# TYPE tokenwatch_devices_stale gauge',
+      `tokenwatch_devices_stale ${findings.filter((f) => f.rule === 'stale').reduce((n, f) => n + f.findings, 0)}`,
+    );
+    out.push(
+      '# HELP tokenwatch_findings Failing findings by rule and state (active, pending: inside the grace window, exempted).',
+      '# TYPE tokenwatch_findings gauge',
+    );
+    for (const f of findings)
+      out.push(`tokenwatch_findings{rule="${f.rule}",state="${f.state}"} ${f.findings}`);
     out.push(
       '# HELP tokenwatch_identity_conflicts_open Identity conflicts waiting for an admin.',
       '# TYPE tokenwatch_identity_conflicts_open gauge',

@@ -3,7 +3,7 @@
 // conformance suite (test/collector/store/conformance, written against these interfaces only; a backend
 // adds a runner like test/collector/store/sqlite/conformance.test.ts). Instants are epoch milliseconds;
 // digests and hashes are hex strings.
-import type { DeviceStatus, Exemption, Finding, Millis, RuleId } from '../rules/types.ts';
+import type { DeviceStatus, Exemption, Finding, FindingState, Millis, RuleId } from '../rules/types.ts';
 
 export type { DeviceStatus, Exemption, Millis };
 
@@ -367,4 +367,17 @@ export interface FleetQueries {
   /** Devices and findings per rule among open findings (stale is counted from lastContact). */
   countByRule(p: FleetParams): Promise<{ rule: RuleId; devices: number }[]>;
   deviceCount(): Promise<number>;
+  /**
+   * Failing findings by rule and state at p.now (rules' findingState: exempted, pending, active), the stale
+   * rule's counted from the last contact (staleFinding: one per device silent past the stale age). Findings
+   * kept open only by an unknown (failing false) are not failing, and not counted. Rules without a failing
+   * finding are absent.
+   */
+  findingCounts(p: FleetParams): Promise<FindingCount[]>;
+}
+
+export interface FindingCount {
+  rule: RuleId;
+  state: FindingState;
+  findings: number;
 }
