@@ -324,7 +324,7 @@ export async function main(io: Io): Promise<number> {
       case 'config':
         return cmdConfig(io, config, json);
       default:
-        io.stderr(`tokenwatch-agent: unknown command ${command}\n\n${USAGE}`);
+        io.stderr(`tokenwatch-agent: unknown command "${command}"\n\n${USAGE}`);
         return 2;
     }
   } catch (err) {
