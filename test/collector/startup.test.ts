@@ -313,3 +313,13 @@ test('tokenwatch --version prints the release; an unknown command says so before
   assert.equal(h.status, 0);
   assert.match(h.stdout, /^usage:\n/);
 });
+
+test('a reader that stops early (tokenwatch openapi | head) ends the command quietly, exit 0, no stack', async () => {
+  const child = spawn(process.execPath, [BIN, 'openapi'], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdout.once('data', () => child.stdout.destroy());
+  const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(err, '');
+  assert.equal(status, 0);
+});
