@@ -43,7 +43,7 @@ function tokenwatch(args: string[], options: SpawnSyncOptions = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     env: ENV,
     encoding: 'utf8',
-    timeout: 20_000,
+    timeout: 60_000,
     ...options,
   });
   return { status: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
@@ -203,7 +203,7 @@ async function serveLog(args: string[]): Promise<{ log: Record<string, unknown>[
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not listening: ${out} ${err}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`not listening: ${out} ${err}`)), 60_000);
     child.stdout.on('data', () => {
       if (out.includes('"msg":"collector listening"')) {
         clearTimeout(timer);
