@@ -72,8 +72,10 @@ export interface CycleReport extends Collected {
   plan: UploadPlan;
   /** Changed snapshots the outbox bound dropped to make room for this one. */
   dropped: number;
-  /** null: nothing was sent (no ServerURL, or the configuration refuses uploads). */
+  /** null: nothing was sent (no ServerURL, or the configuration refuses uploads); `held` says which. */
   upload: UploadReport | null;
+  /** Why nothing was sent when upload is null, in words; null otherwise. */
+  held: string | null;
 }
 
 export async function collectAndCache(deps: CollectDeps): Promise<Collected> {
@@ -165,16 +167,22 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   const { db, settings, log } = deps;
   const collected = await collectAndCache(deps);
   const { plan, dropped } = queue(deps, collected);
-  const done = (upload: UploadReport | null): CycleReport => ({ ...collected, plan, dropped, upload });
+  const done = (upload: UploadReport | null, held: string | null = null): CycleReport => ({
+    ...collected,
+    plan,
+    dropped,
+    upload,
+    held,
+  });
   if (!settings.ServerURL) {
     log.info('no ServerURL configured: the snapshot stays in the local cache');
-    return done(null);
+    return done(null, 'no ServerURL configured: the snapshot stays in the local cache');
   }
   if (deps.uploadRefusals.length > 0) {
     const error = `uploads refused by the configuration: ${deps.uploadRefusals.join(' ')}`;
     writeState(db, 'lastUploadError', { at: deps.now().toISOString(), error });
     log.error({ problems: deps.uploadRefusals }, 'uploads refused by the configuration; the queue waits');
-    return done(null);
+    return done(null, error);
   }
   let client: Client;
   try {
@@ -190,7 +198,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
     if (!(err instanceof EndpointError)) throw err;
     writeState(db, 'lastUploadError', { at: deps.now().toISOString(), error: err.message });
     log.error({ error: err.message }, 'uploads refused; the queue waits');
-    return done(null);
+    return done(null, err.message);
   }
   const report = await drainOutbox({
     db,

@@ -21,6 +21,7 @@ import type { Logger } from './log.ts';
 import { createRunner } from './exec/run.ts';
 import { createPathStat } from './path-stat.ts';
 import { collectAndCache, runCycle } from './cycle.ts';
+import { runReportLines } from './run-report.ts';
 import type { CycleDeps } from './cycle.ts';
 import { CacheError, CACHE_FILE, ensureStateDir, openCache } from './cache/open.ts';
 import type { Db } from './cache/open.ts';
@@ -39,15 +40,18 @@ import { renderNotRun, renderStatusNotes } from './status-notes.ts';
 import { nativeSqliteBinding } from './sea/native.ts';
 import { AGENT_VERSION } from './version.ts';
 import { jsonText } from './snapshot/json-text.ts';
+import { displayText } from './snapshot/display-text.ts';
 
 const USAGE = `tokenwatch-agent ${AGENT_VERSION}: reports SecureToken, volume owner, FileVault and Bootstrap Token state
 
 Usage:
   tokenwatch-agent collect [--json] [--sysroot DIR] [--state-dir DIR]   collect now, cache, print
-  tokenwatch-agent run [--splay SECONDS] [--retry-now] [--sysroot DIR] [--state-dir DIR]
+  tokenwatch-agent run [--splay SECONDS] [--retry-now] [--report] [--sysroot DIR] [--state-dir DIR]
                                                   collect, cache, upload (what launchd runs);
                                                   --splay: wait a random 0..SECONDS first (only then);
-                                                  --retry-now sends the queue now, ignoring backoff
+                                                  --retry-now sends the queue now, ignoring backoff;
+                                                  one line per outcome when stdout is a terminal
+                                                  or with --report (launchd's runs stay quiet)
   tokenwatch-agent status [--json]                last collection, its errors, cache and outbox
   tokenwatch-agent ea NAME | ea --list            one value of the EA summary plist as a Jamf extension attribute
   tokenwatch-agent config [--json]                every setting, its value and where it came from
@@ -60,6 +64,8 @@ ${renderFlagUsage()}
 export interface Io {
   argv: string[];
   env: Record<string, string | undefined>;
+  /** Whether stdout is a terminal: `run` then prints its outcomes (a person typed it). */
+  stdoutIsTTY?: boolean;
   stdout: (s: string) => void;
   stderr: (s: string) => void;
 }
@@ -71,6 +77,7 @@ const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   json: { type: 'boolean' },
   list: { type: 'boolean' },
   'retry-now': { type: 'boolean' },
+  report: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 };
@@ -150,7 +157,13 @@ async function cmdCollect(io: Io, config: AgentConfig, json: boolean): Promise<n
   }
 }
 
-async function cmdRun(config: AgentConfig, retryNow: boolean, scheduled: boolean): Promise<number> {
+async function cmdRun(
+  io: Io,
+  config: AgentConfig,
+  retryNow: boolean,
+  scheduled: boolean,
+  report: boolean,
+): Promise<number> {
   const log = loggerFor(config, false);
   reportConfigProblems(config, log);
   const wait = splayDelayMs(scheduled, config.values.SplaySeconds, Math.random);
@@ -160,7 +173,16 @@ async function cmdRun(config: AgentConfig, retryNow: boolean, scheduled: boolean
   }
   const db = openDb(config);
   try {
-    await runCycle({ ...cycleDeps(config, db, log), retryNow });
+    const r = await runCycle({ ...cycleDeps(config, db, log), retryNow });
+    if (report) {
+      const lines = runReportLines(r, {
+        serverUrl: config.values.ServerURL ?? '',
+        minIntervalSeconds: config.values.MinIntervalSeconds,
+        outbox: outboxSummary(db),
+      });
+      // Reasons quote the collector's answers: nothing in them may act on the terminal.
+      io.stdout(lines.map((l) => `${displayText(l)}\n`).join(''));
+    }
     return 0;
   } finally {
     db.close();
@@ -305,7 +327,13 @@ export async function main(io: Io): Promise<number> {
         return await cmdCollect(io, config, json);
       case 'run':
         // --splay on the command line marks a scheduled run (the LaunchDaemon's); only such a run waits.
-        return await cmdRun(config, values['retry-now'] === true, values['splay'] !== undefined);
+        return await cmdRun(
+          io,
+          config,
+          values['retry-now'] === true,
+          values['splay'] !== undefined,
+          values['report'] === true || io.stdoutIsTTY === true,
+        );
       case 'status':
         return cmdStatus(io, config, json);
       case 'ea':
@@ -313,7 +341,7 @@ export async function main(io: Io): Promise<number> {
       case 'config':
         return cmdConfig(io, config, json);
       default:
-        io.stderr(`tokenwatch-agent: unknown command ${command}\n\n${USAGE}`);
+        io.stderr(`tokenwatch-agent: unknown command "${command}"\n\n${USAGE}`);
         return 2;
     }
   } catch (err) {

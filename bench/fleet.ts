@@ -13,7 +13,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../collector/store/sqlite/index.ts';
 import { migrations } from '../collector/store/sqlite/open.ts';
-import { createReadModel, encodeCursor } from '../collector/services/read-model.ts';
+import { createReadModel, encodeCursor, fleetParams } from '../collector/services/read-model.ts';
 import { encodeBody } from '../collector/services/snapshot-body.ts';
 import type { RuleConfig } from '../collector/rules/index.ts';
 import { snapshotDigest } from '../agent/snapshot/index.ts';
@@ -188,6 +188,10 @@ export async function benchFleet(n: number, runs: number, log: (s: string) => vo
     const page = { limit: 100 };
     const queries: [string, () => Promise<unknown>][] = [
       ['summary (devices by status, by rule)', () => rm.summary(at)],
+      [
+        'metrics: failing findings by rule and state, stale devices',
+        async () => ({ devices: await store.fleet.findingCounts(fleetParams(at, RULES)) }),
+      ],
       ['devices, first page (100)', () => rm.listDevices({}, page, at)],
       ['devices status=noncompliant', () => rm.listDevices({ status: 'noncompliant' }, page, at)],
       ['devices status=unknown', () => rm.listDevices({ status: 'unknown' }, page, at)],

@@ -78,7 +78,7 @@ export async function alertsCommand(positionals: string[], d: AlertsCommandDeps)
       d.err('tokenwatch alerts list: --db FILE (or TOKENWATCH_DB) is required\n');
       return 2;
     }
-    const store = openSqliteStore(d.config.db);
+    const store = openSqliteStore(d.config.db, { mustExist: true });
     try {
       const views = await channels(store, settings.channels);
       d.out(d.json ? `${JSON.stringify(views, null, 2)}\n` : listText(views));

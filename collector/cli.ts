@@ -1,5 +1,7 @@
-// `tokenwatch`: serve | config | exempt add|list|remove | prune | report | alerts test|list. Reads argv and
-// the environment, builds the config (config.ts) and hands over to main.ts or the store.
+// `tokenwatch`: serve | config | exempt add|list|remove | prune | report | alerts test|list | ... Reads argv
+// and the environment, builds the config (config.ts) and hands over to main.ts or the store. Every failure
+// it expects is one line on stderr and an exit status of startup.ts's EXIT (the usage lists them); only a
+// bug prints a stack.
 import { parseArgs } from 'node:util';
 import { loadConfig, describeConfig, ConfigError, SETTINGS, SETTING_KEYS } from './config.ts';
 import type { SettingKey, LoadedConfig } from './config.ts';
@@ -18,7 +20,9 @@ import { ALERTS_USAGE, alertsCommand } from './alerts-command.ts';
 import { AlertConfigError } from './alerts/config.ts';
 import { readFileSync } from 'node:fs';
 import { Refusal } from './services/errors.ts';
-import { StoreBusyError } from './store/types.ts';
+import { StoreBusyError, StoreOpenError } from './store/types.ts';
+import { EXIT, StartError } from './startup.ts';
+import { COLLECTOR_VERSION } from './version.ts';
 import { exemptionInForce, RULE_IDS } from './rules/index.ts';
 import { REPORT_USAGE, reportCommand } from '../reports/cli.ts';
 import { openSqliteReadOnly, ReadOnlyOpenError } from './store/sqlite/read-only.ts';
@@ -39,16 +43,38 @@ const USAGE = `usage:
   tokenwatch openapi                                             print the OpenAPI document (docs/openapi.json)
   tokenwatch pin --cert FILE                                     the agents' PinSHA256 of a PEM certificate's public key
   ${ALERTS_USAGE}
+  tokenwatch --version
 settings (flag / environment): ${SETTING_KEYS.map((k) => `--${SETTINGS[k].flag}`).join(' ')}
+  (a true-or-false setting's flag alone means true: --insecure-http)
+exit status: ${EXIT.ok} done; ${EXIT.failed} failed, and may work later (the port in use, the database busy, nothing with that id);
+  ${EXIT.configuration} a configuration or usage error (a setting, a flag, a file it names): fix it first (systemd does not restart on it)
 `;
 
 const settingOptions = Object.fromEntries(
   SETTING_KEYS.map((k) => [SETTINGS[k].flag, { type: 'string' as const }]),
 );
 
+const BOOLEAN_FLAGS = new Set(
+  SETTING_KEYS.filter((k) => (SETTINGS[k].schema as { type?: unknown }).type === 'boolean').map(
+    (k) => `--${SETTINGS[k].flag}`,
+  ),
+);
+const BOOLEAN_WORDS = /^(1|0|true|false|yes|no|on|off)$/i;
+
+/** A true-or-false setting's flag may stand alone (`--insecure-http`): it then means true. */
+function withBareBooleans(argv: string[]): string[] {
+  const out: string[] = [];
+  argv.forEach((arg, i) => {
+    out.push(arg);
+    const next = argv[i + 1];
+    if (BOOLEAN_FLAGS.has(arg) && (next === undefined || !BOOLEAN_WORDS.test(next))) out.push('true');
+  });
+  return out;
+}
+
 function parse(argv: string[], extra: Record<string, { type: 'string' | 'boolean' }> = {}) {
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: withBareBooleans(argv),
     options: {
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -82,6 +108,9 @@ async function serve(argv: string[]): Promise<number> {
     return 2;
   }
   const running = await startCollector(config);
+  // The log has the warnings (journald keeps them); a terminal gets them in words too.
+  if (process.stderr.isTTY)
+    for (const w of running.warnings) process.stderr.write(`tokenwatch serve: warning: ${w}\n`);
   process.stdout.write(`tokenwatch collector listening on ${running.url}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -107,7 +136,7 @@ async function exempt(argv: string[]): Promise<number> {
     process.stderr.write('tokenwatch exempt: --db FILE (or TOKENWATCH_DB) is required\n');
     return 2;
   }
-  const store = openSqliteStore(loaded.config.db);
+  const store = openSqliteStore(loaded.config.db, { mustExist: true });
   const now = systemClock.now();
   try {
     switch (action) {
@@ -211,7 +240,10 @@ async function conflicts(argv: string[]): Promise<number> {
     process.stderr.write('tokenwatch conflicts resolve: give the conflict id and --keep existing|claimant\n');
     return 2;
   }
-  const store = openSqliteStore(loaded.config.db, { auditMaxRows: loaded.config.auditMaxRows });
+  const store = openSqliteStore(loaded.config.db, {
+    auditMaxRows: loaded.config.auditMaxRows,
+    mustExist: true,
+  });
   try {
     if (action === 'list') {
       const list = await store.identityConflicts.list({
@@ -271,7 +303,7 @@ export async function main(argv: string[]): Promise<number> {
           process.stderr.write('tokenwatch prune: --db FILE is required\n');
           return 2;
         }
-        const store = openSqliteStore(loaded.config.db);
+        const store = openSqliteStore(loaded.config.db, { mustExist: true });
         try {
           const r = await pruneOnce(store, loaded.config, systemClock.now());
           process.stdout.write(
@@ -316,27 +348,43 @@ export async function main(argv: string[]): Promise<number> {
           out: (s) => process.stdout.write(s),
           err: (s) => process.stderr.write(s),
         });
+      case '--version':
+      case 'version':
+        process.stdout.write(`${COLLECTOR_VERSION}\n`);
+        return EXIT.ok;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return EXIT.ok;
       default:
-        process.stderr.write(USAGE);
-        return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+        process.stderr.write(`tokenwatch: unknown command "${command}"\n\n${USAGE}`);
+        return EXIT.configuration;
     }
   } catch (e) {
+    const where = command === undefined ? 'tokenwatch' : `tokenwatch ${command}`;
     if (
       e instanceof ConfigError ||
       e instanceof AlertConfigError ||
+      e instanceof StoreOpenError ||
       e instanceof Refusal ||
       (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
-      process.stderr.write(`tokenwatch: ${(e as Error).message}\n`);
-      return 2;
+      process.stderr.write(`${where}: ${(e as Error).message}\n`);
+      return EXIT.configuration;
+    }
+    if (e instanceof StartError) {
+      process.stderr.write(`${where}: ${e.message}\n`);
+      return EXIT.failed;
     }
     if (e instanceof ReadOnlyOpenError) {
       process.stderr.write(`tokenwatch: ${e.message}\n`);
       return 1;
     }
     if (e instanceof StoreBusyError) {
-      process.stderr.write(`tokenwatch: ${e.message}; try again shortly\n`);
-      return 1;
+      process.stderr.write(`${where}: ${e.message}; try again shortly\n`);
+      return EXIT.failed;
     }
     throw e;
   }

@@ -39,9 +39,14 @@ function setting<S extends Type.TSchema>(
 }
 
 const DECLARED = {
-  db: setting(Type.String(), '', 'SQLite database file (created if missing)', {
-    example: '/var/lib/tokenwatch/collector.db',
-  }),
+  db: setting(
+    Type.String(),
+    '',
+    'SQLite database file (serve creates it in an existing directory; every other command opens an existing one only)',
+    {
+      example: '/var/lib/tokenwatch/collector.db',
+    },
+  ),
   host: setting(Type.String({ minLength: 1 }), '127.0.0.1', 'address to listen on'),
   port: setting(
     Type.Integer({ minimum: 0, maximum: 65535 }),
@@ -59,6 +64,11 @@ const DECLARED = {
   enrollSecret: setting(Type.String(), '', 'shared secret agents present to enroll', { secret: true }),
   tlsCert: setting(Type.String(), '', 'PEM certificate file; with tlsKey serves HTTPS'),
   tlsKey: setting(Type.String(), '', 'PEM private key file'),
+  insecureHttp: setting(
+    Type.Boolean(),
+    false,
+    "acknowledge plain HTTP on an address other than loopback (agents' tokens and the enroll secret cross the network in clear); without it such a start logs a warning",
+  ),
   bodyLimitBytes: setting(
     Type.Integer({ minimum: 1024 }),
     1048576,

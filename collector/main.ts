@@ -1,6 +1,6 @@
 // Composition root: config -> store -> alert settings -> buildApp -> listen -> delivery worker and jobs.
 // The only module that listens.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { adminFailureLimiter, buildApp } from './app.ts';
@@ -40,6 +40,7 @@ const DAY_MS = 86_400_000;
 const TREND_DAYS = 30;
 /** The most incidents the dashboard's device page lists. */
 const DEVICE_PAGE_INCIDENTS = 100;
+import { listenFailure, newDatabaseNotice, plainHttpWarning, readTlsFiles } from './startup.ts';
 
 export interface RunningCollector {
   /** http(s)://host:port of the listening server. */
@@ -47,6 +48,11 @@ export interface RunningCollector {
   store: Store;
   alerts: { settings: AlertSettings; worker: DeliveryWorker; sync: ChannelSync };
   jobs: { runner: JobRunner; definitions: JobDefinition[]; run(name: string): ReturnType<JobRunner['run']> };
+  /**
+   * What the start logged as warnings and did not stop it: plain HTTP on a reachable address, a certificate
+   * past its dates, a new database created.
+   */
+  warnings: string[];
   close(): Promise<void>;
 }
 
@@ -81,21 +87,23 @@ export async function startCollector(
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = deps.clock ?? systemClock;
   const monotonic = deps.monotonic ?? systemMonotonic;
-  if (!deps.store && config.db === '') throw new Error('no database: set --db FILE (or TOKENWATCH_DB)');
+  if (!deps.store && config.db === '') throw new ConfigError('no database: set --db FILE (or TOKENWATCH_DB)');
+  // Files first: a wrong TLS path is said before the database is created.
+  const tls = readTlsFiles(config, clock.now());
+  const https = tls ? { cert: tls.cert, key: tls.key } : undefined;
   const alerts = readAlertSettings(
     config,
     deps.secrets ?? { env: process.env, readFile: (p) => readFileSync(p, 'utf8') },
   );
+  // serve is the one command that creates a database (every other opens an existing one only): on the
+  // first start, or when --db names a new file by mistake, which the log says in words.
+  const created = !deps.store && config.db !== ':memory:' && !existsSync(config.db);
   const store =
     deps.store ??
     openSqliteStore(config.db, {
       auditMaxRows: config.auditMaxRows,
       silenceOverMs: config.staleAfterSeconds * 1000,
     });
-  const https =
-    config.tlsCert !== '' && config.tlsKey !== ''
-      ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
-      : undefined;
   const rules = ruleConfig(config);
   const metrics = new Metrics();
   const adminLimiter = adminFailureLimiter(monotonic);
@@ -193,7 +201,7 @@ export async function startCollector(
     await worker.stop();
     await app.close();
     if (!deps.store) await store.close();
-    throw e;
+    throw listenFailure(e, config.host, config.port);
   }
   const port = (app.server.address() as { port: number }).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -202,6 +210,12 @@ export async function startCollector(
     { url, address, db: config.db, alertChannels: alerts.channels.map((c) => c.name) },
     'collector listening',
   );
+  const warnings = [
+    ...(tls?.warnings ?? []),
+    plainHttpWarning(config, https !== undefined),
+    created ? newDatabaseNotice(config.db) : null,
+  ].filter((w): w is string => w !== null);
+  for (const w of warnings) logger.warn(w);
   worker.start();
   const scheduled = deps.jobs === false ? null : scheduleJobs(definitions, runner);
   let closed = false;
@@ -221,6 +235,7 @@ export async function startCollector(
         return runner.run(job);
       },
     },
+    warnings,
     async close() {
       if (closed) return;
       closed = true;

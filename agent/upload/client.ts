@@ -16,6 +16,7 @@ import { endpointProblem } from './endpoint.ts';
 import { checkPinnedChain } from './pin.ts';
 import type { Pin } from './pin.ts';
 import { trustedCertificates } from './trust-store.ts';
+import { isTrustFailure, transportInWords } from './transport-words.ts';
 
 export interface PostResult {
   status: number;
@@ -43,6 +44,18 @@ export class TransportError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'TransportError';
+  }
+}
+
+/**
+ * The collector answered, but is not the one this Mac trusts: its key does not match PinSHA256, or its
+ * certificate is not trusted, expired, or for another name. A TransportError (tried again later, the queue
+ * kept), said as "not trusted" rather than "unreachable".
+ */
+export class TrustError extends TransportError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrustError';
   }
 }
 
@@ -90,7 +103,10 @@ export function createClient(options: ClientOptions) {
       ...(pins.length === 0 ? { ca: [...trustedCertificates()] } : {}),
       ALPNProtocols: ['http/1.1'],
     });
-    socket.once('error', (err) => fail(new TransportError(`${base.origin}: ${err.message}`)));
+    socket.once('error', (err) => {
+      const words = transportInWords(err, base.origin);
+      fail(isTrustFailure(err) ? new TrustError(words) : new TransportError(words));
+    });
     socket.once('secureConnect', () => {
       if (pins.length > 0) {
         const why = checkPinnedChain({
@@ -101,7 +117,7 @@ export function createClient(options: ClientOptions) {
           now: options.now(),
         });
         if (why !== null) {
-          fail(new TransportError(why));
+          fail(new TrustError(why));
           return;
         }
       }
@@ -186,7 +202,7 @@ export function createClient(options: ClientOptions) {
       const send = (request: http.ClientRequest) => {
         req = request;
         req.on('error', (err) =>
-          settle(err instanceof TransportError ? err : new TransportError(`${url.origin}: ${err.message}`)),
+          settle(err instanceof TransportError ? err : new TransportError(transportInWords(err, url.origin))),
         );
         req.end(payload);
       };

@@ -1,5 +1,6 @@
 // Prometheus text exposition, hand-written: uploads, check-ins, rejects by reason, devices by status,
-// request latency histogram per route, alert events and delivery attempts, scheduled job runs.
+// failing findings by rule and state, devices not seen within the stale window, request latency
+// histogram per route, alert events and delivery attempts, scheduled job runs.
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /** What /metrics reads from the store about alerting and jobs (counted at most every 10 s). */
@@ -21,6 +22,13 @@ interface Histogram {
   counts: number[];
   sum: number;
   count: number;
+}
+
+/** Failing findings of one rule in one state (exempted, pending, active), as the store counts them. */
+export interface FindingsGauge {
+  rule: string;
+  state: string;
+  findings: number;
 }
 
 export class Metrics {
@@ -76,7 +84,16 @@ export class Metrics {
     h.count++;
   }
 
-  render(devicesByStatus: Record<string, number>, openIdentityConflicts = 0, alerts = NO_ALERTS): string {
+  /**
+   * `findings`: every rule and state to export, zeros included (a series that vanishes when a count falls
+   * to 0 would leave an alert on it pending instead of resolved).
+   */
+  render(
+    devicesByStatus: Record<string, number>,
+    openIdentityConflicts = 0,
+    findings: readonly FindingsGauge[] = [],
+    alerts = NO_ALERTS,
+  ): string {
     const out: string[] = [];
     const counter = (name: string, help: string, label: string, m: Map<string, number>) => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
@@ -106,6 +123,17 @@ export class Metrics {
       '# TYPE tokenwatch_devices gauge',
     );
     for (const [k, v] of Object.entries(devicesByStatus)) out.push(`tokenwatch_devices{status="${k}"} ${v}`);
+    out.push(
+      '# HELP tokenwatch_devices_stale Devices without an upload or check-in within staleAfterSeconds (the stale rule failing), exempted or not.',
+      '# TYPE tokenwatch_devices_stale gauge',
+      `tokenwatch_devices_stale ${findings.filter((f) => f.rule === 'stale').reduce((n, f) => n + f.findings, 0)}`,
+    );
+    out.push(
+      '# HELP tokenwatch_findings Failing findings by rule and state (active, pending: inside the grace window, exempted).',
+      '# TYPE tokenwatch_findings gauge',
+    );
+    for (const f of findings)
+      out.push(`tokenwatch_findings{rule="${f.rule}",state="${f.state}"} ${f.findings}`);
     out.push(
       '# HELP tokenwatch_identity_conflicts_open Identity conflicts waiting for an admin.',
       '# TYPE tokenwatch_identity_conflicts_open gauge',

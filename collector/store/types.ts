@@ -3,7 +3,7 @@
 // conformance suite (test/collector/store/conformance, written against these interfaces only; a backend
 // adds a runner like test/collector/store/sqlite/conformance.test.ts). Instants are epoch milliseconds;
 // digests and hashes are hex strings.
-import type { DeviceStatus, Exemption, Finding, Millis, RuleId } from '../rules/types.ts';
+import type { DeviceStatus, Exemption, Finding, FindingState, Millis, RuleId } from '../rules/types.ts';
 
 export type { DeviceStatus, Exemption, Millis };
 export type {
@@ -53,6 +53,16 @@ export const WRITABLE_UNTIL: Millis = Date.UTC(10000, 0, 1);
  */
 export class StoreBusyError extends Error {
   override name = 'StoreBusyError';
+}
+
+/**
+ * The database cannot be opened as the collector's store, and trying again will not help: the path names
+ * nothing (for a command that opens an existing database only), its directory is missing or not
+ * writable, it is no tokenwatch database, or a newer release migrated it. The message says which, in one
+ * line, and what to do.
+ */
+export class StoreOpenError extends Error {
+  override name = 'StoreOpenError';
 }
 
 export interface DeviceRecord {
@@ -401,6 +411,11 @@ export interface StoreOptions {
    * device was stale. Absent: none recorded (a store opened for one command that makes no contact).
    */
   silenceOverMs?: number;
+  /**
+   * Open an existing tokenwatch database only (every command but `serve`): a path that names nothing is a
+   * StoreOpenError, never a new empty database.
+   */
+  mustExist?: boolean;
 }
 
 export interface Store extends Repos {
@@ -484,4 +499,17 @@ export interface FleetQueries {
     afterId: number,
     limit: number,
   ): Promise<{ id: number; snapshotId: string }[]>;
+  /**
+   * Failing findings by rule and state at p.now (rules' findingState: exempted, pending, active), the stale
+   * rule's counted from the last contact (staleFinding: one per device silent past the stale age). Findings
+   * kept open only by an unknown (failing false) are not failing, and not counted. Rules without a failing
+   * finding are absent.
+   */
+  findingCounts(p: FleetParams): Promise<FindingCount[]>;
+}
+
+export interface FindingCount {
+  rule: RuleId;
+  state: FindingState;
+  findings: number;
 }

@@ -107,6 +107,7 @@ test('every setting is read from its environment name and its flag, and `tokenwa
     enrollSecret: ['s3cret', 's3cret'],
     tlsCert: ['/etc/c.pem', '/etc/c.pem'],
     tlsKey: ['/etc/k.pem', '/etc/k.pem'],
+    insecureHttp: ['yes', true],
     bodyLimitBytes: ['2048', 2048],
     staleAfterSeconds: ['3600', 3600],
     reenrollAfterSeconds: ['7200', 7200],

@@ -1,10 +1,14 @@
-// Operations: health, Prometheus metrics, the OpenAPI document.
+// Operations: health, Prometheus metrics (counts from the store at most every 10 s), the OpenAPI document.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { Health } from '../../services/views.ts';
 import { fleetParams } from '../../services/read-model.ts';
 import { ruleConfig } from '../../services/evaluation.ts';
 import type { AlertGauges } from '../metrics.ts';
+import { RULES } from '../../rules/index.ts';
+import type { FindingState } from '../../rules/index.ts';
+import type { FindingCount } from '../../store/types.ts';
+import type { FindingsGauge } from '../metrics.ts';
 
 const DEVICE_COUNT_TTL_MS = 10_000;
 
@@ -35,6 +39,16 @@ async function alertGauges(ctx: AppContext): Promise<AlertGauges> {
   };
 }
 
+const STATES: readonly FindingState[] = ['active', 'pending', 'exempted'];
+
+/** Every rule in every state, 0 where the store counted none (rules no longer known are left out). */
+function everyRuleAndState(found: readonly FindingCount[]): FindingsGauge[] {
+  const n = new Map(found.map((f) => [`${f.rule} ${f.state}`, f.findings]));
+  return RULES.flatMap((r) =>
+    STATES.map((state) => ({ rule: r.id, state, findings: n.get(`${r.id} ${state}`) ?? 0 })),
+  );
+}
+
 export function opsRoutes(app: FastifyInstance, ctx: AppContext, monotonic: () => number): void {
   app.get(
     '/healthz',
@@ -48,19 +62,27 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext, monotonic: () =
     async () => ({ status: 'ok', devices: await ctx.store.fleet.deviceCount() }),
   );
 
-  let cached: { at: number; counts: Record<string, number>; alerts: AlertGauges } | null = null;
+  let cached: {
+    at: number;
+    counts: Record<string, number>;
+    findings: FindingsGauge[];
+    alerts: AlertGauges;
+  } | null = null;
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'] } }, async (_req, reply) => {
     const t = monotonic();
     if (!cached || t - cached.at > DEVICE_COUNT_TTL_MS) {
-      const counts = await ctx.store.fleet.countByStatus(
-        fleetParams(ctx.clock.now(), ruleConfig(ctx.config)),
-      );
-      cached = { at: t, counts, alerts: await alertGauges(ctx) };
+      const p = fleetParams(ctx.clock.now(), ruleConfig(ctx.config));
+      const [counts, found, alerts] = await Promise.all([
+        ctx.store.fleet.countByStatus(p),
+        ctx.store.fleet.findingCounts(p),
+        alertGauges(ctx),
+      ]);
+      cached = { at: t, counts, findings: everyRuleAndState(found), alerts };
     }
     // Open conflicts are few (a partial index): counted on every scrape, so a resolution shows at once.
     const conflicts = await ctx.store.identityConflicts.countOpen();
     reply.type('text/plain; version=0.0.4; charset=utf-8');
-    return ctx.metrics.render(cached.counts, conflicts, cached.alerts);
+    return ctx.metrics.render(cached.counts, conflicts, cached.findings, cached.alerts);
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

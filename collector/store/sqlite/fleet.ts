@@ -10,8 +10,8 @@ import type { FactCountRaw } from './fact-columns.ts';
 import { fleetAt } from './fleet-at.ts';
 import { DEVICE_ROW_COLUMNS, FACT_COUNT, listSql, statementCache, toRow } from './fleet-rows.ts';
 import type { FullRow } from './fleet-rows.ts';
-import type { DeviceFilter, FleetParams, FleetQueries } from '../types.ts';
-import type { RuleId } from '../../rules/types.ts';
+import type { DeviceFilter, DeviceRow, DeviceStatus, FleetParams, FleetQueries } from '../types.ts';
+import type { FindingState, RuleId } from '../../rules/types.ts';
 
 const STALE_EXEMPT = `EXISTS (SELECT 1 FROM exemptions e WHERE (e.serial IS NULL OR e.serial = d.serial)
   AND (e.rule IS NULL OR e.rule = 'stale') AND e.user_name IS NULL AND ${unexpiredAt('@now')})`;
@@ -71,6 +71,29 @@ export function sqliteFleet(db: Db): FleetQueries {
   );
   const byRule = db.prepare<[], { rule: RuleId; n: number }>(
     `SELECT rule, count(DISTINCT device_id) AS n FROM findings WHERE resolved_at IS NULL GROUP BY rule`,
+  );
+  // findingState in SQL: a matching exemption in force, else inside the grace window, else active.
+  const findingStates = db.prepare<
+    [Record<string, number>],
+    { rule: RuleId; state: FindingState; n: number }
+  >(
+    `SELECT f.rule AS rule, CASE
+       WHEN EXISTS (SELECT 1 FROM exemptions e WHERE (e.serial IS NULL OR e.serial = d.serial)
+         AND (e.rule IS NULL OR e.rule = f.rule)
+         AND (e.user_name IS NULL OR (e.user_name <> '' AND e.user_name = f.user_name))
+         AND ${unexpiredAt('@now')}) THEN 'exempted'
+       WHEN f.pending_until IS NOT NULL AND @now < f.pending_until THEN 'pending'
+       ELSE 'active' END AS state, count(*) AS n
+     FROM findings f CROSS JOIN devices d ON d.id = f.device_id
+     WHERE f.resolved_at IS NULL AND f.failing = 1
+     GROUP BY 1, 2`,
+  );
+  // staleFinding's state: exempted as the status query says, active past the stale rule's grace window.
+  const staleStates = db.prepare<[Record<string, number>], { state: FindingState; n: number }>(
+    `SELECT CASE WHEN ${STALE_EXEMPT} THEN 'exempted'
+       WHEN d.last_contact <= @staleActiveCutoff THEN 'active' ELSE 'pending' END AS state, count(*) AS n
+     FROM devices d WHERE d.last_contact < @staleCutoff
+     GROUP BY 1`,
   );
   const staleCount = db.prepare<[{ staleCutoff: number }], { n: number }>(
     `SELECT count(*) AS n FROM devices WHERE last_contact < @staleCutoff`,
@@ -136,5 +159,13 @@ export function sqliteFleet(db: Db): FleetQueries {
       return withoutFacts.all(afterId, version, limit).map((r) => ({ id: r.id, snapshotId: r.snapshot_id }));
     },
     ...fleetAt(db),
+    async findingCounts(p) {
+      const rows = findingStates
+        .all({ now: p.now })
+        .map((r) => ({ rule: r.rule, state: r.state, findings: r.n }));
+      for (const r of staleStates.all({ ...params(p), staleCutoff: p.staleCutoff }))
+        rows.push({ rule: 'stale', state: r.state, findings: r.n });
+      return rows;
+    },
   };
 }

@@ -1,6 +1,7 @@
 // The SQLite store: one connection; units of work (withTransaction, and each call outside one) are
 // grouped into SQLite transactions by group-commit.ts; the aggregate modules sit on top. Nothing SQLite-specific leaves this folder.
-import { openDatabase, migrate } from './open.ts';
+import Database from 'better-sqlite3';
+import { configure, latestSchemaVersion, migrate } from './open.ts';
 import type { Db } from './open.ts';
 import { sqliteDevices } from './devices.ts';
 import { sqliteSnapshots } from './snapshots.ts';
@@ -15,6 +16,8 @@ import { sqliteAlertChannels } from './alert-channels.ts';
 import { sqliteJobs } from './jobs.ts';
 import { GroupCommit } from './group-commit.ts';
 import { startCheckpointer } from './checkpointer.ts';
+import { checkDatabasePath, checkIdentity, readIdentity } from './database-file.ts';
+import { StoreOpenError } from '../types.ts';
 import type { PruneCutoffs, Repos, Store, StoreOptions } from '../types.ts';
 
 /** Wrap every method so that, outside a transaction, it runs as its own unit of the group commit. */
@@ -48,8 +51,32 @@ function recordSilences(db: Db, overMs: number | undefined): void {
     END`);
 }
 
+/**
+ * Open the collector's database: checked before it is touched (database-file.ts), then its identity
+ * (a tokenwatch database this release knows), then configured and migrated. Every refusal is a
+ * StoreOpenError saying what to do.
+ */
+function openChecked(path: string, mustExist: boolean): Db {
+  checkDatabasePath(path, mustExist);
+  let db: Db | null = null;
+  try {
+    db = new Database(path, { fileMustExist: mustExist });
+    checkIdentity(path, readIdentity(db), latestSchemaVersion(), mustExist);
+    return configure(db);
+  } catch (e) {
+    db?.close();
+    if (e instanceof StoreOpenError) throw e;
+    const code = (e as { code?: unknown }).code;
+    if (code === 'SQLITE_NOTADB')
+      throw new StoreOpenError(`${path} is not a SQLite database, so not a tokenwatch one: check --db`);
+    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM')
+      throw new StoreOpenError(`cannot open the database ${path}: ${(e as Error).message}`);
+    throw e;
+  }
+}
+
 export function openSqliteStore(path: string, options: StoreOptions = {}): Store {
-  const db: Db = openDatabase(path);
+  const db: Db = openChecked(path, options.mustExist === true);
   migrate(db);
   recordSilences(db, options.silenceOverMs);
   // WAL checkpoints in a worker thread, so no COMMIT on the event loop copies pages and fsyncs.
