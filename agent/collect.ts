@@ -1,24 +1,42 @@
-// (probes, run, now) -> Snapshot. Runs every command of the table (agent/probes/index.ts) through the
-// injected runner: independent commands concurrently, per-user commands after the user list with
-// bounded concurrency, mdmclient at most once a day. A total budget aborts whatever still runs.
+// (probes, run, stat, now) -> Snapshot. Runs every command of the table (agent/probes/index.ts) through
+// the injected runner: independent commands concurrently, per-user commands after the user list with
+// bounded concurrency, the console user's Platform SSO state once the console user and its uid are known,
+// mdmclient at most once a day; and looks at the files of agent/probes/files.ts through the injected
+// lstat. A total budget aborts whatever still runs.
 // Every failure becomes an errors[] entry; unknown is never "no" (null + error); what does not apply
 // is null and listed in notApplicable.
 import { setMaxListeners } from 'node:events';
 import type { Runner, RunOutcome, RunRequest } from './exec/types.ts';
-import type { CollectionError, CryptoUser, Snapshot, User } from './snapshot/schema.ts';
+import type { PathStatter } from './path-stat.ts';
+import type {
+  CollectionError,
+  CryptoUser,
+  FileVaultDeferral,
+  PlatformSso,
+  PrkEscrowFile,
+  Snapshot,
+  User,
+} from './snapshot/schema.ts';
 import { SNAPSHOT_SCHEMA } from './snapshot/schema.ts';
-import type { ErrorSource, ProbeId } from './snapshot/errors.ts';
+import { isPlatformSso } from './snapshot/compile.ts';
+import type { ErrorSource, FileProbeId, ProbeId } from './snapshot/errors.ts';
 import { COLLECTION, ERROR_SOURCES } from './snapshot/errors.ts';
 import { LIMITS } from './snapshot/limits.ts';
-import type { Probe } from './probes/index.ts';
-import { PROBES, requestFor } from './probes/index.ts';
-import type { ProbeError } from './probes/result.ts';
+import type { Probe, ProbeTarget } from './probes/index.ts';
+import { NUMERIC_UID, PROBES, SHORT_NAME, requestFor } from './probes/index.ts';
+import type { ParseResult, ProbeError } from './probes/result.ts';
+import type { PathStat } from './probes/path-stat.ts';
 import { excerpt } from './probes/excerpt.ts';
 import type { DeviceInformation } from './probes/mdmclient.ts';
 import type { Enrollment } from './probes/profiles-enrollment.ts';
+import type { ConsoleUser } from './probes/console-user.ts';
+import type { DirectoryUser } from './probes/dscl-users.ts';
+import type { SwVers } from './probes/sw-vers.ts';
+import { PRK_ESCROW_FILE, interpretPrkEscrowFile } from './probes/prk-escrow-file.ts';
+import { deferralRecordPath, interpretDeferralRecord } from './probes/deferral-record.ts';
 import { boundedMap } from './bounded-map.ts';
 import type { UserFacts, VolumeOwnership } from './users.ts';
-import { buildUser, countsAsUser } from './users.ts';
+import { buildUser, countsAsUser, listedAsAdmin } from './users.ts';
 
 /** The daily mdmclient answer, cached by the caller between collections. */
 export interface BootstrapCheck {
@@ -32,6 +50,8 @@ export interface BootstrapCheck {
 
 export interface CollectDeps {
   run: Runner;
+  /** lstat of a Mac path (agent/path-stat.ts): the files of agent/probes/files.ts, never opened. */
+  stat: PathStatter;
   now: () => Date;
   hostname: string;
   /** A new UUID (the snapshot id). */
@@ -44,12 +64,16 @@ export interface CollectDeps {
   previousBootstrapCheck?: unknown;
   /** Users whose commands run at the same time (default 4). */
   userConcurrency?: number;
+  /** What the last collection returned as platformSso (read from the cache; validated here). */
+  previousPlatformSso?: unknown;
 }
 
 export interface CollectResult {
   snapshot: Snapshot;
   /** The check to cache for next time: new when mdmclient answered, else the previous one; null: none. */
   bootstrapCheck: BootstrapCheck | null;
+  /** The Platform SSO reading to cache (repeated while nobody is at the console); null: none to keep. */
+  platformSso: PlatformSso | null;
 }
 
 export const DEFAULT_BUDGET_MS = 30_000;
@@ -158,8 +182,9 @@ function runFailure(
 
 const budgetSpent = (ctx: Context) => `not run: the collection budget of ${ctx.budgetMs} ms ran out`;
 
-async function runProbe<T>(ctx: Context, probe: Probe<T>, user?: string): Promise<ProbeRun<T>> {
-  const request = requestFor(probe as Probe<unknown>, user);
+async function runProbe<T>(ctx: Context, probe: Probe<T>, target?: ProbeTarget): Promise<ProbeRun<T>> {
+  const user = target?.name;
+  const request = requestFor(probe as Probe<unknown>, target);
   const fail = (failure: Failure): ProbeRun<T> => {
     addError(ctx, probe.id, failure, user);
     return { value: null, clean: false };
@@ -181,6 +206,32 @@ async function runProbe<T>(ctx: Context, probe: Probe<T>, user?: string): Promis
   for (const e of parsed.errors) addError(ctx, probe.id, e, user);
   const clean = parsed.value !== null && parsed.errors.every((e: ProbeError) => e.unrelated === true);
   return { value: parsed.value, clean };
+}
+
+/** Looks at one file of agent/probes/files.ts with lstat (never opened) and interprets what lstat said. */
+async function lookAt<T>(
+  ctx: Context,
+  stat: PathStatter,
+  probe: FileProbeId,
+  path: string,
+  interpret: (s: PathStat) => ParseResult<T>,
+): Promise<T | null> {
+  if (ctx.signal.aborted) {
+    addError(ctx, probe, { kind: 'not_started', message: `not looked at: ${budgetSpent(ctx).slice(5)}` });
+    return null;
+  }
+  let answer: PathStat;
+  try {
+    answer = await stat(path);
+  } catch (e) {
+    // agent/path-stat.ts never throws; one that does gave no answer.
+    const message = `lstat failed: ${excerpt(e instanceof Error ? e.message : String(e))}`;
+    addError(ctx, probe, { kind: 'not_started', message });
+    return null;
+  }
+  const r = interpret(answer);
+  for (const e of r.errors) addError(ctx, probe, e);
+  return r.value;
 }
 
 /** A cached check is used only if it has the right shape (the cache is outside our control). */
@@ -235,6 +286,127 @@ async function mdmFacts(ctx: Context, deps: CollectDeps): Promise<MdmFacts> {
   return { enrollment, check: fresh, cache: info.clean ? fresh : previous };
 }
 
+/** The deferral settings, with the enablement record at their OutputPath looked at (never opened). */
+async function deferralFacts(ctx: Context, deps: CollectDeps): Promise<FileVaultDeferral | null> {
+  const info = (await runProbe(ctx, PROBES.fdesetup_deferral)).value;
+  if (info === null) return null;
+  let users: string[] | null = null;
+  if (info.users !== null) {
+    const max = LIMITS['fileVault.deferral.users'];
+    const fitting = info.users.filter((u) => u.length <= LIMITS['users.name']);
+    if (fitting.length < info.users.length)
+      addError(
+        ctx,
+        'fdesetup_deferral',
+        overLimit(
+          `${info.users.length - fitting.length} Usernames longer than ${LIMITS['users.name']} characters not reported`,
+        ),
+      );
+    if (fitting.length > max)
+      addError(
+        ctx,
+        'fdesetup_deferral',
+        overLimit(`${fitting.length - max} Usernames not reported (limit ${max})`),
+      );
+    users = fitting.slice(0, max);
+  }
+  let recordPresent: boolean | null = null;
+  if (info.outputPath === null) {
+    ctx.notApplicable.add('fileVault.deferral.recordPresent');
+  } else {
+    const target = deferralRecordPath(info.outputPath);
+    if ('error' in target) addError(ctx, 'deferral_record', target.error);
+    else
+      recordPresent = await lookAt(ctx, deps.stat, 'deferral_record', target.path, (st) =>
+        interpretDeferralRecord(target.path, st),
+      );
+  }
+  return {
+    deferred: info.deferred,
+    fromProfile: info.fromProfile,
+    users,
+    outputPath: fit(ctx, 'fdesetup_deferral', 'OutputPath', info.outputPath, 'fileVault.deferral.outputPath'),
+    recordPresent,
+  };
+}
+
+/** The major macOS version (26 of 26.4, 10 of 10.15.6), or null when unknown. */
+function macosMajor(sw: SwVers | null): number | null {
+  const m = /^(\d+)\./.exec(sw?.productVersion ?? '') ?? /^(\d+)$/.exec(sw?.productVersion ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+interface PlatformSsoFacts {
+  value: PlatformSso | null;
+  cache: PlatformSso | null;
+}
+
+/**
+ * Platform SSO as the console user sees it (app-sso platform -s run through launchctl asuser and sudo -u,
+ * so its User Configuration is that user's): macOS 13+ only. While nobody is at the console the last
+ * reading is repeated, so that a login or a logout alone does not make a new snapshot.
+ */
+async function platformSsoFacts(
+  ctx: Context,
+  deps: CollectDeps,
+  sw: SwVers | null,
+  consoleUser: ConsoleUser | null,
+  accounts: DirectoryUser[] | null,
+): Promise<PlatformSsoFacts> {
+  const previousValue = deps.previousPlatformSso ?? null;
+  const previous = isPlatformSso(previousValue) ? (previousValue as PlatformSso) : null;
+  const major = macosMajor(sw);
+  if (major !== null && major < 13) {
+    ctx.notApplicable.add('platformSso');
+    return { value: null, cache: null };
+  }
+  // Who is at the console is unknown: console_user's error says why.
+  if (consoleUser === null) return { value: null, cache: previous };
+  const name = consoleUser.user;
+  if (name === null) {
+    if (previous) return { value: previous, cache: previous };
+    ctx.notApplicable.add('platformSso.user');
+    return { value: null, cache: null };
+  }
+  const notRun = (why: string, user?: string): PlatformSsoFacts => {
+    addError(ctx, 'app_sso_platform', { kind: 'not_started', message: `not run: ${why}` }, user);
+    return { value: null, cache: previous };
+  };
+  if (!SHORT_NAME.test(name))
+    return notRun(`the console user's name is not a short name the agent passes to sudo (${excerpt(name)})`);
+  const account = accounts?.find((a) => a.name === name);
+  if (accounts === null) return notRun(`the user list failed, so the console user's uid is unknown`, name);
+  if (!account)
+    return notRun(
+      `the console user is not a local account in dscl's user list (a network account?): no uid for launchctl asuser`,
+      name,
+    );
+  if (!NUMERIC_UID.test(String(account.uid)))
+    return notRun(`the console user's uid ${account.uid} is not one launchctl asuser takes`, name);
+  const run = await runProbe(ctx, PROBES.app_sso_platform, { name, uid: account.uid });
+  const sso = run.value;
+  if (sso === null) return { value: null, cache: previous };
+  const value: PlatformSso = {
+    deviceConfigured: sso.deviceConfigured,
+    deviceRegistered: sso.deviceRegistered,
+    extensionIdentifier: fit(
+      ctx,
+      'app_sso_platform',
+      'extensionIdentifier',
+      sso.extensionIdentifier,
+      'platformSso.extensionIdentifier',
+      name,
+    ),
+    loginType: fit(ctx, 'app_sso_platform', 'loginType', sso.loginType, 'platformSso.loginType', name),
+    user: {
+      name,
+      registered: sso.userRegistered,
+      state: fit(ctx, 'app_sso_platform', 'the user state', sso.userState, 'platformSso.user.state', name),
+    },
+  };
+  return { value, cache: run.clean ? value : previous };
+}
+
 /** A string that fits its contract field (its limit read from the schema), or null with an error. */
 function fit(
   ctx: Context,
@@ -268,24 +440,31 @@ export async function collect(deps: CollectDeps): Promise<CollectResult> {
   };
   const collectedAt = deps.now();
   try {
+    const userList = runProbe(ctx, PROBES.dscl_users);
+    const swVers = runProbe(ctx, PROBES.sw_vers);
+    const console = runProbe(ctx, PROBES.console_user);
     const usersBranch = async () => {
-      const list = await runProbe(ctx, PROBES.dscl_users);
+      const list = await userList;
       const accounts = (list.value ?? []).filter((u) => countsAsUser(u.name));
       return boundedMap(
         accounts,
         deps.userConcurrency ?? DEFAULT_USER_CONCURRENCY,
         async (account): Promise<UserFacts> => {
-          const [record, token] = await Promise.all([
-            runProbe(ctx, PROBES.dscl_user, account.name),
-            runProbe(ctx, PROBES.sysadminctl, account.name),
+          const target = { name: account.name };
+          const [record, token, membership] = await Promise.all([
+            runProbe(ctx, PROBES.dscl_user, target),
+            runProbe(ctx, PROBES.sysadminctl, target),
+            runProbe(ctx, PROBES.dsmemberutil_admin, target),
           ]);
-          return { account, record: record.value, token: token.value };
+          return { account, record: record.value, token: token.value, adminMembership: membership.value };
         },
       );
     };
-    const [sw, hw, userFacts, admins, crypto, fvStatus, fvList, prk, irk, bt, mdm, consoleUser] =
+    const ssoBranch = (async () =>
+      platformSsoFacts(ctx, deps, (await swVers).value, (await console).value, (await userList).value))();
+    const [sw, hw, userFacts, admins, crypto, fvStatus, fvList, prk, irk, deferral, escrowFile, bt, mdm] =
       await Promise.all([
-        runProbe(ctx, PROBES.sw_vers),
+        swVers,
         runProbe(ctx, PROBES.system_profiler),
         usersBranch(),
         runProbe(ctx, PROBES.dscl_admins),
@@ -294,10 +473,12 @@ export async function collect(deps: CollectDeps): Promise<CollectResult> {
         runProbe(ctx, PROBES.fdesetup_list),
         runProbe(ctx, PROBES.fdesetup_prk),
         runProbe(ctx, PROBES.fdesetup_irk),
+        deferralFacts(ctx, deps),
+        lookAt<PrkEscrowFile>(ctx, deps.stat, 'prk_escrow_file', PRK_ESCROW_FILE, interpretPrkEscrowFile),
         runProbe(ctx, PROBES.profiles_bootstrap),
         mdmFacts(ctx, deps),
-        runProbe(ctx, PROBES.console_user),
       ]);
+    const [consoleUser, platformSso] = await Promise.all([console, ssoBranch]);
 
     // Volume owners: reported on Apple silicon, not applicable on Intel, otherwise unknown.
     const appleSilicon = hw.value?.appleSilicon ?? null;
@@ -357,6 +538,12 @@ export async function collect(deps: CollectDeps): Promise<CollectResult> {
         continue;
       }
       fit(ctx, 'dscl_user', 'GeneratedUID', u.record?.guid, 'users.guid', name);
+      if (u.adminMembership?.member === false && listedAsAdmin(name, admins.value) === true) {
+        const message =
+          "the admin group's GroupMembership lists the user, but opendirectoryd says not a member: kept " +
+          "dsmemberutil's answer (what the Mac enforces)";
+        addError(ctx, 'dsmemberutil_admin', { kind: 'conflict', message }, name);
+      }
       users.push(buildUser(u, shared, LIMITS['users.guid']));
     }
 
@@ -420,16 +607,19 @@ export async function collect(deps: CollectDeps): Promise<CollectResult> {
         state: fvStatus.value?.state ?? 'unknown',
         personalRecoveryKey: prk.value?.present ?? null,
         institutionalRecoveryKey: irk.value?.present ?? null,
+        prkEscrowFile: escrowFile,
+        deferral,
       },
       cryptoUsers: listed(cryptoUsers, 'diskutil_cryptousers', 'cryptoUsers', 'crypto users'),
       users: listed(users, 'dscl_users', 'users', 'users'),
       consoleUser: fit(ctx, 'console_user', 'console user', consoleUser.value?.user, 'consoleUser'),
+      platformSso: platformSso.value,
       // Paths of our own making, far fewer than the limit.
       notApplicable: [...ctx.notApplicable].sort().slice(0, LIMITS.notApplicable),
       errors: [],
     };
     snapshot.errors = cappedErrors(ctx.errors);
-    return { snapshot, bootstrapCheck: mdm.cache };
+    return { snapshot, bootstrapCheck: mdm.cache, platformSso: platformSso.cache };
   } finally {
     clearTimeout(timer);
   }

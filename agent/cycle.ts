@@ -5,11 +5,12 @@ import type { AgentConfigValues } from './settings/declaration.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from './log.ts';
 import type { Runner } from './exec/types.ts';
+import type { PathStatter } from './path-stat.ts';
 import { collect } from './collect.ts';
 import type { Db } from './cache/open.ts';
 import { recordSnapshot } from './cache/snapshots.ts';
 import { enqueue } from './cache/outbox.ts';
-import { readState, writeState } from './cache/state.ts';
+import { deleteState, readState, writeState } from './cache/state.ts';
 import { checkSnapshot, snapshotDigest } from './snapshot/index.ts';
 import type { Snapshot } from './snapshot/index.ts';
 import { checkinFor, planUpload } from './upload/plan.ts';
@@ -38,10 +39,14 @@ export interface CollectDeps {
   db: Db;
   now: Clock;
   run: Runner;
+  /** lstat of a Mac path (agent/path-stat.ts createPathStat). */
+  stat: PathStatter;
   hostname: () => string;
   newId: () => string;
   agentVersion: string;
   log: Logger;
+  /** Writes the EA summary plist of a collection (main.ts: ea-summary-file.ts); a failure is logged. */
+  writeSummary: (snapshot: Snapshot) => void;
 }
 
 export interface CycleDeps extends CollectDeps {
@@ -67,14 +72,17 @@ export interface CycleReport extends Collected {
   plan: UploadPlan;
   /** Changed snapshots the outbox bound dropped to make room for this one. */
   dropped: number;
-  /** null: nothing was sent (no ServerURL, or the configuration refuses uploads). */
+  /** null: nothing was sent (no ServerURL, or the configuration refuses uploads); `held` says which. */
   upload: UploadReport | null;
+  /** Why nothing was sent when upload is null, in words; null otherwise. */
+  held: string | null;
 }
 
 export async function collectAndCache(deps: CollectDeps): Promise<Collected> {
   const { db, log, settings } = deps;
   const result = await collect({
     run: deps.run,
+    stat: deps.stat,
     now: deps.now,
     hostname: deps.hostname(),
     newId: deps.newId,
@@ -82,6 +90,7 @@ export async function collectAndCache(deps: CollectDeps): Promise<Collected> {
     excludeUsers: settings.ExcludeUsers,
     budgetMs: settings.CollectTimeoutSeconds * 1000,
     previousBootstrapCheck: readState<unknown>(db, 'bootstrapCheck'),
+    previousPlatformSso: readState<unknown>(db, 'platformSso'),
   });
   const snapshot = result.snapshot;
   const problems = checkSnapshot(snapshot);
@@ -92,6 +101,8 @@ export async function collectAndCache(deps: CollectDeps): Promise<Collected> {
     );
   }
   if (result.bootstrapCheck) writeState(db, 'bootstrapCheck', result.bootstrapCheck);
+  if (result.platformSso) writeState(db, 'platformSso', result.platformSso);
+  else deleteState(db, 'platformSso');
   const digest = snapshotDigest(snapshot);
   const recorded = recordSnapshot(db, snapshot, digest, {
     maxSnapshots: settings.MaxCachedSnapshots,
@@ -108,6 +119,12 @@ export async function collectAndCache(deps: CollectDeps): Promise<Collected> {
     'collected',
   );
   for (const e of snapshot.errors) log.warn({ probe: e.probe, kind: e.kind, user: e.user }, e.message);
+  try {
+    deps.writeSummary(snapshot);
+  } catch (err) {
+    // The snapshot is cached and will be sent; only the EAs miss this collection (they say Stale later).
+    log.error({ err: (err as Error).message }, 'the EA summary plist could not be written');
+  }
   return { snapshot, digest, changed: recorded.changed, at: deps.now() };
 }
 
@@ -150,16 +167,22 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   const { db, settings, log } = deps;
   const collected = await collectAndCache(deps);
   const { plan, dropped } = queue(deps, collected);
-  const done = (upload: UploadReport | null): CycleReport => ({ ...collected, plan, dropped, upload });
+  const done = (upload: UploadReport | null, held: string | null = null): CycleReport => ({
+    ...collected,
+    plan,
+    dropped,
+    upload,
+    held,
+  });
   if (!settings.ServerURL) {
     log.info('no ServerURL configured: the snapshot stays in the local cache');
-    return done(null);
+    return done(null, 'no ServerURL configured: the snapshot stays in the local cache');
   }
   if (deps.uploadRefusals.length > 0) {
     const error = `uploads refused by the configuration: ${deps.uploadRefusals.join(' ')}`;
     writeState(db, 'lastUploadError', { at: deps.now().toISOString(), error });
     log.error({ problems: deps.uploadRefusals }, 'uploads refused by the configuration; the queue waits');
-    return done(null);
+    return done(null, error);
   }
   let client: Client;
   try {
@@ -175,7 +198,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
     if (!(err instanceof EndpointError)) throw err;
     writeState(db, 'lastUploadError', { at: deps.now().toISOString(), error: err.message });
     log.error({ error: err.message }, 'uploads refused; the queue waits');
-    return done(null);
+    return done(null, err.message);
   }
   const report = await drainOutbox({
     db,

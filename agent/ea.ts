@@ -1,5 +1,6 @@
-// Jamf extension attributes: one cached value each, printed as <result>...</result>. Pure: the
-// latest cached snapshot in, text out. Unknown is never "No".
+// Jamf extension attributes: one value each, printed as <result>...</result> (ea-summary.ts writes them
+// all into the summary plist at each collection; `ea NAME` reads it back). Pure: a snapshot in, text out.
+// Unknown is never "No".
 import type { Snapshot, User } from './snapshot/index.ts';
 
 export interface EaDefinition {

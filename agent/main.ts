@@ -19,7 +19,9 @@ import { systemClock } from './clock.ts';
 import { createLogger } from './log.ts';
 import type { Logger } from './log.ts';
 import { createRunner } from './exec/run.ts';
+import { createPathStat } from './path-stat.ts';
 import { collectAndCache, runCycle } from './cycle.ts';
+import { runReportLines } from './run-report.ts';
 import type { CycleDeps } from './cycle.ts';
 import { CacheError, CACHE_FILE, ensureStateDir, openCache } from './cache/open.ts';
 import type { Db } from './cache/open.ts';
@@ -30,22 +32,28 @@ import { createClient } from './upload/client.ts';
 import { MISCONFIGURATION_STATE } from './upload/uploader.ts';
 import { readDeviceToken, writeDeviceToken } from './upload/device-token.ts';
 import { EAS, eaByName, renderEa } from './ea.ts';
+import { eaAnswer, eaSummary, parseSummaryPlist, renderSummaryPlist } from './ea-summary.ts';
+import { readSummaryFile, writeSummaryFile } from './ea-summary-file.ts';
+import { isStale } from './staleness.ts';
 import { renderSnapshot, renderStatus } from './summary.ts';
-import { renderStatusNotes } from './status-notes.ts';
+import { renderNotRun, renderStatusNotes } from './status-notes.ts';
 import { nativeSqliteBinding } from './sea/native.ts';
 import { AGENT_VERSION } from './version.ts';
 import { jsonText } from './snapshot/json-text.ts';
+import { displayText } from './snapshot/display-text.ts';
 
 const USAGE = `tokenwatch-agent ${AGENT_VERSION}: reports SecureToken, volume owner, FileVault and Bootstrap Token state
 
 Usage:
   tokenwatch-agent collect [--json] [--sysroot DIR] [--state-dir DIR]   collect now, cache, print
-  tokenwatch-agent run [--splay SECONDS] [--retry-now] [--sysroot DIR] [--state-dir DIR]
+  tokenwatch-agent run [--splay SECONDS] [--retry-now] [--report] [--sysroot DIR] [--state-dir DIR]
                                                   collect, cache, upload (what launchd runs);
                                                   --splay: wait a random 0..SECONDS first (only then);
-                                                  --retry-now sends the queue now, ignoring backoff
+                                                  --retry-now sends the queue now, ignoring backoff;
+                                                  one line per outcome when stdout is a terminal
+                                                  or with --report (launchd's runs stay quiet)
   tokenwatch-agent status [--json]                last collection, its errors, cache and outbox
-  tokenwatch-agent ea NAME | ea --list            one cached value as a Jamf extension attribute
+  tokenwatch-agent ea NAME | ea --list            one value of the EA summary plist as a Jamf extension attribute
   tokenwatch-agent config [--json]                every setting, its value and where it came from
   tokenwatch-agent --version
 
@@ -56,6 +64,8 @@ ${renderFlagUsage()}
 export interface Io {
   argv: string[];
   env: Record<string, string | undefined>;
+  /** Whether stdout is a terminal: `run` then prints its outcomes (a person typed it). */
+  stdoutIsTTY?: boolean;
   stdout: (s: string) => void;
   stderr: (s: string) => void;
 }
@@ -67,6 +77,7 @@ const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   json: { type: 'boolean' },
   list: { type: 'boolean' },
   'retry-now': { type: 'boolean' },
+  report: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 };
@@ -112,6 +123,9 @@ function cycleDeps(config: AgentConfig, db: Db, log: Logger): CycleDeps {
     db,
     now: systemClock,
     run: createRunner({ sysroot: config.sysroot }),
+    stat: createPathStat(config.sysroot),
+    writeSummary: (snapshot) =>
+      writeSummaryFile(stateDir, renderSummaryPlist(eaSummary(snapshot, config.values.StartIntervalSeconds))),
     hostname: os.hostname,
     newId: randomUUID,
     agentVersion: AGENT_VERSION,
@@ -143,7 +157,13 @@ async function cmdCollect(io: Io, config: AgentConfig, json: boolean): Promise<n
   }
 }
 
-async function cmdRun(config: AgentConfig, retryNow: boolean, scheduled: boolean): Promise<number> {
+async function cmdRun(
+  io: Io,
+  config: AgentConfig,
+  retryNow: boolean,
+  scheduled: boolean,
+  report: boolean,
+): Promise<number> {
   const log = loggerFor(config, false);
   reportConfigProblems(config, log);
   const wait = splayDelayMs(scheduled, config.values.SplaySeconds, Math.random);
@@ -153,7 +173,16 @@ async function cmdRun(config: AgentConfig, retryNow: boolean, scheduled: boolean
   }
   const db = openDb(config);
   try {
-    await runCycle({ ...cycleDeps(config, db, log), retryNow });
+    const r = await runCycle({ ...cycleDeps(config, db, log), retryNow });
+    if (report) {
+      const lines = runReportLines(r, {
+        serverUrl: config.values.ServerURL ?? '',
+        minIntervalSeconds: config.values.MinIntervalSeconds,
+        outbox: outboxSummary(db),
+      });
+      // Reasons quote the collector's answers: nothing in them may act on the terminal.
+      io.stdout(lines.map((l) => `${displayText(l)}\n`).join(''));
+    }
     return 0;
   } finally {
     db.close();
@@ -205,6 +234,13 @@ function cmdStatus(io: Io, config: AgentConfig, json: boolean): number {
       enrolled: readDeviceToken(stateDir) !== null,
       serverUrl: config.values.ServerURL,
     };
+    const lastRun = view.latest && {
+      lastCollectedAt: view.latest.collectedAt,
+      now: systemClock(),
+      intervalSeconds: config.values.StartIntervalSeconds,
+    };
+    const notRunning =
+      lastRun !== null && isStale(lastRun.lastCollectedAt, lastRun.now, lastRun.intervalSeconds);
     const notes = {
       uploadRefusals: uploadRefusals(config),
       gap: view.outbox.gap,
@@ -212,8 +248,8 @@ function cmdStatus(io: Io, config: AgentConfig, json: boolean): number {
     };
     io.stdout(
       json
-        ? `${jsonText({ ...view, uploadRefusals: notes.uploadRefusals }, 2)}\n`
-        : renderStatus(view) + renderStatusNotes(notes),
+        ? `${jsonText({ ...view, notRunning, uploadRefusals: notes.uploadRefusals }, 2)}\n`
+        : renderStatus(view) + (lastRun ? renderNotRun(lastRun) : '') + renderStatusNotes(notes),
     );
     return 0;
   } finally {
@@ -233,18 +269,21 @@ function cmdEa(io: Io, config: AgentConfig, name: string | undefined, list: bool
     );
     return 2;
   }
-  // An extension attribute always answers (exit 0): a cache problem is "Unknown (code)" on stdout, for
-  // Jamf, and the whole message on stderr, for whoever runs it by hand.
-  let db: Db | null = null;
+  // An extension attribute always answers (exit 0): it reads the summary plist a collection wrote (what
+  // the one-line EAs read too), never the cache; a problem is "Unknown (why)" on stdout, for Jamf, and the
+  // whole message on stderr, for whoever runs it by hand.
   try {
-    db = openExistingCache(config);
-    const latest = db ? latestSnapshot(db) : null;
-    io.stdout(`${renderEa(latest ? ea.value(latest) : 'Not collected')}\n`);
+    const text = readSummaryFile(config.values.StateDir);
+    const parsed = text === null ? null : parseSummaryPlist(text);
+    if (parsed !== null && 'error' in parsed) {
+      io.stdout(`${renderEa('Unknown (summary unreadable)')}\n`);
+      io.stderr(`tokenwatch-agent ea: the EA summary cannot be read: ${parsed.error}\n`);
+      return 0;
+    }
+    io.stdout(`${renderEa(eaAnswer(parsed?.summary ?? null, ea.name, systemClock()))}\n`);
   } catch (err) {
     io.stdout(`${renderEa(`Unknown (${err instanceof CacheError ? err.code : 'error'})`)}\n`);
     io.stderr(`tokenwatch-agent ea: ${(err as Error).message}\n`);
-  } finally {
-    db?.close();
   }
   return 0;
 }
@@ -288,7 +327,13 @@ export async function main(io: Io): Promise<number> {
         return await cmdCollect(io, config, json);
       case 'run':
         // --splay on the command line marks a scheduled run (the LaunchDaemon's); only such a run waits.
-        return await cmdRun(config, values['retry-now'] === true, values['splay'] !== undefined);
+        return await cmdRun(
+          io,
+          config,
+          values['retry-now'] === true,
+          values['splay'] !== undefined,
+          values['report'] === true || io.stdoutIsTTY === true,
+        );
       case 'status':
         return cmdStatus(io, config, json);
       case 'ea':
@@ -296,7 +341,7 @@ export async function main(io: Io): Promise<number> {
       case 'config':
         return cmdConfig(io, config, json);
       default:
-        io.stderr(`tokenwatch-agent: unknown command ${command}\n\n${USAGE}`);
+        io.stderr(`tokenwatch-agent: unknown command "${command}"\n\n${USAGE}`);
         return 2;
     }
   } catch (err) {

@@ -23,12 +23,15 @@ export function renderSnapshot(s: Snapshot): string {
     `MDM        enrolled ${show(s.mdm.enrolled)}, user approved ${show(s.mdm.userApproved)}, DEP ${show(s.mdm.dep)}${s.mdm.server ? `, server ${s.mdm.server}` : ''}`,
     `Bootstrap  supported on server ${show(s.bootstrapToken.supportedOnServer)}, escrowed ${na.has('bootstrapToken.escrowed') ? 'n/a' : show(s.bootstrapToken.escrowed)}, allowed ${show(s.bootstrapToken.allowed)}, EACSPreflight ${na.has('bootstrapToken.eacsPreflight') ? 'n/a' : show(s.bootstrapToken.eacsPreflight)}`,
     `FileVault  ${s.fileVault.state}, personal recovery key ${show(s.fileVault.personalRecoveryKey)}, institutional ${show(s.fileVault.institutionalRecoveryKey)}`,
+    `  escrow   ${escrowFileLine(s.fileVault.prkEscrowFile)}`,
+    `  deferral ${deferralLine(s.fileVault.deferral)}`,
     `Console    ${s.consoleUser ?? 'nobody'}`,
+    `PSSO       ${na.has('platformSso') ? 'n/a (macOS 12 or earlier)' : platformSsoLine(s.platformSso, na)}`,
     'Users',
   ];
   for (const u of s.users) {
     const flags = [
-      u.admin ? 'admin' : null,
+      u.admin ? (u.adminDirect === false ? 'admin through a group' : 'admin') : null,
       u.mobile ? 'mobile' : null,
       u.disabled ? 'disabled' : null,
       u.excluded ? 'excluded' : null,
@@ -49,6 +52,38 @@ export function renderSnapshot(s: Snapshot): string {
   lines.push(s.errors.length ? `Errors (${s.errors.length})` : 'Errors     none');
   for (const e of s.errors) lines.push(`  ${errorSubject(e)}: ${e.message}`);
   return text(lines);
+}
+
+function escrowFileLine(f: Snapshot['fileVault']['prkEscrowFile']): string {
+  if (f === undefined) return 'not reported';
+  if (f === null) return 'unknown';
+  return f.present
+    ? `a key was written for MDM escrow at ${f.modifiedAt ?? 'an unknown time'} (/var/db/FileVaultPRK.dat, ${f.size ?? '?'} bytes)`
+    : 'no key written for MDM escrow (/var/db/FileVaultPRK.dat absent)';
+}
+
+function deferralLine(d: Snapshot['fileVault']['deferral']): string {
+  if (d === undefined) return 'not reported';
+  if (d === null) return 'unknown';
+  if (!d.deferred && d.outputPath === null) return 'none';
+  const who = d.users === null ? 'users unknown' : d.users.length === 0 ? 'any user' : d.users.join(', ');
+  const record =
+    d.outputPath === null
+      ? ''
+      : `; record ${d.outputPath} ${d.recordPresent === null ? 'unknown' : d.recordPresent ? 'ON DISK (holds the key in clear)' : 'absent'}`;
+  return `${d.deferred ? 'enablement at the next logout of' : 'not deferred; was for'} ${who}${d.fromProfile ? ' (profile)' : ''}${record}`;
+}
+
+function platformSsoLine(p: Snapshot['platformSso'], na: Set<string>): string {
+  if (p === undefined) return 'not reported';
+  if (p === null)
+    return na.has('platformSso.user') ? 'not read yet: nobody logged in at the console' : 'unknown';
+  if (!p.deviceConfigured) return 'not configured';
+  const user =
+    p.user === null
+      ? ''
+      : `, ${p.user.name} registered ${show(p.user.registered)}${p.user.state ? ` (${p.user.state})` : ''}`;
+  return `device registered ${show(p.deviceRegistered)} with ${show(p.extensionIdentifier)}${user}`;
 }
 
 export interface StatusView {

@@ -6,6 +6,7 @@ import type { SecureTokenStatus } from './probes/sysadminctl.ts';
 import type { CryptoUsers } from './probes/crypto-users.ts';
 import type { FileVaultUser } from './probes/fdesetup-list.ts';
 import type { AdminGroup } from './probes/dscl-admins.ts';
+import type { GroupMembership } from './probes/dsmemberutil.ts';
 
 const SYSTEM_ACCOUNTS = new Set(['root', 'daemon', 'nobody', 'Guest']);
 
@@ -24,6 +25,8 @@ export interface UserFacts {
   account: DirectoryUser;
   record: DirectoryUserRecord | null;
   token: SecureTokenStatus | null;
+  /** dsmemberutil checkmembership -U NAME -G admin; null when it gave no answer. */
+  adminMembership: GroupMembership | null;
 }
 
 export interface SharedFacts {
@@ -35,6 +38,21 @@ export interface SharedFacts {
 }
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** The local admin group's GroupMembership lists the user; null when that list is unknown. */
+export function listedAsAdmin(name: string, admins: AdminGroup | null): boolean | null {
+  return admins ? admins.members.includes(name) : null;
+}
+
+/**
+ * Whether the user is an administrator: what opendirectoryd resolves (dsmemberutil, nested and directory
+ * groups included) when it answered; otherwise the local group's list proves "yes" but its absence is
+ * no "no" (the user may be an admin through a nested or directory group): null.
+ */
+export function adminOf(membership: GroupMembership | null, listed: boolean | null): boolean | null {
+  if (membership) return membership.member;
+  return listed === true ? true : null;
+}
 
 /**
  * One snapshot user. secureToken comes from sysadminctl. When sysadminctl failed (its error is
@@ -58,7 +76,8 @@ export function buildUser(u: UserFacts, shared: SharedFacts, guidMaxLength: numb
     name: u.account.name,
     uid: u.account.uid,
     guid,
-    admin: shared.admins ? shared.admins.members.includes(u.account.name) : null,
+    admin: adminOf(u.adminMembership, listedAsAdmin(u.account.name, shared.admins)),
+    adminDirect: listedAsAdmin(u.account.name, shared.admins),
     mobile: u.record?.mobile ?? null,
     disabled: u.record?.disabled ?? null,
     secureToken,

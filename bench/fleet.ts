@@ -13,7 +13,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../collector/store/sqlite/index.ts';
 import { migrations } from '../collector/store/sqlite/open.ts';
-import { createReadModel, encodeCursor } from '../collector/services/read-model.ts';
+import { createReadModel, encodeCursor, fleetParams } from '../collector/services/read-model.ts';
 import { encodeBody } from '../collector/services/snapshot-body.ts';
 import type { RuleConfig } from '../collector/rules/index.ts';
 import { snapshotDigest } from '../agent/snapshot/index.ts';
@@ -48,7 +48,7 @@ export interface FleetResult {
 
 const serialOf = (i: number) => `F${String(i).padStart(9, '0')}`;
 /** The devices with stored history: the one whose detail is read (mid-fleet, noncompliant) and one more. */
-const detailSerials = (n: number) => [serialOf(Math.floor(n / 20) * 10), serialOf(10)];
+export const detailSerials = (n: number) => [serialOf(Math.floor(n / 20) * 10), serialOf(10)];
 
 async function generateDb(file: string, n: number, log: (s: string) => void): Promise<number> {
   const t0 = performance.now();
@@ -161,18 +161,25 @@ async function generateDb(file: string, n: number, log: (s: string) => void): Pr
   return (performance.now() - t0) / 1000;
 }
 
-export async function benchFleet(n: number, runs: number, log: (s: string) => void): Promise<FleetResult> {
+/** The cached database of `n` generated devices (generated first when missing): other benches reuse it. */
+export async function fleetDatabase(
+  n: number,
+  log: (s: string) => void,
+): Promise<{ file: string; generated: FleetResult['generated'] }> {
   const version = Math.max(...migrations().map((m) => m.version));
   const dir = path.join(ROOT, '.build', 'bench');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `fleet-${n}-schema${version}-gen${GENERATOR}.db`);
-  let generated: FleetResult['generated'] = 'cached';
-  if (!fs.existsSync(file)) {
-    log(`generating ${n.toLocaleString('en-US')} devices into ${path.relative(ROOT, file)}`);
-    generated = { seconds: round(await generateDb(file, n, log)) };
-  } else {
+  if (fs.existsSync(file)) {
     log(`using cached ${path.relative(ROOT, file)}`);
+    return { file, generated: 'cached' };
   }
+  log(`generating ${n.toLocaleString('en-US')} devices into ${path.relative(ROOT, file)}`);
+  return { file, generated: { seconds: round(await generateDb(file, n, log)) } };
+}
+
+export async function benchFleet(n: number, runs: number, log: (s: string) => void): Promise<FleetResult> {
+  const { file, generated } = await fleetDatabase(n, log);
   const dbBytes = fs.statSync(file).size;
   const store = openSqliteStore(file);
   try {
@@ -181,6 +188,10 @@ export async function benchFleet(n: number, runs: number, log: (s: string) => vo
     const page = { limit: 100 };
     const queries: [string, () => Promise<unknown>][] = [
       ['summary (devices by status, by rule)', () => rm.summary(at)],
+      [
+        'metrics: failing findings by rule and state, stale devices',
+        async () => ({ devices: await store.fleet.findingCounts(fleetParams(at, RULES)) }),
+      ],
       ['devices, first page (100)', () => rm.listDevices({}, page, at)],
       ['devices status=noncompliant', () => rm.listDevices({ status: 'noncompliant' }, page, at)],
       ['devices status=unknown', () => rm.listDevices({ status: 'unknown' }, page, at)],

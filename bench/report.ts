@@ -5,9 +5,14 @@ import { mib } from './lib.ts';
 import type { IngestResult } from './ingest.ts';
 import type { PostgresIngestResult } from './postgres.ts';
 import type { FleetResult } from './fleet.ts';
+import type { DashboardResult } from './dashboard.ts';
+import { DASHBOARD_FIRST_PAGE_MS } from './dashboard.ts';
 import type { StorageResult } from './storage.ts';
 import type { AgentResult } from './agent.ts';
+import type { ReportsResult } from './reports.ts';
+import { REPORT_TARGETS } from './reports.ts';
 import type { ScenarioResult } from './load.ts';
+import type { AlertsResult } from './alerts.ts';
 
 export interface Results {
   startedAt: string;
@@ -19,9 +24,12 @@ export interface Results {
   command: string;
   ingest?: IngestResult;
   fleet?: FleetResult;
+  dashboard?: DashboardResult;
   storage?: StorageResult;
   agent?: AgentResult;
   ingestPostgres?: PostgresIngestResult;
+  reports?: ReportsResult;
+  alerts?: AlertsResult;
 }
 
 /** The collector's storage targets (ingest, fleet queries, history growth); the agent's figures have none. */
@@ -174,6 +182,37 @@ function fleet(r: FleetResult): string {
   ].join('\n');
 }
 
+function dashboard(r: DashboardResult, run: Results): string {
+  return [
+    `## 5. Dashboard over ${n(r.devices)} devices`,
+    '',
+    'The collector itself (startCollector, the dashboard registered as main.ts registers it) serving the fleet',
+    "queries' cached database (section 2) on a loopback port; each page fetched over HTTP with a signed-in",
+    'session, timed from the request to the page\'s last byte, once cold ("first") and then',
+    `${r.runs - 1} times. The target: the dashboard's first page (the summary at \`/\`) served in under`,
+    `${DASHBOARD_FIRST_PAGE_MS} ms, read as its median; the other pages are shown for reference. Measured on`,
+    `${run.startedAt.slice(0, 10)} on ${run.machine.cpus} CPUs (${run.machine.cpuModel}), load average`,
+    `${run.loadBefore.join(', ')} before, by \`${run.command}\`${run.quick ? ' (quick: not comparable)' : ''}.`,
+    '',
+    table(
+      ['page', 'path', 'bytes', 'first ms', 'median ms', 'max ms', `< ${DASHBOARD_FIRST_PAGE_MS} ms`],
+      r.pages.map((p, i) => [
+        p.name,
+        `\`${p.path}\``,
+        n(p.bytes),
+        p.firstMs,
+        p.medianMs,
+        p.maxMs,
+        i === 0 ? verdict(p.medianMs < DASHBOARD_FIRST_PAGE_MS) : '-',
+      ]),
+    ),
+    '',
+    `The summary page's time is almost all the read model's summary query (the same one \`GET /api/v1/summary\``,
+    `answers with; section 2), timed alone in process in the same runs: first ${r.summaryQuery.firstMs} ms, median`,
+    `${r.summaryQuery.medianMs} ms, max ${r.summaryQuery.maxMs} ms. The page adds its HTTP round trip and its markup.`,
+  ].join('\n');
+}
+
 function storage(r: StorageResult): string {
   const first = r.rows[0];
   const onlyChanges = r.rows.every(
@@ -244,7 +283,7 @@ function agent(r: AgentResult): string {
   return lines.join('\n');
 }
 
-/** Figure 5: the same ingest scenarios on PostgreSQL, beside SQLite's from the same run where it has them. */
+/** Figure 8: the same ingest scenarios on PostgreSQL, beside SQLite's from the same run where it has them. */
 function ingestPostgres(pg: PostgresIngestResult, sqlite: IngestResult | undefined, r: Results): string {
   const o = pg.options;
   const of = (r: IngestResult | undefined, s: ScenarioResult['scenario']) =>
@@ -252,7 +291,7 @@ function ingestPostgres(pg: PostgresIngestResult, sqlite: IngestResult | undefin
   const cell = (x: ScenarioResult | undefined, f: (x: ScenarioResult) => string | number) =>
     x ? String(f(x)) : '–';
   return [
-    '## 5. Collector ingest on PostgreSQL',
+    '## 8. Collector ingest on PostgreSQL',
     '',
     `Measured ${r.startedAt} by \`${r.command}\` on ${r.machine.cpus} CPUs (${r.machine.cpuModel}), load average`,
     `${r.loadBefore.join(', ')} before and ${r.loadAfter.join(', ')} after${r.quick ? ' (quick: short runs, not comparable)' : ''}.`,
@@ -294,6 +333,62 @@ function ingestPostgres(pg: PostgresIngestResult, sqlite: IngestResult | undefin
   ].join('\n');
 }
 
+function reports(r: ReportsResult): string {
+  const t = REPORT_TARGETS;
+  return [
+    `## 6. Reports over ${n(r.devices)} devices`,
+    '',
+    "`tokenwatch report`'s reads on a database made by the collector's migrations and filled with SQL in bulk",
+    '(about 10% noncompliant with open findings, each with two state-history rows: compliant from enrollment,',
+    'noncompliant for three days; 2% stale, 1% unknown; the report facts on every device). The summary, the first',
+    'page and the summary as of ten days ago are the read model in process (once cold, then repeatedly: the median',
+    'is held to the target); the CSV is the real command, `tokenwatch report --db FILE --format csv --status',
+    'noncompliant --out FILE`, run as a child process: its wall time (start-up included) and peak RSS.',
+    `Cached as \`${r.dbFile}\` (${mib(r.dbBytes)}; ${r.generated === 'cached' ? 'reused from an earlier run today' : `generated in ${r.generated.seconds} s by this run`}).`,
+    '',
+    table(
+      ['figure', 'first', 'median', 'target', ''],
+      [
+        [
+          'summary',
+          `${r.summaryMs.first} ms`,
+          `${r.summaryMs.median} ms`,
+          `< ${t.summaryMs} ms`,
+          verdict(r.summaryMs.median < t.summaryMs),
+        ],
+        [
+          'devices, first page (100)',
+          `${r.firstPageMs.first} ms`,
+          `${r.firstPageMs.median} ms`,
+          `< ${t.firstPageMs} ms`,
+          verdict(r.firstPageMs.median < t.firstPageMs),
+        ],
+        [
+          'summary as of 10 days ago',
+          `${r.asOfMs.first} ms`,
+          `${r.asOfMs.median} ms`,
+          `< ${t.asOfMs} ms`,
+          verdict(r.asOfMs.median < t.asOfMs),
+        ],
+        [
+          `CSV of the ${n(r.csv.noncompliant)} noncompliant devices (${n(r.csv.rows)} rows, ${mib(r.csv.bytes)})`,
+          `${r.csv.seconds} s`,
+          '',
+          `< ${t.csvSeconds} s`,
+          verdict(r.csv.seconds < t.csvSeconds),
+        ],
+        [
+          'CSV: peak RSS of the command',
+          `${r.csv.peakRssMiB} MiB`,
+          '',
+          `< ${t.csvRssMiB} MiB`,
+          verdict(r.csv.peakRssMiB < t.csvRssMiB),
+        ],
+      ],
+    ),
+  ].join('\n');
+}
+
 export function render(r: Results): string {
   const m = r.machine;
   const parts = [
@@ -301,7 +396,7 @@ export function render(r: Results): string {
     '',
     `Written by \`npm run bench\` (bench/run.ts); do not edit by hand: each run regenerates the whole file. The`,
     "collector's storage has targets (bench/report.ts TARGETS), the agent executable none; **MISS** marks a target this run",
-    'did not meet. Options: `--quick` (short smoke runs), `--only ingest,ingest-postgres,fleet,storage,agent`, `--build` (build the',
+    'did not meet. Options: `--quick` (short smoke runs), `--only ingest,fleet,storage,agent,dashboard,reports,alerts,ingest-postgres`, `--build` (build the',
     'agent executable first when dist/ lacks it); quick or partial runs write .build/bench/BENCHMARKS.partial.md.',
     '',
     table(
@@ -329,6 +424,47 @@ export function render(r: Results): string {
   if (r.fleet) parts.push('', fleet(r.fleet));
   if (r.storage) parts.push('', storage(r.storage));
   if (r.agent) parts.push('', agent(r.agent));
+  if (r.dashboard) parts.push('', dashboard(r.dashboard, r));
+  if (r.reports) parts.push('', reports(r.reports));
+  if (r.alerts) parts.push('', alertsSection(r.alerts));
   if (r.ingestPostgres) parts.push('', ingestPostgres(r.ingestPostgres, r.ingest, r));
   return `${parts.join('\n')}\n`;
+}
+
+/** The alert fan-out's section (its number follows the parts before it). */
+export function alertsSection(r: AlertsResult): string {
+  return [
+    '## 7. Alert fan-out',
+    '',
+    `${n(r.findings)} Macs whose failing finding's grace window ends at the same instant: one run of the`,
+    'grace-promotion job opens their incidents and writes their events to the outbox; the collector (`startCollector`,',
+    'a real SQLite file, one generic webhook channel, signed) delivers them to a receiver in another process',
+    `(\`bench/alert-receiver.ts\`) that answers every request after ${r.receiverDelayMs} ms (\`bench/alerts.ts\`). "All delivered":`,
+    "from the job run's start until every delivery is recorded delivered. Lost: events without a delivered",
+    'delivery or never received (must be 0); duplicates: requests beyond one per webhook-id. Once per channel',
+    '`concurrency` (8 is the default).',
+    '',
+    table(
+      [
+        'channel concurrency',
+        'events',
+        'job run (events written) ms',
+        'all delivered ms',
+        'deliveries/s',
+        'peak in flight',
+        'lost',
+        'duplicates',
+      ],
+      r.runs.map((x) => [
+        x.concurrency,
+        n(x.events),
+        n(x.jobMs),
+        n(x.allDeliveredMs),
+        n(x.perSecond),
+        x.peakInflight,
+        `${x.lost} ${verdict(x.lost === 0)}`,
+        x.duplicates,
+      ]),
+    ),
+  ].join('\n');
 }

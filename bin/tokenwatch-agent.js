@@ -12,6 +12,7 @@ process.stdout.on('error', (err) => {
 main({
   argv: process.argv.slice(2),
   env: process.env,
+  stdoutIsTTY: process.stdout.isTTY === true,
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
 }).then(

@@ -24,6 +24,11 @@ import { createReadModel } from './services/read-model.ts';
 import { EnrollmentService } from './services/enrollment.ts';
 import { ruleConfig } from './services/evaluation.ts';
 import type { AuthenticatedDevice } from './services/ingest.ts';
+import { alertRoutes } from './http/routes/alerts.ts';
+import { readAlertSettings } from './alerts/config.ts';
+import type { AlertSettings } from './alerts/config.ts';
+import type { JobDefinition } from './jobs/runner.ts';
+import { collectorJobs } from './jobs/table.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,6 +46,14 @@ export interface AppDeps {
   monotonic?: () => number;
   /** HTTPS options (main.ts reads the files). */
   https?: { cert: Buffer; key: Buffer };
+  /** Failed admin authentications per address (main.ts shares it with the dashboard's sign-in). */
+  adminLimiter?: FailureLimiter;
+  /** The alert channels (main.ts reads their secrets); none when absent. */
+  alerts?: AlertSettings;
+  /** The scheduled jobs GET /api/v1/jobs lists (default: the collector's table). */
+  jobs?: readonly JobDefinition[];
+  /** The delivery worker admin actions wake. */
+  alertWorker?: { kick(): void };
 }
 
 export const API_VERSION = '1.0.0';
@@ -51,12 +64,26 @@ const ENROLL_WINDOW_MS = 60_000;
 const ADMIN_FAILURES_PER_WINDOW = 20;
 const ADMIN_WINDOW_MS = 60_000;
 
+/** The admin failure limiter: the admin API and the dashboard's sign-in count against the same one. */
+export function adminFailureLimiter(monotonic: () => number): FailureLimiter {
+  return new FailureLimiter(ADMIN_FAILURES_PER_WINDOW, ADMIN_WINDOW_MS, monotonic);
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store, clock } = deps;
   const monotonic = deps.monotonic ?? systemMonotonic;
   const metrics = deps.metrics ?? new Metrics();
   const rules = ruleConfig(config);
+  const alerts =
+    deps.alerts ??
+    readAlertSettings(
+      { alerts: { channels: [] }, webhookUrl: '', webhookSecret: '', publicUrl: config.publicUrl },
+      { env: {}, readFile: () => '' },
+    );
   const ctx: AppContext = {
+    alerts,
+    jobs: deps.jobs ?? collectorJobs({ store, config, rules, alerts }),
+    alertWorker: deps.alertWorker ?? null,
     store,
     config,
     clock,
@@ -71,7 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       limiter: new FailureLimiter(ENROLL_FAILURES_PER_WINDOW, ENROLL_WINDOW_MS, monotonic),
       onOutcome: (outcome) => Metrics.inc(metrics.enrollments, outcome),
     }),
-    adminLimiter: new FailureLimiter(ADMIN_FAILURES_PER_WINDOW, ADMIN_WINDOW_MS, monotonic),
+    adminLimiter: deps.adminLimiter ?? adminFailureLimiter(monotonic),
   };
 
   const limits = connectionOptions(config);
@@ -183,11 +210,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       reply.statusCode,
       reply.elapsedTime / 1000,
     );
+    // A write may have put alert events in the outbox: the delivery worker looks now, not at its next poll.
+    if (req.method !== 'GET' && reply.statusCode < 300) ctx.alertWorker?.kick();
   });
 
   agentRoutes(app, ctx);
   adminRoutes(app, ctx);
   identityConflictRoutes(app, ctx);
+  alertRoutes(app, ctx);
   opsRoutes(app, ctx, monotonic);
   return app;
 }

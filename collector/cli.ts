@@ -1,5 +1,7 @@
-// `tokenwatch`: serve | config | exempt add|list|remove | prune. Reads argv and the environment, builds
-// the config (config.ts) and hands over to main.ts or the store.
+// `tokenwatch`: serve | config | exempt add|list|remove | prune | report | alerts test|list | ... Reads argv
+// and the environment, builds the config (config.ts) and hands over to main.ts or the store. Every failure
+// it expects is one line on stderr and an exit status of startup.ts's EXIT (the usage lists them); only a
+// bug prints a stack.
 import { parseArgs } from 'node:util';
 import { loadConfig, describeConfig, ConfigError, SETTINGS, SETTING_KEYS } from './config.ts';
 import type { SettingKey, LoadedConfig } from './config.ts';
@@ -11,13 +13,21 @@ import { addExemption, parseExpiry, removeExemption } from './services/exemption
 import { conflictsJson, describeConflict, resolveConflict } from './services/identity-conflicts.ts';
 import { pruneOnce } from './jobs/prune.ts';
 import { storedInstant } from './services/instants.ts';
-import { exemptionProblem } from './services/evaluation.ts';
+import { exemptionProblem, ruleConfig } from './services/evaluation.ts';
 import { openApiDocument } from './openapi.ts';
 import { BACKUP_USAGE, backupCommand } from './backup.ts';
 import { pinCommand } from './tls-pin.ts';
+import { ALERTS_USAGE, alertsCommand } from './alerts-command.ts';
+import { AlertConfigError } from './alerts/config.ts';
+import { readFileSync } from 'node:fs';
 import { Refusal } from './services/errors.ts';
-import { StoreBusyError } from './store/types.ts';
+import { StoreBusyError, StoreOpenError } from './store/types.ts';
+import { EXIT, StartError } from './startup.ts';
+import { COLLECTOR_VERSION } from './version.ts';
 import { exemptionInForce, RULE_IDS } from './rules/index.ts';
+import { REPORT_USAGE, reportCommand } from '../reports/cli.ts';
+import { openSqliteReadOnly, ReadOnlyOpenError } from './store/sqlite/read-only.ts';
+import { createReadModel } from './services/read-model.ts';
 import type { RuleId } from './rules/index.ts';
 
 const USAGE = `usage:
@@ -29,19 +39,43 @@ const USAGE = `usage:
   tokenwatch conflicts list --db FILE [--all] [--serial S] [--json]  identity conflicts (open ones unless --all)
   tokenwatch conflicts resolve --db FILE ID --keep existing|claimant [--by NAME]
   tokenwatch prune --db FILE                                     apply the retention settings now
+  ${REPORT_USAGE}
   ${BACKUP_USAGE}
   tokenwatch openapi                                             print the OpenAPI document (docs/openapi.json)
   tokenwatch pin --cert FILE                                     the agents' PinSHA256 of a PEM certificate's public key
+  ${ALERTS_USAGE}
+  tokenwatch --version
 settings (flag / environment): ${SETTING_KEYS.map((k) => `--${SETTINGS[k].flag}`).join(' ')}
+  (a true-or-false setting's flag alone means true: --insecure-http)
+exit status: ${EXIT.ok} done; ${EXIT.failed} failed, and may work later (the port in use, the database busy, nothing with that id);
+  ${EXIT.configuration} a configuration or usage error (a setting, a flag, a file it names): fix it first (systemd does not restart on it)
 `;
 
 const settingOptions = Object.fromEntries(
   SETTING_KEYS.map((k) => [SETTINGS[k].flag, { type: 'string' as const }]),
 );
 
+const BOOLEAN_FLAGS = new Set(
+  SETTING_KEYS.filter((k) => (SETTINGS[k].schema as { type?: unknown }).type === 'boolean').map(
+    (k) => `--${SETTINGS[k].flag}`,
+  ),
+);
+const BOOLEAN_WORDS = /^(1|0|true|false|yes|no|on|off)$/i;
+
+/** A true-or-false setting's flag may stand alone (`--insecure-http`): it then means true. */
+function withBareBooleans(argv: string[]): string[] {
+  const out: string[] = [];
+  argv.forEach((arg, i) => {
+    out.push(arg);
+    const next = argv[i + 1];
+    if (BOOLEAN_FLAGS.has(arg) && (next === undefined || !BOOLEAN_WORDS.test(next))) out.push('true');
+  });
+  return out;
+}
+
 function parse(argv: string[], extra: Record<string, { type: 'string' | 'boolean' }> = {}) {
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: withBareBooleans(argv),
     options: {
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -77,6 +111,9 @@ async function serve(argv: string[]): Promise<number> {
     return 2;
   }
   const running = await startCollector(config);
+  // The log has the warnings (journald keeps them); a terminal gets them in words too.
+  if (process.stderr.isTTY)
+    for (const w of running.warnings) process.stderr.write(`tokenwatch serve: warning: ${w}\n`);
   process.stdout.write(`tokenwatch collector listening on ${running.url}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -104,7 +141,7 @@ async function exempt(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  const store = openConfiguredStore(loaded.config) as Store;
+  const store = openConfiguredStore(loaded.config, { mustExist: true }) as Store;
   const now = systemClock.now();
   try {
     switch (action) {
@@ -133,7 +170,9 @@ async function exempt(argv: string[]): Promise<number> {
           createdBy: values['by'],
           expiresAt: parseExpiry(typeof values['expires'] === 'string' ? values['expires'] : null, now),
         };
-        const e = await store.withTransaction((tx) => addExemption(tx, input, now));
+        const e = await store.withTransaction((tx) =>
+          addExemption(tx, input, now, ruleConfig(loaded.config)),
+        );
         process.stdout.write(`${e.id}\n`);
         return 0;
       }
@@ -161,7 +200,9 @@ async function exempt(argv: string[]): Promise<number> {
           process.stderr.write('tokenwatch exempt remove: give the exemption id\n');
           return 2;
         }
-        const removed = await store.withTransaction((tx) => removeExemption(tx, id));
+        const removed = await store.withTransaction((tx) =>
+          removeExemption(tx, id, now, ruleConfig(loaded.config)),
+        );
         if (!removed) {
           process.stderr.write(`tokenwatch exempt remove: no exemption ${id}\n`);
           return 1;
@@ -206,7 +247,10 @@ async function conflicts(argv: string[]): Promise<number> {
     process.stderr.write('tokenwatch conflicts resolve: give the conflict id and --keep existing|claimant\n');
     return 2;
   }
-  const store = openConfiguredStore(loaded.config) as Store;
+  const store = openConfiguredStore(loaded.config, {
+    auditMaxRows: loaded.config.auditMaxRows,
+    mustExist: true,
+  }) as Store;
   try {
     if (action === 'list') {
       const list = await store.identityConflicts.list({
@@ -262,7 +306,7 @@ export async function main(argv: string[]): Promise<number> {
         );
       case 'prune': {
         const { loaded } = parse(rest);
-        const store = openConfiguredStore(loaded.config);
+        const store = openConfiguredStore(loaded.config, { mustExist: true });
         if (!store) {
           process.stderr.write('tokenwatch prune: --db FILE or --database-url URL is required\n');
           return 2;
@@ -277,6 +321,32 @@ export async function main(argv: string[]): Promise<number> {
         }
         return 0;
       }
+      case 'report': {
+        // The rules' settings (stale age, grace periods) as the collector reads them, from the environment.
+        const rules = ruleConfig(loadConfig({ env: process.env, flags: {} }).config);
+        return await reportCommand(rest, {
+          env: process.env,
+          now: systemClock.now(),
+          stdout: process.stdout,
+          stderr: process.stderr,
+          openDb: (file) => {
+            const store = openSqliteReadOnly(file);
+            return { readModel: createReadModel(store, rules), close: store.close };
+          },
+        });
+      }
+      case 'alerts': {
+        const { loaded, positionals, values } = parse(rest, { json: { type: 'boolean' } });
+        return await alertsCommand(positionals, {
+          config: loaded.config,
+          json: values['json'] === true,
+          secrets: { env: process.env, readFile: (p) => readFileSync(p, 'utf8') },
+          now: systemClock.now(),
+          monotonic,
+          out: (s) => process.stdout.write(s),
+          err: (s) => process.stderr.write(s),
+        });
+      }
       case 'backup':
         return await backupCommand(rest, {
           env: process.env,
@@ -285,22 +355,43 @@ export async function main(argv: string[]): Promise<number> {
           out: (s) => process.stdout.write(s),
           err: (s) => process.stderr.write(s),
         });
+      case '--version':
+      case 'version':
+        process.stdout.write(`${COLLECTOR_VERSION}\n`);
+        return EXIT.ok;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return EXIT.ok;
       default:
-        process.stderr.write(USAGE);
-        return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+        process.stderr.write(`tokenwatch: unknown command "${command}"\n\n${USAGE}`);
+        return EXIT.configuration;
     }
   } catch (e) {
+    const where = command === undefined ? 'tokenwatch' : `tokenwatch ${command}`;
     if (
       e instanceof ConfigError ||
+      e instanceof AlertConfigError ||
+      e instanceof StoreOpenError ||
       e instanceof Refusal ||
       (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
-      process.stderr.write(`tokenwatch: ${(e as Error).message}\n`);
-      return 2;
+      process.stderr.write(`${where}: ${(e as Error).message}\n`);
+      return EXIT.configuration;
+    }
+    if (e instanceof StartError) {
+      process.stderr.write(`${where}: ${e.message}\n`);
+      return EXIT.failed;
+    }
+    if (e instanceof ReadOnlyOpenError) {
+      process.stderr.write(`tokenwatch: ${e.message}\n`);
+      return 1;
     }
     if (e instanceof StoreBusyError) {
-      process.stderr.write(`tokenwatch: ${e.message}; try again shortly\n`);
-      return 1;
+      process.stderr.write(`${where}: ${e.message}; try again shortly\n`);
+      return EXIT.failed;
     }
     throw e;
   }

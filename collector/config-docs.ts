@@ -26,6 +26,7 @@ export function settingType(key: SettingKey): string {
   if (b.enum) return `one of ${b.enum.join(', ')}`;
   if (b.type === 'integer') return `integer ${range(b)}`.trim();
   if (b.type === 'boolean') return 'true or false';
+  if (b.type === 'object' && !b.patternProperties) return 'a JSON object (docs/alerts.md)';
   if (b.type === 'object') {
     const each = Object.values(b.patternProperties ?? {})[0] ?? {};
     return `rule=seconds,... or a JSON object (seconds ${range(each)})`;

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import Type from 'typebox';
 import { Compile } from 'typebox/compile';
 import { RULE_IDS } from './rules/types.ts';
+import { ALERTS_SCHEMA, maskAlertSecrets } from './alerts/config.ts';
 
 /** Admin-supplied durations are bounded: an instant computed from one stays one RFC 3339 can write. */
 export const MAX_DURATION_SECONDS = 3650 * 86400;
@@ -38,9 +39,14 @@ function setting<S extends Type.TSchema>(
 }
 
 const DECLARED = {
-  db: setting(Type.String(), '', 'SQLite database file (created if missing)', {
-    example: '/var/lib/tokenwatch/collector.db',
-  }),
+  db: setting(
+    Type.String(),
+    '',
+    'SQLite database file (serve creates it in an existing directory; every other command opens an existing one only)',
+    {
+      example: '/var/lib/tokenwatch/collector.db',
+    },
+  ),
   databaseUrl: setting(
     Type.String({ pattern: '^(|postgres(ql)?://.*)$' }),
     '',
@@ -63,12 +69,22 @@ const DECLARED = {
     8443,
     'TCP port to listen on (0 = any free port)',
   ),
-  adminToken: setting(Type.String(), '', 'Bearer token for every /api/v1 read and admin action', {
-    secret: true,
-  }),
+  adminToken: setting(
+    Type.String(),
+    '',
+    'Bearer token for every /api/v1 read and admin action, and the dashboard sign-in',
+    {
+      secret: true,
+    },
+  ),
   enrollSecret: setting(Type.String(), '', 'shared secret agents present to enroll', { secret: true }),
   tlsCert: setting(Type.String(), '', 'PEM certificate file; with tlsKey serves HTTPS'),
   tlsKey: setting(Type.String(), '', 'PEM private key file'),
+  insecureHttp: setting(
+    Type.Boolean(),
+    false,
+    "acknowledge plain HTTP on an address other than loopback (agents' tokens and the enroll secret cross the network in clear); without it such a start logs a warning",
+  ),
   bodyLimitBytes: setting(
     Type.Integer({ minimum: 1024 }),
     1048576,
@@ -114,6 +130,24 @@ const DECLARED = {
     100000,
     'hard cap on enrollment audit rows; past it the oldest go, unauthenticated attempts first',
   ),
+  reportSchedule: setting(
+    Type.String(),
+    '',
+    'cron expression (node-cron, UTC; e.g. "0 6 * * 1" Mondays 06:00) on which the collector writes a fleet report into reportDir; empty: no scheduled report',
+  ),
+  reportDir: setting(
+    Type.String(),
+    '',
+    'directory the scheduled report is written to (must exist and be writable)',
+    {
+      example: '/var/lib/tokenwatch/reports',
+    },
+  ),
+  reportFormat: setting(
+    Type.Enum(['json', 'csv', 'table', 'html']),
+    'json',
+    'format of the scheduled report (as tokenwatch report --format)',
+  ),
   requestTimeoutSeconds: setting(
     timeout(),
     30,
@@ -145,10 +179,67 @@ const DECLARED = {
     'device tokens kept in the in-memory auth cache',
   ),
   trustProxy: setting(Type.Boolean(), false, 'trust X-Forwarded-* from a reverse proxy'),
+  dashboard: setting(Type.Boolean(), true, 'serve the dashboard at / (sign in with the admin token)'),
+  dashboardSessionSeconds: setting(
+    Type.Integer({ minimum: 60, maximum: 7 * 86400 }),
+    8 * 3600,
+    'a dashboard session ends this long after sign-in',
+  ),
+  dashboardIdleSeconds: setting(
+    Type.Integer({ minimum: 60, maximum: 7 * 86400 }),
+    30 * 60,
+    'a dashboard session ends after this long without a request',
+  ),
   logLevel: setting(
     Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     'info',
     'how much the collector logs (a pino level)',
+  ),
+  publicUrl: setting(
+    Type.String(),
+    '',
+    'the URL admins open the collector at: alerts link each device to publicUrl/devices/SERIAL',
+    { example: 'https://tokenwatch.example.com' },
+  ),
+  webhookUrl: setting(
+    Type.String(),
+    '',
+    'adds one generic webhook channel (Standard Webhooks, signed with webhookSecret) that takes every alert event (docs/alerts.md)',
+    { secret: true },
+  ),
+  webhookSecret: setting(
+    Type.String(),
+    '',
+    "the webhook channel's whsec_ signing secret (several, space-separated, while rotating)",
+    { secret: true },
+  ),
+  alerts: setting(
+    ALERTS_SCHEMA,
+    { channels: [] },
+    'alert channels (webhook, Slack, Teams, PagerDuty, email), their routing, digests and reminders, and delivery retries (docs/alerts.md)',
+    {
+      example: {
+        channels: [
+          {
+            name: 'it-slack',
+            type: 'slack',
+            url: { env: 'TOKENWATCH_SLACK_URL' },
+            minSeverity: 'high',
+            digest: '0 9 * * 1-5',
+            timezone: 'Europe/Berlin',
+            reminderDays: 3,
+          },
+          {
+            name: 'on-call',
+            type: 'pagerduty',
+            routingKey: { file: '/etc/tokenwatch/pagerduty.key' },
+            minSeverity: 'critical',
+          },
+        ],
+        maxAttempts: 48,
+        retentionDays: 30,
+      },
+    },
   ),
 };
 
@@ -189,10 +280,10 @@ export class ConfigError extends Error {
 }
 
 /** How a value given as text (environment, flag) is read: by the type its schema declares. */
-function kindOf(schema: Type.TSchema): 'string' | 'integer' | 'boolean' | 'seconds-map' {
-  const type = (schema as { type?: unknown }).type;
+function kindOf(schema: Type.TSchema): 'string' | 'integer' | 'boolean' | 'seconds-map' | 'json' {
+  const { type, patternProperties } = schema as { type?: unknown; patternProperties?: unknown };
   if (type === 'integer' || type === 'boolean') return type;
-  if (type === 'object') return 'seconds-map';
+  if (type === 'object') return patternProperties ? 'seconds-map' : 'json';
   return 'string';
 }
 
@@ -210,6 +301,13 @@ function parseValue(key: SettingKey, raw: string, where: string): unknown {
       if (['1', 'true', 'yes', 'on'].includes(v)) return true;
       if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
       throw new ConfigError(`${where}: ${key} must be true or false, got "${raw}"`);
+    }
+    case 'json': {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        throw new ConfigError(`${where}: ${key} is not valid JSON`);
+      }
     }
     case 'seconds-map': {
       const text = raw.trim();
@@ -347,7 +445,7 @@ export function describeConfig(settings: ResolvedSetting[]): string {
     (s) =>
       [
         s.key,
-        shownValue(s.value, s.secret),
+        shownValue(s.key === 'alerts' ? maskAlertSecrets(s.value) : s.value, s.secret),
         s.source,
         SETTINGS[s.key].env,
         `--${SETTINGS[s.key].flag}`,

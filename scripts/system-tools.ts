@@ -45,6 +45,12 @@ export const SYSTEM_TOOLS: { tool: string; args: string[]; debian: string; why: 
     why: "records the collector's system calls, checked against the units' SystemCallFilter",
   },
   {
+    tool: 'chromium',
+    args: ['--headless', '--no-sandbox', '--version'],
+    debian: 'chromium',
+    why: 'the headless browser playwright-core drives through the dashboard (never a browser playwright downloads)',
+  },
+  {
     tool: 'pg_ctlcluster',
     args: ['--help'],
     debian: 'postgresql',

@@ -1,42 +1,68 @@
 // THE list of everything the agent runs (as root). One row per probe: id (the contract's probe id,
-// agent/snapshot/errors.ts PROBE_IDS: the snapshot's errors[].probe), absolute path, arguments, timeout,
-// parser. Nothing else in the agent starts a command, and agent/exec/run.ts runs only what a row here
-// asks for. NAME in the arguments is the short name of a local user (dscl_user, sysadminctl: run once per
-// user that counts).
+// agent/snapshot/errors.ts COMMAND_PROBE_IDS: the snapshot's errors[].probe), absolute path, arguments,
+// timeout, parser. Nothing else in the agent starts a command, and agent/exec/run.ts runs only what a row
+// here asks for. Placeholders in the arguments: NAME is the short name of a local user (dscl_user,
+// sysadminctl, dsmemberutil_admin: run once per user that counts; app_sso_platform: the console user),
+// UID the console user's numeric user id (app_sso_platform). The files the agent looks at without
+// running anything are in files.ts.
 import type { CommandOutput, ParseResult } from './result.ts';
 import type { RunRequest } from '../exec/types.ts';
-import type { ProbeId } from '../snapshot/errors.ts';
+import type { CommandProbeId } from '../snapshot/errors.ts';
 import { parseSwVers } from './sw-vers.ts';
 import { parseHardware } from './hardware.ts';
 import { parseDsclUsers } from './dscl-users.ts';
 import { parseDsclAdmins } from './dscl-admins.ts';
 import { parseDsclUser } from './dscl-user.ts';
 import { parseSecureTokenStatus } from './sysadminctl.ts';
+import { parseCheckMembership } from './dsmemberutil.ts';
 import { parseCryptoUsers } from './crypto-users.ts';
 import { parseFileVaultStatus } from './fdesetup-status.ts';
 import { parseFdesetupList } from './fdesetup-list.ts';
 import { parseHasInstitutionalRecoveryKey, parseHasPersonalRecoveryKey } from './fdesetup-recovery-key.ts';
+import { parseDeferralInfo } from './fdesetup-deferral.ts';
 import { parseBootstrapTokenStatus } from './profiles-bootstrap.ts';
 import { parseEnrollment } from './profiles-enrollment.ts';
 import { parseConsoleUser } from './console-user.ts';
+import { parsePlatformSsoState } from './app-sso-platform.ts';
 import { parseDeviceInformation } from './mdmclient.ts';
 
-/** The placeholder in a per-user probe's arguments. */
+/** The placeholder for a user's short name in a probe's arguments. */
 export const USER_PLACEHOLDER = 'NAME';
+/** The placeholder for the console user's numeric id (launchctl asuser UID). */
+export const UID_PLACEHOLDER = 'UID';
+
+/**
+ * A short name the agent hands to sudo -u and launchctl asuser: letters, digits, `_`, `.` and `-`, not
+ * starting with `-` or `.` (macOS's own rule for account names). sudo reads `#123` as a user id and a
+ * leading `-` could be taken for an option: such a name is never passed.
+ */
+export const SHORT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/;
+/** A numeric user id as launchctl asuser takes it: digits only, no sign. */
+export const NUMERIC_UID = /^[0-9]{1,10}$/;
+
+/** Who a per-user or console-user probe runs for. */
+export interface ProbeTarget {
+  name: string;
+  /** The numeric user id (console-user probes only). */
+  uid?: number;
+}
 
 export interface Probe<T> {
-  id: ProbeId;
+  id: CommandProbeId;
   /** What the probe reads, for the README. */
   reads: string;
   command: string;
   args: readonly string[];
   timeoutMs: number;
-  /** 'once' per collection, 'per-user' (NAME replaced), 'daily' (result cached between runs). */
-  schedule: 'once' | 'per-user' | 'daily';
+  /**
+   * 'once' per collection, 'per-user' (NAME replaced), 'daily' (result cached between runs),
+   * 'console-user' (as the user at the console, NAME and UID replaced; only when someone is logged in).
+   */
+  schedule: 'once' | 'per-user' | 'daily' | 'console-user';
   parse: (out: CommandOutput) => ParseResult<T>;
 }
 
-function probe<T, I extends ProbeId>(p: Probe<T> & { id: I }): Probe<T> & { id: I } {
+function probe<T, I extends CommandProbeId>(p: Probe<T> & { id: I }): Probe<T> & { id: I } {
   return p;
 }
 
@@ -97,6 +123,15 @@ export const PROBES = {
     schedule: 'per-user',
     parse: parseSecureTokenStatus,
   }),
+  dsmemberutil_admin: probe({
+    id: 'dsmemberutil_admin',
+    reads: 'whether a user is an administrator, nested and directory groups included',
+    command: '/usr/bin/dsmemberutil',
+    args: ['checkmembership', '-U', USER_PLACEHOLDER, '-G', 'admin'],
+    timeoutMs: 10 * S,
+    schedule: 'per-user',
+    parse: parseCheckMembership,
+  }),
   diskutil_cryptousers: probe({
     id: 'diskutil_cryptousers',
     reads: 'crypto users of the boot volume, their kinds and volume owners',
@@ -142,6 +177,15 @@ export const PROBES = {
     schedule: 'once',
     parse: parseHasInstitutionalRecoveryKey,
   }),
+  fdesetup_deferral: probe({
+    id: 'fdesetup_deferral',
+    reads: 'FileVault deferred enablement (who is asked at logout; set by a profile)',
+    command: '/usr/bin/fdesetup',
+    args: ['showdeferralinfo'],
+    timeoutMs: 10 * S,
+    schedule: 'once',
+    parse: parseDeferralInfo,
+  }),
   profiles_bootstrap: probe({
     id: 'profiles_bootstrap',
     reads: 'Bootstrap Token supported on server, escrowed',
@@ -169,6 +213,24 @@ export const PROBES = {
     schedule: 'once',
     parse: parseConsoleUser,
   }),
+  app_sso_platform: probe({
+    id: 'app_sso_platform',
+    reads: "Platform SSO: device registration, the console user's registration (macOS 13+)",
+    command: '/bin/launchctl',
+    args: [
+      'asuser',
+      UID_PLACEHOLDER,
+      '/usr/bin/sudo',
+      '-u',
+      USER_PLACEHOLDER,
+      '/usr/bin/app-sso',
+      'platform',
+      '-s',
+    ],
+    timeoutMs: 15 * S,
+    schedule: 'console-user',
+    parse: parsePlatformSsoState,
+  }),
   mdmclient: probe({
     id: 'mdmclient',
     reads: 'MDM option BootstrapTokenAllowed, EACSPreflight (at most once a day; slow)',
@@ -178,36 +240,55 @@ export const PROBES = {
     schedule: 'daily',
     parse: parseDeviceInformation,
   }),
-} as const satisfies { [K in ProbeId]: { id: K } };
+} as const satisfies { [K in CommandProbeId]: { id: K } };
 
 /** Every probe, in table order. */
 export const COMMAND_TABLE: readonly Probe<unknown>[] = Object.values(PROBES);
 
-/** The run request for a probe; per-user probes need the user's short name. */
-export function requestFor(p: Probe<unknown>, user?: string): RunRequest {
-  if (p.schedule === 'per-user') {
-    if (user === undefined) throw new Error(`probe ${p.id} needs a user name`);
-    return {
-      command: p.command,
-      args: p.args.map((a) => a.replace(USER_PLACEHOLDER, user)),
-      timeoutMs: p.timeoutMs,
-    };
+/** The run request for a probe; per-user probes need the user's short name, console-user probes its uid too. */
+export function requestFor(p: Probe<unknown>, target?: ProbeTarget): RunRequest {
+  const base = { command: p.command, timeoutMs: p.timeoutMs };
+  switch (p.schedule) {
+    case 'once':
+    case 'daily':
+      return { ...base, args: [...p.args] };
+    case 'per-user': {
+      if (target === undefined) throw new Error(`probe ${p.id} needs a user name`);
+      return { ...base, args: p.args.map((a) => a.replace(USER_PLACEHOLDER, target.name)) };
+    }
+    case 'console-user': {
+      const uid = target?.uid === undefined ? '' : String(target.uid);
+      if (target === undefined || !SHORT_NAME.test(target.name) || !NUMERIC_UID.test(uid))
+        throw new Error(`probe ${p.id} needs a short name and a numeric user id`);
+      return {
+        ...base,
+        args: p.args.map((a) => (a === USER_PLACEHOLDER ? target.name : a === UID_PLACEHOLDER ? uid : a)),
+      };
+    }
   }
-  return { command: p.command, args: [...p.args], timeoutMs: p.timeoutMs };
 }
 
-/** The probe a request belongs to (NAME matches any one argument), or null: not a command we run. */
+/** A per-user name (from the Mac's own user list): anything but empty or a path. */
+const nameFits = (name: string) => name !== '' && !name.includes('/');
+
+/** Whether `actual` is what the argument pattern `a` of probe `p` allows. */
+function argumentMatches(p: Probe<unknown>, a: string, actual: string): boolean {
+  if (p.schedule === 'console-user') {
+    if (a === USER_PLACEHOLDER) return SHORT_NAME.test(actual);
+    if (a === UID_PLACEHOLDER) return NUMERIC_UID.test(actual);
+    return a === actual;
+  }
+  if (p.schedule !== 'per-user' || !a.includes(USER_PLACEHOLDER)) return a === actual;
+  const [before = '', after = ''] = a.split(USER_PLACEHOLDER);
+  const name = actual.slice(before.length, actual.length - after.length);
+  return actual.startsWith(before) && actual.endsWith(after) && nameFits(name);
+}
+
+/** The probe a request belongs to (NAME and UID match what they may hold), or null: not a command we run. */
 export function probeForRequest(command: string, args: readonly string[]): Probe<unknown> | null {
   for (const p of COMMAND_TABLE) {
     if (p.command !== command || p.args.length !== args.length) continue;
-    const ok = p.args.every((a, i) => {
-      const actual = args[i] ?? '';
-      if (!a.includes(USER_PLACEHOLDER)) return a === actual;
-      const [before = '', after = ''] = a.split(USER_PLACEHOLDER);
-      const name = actual.slice(before.length, actual.length - after.length);
-      return actual.startsWith(before) && actual.endsWith(after) && name !== '' && !name.includes('/');
-    });
-    if (ok) return p;
+    if (p.args.every((a, i) => argumentMatches(p, a, args[i] ?? ''))) return p;
   }
   return null;
 }

@@ -14,14 +14,12 @@
 //   predates the payload, or no payload is installed, or escrow goes another way (Crypt, a Jamf policy).
 import type { ParseResult } from './result.ts';
 import { problem } from './output-lines.ts';
+import type { PathStat } from './path-stat.ts';
+import { lstatRefused, notAFile } from './path-stat.ts';
+
+export type { PathStat } from './path-stat.ts';
 
 export const PRK_ESCROW_FILE = '/var/db/FileVaultPRK.dat';
-
-/** What lstat established about a path (the edge maps lstat's answer or its error code to this). */
-export type PathStat =
-  | { kind: 'file' | 'directory' | 'symlink' | 'other'; size: number; modifiedAt: string }
-  | { kind: 'missing' }
-  | { kind: 'error'; code: string };
 
 export interface PrkEscrowFile {
   present: boolean;
@@ -31,24 +29,12 @@ export interface PrkEscrowFile {
   modifiedAt: string | null;
 }
 
-const CODES: Readonly<Record<string, string>> = {
-  EACCES: 'permission denied: is the agent running as root?',
-  EPERM: 'operation not permitted',
-  ENOTDIR: 'a path component is not a directory',
-  ELOOP: 'too many symbolic links',
-};
-
 export function interpretPrkEscrowFile(stat: PathStat): ParseResult<PrkEscrowFile> {
   switch (stat.kind) {
     case 'missing':
       return { value: { present: false, size: null, modifiedAt: null }, errors: [] };
     case 'error':
-      return {
-        value: null,
-        errors: [
-          problem.tool(`${PRK_ESCROW_FILE}: ${stat.code} (${CODES[stat.code] ?? 'could not be looked at'})`),
-        ],
-      };
+      return { value: null, errors: [lstatRefused(PRK_ESCROW_FILE, stat.code)] };
     case 'file': {
       const value = { present: true, size: stat.size, modifiedAt: stat.modifiedAt };
       const errors =
@@ -56,9 +42,6 @@ export function interpretPrkEscrowFile(stat: PathStat): ParseResult<PrkEscrowFil
       return { value, errors };
     }
     default:
-      return {
-        value: null,
-        errors: [problem.unreadable(`${PRK_ESCROW_FILE} is a ${stat.kind}, not a file: not looked into`)],
-      };
+      return { value: null, errors: [notAFile(PRK_ESCROW_FILE, stat.kind)] };
   }
 }

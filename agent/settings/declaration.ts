@@ -125,6 +125,18 @@ export const SETTINGS = {
       'A run sooner than this after the last upload only collects and caches (keep it below StartInterval minus ' +
       'the splay)',
   }),
+  StartIntervalSeconds: setting({
+    type: intType(60, 7 * 86400),
+    default: 3600,
+    env: 'TOKENWATCH_START_INTERVAL_SECONDS',
+    flag: 'start-interval',
+    secret: false,
+    path: false,
+    profile: 'optional',
+    description:
+      "The LaunchDaemon's StartInterval: a last collection older than twice this is Stale in the EA summary and " +
+      '`ea`, and `status` says the agent has not been running (set it when you change StartInterval)',
+  }),
   ExcludeUsers: setting({
     type: userListType,
     default: [],

@@ -2,7 +2,7 @@
 // The collector validates request bodies with the same JSON Schema through Fastify's ajv.
 // Validators are compiled on first use: commands that never validate (ea, status) do not pay for it.
 import { Compile } from 'typebox/compile';
-import { Snapshot, Checkin } from './schema.ts';
+import { Snapshot, Checkin, PlatformSso } from './schema.ts';
 
 export interface ContractProblem {
   path: string;
@@ -12,6 +12,7 @@ export interface ContractProblem {
 type Validator = ReturnType<typeof Compile>;
 let snapshotCheck: Validator | null = null;
 let checkinCheck: Validator | null = null;
+let platformSsoCheck: Validator | null = null;
 
 function problems(errors: Iterable<{ instancePath?: string; message?: string }>): ContractProblem[] {
   const out: ContractProblem[] = [];
@@ -27,4 +28,10 @@ export function checkSnapshot(value: unknown): ContractProblem[] {
 export function checkCheckin(value: unknown): ContractProblem[] {
   checkinCheck ??= Compile(Checkin);
   return checkinCheck.Check(value) ? [] : problems(checkinCheck.Errors(value));
+}
+
+/** Whether a value is a platformSso reading as the contract declares it (the agent's cache is checked with it). */
+export function isPlatformSso(value: unknown): boolean {
+  platformSsoCheck ??= Compile(PlatformSso);
+  return platformSsoCheck.Check(value);
 }

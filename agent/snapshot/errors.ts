@@ -2,27 +2,35 @@
 // about and what kind of failure it is, as data the collector reads without looking at the words of the
 // message. README.md in this folder says how a kind or a probe is added once agents are deployed.
 /**
- * Every probe of the agent, one name each: the row of the command table (agent/probes/index.ts, which
- * must list exactly these, in this order), the `probe` of its errors, and what the collector's rules
- * name as their inputs.
+ * Every probe of the agent, one name each: the `probe` of its errors, and what the collector's rules
+ * name as their inputs. First the commands, each a row of the command table (agent/probes/index.ts,
+ * which must list exactly these, in this order); then the files the agent looks at with lstat and
+ * never opens (agent/probes/files.ts, the same).
  */
-export const PROBE_IDS = [
+export const COMMAND_PROBE_IDS = [
   'sw_vers',
   'system_profiler',
   'dscl_users',
   'dscl_admins',
   'dscl_user',
   'sysadminctl',
+  'dsmemberutil_admin',
   'diskutil_cryptousers',
   'fdesetup_status',
   'fdesetup_list',
   'fdesetup_prk',
   'fdesetup_irk',
+  'fdesetup_deferral',
   'profiles_bootstrap',
   'profiles_enrollment',
   'console_user',
+  'app_sso_platform',
   'mdmclient',
 ] as const;
+export const FILE_PROBE_IDS = ['prk_escrow_file', 'deferral_record'] as const;
+export const PROBE_IDS = [...COMMAND_PROBE_IDS, ...FILE_PROBE_IDS] as const;
+export type CommandProbeId = (typeof COMMAND_PROBE_IDS)[number];
+export type FileProbeId = (typeof FILE_PROBE_IDS)[number];
 export type ProbeId = (typeof PROBE_IDS)[number];
 
 /** The `probe` of an error about the collection as a whole, not one probe (the error list's own limit). */
@@ -51,7 +59,8 @@ export const ERROR_KINDS = {
   missing_output:
     'what carries a value was not printed (no output, no status line, a key this macOS does not print): the value is unknown',
   conflict:
-    'the output contradicts itself (On and Off, two different answers, a count that does not match the list): the value is unknown',
+    'the output contradicts itself (On and Off, two different answers, a count that does not match the list): the value ' +
+    'is unknown; or two probes disagree (dsmemberutil and the admin group list): the message says which answer was kept',
   over_limit:
     'a value or a list is longer than this contract allows: the value is not reported (null), or the rest of the list is left out',
 } as const;

@@ -1,7 +1,17 @@
 // The contract's limits as the schema declares them, for the code that makes values fit (agent/collect.ts
 // shortens a message, leaves out a value or the rest of a list): read from the schema, never repeated.
 import type Type from 'typebox';
-import { CollectionError, CryptoUser, Device, Mdm, BootstrapToken, Snapshot, User } from './schema.ts';
+import {
+  BootstrapToken,
+  CollectionError,
+  CryptoUser,
+  Device,
+  FileVaultDeferral,
+  Mdm,
+  PlatformSso,
+  Snapshot,
+  User,
+} from './schema.ts';
 
 interface Bounded {
   maxLength?: number;
@@ -21,6 +31,15 @@ export const maxLength = (schema: Type.TSchema): number => bound(schema, 'maxLen
 export const maxItems = (schema: Type.TSchema): number => bound(schema, 'maxItems');
 
 const top = Snapshot.properties;
+
+/** The properties of platformSso.user (a nullable object). */
+function userOf(schema: typeof PlatformSso) {
+  const branch = (
+    schema.properties.user as unknown as { anyOf: { properties?: Record<string, Type.TSchema> }[] }
+  ).anyOf.find((b) => b.properties !== undefined);
+  if (!branch?.properties?.['state']) throw new Error('platformSso.user declares no state');
+  return branch.properties as { state: Type.TSchema };
+}
 
 /** Every limit the agent applies, by the snapshot path it limits. */
 export const LIMITS = {
@@ -42,4 +61,9 @@ export const LIMITS = {
   'mdm.server': maxLength(Mdm.properties.server),
   'bootstrapToken.eacsPreflight': maxLength(BootstrapToken.properties.eacsPreflight),
   consoleUser: maxLength(top.consoleUser),
+  'fileVault.deferral.users': maxItems(FileVaultDeferral.properties.users),
+  'fileVault.deferral.outputPath': maxLength(FileVaultDeferral.properties.outputPath),
+  'platformSso.extensionIdentifier': maxLength(PlatformSso.properties.extensionIdentifier),
+  'platformSso.loginType': maxLength(PlatformSso.properties.loginType),
+  'platformSso.user.state': maxLength(userOf(PlatformSso).state),
 } as const;

@@ -54,7 +54,8 @@ export const CollectionError = Type.Object({
   probe: Type.Enum(ERROR_SOURCES),
   /** What went wrong (errors.ts ERROR_KINDS says what each kind means). */
   kind: Type.Enum(Object.keys(ERROR_KINDS) as ErrorKind[]),
-  /** The local user's short name, on errors of a per-user probe (dscl_user, sysadminctl). */
+  /** The local user's short name, on errors of a per-user probe (dscl_user, sysadminctl, dsmemberutil_admin)
+   * and of app_sso_platform (the console user it ran as). */
   user: Type.Optional(UserName()),
   /**
    * Only on unrecognised_output: the line stood outside the answer (an Objective-C runtime warning on
@@ -90,6 +91,32 @@ export const BootstrapToken = Type.Object({
   checkedAt: Nullable(DateTime()),
 });
 
+/**
+ * /var/db/FileVaultPRK.dat as lstat saw it (never opened): the personal recovery key macOS wrote, encrypted
+ * for an FDE recovery key escrow payload, for the MDM to collect. Present proves a key was written for MDM
+ * escrow at modifiedAt; not that the MDM collected it or can decrypt it (only the MDM shows that).
+ */
+export const PrkEscrowFile = Type.Object({
+  present: Type.Boolean(),
+  /** Bytes; null when absent. */
+  size: Nullable(Type.Integer({ minimum: 0 })),
+  /** When the key was written (the file's modification time); null when absent. */
+  modifiedAt: Nullable(DateTime()),
+});
+
+/** `fdesetup showdeferralinfo`: FileVault enablement deferred to a user's logout (set by a profile or fdesetup). */
+export const FileVaultDeferral = Type.Object({
+  deferred: Type.Boolean(),
+  /** The deferral came from a configuration profile (ProfileUUID printed). */
+  fromProfile: Type.Boolean(),
+  /** Users who will be asked (an empty list: any user who logs out); null when not printed. */
+  users: Nullable(Type.Array(UserName(), { maxItems: 100 })),
+  /** Where fdesetup writes the enablement record, which holds the personal recovery key in clear. */
+  outputPath: Nullable(Text(1024)),
+  /** Whether that record is on disk (lstat, never opened); null: unknown, or no outputPath (notApplicable). */
+  recordPresent: Flag(),
+});
+
 export const FileVault = Type.Object({
   state: Type.Union([
     Type.Literal('on'),
@@ -100,6 +127,9 @@ export const FileVault = Type.Object({
   ]),
   personalRecoveryKey: Flag(),
   institutionalRecoveryKey: Flag(),
+  // Optional: agents before these fields did not report them (collector/rules: "not reported").
+  prkEscrowFile: Type.Optional(Nullable(PrkEscrowFile)),
+  deferral: Type.Optional(Nullable(FileVaultDeferral)),
 });
 
 export const CryptoUser = Type.Object({
@@ -123,7 +153,12 @@ export const User = Type.Object({
   name: UserName(),
   uid: Type.Integer(),
   guid: Nullable(Text(64)),
+  /** What opendirectoryd resolves (dsmemberutil: nested and directory groups included); if it did not
+   * answer, true when the local admin group lists the user, else null. */
   admin: Flag(),
+  /** The local admin group's GroupMembership lists the user (admin && !adminDirect: admin through a
+   * nested or directory group). Optional: older agents did not report it. */
+  adminDirect: Type.Optional(Flag()),
   mobile: Flag(),
   disabled: Flag(),
   secureToken: Flag(),
@@ -131,6 +166,29 @@ export const User = Type.Object({
   volumeOwner: Flag(),
   // Listed in the agent's ExcludeUsers (service accounts): still reported, skipped by the rules.
   excluded: Type.Optional(Type.Boolean()),
+});
+
+/**
+ * `app-sso platform -s` (macOS 13+), run as the console user. The device part is the Mac's; `user` is the
+ * registration of the user named in it. When nobody is at the console the last reading is repeated
+ * (`user.name` then differs from `consoleUser`); with no reading yet it is null and `platformSso.user` is
+ * listed in notApplicable. On macOS 12 and earlier: null, `platformSso` in notApplicable.
+ */
+export const PlatformSso = Type.Object({
+  /** A Platform SSO payload is installed and the Mac set up for it (Device Configuration not (null)). */
+  deviceConfigured: Type.Boolean(),
+  /** registrationCompleted: the Mac is registered with the identity provider; null when not configured. */
+  deviceRegistered: Flag(),
+  extensionIdentifier: Nullable(Text(255)),
+  loginType: Nullable(Text(128)),
+  user: Nullable(
+    Type.Object({
+      name: UserName(),
+      /** User Configuration is not (null): the user registered. */
+      registered: Type.Boolean(),
+      state: Nullable(Text(128)),
+    }),
+  ),
 });
 
 export const Snapshot = Type.Object(
@@ -146,6 +204,8 @@ export const Snapshot = Type.Object(
     cryptoUsers: Type.Array(CryptoUser, { maxItems: 1000 }),
     users: Type.Array(User, { maxItems: 5000 }),
     consoleUser: Nullable(UserName()),
+    // Optional: agents before this field did not report it.
+    platformSso: Type.Optional(Nullable(PlatformSso)),
     notApplicable: Type.Array(Text(128), { maxItems: 200 }),
     errors: Type.Array(CollectionError, { maxItems: 500 }),
   },
@@ -170,6 +230,9 @@ export type BootstrapToken = Type.Static<typeof BootstrapToken>;
 export type FileVault = Type.Static<typeof FileVault>;
 export type FileVaultState = FileVault['state'];
 export type CryptoUser = Type.Static<typeof CryptoUser>;
+export type PrkEscrowFile = Type.Static<typeof PrkEscrowFile>;
+export type FileVaultDeferral = Type.Static<typeof FileVaultDeferral>;
+export type PlatformSso = Type.Static<typeof PlatformSso>;
 export type CryptoUserKind = CryptoUser['kind'];
 
 // The lists and the unions above must agree (a compile-time check).

@@ -1,7 +1,8 @@
 // The agent's HTTP edge: JSON POSTs to the collector over https (http only where endpoint.ts allows it).
 // With pins (PinSHA256), the server must prove it holds a pinned public key (pin.ts) before one byte of
 // the request, which may carry the enroll secret or the device token, is written; without pins the
-// system trust store verifies the certificate and the host name.
+// certificate and the host name are verified against Node's bundled roots and the system's trust store
+// (trust-store.ts: on macOS, the keychains, where an MDM certificate payload puts an organisation's CA).
 //
 // Deadlines are absolute: a request has one timer from its start (connect, handshake, request, the whole
 // answer), and the caller's AbortSignal (the upload's deadline) ends it too. A server that trickles a byte
@@ -14,6 +15,8 @@ import tls from 'node:tls';
 import { endpointProblem } from './endpoint.ts';
 import { checkPinnedChain } from './pin.ts';
 import type { Pin } from './pin.ts';
+import { trustedCertificates } from './trust-store.ts';
+import { isTrustFailure, transportInWords } from './transport-words.ts';
 
 export interface PostResult {
   status: number;
@@ -41,6 +44,18 @@ export class TransportError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'TransportError';
+  }
+}
+
+/**
+ * The collector answered, but is not the one this Mac trusts: its key does not match PinSHA256, or its
+ * certificate is not trusted, expired, or for another name. A TransportError (tried again later, the queue
+ * kept), said as "not trusted" rather than "unreachable".
+ */
+export class TrustError extends TransportError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrustError';
   }
 }
 
@@ -84,9 +99,14 @@ export function createClient(options: ClientOptions) {
       port: Number(base.port || 443),
       servername: net.isIP(host) ? undefined : host,
       rejectUnauthorized: pins.length === 0,
+      // With pins, checkPinnedChain verifies the chain's signatures itself; no CA list is consulted.
+      ...(pins.length === 0 ? { ca: [...trustedCertificates()] } : {}),
       ALPNProtocols: ['http/1.1'],
     });
-    socket.once('error', (err) => fail(new TransportError(`${base.origin}: ${err.message}`)));
+    socket.once('error', (err) => {
+      const words = transportInWords(err, base.origin);
+      fail(isTrustFailure(err) ? new TrustError(words) : new TransportError(words));
+    });
     socket.once('secureConnect', () => {
       if (pins.length > 0) {
         const why = checkPinnedChain({
@@ -97,7 +117,7 @@ export function createClient(options: ClientOptions) {
           now: options.now(),
         });
         if (why !== null) {
-          fail(new TransportError(why));
+          fail(new TrustError(why));
           return;
         }
       }
@@ -182,7 +202,7 @@ export function createClient(options: ClientOptions) {
       const send = (request: http.ClientRequest) => {
         req = request;
         req.on('error', (err) =>
-          settle(err instanceof TransportError ? err : new TransportError(`${url.origin}: ${err.message}`)),
+          settle(err instanceof TransportError ? err : new TransportError(transportInWords(err, url.origin))),
         );
         req.end(payload);
       };

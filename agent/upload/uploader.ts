@@ -22,7 +22,7 @@ import type { OutboxItem } from '../cache/outbox.ts';
 import { latestDigest, latestSnapshot } from '../cache/snapshots.ts';
 import { deleteState, writeState } from '../cache/state.ts';
 import { nextAttemptAt, parseRetryAfter } from './backoff.ts';
-import { TransportError } from './client.ts';
+import { TransportError, TrustError } from './client.ts';
 import type { Client, PostResult } from './client.ts';
 
 export interface TokenStore {
@@ -127,6 +127,11 @@ async function enroll(deps: UploadDeps, currentToken: string | null): Promise<st
     );
   }
   if (res.status === 429 || res.status >= 500) throw new Halt(`enrollment failed: ${describe(res)}`, res);
+  if (res.status === 401 || res.status === 403)
+    throw new Halt(
+      `enrollment refused (${describe(res)}): EnrollSecret is not the collector's enroll secret; set the collector's (its TOKENWATCH_ENROLL_SECRET) in the profile or the preferences; snapshots stay queued until then`,
+      res,
+    );
   throw new Halt(`enrollment refused: ${describe(res)}`, res);
 }
 
@@ -152,9 +157,11 @@ export async function drainOutbox(deps: UploadDeps): Promise<UploadReport> {
     const reason =
       err instanceof Halt
         ? err.message
-        : err instanceof TransportError
-          ? `collector unreachable: ${err.message}`
-          : null;
+        : err instanceof TrustError
+          ? `collector not trusted: ${err.message}`
+          : err instanceof TransportError
+            ? `collector unreachable: ${err.message}`
+            : null;
     if (reason === null) throw err;
     const now = deps.now();
     const retryAfter = err instanceof Halt ? (err.response?.retryAfter ?? null) : null;

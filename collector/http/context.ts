@@ -8,6 +8,8 @@ import type { DeviceAuth } from './auth.ts';
 import type { Metrics } from './metrics.ts';
 import type { EnrollmentService } from '../services/enrollment.ts';
 import type { FailureLimiter } from './rate-limit.ts';
+import type { AlertSettings } from '../alerts/config.ts';
+import type { JobDefinition } from '../jobs/runner.ts';
 
 export interface AppContext {
   store: Store;
@@ -20,4 +22,9 @@ export interface AppContext {
   enrollment: EnrollmentService;
   /** Failed admin authentications per client address. */
   adminLimiter: FailureLimiter;
+  alerts: AlertSettings;
+  /** The scheduled jobs (GET /api/v1/jobs). */
+  jobs: readonly JobDefinition[];
+  /** Woken when an admin action gives it work (main.ts sets it once the worker exists). */
+  alertWorker: { kick(): void } | null;
 }

@@ -37,6 +37,13 @@ export const ERRORS = {
   device_not_found: { status: 404, summary: 'no device with that serial' },
   exemption_not_found: { status: 404, summary: 'no exemption with that id' },
   conflict_not_found: { status: 404, summary: 'no identity conflict with that id' },
+  channel_not_found: { status: 404, summary: 'no alert channel with that name (configured or known)' },
+  delivery_not_found: { status: 404, summary: 'no alert delivery with that id' },
+  delivery_not_dead: {
+    status: 409,
+    summary:
+      'only a dead delivery (given up after its last attempt) can be retried; a pending one is retried already',
+  },
   device_enrolled: {
     status: 409,
     summary:
@@ -93,6 +100,7 @@ export const REFUSAL_CODES: Record<RefusalKind, ErrorCode> = {
   invalid_expiry: 'invalid_body',
   unknown_rule: 'invalid_body',
   invalid_cursor: 'invalid_query',
+  invalid_as_of: 'invalid_query',
   device_mismatch: 'device_mismatch',
   snapshot_conflict: 'snapshot_conflict',
   device_gone: 'unauthorized',

@@ -21,8 +21,31 @@ export const EnrollBody = Type.Object({
 });
 export type EnrollBody = Type.Static<typeof EnrollBody>;
 
+const AsOf = () =>
+  Type.Optional(
+    Type.String({
+      pattern: ISO_DATE_TIME,
+      description:
+        'the fleet as it was at this past instant (RFC 3339), from the stored history; refused when after now or before what retention kept',
+    }),
+  );
+
+/** The MDM update verdict as a filter: true = yes, false = no. */
+export const MDM_UPDATABLE = {
+  true: 'yes',
+  false: 'no',
+  unknown: 'unknown',
+  not_applicable: 'not_applicable',
+} as const;
+
 export const DevicesQuery = Type.Object({
   status: Type.Optional(StatusSchema),
+  mdmUpdatable: Type.Optional(
+    Type.Enum(Object.keys(MDM_UPDATABLE) as (keyof typeof MDM_UPDATABLE)[], {
+      description: 'can MDM update the Mac without a person: true, false, unknown, not_applicable (Intel)',
+    }),
+  ),
+  asOf: AsOf(),
   rule: Type.Optional(RuleIdSchema),
   osVersion: Type.Optional(Type.String({ pattern: '^[0-9][0-9.]{0,31}$' })),
   model: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
@@ -31,6 +54,22 @@ export const DevicesQuery = Type.Object({
   limit: Type.Optional(Limit('1-1000, default 100')),
 });
 export type DevicesQuery = Type.Static<typeof DevicesQuery>;
+
+export const SummaryQuery = Type.Object({ asOf: AsOf() });
+export type SummaryQuery = Type.Static<typeof SummaryQuery>;
+
+export const TrendQuery = Type.Object({
+  from: Type.Optional(
+    Type.String({
+      pattern: ISO_DATE_TIME,
+      description: "the first day's any instant (default: 29 days before to)",
+    }),
+  ),
+  to: Type.Optional(
+    Type.String({ pattern: ISO_DATE_TIME, description: "the last day's any instant (default: now)" }),
+  ),
+});
+export type TrendQuery = Type.Static<typeof TrendQuery>;
 
 export const SerialParams = Type.Object({ serial: Type.String({ pattern: SERIAL_PATTERN }) });
 export type SerialParams = Type.Static<typeof SerialParams>;

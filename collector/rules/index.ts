@@ -20,6 +20,7 @@ export type { FindingTimes } from './finding-state.ts';
 export { deviceStatus, noncompliantFrom, leavesUnknown, answersUnknown } from './device-status.ts';
 export type { StatusInputs } from './device-status.ts';
 export { staleAt, staleFinding } from './stale.ts';
+export { volumeOwner } from './users.ts';
 
 /** Every rule's outcomes for one device, in table order. */
 export function evaluateDevice(state: DeviceState, now: Date, config: RuleConfig): RuleOutcome[] {

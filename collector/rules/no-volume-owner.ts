@@ -1,20 +1,11 @@
 // no-volume-owner: on Apple silicon, no local user is a volume owner, so nobody can approve software
 // updates or change the startup security policy.
-import type { Snapshot, User } from '../../agent/snapshot/index.ts';
 import type { RuleDefinition } from './types.ts';
 import { errorsOf, listErrors, quoteErrors } from './probes.ts';
 import { becauseOf, nameList, outcome } from './outcome.ts';
-import { sameUuid } from './users.ts';
+import { volumeOwner as ownerOf } from './users.ts';
 
 const ID = 'no-volume-owner';
-
-/** Whether this user is a volume owner: their local_user crypto user (by GeneratedUID) says so, or the agent did. */
-function ownerOf(snapshot: Snapshot, user: User): boolean | null {
-  const crypto = snapshot.cryptoUsers.find((c) => c.kind === 'local_user' && sameUuid(c.uuid, user.guid));
-  if (crypto?.volumeOwner === true || user.volumeOwner === true) return true;
-  if (crypto?.volumeOwner === false || user.volumeOwner === false) return false;
-  return null;
-}
 
 export const noVolumeOwner: RuleDefinition = {
   id: ID,

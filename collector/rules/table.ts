@@ -12,6 +12,10 @@ import { fileVaultNoRecoveryKey } from './filevault-no-recovery-key.ts';
 import { mdmNotEnrolled } from './mdm-not-enrolled.ts';
 import { mdmNotUserApproved } from './mdm-not-user-approved.ts';
 import { stale } from './stale.ts';
+import { noSecureTokenAdmin } from './no-securetoken-admin.ts';
+import { fileVaultKeyNotEscrowable } from './filevault-key-not-escrowable.ts';
+import { fileVaultKeyRecordOnDisk } from './filevault-key-record-on-disk.ts';
+import { platformSsoNotRegistered } from './platform-sso-not-registered.ts';
 import { collectionIncomplete } from './collection-incomplete.ts';
 
 const CHECKS: readonly RuleDefinition[] = [
@@ -21,12 +25,16 @@ const CHECKS: readonly RuleDefinition[] = [
   bootstrapUnusable,
   userWithoutSecureToken,
   noSecureTokenHolder,
+  noSecureTokenAdmin,
   noVolumeOwner,
   fileVaultOff,
   fileVaultNoRecoveryKey,
+  fileVaultKeyNotEscrowable,
+  fileVaultKeyRecordOnDisk,
   mdmNotEnrolled,
   mdmNotUserApproved,
   stale,
+  platformSsoNotRegistered,
 ];
 
 export const RULES: readonly RuleDefinition[] = Object.freeze([...CHECKS, collectionIncomplete(CHECKS)]);

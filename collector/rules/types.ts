@@ -8,12 +8,16 @@ export const RULE_IDS = [
   'bootstrap-unusable',
   'user-without-securetoken',
   'no-securetoken-holder',
+  'no-securetoken-admin',
   'no-volume-owner',
   'filevault-off',
   'filevault-no-recovery-key',
+  'filevault-key-not-escrowable',
+  'filevault-key-record-on-disk',
   'mdm-not-enrolled',
   'mdm-not-user-approved',
   'stale',
+  'platform-sso-not-registered',
   'collection-incomplete',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];

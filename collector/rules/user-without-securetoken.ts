@@ -3,6 +3,7 @@ import type { RuleDefinition, RuleOutcome } from './types.ts';
 import { quoteErrors } from './probes.ts';
 import { becauseOf, outcome } from './outcome.ts';
 import { countedUsers, userErrors, userListErrors } from './users.ts';
+import type { Snapshot } from '../../agent/snapshot/index.ts';
 
 const ID = 'user-without-securetoken';
 
@@ -11,14 +12,16 @@ export const userWithoutSecureToken: RuleDefinition = {
   title: 'User without a SecureToken',
   severity: 'high',
   informational: false,
-  probes: ['dscl_users', 'sysadminctl'],
+  probes: ['dscl_users', 'sysadminctl', 'app_sso_platform'],
   remediation:
     'A user without a SecureToken cannot unlock FileVault or approve updates. If a Bootstrap Token is escrowed ' +
     '(macOS 11+), the user gets a token at their next graphical login (not SSH). Otherwise a SecureToken ' +
     'administrator grants one: `sysadminctl -secureTokenOn USER -password - -adminUser ADMIN -adminPassword -` ' +
     '(prompts for both passwords), then `sudo diskutil apfs updatePreboot /`. Check with ' +
     "`sysadminctl -secureTokenStatus USER`. Service accounts that need no token belong in the agent's " +
-    'ExcludeUsers.',
+    'ExcludeUsers. Accounts created at login by Platform SSO or Jamf Connect get a SecureToken only from an ' +
+    'escrowed Bootstrap Token or a token holder: make sure the Bootstrap Token is escrowed before deploying ' +
+    'account creation.',
   evaluate({ snapshot }) {
     const out: RuleOutcome[] = [];
     const listErrors = userListErrors(snapshot);
@@ -43,7 +46,15 @@ export const userWithoutSecureToken: RuleDefinition = {
       }
       const token = user.secureToken;
       if (token === true) out.push(outcome(ID, 'pass', `${user.name} has a SecureToken`, user.name));
-      else if (token === false) out.push(outcome(ID, 'fail', `${user.name} has no SecureToken`, user.name));
+      else if (token === false)
+        out.push(
+          outcome(
+            ID,
+            'fail',
+            `${user.name} has no SecureToken${platformSsoNote(snapshot, user.name)}`,
+            user.name,
+          ),
+        );
       else {
         out.push(
           outcome(
@@ -59,3 +70,10 @@ export const userWithoutSecureToken: RuleDefinition = {
     return out;
   },
 };
+
+/** " (registered for Platform SSO with EXT)" for the user the Platform SSO reading names as registered. */
+function platformSsoNote(snapshot: Snapshot, name: string): string {
+  const sso = snapshot.platformSso;
+  if (!sso?.user?.registered || sso.user.name !== name) return '';
+  return ` (registered for Platform SSO with ${sso.extensionIdentifier ?? 'its SSO extension'})`;
+}

@@ -22,3 +22,11 @@ export function userErrors(snapshot: Snapshot, user: User): CollectionError[] {
 export function sameUuid(a: string | null, b: string | null): boolean {
   return a !== null && b !== null && a.trim().toUpperCase() === b.trim().toUpperCase();
 }
+
+/** Whether this user is a volume owner: their local_user crypto user (by GeneratedUID) says so, or the agent did. */
+export function volumeOwner(snapshot: Snapshot, user: User): boolean | null {
+  const crypto = snapshot.cryptoUsers.find((c) => c.kind === 'local_user' && sameUuid(c.uuid, user.guid));
+  if (crypto?.volumeOwner === true || user.volumeOwner === true) return true;
+  if (crypto?.volumeOwner === false || user.volumeOwner === false) return false;
+  return null;
+}

@@ -16,6 +16,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EnrollmentAttempt, EnrollmentOutcome, Repos, Store } from '../store/types.ts';
 import { Refusal } from './errors.ts';
+import { identityConflictOpened } from './incidents.ts';
 
 export const TOKEN_PREFIX = 'twd_';
 
@@ -272,6 +273,8 @@ export class EnrollmentService {
       outcome: 'refused_conflict',
       detail: `identity conflict ${c.id} opened: ${met.join('; ')}`,
     });
+    // Admins hear about it: an incident whose event is written in this unit.
+    await identityConflictOpened(tx, c, audit.at);
     return refusal(
       c.id,
       'this serial or hardware UUID is enrolled with another identity; an admin must resolve it',

@@ -11,6 +11,8 @@ export const REFUSALS = [
   'unknown_rule',
   /** A page cursor this read model did not hand out. */
   'invalid_cursor',
+  /** A past instant the history cannot answer for (in the future, or before what retention kept). */
+  'invalid_as_of',
   /** A snapshot names another device than the authenticated one. */
   'device_mismatch',
   /** A snapshot id accepted before with another body or from another device. */

@@ -1,12 +1,17 @@
 // Exemptions are data: adding or removing one moves the instant affected devices turn noncompliant
-// (devices.noncompliantFrom), recomputed here in the caller's unit of work (which also builds the answer).
+// (devices.noncompliantFrom), recomputed here in the caller's unit of work (which also builds the answer),
+// and moves their incidents (exempted, or reopened when the exemption goes), whose events are written in
+// the same unit.
 import { randomUUID } from 'node:crypto';
 import { RULE_IDS } from '../rules/index.ts';
-import type { RuleId } from '../rules/index.ts';
+import type { RuleConfig, RuleId } from '../rules/index.ts';
 import type { Exemption, Repos } from '../store/types.ts';
 import { deviceNoncompliantFrom } from './evaluation.ts';
 import { Refusal } from './errors.ts';
 import { iso, readCalendarInstant } from './instants.ts';
+import { reconcileIncidents } from './incidents.ts';
+import type { IncidentChanges } from './incidents.ts';
+import { addChanges } from './incidents.ts';
 
 export interface NewExemption {
   serial: string | null;
@@ -51,7 +56,7 @@ export function parseExpiry(text: string | undefined | null, now: Date): number 
   return r.ms;
 }
 
-async function recompute(tx: Repos, e: Pick<Exemption, 'serial' | 'rule'>): Promise<number> {
+async function recompute(tx: Repos, e: Pick<Exemption, 'serial' | 'rule'>, now: Date): Promise<number> {
   let ids: number[];
   if (e.serial !== null) {
     const d = await tx.devices.bySerial(e.serial);
@@ -69,25 +74,90 @@ async function recompute(tx: Repos, e: Pick<Exemption, 'serial' | 'rule'>): Prom
     await tx.devices.setNoncompliantFrom(
       id,
       deviceNoncompliantFrom(open.get(id) ?? [], applicable, d.serial),
+      now.getTime(),
     );
   }
   return ids.length;
 }
 
+const PAGE = 1000;
+
+/**
+ * Bring the incidents of every device an exemption (serial or all) x (rule or all) can touch in line at
+ * `now`: devices with open findings of the rule, with unresolved incidents of it, and (for the stale rule)
+ * the silent ones.
+ */
+export async function reconcileExempted(
+  tx: Repos,
+  e: Pick<Exemption, 'serial' | 'rule'>,
+  rules: RuleConfig,
+  now: number,
+): Promise<IncidentChanges> {
+  const ids = new Set<number>();
+  const serials = new Set<string>();
+  if (e.serial !== null) serials.add(e.serial);
+  else {
+    for (const id of await tx.devices.idsWithOpenFindings(e.rule)) ids.add(id);
+    for (let after: string | undefined; ;) {
+      const page = await tx.incidents.list({
+        state: 'unresolved',
+        ...(e.rule !== null ? { rule: e.rule } : {}),
+        ...(after !== undefined ? { after } : {}),
+        limit: PAGE,
+      });
+      for (const i of page) serials.add(i.serial);
+      if (page.length < PAGE) break;
+      after = page[page.length - 1]?.id;
+    }
+    if (e.rule === null || e.rule === 'stale')
+      for (const id of await tx.devices.lastContactBetween(
+        Number.MIN_SAFE_INTEGER,
+        now - rules.staleAfterSeconds * 1000,
+      ))
+        ids.add(id);
+  }
+  let changes: IncidentChanges = { opened: 0, reopened: 0, exempted: 0, resolved: 0 };
+  const done = new Set<number>();
+  const devices = [
+    ...(await Promise.all([...ids].map((id) => tx.devices.byId(id)))),
+    ...(await Promise.all([...serials].map((s) => tx.devices.bySerial(s)))),
+  ];
+  for (const d of devices) {
+    if (d === null || done.has(d.id)) continue;
+    done.add(d.id);
+    changes = addChanges(changes, await reconcileIncidents(tx, d, rules, now));
+  }
+  return changes;
+}
+
 /** Add an exemption in the caller's unit of work (validate first: parseExpiry bounds the expiry). */
-export async function addExemption(tx: Repos, input: NewExemption, now: Date): Promise<Exemption> {
+export async function addExemption(
+  tx: Repos,
+  input: NewExemption,
+  now: Date,
+  rules: RuleConfig,
+): Promise<Exemption> {
   if (input.rule !== null && !(RULE_IDS as readonly string[]).includes(input.rule)) {
     throw new Refusal('unknown_rule', `unknown rule "${input.rule}"`);
   }
   const record: Exemption = { id: randomUUID(), ...input, createdAt: now.getTime() };
   await tx.exemptions.add(record);
-  await recompute(tx, record);
+  await recompute(tx, record, now);
+  await reconcileExempted(tx, record, rules, now.getTime());
   return record;
 }
 
 /** Remove an exemption in the caller's unit of work; null when there is none with that id. */
-export async function removeExemption(tx: Repos, id: string): Promise<Exemption | null> {
+export async function removeExemption(
+  tx: Repos,
+  id: string,
+  now: Date,
+  rules: RuleConfig,
+): Promise<Exemption | null> {
   const removed = await tx.exemptions.remove(id);
-  if (removed) await recompute(tx, removed);
+  if (removed) {
+    await recompute(tx, removed, now);
+    await reconcileExempted(tx, removed, rules, now.getTime());
+  }
   return removed;
 }

@@ -9,6 +9,7 @@ import type { ConflictHolder, ConflictResolution, IdentityConflictRecord, Store 
 import { Refusal } from './errors.ts';
 import { iso } from './instants.ts';
 import type { IdentityConflictView } from './views.ts';
+import { identityConflictResolved, resolveAllOf } from './incidents.ts';
 
 export interface Resolved {
   conflict: IdentityConflictRecord;
@@ -45,6 +46,13 @@ export async function resolveConflict(
         if (h === null || removed.has(h.id)) continue;
         removed.add(h.id);
         if (h.tokenHash !== null) revokedTokenHashes.push(h.tokenHash);
+        // Its findings go with the record: its incidents are resolved, saying why.
+        await resolveAllOf(
+          tx,
+          h.serial,
+          at,
+          `the device record was replaced when identity conflict ${id} was resolved keeping ${c.serial} / ${c.hardwareUuid}`,
+        );
         await tx.enrollments.record({
           at,
           serial: h.serial,
@@ -67,6 +75,12 @@ export async function resolveConflict(
       detail: `identity conflict ${id}: ${detail}`,
     });
     const conflict = (await tx.identityConflicts.get(id)) as IdentityConflictRecord;
+    await identityConflictResolved(
+      tx,
+      conflict,
+      at,
+      keep === 'claimant' ? `kept the claimant, by ${by}` : `kept the existing device, by ${by}`,
+    );
     return { conflict, revokedTokenHashes, changed: true };
   });
 }

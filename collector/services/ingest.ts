@@ -7,11 +7,13 @@ import type { Snapshot, Checkin } from '../../agent/snapshot/index.ts';
 import type { RuleConfig } from '../rules/index.ts';
 import type { Millis, Repos, SnapshotReceipt, Store } from '../store/types.ts';
 import { evaluateSnapshot } from './evaluation.ts';
+import { FACTS_VERSION, reportFacts } from './device-facts.ts';
 import { encodeBody } from './snapshot-body.ts';
 import { iso, readInstant } from './instants.ts';
 import { clockSkewSeconds, orderTime } from './ordering.ts';
 import { Refusal } from './errors.ts';
 import type { CheckinAccepted, SnapshotAccepted } from './views.ts';
+import { reconcileIncidents } from './incidents.ts';
 
 export interface IngestDeps {
   store: Store;
@@ -34,6 +36,20 @@ export interface SnapshotIngested extends SnapshotAccepted {
 }
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/**
+ * A device heard from again after more than the stale age may have a stale incident to resolve; the
+ * others (nearly every upload and check-in) cost nothing here.
+ */
+async function heardFrom(
+  tx: Repos,
+  dev: { id: number; serial: string; lastContact: Millis },
+  rules: RuleConfig,
+  at: Millis,
+): Promise<void> {
+  if (at - dev.lastContact > rules.staleAfterSeconds * 1000)
+    await reconcileIncidents(tx, { ...dev, lastContact: at }, rules, at);
+}
 
 /**
  * An instant the agent reported, read strictly (services/instants.ts): the contract's pattern lets 30
@@ -109,8 +125,9 @@ export async function ingestSnapshot(
     changed,
     receivedAt: at,
   });
-  const unchanged = async (tx: Repos): Promise<SnapshotIngested> => {
+  const unchanged = async (tx: Repos, lastContact: Millis): Promise<SnapshotIngested> => {
     await tx.devices.touch(device.id, at, snapshot.consoleUser, skew);
+    await heardFrom(tx, { ...device, lastContact }, deps.rules, at);
     await tx.snapshots.addReceipt(receipt(false));
     return { id, digest, changed: false, receivedAt: now.toISOString(), replay: false };
   };
@@ -120,7 +137,7 @@ export async function ingestSnapshot(
     const seen = await tx.snapshots.receipt(id);
     if (seen) return answer(seen, device.id, bodySha256);
     const current = await tx.devices.byId(device.id);
-    if (current?.digest === digest) return unchanged(tx);
+    if (current?.digest === digest) return unchanged(tx, current.lastContact);
     return null;
   });
   if (quick) return quick;
@@ -133,7 +150,7 @@ export async function ingestSnapshot(
     if (again) return answer(again, device.id, bodySha256);
     const dev = await tx.devices.byId(device.id);
     if (!dev) throw new Refusal('device_gone', 'the device no longer exists');
-    if (dev.digest === digest) return unchanged(tx);
+    if (dev.digest === digest) return unchanged(tx, dev.lastContact);
     await tx.snapshots.addHistory({
       deviceId: device.id,
       snapshotId: id,
@@ -149,12 +166,14 @@ export async function ingestSnapshot(
       // current state stays the newer one. The order is ordering.ts's: a collectedAt ahead of the
       // collector's clock counts as received, so it never keeps later real states out.
       await tx.devices.touch(device.id, at, dev.consoleUser, skew);
+      await heardFrom(tx, dev, deps.rules, at);
     } else {
+      const exemptions = await tx.exemptions.applicable(dev.serial, at);
       const evaluation = evaluateSnapshot({
         serial: dev.serial,
         snapshot,
         previousOpen: await tx.findings.open(device.id),
-        exemptions: await tx.exemptions.applicable(dev.serial, at),
+        exemptions,
         now,
         config: deps.rules,
       });
@@ -174,8 +193,15 @@ export async function ingestSnapshot(
           hostname: snapshot.device.hostname,
           appleSilicon: snapshot.device.appleSilicon,
           agentVersion: snapshot.agent.version,
+          ...reportFacts(snapshot, evaluation.outcomes),
         },
+        factsVersion: FACTS_VERSION,
         verdict: { noncompliantFrom: evaluation.noncompliantFrom, hasUnknown: evaluation.hasUnknown },
+      });
+      // The incidents follow in the same unit: their events are written with the change that causes them.
+      await reconcileIncidents(tx, { id: dev.id, serial: dev.serial, lastContact: at }, deps.rules, at, {
+        open: evaluation.findings,
+        exemptions,
       });
     }
     await tx.snapshots.addReceipt(receipt(true));
@@ -202,6 +228,7 @@ export async function ingestCheckin(
       );
     }
     await tx.devices.touch(device.id, now.getTime(), checkin.consoleUser, skew);
+    await heardFrom(tx, dev, deps.rules, now.getTime());
     return { id: checkin.id, digest: checkin.digest, lastSeen: now.toISOString() };
   });
 }

@@ -4,7 +4,16 @@
 // No stored value can make a read fail: a value an agent sent (instants, bodies) or a row an older version
 // wrote is checked as it is read; what cannot be shown is null, and the device page lists it in `problems`.
 // It reads from any ReadSource: the store, or a unit of work's repos (a write and its answer in one unit).
-import { exemptionInForce, findingState, ruleById, RULES, staleFinding } from '../rules/index.ts';
+// The fleet as of a past instant (summary, device list, trend) is read from the store's history with the
+// same definitions at that instant (fleet-history.ts says what the history can answer).
+import {
+  exemptionInForce,
+  exemptionMatches,
+  findingState,
+  ruleById,
+  RULES,
+  staleFinding,
+} from '../rules/index.ts';
 import type { RuleConfig, Exemption } from '../rules/index.ts';
 import type {
   DeviceFilter,
@@ -13,8 +22,11 @@ import type {
   FindingRecord,
   FleetParams,
   HistoryEntry,
+  Millis,
   Repos,
 } from '../store/types.ts';
+import { checkSnapshot } from '../../agent/snapshot/index.ts';
+import type { Snapshot } from '../../agent/snapshot/index.ts';
 import { exemptionProblem, usableExemptions } from './evaluation.ts';
 import type {
   DeviceDetail,
@@ -26,12 +38,15 @@ import type {
   IdentityConflictPage,
   RuleView,
   Summary,
+  Trend,
 } from './views.ts';
 import { BodyError, changedSections, decodeBody } from './snapshot-body.ts';
 import { iso, storedInstant } from './instants.ts';
 import { clockSkewSeconds } from './ordering.ts';
 import { Refusal } from './errors.ts';
 import { conflictView } from './identity-conflicts.ts';
+import { unlockMatrix, unlockView } from './unlock.ts';
+import { checkAsOf, summaryOf, trendDays } from './fleet-history.ts';
 
 export type ReadSource = Pick<
   Repos,
@@ -39,9 +54,18 @@ export type ReadSource = Pick<
 >;
 
 export interface ReadModel {
-  listDevices(filter: DeviceFilter, page: { cursor?: string; limit: number }, now: Date): Promise<DevicePage>;
+  /** The device list now, or as of a past instant (`asOf`). */
+  listDevices(
+    filter: DeviceFilter,
+    page: { cursor?: string; limit: number },
+    now: Date,
+    asOf?: Date,
+  ): Promise<DevicePage>;
   device(serial: string, now: Date): Promise<DeviceDetail | null>;
-  summary(now: Date): Promise<Summary>;
+  /** The fleet's counts now, or as of a past instant (`asOf`). */
+  summary(now: Date, asOf?: Date): Promise<Summary>;
+  /** The fleet at the end of each UTC day from `from` to `to` (today: now) that the history answers for. */
+  trend(range: { from: Date; to: Date }, now: Date): Promise<Trend>;
   /** The enrollment audit, newest first; nextBefore pages on. */
   enrollments(opts: { serial?: string; before?: number; limit: number }): Promise<EnrollmentPage>;
   /** Identity conflicts, newest first; nextBefore pages on. */
@@ -103,6 +127,21 @@ function shown(v: unknown): string {
   return String(v);
 }
 
+/** The exemption that exempts a finding at `now`: of those in force that match it, the one that lasts longest. */
+function exemptedBy(
+  f: Pick<FindingRecord, 'rule' | 'user'>,
+  now: Millis,
+  exemptions: readonly Exemption[],
+  serial: string,
+): Exemption | null {
+  let best: Exemption | null = null;
+  for (const e of exemptions) {
+    if (!exemptionMatches(e, serial, f) || !exemptionInForce(e, now)) continue;
+    if (best === null || (e.expiresAt ?? Infinity) > (best.expiresAt ?? Infinity)) best = e;
+  }
+  return best;
+}
+
 export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel {
   /** A finding of a rule this version does not know (a newer or retired rule) is not shown. */
   const known = (f: FindingRecord): boolean => ruleById(f.rule) !== undefined;
@@ -113,28 +152,39 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
     serial: string,
   ): FindingView => {
     const rule = ruleById(f.rule);
+    const state = findingState(f, now, exemptions, serial);
+    const by = state === 'exempted' ? exemptedBy(f, now, exemptions, serial) : null;
     return {
       rule: f.rule,
       title: rule.title,
       severity: rule.severity,
       user: f.user,
-      state: findingState(f, now, exemptions, serial),
+      state,
       reason: f.reason,
       firstSeen: iso(f.firstSeen),
       lastSeen: iso(f.lastSeen),
       pendingUntil: iso(f.pendingUntil),
+      exemption:
+        by === null
+          ? null
+          : { id: by.id, reason: by.reason, createdBy: by.createdBy, expiresAt: storedInstant(by.expiresAt) },
     };
   };
 
+  /**
+   * A device row as the API shows it, with its failing findings. `failing` says which of `open` count (now:
+   * those that failed at the latest evaluation; as of a past instant: every one open then).
+   */
   const toView = (
     d: DeviceRow,
     open: FindingRecord[],
     p: FleetParams,
     exemptions: readonly Exemption[],
+    failingOnly = true,
   ): DeviceView => {
-    const failing = open.filter((f) => f.failing && known(f));
+    const failing = open.filter((f) => (f.failing || !failingOnly) && known(f));
     // The stale finding is computed from the last contact, never stored.
-    const stale = staleFinding(d.lastContact, p.now, rules);
+    const stale = d.staleContact === null ? null : staleFinding(d.staleContact, p.now, rules);
     if (stale) failing.push({ ...stale, failing: true });
     return {
       serial: d.serial,
@@ -153,6 +203,11 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
       appleSilicon: d.appleSilicon,
       agentVersion: d.agentVersion,
       consoleUser: d.consoleUser,
+      bootstrapEscrowed: d.bootstrapEscrowed,
+      bootstrapUsable: d.bootstrapUsable,
+      fileVaultOn: d.fileVaultOn,
+      mdmUpdate: d.mdmUpdate === null ? null : { verdict: d.mdmUpdate, reason: d.mdmUpdateReason },
+      unlock: unlockView(d.consoleUser, d.lastConsoleUser, d.tokenHolders, d.tokenlessUsers),
       identityConflict: d.identityConflict,
       findings: failing.map((f) => view(f, p.now, exemptions, d.serial)),
     };
@@ -161,20 +216,26 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
   /** Every exemption (or a device's and the fleet-wide ones), expired ones too: a finding's state reads their expiry. */
   const exemptionsFor = async (serial?: string) => usableExemptions(await store.exemptions.list(serial));
 
+  /** Every exemption as it stood at `at` (created by then; removed ones are not kept). */
+  const exemptionsAt = async (at: Millis) => (await exemptionsFor()).filter((e) => e.createdAt <= at);
+
   return {
-    async listDevices(filter, page, now) {
-      const p = fleetParams(now, rules);
+    async listDevices(filter, page, now, asOf) {
+      const at = asOf === undefined ? null : await checkAsOf(store.fleet, asOf, now);
+      const p = fleetParams(at === null ? now : new Date(at), rules);
       const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
-      const rows = await store.fleet.listDevices(p, filter, {
-        ...(after !== undefined ? { after } : {}),
-        limit: page.limit + 1,
-      });
+      const pageOf = { ...(after !== undefined ? { after } : {}), limit: page.limit + 1 };
+      const rows =
+        at === null
+          ? await store.fleet.listDevices(p, filter, pageOf)
+          : await store.fleet.listDevicesAt(p, filter, pageOf);
       const more = rows.length > page.limit;
       const pageRows = more ? rows.slice(0, page.limit) : rows;
-      const open = await store.findings.openFor(pageRows.map((r) => r.id));
-      const exemptions = await exemptionsFor();
+      const ids = pageRows.map((r) => r.id);
+      const open = at === null ? await store.findings.openFor(ids) : await store.findings.openAt(ids, p.now);
+      const exemptions = at === null ? await exemptionsFor() : await exemptionsAt(p.now);
       return {
-        devices: pageRows.map((r) => toView(r, open.get(r.id) ?? [], p, exemptions)),
+        devices: pageRows.map((r) => toView(r, open.get(r.id) ?? [], p, exemptions, at === null)),
         nextCursor:
           more && pageRows.length > 0
             ? encodeCursor((pageRows[pageRows.length - 1] as DeviceRow).serial)
@@ -210,9 +271,21 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
       const bodies = history.map((h, i) => body(i < HISTORY_SHOWN ? `history ${h.snapshotId}` : null, h));
       const current = await store.snapshots.currentBody(d.id);
       const snapshot = current ? body('snapshot', current) : null;
+      const deviceView = toView(d, open, p, exemptions);
+      let matrix = null;
+      if (snapshot !== null) {
+        const misfits = checkSnapshot(snapshot);
+        if (misfits.length === 0)
+          matrix = unlockMatrix(snapshot as unknown as Snapshot, deviceView.unlock.person);
+        else
+          problems.push(
+            `snapshot: not a tokenwatch.snapshot/1 (${misfits[0]?.path} ${misfits[0]?.message}): who can unlock the Mac is not shown`,
+          );
+      }
       return {
-        ...toView(d, open, p, exemptions),
+        ...deviceView,
         snapshot,
+        unlockMatrix: matrix,
         problems,
         unconfirmedFindings: open
           .filter((f) => !f.failing && known(f))
@@ -239,25 +312,49 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
       };
     },
 
-    async summary(now) {
-      const p = fleetParams(now, rules);
-      const [byStatus, byRule, devices] = await Promise.all([
-        store.fleet.countByStatus(p),
-        store.fleet.countByRule(p),
-        store.fleet.deviceCount(),
-      ]);
-      return {
-        generatedAt: now.toISOString(),
-        devices,
-        byStatus,
-        byRule: byRule
-          .filter((r) => ruleById(r.rule) !== undefined)
-          .map((r) => {
-            const rule = ruleById(r.rule);
-            return { rule: r.rule, title: rule.title, severity: rule.severity, devices: r.devices };
-          })
-          .sort((a, b) => b.devices - a.devices || a.rule.localeCompare(b.rule)),
-      };
+    async summary(now, asOf) {
+      const at = asOf === undefined ? null : await checkAsOf(store.fleet, asOf, now);
+      const p = fleetParams(at === null ? now : new Date(at), rules);
+      const f = store.fleet;
+      // One after the other: outside a unit of work each is its own, and none waits for the others.
+      const counts =
+        at === null
+          ? {
+              byStatus: await f.countByStatus(p),
+              byRule: await f.countByRule(p),
+              devices: await f.deviceCount(),
+              facts: await f.countFacts(),
+            }
+          : {
+              byStatus: await f.countByStatusAt(p),
+              byRule: await f.countByRuleAt(p),
+              devices: await f.deviceCountAt(p),
+              facts: await f.countFactsAt(p),
+            };
+      return summaryOf({ generatedAt: now, asOf: at, ...counts });
+    },
+
+    async trend(range, now) {
+      const keptSince = await store.fleet.historyKeptSince();
+      const days = [];
+      for (const day of trendDays(range, now, keptSince)) {
+        const p = fleetParams(new Date(day.at), rules);
+        const devices = await store.fleet.deviceCountAt(p);
+        const byStatus = await store.fleet.countByStatusAt(p);
+        const facts = await store.fleet.countFactsAt(p);
+        const s = summaryOf({ generatedAt: now, asOf: day.at, devices, byStatus, byRule: [], facts });
+        days.push({
+          day: day.day,
+          at: iso(day.at),
+          devices,
+          byStatus,
+          compliantPercent: s.devices === 0 ? null : Math.round((byStatus.compliant / s.devices) * 1000) / 10,
+          bootstrapEscrowedPercent: s.bootstrapEscrowed.percent,
+          bootstrapUsablePercent: s.bootstrapUsable.percent,
+          fileVaultOnPercent: s.fileVaultOn.percent,
+        });
+      }
+      return { keptSince: iso(keptSince), days };
     },
 
     async enrollments(opts) {

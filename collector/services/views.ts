@@ -4,10 +4,11 @@
 // validates what it fetches against them (reports/source.ts). Instants are ISO 8601 text here, and only here.
 import Type from 'typebox';
 import { RULE_IDS, SEVERITIES } from '../rules/index.ts';
-import { DIGEST_PATTERN } from '../../agent/snapshot/index.ts';
+import { CRYPTO_USER_KINDS, DIGEST_PATTERN } from '../../agent/snapshot/index.ts';
+import { MDM_UPDATE_VERDICTS } from '../store/types.ts';
 
 export const Nullable = <T extends Type.TSchema>(t: T) => Type.Union([t, Type.Null()]);
-export const Instant = () => Type.String({ format: 'date-time' });
+export const Instant = (o: { description?: string } = {}) => Type.String({ format: 'date-time', ...o });
 const oneOf = <const V extends string[]>(values: readonly [...V]) => Type.Enum(values);
 export const RuleIdSchema = oneOf(RULE_IDS);
 export const StatusSchema = oneOf(['compliant', 'noncompliant', 'unknown'] as const);
@@ -15,6 +16,7 @@ export const SeveritySchema = oneOf(SEVERITIES);
 export const FindingStateSchema = oneOf(['active', 'pending', 'exempted'] as const);
 export const ConflictResolutionSchema = oneOf(['existing', 'claimant'] as const);
 export const ConflictStateSchema = oneOf(['open', 'resolved'] as const);
+export const MdmUpdateVerdictSchema = oneOf(MDM_UPDATE_VERDICTS);
 
 /** Every refusal: `{ "error": code, "message": text }`; the codes are http/errors.ts's catalogue. */
 export const errorBody = (codes?: readonly string[]) =>
@@ -40,6 +42,16 @@ export const CheckinAccepted = Type.Object({
 });
 export type CheckinAccepted = Type.Static<typeof CheckinAccepted>;
 
+export const FindingExemptionView = Type.Object(
+  {
+    id: Type.String(),
+    reason: Type.String(),
+    createdBy: Type.String(),
+    expiresAt: Nullable(Instant()),
+  },
+  { description: 'the exemption in force that exempts the finding (the one that lasts longest)' },
+);
+
 export const FindingView = Type.Object({
   rule: RuleIdSchema,
   title: Type.String(),
@@ -47,11 +59,74 @@ export const FindingView = Type.Object({
   user: Nullable(Type.String()),
   state: FindingStateSchema,
   reason: Type.String(),
-  firstSeen: Instant(),
+  firstSeen: Instant({ description: 'failing since' }),
   lastSeen: Instant(),
   pendingUntil: Nullable(Instant()),
+  exemption: Nullable(FindingExemptionView),
 });
 export type FindingView = Type.Static<typeof FindingView>;
+
+export const MdmUpdateView = Type.Object(
+  {
+    verdict: MdmUpdateVerdictSchema,
+    reason: Nullable(Type.String({ description: 'why not, or why unknown (null: yes)' })),
+  },
+  {
+    description:
+      'can MDM update this Mac without a person: on Apple silicon a volume owner exists, the Bootstrap Token is escrowed (and not refused by the MDM preflight where the Mac reports it), MDM enrolled and user-approved; not_applicable on Intel',
+  },
+);
+export type MdmUpdateView = Type.Static<typeof MdmUpdateView>;
+
+export const UnlockView = Type.Object(
+  {
+    person: Nullable(
+      Type.String({ description: 'who uses the Mac: the console user, or the latest one reported' }),
+    ),
+    personSource: Nullable(oneOf(['console', 'last_console'] as const)),
+    onlyOthersCanUnlock: Nullable(
+      Type.Boolean({
+        description:
+          'the person holds no SecureToken while others do: only they can unlock the disk (null: cannot be told)',
+      }),
+    ),
+    reason: Type.String(),
+  },
+  { description: 'who can unlock this Mac, at a glance' },
+);
+export type UnlockView = Type.Static<typeof UnlockView>;
+
+export const UnlockMatrix = Type.Object(
+  {
+    users: Type.Array(
+      Type.Object({
+        name: Type.String(),
+        uid: Type.Integer(),
+        secureToken: Nullable(Type.Boolean()),
+        volumeOwner: Nullable(Type.Boolean()),
+        fileVault: Nullable(
+          Type.Boolean({ description: 'FileVault-enabled: may unlock the disk at startup' }),
+        ),
+        admin: Nullable(Type.Boolean()),
+        accountType: Nullable(oneOf(['local', 'mobile'] as const)),
+        consoleUser: Type.Boolean({ description: 'the person who uses the Mac (see unlock.person)' }),
+        disabled: Nullable(Type.Boolean()),
+        excluded: Type.Boolean({ description: "in the agent's ExcludeUsers (a service account)" }),
+      }),
+    ),
+    cryptoUsers: Type.Array(
+      Type.Object({
+        kind: oneOf(CRYPTO_USER_KINDS),
+        uuid: Type.String(),
+        type: Type.String(),
+        volumeOwner: Nullable(Type.Boolean()),
+      }),
+      { description: 'crypto users that are not people: the Bootstrap Token external key, recovery keys' },
+    ),
+  },
+  { description: "who can unlock this Mac: its users, and the volume's crypto users that are not people" },
+);
+export type UnlockMatrix = Type.Static<typeof UnlockMatrix>;
 
 const deviceFields = {
   serial: Type.String(),
@@ -75,6 +150,13 @@ const deviceFields = {
   appleSilicon: Nullable(Type.Boolean()),
   agentVersion: Nullable(Type.String()),
   consoleUser: Nullable(Type.String()),
+  bootstrapEscrowed: Nullable(Type.Boolean()),
+  bootstrapUsable: Nullable(
+    Type.Boolean({ description: 'escrowed, and not refused by the MDM preflight where the Mac reports it' }),
+  ),
+  fileVaultOn: Nullable(Type.Boolean()),
+  mdmUpdate: Nullable(MdmUpdateView),
+  unlock: UnlockView,
   identityConflict: Type.Boolean({
     description:
       "an open identity conflict claims this device's serial or hardware UUID (GET /api/v1/identity-conflicts?serial=)",
@@ -99,6 +181,7 @@ export const DeviceDetail = Type.Object({
   problems: Type.Array(Type.String(), {
     description: 'stored values that cannot be shown (shown as null or left out), each naming what and why',
   }),
+  unlockMatrix: Nullable(UnlockMatrix),
   unconfirmedFindings: Type.Array(FindingView),
   resolvedFindings: Type.Array(Type.Object({ ...FindingView.properties, resolvedAt: Instant() })),
   history: Type.Array(HistoryEntryView),
@@ -111,9 +194,33 @@ export const DevicePage = Type.Object({
 });
 export type DevicePage = Type.Static<typeof DevicePage>;
 
+/** Devices of the fleet with a fact, without it, and unknown; percent: with it, of all devices. */
+export const Rate = Type.Object({
+  yes: Type.Integer(),
+  no: Type.Integer(),
+  unknown: Type.Integer(),
+  percent: Nullable(
+    Type.Number({ description: 'yes of all devices, in percent, one decimal (null: no devices)' }),
+  ),
+});
+export type Rate = Type.Static<typeof Rate>;
+
 export const Summary = Type.Object({
   generatedAt: Instant(),
+  asOf: Nullable(Instant({ description: 'the past instant the figures describe (null: now)' })),
   devices: Type.Integer(),
+  bootstrapEscrowed: Rate,
+  bootstrapUsable: Rate,
+  fileVaultOn: Rate,
+  mdmUpdate: Type.Object(
+    {
+      yes: Type.Integer(),
+      no: Type.Integer(),
+      unknown: Type.Integer(),
+      notApplicable: Type.Integer(),
+    },
+    { description: 'devices by the MDM update verdict (unknown includes devices without a snapshot)' },
+  ),
   byStatus: Type.Object({ compliant: Type.Integer(), noncompliant: Type.Integer(), unknown: Type.Integer() }),
   byRule: Type.Array(
     Type.Object({
@@ -125,6 +232,26 @@ export const Summary = Type.Object({
   ),
 });
 export type Summary = Type.Static<typeof Summary>;
+
+export const TrendDay = Type.Object({
+  day: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a UTC day' }),
+  at: Instant({ description: "the instant the day's figures describe: its end, or now for today" }),
+  devices: Type.Integer(),
+  byStatus: Type.Object({ compliant: Type.Integer(), noncompliant: Type.Integer(), unknown: Type.Integer() }),
+  compliantPercent: Nullable(Type.Number()),
+  bootstrapEscrowedPercent: Nullable(Type.Number()),
+  bootstrapUsablePercent: Nullable(Type.Number()),
+  fileVaultOnPercent: Nullable(Type.Number()),
+});
+export type TrendDay = Type.Static<typeof TrendDay>;
+
+export const Trend = Type.Object({
+  keptSince: Nullable(
+    Instant({ description: 'the earliest instant the history answers for (retention); null: all of it' }),
+  ),
+  days: Type.Array(TrendDay, { description: 'each UTC day from `from` to `to` the history answers for' }),
+});
+export type Trend = Type.Static<typeof Trend>;
 
 export const RuleView = Type.Object({
   id: RuleIdSchema,

@@ -1,8 +1,9 @@
 // Which store the collector's settings name: PostgreSQL when databaseUrl is set, else the SQLite file db.
 // The one place that chooses a backend; everything above it sees the store interfaces (types.ts) only.
 import { openSqliteStore } from './sqlite/index.ts';
-import { openPostgresStore } from './postgres/index.ts';
-import type { Store } from './types.ts';
+import { redactedUrl } from './postgres/url.ts';
+import type { Store, StoreOptions } from './types.ts';
+import { StoreOpenError } from './types.ts';
 
 export interface StoreSettings {
   db: string;
@@ -12,17 +13,26 @@ export interface StoreSettings {
   auditMaxRows: number;
 }
 
-/** Open the configured store, or null when neither a database URL nor a file is set. */
-export function openConfiguredStore(s: StoreSettings): Store | null {
+/** What the PostgreSQL store does not implement yet of the store interfaces: serve refuses it until it does. */
+export const POSTGRES_MISSING =
+  'alerts (incidents, alert events, deliveries, channels, job leases), report facts, state history and as-of queries, finding counts';
+
+/**
+ * Open the configured store, or null when neither a database URL nor a file is set. `options` are the
+ * SQLite store's (auditMaxRows comes from the settings unless given).
+ */
+export function openConfiguredStore(s: StoreSettings, options: StoreOptions = {}): Store | null {
   if (s.databaseUrl !== '')
-    return openPostgresStore(s.databaseUrl, {
-      poolSize: s.databasePoolSize,
-      statementTimeoutMs: s.databaseStatementTimeoutSeconds * 1000,
-      auditMaxRows: s.auditMaxRows,
-    });
-  if (s.db !== '') return openSqliteStore(s.db, { auditMaxRows: s.auditMaxRows });
+    throw new StoreOpenError(
+      `--database-url: the PostgreSQL store does not support ${POSTGRES_MISSING} yet; use --db FILE (SQLite)`,
+    );
+  if (s.db !== '') return openSqliteStore(s.db, { auditMaxRows: s.auditMaxRows, ...options });
   return null;
 }
 
 /** What names the store in logs and messages: the file, or the URL without its password. */
-export { redactedUrl } from './postgres/index.ts';
+export function databaseName(s: { db: string; databaseUrl: string }): string {
+  return s.databaseUrl !== '' ? redactedUrl(s.databaseUrl) : s.db;
+}
+
+export { redactedUrl };

@@ -3,9 +3,41 @@
 // (test/collector/store/conformance, written against these interfaces only; each backend has a runner:
 // test/collector/store/sqlite/conformance.test.ts, test/collector/store/postgres/conformance.system.test.ts). Instants are epoch milliseconds;
 // digests and hashes are hex strings.
-import type { DeviceStatus, Exemption, Finding, Millis, RuleId } from '../rules/types.ts';
+import type { DeviceStatus, Exemption, Finding, FindingState, Millis, RuleId } from '../rules/types.ts';
 
 export type { DeviceStatus, Exemption, Millis };
+export type {
+  IncidentStore,
+  IncidentRecord,
+  IncidentState,
+  IncidentFilter,
+  AlertEventStore,
+  AlertEventRecord,
+  NewAlertEvent,
+  AlertEventFilter,
+  DeliveryStore,
+  DeliveryRecord,
+  DeliveryState,
+  DeliveryClaim,
+  DeliveryFilter,
+  NewDelivery,
+  AttemptRecord,
+  AttemptOutcome,
+  ChannelDeliveryStats,
+  AlertChannelStore,
+  AlertChannelRecord,
+  JobStore,
+  JobRecord,
+  JobFinish,
+} from './alert-types.ts';
+export { IncidentConflictError } from './alert-types.ts';
+import type {
+  IncidentStore,
+  AlertEventStore,
+  DeliveryStore,
+  AlertChannelStore,
+  JobStore,
+} from './alert-types.ts';
 
 /**
  * The instants RFC 3339 can write (a four-digit year, 0000-01-01T00:00:00Z up to 10000-01-01 excluded): a
@@ -21,6 +53,16 @@ export const WRITABLE_UNTIL: Millis = Date.UTC(10000, 0, 1);
  */
 export class StoreBusyError extends Error {
   override name = 'StoreBusyError';
+}
+
+/**
+ * The database cannot be opened as the collector's store, and trying again will not help: the path names
+ * nothing (for a command that opens an existing database only), its directory is missing or not
+ * writable, it is no tokenwatch database, or a newer release migrated it. The message says which, in one
+ * line, and what to do.
+ */
+export class StoreOpenError extends Error {
+  override name = 'StoreOpenError';
 }
 
 export interface DeviceRecord {
@@ -48,8 +90,29 @@ export interface DeviceRecord {
   clockSkewSeconds: number | null;
 }
 
+/** Can MDM update this Mac without a person (services/device-facts.ts): not_applicable on Intel. */
+export type MdmUpdateVerdict = 'yes' | 'no' | 'unknown' | 'not_applicable';
+export const MDM_UPDATE_VERDICTS: readonly MdmUpdateVerdict[] = ['yes', 'no', 'unknown', 'not_applicable'];
+
+/** What the fleet is counted and reported by, derived from the current snapshot (null: unknown). */
+export interface ReportFacts {
+  bootstrapEscrowed: boolean | null;
+  /** Escrowed and usable per the MDM preflight (false when not escrowed). */
+  bootstrapUsable: boolean | null;
+  /** FileVault is on (false: off, encrypting or decrypting). */
+  fileVaultOn: boolean | null;
+  /** null before the first snapshot. */
+  mdmUpdate: MdmUpdateVerdict | null;
+  /** Why not (or why unknown); null when yes or not applicable. */
+  mdmUpdateReason: string | null;
+  /** Enabled users holding a SecureToken (null before the first snapshot). */
+  tokenHolders: string[] | null;
+  /** Enabled users known to hold none. */
+  tokenlessUsers: string[] | null;
+}
+
 /** Columns extracted from the current snapshot for fleet queries. */
-export interface DeviceFacts {
+export interface DeviceFacts extends ReportFacts {
   model: string | null;
   osVersion: string | null;
   osBuild: string | null;
@@ -57,6 +120,9 @@ export interface DeviceFacts {
   appleSilicon: boolean | null;
   agentVersion: string | null;
 }
+
+/** What an alert says of the Mac: the facts of its current snapshot that name it (DeviceStore.facts). */
+export type DeviceDescription = Omit<DeviceFacts, keyof ReportFacts>;
 
 /** What the evaluation of the current snapshot leaves on the device row for time-correct status in SQL. */
 export interface DeviceVerdict {
@@ -75,6 +141,8 @@ export interface CurrentSnapshotUpdate {
   seenAt: Millis;
   consoleUser: string | null;
   facts: DeviceFacts;
+  /** Which derivation of the report facts wrote them (services/device-facts.ts FACTS_VERSION). */
+  factsVersion: number;
   verdict: DeviceVerdict;
 }
 
@@ -104,11 +172,24 @@ export interface DeviceStore {
   replace(ids: number[], d: { serial: string; hardwareUuid: string; at: Millis }): Promise<DeviceRecord>;
   /** An unchanged upload, a late one or a check-in: lastSeen, the console user and the clock skew only. */
   touch(id: number, at: Millis, consoleUser: string | null, clockSkewSeconds: number | null): Promise<void>;
+  /** The current snapshot changed at u.seenAt: the device's state history gets a new entry from then. */
   setCurrent(id: number, u: CurrentSnapshotUpdate): Promise<void>;
-  /** After an exemption change: only the instant the device turns noncompliant moves. */
-  setNoncompliantFrom(id: number, at: Millis | null): Promise<void>;
+  /**
+   * After an exemption change at `changedAt`: only the instant the device turns noncompliant moves (and,
+   * when it does, the state history gets a new entry from changedAt).
+   */
+  setNoncompliantFrom(id: number, at: Millis | null, changedAt: Millis): Promise<void>;
+  /**
+   * Fill in the report facts of a device's current snapshot where an older version left none
+   * (FleetQueries.withoutReportFacts); its current state history entry gets them too. Nothing else moves.
+   */
+  setReportFacts(id: number, snapshotId: string, facts: ReportFacts, version: number): Promise<void>;
   /** Ids of devices that have an open finding of the rule (or of any rule when null). */
   idsWithOpenFindings(rule: RuleId | null): Promise<number[]>;
+  /** The facts of the device's current snapshot that name it (null: no such device). */
+  facts(id: number): Promise<DeviceDescription | null>;
+  /** Ids of devices last heard from in (from, to]: those that went silent between two stale sweeps. */
+  lastContactBetween(from: Millis, to: Millis): Promise<number[]>;
 }
 
 export interface SnapshotReceipt {
@@ -168,8 +249,15 @@ export interface FindingStore {
   openFor(deviceIds: number[]): Promise<Map<number, FindingRecord[]>>;
   /** The device's resolved findings, the latest resolution first. */
   recentlyResolved(deviceId: number, limit: number): Promise<FindingRecord[]>;
+  /**
+   * The findings of several devices that were open at `at` (first seen at or before it, resolved after it
+   * or not at all), keyed by device id, as they are stored now.
+   */
+  openAt(deviceIds: number[], at: Millis): Promise<Map<number, FindingRecord[]>>;
   /** Insert or update by (device, rule, user, firstSeen). */
   save(deviceId: number, findings: FindingRecord[]): Promise<void>;
+  /** Ids of devices with an open, failing finding whose grace window ended in (from, to]. */
+  graceEndedBetween(from: Millis, to: Millis): Promise<number[]>;
 }
 
 export interface ExemptionStore {
@@ -297,11 +385,17 @@ export interface Repos {
   exemptions: ExemptionStore;
   enrollments: EnrollmentStore;
   identityConflicts: IdentityConflictStore;
+  incidents: IncidentStore;
+  alertEvents: AlertEventStore;
+  deliveries: DeliveryStore;
+  alertChannels: AlertChannelStore;
+  jobs: JobStore;
   /** The read model's queries, so that a write and the answer read after it can be one unit of work. */
   fleet: FleetQueries;
 }
 
 export interface PruneCutoffs {
+  /** Changed snapshots, state history and silences that ended before this go. */
   historyBefore: Millis;
   receiptsBefore: Millis;
   auditBefore: Millis;
@@ -311,6 +405,17 @@ export interface PruneCutoffs {
 export interface StoreOptions {
   /** Hard cap on enrollment audit rows: past it the oldest go, unauthenticated attempts first. */
   auditMaxRows?: number;
+  /**
+   * A device heard from after a silence longer than this (ms) has the silence recorded, whatever the
+   * contact (enrollment, upload, check-in): the stale rule's age, so the fleet's past can say when each
+   * device was stale. Absent: none recorded (a store opened for one command that makes no contact).
+   */
+  silenceOverMs?: number;
+  /**
+   * Open an existing tokenwatch database only (every command but `serve`): a path that names nothing is a
+   * StoreOpenError, never a new empty database.
+   */
+  mustExist?: boolean;
 }
 
 /** Whether the store can take work now: what /healthz reports and /readyz answers from. */
@@ -346,6 +451,7 @@ export interface FleetParams {
 
 export interface DeviceFilter {
   status?: DeviceStatus;
+  mdmUpdate?: MdmUpdateVerdict;
   rule?: RuleId;
   osVersion?: string;
   model?: string;
@@ -357,6 +463,22 @@ export interface DeviceRow extends DeviceRecord, DeviceFacts {
   status: DeviceStatus;
   /** An open identity conflict claims this device's serial or hardware UUID. */
   identityConflict: boolean;
+  /** The latest console user reported (consoleUser is null at the login window; this keeps who it was). */
+  lastConsoleUser: string | null;
+  /**
+   * The last contact the stale rule reads: lastContact now; as of a past instant, the last contact before
+   * it when the history establishes it was silent past the stale age then, or null (not stale then).
+   */
+  staleContact: Millis | null;
+}
+
+/** Devices with one combination of report facts (the summary's rates add these up). */
+export interface FactCount {
+  bootstrapEscrowed: boolean | null;
+  bootstrapUsable: boolean | null;
+  fileVaultOn: boolean | null;
+  mdmUpdate: MdmUpdateVerdict | null;
+  devices: number;
 }
 
 export interface FleetQueries {
@@ -366,4 +488,42 @@ export interface FleetQueries {
   /** Devices and findings per rule among open findings (stale is counted from lastContact). */
   countByRule(p: FleetParams): Promise<{ rule: RuleId; devices: number }[]>;
   deviceCount(): Promise<number>;
+  countFacts(): Promise<FactCount[]>;
+
+  // The fleet as it was at p.now, a past instant, from the state history, the silences, the findings
+  // (first seen, resolved), identity conflicts (opened, resolved) and exemptions created by then: what
+  // the queries above answered at that instant, for the devices still stored. Rows carry each device's
+  // state then (status, osVersion and the report facts); its other columns are as they are now, and
+  // lastSeen is the latest contact the history establishes at or before p.now.
+  /** The earliest instant the history answers for (retention moves it); null: since the first enrollment. */
+  historyKeptSince(): Promise<Millis | null>;
+  listDevicesAt(
+    p: FleetParams,
+    f: DeviceFilter,
+    page: { after?: string; limit: number },
+  ): Promise<DeviceRow[]>;
+  countByStatusAt(p: FleetParams): Promise<Record<DeviceStatus, number>>;
+  countByRuleAt(p: FleetParams): Promise<{ rule: RuleId; devices: number }[]>;
+  deviceCountAt(p: FleetParams): Promise<number>;
+  countFactsAt(p: FleetParams): Promise<FactCount[]>;
+
+  /** Devices whose report facts an older version did not derive (or derived with another version), by id. */
+  withoutReportFacts(
+    version: number,
+    afterId: number,
+    limit: number,
+  ): Promise<{ id: number; snapshotId: string }[]>;
+  /**
+   * Failing findings by rule and state at p.now (rules' findingState: exempted, pending, active), the stale
+   * rule's counted from the last contact (staleFinding: one per device silent past the stale age). Findings
+   * kept open only by an unknown (failing false) are not failing, and not counted. Rules without a failing
+   * finding are absent.
+   */
+  findingCounts(p: FleetParams): Promise<FindingCount[]>;
+}
+
+export interface FindingCount {
+  rule: RuleId;
+  state: FindingState;
+  findings: number;
 }

@@ -15,8 +15,12 @@ import {
   appleSiliconMac,
   fakeRunner,
   intelCatalinaMac,
+  lstatOf,
   real,
 } from '../helpers/apple-silicon-mac.ts';
+import { macFileStat } from '../helpers/sysroot.ts';
+import type { MacFile } from '../helpers/sysroot.ts';
+import { PRK_ESCROW_FILE } from '../../agent/probes/prk-escrow-file.ts';
 import type { Answer } from '../helpers/apple-silicon-mac.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 
 test('collect: Apple silicon Mac from real samples: every fact, contract-valid, no errors', async () => {
   const fake = fakeRunner(appleSiliconMac());
-  const { snapshot, bootstrapCheck } = await collect(collectDeps(fake.run));
+  const { snapshot, bootstrapCheck } = await collect(collectDeps(fake));
   assert.deepEqual(fake.rejected, []);
   assert.deepEqual(checkSnapshot(snapshot), []);
   assert.deepEqual(snapshot.errors, []);
@@ -54,7 +58,27 @@ test('collect: Apple silicon Mac from real samples: every fact, contract-valid, 
     state: 'on',
     personalRecoveryKey: true,
     institutionalRecoveryKey: false,
+    // lstat: no key was written for MDM escrow.
+    prkEscrowFile: { present: false, size: null, modifiedAt: null },
+    // "Not found." (SYNTHETIC, exit 20): no deferral, so no record to look at (notApplicable).
+    deferral: { deferred: false, fromProfile: false, users: null, outputPath: null, recordPresent: null },
   });
+  // Fleet's real capture of a Mac without Platform SSO, run as the console user ernw (uid 501).
+  assert.deepEqual(snapshot.platformSso, {
+    deviceConfigured: false,
+    deviceRegistered: null,
+    extensionIdentifier: null,
+    loginType: null,
+    user: { name: 'ernw', registered: false, state: null },
+  });
+  assert.ok(
+    fake.asked.includes('/bin/launchctl asuser 501 /usr/bin/sudo -u ernw /usr/bin/app-sso platform -s'),
+  );
+  // The only file looked at is the escrow file (no deferral OutputPath).
+  assert.deepEqual(
+    fake.asked.filter((a) => a.startsWith('lstat ')),
+    ['lstat /var/db/FileVaultPRK.dat'],
+  );
   assert.deepEqual(
     snapshot.cryptoUsers.map((c) => [c.kind, c.volumeOwner]),
     [
@@ -64,14 +88,16 @@ test('collect: Apple silicon Mac from real samples: every fact, contract-valid, 
     ],
   );
   assert.equal(snapshot.consoleUser, 'ernw');
-  assert.deepEqual(snapshot.notApplicable, []);
-  // root, daemon, nobody, Guest, _mbsetupuser do not count; itadmin (uid 499) does.
+  assert.deepEqual(snapshot.notApplicable, ['fileVault.deferral.recordPresent']);
+  // root, daemon, nobody, Guest, _mbsetupuser do not count; itadmin (uid 499) does. Admin: what
+  // dsmemberutil answers (itadmin: the real "is a member"), adminDirect: the group's own list.
   assert.deepEqual(snapshot.users, [
     {
       name: 'itadmin',
       uid: 499,
       guid: '11111111-2222-3333-4444-555555555555',
       admin: true,
+      adminDirect: true,
       mobile: false,
       disabled: false,
       secureToken: false,
@@ -85,6 +111,7 @@ test('collect: Apple silicon Mac from real samples: every fact, contract-valid, 
       uid: 501,
       guid: OWNER_GUID.toLowerCase(),
       admin: false,
+      adminDirect: false,
       mobile: false,
       disabled: false,
       secureToken: true,
@@ -97,6 +124,7 @@ test('collect: Apple silicon Mac from real samples: every fact, contract-valid, 
       uid: 502,
       guid: '99999999-2222-3333-4444-555555555555',
       admin: false,
+      adminDirect: false,
       mobile: false,
       disabled: true,
       secureToken: false,
@@ -119,16 +147,16 @@ test('collect: Apple silicon Mac from real samples: every fact, contract-valid, 
 
 test('collect: a real Objective-C runtime warning on the stderr of every command changes no value', async () => {
   const warning = real('stderr-noise', 'objc-class-implemented-in-both-wazuh-17237.txt');
-  const clean = await collect(collectDeps(fakeRunner(appleSiliconMac()).run));
+  const clean = await collect(collectDeps(fakeRunner(appleSiliconMac())));
   const mac = appleSiliconMac();
   for (const answer of Object.values(mac)) answer.stderr = `${answer.stderr ?? ''}${warning}`;
   const fake = fakeRunner(mac);
-  const noisy = await collect(collectDeps(fake.run));
+  const noisy = await collect(collectDeps(fake));
   assert.deepEqual(checkSnapshot(noisy.snapshot), []);
   assert.deepEqual({ ...noisy.snapshot, errors: [] }, clean.snapshot);
   assert.deepEqual(noisy.bootstrapCheck, clean.bootstrapCheck);
-  // One error per command run, each unrelated; per-user ones name their user.
-  assert.equal(noisy.snapshot.errors.length, fake.asked.length);
+  // One error per command run (not per file looked at), each unrelated; per-user ones name their user.
+  assert.equal(noisy.snapshot.errors.length, fake.asked.filter((a) => !a.startsWith('lstat ')).length);
   for (const e of noisy.snapshot.errors) {
     assert.equal(e.kind, 'unrecognised_output');
     assert.equal(e.unrelated, true);
@@ -143,7 +171,7 @@ test('collect: a real Objective-C runtime warning on the stderr of every command
 test('collect: Intel Catalina (real samples): volume owners and escrow not applicable, mdmclient keys absent', async () => {
   const mac = intelCatalinaMac();
   const fake = fakeRunner(mac);
-  const { snapshot, bootstrapCheck } = await collect(collectDeps(fake.run));
+  const { snapshot, bootstrapCheck } = await collect(collectDeps(fake));
   assert.deepEqual(checkSnapshot(snapshot), []);
   assert.deepEqual(snapshot.errors, []);
   assert.equal(snapshot.device.appleSilicon, false);
@@ -152,8 +180,13 @@ test('collect: Intel Catalina (real samples): volume owners and escrow not appli
     'bootstrapToken.eacsPreflight',
     'bootstrapToken.escrowed',
     'cryptoUsers.volumeOwner',
+    'fileVault.deferral.recordPresent',
+    // macOS 10.13: no Platform SSO, app-sso not run.
+    'platformSso',
     'users.volumeOwner',
   ]);
+  assert.equal(snapshot.platformSso, null);
+  assert.ok(!fake.asked.some((a) => a.startsWith('/bin/launchctl')));
   assert.deepEqual(snapshot.bootstrapToken, {
     supportedOnServer: false,
     escrowed: null,
@@ -174,7 +207,7 @@ test('collect: a failing command, garbage output, a hang past the budget: errors
   mac['/usr/sbin/sysadminctl -secureTokenStatus itadmin'] = { startError: 'EACCES: permission denied' };
   const fake = fakeRunner(mac);
   const started = performance.now();
-  const { snapshot, bootstrapCheck } = await collect(collectDeps(fake.run, { budgetMs: 400 }));
+  const { snapshot, bootstrapCheck } = await collect(collectDeps(fake, { budgetMs: 400 }));
   assert.ok(performance.now() - started < 5_000, 'the budget ends the collection');
   assert.deepEqual(fake.rejected, []);
   assert.deepEqual(checkSnapshot(snapshot), []);
@@ -206,7 +239,7 @@ test('collect: a failing command, garbage output, a hang past the budget: errors
   assert.equal(snapshot.bootstrapToken.allowed, null);
   assert.equal(snapshot.bootstrapToken.checkedAt, null);
   assert.equal(bootstrapCheck, null);
-  assert.deepEqual(snapshot.notApplicable, []);
+  assert.deepEqual(snapshot.notApplicable, ['fileVault.deferral.recordPresent']);
 });
 
 test('collect: each way a run ends without an exit code is recorded as its own kind, never as a parse', async () => {
@@ -230,7 +263,7 @@ test('collect: each way a run ends without an exit code is recorded as its own k
   };
   mac['/usr/bin/profiles status -type bootstraptoken'] = { throws: 'the runner broke' };
   const fake = fakeRunner(mac);
-  const { snapshot } = await collect(collectDeps(fake.run));
+  const { snapshot } = await collect(collectDeps(fake));
   assert.deepEqual(fake.rejected, []);
   const probes = ['sw_vers', 'fdesetup_status', 'fdesetup_list', 'fdesetup_prk', 'fdesetup_irk'];
   assert.deepEqual(
@@ -275,7 +308,7 @@ test('collect: each way a run ends without an exit code is recorded as its own k
 test('collect: sysadminctl failed but the user is a Local Open Directory crypto user: token inferred true', async () => {
   const mac = appleSiliconMac();
   mac['/usr/sbin/sysadminctl -secureTokenStatus ernw'] = { stderr: '', exit: 1 };
-  const { snapshot } = await collect(collectDeps(fakeRunner(mac).run));
+  const { snapshot } = await collect(collectDeps(fakeRunner(mac)));
   assert.equal(snapshot.users.find((u) => u.name === 'ernw')?.secureToken, true);
   assert.deepEqual(snapshot.errors, [
     { probe: 'sysadminctl', kind: 'exit', user: 'ernw', message: 'exit code 1: (no output)' },
@@ -290,7 +323,7 @@ test('collect: the daily mdmclient check is reused when younger than 24 h, refre
     notApplicable: [],
   };
   const fresh = fakeRunner(appleSiliconMac());
-  const reused = await collect(collectDeps(fresh.run, { previousBootstrapCheck: previous }));
+  const reused = await collect(collectDeps(fresh, { previousBootstrapCheck: previous }));
   assert.ok(!fresh.asked.includes('/usr/libexec/mdmclient QueryDeviceInformation'));
   assert.deepEqual(reused.bootstrapCheck, previous);
   assert.deepEqual(reused.snapshot.bootstrapToken, {
@@ -303,7 +336,7 @@ test('collect: the daily mdmclient check is reused when younger than 24 h, refre
 
   const old = { ...previous, checkedAt: '2026-05-09T11:59:59.000Z' };
   const stale = fakeRunner(appleSiliconMac());
-  const refreshed = await collect(collectDeps(stale.run, { previousBootstrapCheck: old }));
+  const refreshed = await collect(collectDeps(stale, { previousBootstrapCheck: old }));
   assert.ok(stale.asked.includes('/usr/libexec/mdmclient QueryDeviceInformation'));
   assert.equal(refreshed.bootstrapCheck?.checkedAt, NOW.toISOString());
   assert.equal(refreshed.snapshot.bootstrapToken.allowed, true);
@@ -311,14 +344,14 @@ test('collect: the daily mdmclient check is reused when younger than 24 h, refre
   // Refresh fails: the older answer is still reported with its own checkedAt, plus the error.
   const failing = appleSiliconMac();
   failing['/usr/libexec/mdmclient QueryDeviceInformation'] = { stderr: 'mdmclient: error\n', exit: 1 };
-  const kept = await collect(collectDeps(fakeRunner(failing).run, { previousBootstrapCheck: old }));
+  const kept = await collect(collectDeps(fakeRunner(failing), { previousBootstrapCheck: old }));
   assert.equal(kept.snapshot.bootstrapToken.checkedAt, old.checkedAt);
   assert.deepEqual(kept.bootstrapCheck, old);
   assert.ok(kept.snapshot.errors.some((e) => e.probe === 'mdmclient'));
 
   // A malformed cache entry is ignored (mdmclient runs).
   const junk = fakeRunner(appleSiliconMac());
-  await collect(collectDeps(junk.run, { previousBootstrapCheck: { allowed: 'yes', checkedAt: 'never' } }));
+  await collect(collectDeps(junk, { previousBootstrapCheck: { allowed: 'yes', checkedAt: 'never' } }));
   assert.ok(junk.asked.includes('/usr/libexec/mdmclient QueryDeviceInformation'));
 });
 
@@ -331,7 +364,7 @@ test('collect: not enrolled (real sample): mdmclient not run, its values and the
     stdout: real('profiles_bootstrap', 'supported-no-single-line-catalina.txt'),
   };
   const fake = fakeRunner(mac);
-  const { snapshot, bootstrapCheck } = await collect(collectDeps(fake.run));
+  const { snapshot, bootstrapCheck } = await collect(collectDeps(fake));
   assert.ok(!fake.asked.includes('/usr/libexec/mdmclient QueryDeviceInformation'));
   assert.deepEqual(snapshot.errors, []);
   assert.deepEqual(snapshot.mdm, { enrolled: false, userApproved: null, dep: false, server: null });
@@ -339,6 +372,7 @@ test('collect: not enrolled (real sample): mdmclient not run, its values and the
     'bootstrapToken.allowed',
     'bootstrapToken.eacsPreflight',
     'bootstrapToken.escrowed',
+    'fileVault.deferral.recordPresent',
     'mdm.server',
     'mdm.userApproved',
   ]);
@@ -350,7 +384,7 @@ test('collect: a probe whose turn comes after the budget ran out is not started,
   // mdmclient runs after profiles enrollment answers; that answer comes only when the budget is gone.
   mac['/usr/bin/profiles status -type enrollment'] = { hangMs: 60_000 };
   const fake = fakeRunner(mac);
-  const { snapshot } = await collect(collectDeps(fake.run, { budgetMs: 200 }));
+  const { snapshot } = await collect(collectDeps(fake, { budgetMs: 200 }));
   assert.ok(!fake.asked.includes('/usr/libexec/mdmclient QueryDeviceInformation'));
   assert.deepEqual(
     snapshot.errors.filter((e) => e.probe === 'profiles_enrollment' || e.probe === 'mdmclient'),
@@ -373,7 +407,7 @@ test('collect: a runner that ignores the abort is abandoned after a grace period
   const mac = appleSiliconMac();
   mac['/usr/bin/fdesetup status'] = { hangMs: 30_000, ignoreAbort: true };
   const started = performance.now();
-  const { snapshot } = await collect(collectDeps(fakeRunner(mac).run, { budgetMs: 200 }));
+  const { snapshot } = await collect(collectDeps(fakeRunner(mac), { budgetMs: 200 }));
   assert.ok(performance.now() - started < 5_000);
   assert.equal(snapshot.fileVault.state, 'unknown');
   assert.deepEqual(
@@ -395,7 +429,7 @@ test('collect: an unknown user list failure leaves users empty with an error; co
     exit: 1,
   };
   const fake = fakeRunner(mac);
-  const { snapshot } = await collect(collectDeps(fake.run));
+  const { snapshot } = await collect(collectDeps(fake));
   assert.deepEqual(snapshot.users, []);
   assert.deepEqual(
     snapshot.errors.filter((e) => e.probe === 'dscl_users').map((e) => e.kind),
@@ -421,7 +455,11 @@ interface Manifest {
   synthetic?: string[];
   expect?: { facts?: Record<string, unknown>; errorProbes?: string[]; notApplicable?: string[] };
   commands: ManifestCommand[];
+  files?: Record<string, MacFile>;
 }
+
+/** The files a simulated Mac may be asked about: its own, and the two the agent looks for (else missing). */
+const LOOKED_FOR = [PRK_ESCROW_FILE, '/var/db/ConfigurationProfiles/fdesetup.plist'];
 
 const MACS = fileURLToPath(new URL('../fixtures/macs/', import.meta.url));
 
@@ -433,6 +471,9 @@ function manifestAnswers(dir: string, m: Manifest): Record<string, Answer> {
       ? { hangMs: c.hangSeconds * 1000 }
       : { stdout: read(c.stdout), stderr: read(c.stderr), exit: c.exit ?? 0 };
   }
+  for (const path of LOOKED_FOR) answers[lstatOf(path)] = { stat: { kind: 'missing' } };
+  for (const [path, file] of Object.entries(m.files ?? {}))
+    answers[lstatOf(path)] = { stat: macFileStat(dir, file) };
   return answers;
 }
 
@@ -481,10 +522,17 @@ for (const name of readdirSync(MACS)
         }
       }
     }
+    for (const file of Object.values(m.files ?? {})) {
+      assert.ok(existsSync(path.resolve(dir, file.source)), `missing ${file.source}`);
+      assert.ok(
+        (m.synthetic ?? []).some((s) => s.startsWith(`${file.source}:`)),
+        `${file.source} not listed in synthetic`,
+      );
+    }
     const hangs = m.commands.some((c) => c.hangSeconds);
     const fake = fakeRunner(manifestAnswers(dir, m));
     const { snapshot } = await collect(
-      collectDeps(fake.run, { excludeUsers: [], budgetMs: hangs ? 500 : 10_000 }),
+      collectDeps(fake, { excludeUsers: [], budgetMs: hangs ? 500 : 10_000 }),
     );
     assert.deepEqual(fake.rejected, [], 'the agent asked for a command the Mac does not have');
     assert.deepEqual(checkSnapshot(snapshot), []);

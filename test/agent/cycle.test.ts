@@ -10,9 +10,11 @@ import { execFile } from 'node:child_process';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { runCycle } from '../../agent/cycle.ts';
+import type { Snapshot } from '../../agent/snapshot/index.ts';
 import type { CycleDeps, CycleSettings } from '../../agent/cycle.ts';
 import { openCache } from '../../agent/cache/open.ts';
 import { outboxSummary } from '../../agent/cache/outbox.ts';
+import { latestSnapshot } from '../../agent/cache/snapshots.ts';
 import { createLogger } from '../../agent/log.ts';
 import { createClient } from '../../agent/upload/client.ts';
 import { renderStatusNotes } from '../../agent/status-notes.ts';
@@ -32,6 +34,8 @@ function harness(extra: Partial<CycleSettings> = {}, refusals: string[] = []) {
   let hostname = 'mac-1';
   let token: string | null = null;
   let ids = 0;
+  const summaries: Snapshot[] = [];
+  let summaryFails = false;
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -45,6 +49,11 @@ function harness(extra: Partial<CycleSettings> = {}, refusals: string[] = []) {
     db,
     now: () => now,
     run: mac.run,
+    stat: mac.stat,
+    writeSummary: (snapshot) => {
+      if (summaryFails) throw new Error('EROFS: read-only file system');
+      summaries.push(snapshot);
+    },
     hostname: () => hostname,
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
     agentVersion: '0.1.0',
@@ -57,12 +66,37 @@ function harness(extra: Partial<CycleSettings> = {}, refusals: string[] = []) {
   return {
     deps,
     db,
+    mac,
     logs,
     token: () => token,
     advance: (ms: number) => (now = new Date(now.getTime() + ms)),
     rename: (name: string) => (hostname = name),
+    summaries,
+    failSummaries: () => (summaryFails = true),
   };
 }
+
+test('every collection writes the EA summary, sent or not; one that cannot be written is logged and the snapshot still cached', async () => {
+  const h = harness();
+  const first = await runCycle(h.deps);
+  h.advance(60_000);
+  const second = await runCycle(h.deps);
+  assert.deepEqual(
+    h.summaries.map((s) => s.id),
+    [first.snapshot.id, second.snapshot.id],
+  );
+  h.failSummaries();
+  h.advance(60_000);
+  const third = await runCycle(h.deps);
+  assert.equal(h.summaries.length, 2);
+  assert.equal(latestSnapshot(h.db)?.id, third.snapshot.id, 'the snapshot is cached all the same');
+  const line = h.logs
+    .map((l) => JSON.parse(l) as { msg: string; err?: string; level: string })
+    .find((l) => l.msg === 'the EA summary plist could not be written');
+  assert.ok(line, h.logs.join(''));
+  assert.equal(line.level, 'error');
+  assert.match(line.err ?? '', /EROFS/);
+});
 
 test('a cycle in process: enrolls and sends the change; an unchanged state sends a check-in after MinIntervalSeconds only', async () => {
   const c = await startTestCollector();
@@ -165,4 +199,20 @@ test('importing agent/main.ts has no side effects; bin/tokenwatch-agent.js is wh
   assert.equal(out.stdout, 'function undefined', out.stderr);
   assert.equal(out.code, 0);
   assert.match(fs.readFileSync(path.join(ROOT, 'bin/tokenwatch-agent.js'), 'utf8'), /^main\(\{$/m);
+});
+
+test('the last Platform SSO reading is kept in the cache and repeated while nobody is at the console', async () => {
+  const h = harness();
+  const first = await runCycle(h.deps);
+  assert.equal(first.snapshot.platformSso?.user?.name, 'alice');
+  assert.equal(first.snapshot.platformSso?.user?.registered, true);
+  h.mac.answer('/usr/bin/stat -f %Su /dev/console', 'root\n');
+  h.advance(3600_000);
+  const away = await runCycle(h.deps);
+  assert.equal(away.snapshot.consoleUser, null);
+  assert.deepEqual(away.snapshot.platformSso, first.snapshot.platformSso);
+  assert.equal(away.changed, false, 'a logout alone is no new state');
+  const launchctl = h.mac.asked.filter((a) => a.startsWith('/bin/launchctl'));
+  assert.equal(launchctl.length, 1, 'app-sso ran only while alice was logged in');
+  h.db.close();
 });

@@ -28,8 +28,22 @@ const MDMCLIENT = sampleText('mdmclient', 'QueryDeviceInformation-13.3.1a-apples
 const PUSH_LINE = (MDMCLIENT.split('\n').find((l) => l.includes('PushToken')) ?? '').trim();
 const PUSH_HEX = ['068b4535', '172f7bd3', '851facee', '38625271', '61731ac3'];
 
+// Real: the device keys Fleet's committer left unredacted in a Platform SSO capture; SYNTHETIC: a Secure
+// Enclave key and a credential written into a broken copy of it.
+const APP_SSO = sampleText(
+  'app_sso_platform',
+  'device-configured-registration-not-completed-fleet-2026-03.txt',
+);
+const DEVICE_KEYS = ['wI3a/2hAEPpukuFsD/Vi29mtPiay3Qgr', 'Qt3aUwTLbX/bFehpl/DBthLhTgXfnuCK'];
+const SEP_KEY = 'MHcCAQEEIBx9k2Vq7Zp4Lw8Ns3Jd6Tf1Rg0Yh5Ua2Xc7Vb4Nm9QoAoGCCqGSM49';
+const CREDENTIAL = 'c2VjcmV0LWNyZWRlbnRpYWwtb2YtdGhlLXVzZXI6aHVudGVyMg';
+
 const SECRETS = [
   RECOVERY_KEY,
+  ...DEVICE_KEYS,
+  // V8 quotes 10 characters of the input after the fault: a leak through its message shows this much.
+  SEP_KEY.slice(0, 10),
+  CREDENTIAL.slice(0, 10),
   ...BOOTSTRAP_HEX,
   BOOTSTRAP_B64.slice(0, 24),
   PASSWORD,
@@ -77,6 +91,16 @@ function dumpDatabase(file: string): string {
 const isSqlite = (file: string) =>
   fs.readFileSync(file).subarray(0, 16).toString('latin1') === 'SQLite format 3\0';
 
+/** The real capture with its JSON broken where the key material is, and a stray credential line. */
+function brokenAppSso(): string {
+  const broken = APP_SSO.replace(
+    '"_deviceEncryptionKeyData" : "',
+    `"_sepKeyData" : ${SEP_KEY}, "_deviceEncryptionKeyData" : "`,
+  );
+  assert.notEqual(broken, APP_SSO, 'the capture has the key line the test breaks');
+  return `${broken}_credential : ${CREDENTIAL}\n  "_deviceSigningKeyData" : "${DEVICE_KEYS[1]}",\n`;
+}
+
 function secretMac() {
   return derivedMac('applesilicon-compliant', {
     why: 'tools print a recovery key, token bytes, a password and a password hash where the agent expects states',
@@ -97,9 +121,29 @@ function secretMac() {
       '/usr/sbin/sysadminctl -secureTokenStatus alice': {
         stderr: `${NSLOG} Password: ${PASSWORD}\n${NSLOG} -adminPassword ${PASSWORD} not needed\n${NSLOG} Secure token is ENABLED for user alice\n`,
       },
+      // app-sso as the console user: key material inside JSON that does not parse (V8's JSON.parse error
+      // quotes the input around the fault) and outside any section.
+      '/bin/launchctl asuser 501 /usr/bin/sudo -u alice /usr/bin/app-sso platform -s': {
+        stdout: brokenAppSso(),
+      },
+      // A deferral whose enablement record is on disk: the record holds the key in clear (as the real
+      // 10.15.6 report shows), and so does the escrow file here: the agent looks at both, never opens them.
+      '/usr/bin/fdesetup showdeferralinfo': {
+        stdout: sampleText('fdesetup_deferral', 'deferral-active-profile-catalina.txt'),
+      },
       // dscl printing the record's password hash among the attributes asked for.
       '/usr/bin/dscl . -read /Users/alice GeneratedUID AuthenticationAuthority': {
         stdout: `AuthenticationAuthority: ;ShadowHash;HASHLIST:<SALTED-SHA512-PBKDF2,SRP-RFC5054-4096-SHA512-PBKDF2> ;SecureToken;\nGeneratedUID: DA145BD0-81C7-41AA-9676-794E0A14B63D\ndsAttrTypeNative:ShadowHashData:\n ${SHADOW_HASH.join(' ')}\nShadowHashData: ${SHADOW_HASH.join(' ')}\n`,
+      },
+    },
+    files: {
+      '/var/db/ConfigurationProfiles/fdesetup.plist': {
+        text: `{\n    RecoveryKey = "${RECOVERY_KEY}";\n    EnabledUser = alice;\n}\n`,
+        modified: '2026-02-01T10:00:00Z',
+      },
+      '/var/db/FileVaultPRK.dat': {
+        text: `PRK ${RECOVERY_KEY} ${SEP_KEY}\n`,
+        modified: '2026-02-01T10:00:00Z',
       },
     },
   });
@@ -120,8 +164,26 @@ test('Mac secrets never leave the Mac: snapshot, agent log, cache and state, col
     // The secret-bearing lines did reach the agent's error path, which quotes lines (so the scan below
     // means something: without the redaction they would be in these messages).
     const quoted = snapshot.errors.filter((e) => e.message.includes('unrecognised: ')).map((e) => e.probe);
-    for (const source of ['fdesetup_status', 'mdmclient', 'profiles_bootstrap', 'sysadminctl'])
+    for (const source of [
+      'fdesetup_status',
+      'mdmclient',
+      'profiles_bootstrap',
+      'sysadminctl',
+      'app_sso_platform',
+    ])
       assert.ok(quoted.includes(source), `${source} quoted a line: ${JSON.stringify(snapshot.errors)}`);
+    assert.ok(
+      snapshot.errors.some(
+        (e) => e.probe === 'app_sso_platform' && /not a valid JSON object/.test(e.message),
+      ),
+      'the broken JSON reached the parser',
+    );
+    // The files holding the key were looked at (present), never read.
+    const looked = JSON.parse(printed.stdout) as {
+      fileVault: { deferral: { recordPresent: boolean }; prkEscrowFile: { present: boolean } };
+    };
+    assert.equal(looked.fileVault.deferral.recordPresent, true);
+    assert.equal(looked.fileVault.prkEscrowFile.present, true);
 
     // 2. A run that uploads to the collector (the log goes to the log file).
     const run = await runAgent(['run', ...mac.flags, '--server-url', collector.url], {

@@ -106,11 +106,14 @@ async function offlineWeek({ maxCachedSnapshots }: Scenario) {
   let hostname = '';
   let token: string | null = null;
   let ids = 0;
+  const mac = manifestRunner('applesilicon-compliant');
   const deps: CycleDeps = {
     settings: cycleSettings({ ServerURL: proxy.url, MaxCachedSnapshots: maxCachedSnapshots }),
     db,
     now: () => now,
-    run: manifestRunner('applesilicon-compliant').run,
+    run: mac.run,
+    stat: mac.stat,
+    writeSummary: () => {},
     hostname: () => hostname,
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
     agentVersion: '0.1.0',

@@ -3,8 +3,10 @@
 // and print outputs recorded on real Macs (SYNTHETIC where no real sample of a state exists).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse as parsePlist } from 'plist';
 import { checkSnapshot } from '../../agent/snapshot/index.ts';
 import type { Snapshot } from '../../agent/snapshot/index.ts';
 import { COMMAND_TABLE } from '../../agent/probes/index.ts';
@@ -164,8 +166,38 @@ test('status, ea and the cache after collections; a repeat is not a change', asy
   const unknown = await runAgent(['ea', 'no-such-attribute', ...mac.flags]);
   assert.equal(unknown.code, 2);
   const status = await runAgent(['status', '--json', ...mac.flags]);
-  const view = JSON.parse(status.stdout) as { snapshots: { changes: number }; latest: { id: string } };
+  const view = JSON.parse(status.stdout) as {
+    snapshots: { changes: number };
+    latest: { id: string };
+    notRunning: boolean;
+  };
   assert.equal(view.snapshots.changes, 1, 'two identical collections are one change');
+  assert.equal(view.notRunning, false);
+  // The EA summary the collection wrote: root's (the agent's) file, 0644 in the 0700 state directory, a
+  // property list another parser reads with the values `ea` prints.
+  const summaryFile = path.join(mac.stateDir, 'summary.plist');
+  assert.equal(fs.statSync(summaryFile).mode & 0o777, 0o644);
+  assert.equal(fs.statSync(summaryFile).uid, process.getuid?.());
+  const summary = parsePlist(fs.readFileSync(summaryFile, 'utf8')) as Record<string, unknown>;
+  assert.equal(`<result>${String(summary['users-without-securetoken'])}</result>\n`, ea.stdout);
+  assert.equal(`<result>${String(summary['last-collection'])}</result>\n`, last.stdout);
+  const collectedAt = summary['CollectedAt'];
+  assert.ok(collectedAt instanceof Date, 'CollectedAt is a plist date');
+  assert.equal(summary['StaleAfterEpoch'], collectedAt.getTime() / 1000 + 2 * 3600);
+  // Two intervals later (the file as an old collection left it): every value but the date reads Stale.
+  const old = new Date(Date.now() - 2 * 3600_000 - 5000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const aged = new Date(Date.now() - 5000).toISOString().replace(/\.\d+Z$/, 'Z');
+  fs.writeFileSync(
+    summaryFile,
+    fs
+      .readFileSync(summaryFile, 'utf8')
+      .replace(/<key>CollectedAt<\/key>\n\t<date>[^<]+</, `<key>CollectedAt</key>\n\t<date>${old}<`)
+      .replace(/<key>StaleAfter<\/key>\n\t<date>[^<]+</, `<key>StaleAfter</key>\n\t<date>${aged}<`),
+  );
+  const stale = await runAgent(['ea', 'users-without-securetoken', ...mac.flags]);
+  assert.equal(stale.stdout, '<result>Stale</result>\n');
+  const staleDate = await runAgent(['ea', 'last-collection', ...mac.flags]);
+  assert.equal(staleDate.stdout, last.stdout, 'last-collection keeps its date');
   assert.equal(fs.statSync(mac.stateDir).mode & 0o777, 0o700);
   assert.equal(fs.statSync(path.join(mac.stateDir, 'cache.sqlite')).mode & 0o777, 0o600);
 });
@@ -222,14 +254,17 @@ test('a bad flag value is a usage error: exit 2, the reason on stderr, nothing c
   assert.equal(fs.existsSync(path.join(mac.stateDir, 'cache.sqlite')), false);
 });
 
-test('ea on a corrupt cache answers Unknown (cache_corrupt), exits 0, and says why on stderr', async () => {
+test('ea reads only the summary plist: a corrupt cache does not matter to it; a broken summary answers Unknown, exits 0, and says why on stderr', async () => {
   const mac = simulatedMac('applesilicon-compliant');
-  fs.mkdirSync(mac.stateDir, { recursive: true, mode: 0o700 });
+  await collectJson(mac);
   fs.writeFileSync(path.join(mac.stateDir, 'cache.sqlite'), 'not a database '.repeat(300));
+  const fine = await runAgent(['ea', 'filevault', ...mac.flags]);
+  assert.equal(fine.stdout, '<result>On</result>\n', fine.stderr);
+  fs.writeFileSync(path.join(mac.stateDir, 'summary.plist'), 'half a plist <dict><key>');
   const r = await runAgent(['ea', 'filevault', ...mac.flags]);
   assert.equal(r.code, 0);
-  assert.equal(r.stdout, '<result>Unknown (cache_corrupt)</result>\n');
-  assert.match(r.stderr, /corrupt/);
+  assert.equal(r.stdout, '<result>Unknown (summary unreadable)</result>\n');
+  assert.match(r.stderr, /the EA summary cannot be read/);
   const status = await runAgent(['status', ...mac.flags]);
   assert.equal(status.code, 3, 'status says the cache is unusable with its own exit code');
   assert.match(status.stderr, /corrupt/);
@@ -269,4 +304,85 @@ test('a managed SplaySeconds does not delay a run typed by hand (no --splay); it
   assert.ok(byHand.ms < 30_000, `took ${Math.round(byHand.ms)} ms`);
   const config = await runAgent(['config', ...mac.flags, '--splay', '300']);
   assert.match(config.stdout, /^SplaySeconds +86400 +MANAGED {2}\(overrides flag: 300\)$/m);
+});
+
+test('the new signals on the real process: files looked at with lstat, admin membership, Platform SSO as the console user', async () => {
+  const compliant = simulatedMac('applesilicon-compliant');
+  const s = await collectJson(compliant);
+  assert.deepEqual(s.errors, []);
+  // The stand-in escrow file: its size and the modification time the root gave it.
+  assert.deepEqual(s.fileVault.prkEscrowFile, {
+    present: true,
+    size: fs.statSync(path.join(compliant.root, 'var/db/FileVaultPRK.dat')).size,
+    modifiedAt: '2026-04-20T09:30:00.000Z',
+  });
+  assert.equal(user(s, 'alice').admin, true);
+  assert.equal(s.platformSso?.user?.name, 'alice');
+  assert.equal(s.platformSso?.user?.registered, true);
+  const calls = readCalls(compliant.root);
+  assert.ok(
+    calls.includes('/bin/launchctl asuser 501 /usr/bin/sudo -u alice /usr/bin/app-sso platform -s'),
+    calls.join('\n'),
+  );
+  assert.ok(calls.includes('/usr/bin/dsmemberutil checkmembership -U alice -G admin'));
+
+  // intel-catalina: grace is an admin only through dsmemberutil (the real nested-group answer); the
+  // deferral's record is on disk; macOS 10.15 runs no app-sso.
+  const intel = await collectJson(simulatedMac('intel-catalina'));
+  assert.deepEqual([user(intel, 'grace').admin, user(intel, 'grace').adminDirect], [true, false]);
+  assert.equal(intel.fileVault.deferral?.recordPresent, true);
+  assert.equal(intel.platformSso, null);
+  assert.ok(intel.notApplicable.includes('platformSso'));
+});
+
+test("the fake /bin/launchctl takes only `asuser UID /usr/bin/sudo -u NAME /usr/bin/app-sso platform -s`, for this Mac's console user", async () => {
+  const mac = simulatedMac('applesilicon-compliant');
+  const launchctl = path.join(mac.root, 'bin/launchctl');
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(launchctl, args, (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+      );
+    });
+  const ok = await run([
+    'asuser',
+    '501',
+    '/usr/bin/sudo',
+    '-u',
+    'alice',
+    '/usr/bin/app-sso',
+    'platform',
+    '-s',
+  ]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^Time: /);
+  const refused: [string[], RegExp][] = [
+    [['print', 'system/com.tokenwatch.agent'], /expected asuser UID/],
+    [
+      ['asuser', 'alice', '/usr/bin/sudo', '-u', 'alice', '/usr/bin/app-sso', 'platform', '-s'],
+      /UID of asuser is not a number/,
+    ],
+    [
+      ['asuser', '501', '/bin/sh', '-u', 'alice', '/usr/bin/app-sso', 'platform', '-s'],
+      /does not run \/usr\/bin\/sudo -u/,
+    ],
+    [
+      ['asuser', '501', '/usr/bin/sudo', '-u', '#0', '/usr/bin/app-sso', 'platform', '-s'],
+      /not given a short name/,
+    ],
+    [
+      ['asuser', '501', '/usr/bin/sudo', '-u', 'alice', '/bin/sh', 'platform', '-s'],
+      /does not run \/usr\/bin\/app-sso/,
+    ],
+    // The right form for someone who is not this Mac's console user.
+    [
+      ['asuser', '502', '/usr/bin/sudo', '-u', 'bob', '/usr/bin/app-sso', 'platform', '-s'],
+      /unexpected arguments/,
+    ],
+  ];
+  for (const [args, why] of refused) {
+    const r = await run(args);
+    assert.equal(r.code, 64, args.join(' '));
+    assert.match(r.stderr, why, args.join(' '));
+  }
 });

@@ -16,6 +16,21 @@ function hostileSnapshot(text: string): Snapshot {
   s.users = [user(text, text), user('bob', 'B0B')];
   s.cryptoUsers = [crypto(text, text, 'local_user', true)];
   s.errors = [{ probe: 'sysadminctl', kind: 'exit', user: text, message: text }];
+  s.fileVault.prkEscrowFile = { present: true, size: 460, modifiedAt: text };
+  s.fileVault.deferral = {
+    deferred: true,
+    fromProfile: true,
+    users: [text, 'bob'],
+    outputPath: text,
+    recordPresent: true,
+  };
+  s.platformSso = {
+    deviceConfigured: true,
+    deviceRegistered: true,
+    extensionIdentifier: text,
+    loginType: text,
+    user: { name: text, registered: true, state: text },
+  };
   return s;
 }
 
@@ -71,4 +86,48 @@ test('collect: a user name with escapes is shown escaped and its columns still l
   assert.equal(rows.length, 2);
   assert.ok(rows[0]?.startsWith('  \\x1b[31;1mred\\x1b[0m '), rows[0]);
   assert.equal(rows[0]?.indexOf(' uid '), rows[1]?.indexOf(' uid '));
+});
+
+test('collect: the escrow file, the deferral and Platform SSO as an admin reads them; absent fields are "not reported"', () => {
+  const s = compliantSnapshot();
+  s.fileVault.prkEscrowFile = { present: true, size: 460, modifiedAt: '2026-04-20T09:30:00.000Z' };
+  s.fileVault.deferral = {
+    deferred: true,
+    fromProfile: true,
+    users: [],
+    outputPath: '/var/db/ConfigurationProfiles/fdesetup.plist',
+    recordPresent: true,
+  };
+  s.platformSso = {
+    deviceConfigured: true,
+    deviceRegistered: true,
+    extensionIdentifier: 'com.microsoft.CompanyPortalMac.ssoextension',
+    loginType: 'POLoginTypeUserSecureEnclaveKey (2)',
+    user: { name: 'alice', registered: false, state: null },
+  };
+  s.users = [user('alice', 'A', { admin: true, adminDirect: false })];
+  const out = renderSnapshot(s);
+  assert.match(
+    out,
+    /^ {2}escrow {3}a key was written for MDM escrow at 2026-04-20T09:30:00.000Z \(\/var\/db\/FileVaultPRK.dat, 460 bytes\)$/m,
+  );
+  assert.match(
+    out,
+    /^ {2}deferral enablement at the next logout of any user \(profile\); record \/var\/db\/ConfigurationProfiles\/fdesetup.plist ON DISK \(holds the key in clear\)$/m,
+  );
+  assert.match(
+    out,
+    /^PSSO {7}device registered yes with com.microsoft.CompanyPortalMac.ssoextension, alice registered no$/m,
+  );
+  assert.match(out, /\(admin through a group\)/);
+  const old = compliantSnapshot();
+  delete old.fileVault.prkEscrowFile;
+  delete old.fileVault.deferral;
+  delete old.platformSso;
+  const plain = renderSnapshot(old);
+  assert.match(plain, /^ {2}escrow {3}not reported$/m);
+  assert.match(plain, /^PSSO {7}not reported$/m);
+  old.platformSso = null;
+  old.notApplicable = ['platformSso'];
+  assert.match(renderSnapshot(old), /^PSSO {7}n\/a \(macOS 12 or earlier\)$/m);
 });

@@ -155,7 +155,10 @@ test('a wrong enroll secret is refused; the snapshot stays queued with the reaso
     assert.equal(r.code, 0);
     const st = await status(mac);
     assert.equal(st.outbox.snapshots, 1);
-    assert.match(st.outbox.lastError ?? '', /enrollment refused: HTTP 40[13]/);
+    assert.match(
+      st.outbox.lastError ?? '',
+      /^enrollment refused \(HTTP 40[13] [a-z_]+: .*\): EnrollSecret is not the collector's enroll secret; set the collector's/,
+    );
     const devices = await admin(c, '/api/v1/devices');
     assert.deepEqual(devices.body['devices'], []);
   } finally {

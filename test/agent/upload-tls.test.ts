@@ -14,7 +14,7 @@ import { createLogger } from '../../collector/log.ts';
 import { startCollector } from '../../collector/main.ts';
 import type { RunningCollector } from '../../collector/main.ts';
 import { cleanEnv, runAgent, simulatedMac } from '../helpers/agent-process.ts';
-import { forgedLeaf, selfSigned } from '../helpers/certificates.ts';
+import { certificateAuthority, forgedLeaf, issue, selfSigned } from '../helpers/certificates.ts';
 import type { Issued } from '../helpers/certificates.ts';
 
 const SECRET = 'enroll-secret-for-the-tls-test-0123456789';
@@ -32,7 +32,7 @@ before(async () => {
   pin = Buffer.from(genuine.spkiSha256, 'hex').toString('base64');
 });
 
-async function tlsCollector(): Promise<RunningCollector> {
+async function tlsCollector(cert = certFile, key = keyFile): Promise<RunningCollector> {
   const { config } = loadConfig({
     env: {},
     flags: {
@@ -41,8 +41,8 @@ async function tlsCollector(): Promise<RunningCollector> {
       port: '0',
       adminToken: 'admin-token-for-the-tls-test-0123456789',
       enrollSecret: SECRET,
-      tlsCert: certFile,
-      tlsKey: keyFile,
+      tlsCert: cert,
+      tlsKey: key,
       logLevel: 'silent',
     },
   });
@@ -109,6 +109,39 @@ test('without a pin a self-signed collector is not trusted', async () => {
     const q = await queue(mac.flags);
     assert.equal(q.snapshots, 1);
     assert.match(q.lastError ?? '', /self[- ]signed|unable to verify|certificate/i);
+  } finally {
+    await c.close();
+  }
+});
+
+test("without a pin, a collector whose CA is in the system's trust store is trusted (an organisation's own CA, as an MDM certificate payload installs it; on Linux OpenSSL's SSL_CERT_FILE)", async () => {
+  const ca = await certificateAuthority();
+  const leaf = await issue(ca);
+  const caDir = fs.mkdtempSync(path.join(dir, 'ca-'));
+  fs.writeFileSync(path.join(caDir, 'leaf.pem'), leaf.cert);
+  fs.writeFileSync(path.join(caDir, 'leaf.key'), leaf.key);
+  fs.writeFileSync(path.join(caDir, 'system-store.pem'), ca.cert);
+  const c = await tlsCollector(path.join(caDir, 'leaf.pem'), path.join(caDir, 'leaf.key'));
+  try {
+    // The same collector, first with a system store that lacks the CA: not trusted.
+    const stranger = simulatedMac('applesilicon-compliant');
+    await runAgent(['run', ...stranger.flags, '--server-url', c.url], {
+      env: cleanEnv({ TOKENWATCH_ENROLL_SECRET: SECRET, SSL_CERT_FILE: path.join(caDir, 'leaf.key') }),
+    });
+    assert.match((await queue(stranger.flags)).lastError ?? '', /unable to (get|verify)|issuer|certificate/i);
+
+    const mac = simulatedMac('applesilicon-compliant');
+    const r = await runAgent(['run', ...mac.flags, '--server-url', c.url], {
+      env: cleanEnv({
+        TOKENWATCH_ENROLL_SECRET: SECRET,
+        SSL_CERT_FILE: path.join(caDir, 'system-store.pem'),
+      }),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const q = await queue(mac.flags);
+    assert.equal(q.lastError, null);
+    assert.equal(q.snapshots, 0, 'delivered');
+    assert.equal(fs.existsSync(path.join(mac.stateDir, 'device-token')), true, 'enrolled');
   } finally {
     await c.close();
   }

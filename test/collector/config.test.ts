@@ -110,6 +110,7 @@ test('every setting is read from its environment name and its flag, and `tokenwa
     enrollSecret: ['s3cret', 's3cret'],
     tlsCert: ['/etc/c.pem', '/etc/c.pem'],
     tlsKey: ['/etc/k.pem', '/etc/k.pem'],
+    insecureHttp: ['yes', true],
     bodyLimitBytes: ['2048', 2048],
     staleAfterSeconds: ['3600', 3600],
     reenrollAfterSeconds: ['7200', 7200],
@@ -118,6 +119,9 @@ test('every setting is read from its environment name and its flag, and `tokenwa
     receiptRetentionDays: ['8', 8],
     auditRetentionDays: ['9', 9],
     auditMaxRows: ['1000', 1000],
+    reportSchedule: ['0 6 * * 1', '0 6 * * 1'],
+    reportDir: ['/var/reports', '/var/reports'],
+    reportFormat: ['csv', 'csv'],
     requestTimeoutSeconds: ['20', 20],
     headersTimeoutSeconds: ['15', 15],
     keepAliveTimeoutSeconds: ['61', 61],
@@ -125,7 +129,20 @@ test('every setting is read from its environment name and its flag, and `tokenwa
     maxConnections: ['100', 100],
     authCacheSize: ['0', 0],
     trustProxy: ['true', true],
+    dashboard: ['false', false],
+    dashboardSessionSeconds: ['3600', 3600],
+    dashboardIdleSeconds: ['600', 600],
     logLevel: ['debug', 'debug'],
+    publicUrl: ['https://tw.example.com', 'https://tw.example.com'],
+    webhookUrl: ['https://hooks.example.com/tw', 'https://hooks.example.com/tw'],
+    webhookSecret: [
+      'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0',
+      'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0',
+    ],
+    alerts: [
+      '{"channels":[{"name":"ops","type":"slack","url":{"env":"SLACK_URL"}}],"maxAttempts":5}',
+      { channels: [{ name: 'ops', type: 'slack', url: { env: 'SLACK_URL' } }], maxAttempts: 5 },
+    ],
   };
   const env = Object.fromEntries(SETTING_KEYS.map((k) => [SETTINGS[k].env, samples[k][0]]));
   const fromEnv = loadConfig({ env, flags: {} });

@@ -30,7 +30,7 @@ test('tokenwatch serve: a real process serving real HTTP on a real SQLite file',
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   try {
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listening line: ${out} ${err}`)), 10_000);
+      const timer = setTimeout(() => reject(new Error(`no listening line: ${out} ${err}`)), 60_000);
       child.stdout.on('data', () => {
         const m = /listening on (http:\/\/[\d.:]+)/.exec(out);
         if (m) {
@@ -148,7 +148,7 @@ test('tokenwatch serve refuses a weak admin token with one line on stderr and ex
   assert.equal(r.status, 2);
   assert.equal(
     r.stderr,
-    'tokenwatch: adminToken (TOKENWATCH_ADMIN_TOKEN) is 14 characters long: it must have at least 32; make one with: openssl rand -base64 32\n',
+    'tokenwatch serve: adminToken (TOKENWATCH_ADMIN_TOKEN) is 14 characters long: it must have at least 32; make one with: openssl rand -base64 32\n',
   );
 });
 

@@ -11,6 +11,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SETTINGS } from '../../collector/config.ts';
+import { EXIT } from '../../collector/startup.ts';
 import { startTestCollector, snapshotFor } from '../helpers/collector.ts';
 import {
   INSTALL,
@@ -88,7 +89,8 @@ test('the collector runs the pinned Node of the install as its own user, its dat
   for (const p of execStart(collector).slice(0, 2)) assert.ok(fs.existsSync(p), p);
   assert.equal(value(collector, 'Service', 'Type'), 'exec');
   assert.equal(value(collector, 'Service', 'Restart'), 'on-failure');
-  assert.equal(value(collector, 'Service', 'RestartPreventExitStatus'), '2');
+  // A start refused for its settings (exit status EXIT.configuration) fails the same way when restarted.
+  assert.equal(value(collector, 'Service', 'RestartPreventExitStatus'), String(EXIT.configuration));
   // SIGTERM answers what is in flight, which the request timeout bounds, then closes the database.
   const stop = seconds(value(collector, 'Service', 'TimeoutStopSec') ?? '');
   assert.ok(stop >= 2 * SETTINGS.requestTimeoutSeconds.default, `TimeoutStopSec ${stop} s`);

@@ -5,6 +5,8 @@
 // documented form and marked SYNTHETIC.
 import { probeForRequest } from '../../agent/probes/index.ts';
 import type { RunOutcome, RunRequest, Runner } from '../../agent/exec/types.ts';
+import type { PathStat } from '../../agent/probes/path-stat.ts';
+import type { PathStatter } from '../../agent/path-stat.ts';
 import { sampleText } from '../agent/probes/samples.ts';
 
 export interface Answer {
@@ -20,7 +22,12 @@ export interface Answer {
   outcome?: RunOutcome;
   /** Throw this instead of answering (a broken runner). */
   throws?: string;
+  /** For a key `lstat PATH`: what lstat says of PATH (the agent looks at files, it never runs them). */
+  stat?: PathStat;
 }
+
+/** The key of a file's answer: what lstat says of PATH. */
+export const lstatOf = (path: string) => `lstat ${path}`;
 
 export const real = (folder: string, file: string): string => sampleText(folder, file);
 
@@ -59,7 +66,18 @@ export function fakeRunner(answers: Record<string, Answer>) {
       durationMs: 1,
     };
   };
-  return { run, asked, rejected };
+  // Only the paths the Mac describes: anything else is a request the agent should not have made.
+  const stat: PathStatter = async (path: string): Promise<PathStat> => {
+    const line = lstatOf(path);
+    asked.push(line);
+    const answer = answers[line]?.stat;
+    if (!answer) {
+      rejected.push(line);
+      throw new Error(`fake Mac: unexpected lstat of ${path}`);
+    }
+    return answer;
+  };
+  return { run, stat, asked, rejected };
 }
 
 export const OWNER_GUID = 'DA145BD0-81C7-41AA-9676-794E0A14B63D'; // the local user in the real Tahoe listing
@@ -124,6 +142,27 @@ export function appleSiliconMac(): Record<string, Answer> {
       stdout: real('profiles_enrollment', 'dep-yes-uamdm-yes-server-line-bigsur.txt'),
     },
     '/usr/bin/stat -f %Su /dev/console': { stdout: 'ernw\n' },
+    // Admin membership as opendirectoryd resolves it: the real positive answer; the negative SYNTHETIC.
+    '/usr/bin/dsmemberutil checkmembership -U itadmin -G admin': {
+      stdout: real('dsmemberutil_admin', 'member-ad-user-nested-admin-homebrew-install-32-2016.txt'),
+    },
+    '/usr/bin/dsmemberutil checkmembership -U ernw -G admin': {
+      stdout: real('dsmemberutil_admin', 'not-member-SYNTHETIC.txt'),
+    },
+    '/usr/bin/dsmemberutil checkmembership -U temp -G admin': {
+      stdout: real('dsmemberutil_admin', 'not-member-SYNTHETIC.txt'),
+    },
+    // No deferred enablement: the documented answer (SYNTHETIC) and its exit code.
+    '/usr/bin/fdesetup showdeferralinfo': {
+      stdout: real('fdesetup_deferral', 'not-found-SYNTHETIC.txt'),
+      exit: 20,
+    },
+    // The console user's Platform SSO state (Fleet's real capture of a Mac without Platform SSO).
+    '/bin/launchctl asuser 501 /usr/bin/sudo -u ernw /usr/bin/app-sso platform -s': {
+      stdout: real('app_sso_platform', 'not-configured-all-null-fleet-2025-06.txt'),
+    },
+    // No key written for MDM escrow (`fdesetup enable` showed the key on screen instead).
+    [lstatOf('/var/db/FileVaultPRK.dat')]: { stat: { kind: 'missing' } },
     '/usr/libexec/mdmclient QueryDeviceInformation': {
       stdout: real('mdmclient', 'QueryDeviceInformation-13.3.1a-applesilicon-withheader.txt'),
     },

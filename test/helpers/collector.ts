@@ -1,6 +1,6 @@
 // A real collector for tests: real HTTP on a free loopback port, a real SQLite file in a temp directory,
 // a settable clock, and a pino sink the test can assert on.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -77,8 +77,23 @@ export function newIdentity(): { serial: string; hardwareUuid: string } {
   return { serial: `C02T${n}`, hardwareUuid: randomUUID().toUpperCase() };
 }
 
-export async function startTestCollector(settings: Record<string, string> = {}): Promise<TestCollector> {
-  const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-collector-'));
+export interface TestCollectorOptions {
+  /** Run the jobs on their node-cron schedules (default true; alert tests run them by hand). */
+  jobs?: boolean;
+  /** The environment alert channels' secrets are read from (files are read from disk). */
+  env?: Record<string, string>;
+  /** The backoff's jitter (default: none, the upper bound). */
+  random?: () => number;
+  /** A database directory to reuse (a restart); the collector's files stay when it stops. */
+  dir?: string;
+  logLevel?: string;
+}
+
+export async function startTestCollector(
+  settings: Record<string, string> = {},
+  options: TestCollectorOptions = {},
+): Promise<TestCollector> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tokenwatch-collector-'));
   const dbPath = join(dir, 'collector.db');
   const { config } = loadConfig({
     env: {},
@@ -104,8 +119,12 @@ export async function startTestCollector(settings: Record<string, string> = {}):
   let monotonicOffset = 0;
   const running = await startCollector(config, {
     clock,
-    logger: createLogger('info', sink),
+    logger: createLogger(options.logLevel ?? 'info', sink),
     monotonic: () => performance.now() + monotonicOffset,
+    jobs: options.jobs ?? true,
+    secrets: { env: options.env ?? {}, readFile: (p) => readFileSync(p, 'utf8') },
+    alertPollMs: 20,
+    random: options.random ?? (() => 1),
   });
 
   const request: TestCollector['request'] = async (method, path, opts = {}) => {
@@ -152,7 +171,7 @@ export async function startTestCollector(settings: Record<string, string> = {}):
     upload: (token, snapshot) => request('POST', '/api/v1/snapshots', { token, body: snapshot }),
     async stop() {
       await running.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
   return c;

@@ -22,6 +22,8 @@ export interface Derivation {
   replace?: Record<string, OutputText>;
   /** New commands (e.g. per-user commands for new users). */
   add?: { argv: string[]; output: OutputText }[];
+  /** Files placed in the root (absolute Mac path -> content and modification time), replacing the base's. */
+  files?: Record<string, { text: string; modified: string }>;
 }
 
 /** Builds the derived Mac in a new folder under `parent`; its data files live beside its manifest. */
@@ -62,8 +64,15 @@ export function derivedMac(base: string, d: Derivation, parent: string = os.tmpd
     description: `${manifest.description}; derived in a test: ${d.why}`,
     synthetic: [...(manifest.synthetic ?? []), `output-*-SYNTHETIC.txt: written by the test (${d.why})`],
     commands,
-    files: Object.fromEntries(Object.entries(manifest.files ?? {}).map(([k, v]) => [k, absolute(v) ?? v])),
+    files: Object.fromEntries(
+      Object.entries(manifest.files ?? {}).map(([k, v]) => [
+        k,
+        { ...v, source: absolute(v.source) ?? v.source },
+      ]),
+    ),
   };
+  for (const [macPath, f] of Object.entries(d.files ?? {}))
+    derived.files[macPath] = { source: write(f.text) ?? '', modified: f.modified };
   delete derived.expect;
   fs.writeFileSync(path.join(macDir, 'manifest.json'), `${JSON.stringify(derived, null, 2)}\n`);
   buildSysrootFrom(macDir, root, `${base} (derived)`);

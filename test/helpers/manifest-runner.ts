@@ -6,11 +6,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunOutcome, RunRequest, Runner } from '../../agent/exec/types.ts';
+import type { PathStatter } from '../../agent/path-stat.ts';
 import { probeForRequest } from '../../agent/probes/index.ts';
-import { MACS_DIR, readManifest } from './sysroot.ts';
+import { MACS_DIR, macFileStat, readManifest } from './sysroot.ts';
 
 export interface ManifestRunner {
   run: Runner;
+  /** lstat of the Mac's files (the manifest's `files`; any other path is missing). */
+  stat: PathStatter;
   /** Every command line asked for, in order. */
   asked: string[];
   /** Replace the answer to one command line (e.g. a change on the Mac between two collections). */
@@ -53,8 +56,13 @@ export function manifestRunner(name: string): ManifestRunner {
     }
     return { kind: 'exited', exitCode: a.exit, stdout: a.stdout, stderr: a.stderr, durationMs: 0 };
   };
+  const stat: PathStatter = async (macPath) => {
+    const file = manifest.files?.[macPath];
+    return file ? macFileStat(dir, file) : { kind: 'missing' };
+  };
   return {
     run,
+    stat,
     asked,
     answer(line, stdout) {
       const a = answers.get(line);

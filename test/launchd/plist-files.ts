@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type PlistValue, parse, parseBinary } from 'plist';
 import { LAUNCHD_DIR } from './scratch-mac.ts';
 import { CONFIG_KEYS, settingOf } from '../../agent/settings/declaration.ts';
@@ -73,7 +73,8 @@ function plistutil(args: string[]): Promise<{ stdout: string; stderr: string }> 
   });
 }
 
-/** What libplist makes of a file: the binary plist it writes and the canonical XML it gives back. */
+/** What libplist makes of a file (relative to launchd/, or absolute): the binary plist it writes and the
+ * canonical XML it gives back. */
 export interface Libplist {
   binary: Buffer;
   canonicalXml: string;
@@ -85,7 +86,7 @@ export async function throughLibplist(relative: string): Promise<Libplist> {
   const dir = await mkdtemp(join(tmpdir(), 'tokenwatch-plistutil-'));
   try {
     const bin = join(dir, 'out.bplist');
-    const toBinary = await plistutil(['-i', join(LAUNCHD_DIR, relative), '-f', 'bin', '-o', bin]);
+    const toBinary = await plistutil(['-i', resolve(LAUNCHD_DIR, relative), '-f', 'bin', '-o', bin]);
     const binary = await readFile(bin).catch(() => Buffer.alloc(0));
     if (toBinary.stderr !== '' || binary.subarray(0, 8).toString('latin1') !== 'bplist00') {
       throw new Error(`libplist could not read ${relative}: ${toBinary.stderr || 'no binary plist written'}`);

@@ -21,6 +21,8 @@ export function importedPackages(source: string): string[] {
     ...source.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm),
     ...source.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g),
     ...source.matchAll(/\brequire\(\s*['"]([^'"]+)['"]\s*\)/g),
+    // A file read from a package at run time (the pages' chart library) needs the package installed too.
+    ...source.matchAll(/\b(?:import\.meta|require)\.resolve\(\s*['"]([^'"]+)['"]\s*\)/g),
   ].map((m) => m[1] ?? '');
   return specifiers
     .filter((s) => !s.startsWith('.') && !s.startsWith('/') && !s.startsWith('node:'))
@@ -37,9 +39,10 @@ test('the import reader finds each kind of import', () => {
   assert.deepEqual(
     importedPackages(
       "import a from 'pino';\nimport type { B } from '@fastify/swagger/x';\nimport 'c';\n" +
-        "const d = await import('execa');\nconst e = require('better-sqlite3');\nimport fs from 'node:fs';\nimport p from 'path';\nimport x from './x.ts';",
+        "const d = await import('execa');\nconst e = require('better-sqlite3');\nimport fs from 'node:fs';\nimport p from 'path';\nimport x from './x.ts';\n" +
+        "const f = import.meta.resolve('uplot/dist/u.js');\nconst g = require.resolve('@scope/h/i.css');",
     ),
-    ['pino', '@fastify/swagger', 'c', 'execa', 'better-sqlite3'],
+    ['pino', '@fastify/swagger', 'c', 'execa', 'better-sqlite3', 'uplot', '@scope/h'],
   );
 });
 

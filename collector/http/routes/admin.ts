@@ -8,6 +8,9 @@ import {
   ExemptionParams,
   ExemptionsQuery,
   EnrollmentsQuery,
+  MDM_UPDATABLE,
+  SummaryQuery,
+  TrendQuery,
 } from '../schemas.ts';
 import {
   DevicePage,
@@ -17,6 +20,7 @@ import {
   ExemptionList,
   EnrollmentPage,
   RuleList,
+  Trend,
 } from '../../services/views.ts';
 import { requireAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
@@ -26,9 +30,18 @@ import { answerInUnit } from '../answer.ts';
 import { addExemption, parseExpiry, removeExemption } from '../../services/exemptions.ts';
 import { revokeDevice } from '../../services/enrollment.ts';
 import type { Exemption } from '../../store/types.ts';
-import { millis } from '../../services/instants.ts';
+import { readCalendarInstant } from '../../services/instants.ts';
 
 const security = [{ adminToken: [] }];
+const DAY = 86_400_000;
+
+/** An instant from the query string (the pattern admits 30 February: refused, not read as 2 March). */
+function queryInstant(name: string, text: string | undefined): Date | undefined {
+  if (text === undefined) return undefined;
+  const r = readCalendarInstant(text);
+  if (!r.ok) throw new ApiError('invalid_query', `${name} "${text}" is not a real instant: it ${r.problem}`);
+  return new Date(r.ms);
+}
 
 export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.register(async (admin) => {
@@ -50,7 +63,8 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       '/api/v1/devices',
       {
         schema: {
-          summary: 'List devices (filters: status, rule, osVersion, model, seenSince; cursor pagination)',
+          summary:
+            'List devices (filters: status, rule, osVersion, model, seenSince, mdmUpdatable; cursor pagination), now or as of a past instant',
           tags: ['admin'],
           security,
           querystring: DevicesQuery,
@@ -60,12 +74,12 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       async (req) => {
         const q = req.query;
         // The pattern admits impossible instants (month 13): refused, not a filter that matches nothing.
-        const seenSince = q.seenSince ? millis(q.seenSince) : undefined;
-        if (Number.isNaN(seenSince))
-          throw new ApiError('invalid_query', `seenSince "${q.seenSince}" is not a real instant`);
+        const seenSince = queryInstant('seenSince', q.seenSince)?.getTime();
+        const asOf = queryInstant('asOf', q.asOf);
         return ctx.readModel.listDevices(
           {
             ...(q.status ? { status: q.status } : {}),
+            ...(q.mdmUpdatable ? { mdmUpdate: MDM_UPDATABLE[q.mdmUpdatable] } : {}),
             ...(q.rule ? { rule: q.rule } : {}),
             ...(q.osVersion ? { osVersion: q.osVersion } : {}),
             ...(q.model ? { model: q.model } : {}),
@@ -73,6 +87,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
           },
           { ...(q.cursor ? { cursor: q.cursor } : {}), limit: q.limit ? Number(q.limit) : 100 },
           ctx.clock.now(),
+          asOf,
         );
       },
     );
@@ -123,17 +138,39 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     );
 
-    admin.get(
+    admin.get<{ Querystring: SummaryQuery }>(
       '/api/v1/summary',
       {
         schema: {
-          summary: 'Counts per status and per rule',
+          summary:
+            'Counts per status and per rule, escrow, usable token, FileVault and MDM update rates; now or as of a past instant',
           tags: ['admin'],
           security,
-          response: { 200: Summary, ...errors(401) },
+          querystring: SummaryQuery,
+          response: { 200: Summary, ...errors(400, 401) },
         },
       },
-      async () => ctx.readModel.summary(ctx.clock.now()),
+      async (req) => ctx.readModel.summary(ctx.clock.now(), queryInstant('asOf', req.query.asOf)),
+    );
+
+    admin.get<{ Querystring: TrendQuery }>(
+      '/api/v1/trend',
+      {
+        schema: {
+          summary:
+            'Compliance, escrow, usable token and FileVault rates at the end of each UTC day (today: now), over the history kept',
+          tags: ['admin'],
+          security,
+          querystring: TrendQuery,
+          response: { 200: Trend, ...errors(400, 401) },
+        },
+      },
+      async (req) => {
+        const now = ctx.clock.now();
+        const to = queryInstant('to', req.query.to) ?? now;
+        const from = queryInstant('from', req.query.from) ?? new Date(to.getTime() - 29 * DAY);
+        return ctx.readModel.trend({ from, to }, now);
+      },
     );
 
     admin.get(
@@ -188,7 +225,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
         };
         const done: { e?: Exemption } = {};
         const answer = await answerInUnit(ctx.store, reply, 201, async (tx) => {
-          done.e = await addExemption(tx, input, now);
+          done.e = await addExemption(tx, input, now, ctx.ingest.rules);
           return exemptionView(done.e, now);
         });
         const { e } = done;
@@ -232,7 +269,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       async (req, reply) => {
         const now = ctx.clock.now();
         const answer = await answerInUnit(ctx.store, reply, 200, async (tx) => {
-          const e = await removeExemption(tx, req.params.id);
+          const e = await removeExemption(tx, req.params.id, now, ctx.ingest.rules);
           if (!e) throw new ApiError('exemption_not_found', `no exemption ${req.params.id}`);
           return exemptionView(e, now);
         });

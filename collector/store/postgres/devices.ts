@@ -1,7 +1,8 @@
 // devices: identity, token hash, current state (extracted columns, one row per device updated in place)
 // and the verdict columns status is read from.
 import type { Sql } from './sql.ts';
-import type { CurrentSnapshotUpdate, DeviceRecord, DeviceStore, Millis, NewDevice } from '../types.ts';
+import type { CurrentSnapshotUpdate, DeviceRecord, Millis, NewDevice } from '../types.ts';
+import type { PostgresDeviceStore } from './repos.ts';
 import type { RuleId } from '../../rules/types.ts';
 
 export interface DeviceRowRaw {
@@ -47,7 +48,7 @@ export function toDevice(r: DeviceRowRaw): DeviceRecord {
 
 const BY = (column: string) => `SELECT ${DEVICE_COLUMNS} FROM devices WHERE ${column} = $1`;
 
-export function postgresDevices(sql: Sql): DeviceStore {
+export function postgresDevices(sql: Sql): PostgresDeviceStore {
   const one = async (text: string, value: unknown): Promise<DeviceRecord | null> => {
     const [r] = await sql.rows<DeviceRowRaw>(text, [value]);
     return r ? toDevice(r) : null;

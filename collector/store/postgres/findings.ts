@@ -1,6 +1,7 @@
 // findings: (device, rule, user) failures keyed by firstSeen; resolved ones stay as history.
 import type { Sql } from './sql.ts';
-import type { FindingRecord, FindingStore } from '../types.ts';
+import type { FindingRecord } from '../types.ts';
+import type { PostgresFindingStore } from './repos.ts';
 import type { RuleId } from '../../rules/types.ts';
 
 interface FindingRow {
@@ -29,7 +30,7 @@ const toFinding = (r: FindingRow): FindingRecord => ({
   failing: r.failing,
 });
 
-export function postgresFindings(sql: Sql): FindingStore {
+export function postgresFindings(sql: Sql): PostgresFindingStore {
   return {
     async open(deviceId) {
       const rows = await sql.rows<FindingRow>(

@@ -6,7 +6,8 @@ import type { Sql } from './sql.ts';
 import { DEVICE_COLUMNS, toDevice } from './devices.ts';
 import type { DeviceRowRaw } from './devices.ts';
 import { unexpiredAt } from './exemptions.ts';
-import type { DeviceFilter, DeviceRow, DeviceStatus, FleetParams, FleetQueries } from '../types.ts';
+import type { DeviceFilter, DeviceStatus, FleetParams } from '../types.ts';
+import type { PostgresDeviceRow, PostgresFleetQueries } from './repos.ts';
 import type { RuleId } from '../../rules/types.ts';
 
 const NOW = '$1::bigint';
@@ -45,7 +46,7 @@ interface FullRow extends DeviceRowRaw {
   identity_conflict: boolean;
 }
 
-const toRow = (r: FullRow): DeviceRow => ({
+const toRow = (r: FullRow): PostgresDeviceRow => ({
   ...toDevice(r),
   model: r.model,
   osVersion: r.os_version,
@@ -85,7 +86,7 @@ interface StatusCounts {
   conflicted_only: number;
 }
 
-export function postgresFleet(sql: Sql): FleetQueries {
+export function postgresFleet(sql: Sql): PostgresFleetQueries {
   const params = (p: FleetParams) => [p.now, p.staleActiveCutoff];
   return {
     async listDevices(p, f: DeviceFilter, page) {

@@ -17,7 +17,8 @@ import { storeError } from './errors.ts';
 import { TYPES } from './sql.ts';
 import type { AfterCommit, Sql } from './sql.ts';
 import { unitRunner } from './units.ts';
-import type { PruneCutoffs, Repos, Store, StoreHealth, StoreOptions } from '../types.ts';
+import type { PruneCutoffs, StoreHealth, StoreOptions } from '../types.ts';
+import type { PostgresRepos as Repos, PostgresStoreBase } from './repos.ts';
 import { StoreBusyError } from '../types.ts';
 
 export interface PostgresOptions extends StoreOptions {
@@ -52,18 +53,9 @@ const READERS = new Set([
   'identityConflicts.countOpen',
 ]);
 
-/** The URL without its password, for messages and logs. */
-export function redactedUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres://(unreadable URL)';
-  }
-}
+export { redactedUrl } from './url.ts';
 
-export interface PostgresStore extends Store {
+export interface PostgresStore extends PostgresStoreBase {
   /** Resolves once the schema is migrated (rejects if it cannot be: a schema newer than this collector). */
   readonly migrated: Promise<void>;
   /** Units run again after a serialization failure or deadlock since open. */

@@ -8,7 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { migrations } from './open.ts';
+import { latestSchemaVersion } from './open.ts';
+
+export { latestSchemaVersion };
 
 export class BackupError extends Error {
   override name = 'BackupError';
@@ -24,11 +26,6 @@ export interface BackupResult {
 
 /** All pages in one step: one read transaction gives a consistent copy that a concurrent write cannot restart. */
 const ALL_PAGES = 0x7fffffff;
-
-/** The newest schema version this tokenwatch knows (the last numbered migration). */
-export function latestSchemaVersion(): number {
-  return Math.max(...migrations().map((m) => m.version));
-}
 
 function errorCode(e: unknown): string {
   return (e as { code?: unknown }).code?.toString() ?? '';

@@ -1,7 +1,20 @@
 // devices: identity, token hash, current state (extracted columns) and the verdict columns status is read from.
+// Every change of the state columns a status or a report reads (setCurrent, a noncompliant instant moved
+// by an exemption) closes the device's current entry in device_states and opens one from the change's time
+// (state-history.ts), so the fleet's past can be read back (fleet.ts, the *At queries).
 import type { Db } from './open.ts';
-import type { CurrentSnapshotUpdate, DeviceRecord, DeviceStore, Millis, NewDevice } from '../types.ts';
+import type {
+  CurrentSnapshotUpdate,
+  DeviceDescription,
+  DeviceRecord,
+  DeviceStore,
+  Millis,
+  NewDevice,
+  ReportFacts,
+} from '../types.ts';
 import type { RuleId } from '../../rules/types.ts';
+import { stateHistory } from './state-history.ts';
+import { factColumns } from './fact-columns.ts';
 
 export interface DeviceRowRaw {
   id: number;
@@ -73,23 +86,52 @@ export function sqliteDevices(db: Db): DeviceStore {
   // they hold random snapshot ids only this device's agent sent, and deleting them would scan the table.
   const remove = db.prepare(`DELETE FROM devices WHERE id = ?`);
   const touch = db.prepare(
-    `UPDATE devices SET last_seen = max(coalesce(last_seen, 0), ?), last_contact = max(last_contact, ?), console_user = ?,
-       clock_skew_seconds = ? WHERE id = ?`,
+    `UPDATE devices SET last_seen = max(coalesce(last_seen, 0), @at), last_contact = max(last_contact, @at),
+       console_user = @consoleUser, last_console_user = coalesce(@consoleUser, last_console_user),
+       clock_skew_seconds = @skew WHERE id = @id`,
   );
   const setCurrent = db.prepare(
     `UPDATE devices SET snapshot_id = @snapshotId, digest = @digest, collected_at = @collectedAt,
        ordered_at = @orderedAt, clock_skew_seconds = @clockSkewSeconds,
        last_seen = max(coalesce(last_seen, 0), @seenAt), last_contact = max(last_contact, @seenAt), console_user = @consoleUser,
+       last_console_user = coalesce(@consoleUser, last_console_user),
        model = @model, os_version = @osVersion, os_build = @osBuild, hostname = @hostname, apple_silicon = @appleSilicon,
-       agent_version = @agentVersion, noncompliant_from = @noncompliantFrom, has_unknown = @hasUnknown
+       agent_version = @agentVersion, noncompliant_from = @noncompliantFrom, has_unknown = @hasUnknown,
+       bootstrap_escrowed = @bootstrapEscrowed, bootstrap_usable = @bootstrapUsable, filevault_on = @fileVaultOn,
+       mdm_update = @mdmUpdate, mdm_update_reason = @mdmUpdateReason, token_holders = @tokenHolders,
+       tokenless_users = @tokenlessUsers, facts_version = @factsVersion
      WHERE id = @id`,
   );
-  const setNoncompliantFrom = db.prepare(`UPDATE devices SET noncompliant_from = ? WHERE id = ?`);
+  const setNoncompliantFrom = db.prepare(
+    `UPDATE devices SET noncompliant_from = ? WHERE id = ? AND noncompliant_from IS NOT ?`,
+  );
+  const setFacts = db.prepare(
+    `UPDATE devices SET bootstrap_escrowed = @bootstrapEscrowed, bootstrap_usable = @bootstrapUsable,
+       filevault_on = @fileVaultOn, mdm_update = @mdmUpdate, mdm_update_reason = @mdmUpdateReason,
+       token_holders = @tokenHolders, tokenless_users = @tokenlessUsers, facts_version = @factsVersion
+     WHERE id = @id AND snapshot_id = @snapshotId`,
+  );
+  const states = stateHistory(db);
   const idsForRule = db.prepare<[string], { device_id: number }>(
     `SELECT DISTINCT device_id FROM findings WHERE rule = ? AND resolved_at IS NULL`,
   );
   const idsAny = db.prepare<[], { device_id: number }>(
     `SELECT DISTINCT device_id FROM findings WHERE resolved_at IS NULL`,
+  );
+
+  const facts = db.prepare<
+    [number],
+    {
+      model: string | null;
+      os_version: string | null;
+      os_build: string | null;
+      hostname: string | null;
+      apple_silicon: number | null;
+      agent_version: string | null;
+    }
+  >(`SELECT model, os_version, os_build, hostname, apple_silicon, agent_version FROM devices WHERE id = ?`);
+  const silent = db.prepare<[number, number], { id: number }>(
+    `SELECT id FROM devices WHERE last_contact > ? AND last_contact <= ? ORDER BY id`,
   );
 
   const one = (r: DeviceRowRaw | undefined) => (r ? toDevice(r) : null);
@@ -116,10 +158,11 @@ export function sqliteDevices(db: Db): DeviceStore {
       return toDevice(byId.get(id) as DeviceRowRaw);
     },
     async touch(id: number, at: Millis, consoleUser: string | null, clockSkewSeconds: number | null) {
-      touch.run(at, at, consoleUser, clockSkewSeconds, id);
+      touch.run({ at, consoleUser, skew: clockSkewSeconds, id });
     },
     async setCurrent(id: number, u: CurrentSnapshotUpdate) {
       setCurrent.run({
+        ...factColumns(u.facts, u.factsVersion),
         id,
         snapshotId: u.snapshotId,
         digest: u.digest,
@@ -137,13 +180,32 @@ export function sqliteDevices(db: Db): DeviceStore {
         noncompliantFrom: u.verdict.noncompliantFrom,
         hasUnknown: u.verdict.hasUnknown ? 1 : 0,
       });
+      states.changed(id, u.seenAt);
     },
-    async setNoncompliantFrom(id: number, at: Millis | null) {
-      setNoncompliantFrom.run(at, id);
+    async setNoncompliantFrom(id: number, at: Millis | null, changedAt: Millis) {
+      if (setNoncompliantFrom.run(at, id, at).changes > 0) states.changed(id, changedAt);
+    },
+    async setReportFacts(id: number, snapshotId: string, facts: ReportFacts, version: number) {
+      if (setFacts.run({ ...factColumns(facts, version), id, snapshotId }).changes > 0) states.refresh(id);
     },
     async idsWithOpenFindings(rule: RuleId | null) {
       const rows = rule === null ? idsAny.all() : idsForRule.all(rule);
       return rows.map((r) => r.device_id);
+    },
+    async facts(id: number): Promise<DeviceDescription | null> {
+      const r = facts.get(id);
+      if (!r) return null;
+      return {
+        model: r.model,
+        osVersion: r.os_version,
+        osBuild: r.os_build,
+        hostname: r.hostname,
+        appleSilicon: r.apple_silicon === null ? null : r.apple_silicon === 1,
+        agentVersion: r.agent_version,
+      };
+    },
+    async lastContactBetween(from: Millis, to: Millis) {
+      return silent.all(from, to).map((r) => r.id);
     },
   };
 }

@@ -42,7 +42,14 @@ export function sqliteFindings(db: Db): FindingStore {
        last_seen = excluded.last_seen, resolved_at = excluded.resolved_at,
        pending_until = excluded.pending_until, failing = excluded.failing, reason = excluded.reason`,
   );
+  const graceEnded = db.prepare<[number, number], { device_id: number }>(
+    `SELECT DISTINCT device_id FROM findings
+     WHERE resolved_at IS NULL AND failing = 1 AND pending_until > ? AND pending_until <= ? ORDER BY device_id`,
+  );
   return {
+    async graceEndedBetween(from, to) {
+      return graceEnded.all(from, to).map((r) => r.device_id);
+    },
     async open(deviceId) {
       return open.all(deviceId).map(toFinding);
     },
@@ -56,6 +63,24 @@ export function sqliteFindings(db: Db): FindingStore {
              ORDER BY rule, user_name`,
           )
           .all(...chunk);
+        for (const r of rows) {
+          const list = out.get(r.device_id) ?? [];
+          list.push(toFinding(r));
+          out.set(r.device_id, list);
+        }
+      }
+      return out;
+    },
+    async openAt(deviceIds, at) {
+      const out = new Map<number, FindingRecord[]>();
+      for (let i = 0; i < deviceIds.length; i += 500) {
+        const chunk = deviceIds.slice(i, i + 500);
+        const rows = db
+          .prepare<number[], FindingRow>(
+            `SELECT * FROM findings WHERE device_id IN (${chunk.map(() => '?').join(',')})
+               AND first_seen <= ? AND (resolved_at IS NULL OR resolved_at > ?) ORDER BY rule, user_name`,
+          )
+          .all(...chunk, at, at);
         for (const r of rows) {
           const list = out.get(r.device_id) ?? [];
           list.push(toFinding(r));

@@ -1,13 +1,17 @@
 // Fleet queries. Status is rules/device-status.ts's deviceStatus, answered here in SQL for every device at
 // once, at read time, from stored instants: noncompliant_from (rules' noncompliantFrom, written at ingest and
 // on exemption changes), last_contact (the stale rule, its grace and exemptions), has_unknown and open
-// identity conflicts, so reads are right before any scheduled job runs.
+// identity conflicts, so reads are right before any scheduled job runs. The same questions about a past
+// instant: fleet-at.ts.
 import type { Db } from './open.ts';
-import { DEVICE_COLUMNS, toDevice } from './devices.ts';
-import type { DeviceRowRaw } from './devices.ts';
 import { unexpiredAt } from './exemptions.ts';
-import type { DeviceFilter, DeviceRow, DeviceStatus, FleetParams, FleetQueries } from '../types.ts';
-import type { RuleId } from '../../rules/types.ts';
+import { toFactCount } from './fact-columns.ts';
+import type { FactCountRaw } from './fact-columns.ts';
+import { fleetAt } from './fleet-at.ts';
+import { DEVICE_ROW_COLUMNS, FACT_COUNT, listSql, statementCache, toRow } from './fleet-rows.ts';
+import type { FullRow } from './fleet-rows.ts';
+import type { DeviceFilter, FleetParams, FleetQueries } from '../types.ts';
+import type { FindingState, RuleId } from '../../rules/types.ts';
 
 const STALE_EXEMPT = `EXISTS (SELECT 1 FROM exemptions e WHERE (e.serial IS NULL OR e.serial = d.serial)
   AND (e.rule IS NULL OR e.rule = 'stale') AND e.user_name IS NULL AND ${unexpiredAt('@now')})`;
@@ -23,35 +27,8 @@ export const STATUS_SQL = `CASE
   WHEN d.has_unknown = 1 OR ${IDENTITY_CONFLICT_SQL} THEN 'unknown'
   ELSE 'compliant' END`;
 
-const ROW_COLUMNS = `${DEVICE_COLUMNS.split(', ')
-  .map((c) => `d.${c}`)
-  .join(
-    ', ',
-  )}, d.model, d.os_version, d.os_build, d.hostname, d.apple_silicon, d.agent_version, ${STATUS_SQL} AS status,
-  ${IDENTITY_CONFLICT_SQL} AS identity_conflict`;
-
-interface FullRow extends DeviceRowRaw {
-  model: string | null;
-  os_version: string | null;
-  os_build: string | null;
-  hostname: string | null;
-  apple_silicon: number | null;
-  agent_version: string | null;
-  status: DeviceStatus;
-  identity_conflict: number;
-}
-
-const toRow = (r: FullRow): DeviceRow => ({
-  ...toDevice(r),
-  model: r.model,
-  osVersion: r.os_version,
-  osBuild: r.os_build,
-  hostname: r.hostname,
-  appleSilicon: r.apple_silicon === null ? null : r.apple_silicon === 1,
-  agentVersion: r.agent_version,
-  status: r.status,
-  identityConflict: r.identity_conflict === 1,
-});
+const ROW_COLUMNS = `${DEVICE_ROW_COLUMNS}, d.os_version, d.bootstrap_escrowed, d.bootstrap_usable, d.filevault_on,
+  d.mdm_update, ${STATUS_SQL} AS status, ${IDENTITY_CONFLICT_SQL} AS identity_conflict, d.last_contact AS stale_contact`;
 
 export function sqliteFleet(db: Db): FleetQueries {
   // Devices by status without computing STATUS_SQL for every row (a scan of the whole fleet): the same
@@ -95,63 +72,63 @@ export function sqliteFleet(db: Db): FleetQueries {
   const byRule = db.prepare<[], { rule: RuleId; n: number }>(
     `SELECT rule, count(DISTINCT device_id) AS n FROM findings WHERE resolved_at IS NULL GROUP BY rule`,
   );
+  // findingState in SQL: a matching exemption in force, else inside the grace window, else active.
+  const findingStates = db.prepare<
+    [Record<string, number>],
+    { rule: RuleId; state: FindingState; n: number }
+  >(
+    `SELECT f.rule AS rule, CASE
+       WHEN EXISTS (SELECT 1 FROM exemptions e WHERE (e.serial IS NULL OR e.serial = d.serial)
+         AND (e.rule IS NULL OR e.rule = f.rule)
+         AND (e.user_name IS NULL OR (e.user_name <> '' AND e.user_name = f.user_name))
+         AND ${unexpiredAt('@now')}) THEN 'exempted'
+       WHEN f.pending_until IS NOT NULL AND @now < f.pending_until THEN 'pending'
+       ELSE 'active' END AS state, count(*) AS n
+     FROM findings f CROSS JOIN devices d ON d.id = f.device_id
+     WHERE f.resolved_at IS NULL AND f.failing = 1
+     GROUP BY 1, 2`,
+  );
+  // staleFinding's state: exempted as the status query says, active past the stale rule's grace window.
+  const staleStates = db.prepare<[Record<string, number>], { state: FindingState; n: number }>(
+    `SELECT CASE WHEN ${STALE_EXEMPT} THEN 'exempted'
+       WHEN d.last_contact <= @staleActiveCutoff THEN 'active' ELSE 'pending' END AS state, count(*) AS n
+     FROM devices d WHERE d.last_contact < @staleCutoff
+     GROUP BY 1`,
+  );
   const staleCount = db.prepare<[{ staleCutoff: number }], { n: number }>(
     `SELECT count(*) AS n FROM devices WHERE last_contact < @staleCutoff`,
   );
   const one = db.prepare<[Record<string, number | string>], FullRow>(
     `SELECT ${ROW_COLUMNS} FROM devices d WHERE d.serial = @serial`,
   );
-  const cache = new Map<string, ReturnType<Db['prepare']>>();
+  const facts = db.prepare<[], FactCountRaw>(
+    `${FACT_COUNT} FROM devices INDEXED BY devices_facts GROUP BY 1, 2, 3, 4`,
+  );
+  const withoutFacts = db.prepare<[number, number, number], { id: number; snapshot_id: string }>(
+    `SELECT id, snapshot_id FROM devices WHERE id > ? AND snapshot_id IS NOT NULL
+       AND (facts_version IS NULL OR facts_version <> ?) ORDER BY id LIMIT ?`,
+  );
+  const prepared = statementCache(db);
   const params = (p: FleetParams) => ({ now: p.now, staleActiveCutoff: p.staleActiveCutoff });
 
   return {
     async listDevices(p, f: DeviceFilter, page) {
-      const where: string[] = [];
-      const args: Record<string, string | number> = { ...params(p), limit: page.limit };
-      if (page.after !== undefined) {
-        where.push('d.serial > @after');
-        args['after'] = page.after;
-      }
-      if (f.serial !== undefined) {
-        where.push('d.serial = @serial');
-        args['serial'] = f.serial;
-      }
-      if (f.model !== undefined) {
-        where.push('d.model = @model');
-        args['model'] = f.model;
-      }
-      if (f.osVersion !== undefined) {
-        // "14" matches 14, 14.5, 14.5.1; "14.5" matches 14.5 and 14.5.x.
-        where.push(
-          `(d.os_version = @osVersion OR (d.os_version >= @osVersion || '.' AND d.os_version < @osVersion || '/'))`,
-        );
-        args['osVersion'] = f.osVersion;
-      }
-      if (f.seenSince !== undefined) {
-        where.push('d.last_seen >= @seenSince');
-        args['seenSince'] = f.seenSince;
-      }
-      if (f.rule !== undefined) {
-        if (f.rule === 'stale') {
-          where.push('d.last_contact < @staleCutoff');
-          args['staleCutoff'] = p.staleCutoff;
-        } else {
-          where.push('d.id IN (SELECT device_id FROM findings WHERE rule = @rule AND resolved_at IS NULL)');
-          args['rule'] = f.rule;
-        }
-      }
-      if (f.status !== undefined) {
-        where.push(`(${STATUS_SQL}) = @status`);
-        args['status'] = f.status;
-      }
+      const { where, args } = listSql(
+        f,
+        page,
+        {
+          os: 'd.os_version',
+          mdmUpdate: 'd.mdm_update',
+          stale: 'd.last_contact < @staleCutoff',
+          status: STATUS_SQL,
+          openRule: 'd.id IN (SELECT device_id FROM findings WHERE rule = @rule AND resolved_at IS NULL)',
+        },
+        params(p),
+      );
+      if (f.rule === 'stale') args['staleCutoff'] = p.staleCutoff;
       const sql = `SELECT ${ROW_COLUMNS} FROM devices d ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY d.serial LIMIT @limit`;
-      let stmt = cache.get(sql);
-      if (!stmt) {
-        stmt = db.prepare(sql);
-        cache.set(sql, stmt);
-      }
-      return (stmt.all(args) as FullRow[]).map(toRow);
+      return (prepared(sql).all(args) as FullRow[]).map(toRow);
     },
     async deviceRow(p, serial) {
       const r = one.get({ ...params(p), serial });
@@ -174,6 +151,21 @@ export function sqliteFleet(db: Db): FleetQueries {
     },
     async deviceCount() {
       return total.get({})?.n ?? 0;
+    },
+    async countFacts() {
+      return facts.all().map(toFactCount);
+    },
+    async withoutReportFacts(version, afterId, limit) {
+      return withoutFacts.all(afterId, version, limit).map((r) => ({ id: r.id, snapshotId: r.snapshot_id }));
+    },
+    ...fleetAt(db),
+    async findingCounts(p) {
+      const rows = findingStates
+        .all({ now: p.now })
+        .map((r) => ({ rule: r.rule, state: r.state, findings: r.n }));
+      for (const r of staleStates.all({ ...params(p), staleCutoff: p.staleCutoff }))
+        rows.push({ rule: 'stale', state: r.state, findings: r.n });
+      return rows;
     },
   };
 }

@@ -25,9 +25,18 @@ export function migrations(): Migration[] {
     }));
 }
 
+/** The newest schema version this tokenwatch knows (the last numbered migration). */
+export function latestSchemaVersion(): number {
+  return Math.max(...migrations().map((m) => m.version));
+}
+
 /** The WAL's automatic checkpoint is the checkpointer's to set (checkpointer.ts). */
-export function openDatabase(path: string): Db {
-  const db = new Database(path);
+export function openDatabase(path: string, options: { fileMustExist?: boolean } = {}): Db {
+  return configure(new Database(path, { fileMustExist: options.fileMustExist === true }));
+}
+
+/** The connection settings every collector connection runs with (openDatabase applies them). */
+export function configure(db: Db): Db {
   db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

@@ -5,7 +5,7 @@ import type { PlatformSsoState } from '../../../agent/probes/app-sso-platform.ts
 import type { ProbeError } from '../../../agent/probes/result.ts';
 import { E, assertCoversFolder, out, sample, sampleText } from './samples.ts';
 
-const F = 'app-sso-platform-state';
+const F = 'app_sso_platform';
 const ENTRA = 'com.microsoft.CompanyPortalMac.ssoextension';
 const SEK = 'POLoginTypeUserSecureEnclaveKey (2)';
 const BOTH = 'device-and-user-registered-entra-secure-enclave-fleet-2025-06-REDACTED.txt';

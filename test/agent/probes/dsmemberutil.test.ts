@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseCheckMembership } from '../../../agent/probes/dsmemberutil.ts';
 import { E, assertCoversFolder, out, sample } from './samples.ts';
 
-const F = 'dsmemberutil-checkmembership';
+const F = 'dsmemberutil_admin';
 const MEMBER = 'member-ad-user-nested-admin-homebrew-install-32-2016.txt';
 const NOT_MEMBER = 'not-member-SYNTHETIC.txt';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { NOT_FOUND_EXIT_CODE, parseDeferralInfo } from '../../../agent/probes/fdesetup-deferral.ts';
 import { E, assertCoversFolder, out, sample, sampleText } from './samples.ts';
 
-const F = 'fdesetup-showdeferralinfo';
+const F = 'fdesetup_deferral';
 const REAL = 'deferral-active-profile-catalina.txt';
 const NOT_FOUND = 'not-found-SYNTHETIC.txt';
 

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { COMMAND_TABLE, PROBES } from '../../../agent/probes/index.ts';
-import type { ProbeId } from '../../../agent/snapshot/errors.ts';
+import type { CommandProbeId } from '../../../agent/snapshot/errors.ts';
 import type { CommandOutput } from '../../../agent/probes/result.ts';
 import { E, assertCoversFolder, out, sample, sampleText } from './samples.ts';
 
@@ -26,7 +26,7 @@ test('noise: the warning is the real line (an excerpt of it is what the errors q
 });
 
 /** A clean answer of each probe: real samples where one exists (the names say where not). */
-const CLEAN: Record<ProbeId, { answer: CommandOutput; note?: string }> = {
+const CLEAN: Record<CommandProbeId, { answer: CommandOutput; note?: string }> = {
   sw_vers: { answer: sample('sw_vers', 'tahoe-26.4-double-tab.txt') },
   system_profiler: {
     answer: sample('system_profiler', 'json-applesilicon-m2-mac14,7-real-no-trailing-newline.json'),
@@ -47,6 +47,9 @@ const CLEAN: Record<ProbeId, { answer: CommandOutput; note?: string }> = {
   sysadminctl: {
     answer: sample('sysadminctl', 'enabled-ernw-tahoe-26.txt', { stream: 'stderr' }),
   },
+  dsmemberutil_admin: {
+    answer: sample('dsmemberutil_admin', 'member-ad-user-nested-admin-homebrew-install-32-2016.txt'),
+  },
   diskutil_cryptousers: {
     answer: sample(
       'diskutil_cryptousers',
@@ -63,6 +66,7 @@ const CLEAN: Record<ProbeId, { answer: CommandOutput; note?: string }> = {
     note: "real 'false' of usingrecoverykey, the same boolean style",
     answer: sample('fdesetup-misc', 'usingrecoverykey-false-corestorage-10.11.6.txt'),
   },
+  fdesetup_deferral: { answer: sample('fdesetup_deferral', 'deferral-active-profile-catalina.txt') },
   profiles_bootstrap: {
     answer: sample('profiles_bootstrap', 'supported-yes-escrowed-no-catalina-beta.txt'),
   },
@@ -70,6 +74,12 @@ const CLEAN: Record<ProbeId, { answer: CommandOutput; note?: string }> = {
     answer: sample('profiles_enrollment', 'dep-yes-uamdm-yes-server-line-bigsur.txt'),
   },
   console_user: { note: 'SYNTHETIC user name (no published capture)', answer: out('ernw\n') },
+  app_sso_platform: {
+    answer: sample(
+      'app_sso_platform',
+      'device-and-user-registered-entra-secure-enclave-fleet-2025-06-REDACTED.txt',
+    ),
+  },
   mdmclient: { answer: sample('mdmclient', 'QueryDeviceInformation-13.3.1a-applesilicon-withheader.txt') },
 };
 

@@ -3,8 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { COMMAND_TABLE } from '../../../agent/probes/index.ts';
+import { FILE_TABLE } from '../../../agent/probes/files.ts';
 import {
+  COMMAND_PROBE_IDS,
   ERROR_KINDS,
+  FILE_PROBE_IDS,
   PROBE_IDS,
   checkSnapshot,
   errorSubject,
@@ -13,11 +16,17 @@ import {
 import { compliantSnapshot } from '../../collector/rules/compliant-snapshot.ts';
 import { markedBlock } from '../../helpers/marked-block.ts';
 
-test("the contract's probe ids are the command table's, in its order", () => {
+test("the contract's probe ids are the command table's, in its order, then the file table's", () => {
   assert.deepEqual(
     COMMAND_TABLE.map((p) => p.id),
-    [...PROBE_IDS],
+    [...COMMAND_PROBE_IDS],
   );
+  assert.deepEqual(
+    FILE_TABLE.map((f) => f.id),
+    [...FILE_PROBE_IDS],
+  );
+  assert.deepEqual([...PROBE_IDS], [...COMMAND_PROBE_IDS, ...FILE_PROBE_IDS]);
+  assert.equal(new Set(PROBE_IDS).size, PROBE_IDS.length, 'no id twice');
 });
 
 test('agent/snapshot/README.md lists every error kind as ERROR_KINDS declares it', () => {

@@ -38,10 +38,10 @@ function macWithSerial(serial: string) {
 
 test('collect: a serial at the contract limit is reported; one character more is left out, with an error', async () => {
   const max = LIMITS['device.serial'];
-  const at = await collect(collectDeps(fakeRunner(macWithSerial('S'.repeat(max))).run));
+  const at = await collect(collectDeps(fakeRunner(macWithSerial('S'.repeat(max)))));
   assert.equal(at.snapshot.device.serial, 'S'.repeat(max));
   assert.deepEqual(at.snapshot.errors, []);
-  const over = await collect(collectDeps(fakeRunner(macWithSerial('S'.repeat(max + 1))).run));
+  const over = await collect(collectDeps(fakeRunner(macWithSerial('S'.repeat(max + 1)))));
   assert.equal(over.snapshot.device.serial, null);
   assert.deepEqual(over.snapshot.errors, [
     {

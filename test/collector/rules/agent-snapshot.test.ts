@@ -11,6 +11,7 @@ import {
   appleSiliconMac as tahoeMac,
   fakeRunner,
   intelCatalinaMac,
+  lstatOf,
   real,
 } from '../../helpers/apple-silicon-mac.ts';
 import type { Answer } from '../../helpers/apple-silicon-mac.ts';
@@ -26,7 +27,7 @@ const TIMED_OUT = {
 
 async function snapshotOf(answers: Record<string, Answer>): Promise<Snapshot> {
   const fake = fakeRunner(answers);
-  const { snapshot } = await collect(collectDeps(fake.run));
+  const { snapshot } = await collect(collectDeps(fake));
   assert.deepEqual(fake.rejected, []);
   return snapshot;
 }
@@ -39,7 +40,7 @@ async function results(answers: Record<string, Answer>): Promise<string[]> {
   }).map((o) => `${o.rule}${o.user === null ? '' : `(${o.user})`}: ${o.result}`);
 }
 
-test('Apple silicon Tahoe (real samples): not escrowed, itadmin without a token, temp excluded', async () => {
+test('Apple silicon Tahoe (real samples): not escrowed, itadmin without a token, the only holder a standard user, no key written for escrow, temp excluded', async () => {
   assert.deepEqual(await results(tahoeMac()), [
     'bootstrap-not-escrowed: fail',
     'bootstrap-unsupported: pass',
@@ -48,12 +49,16 @@ test('Apple silicon Tahoe (real samples): not escrowed, itadmin without a token,
     'user-without-securetoken(itadmin): fail',
     'user-without-securetoken(ernw): pass',
     'no-securetoken-holder: pass',
+    'no-securetoken-admin: fail',
     'no-volume-owner: pass',
     'filevault-off: pass',
     'filevault-no-recovery-key: pass',
+    'filevault-key-not-escrowable: fail',
+    'filevault-key-record-on-disk: not_applicable',
     'mdm-not-enrolled: pass',
     'mdm-not-user-approved: pass',
     'stale: pass',
+    'platform-sso-not-registered: not_applicable',
     'collection-incomplete: pass',
   ]);
 });
@@ -114,4 +119,47 @@ test('a real Objective-C warning on the stderr of every command: every rule answ
   assert.ok(r.includes('collection-incomplete: pass'));
   assert.ok(r.includes('user-without-securetoken(itadmin): fail'), 'the user list is complete');
   assert.ok(r.includes('no-volume-owner: pass'));
+});
+
+test('the new signals from the real agent: a nested admin holding the token, a key written for escrow, a deferral whose record is on disk, a user registered for Platform SSO without a token', async () => {
+  const mac = tahoeMac();
+  mac['/usr/bin/dsmemberutil checkmembership -U ernw -G admin'] = {
+    stdout: real('dsmemberutil_admin', 'member-ad-user-nested-admin-homebrew-install-32-2016.txt'),
+  };
+  mac[lstatOf('/var/db/FileVaultPRK.dat')] = {
+    stat: { kind: 'file', size: 1208, modifiedAt: '2026-02-20T09:14:03.000Z' },
+  };
+  mac['/usr/bin/fdesetup showdeferralinfo'] = {
+    stdout: real('fdesetup_deferral', 'deferral-active-profile-catalina.txt'),
+  };
+  mac[lstatOf('/var/db/ConfigurationProfiles/fdesetup.plist')] = {
+    stat: { kind: 'file', size: 412, modifiedAt: '2026-02-01T10:00:00.000Z' },
+  };
+  mac['/bin/launchctl asuser 501 /usr/bin/sudo -u ernw /usr/bin/app-sso platform -s'] = {
+    stdout: real(
+      'app_sso_platform',
+      'device-and-user-registered-entra-secure-enclave-fleet-2025-06-REDACTED.txt',
+    ),
+  };
+  const snapshot = await snapshotOf(mac);
+  const outcomes = evaluateDevice({ snapshot, lastSeen: snapshot.collectedAt }, NOW, {
+    staleAfterSeconds: 86400,
+    graceSeconds: {},
+  });
+  const of = (rule: string, user: string | null = null) => {
+    const o = outcomes.find((x) => x.rule === rule && x.user === user);
+    assert.ok(o, `${rule} answered`);
+    return `${o.result}: ${o.reason}`;
+  };
+  assert.equal(of('no-securetoken-admin'), 'pass: ernw is an administrator holding a SecureToken');
+  assert.match(
+    of('filevault-key-not-escrowable'),
+    /^pass: a key for MDM escrow was written at 2026-02-20T09:14:03/,
+  );
+  assert.equal(
+    of('filevault-key-record-on-disk'),
+    'fail: the enablement record at /var/db/ConfigurationProfiles/fdesetup.plist holds the personal recovery key in clear',
+  );
+  assert.match(of('platform-sso-not-registered'), /^pass: the Mac and ernw are registered for Platform SSO/);
+  assert.equal(of('filevault-off'), 'pass: FileVault is on');
 });

@@ -12,6 +12,7 @@ import {
 } from '../../../collector/rules/index.ts';
 import type { DeviceState, Exemption, RuleConfig } from '../../../collector/rules/index.ts';
 import { CONFIG, NOW, deviceState, fv, userNamed } from './compliant-snapshot.ts';
+import { withPlatformSso } from './new-signals.ts';
 
 function statusOf(state: DeviceState, config: RuleConfig = CONFIG, exemptions: Exemption[] = []) {
   const outcomes = evaluateDevice(state, NOW, config);
@@ -33,10 +34,13 @@ function statusOf(state: DeviceState, config: RuleConfig = CONFIG, exemptions: E
   return { outcomes, findings, status };
 }
 
-test('the compliant Mac: every rule answers, all pass, compliant', () => {
-  const { outcomes, findings, status } = statusOf(deviceState());
+test('the compliant Mac: every rule answers, all pass (no deferral record path to look at), compliant', () => {
+  const { outcomes, findings, status } = statusOf(deviceState(withPlatformSso));
   assert.deepEqual([...new Set(outcomes.map((o) => o.rule))], [...RULE_IDS]);
-  assert.ok(outcomes.every((o) => o.result === 'pass'));
+  assert.deepEqual(
+    outcomes.filter((o) => o.result !== 'pass').map((o) => `${o.rule}: ${o.result}`),
+    ['filevault-key-record-on-disk: not_applicable'],
+  );
   assert.deepEqual(findings, []);
   assert.equal(status, 'compliant');
 });

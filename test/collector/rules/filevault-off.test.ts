@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileVaultOff as rule } from '../../../collector/rules/filevault-off.ts';
 import { fv, outcomesOf } from './compliant-snapshot.ts';
+import { withSignals } from './new-signals.ts';
 
 test('pass: on', () => {
   assert.deepEqual(outcomesOf(rule), [['pass', null, 'FileVault is on']]);
@@ -63,4 +64,55 @@ test('not_applicable is never answered: every Mac can have FileVault', () => {
   for (const state of ['on', 'off', 'encrypting', 'decrypting', 'unknown'] as const) {
     assert.notEqual(outcomesOf(rule, (s) => (s.fileVault.state = fv(state)))[0]?.[0], 'not_applicable');
   }
+});
+
+test('fail: off, the reason says whether a deferred enablement will turn it on, and for whom', () => {
+  assert.deepEqual(
+    outcomesOf(rule, (s) => {
+      withSignals(s);
+      s.fileVault.state = fv('off');
+    }),
+    [
+      [
+        'fail',
+        null,
+        'FileVault is off, and no deferred enablement is set: nothing will turn it on at a logout',
+      ],
+    ],
+  );
+  assert.deepEqual(
+    outcomesOf(rule, (s) => {
+      withSignals(s);
+      s.fileVault.state = fv('off');
+      s.fileVault.deferral = {
+        deferred: true,
+        fromProfile: true,
+        users: ['alice', 'bob'],
+        outputPath: null,
+        recordPresent: null,
+      };
+    }),
+    [
+      [
+        'fail',
+        null,
+        'FileVault is off; enablement deferred to the next logout of alice and bob (set by a profile)',
+      ],
+    ],
+  );
+  assert.deepEqual(
+    outcomesOf(rule, (s) => {
+      withSignals(s);
+      s.fileVault.state = fv('off');
+      s.fileVault.deferral = {
+        deferred: true,
+        fromProfile: false,
+        users: [],
+        outputPath: null,
+        recordPresent: null,
+      };
+    }),
+    [['fail', null, 'FileVault is off; enablement deferred to the next logout of any user']],
+  );
+  assert.match(rule.remediation, /-forceatlogin 0/);
 });

@@ -26,20 +26,24 @@ test('the severity column', () => {
     'bootstrap-unusable': 'high',
     'user-without-securetoken': 'high',
     'no-securetoken-holder': 'critical',
+    'no-securetoken-admin': 'high',
     'no-volume-owner': 'critical',
     'filevault-off': 'critical',
     'filevault-no-recovery-key': 'high',
+    'filevault-key-not-escrowable': 'medium',
+    'filevault-key-record-on-disk': 'high',
     'mdm-not-enrolled': 'high',
     'mdm-not-user-approved': 'medium',
     stale: 'medium',
+    'platform-sso-not-registered': 'low',
     'collection-incomplete': 'info',
   });
 });
 
-test('only collection-incomplete is informational', () => {
+test('only platform-sso-not-registered and collection-incomplete are informational', () => {
   assert.deepEqual(
     RULES.filter((r) => r.informational).map((r) => r.id),
-    ['collection-incomplete'],
+    ['platform-sso-not-registered', 'collection-incomplete'],
   );
 });
 
@@ -54,6 +58,10 @@ test('remediations name the documented commands', () => {
   assert.match(text('filevault-off'), /sudo fdesetup enable/);
   assert.match(text('filevault-no-recovery-key'), /fdesetup changerecovery -personal/);
   assert.match(text('mdm-not-enrolled'), /sudo profiles renew -type enrollment/);
+  assert.match(text('no-securetoken-admin'), /dsmemberutil checkmembership -U USER -G admin/);
+  assert.match(text('filevault-key-not-escrowable'), /com\.apple\.security\.FDERecoveryKeyEscrow/);
+  assert.match(text('filevault-key-record-on-disk'), /sudo rm PATH/);
+  assert.match(text('platform-sso-not-registered'), /app-sso platform -s/);
   assert.match(text('mdm-not-user-approved'), /System Settings > Privacy & Security > Profiles/);
 });
 

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { userWithoutSecureToken as rule } from '../../../collector/rules/user-without-securetoken.ts';
 import { outcomesOf, user, userNamed } from './compliant-snapshot.ts';
+import { withPlatformSso } from './new-signals.ts';
 
 test('pass: one outcome per counted user', () => {
   assert.deepEqual(outcomesOf(rule), [
@@ -94,4 +95,21 @@ test('unknown (device level): the user list itself failed', () => {
       ],
     ],
   );
+});
+
+test('fail: a user registered for Platform SSO without a token is named as such; remediation says why', () => {
+  const rows = outcomesOf(rule, (s) => {
+    withPlatformSso(s);
+    userNamed(s, 'alice').secureToken = false;
+    userNamed(s, 'bob').secureToken = false;
+  });
+  assert.deepEqual(rows, [
+    [
+      'fail',
+      'alice',
+      'alice has no SecureToken (registered for Platform SSO with com.microsoft.CompanyPortalMac.ssoextension)',
+    ],
+    ['fail', 'bob', 'bob has no SecureToken'],
+  ]);
+  assert.match(rule.remediation, /Platform SSO or Jamf Connect/);
 });

@@ -4,45 +4,7 @@ import { CSV_COLUMNS, csvField, formulaLike, renderCsv } from '../../../reports/
 import { FLEET, hostileRow } from './fleet-rows.ts';
 import { assertGolden } from './golden.ts';
 import { HOSTILE, assertNoUnsafe, hostile } from '../../helpers/hostile-strings.ts';
-
-/** RFC 4180 records and fields, written out here rather than trusting the renderer's own rules. */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let fields: string[] = [];
-  let field = '';
-  let i = 0;
-  while (i < text.length) {
-    if (text[i] === '"' && field === '') {
-      let j = i + 1;
-      for (;;) {
-        const q = text.indexOf('"', j);
-        assert.ok(q >= 0, 'an unterminated quoted field');
-        if (text[q + 1] === '"') j = q + 2;
-        else {
-          field = text.slice(i + 1, q).replace(/""/g, '"');
-          i = q + 1;
-          break;
-        }
-      }
-      continue;
-    }
-    if (text.startsWith('\r\n', i)) {
-      records.push([...fields, field]);
-      fields = [];
-      field = '';
-      i += 2;
-    } else if (text[i] === ',') {
-      fields.push(field);
-      field = '';
-      i += 1;
-    } else {
-      field += text[i];
-      i += 1;
-    }
-  }
-  assert.equal(field + fields.join(''), '', 'the file ends with CRLF');
-  return records;
-}
+import { parseCsv } from './csv-records.ts';
 
 test('golden: one line per (device, finding), CRLF', () => {
   assertGolden('fleet.csv', renderCsv(FLEET));
@@ -112,16 +74,20 @@ test('hostile corpus in every column: no raw control or invisible character, no 
       for (const cell of r) assert.ok(!STARTERS.test(cell), `${h.id}: a live formula: ${cell}`);
     }
     if (!h.id.startsWith('formula-')) continue;
-    // Every column the Mac's text went into (serial, hostname, model, OS, last seen, user, first seen, reason).
+    // Every column the Mac's text went into (serial, hardware UUID, hostname, model, OS, console user,
+    // failing since, last seen, reason; and user).
+    const at = (name: (typeof CSV_COLUMNS)[number]) => CSV_COLUMNS.indexOf(name);
+    const columns = ['serial', 'hardware_uuid', 'hostname', 'model', 'os_version', 'console_user'] as const;
     for (const r of parseCsv(renderCsv([hostileRow(h.text)])).slice(1)) {
-      for (const i of [0, 1, 2, 3, 5, 10, 11])
-        assert.ok(r[i]?.startsWith("'"), `${h.id} is neutralised: ${r[i]}`);
-      assert.ok(r[8] === '' || r[8]?.startsWith("'"), `${h.id} is neutralised in user: ${r[8]}`);
+      for (const i of [...columns, 'failing_since', 'last_seen', 'reason'].map((c) => at(c as never)))
+        assert.ok(r[i]?.startsWith("'"), `${h.id} is neutralised in ${CSV_COLUMNS[i]}: ${r[i]}`);
+      const user = r[at('user')];
+      assert.ok(user === '' || user?.startsWith("'"), `${h.id} is neutralised in user: ${user}`);
     }
   }
 });
 
 test('a guarded cell still reads as what the Mac said, escapes aside', () => {
   const records = parseCsv(renderCsv([hostileRow(hostile('formula-equals'))]));
-  assert.equal(records[1]?.[1], `'${hostile('formula-equals')}`);
+  assert.equal(records[1]?.[CSV_COLUMNS.indexOf('hostname')], `'${hostile('formula-equals')}`);
 });

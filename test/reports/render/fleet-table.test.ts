@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { failingRules, renderFleetTable } from '../../../reports/render/index.ts';
 import type { FleetRow } from '../../../reports/render/index.ts';
-import { FLEET, hostileRow } from './fleet-rows.ts';
+import { FLEET, SUMMARY, hostileRow } from './fleet-rows.ts';
 import { assertGolden } from './golden.ts';
 import { displayText } from '../../../agent/snapshot/display-text.ts';
 import { HOSTILE, assertNoUnsafe, hostile, withoutOwnColour } from '../../helpers/hostile-strings.ts';
 
-test('golden: a wide terminal (160 columns) puts the failing rules in the last column', () => {
+test('golden: a wide terminal (160 columns): each failing rule on its line under its device, pending and exempted beside it', () => {
   assertGolden('fleet-table-160.txt', renderFleetTable(FLEET, { width: 160 }));
 });
 
@@ -15,7 +15,7 @@ test('golden: the fleet at 120 columns', () => {
   assertGolden('fleet-table.txt', renderFleetTable(FLEET, { width: 120 }));
 });
 
-test('golden: the fleet at 80 columns: failing rules under each device, narrow columns clipped', () => {
+test('golden: the fleet at 80 columns: narrow columns clipped, an exemption and the fixes wrapped', () => {
   assertGolden('fleet-table-80.txt', renderFleetTable(FLEET, { width: 80 }));
 });
 
@@ -70,8 +70,69 @@ test('failing rules group users per rule and mark pending and exempted', () => {
 test('an empty fleet', () => {
   assert.equal(
     renderFleetTable([]),
-    'tokenwatch fleet compliance\n\nNo devices.\n\n0 devices: 0 noncompliant, 0 unknown, 0 compliant\n\nNo failing rules.\n',
+    'tokenwatch fleet compliance\n\n0 devices: 0 noncompliant, 0 unknown, 0 compliant\n\nNo devices.\n\nNo failing rules.\n',
   );
+});
+
+test("the collector's summary comes first: statuses, stale, escrow, usable token and FileVault rates, MDM update verdicts", () => {
+  const text = renderFleetTable(FLEET, { summary: SUMMARY, asOf: '2026-03-01T23:59:59.999Z' });
+  const lines = text.split('\n');
+  assert.equal(lines[0], 'tokenwatch fleet compliance as of 2026-03-01 23:59 UTC');
+  assert.deepEqual(lines.slice(2, 6), [
+    '7 devices: 4 noncompliant, 1 unknown, 2 compliant; 1 stale (no report for too long)',
+    'Bootstrap Token escrowed: 57.1% (4 of 7, 1 unknown); usable: 42.9% (3 of 7, 2 unknown)',
+    'FileVault on: 85.7% (6 of 7)',
+    'MDM can update without a person: 2 yes, 3 no, 1 unknown, 1 not applicable (Intel)',
+  ]);
+  assert.ok(text.indexOf('FileVault on:') < text.indexOf('SERIAL'), 'the summary before the devices');
+});
+
+test('what each Mac is (labels) in a MAC column beside the serial; notes once at the end', () => {
+  const labels = new Map([['H4TXQ2WJ0F', 'Apple silicon, Bootstrap Token not escrowed *']]);
+  const text = renderFleetTable(FLEET, { labels, notes: ['* some outputs are SYNTHETIC'], width: 160 });
+  assert.match(text, /^SERIAL\s+MAC\s+HOSTNAME/m);
+  assert.match(text, /^H4TXQ2WJ0F\s+Apple silicon, Bootstrap Token not escrowed \*\s+alice-mba/m);
+  assert.match(text, /^FVF3L0QWQ6LR\s+-\s+lab-imac-02/m);
+  assert.equal(text.split('SYNTHETIC').length, 2, 'the legend once');
+  assert.match(text, /\nNotes\n {2}\* some outputs are SYNTHETIC\n$/);
+  const narrow = renderFleetTable(FLEET, { notes: ['word '.repeat(40).trim()], width: 80 });
+  assert.ok(
+    narrow.split('\n').every((l) => l.length <= 80),
+    'notes wrap to the width',
+  );
+});
+
+test('each failing rule with its users, failing since, and the exemption in force; its fix once', () => {
+  const text = renderFleetTable(FLEET, { width: 200 });
+  assert.match(text, /^ {4}user-without-securetoken \(bob, carol\)\s+high\s+since 2026-02-27 09:12$/m);
+  assert.match(
+    text,
+    /^ {4}user-without-securetoken \(kiosk\) \[exempted\]\s+high\s+since 2026-01-10 00:00 {2}exempted by it-ops until 2026-06-30 00:00: kiosk account, never unlocks the disk$/m,
+  );
+  assert.match(
+    text,
+    /no-volume-owner \[pending\]\s+critical\s+since 2026-03-02 11:30 {2}pending until 2026-03-03 11:30/,
+  );
+  const fixes = text.slice(text.indexOf('HOW TO FIX'));
+  assert.equal(fixes.split('\nuser-without-securetoken\n').length, 2, 'one fix per rule');
+  assert.match(fixes, /sysadminctl -secureTokenOn USER/);
+  assert.ok(!/^stale$/m.test(fixes) || FLEET.some((r) => r.findings.some((f) => f.rule === 'stale')));
+});
+
+test('a breakdown (--group-by) after the summary', () => {
+  const text = renderFleetTable(FLEET, {
+    groups: {
+      by: 'os',
+      rows: [
+        { key: '15.3.1', devices: 3, noncompliant: 1, unknown: 1, compliant: 1 },
+        { key: null, devices: 1, noncompliant: 1, unknown: 0, compliant: 0 },
+      ],
+    },
+  });
+  assert.match(text, /^OS\s+DEVICES\s+NONCOMPLIANT\s+UNKNOWN\s+COMPLIANT$/m);
+  assert.match(text, /^15\.3\.1\s+3\s+1\s+1\s+1$/m);
+  assert.match(text, /^\(unknown\)\s+1\s+1\s+0\s+0$/m);
+  assert.ok(text.indexOf('DEVICES') < text.indexOf('SERIAL'));
 });
 
 test('the input is not reordered in place', () => {
@@ -112,7 +173,7 @@ test('control characters from a Mac cannot reach the terminal: shown as visible 
   assert.match(text, /user-without-securetoken \(x\\x0droot\)/);
   assert.equal(
     text.split('\n').length,
-    renderFleetTable([{ ...row, hostname: 'h', serial: 's' }]).split('\n').length,
+    renderFleetTable([{ ...row, hostname: 'h', serial: 's' }], { width: 200 }).split('\n').length,
   );
 });
 

@@ -7,6 +7,7 @@ import type {
   DeviceRecord,
   EnrollmentAttempt,
   FindingRecord,
+  ReportFacts,
   Store,
   StoreOptions,
 } from '../../../../collector/store/types.ts';
@@ -33,6 +34,16 @@ export async function withStore<T>(
   }
 }
 
+export const NO_REPORT_FACTS: ReportFacts = {
+  bootstrapEscrowed: null,
+  bootstrapUsable: null,
+  fileVaultOn: null,
+  mdmUpdate: null,
+  mdmUpdateReason: null,
+  tokenHolders: null,
+  tokenlessUsers: null,
+};
+
 export const NO_FACTS: DeviceFacts = {
   model: null,
   osVersion: null,
@@ -40,6 +51,7 @@ export const NO_FACTS: DeviceFacts = {
   hostname: null,
   appleSilicon: null,
   agentVersion: null,
+  ...NO_REPORT_FACTS,
 };
 
 /** A device enrolled at `at` (from `remoteAddress`), named after n: serial C02<n>, hardware UUID HW-<serial>, its own token hash. */
@@ -99,6 +111,7 @@ export function current(
     seenAt: at,
     consoleUser: null,
     facts: NO_FACTS,
+    factsVersion: 1,
     verdict: { noncompliantFrom: null, hasUnknown: false },
     ...over,
   };

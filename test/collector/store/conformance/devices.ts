@@ -104,6 +104,15 @@ export function devicesConformance(backend: Backend): void {
           appleSilicon: true,
           agentVersion: '0.1.0',
         };
+        const reportFacts = {
+          bootstrapEscrowed: true,
+          bootstrapUsable: false,
+          fileVaultOn: null,
+          mdmUpdate: 'no' as const,
+          mdmUpdateReason: 'EACSPreflight = "failed"',
+          tokenHolders: ['alice', 'it-admin'],
+          tokenlessUsers: [],
+        };
         await store.devices.setCurrent(
           d.id,
           current('snap-1', 8_000, {
@@ -111,7 +120,7 @@ export function devicesConformance(backend: Backend): void {
             orderedAt: 7_500,
             clockSkewSeconds: 1200,
             consoleUser: 'alice',
-            facts,
+            facts: { ...facts, ...reportFacts },
             verdict: { noncompliantFrom: 8_500, hasUnknown: true },
           }),
         );
@@ -132,8 +141,22 @@ export function devicesConformance(backend: Backend): void {
           row && [row.model, row.osVersion, row.osBuild, row.hostname, row.appleSilicon, row.agentVersion],
           Object.values(facts),
         );
+        assert.deepEqual(
+          row && {
+            bootstrapEscrowed: row.bootstrapEscrowed,
+            bootstrapUsable: row.bootstrapUsable,
+            fileVaultOn: row.fileVaultOn,
+            mdmUpdate: row.mdmUpdate,
+            mdmUpdateReason: row.mdmUpdateReason,
+            tokenHolders: row.tokenHolders,
+            tokenlessUsers: row.tokenlessUsers,
+          },
+          reportFacts,
+          'the report facts read back as written',
+        );
+        assert.equal(row?.lastConsoleUser, 'alice');
         assert.equal(row?.status, 'unknown', 'hasUnknown, noncompliant only from 8500');
-        await store.devices.setNoncompliantFrom(d.id, 8_000);
+        await store.devices.setNoncompliantFrom(d.id, 8_000, 8_000);
         assert.equal(
           (await store.fleet.deviceRow({ now: 8_000, staleCutoff: 0, staleActiveCutoff: -1 }, d.serial))
             ?.status,

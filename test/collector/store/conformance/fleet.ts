@@ -78,7 +78,14 @@ export function fleetConformance(backend: Backend): void {
         assert.ok(row && record);
         assert.deepEqual(
           { ...row, status: undefined, identityConflict: undefined, ...NO_FACTS },
-          { ...record, status: undefined, identityConflict: undefined, ...NO_FACTS },
+          {
+            ...record,
+            status: undefined,
+            identityConflict: undefined,
+            ...NO_FACTS,
+            lastConsoleUser: null,
+            staleContact: record.lastContact,
+          },
         );
         assert.deepEqual([row.osVersion, row.model, row.identityConflict], ['15.3', 'Mac15,3', false]);
         assert.equal(await store.fleet.deviceRow(P, 'C02NONE'), null);

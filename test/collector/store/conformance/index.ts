@@ -12,6 +12,8 @@ import { statusConformance } from './status.ts';
 import { transactionsConformance } from './transactions.ts';
 import { pruneConformance } from './prune.ts';
 import { healthConformance } from './health.ts';
+import { historyConformance } from './history.ts';
+import { alertsConformance } from './alerts.ts';
 
 export type { Backend };
 
@@ -27,4 +29,6 @@ export function storeConformance(backend: Backend): void {
   transactionsConformance(backend);
   pruneConformance(backend);
   healthConformance(backend);
+  historyConformance(backend);
+  alertsConformance(backend);
 }

@@ -6,7 +6,8 @@
 // the definition can change at (each, the millisecond before and the one after). The expected status is
 // computed from the definition alone; the store is written the way the collector writes it (the verdict of
 // services/evaluation.ts, exemptions through services/exemptions.ts). A change to the definition fails here
-// until every backend's SQL follows.
+// until every backend's SQL follows. The failing findings by rule and state (findingCounts, the metrics'
+// tokenwatch_findings) are checked the same way against findingState and staleFinding.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from './backend.ts';
@@ -24,6 +25,8 @@ const M = 60_000;
 const H = 60 * M;
 const D = 24 * H;
 const STALE_S = 7 * 86_400;
+/** The rules the exemption service reconciles incidents with while the cases are set up. */
+const SETUP_RULES: RuleConfig = { staleAfterSeconds: STALE_S, graceSeconds: {} };
 
 /** A failing finding of `rule`, first seen at `firstSeen`, pending until `pendingUntil`. */
 const failingFinding = (
@@ -88,6 +91,28 @@ function expected(c: Case, now: number, rules: RuleConfig, exemptions: readonly 
   });
 }
 
+/** Failing findings by rule and state as the definition counts them at `now`, as "rule state" -> count. */
+function expectedFindingCounts(
+  cases: readonly Case[],
+  now: number,
+  rules: RuleConfig,
+  exemptions: readonly Exemption[],
+): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const c of cases) {
+    const failing: Pick<FindingRecord, 'rule' | 'user' | 'firstSeen' | 'pendingUntil'>[] = c.findings.filter(
+      (f) => f.resolvedAt === null && f.failing,
+    );
+    const stale = staleFinding(c.lastContact, now, rules);
+    if (stale) failing.push(stale);
+    for (const f of failing) {
+      const key = `${f.rule} ${findingState(f, now, exemptions, c.serial)}`;
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+  }
+  return counts;
+}
+
 /** Every instant the definition can change at for these cases, each with the millisecond before and after. */
 function boundaries(cases: readonly Case[], rules: RuleConfig[], exemptions: readonly Exemption[]): number[] {
   const at = new Set<number>([T]);
@@ -135,7 +160,12 @@ async function write(store: Store, cases: Case[], own: Map<string, (typeof EXEMP
         }),
       );
       for (const e of own.get(c.serial) ?? [])
-        await addExemption(tx, { ...e, serial: c.serial, reason: 'test', createdBy: 'test' }, setup);
+        await addExemption(
+          tx,
+          { ...e, serial: c.serial, reason: 'test', createdBy: 'test' },
+          setup,
+          SETUP_RULES,
+        );
       const claim = { at: T - 2 * D, address: null, serialHolderId: null, uuidHolderId: null };
       if (c.conflict === 'serial')
         await tx.identityConflicts.open({
@@ -181,6 +211,9 @@ function explain(c: Case, now: number, rules: RuleConfig, exemptions: readonly E
   });
 }
 
+/** Every "rule state" the checks met with a finding, to show the cases reach each state. */
+const statesMet = new Set<string>();
+
 async function check(store: Store, cases: Case[], label: string): Promise<number> {
   const exemptions = await store.exemptions.list();
   const configs: RuleConfig[] = [
@@ -211,6 +244,12 @@ async function check(store: Store, cases: Case[], label: string): Promise<number
         tally,
         `countByStatus, ${label}, now T+${now - T}`,
       );
+      const counted = Object.fromEntries(
+        (await store.fleet.findingCounts(p)).map((r) => [`${r.rule} ${r.state}`, r.findings]),
+      );
+      const want = expectedFindingCounts(cases, now, rules, exemptions);
+      assert.deepEqual(counted, want, `findingCounts, ${label}, now T+${now - T}`);
+      for (const key of Object.keys(want)) statesMet.add(key);
       for (const status of ['compliant', 'noncompliant', 'unknown'] as const) {
         const listed = await store.fleet.listDevices(p, { status }, { limit: 100_000 });
         assert.equal(listed.length, tally[status], `status filter ${status}, ${label}, now T+${now - T}`);
@@ -248,6 +287,7 @@ export function statusConformance(backend: Backend): void {
           cases.map((c) => expected(c, T, { staleAfterSeconds: STALE_S, graceSeconds: {} }, [])),
         );
         assert.equal(statuses.size, 3, 'every status is among the cases');
+
         let checked = await check(store, cases, 'device exemptions');
         // Fleet-wide exemptions, added as an admin adds them: every device's answer moves with them.
         const setup = new Date(T - 40 * D);
@@ -263,15 +303,20 @@ export function statusConformance(backend: Backend): void {
               expiresAt: T + 90 * M,
             },
             setup,
+            SETUP_RULES,
           );
           await addExemption(
             tx,
             { serial: null, rule: 'stale', user: null, reason: 't', createdBy: 't', expiresAt: T + D },
             setup,
+            SETUP_RULES,
           );
         });
         checked += await check(store, cases, 'plus fleet-wide exemptions');
         assert.ok(checked > 10_000, `${checked} answers checked`);
+        for (const rule of ['filevault-off', 'user-without-securetoken', 'stale'])
+          for (const state of ['active', 'pending', 'exempted'])
+            assert.ok(statesMet.has(`${rule} ${state}`), `${rule} ${state} is among the findings counted`);
       });
     });
   });

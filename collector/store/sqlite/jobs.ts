@@ -1,0 +1,62 @@
+// jobs: each scheduled job's lease (one runner at a time, even with several collectors on one database) and
+// its last run. SQLite takes the lease with one conditional upsert; PostgreSQL can do the same or hold an
+// advisory lock.
+import type { Db } from './open.ts';
+import type { JobRecord, JobStore } from '../types.ts';
+
+interface JobRow {
+  name: string;
+  lease_owner: string | null;
+  lease_until: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+  outcome: string | null;
+  error: string | null;
+  report: string | null;
+  runs: number;
+  failures: number;
+}
+
+const toJob = (r: JobRow): JobRecord => ({
+  name: r.name,
+  leaseOwner: r.lease_owner,
+  leaseUntil: r.lease_until,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  durationMs: r.duration_ms,
+  outcome: r.outcome === 'ok' || r.outcome === 'failed' ? r.outcome : null,
+  error: r.error,
+  report: r.report,
+  runs: r.runs,
+  failures: r.failures,
+});
+
+export function sqliteJobs(db: Db): JobStore {
+  const acquire = db.prepare(
+    `INSERT INTO jobs (name, lease_owner, lease_until, started_at) VALUES (@name, @owner, @until, @now)
+     ON CONFLICT (name) DO UPDATE SET lease_owner = @owner, lease_until = @until, started_at = @now
+       WHERE jobs.lease_owner IS NULL OR jobs.lease_owner = @owner OR jobs.lease_until <= @now`,
+  );
+  const finish = db.prepare(
+    `UPDATE jobs SET lease_owner = NULL, lease_until = NULL, finished_at = @at, duration_ms = @durationMs,
+       outcome = @outcome, error = @error, report = @report, runs = runs + 1,
+       failures = failures + (@outcome = 'failed')
+     WHERE name = @name AND lease_owner = @owner`,
+  );
+  const get = db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE name = ?`);
+  const list = db.prepare<[], JobRow>(`SELECT * FROM jobs ORDER BY name`);
+  return {
+    async acquire(name, owner, now, until) {
+      return acquire.run({ name, owner, now, until }).changes === 1;
+    },
+    async finish(name, owner, f) {
+      finish.run({ name, owner, ...f });
+    },
+    async get(name) {
+      const r = get.get(name);
+      return r ? toJob(r) : null;
+    },
+    list: async () => list.all().map(toJob),
+  };
+}
