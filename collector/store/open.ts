@@ -14,8 +14,7 @@ export interface StoreSettings {
 }
 
 /** What the PostgreSQL store does not implement yet of the store interfaces: serve refuses it until it does. */
-export const POSTGRES_MISSING =
-  'alerts (incidents, alert events, deliveries, channels, job leases), report facts, state history and as-of queries, finding counts';
+export const POSTGRES_MISSING = 'report facts, state history and as-of queries, finding counts';
 
 /**
  * Open the configured store, or null when neither a database URL nor a file is set. `options` are the

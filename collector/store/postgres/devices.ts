@@ -1,7 +1,7 @@
 // devices: identity, token hash, current state (extracted columns, one row per device updated in place)
 // and the verdict columns status is read from.
 import type { Sql } from './sql.ts';
-import type { CurrentSnapshotUpdate, DeviceRecord, Millis, NewDevice } from '../types.ts';
+import type { CurrentSnapshotUpdate, DeviceDescription, DeviceRecord, Millis, NewDevice } from '../types.ts';
 import type { PostgresDeviceStore } from './repos.ts';
 import type { RuleId } from '../../rules/types.ts';
 
@@ -135,6 +135,35 @@ export function postgresDevices(sql: Sql): PostgresDeviceStore {
               [rule],
             );
       return rows.map((r) => r.device_id);
+    },
+    async facts(id: number): Promise<DeviceDescription | null> {
+      const [r] = await sql.rows<{
+        model: string | null;
+        os_version: string | null;
+        os_build: string | null;
+        hostname: string | null;
+        apple_silicon: boolean | null;
+        agent_version: string | null;
+      }>(
+        `SELECT model, os_version, os_build, hostname, apple_silicon, agent_version FROM devices WHERE id = $1`,
+        [id],
+      );
+      if (!r) return null;
+      return {
+        model: r.model,
+        osVersion: r.os_version,
+        osBuild: r.os_build,
+        hostname: r.hostname,
+        appleSilicon: r.apple_silicon,
+        agentVersion: r.agent_version,
+      };
+    },
+    async lastContactBetween(from: Millis, to: Millis) {
+      const rows = await sql.rows<{ id: number }>(
+        `SELECT id FROM devices WHERE last_contact > $1 AND last_contact <= $2 ORDER BY id`,
+        [from, to],
+      );
+      return rows.map((r) => r.id);
     },
   };
 }

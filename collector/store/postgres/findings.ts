@@ -32,6 +32,14 @@ const toFinding = (r: FindingRow): FindingRecord => ({
 
 export function postgresFindings(sql: Sql): PostgresFindingStore {
   return {
+    async graceEndedBetween(from, to) {
+      const rows = await sql.rows<{ device_id: number }>(
+        `SELECT DISTINCT device_id FROM findings
+         WHERE resolved_at IS NULL AND failing AND pending_until > $1 AND pending_until <= $2 ORDER BY device_id`,
+        [from, to],
+      );
+      return rows.map((r) => r.device_id);
+    },
     async open(deviceId) {
       const rows = await sql.rows<FindingRow>(
         `SELECT ${COLUMNS} FROM findings WHERE device_id = $1 AND resolved_at IS NULL ORDER BY rule, user_name`,

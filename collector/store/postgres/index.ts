@@ -12,6 +12,10 @@ import { postgresExemptions } from './exemptions.ts';
 import { postgresEnrollments } from './enrollments.ts';
 import { postgresIdentityConflicts } from './identity-conflicts.ts';
 import { postgresFleet } from './fleet.ts';
+import { postgresIncidents } from './incidents.ts';
+import { postgresAlertEvents, postgresDeliveries } from './alert-events.ts';
+import { postgresAlertChannels } from './alert-channels.ts';
+import { postgresJobs } from './jobs.ts';
 import { HistoryPartitions } from './history-partitions.ts';
 import { storeError } from './errors.ts';
 import { TYPES } from './sql.ts';
@@ -37,12 +41,15 @@ const READERS = new Set([
   'devices.byHardwareUuid',
   'devices.byTokenHash',
   'devices.idsWithOpenFindings',
+  'devices.facts',
+  'devices.lastContactBetween',
   'snapshots.receipt',
   'snapshots.history',
   'snapshots.currentBody',
   'findings.open',
   'findings.openFor',
   'findings.recentlyResolved',
+  'findings.graceEndedBetween',
   'exemptions.get',
   'exemptions.list',
   'exemptions.applicable',
@@ -51,6 +58,23 @@ const READERS = new Set([
   'identityConflicts.get',
   'identityConflicts.list',
   'identityConflicts.countOpen',
+  'incidents.forSerial',
+  'incidents.get',
+  'incidents.list',
+  'incidents.countUnresolved',
+  'incidents.dueReminders',
+  'alertEvents.get',
+  'alertEvents.unrouted',
+  'alertEvents.list',
+  'deliveries.get',
+  'deliveries.list',
+  'deliveries.attempts',
+  'deliveries.stats',
+  'alertChannels.list',
+  'alertChannels.get',
+  'alertChannels.marker',
+  'jobs.get',
+  'jobs.list',
 ]);
 
 export { redactedUrl } from './url.ts';
@@ -88,6 +112,11 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): P
     exemptions: postgresExemptions(sql),
     enrollments: postgresEnrollments(sql, after, options.auditMaxRows),
     identityConflicts: postgresIdentityConflicts(sql),
+    incidents: postgresIncidents(sql),
+    alertEvents: postgresAlertEvents(sql),
+    deliveries: postgresDeliveries(sql),
+    alertChannels: postgresAlertChannels(sql),
+    jobs: postgresJobs(sql),
     fleet: postgresFleet(sql),
   });
 
@@ -147,7 +176,7 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): P
             ];
             return method?.(...args);
           },
-          key === 'fleet' || READERS.has(name),
+          key === 'fleet' || READERS.has(`${key}.${name}`),
         );
     return out as unknown as Repos[K];
   }
@@ -168,6 +197,11 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): P
     exemptions: alone('exemptions'),
     enrollments: alone('enrollments'),
     identityConflicts: alone('identityConflicts'),
+    incidents: alone('incidents'),
+    alertEvents: alone('alertEvents'),
+    deliveries: alone('deliveries'),
+    alertChannels: alone('alertChannels'),
+    jobs: alone('jobs'),
     fleet: alone('fleet'),
     migrated,
     get retries() {

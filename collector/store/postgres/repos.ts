@@ -3,9 +3,8 @@
 // as its repo lands, until PostgresRepos is Repos.
 import type { DeviceRow, DeviceStore, FindingStore, FleetQueries, Repos, Store } from '../types.ts';
 
-type MissingRepos = 'incidents' | 'alertEvents' | 'deliveries' | 'alertChannels' | 'jobs';
-type MissingDevices = 'setReportFacts' | 'facts' | 'lastContactBetween';
-type MissingFindings = 'openAt' | 'graceEndedBetween';
+type MissingDevices = 'setReportFacts';
+type MissingFindings = 'openAt';
 type MissingFleet =
   | 'countFacts'
   | 'historyKeptSince'
@@ -35,7 +34,7 @@ export type PostgresFleetQueries = Omit<FleetQueries, MissingFleet | 'listDevice
   deviceRow(...a: Parameters<FleetQueries['deviceRow']>): Promise<PostgresDeviceRow | null>;
 };
 
-export type PostgresRepos = Omit<Repos, MissingRepos | 'devices' | 'findings' | 'fleet'> & {
+export type PostgresRepos = Omit<Repos, 'devices' | 'findings' | 'fleet'> & {
   devices: PostgresDeviceStore;
   findings: PostgresFindingStore;
   fleet: PostgresFleetQueries;

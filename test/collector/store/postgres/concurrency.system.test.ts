@@ -1,6 +1,7 @@
 // Several collectors on one PostgreSQL database, each its own store (its own pool), as two processes
 // would be: the migration race, per-device order under concurrent uploads, idempotent retries answered the
-// same by any collector, and the monthly history partitions under retention.
+// same by any collector, the monthly history partitions under retention, alert delivery claims and job
+// leases taken by several collectors at once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -241,6 +242,78 @@ describe('postgresql history partitions', () => {
         (await s.snapshots.history(e.id, 10)).map((h) => h.snapshotId),
         ['apr-e'],
       );
+    });
+  });
+});
+
+describe('postgresql alert delivery and jobs across collectors', () => {
+  test('collectors claiming the same outbox at once claim each delivery exactly once (FOR UPDATE SKIP LOCKED)', async () => {
+    await withStores(3, async (stores) => {
+      const [s0] = stores as [PostgresStore];
+      const EVENTS = 120;
+      for (let i = 0; i < EVENTS; i++)
+        await s0.alertEvents.append({
+          id: `evt_${i}`,
+          type: 'incident.opened',
+          at: 1_000 + i,
+          incidentId: null,
+          serial: `C${i}`,
+          rule: 'filevault-off',
+          severity: 'critical',
+          channel: null,
+          body: '{}',
+        });
+      const events = await s0.alertEvents.unrouted(EVENTS);
+      await s0.alertEvents.route(
+        events.map((e) => e.seq),
+        events.map((e) => ({ eventSeq: e.seq, channel: 'hook', incidentId: null, nextAt: 0, createdAt: 0 })),
+        2_000,
+      );
+      // Every collector claims in small batches, several at a time, until nothing is left to claim.
+      const claimedBy = new Map<number, string[]>();
+      await Promise.all(
+        stores.flatMap((s, k) =>
+          Array.from({ length: 3 }, async (_, w) => {
+            const owner = `collector-${k}-${w}`;
+            for (;;) {
+              const got = await s.deliveries.claim('hook', { now: 3_000, owner, until: 60_000, limit: 4 });
+              if (got.length === 0) return;
+              for (const c of got)
+                claimedBy.set(c.delivery.id, [...(claimedBy.get(c.delivery.id) ?? []), owner]);
+            }
+          }),
+        ),
+      );
+      assert.equal(claimedBy.size, EVENTS, 'every delivery claimed');
+      const twice = [...claimedBy].filter(([, owners]) => owners.length > 1);
+      assert.deepEqual(twice, [], 'no delivery claimed twice');
+      assert.ok(
+        new Set([...claimedBy.values()].map((o) => o[0]?.split('-')[1])).size > 1,
+        'the collectors shared the work',
+      );
+    });
+  });
+
+  test('collectors taking the same job lease at once: one holds it', async () => {
+    await withStores(3, async (stores) => {
+      for (let round = 0; round < 5; round++) {
+        const now = 10_000 * (round + 1);
+        const taken = await Promise.all(
+          stores.flatMap((s, k) =>
+            [0, 1].map((w) => s.jobs.acquire('stale-sweep', `collector-${k}-${w}`, now, now + 5_000)),
+          ),
+        );
+        assert.equal(taken.filter(Boolean).length, 1, `round ${round}: exactly one owner`);
+        const holder = (await (stores[0] as PostgresStore).jobs.get('stale-sweep'))?.leaseOwner as string;
+        await (stores[1] as PostgresStore).jobs.finish('stale-sweep', holder, {
+          at: now + 1,
+          durationMs: 1,
+          outcome: 'ok',
+          error: null,
+          report: null,
+        });
+      }
+      assert.equal((await (stores[2] as PostgresStore).jobs.get('stale-sweep'))?.runs, 5);
     });
   });
 });
