@@ -14,7 +14,7 @@ export interface StoreSettings {
 }
 
 /** What the PostgreSQL store does not implement yet of the store interfaces: serve refuses it until it does. */
-export const POSTGRES_MISSING = 'report facts, state history and as-of queries, finding counts';
+export const POSTGRES_MISSING = 'the finding counts behind the findings and stale metrics';
 
 /**
  * Open the configured store, or null when neither a database URL nor a file is set. `options` are the

@@ -1,7 +1,27 @@
 // devices: identity, token hash, current state (extracted columns, one row per device updated in place)
 // and the verdict columns status is read from.
 import type { Sql } from './sql.ts';
-import type { CurrentSnapshotUpdate, DeviceDescription, DeviceRecord, Millis, NewDevice } from '../types.ts';
+import type {
+  CurrentSnapshotUpdate,
+  DeviceDescription,
+  DeviceRecord,
+  Millis,
+  NewDevice,
+  ReportFacts,
+} from '../types.ts';
+import { stateHistory } from './state-history.ts';
+
+/** The report facts as the devices columns take them, in their order (bootstrap_escrowed ... facts_version). */
+export const factValues = (f: ReportFacts, version: number): unknown[] => [
+  f.bootstrapEscrowed,
+  f.bootstrapUsable,
+  f.fileVaultOn,
+  f.mdmUpdate,
+  f.mdmUpdateReason,
+  f.tokenHolders === null ? null : JSON.stringify(f.tokenHolders),
+  f.tokenlessUsers === null ? null : JSON.stringify(f.tokenlessUsers),
+  version,
+];
 import type { PostgresDeviceStore } from './repos.ts';
 import type { RuleId } from '../../rules/types.ts';
 
@@ -49,6 +69,7 @@ export function toDevice(r: DeviceRowRaw): DeviceRecord {
 const BY = (column: string) => `SELECT ${DEVICE_COLUMNS} FROM devices WHERE ${column} = $1`;
 
 export function postgresDevices(sql: Sql): PostgresDeviceStore {
+  const states = stateHistory(sql);
   const one = async (text: string, value: unknown): Promise<DeviceRecord | null> => {
     const [r] = await sql.rows<DeviceRowRaw>(text, [value]);
     return r ? toDevice(r) : null;
@@ -90,7 +111,8 @@ export function postgresDevices(sql: Sql): PostgresDeviceStore {
     async touch(id: number, at: Millis, consoleUser: string | null, clockSkewSeconds: number | null) {
       await sql.count(
         `UPDATE devices SET last_seen = greatest(coalesce(last_seen, 0), $1), last_contact = greatest(last_contact, $1),
-           console_user = $2, clock_skew_seconds = $3 WHERE id = $4`,
+           console_user = $2, last_console_user = coalesce($2, last_console_user), clock_skew_seconds = $3
+         WHERE id = $4`,
         [at, consoleUser, clockSkewSeconds, id],
       );
     },
@@ -99,7 +121,9 @@ export function postgresDevices(sql: Sql): PostgresDeviceStore {
         `UPDATE devices SET snapshot_id = $2, digest = $3, collected_at = $4, ordered_at = $5, clock_skew_seconds = $6,
            last_seen = greatest(coalesce(last_seen, 0), $7), last_contact = greatest(last_contact, $7), console_user = $8,
            model = $9, os_version = $10, os_build = $11, hostname = $12, apple_silicon = $13, agent_version = $14,
-           noncompliant_from = $15, has_unknown = $16
+           noncompliant_from = $15, has_unknown = $16, last_console_user = coalesce($8, last_console_user),
+           bootstrap_escrowed = $17, bootstrap_usable = $18, filevault_on = $19, mdm_update = $20,
+           mdm_update_reason = $21, token_holders = $22, tokenless_users = $23, facts_version = $24
          WHERE id = $1`,
         [
           id,
@@ -118,11 +142,26 @@ export function postgresDevices(sql: Sql): PostgresDeviceStore {
           u.facts.agentVersion,
           u.verdict.noncompliantFrom,
           u.verdict.hasUnknown,
+          ...factValues(u.facts, u.factsVersion),
         ],
       );
+      await states.changed(id, u.seenAt);
     },
-    async setNoncompliantFrom(id: number, at: Millis | null) {
-      await sql.count(`UPDATE devices SET noncompliant_from = $1 WHERE id = $2`, [at, id]);
+    async setNoncompliantFrom(id: number, at: Millis | null, changedAt: Millis) {
+      const moved = await sql.count(
+        `UPDATE devices SET noncompliant_from = $1 WHERE id = $2 AND noncompliant_from IS DISTINCT FROM $1`,
+        [at, id],
+      );
+      if (moved > 0) await states.changed(id, changedAt);
+    },
+    async setReportFacts(id: number, snapshotId: string, facts: ReportFacts, version: number) {
+      const set = await sql.count(
+        `UPDATE devices SET bootstrap_escrowed = $3, bootstrap_usable = $4, filevault_on = $5, mdm_update = $6,
+           mdm_update_reason = $7, token_holders = $8, tokenless_users = $9, facts_version = $10
+         WHERE id = $1 AND snapshot_id = $2`,
+        [id, snapshotId, ...factValues(facts, version)],
+      );
+      if (set > 0) await states.refresh(id);
     },
     async idsWithOpenFindings(rule: RuleId | null) {
       const rows =

@@ -62,6 +62,21 @@ export function postgresFindings(sql: Sql): PostgresFindingStore {
       }
       return out;
     },
+    async openAt(deviceIds, at) {
+      const out = new Map<number, FindingRecord[]>();
+      if (deviceIds.length === 0) return out;
+      const rows = await sql.rows<FindingRow>(
+        `SELECT ${COLUMNS} FROM findings WHERE device_id = ANY($1::bigint[])
+           AND first_seen <= $2 AND (resolved_at IS NULL OR resolved_at > $2) ORDER BY rule, user_name`,
+        [deviceIds, at],
+      );
+      for (const r of rows) {
+        const list = out.get(r.device_id) ?? [];
+        list.push(toFinding(r));
+        out.set(r.device_id, list);
+      }
+      return out;
+    },
     async recentlyResolved(deviceId, limit) {
       const rows = await sql.rows<FindingRow>(
         `SELECT ${COLUMNS} FROM findings WHERE device_id = $1 AND resolved_at IS NOT NULL

@@ -9,6 +9,8 @@ import { unexpiredAt } from './exemptions.ts';
 import type { DeviceFilter, DeviceStatus, FleetParams } from '../types.ts';
 import type { PostgresDeviceRow, PostgresFleetQueries } from './repos.ts';
 import type { RuleId } from '../../rules/types.ts';
+import { toFactCount, toFacts } from './fact-columns.ts';
+import type { FactColumnsRaw, FactCountRaw } from './fact-columns.ts';
 
 const NOW = '$1::bigint';
 const STALE_ACTIVE = '$2::bigint';
@@ -32,10 +34,14 @@ const ROW_COLUMNS = `${DEVICE_COLUMNS.split(', ')
   .map((c) => `d.${c}`)
   .join(
     ', ',
-  )}, d.model, d.os_version, d.os_build, d.hostname, d.apple_silicon, d.agent_version, ${STATUS_SQL} AS status,
-  ${IDENTITY_CONFLICT_SQL} AS identity_conflict`;
+  )}, d.model, d.os_version, d.os_build, d.hostname, d.apple_silicon, d.agent_version, d.last_console_user,
+  d.bootstrap_escrowed, d.bootstrap_usable, d.filevault_on, d.mdm_update, d.mdm_update_reason, d.token_holders,
+  d.tokenless_users, ${STATUS_SQL} AS status, ${IDENTITY_CONFLICT_SQL} AS identity_conflict,
+  d.last_contact AS stale_contact`;
 
-interface FullRow extends DeviceRowRaw {
+export interface FullRow extends DeviceRowRaw, FactColumnsRaw {
+  last_console_user: string | null;
+  stale_contact: number | null;
   model: string | null;
   os_version: string | null;
   os_build: string | null;
@@ -46,7 +52,7 @@ interface FullRow extends DeviceRowRaw {
   identity_conflict: boolean;
 }
 
-const toRow = (r: FullRow): PostgresDeviceRow => ({
+export const toRow = (r: FullRow): PostgresDeviceRow => ({
   ...toDevice(r),
   model: r.model,
   osVersion: r.os_version,
@@ -56,6 +62,9 @@ const toRow = (r: FullRow): PostgresDeviceRow => ({
   agentVersion: r.agent_version,
   status: r.status,
   identityConflict: r.identity_conflict,
+  ...toFacts(r),
+  lastConsoleUser: r.last_console_user,
+  staleContact: r.stale_contact,
 });
 
 // Devices by status without computing STATUS_SQL for every row: the same definition taken apart along
@@ -86,7 +95,12 @@ interface StatusCounts {
   conflicted_only: number;
 }
 
-export function postgresFleet(sql: Sql): PostgresFleetQueries {
+export function postgresFleet(
+  sql: Sql,
+): Omit<
+  PostgresFleetQueries,
+  'listDevicesAt' | 'countByStatusAt' | 'countByRuleAt' | 'deviceCountAt' | 'countFactsAt'
+> {
   const params = (p: FleetParams) => [p.now, p.staleActiveCutoff];
   return {
     async listDevices(p, f: DeviceFilter, page) {
@@ -106,6 +120,7 @@ export function postgresFleet(sql: Sql): PostgresFleetQueries {
           `(d.os_version = ${v}::text OR (d.os_version >= ${v}::text || '.' AND d.os_version < ${v}::text || '/'))`,
         );
       }
+      if (f.mdmUpdate !== undefined) where.push(`d.mdm_update = ${arg(f.mdmUpdate)}::text`);
       if (f.seenSince !== undefined) where.push(`d.last_seen >= ${arg(f.seenSince)}::bigint`);
       if (f.rule !== undefined) {
         if (f.rule === 'stale') where.push(`d.last_contact < ${arg(p.staleCutoff)}::bigint`);
@@ -153,6 +168,27 @@ export function postgresFleet(sql: Sql): PostgresFleetQueries {
     async deviceCount() {
       const [r] = await sql.rows<{ n: number }>(`SELECT count(*) AS n FROM devices`);
       return r?.n ?? 0;
+    },
+    async countFacts() {
+      const rows = await sql.rows<FactCountRaw>(
+        `SELECT bootstrap_escrowed, bootstrap_usable, filevault_on, mdm_update, count(*) AS n FROM devices
+         GROUP BY 1, 2, 3, 4`,
+      );
+      return rows.map(toFactCount);
+    },
+    async withoutReportFacts(version, afterId, limit) {
+      const rows = await sql.rows<{ id: number; snapshot_id: string }>(
+        `SELECT id, snapshot_id FROM devices WHERE id > $1 AND snapshot_id IS NOT NULL
+           AND (facts_version IS NULL OR facts_version <> $2) ORDER BY id LIMIT $3`,
+        [afterId, version, limit],
+      );
+      return rows.map((r) => ({ id: r.id, snapshotId: r.snapshot_id }));
+    },
+    async historyKeptSince() {
+      const [r] = await sql.rows<{ kept_since: number | null }>(
+        `SELECT kept_since FROM history_horizon WHERE id = 1`,
+      );
+      return r?.kept_since ?? null;
     },
   };
 }

@@ -12,6 +12,7 @@ import { postgresExemptions } from './exemptions.ts';
 import { postgresEnrollments } from './enrollments.ts';
 import { postgresIdentityConflicts } from './identity-conflicts.ts';
 import { postgresFleet } from './fleet.ts';
+import { postgresFleetAt } from './fleet-at.ts';
 import { postgresIncidents } from './incidents.ts';
 import { postgresAlertEvents, postgresDeliveries } from './alert-events.ts';
 import { postgresAlertChannels } from './alert-channels.ts';
@@ -50,6 +51,7 @@ const READERS = new Set([
   'findings.openFor',
   'findings.recentlyResolved',
   'findings.graceEndedBetween',
+  'findings.openAt',
   'exemptions.get',
   'exemptions.list',
   'exemptions.applicable',
@@ -90,7 +92,12 @@ export interface PostgresStore extends PostgresStoreBase {
 
 export function openPostgresStore(url: string, options: PostgresOptions = {}): PostgresStore {
   const statementTimeout = options.statementTimeoutMs ?? 10_000;
+  const silenceOverMs = options.silenceOverMs;
+  if (silenceOverMs !== undefined && (!Number.isSafeInteger(silenceOverMs) || silenceOverMs < 0))
+    throw new RangeError(`silenceOverMs ${silenceOverMs} is no duration`);
   const pool = new pg.Pool({
+    // The silences' trigger (migration 007) records a silence past this collector's stale age.
+    ...(silenceOverMs !== undefined ? { options: `-c tokenwatch.silence_over_ms=${silenceOverMs}` } : {}),
     connectionString: url,
     max: options.poolSize ?? 10,
     statement_timeout: statementTimeout,
@@ -117,7 +124,7 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): P
     deliveries: postgresDeliveries(sql),
     alertChannels: postgresAlertChannels(sql),
     jobs: postgresJobs(sql),
-    fleet: postgresFleet(sql),
+    fleet: { ...postgresFleet(sql), ...postgresFleetAt(sql) },
   });
 
   let closing = false;
@@ -213,6 +220,15 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): P
       maintenance(async () => {
         // Whole months first, then what is left before each cutoff, row by row.
         const dropped = await partitions.dropBefore(c.historyBefore);
+        // The state history answers for instants from the cutoff on: entries and silences that ended before
+        // it go, and the horizon moves when any did.
+        await pool.query(
+          `WITH states AS (DELETE FROM device_states WHERE until IS NOT NULL AND until < $1 RETURNING 1),
+             silences AS (DELETE FROM device_silences WHERE until < $1 RETURNING 1)
+           UPDATE history_horizon SET kept_since = greatest(coalesce(kept_since, $1), $1)
+           WHERE id = 1 AND (EXISTS (SELECT 1 FROM states) OR EXISTS (SELECT 1 FROM silences))`,
+          [c.historyBefore],
+        );
         const rows = await pool.query<{ history: number; receipts: number; audit: number }>(
           `WITH history AS (
              DELETE FROM snapshot_history h WHERE h.received_at < $1

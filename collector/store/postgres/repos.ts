@@ -3,39 +3,14 @@
 // as its repo lands, until PostgresRepos is Repos.
 import type { DeviceRow, DeviceStore, FindingStore, FleetQueries, Repos, Store } from '../types.ts';
 
-type MissingDevices = 'setReportFacts';
-type MissingFindings = 'openAt';
-type MissingFleet =
-  | 'countFacts'
-  | 'historyKeptSince'
-  | 'listDevicesAt'
-  | 'countByStatusAt'
-  | 'countByRuleAt'
-  | 'deviceCountAt'
-  | 'countFactsAt'
-  | 'withoutReportFacts'
-  | 'findingCounts';
-type MissingRowColumns =
-  | 'lastConsoleUser'
-  | 'staleContact'
-  | 'bootstrapEscrowed'
-  | 'bootstrapUsable'
-  | 'fileVaultOn'
-  | 'mdmUpdate'
-  | 'mdmUpdateReason'
-  | 'tokenHolders'
-  | 'tokenlessUsers';
+type MissingFleet = 'findingCounts';
 
-export type PostgresDeviceRow = Omit<DeviceRow, MissingRowColumns>;
-export type PostgresDeviceStore = Omit<DeviceStore, MissingDevices>;
-export type PostgresFindingStore = Omit<FindingStore, MissingFindings>;
-export type PostgresFleetQueries = Omit<FleetQueries, MissingFleet | 'listDevices' | 'deviceRow'> & {
-  listDevices(...a: Parameters<FleetQueries['listDevices']>): Promise<PostgresDeviceRow[]>;
-  deviceRow(...a: Parameters<FleetQueries['deviceRow']>): Promise<PostgresDeviceRow | null>;
-};
+export type PostgresDeviceRow = DeviceRow;
+export type PostgresDeviceStore = DeviceStore;
+export type PostgresFindingStore = FindingStore;
+export type PostgresFleetQueries = Omit<FleetQueries, MissingFleet>;
 
-export type PostgresRepos = Omit<Repos, 'devices' | 'findings' | 'fleet'> & {
-  devices: PostgresDeviceStore;
+export type PostgresRepos = Omit<Repos, 'findings' | 'fleet'> & {
   findings: PostgresFindingStore;
   fleet: PostgresFleetQueries;
 };
