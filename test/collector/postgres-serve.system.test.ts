@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { Writable } from 'node:stream';
 import { newIdentity, startTestCollector, snapshotFor, T0 } from '../helpers/collector.ts';
-import { asStore, startPostgres } from '../helpers/postgres.ts';
+import { startPostgres } from '../helpers/postgres.ts';
 import type { PostgresServer } from '../helpers/postgres.ts';
 import { buildApp } from '../../collector/app.ts';
 import { loadConfig } from '../../collector/config.ts';
@@ -107,7 +107,7 @@ test('/readyz is 503 while another collector migrates the database and when the 
   });
   const store = openPostgresStore(db.url);
   const app = await buildApp({
-    store: asStore(store),
+    store: store,
     config,
     clock: fixedClock(T0),
     logger: createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() })),

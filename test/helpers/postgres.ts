@@ -10,8 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from './free-port.ts';
-import type { PostgresStore } from '../../collector/store/postgres/index.ts';
-import type { Store } from '../../collector/store/types.ts';
 
 /** The bin directory of the newest PostgreSQL Debian installed. */
 export function postgresBin(): string {
@@ -135,13 +133,4 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/**
- * The PostgreSQL store handed on where a Store is taken (the conformance suite, services, buildApp). It
- * does not implement every interface yet (collector/store/postgres/repos.ts lists what it lacks, and
- * serve refuses --database-url until it does): a test reaching a missing part fails with a TypeError.
- */
-export function asStore(store: PostgresStore): Store {
-  return store as unknown as Store;
 }

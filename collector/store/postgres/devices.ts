@@ -5,6 +5,7 @@ import type {
   CurrentSnapshotUpdate,
   DeviceDescription,
   DeviceRecord,
+  DeviceStore,
   Millis,
   NewDevice,
   ReportFacts,
@@ -22,7 +23,6 @@ export const factValues = (f: ReportFacts, version: number): unknown[] => [
   f.tokenlessUsers === null ? null : JSON.stringify(f.tokenlessUsers),
   version,
 ];
-import type { PostgresDeviceStore } from './repos.ts';
 import type { RuleId } from '../../rules/types.ts';
 
 export interface DeviceRowRaw {
@@ -68,7 +68,7 @@ export function toDevice(r: DeviceRowRaw): DeviceRecord {
 
 const BY = (column: string) => `SELECT ${DEVICE_COLUMNS} FROM devices WHERE ${column} = $1`;
 
-export function postgresDevices(sql: Sql): PostgresDeviceStore {
+export function postgresDevices(sql: Sql): DeviceStore {
   const states = stateHistory(sql);
   const one = async (text: string, value: unknown): Promise<DeviceRecord | null> => {
     const [r] = await sql.rows<DeviceRowRaw>(text, [value]);

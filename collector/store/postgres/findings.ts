@@ -1,7 +1,6 @@
 // findings: (device, rule, user) failures keyed by firstSeen; resolved ones stay as history.
 import type { Sql } from './sql.ts';
-import type { FindingRecord } from '../types.ts';
-import type { PostgresFindingStore } from './repos.ts';
+import type { FindingRecord, FindingStore } from '../types.ts';
 import type { RuleId } from '../../rules/types.ts';
 
 interface FindingRow {
@@ -30,7 +29,7 @@ const toFinding = (r: FindingRow): FindingRecord => ({
   failing: r.failing,
 });
 
-export function postgresFindings(sql: Sql): PostgresFindingStore {
+export function postgresFindings(sql: Sql): FindingStore {
   return {
     async graceEndedBetween(from, to) {
       const rows = await sql.rows<{ device_id: number }>(

@@ -6,9 +6,8 @@ import type { Sql } from './sql.ts';
 import { DEVICE_COLUMNS, toDevice } from './devices.ts';
 import type { DeviceRowRaw } from './devices.ts';
 import { unexpiredAt } from './exemptions.ts';
-import type { DeviceFilter, DeviceStatus, FleetParams } from '../types.ts';
-import type { PostgresDeviceRow, PostgresFleetQueries } from './repos.ts';
-import type { RuleId } from '../../rules/types.ts';
+import type { DeviceFilter, DeviceRow, DeviceStatus, FleetParams, FleetQueries } from '../types.ts';
+import type { FindingState, RuleId } from '../../rules/types.ts';
 import { toFactCount, toFacts } from './fact-columns.ts';
 import type { FactColumnsRaw, FactCountRaw } from './fact-columns.ts';
 
@@ -52,7 +51,7 @@ export interface FullRow extends DeviceRowRaw, FactColumnsRaw {
   identity_conflict: boolean;
 }
 
-export const toRow = (r: FullRow): PostgresDeviceRow => ({
+export const toRow = (r: FullRow): DeviceRow => ({
   ...toDevice(r),
   model: r.model,
   osVersion: r.os_version,
@@ -98,7 +97,7 @@ interface StatusCounts {
 export function postgresFleet(
   sql: Sql,
 ): Omit<
-  PostgresFleetQueries,
+  FleetQueries,
   'listDevicesAt' | 'countByStatusAt' | 'countByRuleAt' | 'deviceCountAt' | 'countFactsAt'
 > {
   const params = (p: FleetParams) => [p.now, p.staleActiveCutoff];
@@ -183,6 +182,35 @@ export function postgresFleet(
         [afterId, version, limit],
       );
       return rows.map((r) => ({ id: r.id, snapshotId: r.snapshot_id }));
+    },
+    async findingCounts(p) {
+      // rules' findingState per failing open finding: exempted by an unexpired exemption that covers it
+      // (a device-level one by rule, a user's by name), pending inside its grace window, else active.
+      const rows = (
+        await sql.rows<{ rule: RuleId; state: FindingState; n: number }>(
+          `SELECT f.rule AS rule, CASE
+             WHEN EXISTS (SELECT 1 FROM exemptions e WHERE (e.serial IS NULL OR e.serial = d.serial)
+               AND (e.rule IS NULL OR e.rule = f.rule)
+               AND (e.user_name IS NULL OR (e.user_name <> '' AND e.user_name = f.user_name))
+               AND ${unexpiredAt(NOW)}) THEN 'exempted'
+             WHEN f.pending_until IS NOT NULL AND ${NOW} < f.pending_until THEN 'pending'
+             ELSE 'active' END AS state, count(*) AS n
+           FROM findings f JOIN devices d ON d.id = f.device_id
+           WHERE f.resolved_at IS NULL AND f.failing
+           GROUP BY 1, 2`,
+          [p.now],
+        )
+      ).map((r) => ({ rule: r.rule, state: r.state, findings: r.n }));
+      // staleFinding's state: exempted as the status query says, active past the stale rule's grace window.
+      const stale = await sql.rows<{ state: FindingState; n: number }>(
+        `SELECT CASE WHEN ${STALE_EXEMPT} THEN 'exempted'
+           WHEN d.last_contact <= ${STALE_ACTIVE} THEN 'active' ELSE 'pending' END AS state, count(*) AS n
+         FROM devices d WHERE d.last_contact < $3
+         GROUP BY 1`,
+        [...params(p), p.staleCutoff],
+      );
+      for (const r of stale) rows.push({ rule: 'stale', state: r.state, findings: r.n });
+      return rows;
     },
     async historyKeptSince() {
       const [r] = await sql.rows<{ kept_since: number | null }>(

@@ -22,8 +22,7 @@ import { storeError } from './errors.ts';
 import { TYPES } from './sql.ts';
 import type { AfterCommit, Sql } from './sql.ts';
 import { unitRunner } from './units.ts';
-import type { PruneCutoffs, StoreHealth, StoreOptions } from '../types.ts';
-import type { PostgresRepos as Repos, PostgresStoreBase } from './repos.ts';
+import type { PruneCutoffs, Repos, Store, StoreHealth, StoreOptions } from '../types.ts';
 import { StoreBusyError } from '../types.ts';
 
 export interface PostgresOptions extends StoreOptions {
@@ -81,7 +80,7 @@ const READERS = new Set([
 
 export { redactedUrl } from './url.ts';
 
-export interface PostgresStore extends PostgresStoreBase {
+export interface PostgresStore extends Store {
   /** Resolves once the schema is migrated (rejects if it cannot be: a schema newer than this collector). */
   readonly migrated: Promise<void>;
   /** Units run again after a serialization failure or deadlock since open. */

@@ -9,7 +9,7 @@
 // for after its commit (AfterCommit: the enrollment audit's cap) runs then, before the caller is answered.
 import type pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PostgresRepos as Repos } from './repos.ts';
+import type { Repos } from '../types.ts';
 import { StoreBusyError } from '../types.ts';
 import { retryable, storeError } from './errors.ts';
 import { sqlOn } from './sql.ts';

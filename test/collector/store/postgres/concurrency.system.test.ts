@@ -11,7 +11,7 @@ import { migrate, migrations } from '../../../../collector/store/postgres/migrat
 import { ingestSnapshot } from '../../../../collector/services/ingest.ts';
 import type { SnapshotIngested } from '../../../../collector/services/ingest.ts';
 import { snapshotFor, T0 } from '../../../helpers/collector.ts';
-import { asStore, startPostgres } from '../../../helpers/postgres.ts';
+import { startPostgres } from '../../../helpers/postgres.ts';
 import type { PostgresServer } from '../../../helpers/postgres.ts';
 import { current, enroll } from '../conformance/backend.ts';
 import { seededRandom } from '../../../helpers/seeded-random.ts';
@@ -73,8 +73,8 @@ describe('postgresql migrations', () => {
   test('three stores opened at once on one database all come up ready', async () => {
     await withStores(3, async (stores) => {
       for (const s of stores) assert.equal((await s.health()).state, 'ready');
-      await enroll(asStore(stores[0] as PostgresStore), 1);
-      assert.equal(await asStore(stores[2] as PostgresStore).fleet.deviceCount(), 1);
+      await enroll(stores[0] as PostgresStore, 1);
+      assert.equal(await (stores[2] as PostgresStore).fleet.deviceCount(), 1);
     });
   });
 
@@ -98,7 +98,7 @@ describe('postgresql migrations', () => {
 describe('postgresql ingest from two collectors', () => {
   test('uploads of one device racing on two collectors: the newest collectedAt is current, every state in history', async () => {
     await withStores(2, async (stores) => {
-      const device = await enroll(asStore(stores[0] as PostgresStore), 1);
+      const device = await enroll(stores[0] as PostgresStore, 1);
       const who = { id: device.id, serial: device.serial, hardwareUuid: device.hardwareUuid };
       const random = seededRandom(14);
       const n = 24;
@@ -113,7 +113,7 @@ describe('postgresql ingest from two collectors', () => {
         order.map((i, k) => {
           const s = snapshots[i] as (typeof snapshots)[number];
           return ingestSnapshot(
-            { store: asStore(stores[k % 2] as PostgresStore), rules: RULES },
+            { store: stores[k % 2] as PostgresStore, rules: RULES },
             who,
             s,
             Buffer.from(JSON.stringify(s)),
@@ -122,13 +122,13 @@ describe('postgresql ingest from two collectors', () => {
         }),
       );
       assert.ok(results.every((r) => r.changed));
-      const d = await asStore(stores[1] as PostgresStore).devices.byId(device.id);
+      const d = await (stores[1] as PostgresStore).devices.byId(device.id);
       assert.equal(
         d?.snapshotId,
         (snapshots[n - 1] as { id: string }).id.toLowerCase(),
         'the newest is current',
       );
-      assert.equal((await asStore(stores[0] as PostgresStore).snapshots.history(device.id, 100)).length, n);
+      assert.equal((await (stores[0] as PostgresStore).snapshots.history(device.id, 100)).length, n);
       const retried = stores.reduce((a, s) => a + s.retries, 0);
       console.log(
         `# ${n} racing uploads of one device: ${retried} units ran again after a serialization failure`,
@@ -138,14 +138,14 @@ describe('postgresql ingest from two collectors', () => {
 
   test('one snapshot sent to both collectors at once, many times: stored once, every answer the same', async () => {
     await withStores(2, async (stores) => {
-      const device = await enroll(asStore(stores[0] as PostgresStore), 2);
+      const device = await enroll(stores[0] as PostgresStore, 2);
       const who = { id: device.id, serial: device.serial, hardwareUuid: device.hardwareUuid };
       const s = snapshotFor(device.serial, device.hardwareUuid);
       const raw = Buffer.from(JSON.stringify(s));
       const answers: SnapshotIngested[] = await Promise.all(
         Array.from({ length: 12 }, (_, k) =>
           ingestSnapshot(
-            { store: asStore(stores[k % 2] as PostgresStore), rules: RULES },
+            { store: stores[k % 2] as PostgresStore, rules: RULES },
             who,
             s,
             raw,
@@ -161,7 +161,7 @@ describe('postgresql ingest from two collectors', () => {
         assert.equal(a.receivedAt, first.receivedAt);
         assert.equal(a.digest, first.digest);
       }
-      assert.equal((await asStore(stores[1] as PostgresStore).snapshots.history(device.id, 10)).length, 1);
+      assert.equal((await (stores[1] as PostgresStore).snapshots.history(device.id, 10)).length, 1);
     });
   });
 });
@@ -170,8 +170,8 @@ describe('postgresql history partitions', () => {
   test("months get partitions; retention drops the months past the cutoff and keeps each device's current snapshot", async () => {
     await withStores(1, async ([store], url) => {
       const s = store as PostgresStore;
-      const d = await enroll(asStore(s), 1);
-      const e = await enroll(asStore(s), 2);
+      const d = await enroll(s, 1);
+      const e = await enroll(s, 2);
       const month = (m: number, day = 10) => Date.UTC(2026, m, day);
       const add = async (device: number, id: string, at: number, makeCurrent: boolean) => {
         await s.snapshots.addHistory({

@@ -4,7 +4,7 @@
 import { after, before } from 'node:test';
 import { openPostgresStore } from '../../../../collector/store/postgres/index.ts';
 import { storeConformance } from '../conformance/index.ts';
-import { asStore, startPostgres } from '../../../helpers/postgres.ts';
+import { startPostgres } from '../../../helpers/postgres.ts';
 import type { PostgresServer } from '../../../helpers/postgres.ts';
 
 let server: PostgresServer;
@@ -21,6 +21,6 @@ storeConformance({
     const db = await server.createDatabase();
     const store = openPostgresStore(db.url, { ...options, poolSize: 8 });
     await store.migrated;
-    return { store: asStore(store), dispose: db.drop };
+    return { store: store, dispose: db.drop };
   },
 });
