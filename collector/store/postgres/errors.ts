@@ -9,8 +9,16 @@ const code = (e: unknown): string | undefined =>
     ? (e as { code: string }).code
     : undefined;
 
-/** serialization_failure, deadlock_detected: the unit may simply run again. */
-export const retryable = (e: unknown): boolean => code(e) === '40001' || code(e) === '40P01';
+/**
+ * serialization_failure, deadlock_detected: the unit may simply run again. So may a history row routed to
+ * the default partition while another connection attached its month's partition (history-partitions.ts):
+ * the unit saw the partitions as they were when it began, and the default partition's constraint, already
+ * the new one, refuses the row (check_violation on snapshot_history_default); run again, it goes to the month.
+ */
+export const retryable = (e: unknown): boolean =>
+  code(e) === '40001' ||
+  code(e) === '40P01' ||
+  (code(e) === '23514' && (e as { table?: unknown }).table === 'snapshot_history_default');
 
 const BUSY: Record<string, string> = {
   '40001': 'a serialization conflict persisted',
