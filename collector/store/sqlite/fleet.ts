@@ -10,7 +10,7 @@ import type { FactCountRaw } from './fact-columns.ts';
 import { fleetAt } from './fleet-at.ts';
 import { DEVICE_ROW_COLUMNS, FACT_COUNT, listSql, statementCache, toRow } from './fleet-rows.ts';
 import type { FullRow } from './fleet-rows.ts';
-import type { DeviceFilter, DeviceRow, DeviceStatus, FleetParams, FleetQueries } from '../types.ts';
+import type { DeviceFilter, FleetParams, FleetQueries } from '../types.ts';
 import type { FindingState, RuleId } from '../../rules/types.ts';
 
 const STALE_EXEMPT = `EXISTS (SELECT 1 FROM exemptions e WHERE (e.serial IS NULL OR e.serial = d.serial)
