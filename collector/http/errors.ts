@@ -36,7 +36,11 @@ export const ERRORS = {
     summary: "the snapshot's device.serial or device.hardwareUuid is not the authenticated device's own",
   },
   not_found: { status: 404, summary: 'no such route' },
-  device_not_found: { status: 404, summary: 'no device with that serial' },
+  device_not_found: {
+    status: 404,
+    summary:
+      'no device with that serial (an exemption for a Mac not enrolled yet says so: "preEnrolled": true)',
+  },
   exemption_not_found: { status: 404, summary: 'no exemption with that id' },
   conflict_not_found: { status: 404, summary: 'no identity conflict with that id' },
   device_enrolled: {
@@ -94,6 +98,7 @@ export const REFUSAL_CODES: Record<RefusalKind, ErrorCode> = {
   invalid_instant: 'invalid_body',
   invalid_expiry: 'invalid_body',
   unknown_rule: 'invalid_body',
+  unknown_device: 'device_not_found',
   invalid_cursor: 'invalid_query',
   device_mismatch: 'device_mismatch',
   snapshot_conflict: 'snapshot_conflict',

@@ -7,6 +7,7 @@ import {
   ConflictResolutionSchema,
   ConflictStateSchema,
   Nullable,
+  RetiredFilterSchema,
   RuleIdSchema,
   StatusSchema,
 } from '../services/views.ts';
@@ -48,6 +49,7 @@ export const DevicesQuery = Type.Object({
   seenSince: Type.Optional(
     Type.String({ pattern: ISO_DATE_TIME, [EXPECTED]: 'an RFC 3339 date-time such as 2026-03-01T00:00:00Z' }),
   ),
+  retired: Type.Optional(RetiredFilterSchema),
   cursor: Type.Optional(
     Type.String({
       pattern: '^[A-Za-z0-9_-]{1,200}$',
@@ -76,8 +78,24 @@ export const ExemptionBody = Type.Object({
       }),
     ),
   ),
+  preEnrolled: Type.Optional(
+    Type.Boolean({
+      description:
+        'the serial is one the collector has not seen yet, on purpose (a Mac not enrolled yet); without it such a serial is 404 device_not_found',
+    }),
+  ),
 });
 export type ExemptionBody = Type.Static<typeof ExemptionBody>;
+export const RetireBody = Type.Object({
+  reason: Type.String({
+    minLength: 1,
+    maxLength: 2000,
+    description: 'what happened to the Mac (kept for audit)',
+  }),
+  by: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+export type RetireBody = Type.Static<typeof RetireBody>;
+
 export const ExemptionParams = Type.Object({
   id: Type.String({
     pattern: '^[0-9a-fA-F-]{36}$',

@@ -4,7 +4,14 @@
 // No stored value can make a read fail: a value an agent sent (instants, bodies) or a row an older version
 // wrote is checked as it is read; what cannot be shown is null, and the device page lists it in `problems`.
 // It reads from any ReadSource: the store, or a unit of work's repos (a write and its answer in one unit).
-import { exemptionInForce, findingState, ruleById, RULES, staleFinding } from '../rules/index.ts';
+import {
+  exemptionFor,
+  exemptionInForce,
+  findingState,
+  ruleById,
+  RULES,
+  staleFinding,
+} from '../rules/index.ts';
 import type { RuleConfig, Exemption } from '../rules/index.ts';
 import type {
   DeviceFilter,
@@ -113,16 +120,24 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
     serial: string,
   ): FindingView => {
     const rule = ruleById(f.rule);
+    const state = findingState(f, now, exemptions, serial);
+    // A resolved finding was exempted or not while it was open: only an open one names its exemption.
+    const by =
+      state === 'exempted' && f.resolvedAt === null ? exemptionFor(f, now, exemptions, serial) : null;
     return {
       rule: f.rule,
       title: rule.title,
       severity: rule.severity,
       user: f.user,
-      state: findingState(f, now, exemptions, serial),
+      state,
       reason: f.reason,
       firstSeen: iso(f.firstSeen),
       lastSeen: iso(f.lastSeen),
       pendingUntil: iso(f.pendingUntil),
+      exemption:
+        by === null
+          ? null
+          : { id: by.id, reason: by.reason, createdBy: by.createdBy, expiresAt: iso(by.expiresAt) },
     };
   };
 
@@ -154,6 +169,8 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
       agentVersion: d.agentVersion,
       consoleUser: d.consoleUser,
       identityConflict: d.identityConflict,
+      retired:
+        d.retired === null ? null : { at: iso(d.retired.at), by: d.retired.by, reason: d.retired.reason },
       findings: failing.map((f) => view(f, p.now, exemptions, d.serial)),
     };
   };

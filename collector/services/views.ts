@@ -15,6 +15,7 @@ export const SeveritySchema = oneOf(SEVERITIES);
 export const FindingStateSchema = oneOf(['active', 'pending', 'exempted'] as const);
 export const ConflictResolutionSchema = oneOf(['existing', 'claimant'] as const);
 export const ConflictStateSchema = oneOf(['open', 'resolved'] as const);
+export const RetiredFilterSchema = oneOf(['exclude', 'include', 'only'] as const);
 
 /** Every refusal: `{ "error": code, "message": text }`; the codes are http/errors.ts's catalogue. */
 export const errorBody = (codes?: readonly string[]) =>
@@ -50,6 +51,20 @@ export const FindingView = Type.Object({
   firstSeen: Instant(),
   lastSeen: Instant(),
   pendingUntil: Nullable(Instant()),
+  exemption: Nullable(
+    Type.Object(
+      {
+        id: Type.String(),
+        reason: Type.String(),
+        createdBy: Type.String(),
+        expiresAt: Nullable(Instant()),
+      },
+      {
+        description:
+          'the exemption that exempts the finding now (state exempted): of those in force, the one that runs longest; null otherwise',
+      },
+    ),
+  ),
 });
 export type FindingView = Type.Static<typeof FindingView>;
 
@@ -79,6 +94,15 @@ const deviceFields = {
     description:
       "an open identity conflict claims this device's serial or hardware UUID (GET /api/v1/identity-conflicts?serial=)",
   }),
+  retired: Nullable(
+    Type.Object(
+      { at: Instant(), by: Type.String(), reason: Type.String() },
+      {
+        description:
+          'the device left the fleet (an admin retired it): in no count or list unless asked for (?retired=); enrolling again un-retires it',
+      },
+    ),
+  ),
   findings: Type.Array(FindingView),
 };
 export const DeviceView = Type.Object(deviceFields);
@@ -151,6 +175,15 @@ export const ExemptionView = Type.Object({
   ),
 });
 export type ExemptionView = Type.Static<typeof ExemptionView>;
+/** The answer to adding one: whether its serial was one the collector had not seen (allowed only when asked). */
+export const ExemptionAdded = Type.Object({
+  ...ExemptionView.properties,
+  preEnrolled: Type.Boolean({
+    description:
+      'the serial is one the collector has not seen: the exemption waits for that Mac to enroll (added only with "preEnrolled": true)',
+  }),
+});
+export type ExemptionAdded = Type.Static<typeof ExemptionAdded>;
 export const ExemptionList = Type.Array(ExemptionView);
 
 export const EnrollmentEventView = Type.Object({

@@ -46,6 +46,15 @@ export interface DeviceRecord {
   orderedAt: Millis | null;
   /** How far ahead of the collector's clock the latest upload or check-in was dated; null within tolerance. */
   clockSkewSeconds: number | null;
+  /** An admin retired the device (it left the fleet): when, by whom and why; null while it is in the fleet. */
+  retired: Retirement | null;
+}
+
+/** Why a device left the fleet, as the admin who retired it said. */
+export interface Retirement {
+  at: Millis;
+  by: string;
+  reason: string;
 }
 
 /** Columns extracted from the current snapshot for fleet queries. */
@@ -93,9 +102,14 @@ export interface DeviceStore {
   byHardwareUuid(hardwareUuid: string): Promise<DeviceRecord | null>;
   byTokenHash(tokenHash: string): Promise<DeviceRecord | null>;
   create(d: NewDevice): Promise<DeviceRecord>;
-  /** Issue a new token (rotation or re-enrollment); clears revokedAt. */
+  /** Issue a new token (rotation or re-enrollment); clears revokedAt and the retirement (back in the fleet). */
   issueToken(id: number, t: NewDevice): Promise<void>;
   revoke(id: number, at: Millis): Promise<void>;
+  /**
+   * The device left the fleet: it is in no fleet query's counts or lists (unless asked for), its token is
+   * revoked (revokedAt stays when it already was), its history and findings stay.
+   */
+  retire(id: number, r: Retirement): Promise<void>;
   /**
    * An admin kept an identity over the devices `ids`: they go, with their history and findings, and a
    * record for the identity takes their place without a token (its next enrollment gets one). Its id is
@@ -194,6 +208,8 @@ export type EnrollmentOutcome =
   | 'refused_rate_limited'
   | 'refused_aborted'
   | 'revoked'
+  | 'retired'
+  | 'reenrolled_retired'
   | 'conflict_kept_existing'
   | 'conflict_kept_claimant'
   | 'replaced';
@@ -337,7 +353,11 @@ export interface DeviceFilter {
   model?: string;
   seenSince?: Millis;
   serial?: string;
+  /** Retired devices: left out (the default), listed with the others, or listed alone. */
+  retired?: RetiredFilter;
 }
+
+export type RetiredFilter = 'exclude' | 'include' | 'only';
 
 export interface DeviceRow extends DeviceRecord, DeviceFacts {
   status: DeviceStatus;
@@ -345,8 +365,10 @@ export interface DeviceRow extends DeviceRecord, DeviceFacts {
   identityConflict: boolean;
 }
 
+/** The fleet queries count and list only devices in the fleet: retired ones only where a filter asks. */
 export interface FleetQueries {
   listDevices(p: FleetParams, f: DeviceFilter, page: { after?: string; limit: number }): Promise<DeviceRow[]>;
+  /** One device by serial, retired or not. */
   deviceRow(p: FleetParams, serial: string): Promise<DeviceRow | null>;
   countByStatus(p: FleetParams): Promise<Record<DeviceStatus, number>>;
   /** Devices and findings per rule among open findings (stale is counted from lastContact). */

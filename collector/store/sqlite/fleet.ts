@@ -1,7 +1,8 @@
 // Fleet queries. Status is rules/device-status.ts's deviceStatus, answered here in SQL for every device at
 // once, at read time, from stored instants: noncompliant_from (rules' noncompliantFrom, written at ingest and
 // on exemption changes), last_contact (the stale rule, its grace and exemptions), has_unknown and open
-// identity conflicts, so reads are right before any scheduled job runs.
+// identity conflicts, so reads are right before any scheduled job runs. Retired devices are in no count and
+// no list unless the filter asks for them.
 import type { Db } from './open.ts';
 import { DEVICE_COLUMNS, toDevice } from './devices.ts';
 import type { DeviceRowRaw } from './devices.ts';
@@ -68,15 +69,20 @@ export function sqliteFleet(db: Db): FleetQueries {
   // (Separate statements: SQLite counts a whole table from its b-tree only for a plain top-level count(*).
   // countByStatus runs as one unit of work, so they all read the same state.)
   const count = (sql: string) => db.prepare<[Record<string, number>], { n: number }>(sql);
-  const total = count(`SELECT count(*) AS n FROM devices`);
-  const activeFailing = count(`SELECT count(*) AS n FROM devices WHERE noncompliant_from <= @now`);
-  const activeFailingUnknown = count(
-    `SELECT count(*) AS n FROM devices WHERE noncompliant_from <= @now AND has_unknown = 1`,
+  // Retired devices are in no count: the whole table less the retired (their own partial index), and
+  // each other count tests the retired column of the few rows its index finds.
+  const all = count(`SELECT count(*) AS n FROM devices`);
+  const retired = count(`SELECT count(*) AS n FROM devices WHERE retired_at IS NOT NULL`);
+  const activeFailing = count(
+    `SELECT count(*) AS n FROM devices WHERE noncompliant_from <= @now AND retired_at IS NULL`,
   );
-  const unknownAll = count(`SELECT count(*) AS n FROM devices WHERE has_unknown = 1`);
+  const activeFailingUnknown = count(
+    `SELECT count(*) AS n FROM devices WHERE noncompliant_from <= @now AND has_unknown = 1 AND retired_at IS NULL`,
+  );
+  const unknownAll = count(`SELECT count(*) AS n FROM devices WHERE has_unknown = 1 AND retired_at IS NULL`);
   const staleOnly = db.prepare<[Record<string, number>], { n: number; u: number | null }>(
     `SELECT count(*) AS n, sum(d.has_unknown = 1) AS u FROM devices d
-     WHERE d.last_contact <= @staleActiveCutoff
+     WHERE d.last_contact <= @staleActiveCutoff AND d.retired_at IS NULL
        AND NOT (d.noncompliant_from IS NOT NULL AND d.noncompliant_from <= @now)
        AND NOT ${STALE_EXEMPT}`,
   );
@@ -88,15 +94,16 @@ export function sqliteFleet(db: Db): FleetQueries {
        UNION SELECT d3.id FROM identity_conflicts c CROSS JOIN devices d3 ON d3.hardware_uuid = c.hardware_uuid
          WHERE c.resolved_at IS NULL
      ) AS claimed CROSS JOIN devices d ON d.id = claimed.id
-     WHERE d.has_unknown = 0
+     WHERE d.has_unknown = 0 AND d.retired_at IS NULL
        AND NOT (d.noncompliant_from IS NOT NULL AND d.noncompliant_from <= @now)
        AND NOT (d.last_contact <= @staleActiveCutoff AND NOT ${STALE_EXEMPT})`,
   );
   const byRule = db.prepare<[], { rule: RuleId; n: number }>(
-    `SELECT rule, count(DISTINCT device_id) AS n FROM findings WHERE resolved_at IS NULL GROUP BY rule`,
+    `SELECT rule, count(DISTINCT device_id) AS n FROM findings WHERE resolved_at IS NULL
+       AND device_id NOT IN (SELECT id FROM devices WHERE retired_at IS NOT NULL) GROUP BY rule`,
   );
   const staleCount = db.prepare<[{ staleCutoff: number }], { n: number }>(
-    `SELECT count(*) AS n FROM devices WHERE last_contact < @staleCutoff`,
+    `SELECT count(*) AS n FROM devices WHERE last_contact < @staleCutoff AND retired_at IS NULL`,
   );
   const one = db.prepare<[Record<string, number | string>], FullRow>(
     `SELECT ${ROW_COLUMNS} FROM devices d WHERE d.serial = @serial`,
@@ -112,6 +119,9 @@ export function sqliteFleet(db: Db): FleetQueries {
         where.push('d.serial > @after');
         args['after'] = page.after;
       }
+      const retiredFilter = f.retired ?? 'exclude';
+      if (retiredFilter !== 'include')
+        where.push(retiredFilter === 'only' ? 'd.retired_at IS NOT NULL' : 'd.retired_at IS NULL');
       if (f.serial !== undefined) {
         where.push('d.serial = @serial');
         args['serial'] = f.serial;
@@ -159,12 +169,13 @@ export function sqliteFleet(db: Db): FleetQueries {
     },
     async countByStatus(p) {
       const args = params(p);
-      const n = (q: typeof total, a: Record<string, number> = {}) => q.get(a)?.n ?? 0;
+      const n = (q: typeof all, a: Record<string, number> = {}) => q.get(a)?.n ?? 0;
+      const total = n(all) - n(retired);
       const stale = staleOnly.get(args);
       const noncompliant = n(activeFailing, args) + (stale?.n ?? 0);
       const unknown =
         n(unknownAll) - n(activeFailingUnknown, args) - (stale?.u ?? 0) + n(conflictedOnly, args);
-      return { compliant: n(total) - noncompliant - unknown, noncompliant, unknown };
+      return { compliant: total - noncompliant - unknown, noncompliant, unknown };
     },
     async countByRule(p) {
       const rows = byRule.all().map((r) => ({ rule: r.rule, devices: r.n }));
@@ -173,7 +184,7 @@ export function sqliteFleet(db: Db): FleetQueries {
       return rows;
     },
     async deviceCount() {
-      return total.get({})?.n ?? 0;
+      return (all.get({})?.n ?? 0) - (retired.get({})?.n ?? 0);
     },
   };
 }

@@ -181,7 +181,17 @@ function explain(c: Case, now: number, rules: RuleConfig, exemptions: readonly E
   });
 }
 
-async function check(store: Store, cases: Case[], label: string): Promise<number> {
+/**
+ * Check every case's status at every boundary; the `retired` ones are in no count and no list unless the
+ * filter asks for them, and their own row still answers the definition.
+ */
+async function check(
+  store: Store,
+  cases: Case[],
+  label: string,
+  retired: ReadonlySet<string> = new Set(),
+): Promise<number> {
+  const fleet = cases.filter((c) => !retired.has(c.serial));
   const exemptions = await store.exemptions.list();
   const configs: RuleConfig[] = [
     { staleAfterSeconds: STALE_S, graceSeconds: {} },
@@ -194,10 +204,16 @@ async function check(store: Store, cases: Case[], label: string): Promise<number
       const rows = new Map(
         (await store.fleet.listDevices(p, {}, { limit: 100_000 })).map((r) => [r.serial, r]),
       );
+      const everyRow = new Map(
+        (await store.fleet.listDevices(p, { retired: 'include' }, { limit: 100_000 })).map((r) => [
+          r.serial,
+          r,
+        ]),
+      );
       const tally: Record<DeviceStatus, number> = { compliant: 0, noncompliant: 0, unknown: 0 };
       for (const c of cases) {
-        const got = rows.get(c.serial)?.status as DeviceStatus;
-        tally[got]++;
+        const got = everyRow.get(c.serial)?.status as DeviceStatus;
+        if (!retired.has(c.serial)) tally[got]++;
         // Reads come after writes: a device is read at or after its last contact (its findings are older).
         if (now < c.lastContact) continue;
         const want = expected(c, now, rules, exemptions);
@@ -205,7 +221,19 @@ async function check(store: Store, cases: Case[], label: string): Promise<number
         if (got !== want)
           assert.fail(`${got} instead of ${want}: ${explain(c, now, rules, exemptions)}, ${label}`);
       }
-      assert.equal(rows.size, cases.length);
+      assert.equal(rows.size, fleet.length);
+      assert.ok(
+        fleet.every((c) => rows.has(c.serial)),
+        'the fleet is listed, and no retired device',
+      );
+      assert.equal(everyRow.size, cases.length);
+      const onlyRetired = await store.fleet.listDevices(p, { retired: 'only' }, { limit: 100_000 });
+      assert.deepEqual(
+        onlyRetired.map((r) => r.serial).sort(),
+        [...retired].sort(),
+        'retired: only lists the retired',
+      );
+      assert.equal(await store.fleet.deviceCount(), fleet.length);
       assert.deepEqual(
         await store.fleet.countByStatus(p),
         tally,
@@ -271,6 +299,13 @@ export function statusConformance(backend: Backend): void {
           );
         });
         checked += await check(store, cases, 'plus fleet-wide exemptions');
+        // A third of the fleet retired: out of every count and list, each still answering the definition.
+        const retired = new Set(cases.filter((_, i) => i % 3 === 1).map((c) => c.serial));
+        for (const serial of retired) {
+          const d = await store.devices.bySerial(serial);
+          if (d) await store.devices.retire(d.id, { at: T - 40 * D, by: 't', reason: 'left' });
+        }
+        checked += await check(store, cases, 'a third retired', retired);
         assert.ok(checked > 10_000, `${checked} answers checked`);
       });
     });
