@@ -271,9 +271,17 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
           .filter((r) => ruleById(r.rule) !== undefined)
           .map((r) => {
             const rule = ruleById(r.rule);
-            return { rule: r.rule, title: rule.title, severity: rule.severity, devices: r.devices };
+            return {
+              rule: r.rule,
+              title: rule.title,
+              severity: rule.severity,
+              devices: r.devices,
+              active: r.active,
+              pending: r.pending,
+              exempted: r.exempted,
+            };
           })
-          .sort((a, b) => b.devices - a.devices || a.rule.localeCompare(b.rule)),
+          .sort((a, b) => b.active - a.active || b.devices - a.devices || a.rule.localeCompare(b.rule)),
       };
     },
 

@@ -144,7 +144,15 @@ export const Summary = Type.Object({
       rule: RuleIdSchema,
       title: Type.String(),
       severity: SeveritySchema,
-      devices: Type.Integer(),
+      devices: Type.Integer({
+        description: 'devices with an open finding of the rule (unconfirmed ones too)',
+      }),
+      active: Type.Integer({
+        description:
+          'devices whose finding of the rule counts now (neither exempted nor in its grace window)',
+      }),
+      pending: Type.Integer({ description: 'devices whose finding of the rule is inside its grace window' }),
+      exempted: Type.Integer({ description: 'devices whose every failing finding of the rule is exempted' }),
     }),
   ),
 });

@@ -365,13 +365,26 @@ export interface DeviceRow extends DeviceRecord, DeviceFacts {
   identityConflict: boolean;
 }
 
+export interface RuleCount {
+  rule: RuleId;
+  devices: number;
+  active: number;
+  pending: number;
+  exempted: number;
+}
+
 /** The fleet queries count and list only devices in the fleet: retired ones only where a filter asks. */
 export interface FleetQueries {
   listDevices(p: FleetParams, f: DeviceFilter, page: { after?: string; limit: number }): Promise<DeviceRow[]>;
   /** One device by serial, retired or not. */
   deviceRow(p: FleetParams, serial: string): Promise<DeviceRow | null>;
   countByStatus(p: FleetParams): Promise<Record<DeviceStatus, number>>;
-  /** Devices and findings per rule among open findings (stale is counted from lastContact). */
-  countByRule(p: FleetParams): Promise<{ rule: RuleId; devices: number }[]>;
+  /**
+   * Per rule, the devices with an open finding of it (stale: counted from lastContact), and those devices by
+   * the state (rules' findingState at p.now) of their failing findings of the rule, the worst one counting
+   * (active, then pending, then exempted); a device whose only open findings of the rule are unconfirmed
+   * (failing false) is in `devices` alone.
+   */
+  countByRule(p: FleetParams): Promise<RuleCount[]>;
   deviceCount(): Promise<number>;
 }

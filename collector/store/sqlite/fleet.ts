@@ -7,7 +7,14 @@ import type { Db } from './open.ts';
 import { DEVICE_COLUMNS, toDevice } from './devices.ts';
 import type { DeviceRowRaw } from './devices.ts';
 import { unexpiredAt } from './exemptions.ts';
-import type { DeviceFilter, DeviceRow, DeviceStatus, FleetParams, FleetQueries } from '../types.ts';
+import type {
+  DeviceFilter,
+  DeviceRow,
+  DeviceStatus,
+  FleetParams,
+  FleetQueries,
+  RuleCount,
+} from '../types.ts';
 import type { RuleId } from '../../rules/types.ts';
 
 const STALE_EXEMPT = `EXISTS (SELECT 1 FROM exemptions e WHERE (e.serial IS NULL OR e.serial = d.serial)
@@ -98,12 +105,37 @@ export function sqliteFleet(db: Db): FleetQueries {
        AND NOT (d.noncompliant_from IS NOT NULL AND d.noncompliant_from <= @now)
        AND NOT (d.last_contact <= @staleActiveCutoff AND NOT ${STALE_EXEMPT})`,
   );
-  const byRule = db.prepare<[], { rule: RuleId; n: number }>(
-    `SELECT rule, count(DISTINCT device_id) AS n FROM findings WHERE resolved_at IS NULL
-       AND device_id NOT IN (SELECT id FROM devices WHERE retired_at IS NOT NULL) GROUP BY rule`,
+  // Per rule and device, the worst state of its failing findings of the rule (rules' findingState: a
+  // matching exemption in force -> exempted (0), else inside the grace window -> pending (1), else active
+  // (2)); -1 when its open findings of the rule are all unconfirmed. A finding's user '' is "no user": only
+  // an exemption for every user (user_name NULL) matches it.
+  const byRule = db.prepare<
+    [{ now: number }],
+    { rule: RuleId; n: number; active: number; pending: number; exempted: number }
+  >(
+    `SELECT rule, count(*) AS n, sum(worst = 2) AS active, sum(worst = 1) AS pending, sum(worst = 0) AS exempted
+     FROM (
+       SELECT f.rule AS rule, max(CASE
+           WHEN f.failing = 0 THEN -1
+           WHEN EXISTS (SELECT 1 FROM exemptions e WHERE (e.serial IS NULL OR e.serial = d.serial)
+             AND (e.rule IS NULL OR e.rule = f.rule)
+             AND (e.user_name IS NULL OR (f.user_name <> '' AND e.user_name = f.user_name))
+             AND ${unexpiredAt('@now')}) THEN 0
+           WHEN f.pending_until IS NOT NULL AND @now < f.pending_until THEN 1
+           ELSE 2 END) AS worst
+       FROM findings f JOIN devices d ON d.id = f.device_id
+       WHERE f.resolved_at IS NULL AND d.retired_at IS NULL
+       GROUP BY f.rule, f.device_id
+     ) GROUP BY rule`,
   );
-  const staleCount = db.prepare<[{ staleCutoff: number }], { n: number }>(
-    `SELECT count(*) AS n FROM devices WHERE last_contact < @staleCutoff AND retired_at IS NULL`,
+  // The stale finding (never stored): stale past the stale age; active past its grace window unless exempted.
+  const staleCount = db.prepare<
+    [{ now: number; staleCutoff: number; staleActiveCutoff: number }],
+    { n: number; exempted: number | null; active: number | null }
+  >(
+    `SELECT count(*) AS n, sum(ex) AS exempted, sum(NOT ex AND last_contact <= @staleActiveCutoff) AS active
+     FROM (SELECT d.last_contact AS last_contact, ${STALE_EXEMPT} AS ex FROM devices d
+           WHERE d.last_contact < @staleCutoff AND d.retired_at IS NULL)`,
   );
   const one = db.prepare<[Record<string, number | string>], FullRow>(
     `SELECT ${ROW_COLUMNS} FROM devices d WHERE d.serial = @serial`,
@@ -178,9 +210,29 @@ export function sqliteFleet(db: Db): FleetQueries {
       return { compliant: total - noncompliant - unknown, noncompliant, unknown };
     },
     async countByRule(p) {
-      const rows = byRule.all().map((r) => ({ rule: r.rule, devices: r.n }));
-      const stale = staleCount.get({ staleCutoff: p.staleCutoff })?.n ?? 0;
-      if (stale > 0) rows.push({ rule: 'stale', devices: stale });
+      const rows: RuleCount[] = byRule.all({ now: p.now }).map((r) => ({
+        rule: r.rule,
+        devices: r.n,
+        active: r.active,
+        pending: r.pending,
+        exempted: r.exempted,
+      }));
+      const stale = staleCount.get({
+        now: p.now,
+        staleCutoff: p.staleCutoff,
+        staleActiveCutoff: p.staleActiveCutoff,
+      });
+      if (stale && stale.n > 0) {
+        const exempted = stale.exempted ?? 0;
+        const active = stale.active ?? 0;
+        rows.push({
+          rule: 'stale',
+          devices: stale.n,
+          active,
+          pending: stale.n - exempted - active,
+          exempted,
+        });
+      }
       return rows;
     },
     async deviceCount() {

@@ -88,8 +88,11 @@ test('devices list and show print the same lines through --db and --server, and 
 });
 
 test('exempt add, list and remove work both ways; an exempted finding shows its reason, author and expiry in the CLI and the API', async () => {
+  const fileVault = async () =>
+    (await c.admin('/api/v1/summary')).json.byRule.find((r: { rule: string }) => r.rule === 'filevault-off');
   for (const [name, where] of targets()) {
     const d = await failingMac();
+    const before = await fileVault();
     const add = await tokenwatch([
       'exempt',
       'add',
@@ -112,6 +115,13 @@ test('exempt add, list and remove work both ways; an exempted finding shows its 
 
     const detail = (await c.admin(`/api/v1/devices/${d.serial}`)).json;
     assert.equal(detail.status, 'compliant', name);
+    // /summary separates the exempted from the active, per rule.
+    const after = await fileVault();
+    assert.deepEqual(
+      { devices: after.devices, active: after.active, exempted: after.exempted },
+      { devices: before.devices, active: before.active - 1, exempted: before.exempted + 1 },
+      name,
+    );
     const [finding] = detail.findings;
     assert.equal(finding.state, 'exempted');
     assert.equal(finding.exemption.id, id);

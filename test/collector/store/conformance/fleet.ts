@@ -99,9 +99,9 @@ export function fleetConformance(backend: Backend): void {
         await fleet(store);
         const counts = (await store.fleet.countByRule(P)).sort((a, b) => a.rule.localeCompare(b.rule));
         assert.deepEqual(counts, [
-          { rule: 'filevault-off', devices: 1 },
-          { rule: 'stale', devices: 1 },
-          { rule: 'user-without-securetoken', devices: 2 },
+          { rule: 'filevault-off', devices: 1, active: 1, pending: 0, exempted: 0 },
+          { rule: 'stale', devices: 1, active: 1, pending: 0, exempted: 0 },
+          { rule: 'user-without-securetoken', devices: 2, active: 2, pending: 0, exempted: 0 },
         ]);
         assert.equal(await store.fleet.deviceCount(), 6);
       });
@@ -136,7 +136,9 @@ export function fleetConformance(backend: Backend): void {
         assert.deepEqual(await serials({ rule: 'stale', retired: 'only' }), ['4']);
         assert.deepEqual(await serials({ rule: 'user-without-securetoken' }), ['2']);
         const counts = (await store.fleet.countByRule(P)).sort((a, b) => a.rule.localeCompare(b.rule));
-        assert.deepEqual(counts, [{ rule: 'user-without-securetoken', devices: 1 }]);
+        assert.deepEqual(counts, [
+          { rule: 'user-without-securetoken', devices: 1, active: 1, pending: 0, exempted: 0 },
+        ]);
         assert.equal(await store.fleet.deviceCount(), 4);
         const byStatus = await store.fleet.countByStatus(P);
         assert.equal(byStatus.compliant + byStatus.noncompliant + byStatus.unknown, 4);

@@ -1,5 +1,6 @@
 // A device's status as the fleet queries answer it (deviceRow, listDevices and its status filter,
-// countByStatus) is the rules' definition, collector/rules/device-status.ts deviceStatus, over the rules'
+// countByStatus), and the per-rule counts of active, pending and exempted findings (countByRule), are the
+// rules' definition, collector/rules/device-status.ts deviceStatus, over the rules'
 // findingState and staleFinding: checked for every combination of the inputs status has (the failing
 // findings and their grace windows, the device's and the fleet's exemptions, whether the evaluation left
 // something unknown, the last contact, identity conflicts, the stale rule's grace window) at every instant
@@ -9,11 +10,12 @@
 // until every backend's SQL follows.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
 import type { Backend } from './backend.ts';
 import { current, found, withStore } from './backend.ts';
 import { activeFrom, deviceStatus, findingState, staleFinding } from '../../../../collector/rules/index.ts';
 import type { DeviceStatus, Exemption, RuleConfig, RuleId } from '../../../../collector/rules/index.ts';
-import type { FindingRecord, Store } from '../../../../collector/store/types.ts';
+import type { FindingRecord, RuleCount, Store } from '../../../../collector/store/types.ts';
 import { deviceNoncompliantFrom } from '../../../../collector/services/evaluation.ts';
 import { addExemption } from '../../../../collector/services/exemptions.ts';
 import type { NewExemption } from '../../../../collector/services/exemptions.ts';
@@ -86,6 +88,39 @@ function expected(c: Case, now: number, rules: RuleConfig, exemptions: readonly 
     unknown: c.unknown,
     identityConflict: c.conflict === 'serial' || c.conflict === 'uuid',
   });
+}
+
+type Counts = Omit<RuleCount, 'rule'>;
+
+/**
+ * countByRule as the definition gives it: per rule, the devices with an open finding of it, and each by the
+ * worst state (active, pending, exempted) of its failing findings of the rule; the stale finding from the
+ * last contact.
+ */
+function expectedByRule(
+  cases: readonly Case[],
+  now: number,
+  rules: RuleConfig,
+  exemptions: readonly Exemption[],
+): Map<string, Counts> {
+  const out = new Map<string, Counts>();
+  const rank = { exempted: 0, pending: 1, active: 2 } as const;
+  for (const c of cases) {
+    const open: { rule: string; failing: boolean; state: keyof typeof rank }[] = c.findings
+      .filter((f) => f.resolvedAt === null)
+      .map((f) => ({ rule: f.rule, failing: f.failing, state: findingState(f, now, exemptions, c.serial) }));
+    const stale = staleFinding(c.lastContact, now, rules);
+    if (stale)
+      open.push({ rule: 'stale', failing: true, state: findingState(stale, now, exemptions, c.serial) });
+    for (const rule of new Set(open.map((f) => f.rule))) {
+      const counts = out.get(rule) ?? { devices: 0, active: 0, pending: 0, exempted: 0 };
+      counts.devices++;
+      const states = open.filter((f) => f.rule === rule && f.failing).map((f) => f.state);
+      if (states.length > 0) counts[states.reduce((a, b) => (rank[b] > rank[a] ? b : a))]++;
+      out.set(rule, counts);
+    }
+  }
+  return out;
 }
 
 /** Every instant the definition can change at for these cases, each with the millisecond before and after. */
@@ -234,6 +269,16 @@ async function check(
         'retired: only lists the retired',
       );
       assert.equal(await store.fleet.deviceCount(), fleet.length);
+      const byRule = new Map(
+        (await store.fleet.countByRule(p)).map(({ rule, ...counts }) => [rule as string, counts]),
+      );
+      const wantByRule = expectedByRule(fleet, now, rules, exemptions);
+      if (!isDeepStrictEqual(byRule, wantByRule))
+        assert.deepEqual(
+          Object.fromEntries(byRule),
+          Object.fromEntries(wantByRule),
+          `countByRule, ${label}, now T+${now - T}, stale grace ${rules.graceSeconds.stale ?? 0} s`,
+        );
       assert.deepEqual(
         await store.fleet.countByStatus(p),
         tally,
