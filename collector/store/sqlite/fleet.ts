@@ -108,25 +108,35 @@ export function sqliteFleet(db: Db): FleetQueries {
   // Per rule and device, the worst state of its failing findings of the rule (rules' findingState: a
   // matching exemption in force -> exempted (0), else inside the grace window -> pending (1), else active
   // (2)); -1 when its open findings of the rule are all unconfirmed. A finding's user '' is "no user": only
-  // an exemption for every user (user_name NULL) matches it.
-  const byRule = db.prepare<
-    [{ now: number }],
-    { rule: RuleId; n: number; active: number; pending: number; exempted: number }
-  >(
-    `SELECT rule, count(*) AS n, sum(worst = 2) AS active, sum(worst = 1) AS pending, sum(worst = 0) AS exempted
-     FROM (
-       SELECT f.rule AS rule, max(CASE
-           WHEN f.failing = 0 THEN -1
-           WHEN EXISTS (SELECT 1 FROM exemptions e WHERE (e.serial IS NULL OR e.serial = d.serial)
-             AND (e.rule IS NULL OR e.rule = f.rule)
-             AND (e.user_name IS NULL OR (f.user_name <> '' AND e.user_name = f.user_name))
-             AND ${unexpiredAt('@now')}) THEN 0
-           WHEN f.pending_until IS NOT NULL AND @now < f.pending_until THEN 1
-           ELSE 2 END) AS worst
-       FROM findings f JOIN devices d ON d.id = f.device_id
-       WHERE f.resolved_at IS NULL AND d.retired_at IS NULL
-       GROUP BY f.rule, f.device_id
-     ) GROUP BY rule`,
+  // an exemption for every user (user_name NULL) matches it. Looking for a matching exemption costs most
+  // of the query (about 4x at 100,000 devices), so it is only looked for when one is in force at all.
+  const EXEMPTED = `EXISTS (SELECT 1 FROM exemptions e
+      WHERE (e.serial IS NULL OR e.serial = (SELECT d.serial FROM devices d WHERE d.id = f.device_id))
+      AND (e.rule IS NULL OR e.rule = f.rule)
+      AND (e.user_name IS NULL OR (f.user_name <> '' AND e.user_name = f.user_name))
+      AND ${unexpiredAt('@now')})`;
+  const perRule = (exempted: string) =>
+    db.prepare<
+      [{ now: number }],
+      { rule: RuleId; n: number; active: number; pending: number; exempted: number }
+    >(
+      `SELECT rule, count(*) AS n, sum(worst = 2) AS active, sum(worst = 1) AS pending, sum(worst = 0) AS exempted
+       FROM (
+         SELECT f.rule AS rule, max(CASE
+             WHEN f.failing = 0 THEN -1
+             WHEN ${exempted} THEN 0
+             WHEN f.pending_until IS NOT NULL AND @now < f.pending_until THEN 1
+             ELSE 2 END) AS worst
+         FROM findings f
+         WHERE f.resolved_at IS NULL
+           AND f.device_id NOT IN (SELECT id FROM devices WHERE retired_at IS NOT NULL)
+         GROUP BY f.rule, f.device_id
+       ) GROUP BY rule`,
+    );
+  const byRuleExempted = perRule(EXEMPTED);
+  const byRuleNoExemptions = perRule('0');
+  const anyExemptionInForce = db.prepare<[{ now: number }], { n: number }>(
+    `SELECT count(*) AS n FROM (SELECT 1 FROM exemptions e WHERE ${unexpiredAt('@now')} LIMIT 1)`,
   );
   // The stale finding (never stored): stale past the stale age; active past its grace window unless exempted.
   const staleCount = db.prepare<
@@ -210,6 +220,8 @@ export function sqliteFleet(db: Db): FleetQueries {
       return { compliant: total - noncompliant - unknown, noncompliant, unknown };
     },
     async countByRule(p) {
+      const byRule =
+        (anyExemptionInForce.get({ now: p.now })?.n ?? 0) > 0 ? byRuleExempted : byRuleNoExemptions;
       const rows: RuleCount[] = byRule.all({ now: p.now }).map((r) => ({
         rule: r.rule,
         devices: r.n,

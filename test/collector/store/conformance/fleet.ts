@@ -4,7 +4,13 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from './backend.ts';
 import { current, enroll, found, NO_FACTS, withStore } from './backend.ts';
-import type { DeviceFilter, FindingRecord, FleetParams, Store } from '../../../../collector/store/types.ts';
+import type {
+  DeviceFilter,
+  Exemption,
+  FindingRecord,
+  FleetParams,
+  Store,
+} from '../../../../collector/store/types.ts';
 
 const T = Date.parse('2026-03-02T12:00:00.000Z');
 const D = 86_400_000;
@@ -104,6 +110,43 @@ export function fleetConformance(backend: Backend): void {
           { rule: 'user-without-securetoken', devices: 2, active: 2, pending: 0, exempted: 0 },
         ]);
         assert.equal(await store.fleet.deviceCount(), 6);
+        // An expired exemption exempts nothing; one in force moves its devices from active to exempted.
+        const exemption = (id: string, over: Partial<Exemption>): Exemption => ({
+          id,
+          serial: null,
+          rule: 'filevault-off',
+          user: null,
+          reason: id,
+          createdBy: 't',
+          createdAt: T - D,
+          expiresAt: null,
+          ...over,
+        });
+        const fv = async () => (await store.fleet.countByRule(P)).find((r) => r.rule === 'filevault-off');
+        await store.exemptions.add(exemption('expired', { expiresAt: T }));
+        assert.deepEqual(await fv(), {
+          rule: 'filevault-off',
+          devices: 1,
+          active: 1,
+          pending: 0,
+          exempted: 0,
+        });
+        await store.exemptions.add(exemption('bob', { serial: 'C0200000', rule: null, user: 'bob' }));
+        assert.deepEqual(await fv(), {
+          rule: 'filevault-off',
+          devices: 1,
+          active: 1,
+          pending: 0,
+          exempted: 0,
+        });
+        await store.exemptions.add(exemption('mine', { serial: 'C0200000', expiresAt: T + 1 }));
+        assert.deepEqual(await fv(), {
+          rule: 'filevault-off',
+          devices: 1,
+          active: 0,
+          pending: 0,
+          exempted: 1,
+        });
       });
     });
 
