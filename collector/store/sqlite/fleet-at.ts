@@ -136,6 +136,8 @@ export function fleetAt(
           status: STATUS_AT_SQL,
           openRule: `d.id IN (SELECT device_id FROM findings WHERE rule = @rule AND first_seen <= @now
             AND (resolved_at IS NULL OR resolved_at > @now))`,
+          // In the fleet then: not retired, or retired after that instant.
+          inFleet: '(d.retired_at IS NULL OR d.retired_at > @now)',
         },
         params(p),
       );
