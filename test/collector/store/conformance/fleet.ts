@@ -193,6 +193,21 @@ export function fleetConformance(backend: Backend): void {
         const byStatus = await store.fleet.countByStatus(P);
         assert.equal(byStatus.compliant + byStatus.noncompliant + byStatus.unknown, 4);
         assert.equal(byStatus.noncompliant, 0, 'the stale Mac is retired');
+        // As of a past instant, a device is out of the fleet once it was retired, and in it before.
+        const at = (t: number): FleetParams => ({ ...P, now: t });
+        const countAt = (t: number) => store.fleet.deviceCountAt(at(t));
+        const statusTotalAt = async (t: number) =>
+          Object.values(await store.fleet.countByStatusAt(at(t))).reduce((a, b) => a + b, 0);
+        const listedAt = async (t: number) =>
+          (await store.fleet.listDevicesAt(at(t), {}, { limit: 100 })).map((r) => r.serial.slice(-1));
+        const now = await countAt(T);
+        assert.equal(now, 4, 'as of now, as the fleet queries count');
+        assert.equal(await countAt(T - 45_000), now + 1, 'C0200004 was retired after that instant');
+        assert.equal(await countAt(T - 90_000), now + 2, 'both were still in the fleet');
+        assert.equal(await statusTotalAt(T), now);
+        assert.equal(await statusTotalAt(T - 90_000), now + 2);
+        assert.ok((await listedAt(T - 45_000)).includes('4'));
+        assert.ok(!(await listedAt(T - 45_000)).includes('0'));
         // The record stays readable, with its findings.
         assert.deepEqual((await store.fleet.deviceRow(P, 'C0200000'))?.retired, retired?.retired);
         assert.equal((await store.findings.open(before.id)).length, 2);
