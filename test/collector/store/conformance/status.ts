@@ -320,7 +320,7 @@ async function check(
       const counted = Object.fromEntries(
         (await store.fleet.findingCounts(p)).map((r) => [`${r.rule} ${r.state}`, r.findings]),
       );
-      const want = expectedFindingCounts(cases, now, rules, exemptions);
+      const want = expectedFindingCounts(fleet, now, rules, exemptions);
       assert.deepEqual(counted, want, `findingCounts, ${label}, now T+${now - T}`);
       for (const key of Object.keys(want)) statesMet.add(key);
       for (const status of ['compliant', 'noncompliant', 'unknown'] as const) {
