@@ -109,7 +109,7 @@ test('tokenwatch serve with a broken alert channel stops at once with one line n
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(
     r.stderr,
-    /^tokenwatch: alerts\.channels\[0\] \(webhook "it"\): secret\[0\] is not a Standard Webhooks secret/,
+    /^tokenwatch serve: alerts\.channels\[0\] \(webhook "it"\): secret\[0\] is not a Standard Webhooks secret/,
   );
   assert.ok(!r.stderr.includes('hunter2'));
 });
