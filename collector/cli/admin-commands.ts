@@ -341,11 +341,9 @@ export async function adminCommand(
       return 2;
     }
     if (e instanceof RemoteAdminError) {
-      // A refusal of the request is said as the services say it on the --db path (cli.ts: exit 2).
+      // A refusal of the request is said, and exits, as on the --db path (cli.ts: a Refusal, exit 2).
       const refused = e.status >= 400 && e.status < 500 && e.status !== 401 && e.status !== 429;
-      deps.err(
-        printable(refused ? `tokenwatch: ${e.message}` : `tokenwatch ${command}: ${e.message}`) + '\n',
-      );
+      deps.err(printable(`tokenwatch ${command}: ${e.message}`) + '\n');
       return refused ? 2 : 1;
     }
     throw e;
