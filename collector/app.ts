@@ -19,6 +19,7 @@ import { adminRoutes } from './http/routes/admin.ts';
 import { opsRoutes } from './http/routes/ops.ts';
 import { identityConflictRoutes } from './http/routes/identity-conflicts.ts';
 import { JsonBodyError, parseJsonBody } from './http/json-body.ts';
+import { EXPECTED } from './http/validation-message.ts';
 import { capConnections, clientErrorHandler, connectionOptions } from './http/connections.ts';
 import { createReadModel } from './services/read-model.ts';
 import { EnrollmentService } from './services/enrollment.ts';
@@ -124,7 +125,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     return503OnClosing: false,
     ajv: {
-      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
+      // verbose: a refusal quotes the value and reads the schema's words for it (http/validation-message.ts).
+      customOptions: {
+        coerceTypes: false,
+        removeAdditional: false,
+        useDefaults: false,
+        allErrors: false,
+        verbose: true,
+        keywords: [EXPECTED],
+      },
     },
     ...(deps.https ? { https: { ...deps.https, ...limits.server } } : { http: limits.server }),
   };
@@ -168,7 +177,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler(async (err, req, reply) => {
-    const e = toApiError(err);
+    const e = toApiError(err, { contentType: req.headers['content-type'] });
     Metrics.inc(metrics.rejects, e.code);
     if (e.statusCode >= 500) req.log.error({ err, code: e.code }, 'request failed');
     else req.log.info({ code: e.code, url: req.url, message: e.message }, 'request refused');

@@ -1,7 +1,7 @@
-// `tokenwatch`: serve | config | exempt add|list|remove | prune | report | alerts test|list | ... Reads argv
-// and the environment, builds the config (config.ts) and hands over to main.ts or the store. Every failure
-// it expects is one line on stderr and an exit status of startup.ts's EXIT (the usage lists them); only a
-// bug prints a stack.
+// `tokenwatch`: serve | config | devices list|show|revoke|retire | exempt add|list|remove | conflicts | prune
+// | report | alerts test|list | backup | openapi | pin. Reads argv and the environment, builds the config
+// (config.ts) and hands over to main.ts or the store. Every failure it expects is one line on stderr and an
+// exit status of startup.ts's EXIT (the usage lists them); only a bug prints a stack.
 import { parseArgs } from 'node:util';
 import { loadConfig, describeConfig, ConfigError, SETTINGS, SETTING_KEYS } from './config.ts';
 import type { SettingKey, LoadedConfig } from './config.ts';
@@ -9,11 +9,10 @@ import { startCollector } from './main.ts';
 import { monotonic, systemClock } from './clock.ts';
 import { openConfiguredStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
-import { addExemption, parseExpiry, removeExemption } from './services/exemptions.ts';
+import { ADMIN_USAGE, adminCommand } from './cli/admin-commands.ts';
 import { conflictsJson, describeConflict, resolveConflict } from './services/identity-conflicts.ts';
 import { pruneOnce } from './jobs/prune.ts';
-import { storedInstant } from './services/instants.ts';
-import { exemptionProblem, ruleConfig } from './services/evaluation.ts';
+import { ruleConfig } from './services/evaluation.ts';
 import { openApiDocument } from './openapi.ts';
 import { BACKUP_USAGE, backupCommand } from './backup.ts';
 import { pinCommand } from './tls-pin.ts';
@@ -24,18 +23,14 @@ import { Refusal } from './services/errors.ts';
 import { StoreBusyError, StoreOpenError } from './store/types.ts';
 import { EXIT, StartError } from './startup.ts';
 import { COLLECTOR_VERSION } from './version.ts';
-import { exemptionInForce, RULE_IDS } from './rules/index.ts';
 import { REPORT_USAGE, reportCommand } from '../reports/cli.ts';
 import { openSqliteReadOnly, ReadOnlyOpenError } from './store/sqlite/read-only.ts';
 import { createReadModel } from './services/read-model.ts';
-import type { RuleId } from './rules/index.ts';
 
 const USAGE = `usage:
   tokenwatch serve (--db FILE | --database-url postgres://...) [--host 127.0.0.1] [--port N] [--config FILE] [--<setting> VALUE ...]
   tokenwatch config [--config FILE] [--<setting> VALUE ...]     every setting, its value and where it came from
-  tokenwatch exempt add --db FILE (--serial S | --all-devices) [--rule ID] [--user NAME] --reason TEXT --by NAME [--expires ISO|30d]
-  tokenwatch exempt list --db FILE [--serial S]
-  tokenwatch exempt remove --db FILE ID
+${ADMIN_USAGE}
   tokenwatch conflicts list --db FILE [--all] [--serial S] [--json]  identity conflicts (open ones unless --all)
   tokenwatch conflicts resolve --db FILE ID --keep existing|claimant [--by NAME]
   tokenwatch prune --db FILE                                     apply the retention settings now
@@ -124,101 +119,6 @@ async function serve(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function exempt(argv: string[]): Promise<number> {
-  const [action, ...rest] = argv;
-  const { values, positionals, loaded } = parse(rest, {
-    serial: { type: 'string' },
-    'all-devices': { type: 'boolean' },
-    rule: { type: 'string' },
-    user: { type: 'string' },
-    reason: { type: 'string' },
-    by: { type: 'string' },
-    expires: { type: 'string' },
-  });
-  if (loaded.config.db === '' && loaded.config.databaseUrl === '') {
-    process.stderr.write(
-      'tokenwatch exempt: --db FILE (or TOKENWATCH_DB) or --database-url URL is required\n',
-    );
-    return 2;
-  }
-  const store = openConfiguredStore(loaded.config, { mustExist: true }) as Store;
-  const now = systemClock.now();
-  try {
-    switch (action) {
-      case 'add': {
-        const serial = typeof values['serial'] === 'string' ? values['serial'] : null;
-        if ((serial === null) === (values['all-devices'] !== true)) {
-          process.stderr.write('tokenwatch exempt add: give exactly one of --serial S or --all-devices\n');
-          return 2;
-        }
-        const rule = typeof values['rule'] === 'string' ? values['rule'] : null;
-        if (rule !== null && !(RULE_IDS as readonly string[]).includes(rule)) {
-          process.stderr.write(
-            `tokenwatch exempt add: unknown rule "${rule}" (rules: ${RULE_IDS.join(', ')})\n`,
-          );
-          return 2;
-        }
-        if (typeof values['reason'] !== 'string' || typeof values['by'] !== 'string') {
-          process.stderr.write('tokenwatch exempt add: --reason TEXT and --by NAME are required\n');
-          return 2;
-        }
-        const input = {
-          serial,
-          rule: rule as RuleId | null,
-          user: typeof values['user'] === 'string' ? values['user'] : null,
-          reason: values['reason'],
-          createdBy: values['by'],
-          expiresAt: parseExpiry(typeof values['expires'] === 'string' ? values['expires'] : null, now),
-        };
-        const e = await store.withTransaction((tx) =>
-          addExemption(tx, input, now, ruleConfig(loaded.config)),
-        );
-        process.stdout.write(`${e.id}\n`);
-        return 0;
-      }
-      case 'list': {
-        const list = await store.exemptions.list(
-          typeof values['serial'] === 'string' ? values['serial'] : undefined,
-        );
-        for (const e of list) {
-          // Any stored row lists: an unreadable expiry is an error naming the exemption, not a crash.
-          const problem = exemptionProblem(e);
-          const expires = e.expiresAt === null ? 'never' : (storedInstant(e.expiresAt) ?? 'UNREADABLE');
-          const state =
-            problem !== null ? 'broken' : exemptionInForce(e, now.getTime()) ? 'active' : 'expired';
-          process.stdout.write(
-            `${e.id}  ${e.serial ?? '(all devices)'}  ${e.rule ?? '(all rules)'}  ${e.user ?? '(all users)'}  ${state}  expires ${expires}  by ${e.createdBy}: ${e.reason}\n`,
-          );
-          if (problem !== null) process.stderr.write(`tokenwatch exempt list: ${problem}\n`);
-        }
-        if (list.length === 0) process.stdout.write('no exemptions\n');
-        return 0;
-      }
-      case 'remove': {
-        const id = positionals[0];
-        if (!id) {
-          process.stderr.write('tokenwatch exempt remove: give the exemption id\n');
-          return 2;
-        }
-        const removed = await store.withTransaction((tx) =>
-          removeExemption(tx, id, now, ruleConfig(loaded.config)),
-        );
-        if (!removed) {
-          process.stderr.write(`tokenwatch exempt remove: no exemption ${id}\n`);
-          return 1;
-        }
-        process.stdout.write(`removed ${id}\n`);
-        return 0;
-      }
-      default:
-        process.stderr.write(USAGE);
-        return 2;
-    }
-  } finally {
-    await store.close();
-  }
-}
-
 async function conflicts(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
   const { values, positionals, loaded } = parse(rest, {
@@ -290,8 +190,15 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(describeConfig(loaded.settings));
         return 0;
       }
+      case 'devices':
       case 'exempt':
-        return await exempt(rest);
+        return await adminCommand(command, rest, {
+          parse,
+          openStore: openConfiguredStore,
+          clock: systemClock,
+          out: (t) => process.stdout.write(t),
+          err: (t) => process.stderr.write(t),
+        });
       case 'conflicts':
         return await conflicts(rest);
       case 'openapi': {

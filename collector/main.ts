@@ -33,9 +33,9 @@ import type { DashboardOptions } from '../reports/dashboard/plugin.ts';
 import { accessOfDetail } from '../reports/render/dashboard/device-access.ts';
 import { loadPageAssets } from '../reports/page-assets.ts';
 import { trendSeries } from '../reports/render/dashboard/summary.ts';
+import { trendMemo } from '../reports/dashboard/trend-memo.ts';
 import { writeScheduledReport } from '../reports/scheduled.ts';
 
-const DAY_MS = 86_400_000;
 /** The days of trend the dashboard's summary page draws. */
 const TREND_DAYS = 30;
 /** The most incidents the dashboard's device page lists. */
@@ -159,6 +159,7 @@ export async function startCollector(
     alertWorker: worker,
     ...(https ? { https } : {}),
   });
+  const dashboardTrend = trendMemo((range, now) => readModel.trend(range, now), TREND_DAYS, monotonic);
   if (config.dashboard)
     await app.register(dashboard, {
       readModel,
@@ -169,13 +170,10 @@ export async function startCollector(
       sessionSeconds: config.dashboardSessionSeconds,
       idleSeconds: config.dashboardIdleSeconds,
       assets: loadPageAssets(),
-      // The summary page's chart: the read model's trend over the last 30 days (the device page's unlock
-      // matrix and MDM update verdict come with the device view itself).
+      // The summary page's chart: the read model's trend over the last 30 days, each ended day read once
+      // (trend-memo.ts; the device page's unlock matrix and MDM update verdict come with the device view).
       trend: async (now) => {
-        const { days } = await readModel.trend(
-          { from: new Date(now.getTime() - TREND_DAYS * DAY_MS), to: now },
-          now,
-        );
+        const days = await dashboardTrend.days(now);
         return days.length > 0 ? trendSeries(days) : null;
       },
       // The device page's incidents: the alerting's.

@@ -3,9 +3,11 @@
 // HTML_TABLE_ROWS noncompliant Macs (a page a browser opens quickly; the file says how many there are and
 // that the CSV lists every one); the breakdowns by OS version and model count every device selected.
 import type { Summary, Trend } from '../collector/services/views.ts';
-import type { HtmlReportInput, GroupCount, ReportRate } from './render/html.ts';
+import type { HtmlReportInput, ReportRate } from './render/html.ts';
+import { addToGroups } from './render/groups.ts';
+import type { Groups } from './render/groups.ts';
 import type { FleetRow } from './render/index.ts';
-import { trendSeries } from './render/dashboard/summary.ts';
+import { RATES, trendSeries } from './render/dashboard/summary.ts';
 
 /** The most noncompliant Macs the HTML report's table lists. */
 export const HTML_TABLE_ROWS = 5_000;
@@ -18,20 +20,14 @@ const rate = (label: string, r: Summary['bootstrapEscrowed']): ReportRate => ({
 
 /** Collects what the HTML report shows while the devices stream past, a device at a time. */
 export class HtmlReportBuilder {
-  private readonly byOs = new Map<string | null, GroupCount>();
-  private readonly byModel = new Map<string | null, GroupCount>();
+  private readonly byOs: Groups = new Map();
+  private readonly byModel: Groups = new Map();
   private readonly noncompliant: FleetRow[] = [];
   private noncompliantTotal = 0;
 
   add(row: FleetRow): void {
-    const count = (groups: Map<string | null, GroupCount>, key: string | null) => {
-      const g = groups.get(key) ?? { key, devices: 0, noncompliant: 0 };
-      g.devices += 1;
-      if (row.status === 'noncompliant') g.noncompliant += 1;
-      groups.set(key, g);
-    };
-    count(this.byOs, row.osVersion);
-    count(this.byModel, row.model);
+    addToGroups(this.byOs, 'os', row);
+    addToGroups(this.byModel, 'model', row);
     if (row.status !== 'noncompliant') return;
     this.noncompliantTotal += 1;
     if (this.noncompliant.length < HTML_TABLE_ROWS) this.noncompliant.push(row);
@@ -48,11 +44,7 @@ export class HtmlReportBuilder {
         devices: summary.devices,
         byStatus: summary.byStatus,
         stale,
-        rates: [
-          rate('Bootstrap Token escrowed', summary.bootstrapEscrowed),
-          rate('escrowed and usable', summary.bootstrapUsable),
-          rate('FileVault on', summary.fileVaultOn),
-        ],
+        rates: RATES.map(([key, label]) => rate(label, summary[key])),
       },
       trend: trendSeries(r.trend.days),
       byRule: summary.byRule.map(({ rule, devices }) => ({ rule, devices })),

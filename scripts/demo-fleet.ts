@@ -34,7 +34,9 @@ export async function startDemoFleet(
   const adminToken = randomBytes(32).toString('base64url');
   const enrollSecret = randomBytes(24).toString('base64url');
   const dbPath = path.join(work, 'tokenwatch.db');
-  const logLevel = opts.logLevel ?? 'warn';
+  // error: the demo's collector starts on a new temporary database every time, so the warning a real
+  // collector logs when it creates one (a mistyped --db?) says nothing here.
+  const logLevel = opts.logLevel ?? 'error';
   const { config } = loadConfig({
     // Only what the caller passes (the demo's alert webhook): never this process's own TOKENWATCH_ settings.
     env: opts.env ?? {},

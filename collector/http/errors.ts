@@ -6,6 +6,8 @@ import { Refusal } from '../services/errors.ts';
 import type { RefusalKind } from '../services/errors.ts';
 import { StoreBusyError } from '../store/types.ts';
 import { errorBody } from '../services/views.ts';
+import { validationMessage } from './validation-message.ts';
+import type { ValidationIssue } from './validation-message.ts';
 
 export const ERRORS = {
   invalid_json: {
@@ -34,7 +36,11 @@ export const ERRORS = {
     summary: "the snapshot's device.serial or device.hardwareUuid is not the authenticated device's own",
   },
   not_found: { status: 404, summary: 'no such route' },
-  device_not_found: { status: 404, summary: 'no device with that serial' },
+  device_not_found: {
+    status: 404,
+    summary:
+      'no device with that serial (an exemption for a Mac not enrolled yet says so: "preEnrolled": true)',
+  },
   exemption_not_found: { status: 404, summary: 'no exemption with that id' },
   conflict_not_found: { status: 404, summary: 'no identity conflict with that id' },
   channel_not_found: { status: 404, summary: 'no alert channel with that name (configured or known)' },
@@ -99,6 +105,7 @@ export const REFUSAL_CODES: Record<RefusalKind, ErrorCode> = {
   invalid_instant: 'invalid_body',
   invalid_expiry: 'invalid_body',
   unknown_rule: 'invalid_body',
+  unknown_device: 'device_not_found',
   invalid_cursor: 'invalid_query',
   invalid_as_of: 'invalid_query',
   device_mismatch: 'device_mismatch',
@@ -139,12 +146,21 @@ interface FastifyLikeError {
   code?: string;
   statusCode?: number;
   message: string;
-  validation?: unknown;
+  validation?: ValidationIssue[];
   validationContext?: string;
 }
 
-/** Translate anything thrown while handling a request into a catalogue error. */
-export function toApiError(err: unknown): ApiError {
+/** What a refused content type is called in its message: the type the request sent, or that it sent none. */
+const sentType = (contentType: string | undefined): string =>
+  contentType === undefined || contentType.trim() === ''
+    ? 'this request sent no Content-Type'
+    : `this request sent ${JSON.stringify(contentType.length > 80 ? `${contentType.slice(0, 77)}...` : contentType)}`;
+
+/**
+ * Translate anything thrown while handling a request into a catalogue error (`request.contentType`: the
+ * Content-Type header the request sent, named when the body is refused for it).
+ */
+export function toApiError(err: unknown, request: { contentType?: string | undefined } = {}): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof Refusal)
     return new ApiError(REFUSAL_CODES[err.kind], err.message, err.retryAfterSeconds);
@@ -153,8 +169,8 @@ export function toApiError(err: unknown): ApiError {
   const e = (err ?? {}) as FastifyLikeError;
   if (e.validation) {
     const ctx = e.validationContext;
-    if (ctx === 'body') return new ApiError('invalid_body', e.message);
-    return new ApiError('invalid_query', e.message);
+    const message = Array.isArray(e.validation) ? validationMessage(e.validation, ctx) : e.message;
+    return new ApiError(ctx === 'body' ? 'invalid_body' : 'invalid_query', message);
   }
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -162,7 +178,7 @@ export function toApiError(err: unknown): ApiError {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError(
         'unsupported_media_type',
-        'the body must be sent as Content-Type: application/json',
+        `the body must be sent as Content-Type: application/json (${sentType(request.contentType)})`,
       );
     case 'FST_ERR_BAD_URL':
       return new ApiError('invalid_query', 'the URL is not valid (a malformed percent-encoding)');
@@ -174,7 +190,11 @@ export function toApiError(err: unknown): ApiError {
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     if (e.statusCode === 413) return new ApiError('body_too_large', e.message);
-    if (e.statusCode === 415) return new ApiError('unsupported_media_type', e.message);
+    if (e.statusCode === 415)
+      return new ApiError(
+        'unsupported_media_type',
+        `the body must be sent as Content-Type: application/json (${sentType(request.contentType)})`,
+      );
     if (e.statusCode === 404) return new ApiError('not_found', e.message);
     return new ApiError('invalid_json', e.message);
   }

@@ -58,14 +58,31 @@ export function pendingUntil(
   return grace > 0 ? finding.firstSeen + grace * 1000 : null;
 }
 
+/**
+ * The exemption that exempts the finding at `now` (findingState's "exempted"): of those that match and are
+ * in force, the one that runs longest (the latest expiry; one without expiry first), or null.
+ */
+export function exemptionFor(
+  finding: Pick<Finding, 'rule' | 'user'>,
+  now: Millis,
+  exemptions: readonly Exemption[],
+  serial: string,
+): Exemption | null {
+  let best: Exemption | null = null;
+  for (const e of exemptions) {
+    if (!exemptionMatches(e, serial, finding) || !exemptionInForce(e, now)) continue;
+    if (best === null || (e.expiresAt ?? NO_EXPIRY) > (best.expiresAt ?? NO_EXPIRY)) best = e;
+  }
+  return best;
+}
+
 export function findingState(
   finding: Pick<FindingTimes, 'rule' | 'user' | 'pendingUntil'>,
   now: Millis,
   exemptions: readonly Exemption[],
   serial: string,
 ): FindingState {
-  if (exemptions.some((e) => exemptionMatches(e, serial, finding) && exemptionInForce(e, now)))
-    return 'exempted';
+  if (exemptionFor(finding, now, exemptions, serial) !== null) return 'exempted';
   if (finding.pendingUntil !== null && now < finding.pendingUntil) return 'pending';
   return 'active';
 }

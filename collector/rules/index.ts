@@ -9,6 +9,7 @@ export { RULES, ruleById } from './table.ts';
 export { reconcileFindings, findingKey, byRuleThenUser } from './reconcile.ts';
 export {
   findingState,
+  exemptionFor,
   activeFrom,
   pendingUntil,
   exemptionExpiry,

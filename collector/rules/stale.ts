@@ -38,7 +38,10 @@ export const stale: RuleDefinition = {
   remediation:
     'Find out why the agent is silent: the Mac may be off, lost, wiped, or the agent unloaded. On the Mac: ' +
     '`sudo launchctl print system/com.tokenwatch.agent` and `tokenwatch-agent status` (outbox, last errors); ' +
-    'reinstall the agent package if it is gone. Retire the device record if the Mac is gone.',
+    'reinstall the agent package if it is gone. If the Mac left the fleet (sold, lost, replaced), retire it: ' +
+    '`tokenwatch devices retire SERIAL --reason TEXT --server URL` (or `--db FILE` on the collector; ' +
+    'POST /api/v1/devices/{serial}/retire): it leaves every count and report, its history stays, and ' +
+    'enrolling again brings it back.',
   evaluate: ({ lastSeen }, now, config) => [staleOutcome(lastSeen, now, config)],
 };
 

@@ -187,7 +187,12 @@ export class EnrollmentService {
         outcome = 'rotated';
       } else if (existing.tokenHash === null) {
         // A record an admin kept for this identity (a resolved conflict) never had a token.
-        outcome = existing.tokenIssuedAt === null ? 'issued' : 'reenrolled_revoked';
+        outcome =
+          existing.retired !== null
+            ? 'reenrolled_retired'
+            : existing.tokenIssuedAt === null
+              ? 'issued'
+              : 'reenrolled_revoked';
       } else if (silentFor > deps.reenrollAfterSeconds * 1000) {
         outcome = 'reenrolled_stale';
       } else {

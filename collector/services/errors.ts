@@ -9,6 +9,8 @@ export const REFUSALS = [
   'invalid_expiry',
   /** A rule id this collector does not know. */
   'unknown_rule',
+  /** A serial no device has enrolled with, where one is required (an exemption not marked pre-enrolled). */
+  'unknown_device',
   /** A page cursor this read model did not hand out. */
   'invalid_cursor',
   /** A past instant the history cannot answer for (in the future, or before what retention kept). */

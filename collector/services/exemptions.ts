@@ -12,6 +12,8 @@ import { iso, readCalendarInstant } from './instants.ts';
 import { reconcileIncidents } from './incidents.ts';
 import type { IncidentChanges } from './incidents.ts';
 import { addChanges } from './incidents.ts';
+import { exemptionView } from './read-model.ts';
+import type { ExemptionAdded } from './views.ts';
 
 export interface NewExemption {
   serial: string | null;
@@ -130,21 +132,76 @@ export async function reconcileExempted(
   return changes;
 }
 
-/** Add an exemption in the caller's unit of work (validate first: parseExpiry bounds the expiry). */
+/**
+ * Add an exemption in the caller's unit of work (validate first: parseExpiry bounds the expiry). A serial
+ * the collector has never seen is refused unless `preEnrolled` says it is on purpose (a Mac not enrolled
+ * yet): a typo must not become an exemption that waits for a Mac that never comes.
+ */
 export async function addExemption(
   tx: Repos,
-  input: NewExemption,
+  input: NewExemption & { preEnrolled?: boolean },
   now: Date,
   rules: RuleConfig,
 ): Promise<Exemption> {
-  if (input.rule !== null && !(RULE_IDS as readonly string[]).includes(input.rule)) {
-    throw new Refusal('unknown_rule', `unknown rule "${input.rule}"`);
+  const { preEnrolled, ...fields } = input;
+  if (fields.rule !== null && !(RULE_IDS as readonly string[]).includes(fields.rule)) {
+    throw new Refusal('unknown_rule', `unknown rule "${fields.rule}"`);
   }
-  const record: Exemption = { id: randomUUID(), ...input, createdAt: now.getTime() };
+  if (fields.serial !== null && preEnrolled !== true && (await tx.devices.bySerial(fields.serial)) === null)
+    throw new Refusal(
+      'unknown_device',
+      `no device with serial ${fields.serial} has enrolled: to exempt a Mac before it enrolls, say so (tokenwatch exempt add --pre-enrolled, or "preEnrolled": true)`,
+    );
+  const record: Exemption = { id: randomUUID(), ...fields, createdAt: now.getTime() };
   await tx.exemptions.add(record);
   await recompute(tx, record, now);
   await reconcileExempted(tx, record, rules, now.getTime());
   return record;
+}
+
+/** An exemption as an admin asks for it (the admin API's body; the CLI's flags). */
+export interface ExemptionRequest {
+  /** null: every device. */
+  serial: string | null;
+  /** null: every rule. */
+  rule: RuleId | null;
+  /** null: every user. */
+  user: string | null;
+  reason: string;
+  createdBy: string;
+  /** A duration (30d), a date or an RFC 3339 date-time (parseExpiry); null: never. */
+  expires: string | null;
+  /** The serial is one the collector has not seen yet, on purpose (a Mac not enrolled yet). */
+  preEnrolled: boolean;
+}
+
+/**
+ * An admin's request, checked and added in the caller's unit of work, answered as the API shows it: the
+ * exemption, and whether its serial was one the collector had not seen (preEnrolled).
+ */
+export async function requestExemption(
+  tx: Repos,
+  r: ExemptionRequest,
+  now: Date,
+  rules: RuleConfig,
+): Promise<{ exemption: Exemption; view: ExemptionAdded }> {
+  const expiresAt = parseExpiry(r.expires, now);
+  const unseen = r.serial !== null && (await tx.devices.bySerial(r.serial)) === null;
+  const exemption = await addExemption(
+    tx,
+    {
+      serial: r.serial,
+      rule: r.rule,
+      user: r.user,
+      reason: r.reason,
+      createdBy: r.createdBy,
+      expiresAt,
+      preEnrolled: r.preEnrolled,
+    },
+    now,
+    rules,
+  );
+  return { exemption, view: { ...exemptionView(exemption, now), preEnrolled: unseen } };
 }
 
 /** Remove an exemption in the caller's unit of work; null when there is none with that id. */

@@ -53,7 +53,14 @@ export function summaryOf(input: {
   asOf: Millis | null;
   devices: number;
   byStatus: Record<DeviceStatus, number>;
-  byRule: readonly { rule: RuleId; devices: number }[];
+  /** Per rule; active, pending and exempted only for now (a past instant's history counts devices only). */
+  byRule: readonly {
+    rule: RuleId;
+    devices: number;
+    active?: number;
+    pending?: number;
+    exempted?: number;
+  }[];
   facts: readonly FactCount[];
 }): Summary {
   const { devices, facts } = input;
@@ -75,9 +82,19 @@ export function summaryOf(input: {
       .filter((r) => ruleById(r.rule) !== undefined)
       .map((r) => {
         const rule = ruleById(r.rule);
-        return { rule: r.rule, title: rule.title, severity: rule.severity, devices: r.devices };
+        return {
+          rule: r.rule,
+          title: rule.title,
+          severity: rule.severity,
+          devices: r.devices,
+          active: r.active ?? null,
+          pending: r.pending ?? null,
+          exempted: r.exempted ?? null,
+        };
       })
-      .sort((a, b) => b.devices - a.devices || a.rule.localeCompare(b.rule)),
+      .sort(
+        (a, b) => (b.active ?? 0) - (a.active ?? 0) || b.devices - a.devices || a.rule.localeCompare(b.rule),
+      ),
   };
 }
 

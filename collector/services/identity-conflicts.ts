@@ -8,6 +8,7 @@
 import type { ConflictHolder, ConflictResolution, IdentityConflictRecord, Store } from '../store/types.ts';
 import { Refusal } from './errors.ts';
 import { iso } from './instants.ts';
+import { printable, terminalJson } from './terminal-text.ts';
 import type { IdentityConflictView } from './views.ts';
 import { identityConflictResolved, resolveAllOf } from './incidents.ts';
 
@@ -120,16 +121,12 @@ export function conflictView(c: IdentityConflictRecord): IdentityConflictView {
   };
 }
 
-/** Control and format characters (escape sequences, bidi overrides, zero-width) as \\uXXXX: the text
- * of a line comes partly from clients (addresses through X-Forwarded-For) and admins (`by`). */
-const uEscape = (ch: string) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`;
-const printable = (s: string): string => s.replace(/[\p{Cc}\p{Cf}]/gu, uEscape);
-
-/** `tokenwatch conflicts list --json`: JSON.stringify leaves DEL, C1 controls and format characters raw. */
+/** `tokenwatch conflicts list --json`, safe on a terminal (terminal-text.ts). */
 export const conflictsJson = (conflicts: IdentityConflictRecord[]): string =>
-  JSON.stringify(conflicts.map(conflictView), null, 2).replace(/[\u007f-\u009f\p{Cf}]/gu, uEscape);
+  terminalJson(conflicts.map(conflictView));
 
-/** One line of `tokenwatch conflicts list`, safe to print on a terminal. */
+/** One line of `tokenwatch conflicts list`, safe to print on a terminal: its text comes partly from
+ * clients (addresses through X-Forwarded-For) and admins (`by`). */
 export function describeConflict(c: IdentityConflictRecord): string {
   const state =
     c.resolvedAt === null

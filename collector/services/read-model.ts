@@ -7,8 +7,8 @@
 // The fleet as of a past instant (summary, device list, trend) is read from the store's history with the
 // same definitions at that instant (fleet-history.ts says what the history can answer).
 import {
+  exemptionFor,
   exemptionInForce,
-  exemptionMatches,
   findingState,
   ruleById,
   RULES,
@@ -127,21 +127,6 @@ function shown(v: unknown): string {
   return String(v);
 }
 
-/** The exemption that exempts a finding at `now`: of those in force that match it, the one that lasts longest. */
-function exemptedBy(
-  f: Pick<FindingRecord, 'rule' | 'user'>,
-  now: Millis,
-  exemptions: readonly Exemption[],
-  serial: string,
-): Exemption | null {
-  let best: Exemption | null = null;
-  for (const e of exemptions) {
-    if (!exemptionMatches(e, serial, f) || !exemptionInForce(e, now)) continue;
-    if (best === null || (e.expiresAt ?? Infinity) > (best.expiresAt ?? Infinity)) best = e;
-  }
-  return best;
-}
-
 export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel {
   /** A finding of a rule this version does not know (a newer or retired rule) is not shown. */
   const known = (f: FindingRecord): boolean => ruleById(f.rule) !== undefined;
@@ -153,7 +138,9 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
   ): FindingView => {
     const rule = ruleById(f.rule);
     const state = findingState(f, now, exemptions, serial);
-    const by = state === 'exempted' ? exemptedBy(f, now, exemptions, serial) : null;
+    // A resolved finding was exempted or not while it was open: only an open one names its exemption.
+    const by =
+      state === 'exempted' && f.resolvedAt === null ? exemptionFor(f, now, exemptions, serial) : null;
     return {
       rule: f.rule,
       title: rule.title,
@@ -209,6 +196,8 @@ export function createReadModel(store: ReadSource, rules: RuleConfig): ReadModel
       mdmUpdate: d.mdmUpdate === null ? null : { verdict: d.mdmUpdate, reason: d.mdmUpdateReason },
       unlock: unlockView(d.consoleUser, d.lastConsoleUser, d.tokenHolders, d.tokenlessUsers),
       identityConflict: d.identityConflict,
+      retired:
+        d.retired === null ? null : { at: iso(d.retired.at), by: d.retired.by, reason: d.retired.reason },
       findings: failing.map((f) => view(f, p.now, exemptions, d.serial)),
     };
   };

@@ -6,21 +6,14 @@
 // without the rules running again (the console user is not part of a snapshot's digest), and its
 // compliance side is already a rule (user-without-securetoken flags that person's missing token, with
 // remediation, grace windows and exemptions); a rule would count the same gap twice.
+import { CRYPTO_USER_KINDS } from '../../agent/snapshot/index.ts';
 import type { Snapshot } from '../../agent/snapshot/index.ts';
 import { volumeOwner } from '../rules/index.ts';
 import type { UnlockMatrix, UnlockView } from './views.ts';
 
-/** Crypto users that are not people: the Bootstrap Token's external key and the recovery keys. */
-const NOT_PEOPLE = new Set<string>([
-  'mdm_bootstrap_token',
-  'personal_recovery_user',
-  'personal_recovery_key',
-  'institutional_recovery_user',
-  'institutional_recovery_key',
-  'icloud_recovery_user',
-  'icloud_recovery_key',
-  'unknown',
-]);
+/** Crypto users that are not people: every kind the contract knows but a local user's (the Bootstrap Token's
+ * external key, the recovery keys, and a kind the Mac did not name). */
+const NOT_PEOPLE = new Set<string>(CRYPTO_USER_KINDS.filter((k) => k !== 'local_user'));
 
 const list = (names: readonly string[]) =>
   names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;

@@ -17,6 +17,7 @@ export const FindingStateSchema = oneOf(['active', 'pending', 'exempted'] as con
 export const ConflictResolutionSchema = oneOf(['existing', 'claimant'] as const);
 export const ConflictStateSchema = oneOf(['open', 'resolved'] as const);
 export const MdmUpdateVerdictSchema = oneOf(MDM_UPDATE_VERDICTS);
+export const RetiredFilterSchema = oneOf(['exclude', 'include', 'only'] as const);
 
 /** Every refusal: `{ "error": code, "message": text }`; the codes are http/errors.ts's catalogue. */
 export const errorBody = (codes?: readonly string[]) =>
@@ -161,6 +162,15 @@ const deviceFields = {
     description:
       "an open identity conflict claims this device's serial or hardware UUID (GET /api/v1/identity-conflicts?serial=)",
   }),
+  retired: Nullable(
+    Type.Object(
+      { at: Instant(), by: Type.String(), reason: Type.String() },
+      {
+        description:
+          'the device left the fleet (an admin retired it): in no count or list unless asked for (?retired=); enrolling again un-retires it',
+      },
+    ),
+  ),
   findings: Type.Array(FindingView),
 };
 export const DeviceView = Type.Object(deviceFields);
@@ -227,7 +237,27 @@ export const Summary = Type.Object({
       rule: RuleIdSchema,
       title: Type.String(),
       severity: SeveritySchema,
-      devices: Type.Integer(),
+      devices: Type.Integer({
+        description: 'devices with an open finding of the rule (unconfirmed ones too)',
+      }),
+      active: Nullable(
+        Type.Integer({
+          description:
+            'devices whose finding of the rule counts now (neither exempted nor in its grace window); null in a summary as of a past instant (asOf), which counts devices only',
+        }),
+      ),
+      pending: Nullable(
+        Type.Integer({
+          description:
+            'devices whose finding of the rule is inside its grace window (null: as of a past instant)',
+        }),
+      ),
+      exempted: Nullable(
+        Type.Integer({
+          description:
+            'devices whose every failing finding of the rule is exempted (null: as of a past instant)',
+        }),
+      ),
     }),
   ),
 });
@@ -278,6 +308,15 @@ export const ExemptionView = Type.Object({
   ),
 });
 export type ExemptionView = Type.Static<typeof ExemptionView>;
+/** The answer to adding one: whether its serial was one the collector had not seen (allowed only when asked). */
+export const ExemptionAdded = Type.Object({
+  ...ExemptionView.properties,
+  preEnrolled: Type.Boolean({
+    description:
+      'the serial is one the collector has not seen: the exemption waits for that Mac to enroll (added only with "preEnrolled": true)',
+  }),
+});
+export type ExemptionAdded = Type.Static<typeof ExemptionAdded>;
 export const ExemptionList = Type.Array(ExemptionView);
 
 export const EnrollmentEventView = Type.Object({

@@ -88,6 +88,15 @@ export interface DeviceRecord {
   orderedAt: Millis | null;
   /** How far ahead of the collector's clock the latest upload or check-in was dated; null within tolerance. */
   clockSkewSeconds: number | null;
+  /** An admin retired the device (it left the fleet): when, by whom and why; null while it is in the fleet. */
+  retired: Retirement | null;
+}
+
+/** Why a device left the fleet, as the admin who retired it said. */
+export interface Retirement {
+  at: Millis;
+  by: string;
+  reason: string;
 }
 
 /** Can MDM update this Mac without a person (services/device-facts.ts): not_applicable on Intel. */
@@ -161,9 +170,14 @@ export interface DeviceStore {
   byHardwareUuid(hardwareUuid: string): Promise<DeviceRecord | null>;
   byTokenHash(tokenHash: string): Promise<DeviceRecord | null>;
   create(d: NewDevice): Promise<DeviceRecord>;
-  /** Issue a new token (rotation or re-enrollment); clears revokedAt. */
+  /** Issue a new token (rotation or re-enrollment); clears revokedAt and the retirement (back in the fleet). */
   issueToken(id: number, t: NewDevice): Promise<void>;
   revoke(id: number, at: Millis): Promise<void>;
+  /**
+   * The device left the fleet: it is in no fleet query's counts or lists (unless asked for), its token is
+   * revoked (revokedAt stays when it already was), its history and findings stay.
+   */
+  retire(id: number, r: Retirement): Promise<void>;
   /**
    * An admin kept an identity over the devices `ids`: they go, with their history and findings, and a
    * record for the identity takes their place without a token (its next enrollment gets one). Its id is
@@ -282,6 +296,8 @@ export type EnrollmentOutcome =
   | 'refused_rate_limited'
   | 'refused_aborted'
   | 'revoked'
+  | 'retired'
+  | 'reenrolled_retired'
   | 'conflict_kept_existing'
   | 'conflict_kept_claimant'
   | 'replaced';
@@ -457,7 +473,11 @@ export interface DeviceFilter {
   model?: string;
   seenSince?: Millis;
   serial?: string;
+  /** Retired devices: left out (the default), listed with the others, or listed alone. */
+  retired?: RetiredFilter;
 }
+
+export type RetiredFilter = 'exclude' | 'include' | 'only';
 
 export interface DeviceRow extends DeviceRecord, DeviceFacts {
   status: DeviceStatus;
@@ -481,12 +501,27 @@ export interface FactCount {
   devices: number;
 }
 
+export interface RuleCount {
+  rule: RuleId;
+  devices: number;
+  active: number;
+  pending: number;
+  exempted: number;
+}
+
+/** The fleet queries count and list only devices in the fleet: retired ones only where a filter asks. */
 export interface FleetQueries {
   listDevices(p: FleetParams, f: DeviceFilter, page: { after?: string; limit: number }): Promise<DeviceRow[]>;
+  /** One device by serial, retired or not. */
   deviceRow(p: FleetParams, serial: string): Promise<DeviceRow | null>;
   countByStatus(p: FleetParams): Promise<Record<DeviceStatus, number>>;
-  /** Devices and findings per rule among open findings (stale is counted from lastContact). */
-  countByRule(p: FleetParams): Promise<{ rule: RuleId; devices: number }[]>;
+  /**
+   * Per rule, the devices with an open finding of it (stale: counted from lastContact), and those devices by
+   * the state (rules' findingState at p.now) of their failing findings of the rule, the worst one counting
+   * (active, then pending, then exempted); a device whose only open findings of the rule are unconfirmed
+   * (failing false) is in `devices` alone.
+   */
+  countByRule(p: FleetParams): Promise<RuleCount[]>;
   deviceCount(): Promise<number>;
   countFacts(): Promise<FactCount[]>;
 

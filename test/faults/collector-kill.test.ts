@@ -5,57 +5,24 @@
 // PRAGMA integrity_check says ok after every kill.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { startServeProcess } from '../helpers/serve-process.ts';
+import type { ServeProcess } from '../helpers/serve-process.ts';
 import Database from 'better-sqlite3';
 import { snapshotFor } from '../helpers/collector.ts';
 
-const BIN = new URL('../../bin/tokenwatch.js', import.meta.url).pathname;
 const ROUNDS = 20;
 const DEVICES = 8;
 const ADMIN = 'admin-token-for-the-kill-test-0123456789abcdef';
 const SECRET = 'enroll-secret-for-the-kill-test';
 
-interface Served {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<NodeJS.Signals | number | null>;
-}
+type Served = ServeProcess;
 
 function serve(db: string): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--db', db, '--host', '127.0.0.1', '--port', '0'], {
-    env: {
-      ...process.env,
-      TOKENWATCH_ADMIN_TOKEN: ADMIN,
-      TOKENWATCH_ENROLL_SECRET: SECRET,
-      TOKENWATCH_LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.on('exit', (code, signal) => resolve(signal ?? code)),
-  );
-  let out = '';
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line in 20 s: ${out} ${err}`)), 20_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[\d.:]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] as string, exited });
-      }
-    });
-    void exited.then((why) =>
-      reject(new Error(`tokenwatch serve exited (${String(why)}) before listening: ${err}`)),
-    );
-  });
+  return startServeProcess(db, { TOKENWATCH_ADMIN_TOKEN: ADMIN, TOKENWATCH_ENROLL_SECRET: SECRET });
 }
 
 interface Acked {

@@ -4,6 +4,7 @@ import { ApiError, errorResponses as errors } from '../errors.ts';
 import {
   DevicesQuery,
   SerialParams,
+  RetireBody,
   ExemptionBody,
   ExemptionParams,
   ExemptionsQuery,
@@ -17,6 +18,7 @@ import {
   DeviceDetail,
   Summary,
   ExemptionView,
+  ExemptionAdded,
   ExemptionList,
   EnrollmentPage,
   RuleList,
@@ -25,10 +27,11 @@ import {
 import { requireAdmin } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { Metrics } from '../metrics.ts';
-import { createReadModel, exemptionView } from '../../services/read-model.ts';
+import { exemptionView } from '../../services/read-model.ts';
 import { answerInUnit } from '../answer.ts';
-import { addExemption, parseExpiry, removeExemption } from '../../services/exemptions.ts';
-import { revokeDevice } from '../../services/enrollment.ts';
+import { removeExemption, requestExemption } from '../../services/exemptions.ts';
+import { retireAndShow, revokeAndShow } from '../../services/device-actions.ts';
+import type { Retired } from '../../services/retirement.ts';
 import type { Exemption } from '../../store/types.ts';
 import { readCalendarInstant } from '../../services/instants.ts';
 
@@ -84,6 +87,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
             ...(q.osVersion ? { osVersion: q.osVersion } : {}),
             ...(q.model ? { model: q.model } : {}),
             ...(seenSince !== undefined ? { seenSince } : {}),
+            ...(q.retired ? { retired: q.retired } : {}),
           },
           { ...(q.cursor ? { cursor: q.cursor } : {}), limit: q.limit ? Number(q.limit) : 100 },
           ctx.clock.now(),
@@ -127,13 +131,46 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
         const done: { revokedTokenHash?: string | null } = {};
         // The revocation and the device page that answers it are one unit: both or neither.
         const answer = await answerInUnit(ctx.store, reply, 200, async (tx) => {
-          const r = await revokeDevice(tx, serial, 'admin API', now);
+          const r = await revokeAndShow(tx, ctx.ingest.rules, serial, 'admin API', now);
           if (!r) throw new ApiError('device_not_found', `no device with serial ${serial}`);
           done.revokedTokenHash = r.revokedTokenHash;
-          return createReadModel(tx, ctx.ingest.rules).device(serial, now);
+          return r.detail;
         });
         ctx.deviceAuth.forget(done.revokedTokenHash ?? null);
         Metrics.inc(ctx.metrics.enrollments, 'revoked');
+        return answer;
+      },
+    );
+
+    admin.post<{ Params: SerialParams; Body: RetireBody }>(
+      '/api/v1/devices/:serial/retire',
+      {
+        schema: {
+          summary:
+            'Retire a device that left the fleet: out of every count, list and report (GET /api/v1/devices?retired=only shows it), its token revoked, its history kept; enrolling again un-retires it. Retiring a retired device changes nothing',
+          tags: ['admin'],
+          security,
+          params: SerialParams,
+          body: RetireBody,
+          response: { 200: DeviceDetail, ...errors(400, 401, 404, 413, 415) },
+        },
+      },
+      async (req, reply) => {
+        const now = ctx.clock.now();
+        const { serial } = req.params;
+        const by = req.body.by ?? 'admin API';
+        const done: { retired?: Retired } = {};
+        const answer = await answerInUnit(ctx.store, reply, 200, async (tx) => {
+          const r = await retireAndShow(tx, ctx.ingest.rules, serial, { by, reason: req.body.reason }, now);
+          if (!r) throw new ApiError('device_not_found', `no device with serial ${serial}`);
+          done.retired = r.retired;
+          return r.detail;
+        });
+        if (done.retired && !done.retired.already) {
+          ctx.deviceAuth.forget(done.retired.revokedTokenHash);
+          Metrics.inc(ctx.metrics.enrollments, 'retired');
+          req.log.info({ serial, by }, 'device retired');
+        }
         return answer;
       },
     );
@@ -204,34 +241,44 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       '/api/v1/exemptions',
       {
         schema: {
-          summary: 'Add an exemption: (device or all) x (rule or all) x (optional user)',
+          summary:
+            'Add an exemption: (device or all) x (rule or all) x (optional user); a serial the collector has not seen needs "preEnrolled": true',
           tags: ['admin'],
           security,
           body: ExemptionBody,
-          response: { 201: ExemptionView, ...errors(400, 401, 413, 415) },
+          response: { 201: ExemptionAdded, ...errors(400, 401, 404, 413, 415) },
         },
       },
       async (req, reply) => {
         const now = ctx.clock.now();
         const b = req.body;
-        // Everything is checked before the unit; the exemption and its answer are written as one.
-        const input = {
+        const request = {
           serial: b.serial ?? null,
           rule: b.rule ?? null,
           user: b.user ?? null,
           reason: b.reason,
           createdBy: b.createdBy,
-          expiresAt: parseExpiry(b.expires, now),
+          expires: b.expires ?? null,
+          preEnrolled: b.preEnrolled === true,
         };
-        const done: { e?: Exemption } = {};
+        const done: { e?: Exemption; preEnrolled?: boolean } = {};
+        // The exemption and its answer are written as one unit.
         const answer = await answerInUnit(ctx.store, reply, 201, async (tx) => {
-          done.e = await addExemption(tx, input, now, ctx.ingest.rules);
-          return exemptionView(done.e, now);
+          const added = await requestExemption(tx, request, now, ctx.ingest.rules);
+          done.e = added.exemption;
+          done.preEnrolled = added.view.preEnrolled;
+          return added.view;
         });
         const { e } = done;
         if (e)
           req.log.info(
-            { exemption: e.id, serial: e.serial, rule: e.rule, by: e.createdBy },
+            {
+              exemption: e.id,
+              serial: e.serial,
+              rule: e.rule,
+              by: e.createdBy,
+              preEnrolled: done.preEnrolled,
+            },
             'exemption added',
           );
         return answer;

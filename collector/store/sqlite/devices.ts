@@ -11,6 +11,7 @@ import type {
   Millis,
   NewDevice,
   ReportFacts,
+  Retirement,
 } from '../types.ts';
 import type { RuleId } from '../../rules/types.ts';
 import { stateHistory } from './state-history.ts';
@@ -32,10 +33,13 @@ export interface DeviceRowRaw {
   collected_at: number | null;
   ordered_at: number | null;
   clock_skew_seconds: number | null;
+  retired_at: number | null;
+  retired_by: string | null;
+  retired_reason: string | null;
 }
 
 export const DEVICE_COLUMNS =
-  'id, serial, hardware_uuid, token_hash, token_issued_at, revoked_at, enrolled_at, last_seen, last_contact, console_user, digest, snapshot_id, collected_at, ordered_at, clock_skew_seconds';
+  'id, serial, hardware_uuid, token_hash, token_issued_at, revoked_at, enrolled_at, last_seen, last_contact, console_user, digest, snapshot_id, collected_at, ordered_at, clock_skew_seconds, retired_at, retired_by, retired_reason';
 
 export function toDevice(r: DeviceRowRaw): DeviceRecord {
   return {
@@ -54,6 +58,10 @@ export function toDevice(r: DeviceRowRaw): DeviceRecord {
     collectedAt: r.collected_at,
     orderedAt: r.ordered_at,
     clockSkewSeconds: r.clock_skew_seconds,
+    retired:
+      r.retired_at === null
+        ? null
+        : { at: r.retired_at, by: r.retired_by ?? '', reason: r.retired_reason ?? '' },
   };
 }
 
@@ -74,9 +82,14 @@ export function sqliteDevices(db: Db): DeviceStore {
   );
   const issue = db.prepare(
     `UPDATE devices SET token_hash = @tokenHash, serial = @serial, hardware_uuid = @hardwareUuid, token_issued_at = @at,
-       token_issued_from = @remoteAddress, revoked_at = NULL, last_contact = max(last_contact, @at) WHERE id = @id`,
+       token_issued_from = @remoteAddress, revoked_at = NULL, last_contact = max(last_contact, @at),
+       retired_at = NULL, retired_by = NULL, retired_reason = NULL WHERE id = @id`,
   );
   const revoke = db.prepare(`UPDATE devices SET token_hash = NULL, revoked_at = ? WHERE id = ?`);
+  const retire = db.prepare(
+    `UPDATE devices SET token_hash = NULL, revoked_at = coalesce(revoked_at, @at), retired_at = @at,
+       retired_by = @by, retired_reason = @reason WHERE id = @id`,
+  );
   const maxId = db.prepare<[], { id: number | null }>(`SELECT max(id) AS id FROM devices`);
   const reserve = db.prepare(
     `INSERT INTO devices (id, serial, hardware_uuid, enrolled_at, last_contact, has_unknown)
@@ -149,6 +162,9 @@ export function sqliteDevices(db: Db): DeviceStore {
     },
     async revoke(id: number, at: Millis) {
       revoke.run(at, id);
+    },
+    async retire(id: number, r: Retirement) {
+      retire.run({ id, at: r.at, by: r.by, reason: r.reason });
     },
     async replace(ids, d) {
       // Taken before the removal: SQLite would otherwise give the new row a removed id back.

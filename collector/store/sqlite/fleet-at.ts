@@ -7,7 +7,8 @@
 //               by then and unexpired then
 //   conflicts   identity conflicts opened by then and not resolved by then
 //   findings    those first seen by then and not resolved by then
-// Devices enrolled after the instant, or removed since (an identity conflict resolved), are not counted.
+// Devices enrolled after the instant, retired by then, or removed since (an identity conflict resolved), are
+// not counted; a device retired after the instant was in the fleet then, and is.
 // Counting by status takes the definition apart as fleet.ts does, with the state entries read in one scan.
 import type { Db } from './open.ts';
 import { unexpiredAt } from './exemptions.ts';
@@ -22,8 +23,12 @@ import type { RuleId } from '../../rules/types.ts';
 const STATE_AT = `LEFT JOIN device_states st ON st.device_id = d.id
   AND st.since = (SELECT max(s2.since) FROM device_states s2 WHERE s2.device_id = d.id AND s2.since <= @now)`;
 
-/** State entries in force at @now, read in one pass (no per-device lookup). */
-const STATES_IN_FORCE = `device_states WHERE since <= @now AND (until IS NULL OR until > @now)`;
+/** Devices retired at or before @now: out of the fleet then (a device retired later was still in it). */
+const RETIRED_BY = `(SELECT id FROM devices WHERE retired_at <= @now)`;
+
+/** State entries in force at @now, read in one pass (no per-device lookup), of devices in the fleet then. */
+const STATES_IN_FORCE = `device_states WHERE since <= @now AND (until IS NULL OR until > @now)
+  AND device_id NOT IN ${RETIRED_BY}`;
 
 const STALE_EXEMPT_AT = `EXISTS (SELECT 1 FROM exemptions e WHERE (e.serial IS NULL OR e.serial = d.serial)
   AND (e.rule IS NULL OR e.rule = 'stale') AND e.user_name IS NULL AND e.created_at <= @now AND ${unexpiredAt('@now')})`;
@@ -85,7 +90,7 @@ export function fleetAt(
     `SELECT kept_since FROM history_horizon WHERE id = 1`,
   );
   const enrolled = db.prepare<[{ now: number }], { n: number }>(
-    `SELECT count(*) AS n FROM devices WHERE enrolled_at <= @now`,
+    `SELECT count(*) AS n FROM devices WHERE enrolled_at <= @now AND id NOT IN ${RETIRED_BY}`,
   );
   const states = db.prepare<[{ now: number }], Counted>(
     `SELECT count(*) AS n, sum(noncompliant_from <= @now) AS a, sum(has_unknown = 1) AS u,
@@ -97,7 +102,7 @@ export function fleetAt(
        SELECT id FROM devices WHERE last_contact <= @staleActiveCutoff
        UNION SELECT device_id FROM device_silences WHERE since <= @staleActiveCutoff AND until > @now
      ) AS silent CROSS JOIN devices d ON d.id = silent.id ${STATE_AT}
-     WHERE d.enrolled_at <= @now AND NOT ${ACTIVE_AT} AND NOT ${STALE_EXEMPT_AT}`,
+     WHERE d.enrolled_at <= @now AND d.id NOT IN ${RETIRED_BY} AND NOT ${ACTIVE_AT} AND NOT ${STALE_EXEMPT_AT}`,
   );
   // Claimed by a conflict open then, and neither unknown, active nor stale otherwise.
   const conflictedOnly = db.prepare<[Record<string, number>], { n: number }>(
@@ -106,15 +111,18 @@ export function fleetAt(
        UNION SELECT d3.id FROM identity_conflicts c CROSS JOIN devices d3 ON d3.hardware_uuid = c.hardware_uuid
          WHERE ${CONFLICT_OPEN_AT}
      ) AS claimed CROSS JOIN devices d ON d.id = claimed.id ${STATE_AT}
-     WHERE d.enrolled_at <= @now AND st.has_unknown = 0 AND NOT ${ACTIVE_AT} AND NOT ${STALE_ACTIVE_AT}`,
+     WHERE d.enrolled_at <= @now AND d.id NOT IN ${RETIRED_BY} AND st.has_unknown = 0 AND NOT ${ACTIVE_AT}
+       AND NOT ${STALE_ACTIVE_AT}`,
   );
   const byRule = db.prepare<[{ now: number }], { rule: RuleId; n: number }>(
     `SELECT rule, count(DISTINCT device_id) AS n FROM findings
-     WHERE first_seen <= @now AND (resolved_at IS NULL OR resolved_at > @now) GROUP BY rule`,
+     WHERE first_seen <= @now AND (resolved_at IS NULL OR resolved_at > @now)
+       AND device_id NOT IN ${RETIRED_BY} GROUP BY rule`,
   );
   const staleCount = db.prepare<[{ now: number; staleCutoff: number }], { n: number }>(
     `SELECT count(*) AS n FROM (SELECT id FROM devices WHERE last_contact < @staleCutoff
-       UNION SELECT device_id FROM device_silences WHERE since < @staleCutoff AND until > @now)`,
+       UNION SELECT device_id FROM device_silences WHERE since < @staleCutoff AND until > @now) AS silent
+     WHERE silent.id NOT IN ${RETIRED_BY}`,
   );
   const facts = db.prepare<[{ now: number }], FactCountRaw>(
     `${FACT_COUNT} FROM ${STATES_IN_FORCE} GROUP BY 1, 2, 3, 4`,
@@ -136,6 +144,8 @@ export function fleetAt(
           status: STATUS_AT_SQL,
           openRule: `d.id IN (SELECT device_id FROM findings WHERE rule = @rule AND first_seen <= @now
             AND (resolved_at IS NULL OR resolved_at > @now))`,
+          // In the fleet then: not retired, or retired after that instant.
+          inFleet: '(d.retired_at IS NULL OR d.retired_at > @now)',
         },
         params(p),
       );

@@ -50,7 +50,15 @@ export const toRow = (r: FullRow): DeviceRow => ({
 export function listSql(
   f: DeviceFilter,
   page: { after?: string; limit: number },
-  cols: { os: string; mdmUpdate: string; stale: string; status: string; openRule: string },
+  cols: {
+    os: string;
+    mdmUpdate: string;
+    stale: string;
+    status: string;
+    openRule: string;
+    /** The devices in the fleet (not retired); `retired: 'only'` lists the others. */
+    inFleet: string;
+  },
   base: Record<string, string | number>,
 ): { where: string[]; args: Record<string, string | number> } {
   const where: string[] = [];
@@ -59,6 +67,8 @@ export function listSql(
     where.push('d.serial > @after');
     args['after'] = page.after;
   }
+  const retired = f.retired ?? 'exclude';
+  if (retired !== 'include') where.push(retired === 'only' ? `NOT (${cols.inFleet})` : cols.inFleet);
   if (f.serial !== undefined) {
     where.push('d.serial = @serial');
     args['serial'] = f.serial;

@@ -117,7 +117,7 @@ function glance(u: UnlockGlance | undefined): Html {
   return markup`<p class="${tone}" id="unlock-glance">${lead}${u.reason}.</p>`;
 }
 
-/** The unlock matrix section: one row per user, the crypto users that are not people beside them. */
+/** The unlock matrix section: one row per user, then the crypto users that are not people (the matrix is too wide to share its row). */
 export function unlockSection(access: DeviceAccess): Html {
   const head = markup`<h2>Who can unlock this Mac</h2>`;
   if (access.unlockMatrix === undefined)
@@ -140,7 +140,7 @@ export function unlockSection(access: DeviceAccess): Html {
     m.cryptoUsers.length === 0
       ? markup`<p class="note">No crypto users other than people.</p>`
       : markup`<table class="data" id="unlock-keys"><thead><tr><th>not a person</th><th>volume owner</th></tr></thead><tbody>${m.cryptoUsers.map((c) => markup`<tr><td>${c.kind}<br><span class="note mono">${c.uuid}</span></td><td>${mark(c.volumeOwner)}</td></tr>`)}</tbody></table>`;
-  return markup`<section class="panel" id="unlock">${head}${glance(access.unlock)}<div class="grid-2"><div>${table}</div><div>${keys}</div></div></section>`;
+  return markup`<section class="panel" id="unlock">${head}${glance(access.unlock)}${table}${keys}</section>`;
 }
 
 const VERDICT: Record<MdmUpdateData['verdict'], { badge: string; text: string }> = {

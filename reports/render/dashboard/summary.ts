@@ -57,7 +57,8 @@ export interface FleetRate {
   percent: number | null;
 }
 
-const RATES = [
+/** The fleet's rates the summary carries, with the label every page gives them. */
+export const RATES = [
   ['bootstrapEscrowed', 'Bootstrap Token escrowed'],
   ['bootstrapUsable', 'escrowed and usable'],
   ['fileVaultOn', 'FileVault on'],

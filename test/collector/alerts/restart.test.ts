@@ -5,56 +5,24 @@
 // webhook-id (its idempotency key), and every delivery ends delivered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { startServeProcess } from '../../helpers/serve-process.ts';
+import type { ServeProcess } from '../../helpers/serve-process.ts';
 import { snapshotFor } from '../../helpers/collector.ts';
 import { startReceiver } from '../../helpers/receiver.ts';
 import { verified, newSecret } from './alert-setup.ts';
 
-const BIN = new URL('../../../bin/tokenwatch.js', import.meta.url).pathname;
 const ADMIN = 'admin-token-for-the-restart-test-0123456789';
 const ENROLL = 'enroll-secret-for-the-restart-test';
 const MACS = 5;
 
-interface Served {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<NodeJS.Signals | number | null>;
-}
+type Served = ServeProcess;
 
 function serve(db: string, env: Record<string, string>): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--db', db, '--host', '127.0.0.1', '--port', '0'], {
-    env: {
-      ...process.env,
-      TOKENWATCH_ADMIN_TOKEN: ADMIN,
-      TOKENWATCH_ENROLL_SECRET: ENROLL,
-      TOKENWATCH_LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.on('exit', (code, signal) => resolve(signal ?? code)),
-  );
-  let out = '';
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line in 20 s: ${out} ${err}`)), 20_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[\d.:]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] as string, exited });
-      }
-    });
-    void exited.then((why) => reject(new Error(`tokenwatch serve exited (${String(why)}): ${err}`)));
-  });
+  return startServeProcess(db, { TOKENWATCH_ADMIN_TOKEN: ADMIN, TOKENWATCH_ENROLL_SECRET: ENROLL, ...env });
 }
 
 async function call(url: string, path: string, token: string, body?: unknown) {

@@ -4,6 +4,7 @@ import {
   NO_EXPIRY,
   activeFrom,
   exemptionExpiry,
+  exemptionFor,
   exemptionInForce,
   findingState,
   pendingUntil,
@@ -147,4 +148,34 @@ test('activeFrom: the first instant findingState says active, at every boundary 
     for (const t of [FIRST_SEEN, from - 1].filter((x) => x >= FIRST_SEEN && x < from))
       assert.notEqual(findingState(f, t, exemptions, SERIAL), 'active', `${label} at ${t}`);
   }
+});
+
+test('exemptionFor: the exemption that exempts a finding now is the longest-running one in force; none when none is', () => {
+  const e = (id: string, over: Partial<Exemption>): Exemption => ({
+    id,
+    serial: null,
+    rule: 'filevault-off',
+    user: null,
+    reason: id,
+    createdBy: 'jane',
+    createdAt: 0,
+    expiresAt: null,
+    ...over,
+  });
+  const finding = { rule: 'filevault-off' as const, user: null };
+  const soon = e('soon', { expiresAt: 2_000 });
+  const later = e('later', { expiresAt: 5_000 });
+  const other = e('other', { rule: 'stale', expiresAt: null });
+  const mine = e('mine', { serial: 'S1', expiresAt: 3_000 });
+  assert.equal(exemptionFor(finding, 1_000, [soon, later, other], 'S1'), later);
+  assert.equal(exemptionFor(finding, 1_000, [soon, mine], 'S1'), mine);
+  assert.equal(exemptionFor(finding, 1_000, [soon, mine], 'S2'), soon, "another device's is not its");
+  assert.equal(exemptionFor(finding, 4_000, [soon, mine, later], 'S1'), later);
+  assert.equal(exemptionFor(finding, 5_000, [soon, later], 'S1'), null, 'expired at its expiry');
+  assert.equal(exemptionFor(finding, 1_000, [later, e('forever', {})], 'S1')?.id, 'forever');
+  for (const now of [1_000, 4_000, 5_000])
+    assert.equal(
+      findingState({ ...finding, pendingUntil: null }, now, [soon, later], 'S1') === 'exempted',
+      exemptionFor(finding, now, [soon, later], 'S1') !== null,
+    );
 });

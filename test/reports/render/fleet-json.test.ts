@@ -35,6 +35,7 @@ function device(serial: string, text = 'x'): ReportDevice {
     enrolledAt: '2026-02-01T00:00:00.000Z',
     lastSeen: '2026-03-02T11:00:00.000Z',
     revokedAt: null,
+    retired: null,
     collectedAt: '2026-03-02T10:59:00.000Z',
     digest: null,
     clockSkewSeconds: null,

@@ -15,8 +15,24 @@ export const SUMMARY: Summary = {
   mdmUpdate: { yes: 2, no: 3, unknown: 1, notApplicable: 1 },
   byStatus: { noncompliant: 4, unknown: 1, compliant: 2 },
   byRule: [
-    { rule: 'user-without-securetoken', title: 'User without a SecureToken', severity: 'high', devices: 3 },
-    { rule: 'stale', title: 'No report from the Mac for too long', severity: 'medium', devices: 1 },
+    {
+      rule: 'user-without-securetoken',
+      title: 'User without a SecureToken',
+      severity: 'high',
+      devices: 3,
+      active: 3,
+      pending: 0,
+      exempted: 0,
+    },
+    {
+      rule: 'stale',
+      title: 'No report from the Mac for too long',
+      severity: 'medium',
+      devices: 1,
+      active: 1,
+      pending: 0,
+      exempted: 0,
+    },
   ],
 };
 

@@ -31,6 +31,7 @@ export function devicesConformance(backend: Backend): void {
           collectedAt: null,
           orderedAt: null,
           clockSkewSeconds: null,
+          retired: null,
         });
         assert.deepEqual(await store.devices.byId(d.id), d);
         assert.deepEqual(await store.devices.bySerial('C02ABC'), d);

@@ -4,7 +4,13 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from './backend.ts';
 import { current, enroll, found, NO_FACTS, withStore } from './backend.ts';
-import type { DeviceFilter, FindingRecord, FleetParams, Store } from '../../../../collector/store/types.ts';
+import type {
+  DeviceFilter,
+  Exemption,
+  FindingRecord,
+  FleetParams,
+  Store,
+} from '../../../../collector/store/types.ts';
 
 const T = Date.parse('2026-03-02T12:00:00.000Z');
 const D = 86_400_000;
@@ -106,11 +112,117 @@ export function fleetConformance(backend: Backend): void {
         await fleet(store);
         const counts = (await store.fleet.countByRule(P)).sort((a, b) => a.rule.localeCompare(b.rule));
         assert.deepEqual(counts, [
-          { rule: 'filevault-off', devices: 1 },
-          { rule: 'stale', devices: 1 },
-          { rule: 'user-without-securetoken', devices: 2 },
+          { rule: 'filevault-off', devices: 1, active: 1, pending: 0, exempted: 0 },
+          { rule: 'stale', devices: 1, active: 1, pending: 0, exempted: 0 },
+          { rule: 'user-without-securetoken', devices: 2, active: 2, pending: 0, exempted: 0 },
         ]);
         assert.equal(await store.fleet.deviceCount(), 6);
+        // An expired exemption exempts nothing; one in force moves its devices from active to exempted.
+        const exemption = (id: string, over: Partial<Exemption>): Exemption => ({
+          id,
+          serial: null,
+          rule: 'filevault-off',
+          user: null,
+          reason: id,
+          createdBy: 't',
+          createdAt: T - D,
+          expiresAt: null,
+          ...over,
+        });
+        const fv = async () => (await store.fleet.countByRule(P)).find((r) => r.rule === 'filevault-off');
+        await store.exemptions.add(exemption('expired', { expiresAt: T }));
+        assert.deepEqual(await fv(), {
+          rule: 'filevault-off',
+          devices: 1,
+          active: 1,
+          pending: 0,
+          exempted: 0,
+        });
+        await store.exemptions.add(exemption('bob', { serial: 'C0200000', rule: null, user: 'bob' }));
+        assert.deepEqual(await fv(), {
+          rule: 'filevault-off',
+          devices: 1,
+          active: 1,
+          pending: 0,
+          exempted: 0,
+        });
+        await store.exemptions.add(exemption('mine', { serial: 'C0200000', expiresAt: T + 1 }));
+        assert.deepEqual(await fv(), {
+          rule: 'filevault-off',
+          devices: 1,
+          active: 0,
+          pending: 0,
+          exempted: 1,
+        });
+      });
+    });
+
+    test('a retired device: its token revoked, out of every count and list unless asked for, its row and findings kept; a new token un-retires it', async () => {
+      await withStore(backend, async (store) => {
+        await fleet(store);
+        const before = await store.devices.bySerial('C0200000');
+        const silent = await store.devices.bySerial('C0200004');
+        assert.ok(before && silent);
+        assert.equal((await store.fleet.countByStatus(P)).noncompliant, 1, 'C0200004 is stale');
+        await store.devices.revoke(silent.id, T - 5 * D);
+        await store.devices.retire(before.id, { at: T - 60_000, by: 'jane', reason: 'sold' });
+        await store.devices.retire(silent.id, { at: T - 30_000, by: 'bob', reason: 'lost' });
+        const retired = await store.devices.bySerial('C0200000');
+        assert.deepEqual(retired, {
+          ...before,
+          tokenHash: null,
+          revokedAt: T - 60_000,
+          retired: { at: T - 60_000, by: 'jane', reason: 'sold' },
+        });
+        assert.equal(await store.devices.byTokenHash(before.tokenHash as string), null, 'the token is gone');
+        assert.equal((await store.devices.bySerial('C0200004'))?.revokedAt, T - 5 * D, 'a revocation stays');
+        const serials = async (f: DeviceFilter) =>
+          (await store.fleet.listDevices(P, f, { limit: 100 })).map((r) => r.serial.slice(-1));
+        assert.deepEqual(await serials({}), ['1', '2', '3', '5']);
+        assert.deepEqual(await serials({ retired: 'exclude' }), ['1', '2', '3', '5']);
+        assert.deepEqual(await serials({ retired: 'include' }), ['0', '1', '2', '3', '4', '5']);
+        assert.deepEqual(await serials({ retired: 'only' }), ['0', '4']);
+        assert.deepEqual(await serials({ rule: 'stale' }), [], 'a retired Mac is not stale in the fleet');
+        assert.deepEqual(await serials({ rule: 'stale', retired: 'only' }), ['4']);
+        assert.deepEqual(await serials({ rule: 'user-without-securetoken' }), ['2']);
+        const counts = (await store.fleet.countByRule(P)).sort((a, b) => a.rule.localeCompare(b.rule));
+        assert.deepEqual(counts, [
+          { rule: 'user-without-securetoken', devices: 1, active: 1, pending: 0, exempted: 0 },
+        ]);
+        assert.equal(await store.fleet.deviceCount(), 4);
+        const byStatus = await store.fleet.countByStatus(P);
+        assert.equal(byStatus.compliant + byStatus.noncompliant + byStatus.unknown, 4);
+        assert.equal(byStatus.noncompliant, 0, 'the stale Mac is retired');
+        // As of a past instant, a device is out of the fleet once it was retired, and in it before.
+        const at = (t: number): FleetParams => ({ ...P, now: t });
+        const countAt = (t: number) => store.fleet.deviceCountAt(at(t));
+        const statusTotalAt = async (t: number) =>
+          Object.values(await store.fleet.countByStatusAt(at(t))).reduce((a, b) => a + b, 0);
+        const listedAt = async (t: number) =>
+          (await store.fleet.listDevicesAt(at(t), {}, { limit: 100 })).map((r) => r.serial.slice(-1));
+        const now = await countAt(T);
+        assert.equal(now, 4, 'as of now, as the fleet queries count');
+        assert.equal(await countAt(T - 45_000), now + 1, 'C0200004 was retired after that instant');
+        assert.equal(await countAt(T - 90_000), now + 2, 'both were still in the fleet');
+        assert.equal(await statusTotalAt(T), now);
+        assert.equal(await statusTotalAt(T - 90_000), now + 2);
+        assert.ok((await listedAt(T - 45_000)).includes('4'));
+        assert.ok(!(await listedAt(T - 45_000)).includes('0'));
+        // The record stays readable, with its findings.
+        assert.deepEqual((await store.fleet.deviceRow(P, 'C0200000'))?.retired, retired?.retired);
+        assert.equal((await store.findings.open(before.id)).length, 2);
+        // A new token (the Mac enrolled again) brings it back into the fleet.
+        await store.devices.issueToken(before.id, {
+          serial: before.serial,
+          hardwareUuid: before.hardwareUuid,
+          tokenHash: 'f'.repeat(64),
+          at: T,
+        });
+        const back = await store.devices.bySerial('C0200000');
+        assert.equal(back?.retired, null);
+        assert.equal(back?.revokedAt, null);
+        assert.deepEqual(await serials({}), ['0', '1', '2', '3', '5']);
+        assert.equal(await store.fleet.deviceCount(), 5);
       });
     });
   });

@@ -245,9 +245,10 @@ async function answer(store: Store, p: FleetParams, past: boolean): Promise<Answ
   const open = past ? await store.findings.openAt(ids, p.now) : await store.findings.openFor(ids);
   return {
     byStatus: past ? await f.countByStatusAt(p) : await f.countByStatus(p),
-    byRule: (past ? await f.countByRuleAt(p) : await f.countByRule(p)).sort((a, b) =>
-      a.rule.localeCompare(b.rule),
-    ),
+    // Devices per rule: the past counts devices only (a finding's grace and exemption state then is not kept).
+    byRule: (past ? await f.countByRuleAt(p) : await f.countByRule(p))
+      .map(({ rule, devices }) => ({ rule, devices }))
+      .sort((a, b) => a.rule.localeCompare(b.rule)),
     devices: past ? await f.deviceCountAt(p) : await f.deviceCount(),
     facts: facts(past ? await f.countFactsAt(p) : await f.countFacts()),
     lists: await Promise.all(

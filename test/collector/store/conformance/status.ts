@@ -1,5 +1,6 @@
 // A device's status as the fleet queries answer it (deviceRow, listDevices and its status filter,
-// countByStatus) is the rules' definition, collector/rules/device-status.ts deviceStatus, over the rules'
+// countByStatus), and the per-rule counts of active, pending and exempted findings (countByRule), are the
+// rules' definition, collector/rules/device-status.ts deviceStatus, over the rules'
 // findingState and staleFinding: checked for every combination of the inputs status has (the failing
 // findings and their grace windows, the device's and the fleet's exemptions, whether the evaluation left
 // something unknown, the last contact, identity conflicts, the stale rule's grace window) at every instant
@@ -10,11 +11,12 @@
 // tokenwatch_findings) are checked the same way against findingState and staleFinding.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
 import type { Backend } from './backend.ts';
 import { current, found, withStore } from './backend.ts';
 import { activeFrom, deviceStatus, findingState, staleFinding } from '../../../../collector/rules/index.ts';
 import type { DeviceStatus, Exemption, RuleConfig, RuleId } from '../../../../collector/rules/index.ts';
-import type { FindingRecord, Store } from '../../../../collector/store/types.ts';
+import type { FindingRecord, RuleCount, Store } from '../../../../collector/store/types.ts';
 import { deviceNoncompliantFrom } from '../../../../collector/services/evaluation.ts';
 import { addExemption } from '../../../../collector/services/exemptions.ts';
 import type { NewExemption } from '../../../../collector/services/exemptions.ts';
@@ -111,6 +113,39 @@ function expectedFindingCounts(
     }
   }
   return counts;
+}
+
+type Counts = Omit<RuleCount, 'rule'>;
+
+/**
+ * countByRule as the definition gives it: per rule, the devices with an open finding of it, and each by the
+ * worst state (active, pending, exempted) of its failing findings of the rule; the stale finding from the
+ * last contact.
+ */
+function expectedByRule(
+  cases: readonly Case[],
+  now: number,
+  rules: RuleConfig,
+  exemptions: readonly Exemption[],
+): Map<string, Counts> {
+  const out = new Map<string, Counts>();
+  const rank = { exempted: 0, pending: 1, active: 2 } as const;
+  for (const c of cases) {
+    const open: { rule: string; failing: boolean; state: keyof typeof rank }[] = c.findings
+      .filter((f) => f.resolvedAt === null)
+      .map((f) => ({ rule: f.rule, failing: f.failing, state: findingState(f, now, exemptions, c.serial) }));
+    const stale = staleFinding(c.lastContact, now, rules);
+    if (stale)
+      open.push({ rule: 'stale', failing: true, state: findingState(stale, now, exemptions, c.serial) });
+    for (const rule of new Set(open.map((f) => f.rule))) {
+      const counts = out.get(rule) ?? { devices: 0, active: 0, pending: 0, exempted: 0 };
+      counts.devices++;
+      const states = open.filter((f) => f.rule === rule && f.failing).map((f) => f.state);
+      if (states.length > 0) counts[states.reduce((a, b) => (rank[b] > rank[a] ? b : a))]++;
+      out.set(rule, counts);
+    }
+  }
+  return out;
 }
 
 /** Every instant the definition can change at for these cases, each with the millisecond before and after. */
@@ -214,7 +249,17 @@ function explain(c: Case, now: number, rules: RuleConfig, exemptions: readonly E
 /** Every "rule state" the checks met with a finding, to show the cases reach each state. */
 const statesMet = new Set<string>();
 
-async function check(store: Store, cases: Case[], label: string): Promise<number> {
+/**
+ * Check every case's status at every boundary; the `retired` ones are in no count and no list unless the
+ * filter asks for them, and their own row still answers the definition.
+ */
+async function check(
+  store: Store,
+  cases: Case[],
+  label: string,
+  retired: ReadonlySet<string> = new Set(),
+): Promise<number> {
+  const fleet = cases.filter((c) => !retired.has(c.serial));
   const exemptions = await store.exemptions.list();
   const configs: RuleConfig[] = [
     { staleAfterSeconds: STALE_S, graceSeconds: {} },
@@ -227,10 +272,16 @@ async function check(store: Store, cases: Case[], label: string): Promise<number
       const rows = new Map(
         (await store.fleet.listDevices(p, {}, { limit: 100_000 })).map((r) => [r.serial, r]),
       );
+      const everyRow = new Map(
+        (await store.fleet.listDevices(p, { retired: 'include' }, { limit: 100_000 })).map((r) => [
+          r.serial,
+          r,
+        ]),
+      );
       const tally: Record<DeviceStatus, number> = { compliant: 0, noncompliant: 0, unknown: 0 };
       for (const c of cases) {
-        const got = rows.get(c.serial)?.status as DeviceStatus;
-        tally[got]++;
+        const got = everyRow.get(c.serial)?.status as DeviceStatus;
+        if (!retired.has(c.serial)) tally[got]++;
         // Reads come after writes: a device is read at or after its last contact (its findings are older).
         if (now < c.lastContact) continue;
         const want = expected(c, now, rules, exemptions);
@@ -238,7 +289,29 @@ async function check(store: Store, cases: Case[], label: string): Promise<number
         if (got !== want)
           assert.fail(`${got} instead of ${want}: ${explain(c, now, rules, exemptions)}, ${label}`);
       }
-      assert.equal(rows.size, cases.length);
+      assert.equal(rows.size, fleet.length);
+      assert.ok(
+        fleet.every((c) => rows.has(c.serial)),
+        'the fleet is listed, and no retired device',
+      );
+      assert.equal(everyRow.size, cases.length);
+      const onlyRetired = await store.fleet.listDevices(p, { retired: 'only' }, { limit: 100_000 });
+      assert.deepEqual(
+        onlyRetired.map((r) => r.serial).sort(),
+        [...retired].sort(),
+        'retired: only lists the retired',
+      );
+      assert.equal(await store.fleet.deviceCount(), fleet.length);
+      const byRule = new Map(
+        (await store.fleet.countByRule(p)).map(({ rule, ...counts }) => [rule as string, counts]),
+      );
+      const wantByRule = expectedByRule(fleet, now, rules, exemptions);
+      if (!isDeepStrictEqual(byRule, wantByRule))
+        assert.deepEqual(
+          Object.fromEntries(byRule),
+          Object.fromEntries(wantByRule),
+          `countByRule, ${label}, now T+${now - T}, stale grace ${rules.graceSeconds.stale ?? 0} s`,
+        );
       assert.deepEqual(
         await store.fleet.countByStatus(p),
         tally,
@@ -247,7 +320,7 @@ async function check(store: Store, cases: Case[], label: string): Promise<number
       const counted = Object.fromEntries(
         (await store.fleet.findingCounts(p)).map((r) => [`${r.rule} ${r.state}`, r.findings]),
       );
-      const want = expectedFindingCounts(cases, now, rules, exemptions);
+      const want = expectedFindingCounts(fleet, now, rules, exemptions);
       assert.deepEqual(counted, want, `findingCounts, ${label}, now T+${now - T}`);
       for (const key of Object.keys(want)) statesMet.add(key);
       for (const status of ['compliant', 'noncompliant', 'unknown'] as const) {
@@ -313,6 +386,13 @@ export function statusConformance(backend: Backend): void {
           );
         });
         checked += await check(store, cases, 'plus fleet-wide exemptions');
+        // A third of the fleet retired: out of every count and list, each still answering the definition.
+        const retired = new Set(cases.filter((_, i) => i % 3 === 1).map((c) => c.serial));
+        for (const serial of retired) {
+          const d = await store.devices.bySerial(serial);
+          if (d) await store.devices.retire(d.id, { at: T - 40 * D, by: 't', reason: 'left' });
+        }
+        checked += await check(store, cases, 'a third retired', retired);
         assert.ok(checked > 10_000, `${checked} answers checked`);
         for (const rule of ['filevault-off', 'user-without-securetoken', 'stale'])
           for (const state of ['active', 'pending', 'exempted'])

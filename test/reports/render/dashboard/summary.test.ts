@@ -20,8 +20,24 @@ const WITHOUT_RATES: Omit<
   devices: 10,
   byStatus: { compliant: 6, noncompliant: 3, unknown: 1 },
   byRule: [
-    { rule: 'filevault-off', title: 'FileVault is off', severity: 'critical', devices: 2 },
-    { rule: 'stale', title: 'Not seen recently', severity: 'medium', devices: 1 },
+    {
+      rule: 'filevault-off',
+      title: 'FileVault is off',
+      severity: 'critical',
+      devices: 2,
+      active: 2,
+      pending: 0,
+      exempted: 0,
+    },
+    {
+      rule: 'stale',
+      title: 'Not seen recently',
+      severity: 'medium',
+      devices: 1,
+      active: 1,
+      pending: 0,
+      exempted: 0,
+    },
   ],
 };
 
