@@ -241,7 +241,7 @@ export function postgresFleet(
     async countFacts() {
       const rows = await sql.rows<FactCountRaw>(
         `SELECT bootstrap_escrowed, bootstrap_usable, filevault_on, mdm_update, count(*) AS n FROM devices
-         GROUP BY 1, 2, 3, 4`,
+         WHERE retired_at IS NULL GROUP BY 1, 2, 3, 4`,
       );
       return rows.map(toFactCount);
     },
