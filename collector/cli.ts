@@ -7,7 +7,7 @@ import { loadConfig, describeConfig, ConfigError, SETTINGS, SETTING_KEYS } from 
 import type { SettingKey, LoadedConfig } from './config.ts';
 import { startCollector } from './main.ts';
 import { monotonic, systemClock } from './clock.ts';
-import { openConfiguredStore } from './store/open.ts';
+import { databaseName, openConfiguredStore, openReadOnlyStore, ReadOnlyOpenError } from './store/open.ts';
 import type { Store } from './store/types.ts';
 import { ADMIN_USAGE, adminCommand } from './cli/admin-commands.ts';
 import { conflictsJson, describeConflict, resolveConflict } from './services/identity-conflicts.ts';
@@ -24,16 +24,15 @@ import { StoreBusyError, StoreOpenError } from './store/types.ts';
 import { EXIT, StartError } from './startup.ts';
 import { COLLECTOR_VERSION } from './version.ts';
 import { REPORT_USAGE, reportCommand } from '../reports/cli.ts';
-import { openSqliteReadOnly, ReadOnlyOpenError } from './store/sqlite/read-only.ts';
 import { createReadModel } from './services/read-model.ts';
 
 const USAGE = `usage:
   tokenwatch serve (--db FILE | --database-url postgres://...) [--host 127.0.0.1] [--port N] [--config FILE] [--<setting> VALUE ...]
   tokenwatch config [--config FILE] [--<setting> VALUE ...]     every setting, its value and where it came from
 ${ADMIN_USAGE}
-  tokenwatch conflicts list --db FILE [--all] [--serial S] [--json]  identity conflicts (open ones unless --all)
-  tokenwatch conflicts resolve --db FILE ID --keep existing|claimant [--by NAME]
-  tokenwatch prune --db FILE                                     apply the retention settings now
+  tokenwatch conflicts list (--db FILE | --database-url URL) [--all] [--serial S] [--json]  identity conflicts (open ones unless --all)
+  tokenwatch conflicts resolve (--db FILE | --database-url URL) ID --keep existing|claimant [--by NAME]
+  tokenwatch prune (--db FILE | --database-url URL)              apply the retention settings now
   ${REPORT_USAGE}
   ${BACKUP_USAGE}
   tokenwatch openapi                                             print the OpenAPI document (docs/openapi.json)
@@ -229,16 +228,24 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'report': {
-        // The rules' settings (stale age, grace periods) as the collector reads them, from the environment.
-        const rules = ruleConfig(loadConfig({ env: process.env, flags: {} }).config);
+        // The rules' settings (stale age, grace periods) and the pool's as the collector reads them, from
+        // the environment.
+        const config = loadConfig({ env: process.env, flags: {} }).config;
+        const rules = ruleConfig(config);
         return await reportCommand(rest, {
           env: process.env,
           now: systemClock.now(),
           stdout: process.stdout,
           stderr: process.stderr,
-          openDb: (file) => {
-            const store = openSqliteReadOnly(file);
-            return { readModel: createReadModel(store, rules), close: store.close };
+          openDb: async (source) => {
+            const db = 'db' in source ? source.db : '';
+            const databaseUrl = 'databaseUrl' in source ? source.databaseUrl : '';
+            const store = await openReadOnlyStore({ ...config, db, databaseUrl });
+            return {
+              name: databaseName({ db, databaseUrl }),
+              readModel: createReadModel(store, rules),
+              close: () => store.close(),
+            };
           },
         });
       }

@@ -41,7 +41,8 @@ export const ADMIN_USAGE = `  tokenwatch devices list (--db FILE | --server URL)
   tokenwatch exempt add (--db FILE | --server URL) (--serial S [--pre-enrolled] | --all-devices) [--rule ID] [--user NAME] --reason TEXT --by NAME [--expires ISO|30d]
   tokenwatch exempt list (--db FILE | --server URL) [--serial S]
   tokenwatch exempt remove (--db FILE | --server URL) ID
-    --server URL: a running collector's admin API; the token comes from TOKENWATCH_ADMIN_TOKEN`;
+    --server URL: a running collector's admin API; the token comes from TOKENWATCH_ADMIN_TOKEN
+    --db FILE: the collector's SQLite database; on PostgreSQL --database-url URL (or TOKENWATCH_DATABASE_URL) in its place`;
 
 const TARGET_OPTIONS: Record<string, Option> = { server: { type: 'string' } };
 

@@ -1,9 +1,10 @@
 // Which store the collector's settings name: PostgreSQL when databaseUrl is set, else the SQLite file db.
 // The one place that chooses a backend; everything above it sees the store interfaces (types.ts) only.
 import { openSqliteStore } from './sqlite/index.ts';
+import { openSqliteReadOnly, ReadOnlyOpenError } from './sqlite/read-only.ts';
 import { openPostgresStore } from './postgres/index.ts';
 import { redactedUrl } from './postgres/url.ts';
-import type { Store, StoreOptions } from './types.ts';
+import type { Repos, Store, StoreOptions } from './types.ts';
 
 export interface StoreSettings {
   db: string;
@@ -35,4 +36,40 @@ export function databaseName(s: { db: string; databaseUrl: string }): string {
   return s.databaseUrl !== '' ? redactedUrl(s.databaseUrl) : s.db;
 }
 
-export { redactedUrl };
+/** A store opened only to read (tokenwatch report): the repos, and close when done. */
+export interface ReadOnlyStore extends Repos {
+  close(): void | Promise<void>;
+}
+
+/**
+ * Open the named database only to read it, as `tokenwatch report` does: SQLite's file in its read-only mode,
+ * or PostgreSQL with every session read-only (default_transaction_read_only); no migration runs on either,
+ * and the schema must be this version's. Throws ReadOnlyOpenError with a one-line reason (a missing file, a
+ * server that does not answer, a schema of another version); the URL in it has no password.
+ */
+export async function openReadOnlyStore(
+  s: Pick<StoreSettings, 'db' | 'databaseUrl' | 'databasePoolSize' | 'databaseStatementTimeoutSeconds'>,
+): Promise<ReadOnlyStore> {
+  if (s.databaseUrl === '') return openSqliteReadOnly(s.db);
+  const name = redactedUrl(s.databaseUrl);
+  let store: Store & { migrated: Promise<void> };
+  try {
+    store = openPostgresStore(s.databaseUrl, {
+      readOnly: true,
+      poolSize: s.databasePoolSize,
+      statementTimeoutMs: s.databaseStatementTimeoutSeconds * 1000,
+    });
+  } catch (e) {
+    throw new ReadOnlyOpenError(`cannot open ${name}: ${(e as Error).message}`);
+  }
+  try {
+    await store.migrated;
+  } catch (e) {
+    await store.close();
+    const why = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    throw new ReadOnlyOpenError(`cannot read ${name}: ${why}`);
+  }
+  return store;
+}
+
+export { redactedUrl, ReadOnlyOpenError };

@@ -4,7 +4,7 @@
 // is migrating; units wait for them. Nothing PostgreSQL-specific leaves this folder.
 import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { migrate, SchemaTooNewError } from './migrate.ts';
+import { checkSchema, migrate, SchemaMismatchError, SchemaTooNewError } from './migrate.ts';
 import { postgresDevices } from './devices.ts';
 import { postgresSnapshots } from './snapshots.ts';
 import { postgresFindings } from './findings.ts';
@@ -30,6 +30,12 @@ export interface PostgresOptions extends StoreOptions {
   poolSize?: number;
   /** A statement running longer is cancelled (the unit fails with StoreBusyError). */
   statementTimeoutMs?: number;
+  /**
+   * Only read (tokenwatch report): every session is read-only (default_transaction_read_only, so nothing run
+   * on it can write), no migration runs, the schema must be exactly this version's (checkSchema), and the
+   * database is tried once: `migrated` rejects with the reason instead of waiting for it to answer.
+   */
+  readOnly?: boolean;
 }
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -94,9 +100,14 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): P
   const silenceOverMs = options.silenceOverMs;
   if (silenceOverMs !== undefined && (!Number.isSafeInteger(silenceOverMs) || silenceOverMs < 0))
     throw new RangeError(`silenceOverMs ${silenceOverMs} is no duration`);
-  const pool = new pg.Pool({
+  const readOnly = options.readOnly === true;
+  const sessionSettings = [
     // The silences' trigger (migration 007) records a silence past this collector's stale age.
-    ...(silenceOverMs !== undefined ? { options: `-c tokenwatch.silence_over_ms=${silenceOverMs}` } : {}),
+    ...(silenceOverMs !== undefined ? [`-c tokenwatch.silence_over_ms=${silenceOverMs}`] : []),
+    ...(readOnly ? ['-c default_transaction_read_only=on'] : []),
+  ];
+  const pool = new pg.Pool({
+    ...(sessionSettings.length > 0 ? { options: sessionSettings.join(' ') } : {}),
     connectionString: url,
     max: options.poolSize ?? 10,
     statement_timeout: statementTimeout,
@@ -137,7 +148,7 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): P
       try {
         const client = await pool.connect();
         try {
-          await migrate(client);
+          await (readOnly ? checkSchema(client) : migrate(client));
         } finally {
           client.release();
         }
@@ -146,7 +157,12 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): P
         return;
       } catch (e) {
         migrationProblem = e instanceof Error ? e.message : String(e);
-        if (e instanceof SchemaTooNewError || !(storeError(e) instanceof StoreBusyError)) {
+        if (
+          readOnly ||
+          e instanceof SchemaTooNewError ||
+          e instanceof SchemaMismatchError ||
+          !(storeError(e) instanceof StoreBusyError)
+        ) {
           state = 'failed';
           throw e;
         }

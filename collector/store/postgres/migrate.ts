@@ -35,6 +35,36 @@ export class SchemaTooNewError extends Error {
   override name = 'SchemaTooNewError';
 }
 
+/** A database opened only to read whose schema is not this tokenwatch's (none, older, newer). */
+export class SchemaMismatchError extends Error {
+  override name = 'SchemaMismatchError';
+}
+
+/**
+ * For a store opened only to read (no migration runs): the database's schema must be exactly this version's.
+ * An older one is migrated by the collector (tokenwatch serve), never by a reader; a newer one is read by the
+ * tokenwatch that wrote it.
+ */
+export async function checkSchema(client: pg.ClientBase): Promise<void> {
+  const table = await client.query(`SELECT to_regclass('tokenwatch_schema') IS NOT NULL AS present`);
+  const present = (table.rows[0] as { present: boolean } | undefined)?.present === true;
+  const version = present
+    ? ((
+        await client.query<{ version: number | null }>(
+          'SELECT max(version) AS version FROM tokenwatch_schema',
+        )
+      ).rows[0]?.version ?? 0)
+    : 0;
+  if (version === LATEST_VERSION) return;
+  throw new SchemaMismatchError(
+    version === 0
+      ? "the database holds no tokenwatch schema (is it the collector's database? tokenwatch serve creates it)"
+      : version < LATEST_VERSION
+        ? `the database's schema is version ${version}, older than this tokenwatch's (${LATEST_VERSION}): start this version's collector on it once (tokenwatch serve migrates it), then read it`
+        : `the database's schema is version ${version}, newer than this tokenwatch knows (${LATEST_VERSION}): read it with the tokenwatch that runs the collector`,
+  );
+}
+
 /** Apply every missing migration on this connection (held for the duration); the versions it applied. */
 export async function migrate(client: pg.ClientBase): Promise<number[]> {
   // Waiting for another collector's migration is no statement to time out.
