@@ -4,7 +4,8 @@
 // snapshots at the same instants, and each command, run as a real process, prints the same answer from
 // both (what differs by nature, the database's name and the clock of the run, is set aside). tokenwatch
 // report opens PostgreSQL read-only (every session default_transaction_read_only, no migration run), and
-// tokenwatch backup refuses a PostgreSQL database in one line naming pg_dump.
+// tokenwatch backup refuses a PostgreSQL database in one line naming pg_dump. The dashboard and the admin
+// API's summary, served from each database, show the same fleet.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -16,6 +17,7 @@ import type { PostgresServer } from '../../helpers/postgres.ts';
 import { systemClock } from '../../../collector/clock.ts';
 import { openReadOnlyStore } from '../../../collector/store/open.ts';
 import { PG_REFUSAL } from '../../../collector/backup.ts';
+import { Visitor } from '../../reports/dashboard/client.ts';
 
 const BIN = new URL('../../../bin/tokenwatch.js', import.meta.url).pathname;
 const H = 3_600_000;
@@ -342,4 +344,34 @@ test('tokenwatch backup on PostgreSQL refuses in one line naming pg_dump', async
   const r = await tokenwatch(['backup', '--out', '/tmp/never.db'], { TOKENWATCH_DATABASE_URL: database.url });
   assert.equal(r.code, 2);
   assert.equal(r.stderr.split('\n')[0], `tokenwatch backup: ${PG_REFUSAL}`);
+});
+
+test('the dashboard (signed in) and /api/v1/summary served from PostgreSQL show what the same uploads show on SQLite', async () => {
+  const pages = async (c: TestCollector, i: number) => {
+    const v = new Visitor(c.url);
+    assert.equal((await v.signIn()).status, 303);
+    assert.ok(v.cookie, 'signed in');
+    const out: Record<string, string> = {};
+    for (const path of ['/', '/devices', '/devices?status=noncompliant', '/devices/C02PGCMP0005']) {
+      const a = await v.get(path);
+      assert.equal(a.status, 200, `${path}: ${a.text.slice(0, 200)}`);
+      out[path] = same(a.text, i);
+    }
+    const summary = await c.admin('/api/v1/summary');
+    assert.equal(summary.status, 200, summary.text);
+    out['/api/v1/summary'] = same(summary.text, i);
+    return out;
+  };
+  const [onSqlite, onPostgres] = [await pages(sqlite, 0), await pages(postgres, 1)];
+  for (const path of Object.keys(onSqlite))
+    assert.equal(onPostgres[path], onSqlite[path], `${path} is the same page from both databases`);
+  const summary = JSON.parse(onPostgres['/api/v1/summary'] as string) as Json;
+  assert.equal(summary.devices, 6, 'the retired Mac is in no count');
+  assert.deepEqual(summary.byStatus, { compliant: 3, noncompliant: 1, unknown: 2 });
+  const fileVault = (summary.byRule as Json[]).find((r) => r.rule === 'filevault-off');
+  assert.deepEqual(
+    { devices: fileVault.devices, active: fileVault.active, exempted: fileVault.exempted },
+    { devices: 2, active: 1, exempted: 1 },
+  );
+  assert.match(onPostgres['/'] as string, /C02PGCMP|noncompliant/);
 });
