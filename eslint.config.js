@@ -7,6 +7,7 @@ import tseslint from 'typescript-eslint';
 const IO_MODULES = [
   'execa',
   'better-sqlite3',
+  'pg',
   'fastify',
   'node-cron',
   'pino',
@@ -170,11 +171,14 @@ export default tseslint.config(
       'no-restricted-imports': restrict({
         paths: [
           ...proc(),
-          ...named([...HTTP_MODULES, 'better-sqlite3', 'node-cron', 'pino'], msg.servicesDown),
+          ...named([...HTTP_MODULES, 'better-sqlite3', 'pg', 'node-cron', 'pino'], msg.servicesDown),
         ],
         patterns: [
           ...collectorUp,
-          { group: [...EDGES, '**/store/sqlite/**', '**/reports/**'], message: msg.servicesDown },
+          {
+            group: [...EDGES, '**/store/sqlite/**', '**/store/postgres/**', '**/reports/**'],
+            message: msg.servicesDown,
+          },
         ],
       }),
     },
@@ -192,7 +196,7 @@ export default tseslint.config(
     },
   },
   // The one place that knows SQLite's error codes.
-  { files: ['collector/store/sqlite/**/*.ts'], rules: noBareDate },
+  { files: ['collector/store/sqlite/**/*.ts', 'collector/store/postgres/**/*.ts'], rules: noBareDate },
   {
     files: ['collector/main.ts', 'collector/cli.ts'],
     rules: {

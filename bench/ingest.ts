@@ -39,14 +39,28 @@ export interface IngestResult {
   dbBytes: number;
 }
 
-export async function benchIngest(o: IngestOptions, log: (s: string) => void): Promise<IngestResult> {
+/** A PostgreSQL database to run the collector on instead of a temporary SQLite file, and how big it got. */
+export interface PostgresTarget {
+  databaseUrl: string;
+  bytes(): Promise<number>;
+}
+
+export async function benchIngest(
+  o: IngestOptions,
+  log: (s: string) => void,
+  postgres?: PostgresTarget,
+): Promise<IngestResult> {
   const dir = tempDir('tw-bench-ingest-');
   const db = path.join(dir, 'collector.db');
   // Deadline: warm-ups, six scenarios and the set-up, with room to spare.
   const budgetMs = (o.durationS * 4 + o.warmupS * 4 + o.rateDurationS * 2 + 4) * 1000 + 120_000;
   const server = startNode(
     path.join(import.meta.dirname, 'server.ts'),
-    ['--db', db, '--max-seconds', String(Math.ceil(budgetMs / 1000) + 30)],
+    [
+      ...(postgres ? ['--database-url', postgres.databaseUrl] : ['--db', db]),
+      '--max-seconds',
+      String(Math.ceil(budgetMs / 1000) + 30),
+    ],
     budgetMs + 30_000,
   );
   try {
@@ -92,10 +106,12 @@ export async function benchIngest(o: IngestOptions, log: (s: string) => void): P
     }
     const serverCpu = cpuSeconds(pid);
     await server.kill();
-    const dbBytes = ['', '-wal', '-shm'].reduce(
-      (n, ext) => n + (fs.existsSync(db + ext) ? fs.statSync(db + ext).size : 0),
-      0,
-    );
+    const dbBytes = postgres
+      ? await postgres.bytes()
+      : ['', '-wal', '-shm'].reduce(
+          (n, ext) => n + (fs.existsSync(db + ext) ? fs.statSync(db + ext).size : 0),
+          0,
+        );
     return { options: o, scenarios, serverCpuSeconds: serverCpu, dbBytes };
   } finally {
     await server.kill();

@@ -3,6 +3,7 @@
 import type { Machine } from './lib.ts';
 import { mib } from './lib.ts';
 import type { IngestResult } from './ingest.ts';
+import type { PostgresIngestResult } from './postgres.ts';
 import type { FleetResult } from './fleet.ts';
 import type { DashboardResult } from './dashboard.ts';
 import { DASHBOARD_FIRST_PAGE_MS } from './dashboard.ts';
@@ -26,6 +27,7 @@ export interface Results {
   dashboard?: DashboardResult;
   storage?: StorageResult;
   agent?: AgentResult;
+  ingestPostgres?: PostgresIngestResult;
   reports?: ReportsResult;
   alerts?: AlertsResult;
 }
@@ -281,6 +283,56 @@ function agent(r: AgentResult): string {
   return lines.join('\n');
 }
 
+/** Figure 8: the same ingest scenarios on PostgreSQL, beside SQLite's from the same run where it has them. */
+function ingestPostgres(pg: PostgresIngestResult, sqlite: IngestResult | undefined, r: Results): string {
+  const o = pg.options;
+  const of = (r: IngestResult | undefined, s: ScenarioResult['scenario']) =>
+    r?.scenarios.find((x) => x.scenario === s);
+  const cell = (x: ScenarioResult | undefined, f: (x: ScenarioResult) => string | number) =>
+    x ? String(f(x)) : '–';
+  return [
+    '## 8. Collector ingest on PostgreSQL',
+    '',
+    `Measured ${r.startedAt} by \`${r.command}\` on ${r.machine.cpus} CPUs (${r.machine.cpuModel}), load average`,
+    `${r.loadBefore.join(', ')} before and ${r.loadAfter.join(', ')} after${r.quick ? ' (quick: short runs, not comparable)' : ''}.`,
+    '',
+    `The same collector process, load client, bodies and scenarios as figure 1 (${n(o.devices)} devices, ${o.connections}`,
+    `connections), with \`--database-url\`: one collector process on ${pg.server} on this machine (Debian's`,
+    "package, started for the run with PostgreSQL's defaults: fsync and synchronous commit on; every unit of work a",
+    "SERIALIZABLE transaction over a pool of 10 connections). SQLite is the same run's figure 1 (WAL, synchronous=NORMAL:",
+    'no fsync per commit). The PostgreSQL server shares the 2 cores with the collector and the load client; "server',
+    'cores" counts the collector process only, not the PostgreSQL backends.',
+    '',
+    table(
+      [
+        'scenario',
+        'SQLite requests/s',
+        'PostgreSQL requests/s',
+        'SQLite p99 ms',
+        'PostgreSQL p99 ms',
+        'PostgreSQL max ms',
+        'collector cores (PostgreSQL)',
+        'non-200 (PostgreSQL)',
+      ],
+      pg.scenarios.map((p) => {
+        const q = of(sqlite, p.scenario);
+        return [
+          LABEL[p.scenario] + (p.rate !== null ? ` (${n(p.rate)}/s)` : ''),
+          cell(q, (x) => n(x.perSecond)),
+          n(p.perSecond),
+          cell(q, (x) => x.p99Ms),
+          p.p99Ms,
+          p.maxMs,
+          p.serverCores ?? '?',
+          failures(p),
+        ];
+      }),
+    ),
+    '',
+    `Database after the run: ${mib(pg.dbBytes)} (\`pg_database_size\`)${sqlite ? `; SQLite's: ${mib(sqlite.dbBytes)}` : ''}.`,
+  ].join('\n');
+}
+
 function reports(r: ReportsResult): string {
   const t = REPORT_TARGETS;
   return [
@@ -344,7 +396,7 @@ export function render(r: Results): string {
     '',
     `Written by \`npm run bench\` (bench/run.ts); do not edit by hand: each run regenerates the whole file. The`,
     "collector's storage has targets (bench/report.ts TARGETS), the agent executable none; **MISS** marks a target this run",
-    'did not meet. Options: `--quick` (short smoke runs), `--only ingest,fleet,storage,agent,dashboard,reports,alerts`, `--build` (build the',
+    'did not meet. Options: `--quick` (short smoke runs), `--only ingest,fleet,storage,agent,dashboard,reports,alerts,ingest-postgres`, `--build` (build the',
     'agent executable first when dist/ lacks it); quick or partial runs write .build/bench/BENCHMARKS.partial.md.',
     '',
     table(
@@ -375,6 +427,7 @@ export function render(r: Results): string {
   if (r.dashboard) parts.push('', dashboard(r.dashboard, r));
   if (r.reports) parts.push('', reports(r.reports));
   if (r.alerts) parts.push('', alertsSection(r.alerts));
+  if (r.ingestPostgres) parts.push('', ingestPostgres(r.ingestPostgres, r.ingest, r));
   return `${parts.join('\n')}\n`;
 }
 

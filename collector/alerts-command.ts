@@ -7,13 +7,13 @@ import { readAlertSettings, AlertConfigError } from './alerts/config.ts';
 import type { SecretSources } from './alerts/config.ts';
 import { createChannel } from './alerts/channels/index.ts';
 import type { AlertEvent } from './alerts/event.ts';
-import { openSqliteStore } from './store/sqlite/index.ts';
+import { openConfiguredStore } from './store/open.ts';
 import { channels } from './services/alert-read-model.ts';
 import type { ChannelView } from './services/alert-views.ts';
 import { displayText } from '../agent/snapshot/display-text.ts';
 
 export const ALERTS_USAGE = `tokenwatch alerts test CHANNEL [--config FILE]          send a test event, print the receiver's answer
-  tokenwatch alerts list --db FILE [--config FILE] [--json] channels, last delivery and failures`;
+  tokenwatch alerts list (--db FILE | --database-url URL) [--config FILE] [--json] channels, last delivery and failures`;
 
 export interface AlertsCommandDeps {
   config: CollectorConfig;
@@ -74,11 +74,13 @@ export async function alertsCommand(positionals: string[], d: AlertsCommandDeps)
     }
   }
   if (action === 'list') {
-    if (d.config.db === '') {
-      d.err('tokenwatch alerts list: --db FILE (or TOKENWATCH_DB) is required\n');
+    const store = openConfiguredStore(d.config, { mustExist: true });
+    if (store === null) {
+      d.err(
+        'tokenwatch alerts list: --db FILE (or TOKENWATCH_DB) or --database-url URL (or TOKENWATCH_DATABASE_URL) is required\n',
+      );
       return 2;
     }
-    const store = openSqliteStore(d.config.db, { mustExist: true });
     try {
       const views = await channels(store, settings.channels);
       d.out(d.json ? `${JSON.stringify(views, null, 2)}\n` : listText(views));

@@ -9,6 +9,10 @@ import { BackupError, backupSqlite } from './store/sqlite/backup.ts';
 export const BACKUP_USAGE =
   'tokenwatch backup --db FILE (--out FILE [--force] | --out-dir DIR [--keep N])   online copy of the database, checked';
 
+/** What backup answers for a PostgreSQL database (docs/operations.md, Backups). */
+export const PG_REFUSAL =
+  "the database is PostgreSQL: back it up with pg_dump (or the server's replicas and point-in-time recovery), not tokenwatch backup (docs/operations.md, Backups)";
+
 export interface BackupCommandDeps {
   /** The environment (TOKENWATCH_DB stands in for --db). */
   env: Record<string, string | undefined>;
@@ -66,6 +70,7 @@ export async function backupCommand(argv: string[], deps: BackupCommandDeps): Pr
       args: argv,
       options: {
         db: { type: 'string' },
+        'database-url': { type: 'string' },
         out: { type: 'string' },
         'out-dir': { type: 'string' },
         keep: { type: 'string' },
@@ -76,6 +81,13 @@ export async function backupCommand(argv: string[], deps: BackupCommandDeps): Pr
   } catch (e) {
     return fail((e as Error).message, 2);
   }
+  // A collector on PostgreSQL (its URL given, or in the environment with no --db) is backed up by the
+  // database's own tools: this command copies SQLite files only.
+  if (
+    values['database-url'] !== undefined ||
+    (values.db === undefined && (deps.env['TOKENWATCH_DATABASE_URL'] ?? '') !== '')
+  )
+    return fail(PG_REFUSAL, 2);
   const db = values.db ?? deps.env['TOKENWATCH_DB'] ?? '';
   if (db === '') return fail('--db FILE (or TOKENWATCH_DB) is required', 2);
   const outDir = values['out-dir'];

@@ -7,7 +7,8 @@ import { loadConfig, describeConfig, ConfigError, SETTINGS, SETTING_KEYS } from 
 import type { SettingKey, LoadedConfig } from './config.ts';
 import { startCollector } from './main.ts';
 import { monotonic, systemClock } from './clock.ts';
-import { openSqliteStore } from './store/sqlite/index.ts';
+import { databaseName, openConfiguredStore, openReadOnlyStore, ReadOnlyOpenError } from './store/open.ts';
+import type { Store } from './store/types.ts';
 import { ADMIN_USAGE, adminCommand } from './cli/admin-commands.ts';
 import { conflictsJson, describeConflict, resolveConflict } from './services/identity-conflicts.ts';
 import { pruneOnce } from './jobs/prune.ts';
@@ -23,16 +24,15 @@ import { StoreBusyError, StoreOpenError } from './store/types.ts';
 import { EXIT, StartError } from './startup.ts';
 import { COLLECTOR_VERSION } from './version.ts';
 import { REPORT_USAGE, reportCommand } from '../reports/cli.ts';
-import { openSqliteReadOnly, ReadOnlyOpenError } from './store/sqlite/read-only.ts';
 import { createReadModel } from './services/read-model.ts';
 
 const USAGE = `usage:
-  tokenwatch serve --db FILE [--host 127.0.0.1] [--port N] [--config FILE] [--<setting> VALUE ...]
+  tokenwatch serve (--db FILE | --database-url postgres://...) [--host 127.0.0.1] [--port N] [--config FILE] [--<setting> VALUE ...]
   tokenwatch config [--config FILE] [--<setting> VALUE ...]     every setting, its value and where it came from
 ${ADMIN_USAGE}
-  tokenwatch conflicts list --db FILE [--all] [--serial S] [--json]  identity conflicts (open ones unless --all)
-  tokenwatch conflicts resolve --db FILE ID --keep existing|claimant [--by NAME]
-  tokenwatch prune --db FILE                                     apply the retention settings now
+  tokenwatch conflicts list (--db FILE | --database-url URL) [--all] [--serial S] [--json]  identity conflicts (open ones unless --all)
+  tokenwatch conflicts resolve (--db FILE | --database-url URL) ID --keep existing|claimant [--by NAME]
+  tokenwatch prune (--db FILE | --database-url URL)              apply the retention settings now
   ${REPORT_USAGE}
   ${BACKUP_USAGE}
   tokenwatch openapi                                             print the OpenAPI document (docs/openapi.json)
@@ -95,11 +95,13 @@ function parse(argv: string[], extra: Record<string, { type: 'string' | 'boolean
 async function serve(argv: string[]): Promise<number> {
   const { loaded } = parse(argv);
   const { config } = loaded;
-  const missing = (['db', 'adminToken', 'enrollSecret'] as const).filter((k) => config[k] === '');
+  const named = (k: 'db' | 'databaseUrl' | 'adminToken' | 'enrollSecret') =>
+    `${k} (--${SETTINGS[k].flag} or ${SETTINGS[k].env})`;
+  const missing = (['adminToken', 'enrollSecret'] as const).filter((k) => config[k] === '').map(named);
+  if (config.db === '' && config.databaseUrl === '')
+    missing.unshift(`${named('db')} or ${named('databaseUrl')}`);
   if (missing.length > 0) {
-    process.stderr.write(
-      `tokenwatch serve: missing ${missing.map((k) => `${k} (--${SETTINGS[k].flag} or ${SETTINGS[k].env})`).join(', ')}\n`,
-    );
+    process.stderr.write(`tokenwatch serve: missing ${missing.join(', ')}\n`);
     return 2;
   }
   const running = await startCollector(config);
@@ -125,8 +127,10 @@ async function conflicts(argv: string[]): Promise<number> {
     keep: { type: 'string' },
     by: { type: 'string' },
   });
-  if (loaded.config.db === '') {
-    process.stderr.write('tokenwatch conflicts: --db FILE (or TOKENWATCH_DB) is required\n');
+  if (loaded.config.db === '' && loaded.config.databaseUrl === '') {
+    process.stderr.write(
+      'tokenwatch conflicts: --db FILE (or TOKENWATCH_DB) or --database-url URL is required\n',
+    );
     return 2;
   }
   if (action !== 'list' && action !== 'resolve') {
@@ -142,10 +146,10 @@ async function conflicts(argv: string[]): Promise<number> {
     process.stderr.write('tokenwatch conflicts resolve: give the conflict id and --keep existing|claimant\n');
     return 2;
   }
-  const store = openSqliteStore(loaded.config.db, {
+  const store = openConfiguredStore(loaded.config, {
     auditMaxRows: loaded.config.auditMaxRows,
     mustExist: true,
-  });
+  }) as Store;
   try {
     if (action === 'list') {
       const list = await store.identityConflicts.list({
@@ -189,7 +193,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'exempt':
         return await adminCommand(command, rest, {
           parse,
-          openStore: openSqliteStore,
+          openStore: openConfiguredStore,
           clock: systemClock,
           out: (t) => process.stdout.write(t),
           err: (t) => process.stderr.write(t),
@@ -208,11 +212,11 @@ export async function main(argv: string[]): Promise<number> {
         );
       case 'prune': {
         const { loaded } = parse(rest);
-        if (loaded.config.db === '') {
-          process.stderr.write('tokenwatch prune: --db FILE is required\n');
+        const store = openConfiguredStore(loaded.config, { mustExist: true });
+        if (!store) {
+          process.stderr.write('tokenwatch prune: --db FILE or --database-url URL is required\n');
           return 2;
         }
-        const store = openSqliteStore(loaded.config.db, { mustExist: true });
         try {
           const r = await pruneOnce(store, loaded.config, systemClock.now());
           process.stdout.write(
@@ -224,16 +228,24 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'report': {
-        // The rules' settings (stale age, grace periods) as the collector reads them, from the environment.
-        const rules = ruleConfig(loadConfig({ env: process.env, flags: {} }).config);
+        // The rules' settings (stale age, grace periods) and the pool's as the collector reads them, from
+        // the environment.
+        const config = loadConfig({ env: process.env, flags: {} }).config;
+        const rules = ruleConfig(config);
         return await reportCommand(rest, {
           env: process.env,
           now: systemClock.now(),
           stdout: process.stdout,
           stderr: process.stderr,
-          openDb: (file) => {
-            const store = openSqliteReadOnly(file);
-            return { readModel: createReadModel(store, rules), close: store.close };
+          openDb: async (source) => {
+            const db = 'db' in source ? source.db : '';
+            const databaseUrl = 'databaseUrl' in source ? source.databaseUrl : '';
+            const store = await openReadOnlyStore({ ...config, db, databaseUrl });
+            return {
+              name: databaseName({ db, databaseUrl }),
+              readModel: createReadModel(store, rules),
+              close: () => store.close(),
+            };
           },
         });
       }

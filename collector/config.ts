@@ -47,6 +47,22 @@ const DECLARED = {
       example: '/var/lib/tokenwatch/collector.db',
     },
   ),
+  databaseUrl: setting(
+    Type.String({ pattern: '^(|postgres(ql)?://.*)$' }),
+    '',
+    'PostgreSQL instead of SQLite: postgres://user:password@host:5432/name (libpq URL parameters such as sslmode=verify-full work); set, db is not used',
+    { secret: true },
+  ),
+  databasePoolSize: setting(
+    Type.Integer({ minimum: 1, maximum: 1000 }),
+    10,
+    "PostgreSQL connections this collector keeps at most (mind the server's max_connections across every collector)",
+  ),
+  databaseStatementTimeoutSeconds: setting(
+    timeout(),
+    10,
+    'a PostgreSQL statement running longer is cancelled and the request answered 503 (the work is retried by the agent)',
+  ),
   host: setting(Type.String({ minLength: 1 }), '127.0.0.1', 'address to listen on'),
   port: setting(
     Type.Integer({ minimum: 0, maximum: 65535 }),

@@ -9,7 +9,7 @@ import { adminTokenWeakness, ConfigError } from './config.ts';
 import { monotonic as systemMonotonic, systemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
 import { createLogger } from './log.ts';
-import { openSqliteStore } from './store/sqlite/index.ts';
+import { databaseName, openConfiguredStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 import { pruneOnce } from './jobs/prune.ts';
 import { scheduledReportProblem, scheduleJobs } from './jobs/schedule.ts';
@@ -59,7 +59,7 @@ export interface RunningCollector {
 export interface CollectorDeps {
   clock?: Clock;
   logger?: Logger;
-  /** Use this store instead of opening config.db. */
+  /** Use this store instead of opening the configured one (databaseUrl, else db). */
   store?: Store;
   /** Run the scheduled jobs on their schedules. Default true; tests and the demo may turn them off. */
   jobs?: boolean;
@@ -87,7 +87,11 @@ export async function startCollector(
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = deps.clock ?? systemClock;
   const monotonic = deps.monotonic ?? systemMonotonic;
-  if (!deps.store && config.db === '') throw new ConfigError('no database: set --db FILE (or TOKENWATCH_DB)');
+  const noDatabase = () =>
+    new ConfigError(
+      'no database: set --db FILE (or TOKENWATCH_DB), or --database-url (TOKENWATCH_DATABASE_URL)',
+    );
+  if (!deps.store && config.db === '' && config.databaseUrl === '') throw noDatabase();
   // Files first: a wrong TLS path is said before the database is created.
   const tls = readTlsFiles(config, clock.now());
   const https = tls ? { cert: tls.cert, key: tls.key } : undefined;
@@ -97,13 +101,12 @@ export async function startCollector(
   );
   // serve is the one command that creates a database (every other opens an existing one only): on the
   // first start, or when --db names a new file by mistake, which the log says in words.
-  const created = !deps.store && config.db !== ':memory:' && !existsSync(config.db);
-  const store =
-    deps.store ??
-    openSqliteStore(config.db, {
-      auditMaxRows: config.auditMaxRows,
-      silenceOverMs: config.staleAfterSeconds * 1000,
-    });
+  const created =
+    !deps.store && config.databaseUrl === '' && config.db !== ':memory:' && !existsSync(config.db);
+  const opened =
+    deps.store ?? openConfiguredStore(config, { silenceOverMs: config.staleAfterSeconds * 1000 });
+  if (!opened) throw noDatabase();
+  const store: Store = opened;
   const rules = ruleConfig(config);
   const metrics = new Metrics();
   const adminLimiter = adminFailureLimiter(monotonic);
@@ -122,7 +125,7 @@ export async function startCollector(
   const report = (now: Date) =>
     writeScheduledReport({
       readModel,
-      source: config.db,
+      source: databaseName(config),
       dir: config.reportDir,
       format: config.reportFormat,
       now,
@@ -205,7 +208,7 @@ export async function startCollector(
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${https ? 'https' : 'http'}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
   logger.info(
-    { url, address, db: config.db, alertChannels: alerts.channels.map((c) => c.name) },
+    { url, address, db: databaseName(config), alertChannels: alerts.channels.map((c) => c.name) },
     'collector listening',
   );
   const warnings = [

@@ -1,6 +1,7 @@
 // tokenwatch report: the fleet's compliance from a collector's admin API (--server URL, with
-// TOKENWATCH_ADMIN_TOKEN) or its database file (--db FILE, opened read-only by collector/cli.ts, read through
-// the API's read model), as a terminal table, CSV, JSON or HTML, now or as of a past instant.
+// TOKENWATCH_ADMIN_TOKEN) or its database (--db FILE or --database-url URL, or TOKENWATCH_DATABASE_URL or
+// TOKENWATCH_DB when no flag names a source; opened read-only by collector/cli.ts and read through the API's
+// read model), as a terminal table, CSV, JSON or HTML, now or as of a past instant.
 // CSV and JSON are written a page of devices at a time (bounded memory at any fleet size), with a progress
 // bar on stderr when it is a terminal; the table holds the devices it lists. --out writes a temporary file
 // beside FILE and renames it when the report is complete, so FILE is never half a report.
@@ -35,7 +36,7 @@ import { loadPageAssets } from './page-assets.ts';
 import { HtmlReportBuilder } from './html-report.ts';
 
 export const REPORT_USAGE =
-  'tokenwatch report (--server URL | --db FILE) [--format table|csv|json|html] [--out FILE] [--status S[,S...]] [--rule ID] [--as-of DATE] [--group-by rule|os|model] [--trend-days N] [--no-color]';
+  'tokenwatch report (--server URL | --db FILE | --database-url URL) [--format table|csv|json|html] [--out FILE] [--status S[,S...]] [--rule ID] [--as-of DATE] [--group-by rule|os|model] [--trend-days N] [--no-color]';
 
 export const FORMATS = ['table', 'csv', 'json', 'html'] as const;
 export type ReportFormat = (typeof FORMATS)[number];
@@ -53,8 +54,11 @@ export interface ReportDeps {
   now: Date;
   stdout: Output;
   stderr: Output;
-  /** Open a collector database read-only and give its read model; throws with a one-line reason. */
-  openDb(file: string): { readModel: ReadModel; close(): void };
+  /**
+   * Open a collector database read-only (a SQLite file, or a PostgreSQL URL) and give its read model and
+   * the name to show for it (no password); throws with a one-line reason.
+   */
+  openDb(source: DatabaseSource): Promise<{ name: string; readModel: ReadModel; close(): unknown }>;
 }
 
 export class ReportUsageError extends Error {
@@ -82,8 +86,10 @@ export function parseAsOf(text: string): Date {
   return new Date(t);
 }
 
+export type DatabaseSource = { db: string } | { databaseUrl: string };
+
 interface Options {
-  source: { server: string } | { db: string };
+  source: { server: string } | DatabaseSource;
   format: ReportFormat;
   out: string | null;
   statuses: ReportStatus[];
@@ -100,6 +106,7 @@ function options(argv: string[], deps: ReportDeps): Options {
     options: {
       server: { type: 'string' },
       db: { type: 'string' },
+      'database-url': { type: 'string' },
       format: { type: 'string', default: 'table' },
       out: { type: 'string' },
       status: { type: 'string', multiple: true },
@@ -113,8 +120,26 @@ function options(argv: string[], deps: ReportDeps): Options {
     strict: true,
   });
   if (positionals.length > 0) throw new ReportUsageError(`unexpected argument "${positionals[0]}"`);
-  if ((values.server === undefined) === (values.db === undefined))
-    throw new ReportUsageError('give exactly one of --server URL or --db FILE');
+  const given = [values.server, values.db, values['database-url']].filter((v) => v !== undefined);
+  // The environment names the database when no flag names a source (the URL holds a password: it belongs
+  // there, not on a command line); the URL first, as tokenwatch serve reads them.
+  const fromEnv = deps.env['TOKENWATCH_DATABASE_URL'] || deps.env['TOKENWATCH_DB'] || '';
+  if (given.length > 1 || (given.length === 0 && fromEnv === ''))
+    throw new ReportUsageError(
+      'give exactly one of --server URL, --db FILE or --database-url URL (or TOKENWATCH_DATABASE_URL or TOKENWATCH_DB)',
+    );
+  const source: Options['source'] =
+    values.server !== undefined
+      ? { server: values.server }
+      : values.db !== undefined
+        ? { db: values.db }
+        : values['database-url'] !== undefined
+          ? { databaseUrl: values['database-url'] }
+          : deps.env['TOKENWATCH_DATABASE_URL']
+            ? { databaseUrl: deps.env['TOKENWATCH_DATABASE_URL'] }
+            : { db: fromEnv };
+  if ('databaseUrl' in source && !/^postgres(ql)?:\/\//.test(source.databaseUrl))
+    throw new ReportUsageError('--database-url must be a postgres:// or postgresql:// URL');
   const format = values.format as ReportFormat;
   if (!FORMATS.includes(format))
     throw new ReportUsageError(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
@@ -137,7 +162,7 @@ function options(argv: string[], deps: ReportDeps): Options {
     throw new ReportUsageError(`--server must be an http:// or https:// URL, not "${values.server}"`);
   const out = values.out ?? null;
   return {
-    source: values.server !== undefined ? { server: values.server } : { db: values.db as string },
+    source,
     format,
     out,
     statuses: [...new Set(statuses)] as ReportStatus[],
@@ -194,7 +219,7 @@ export async function reportCommand(argv: string[], deps: ReportDeps): Promise<n
     throw e;
   }
   let source: ReportSource;
-  let close = () => {};
+  let close: () => unknown = () => undefined;
   if ('server' in o.source) {
     const token = deps.env['TOKENWATCH_ADMIN_TOKEN'] ?? '';
     if (token === '') {
@@ -203,8 +228,8 @@ export async function reportCommand(argv: string[], deps: ReportDeps): Promise<n
     }
     source = apiSource(o.source.server, token);
   } else {
-    const opened = deps.openDb(o.source.db);
-    source = readModelSource(o.source.db, opened.readModel, deps.now);
+    const opened = await deps.openDb(o.source);
+    source = readModelSource(opened.name, opened.readModel, deps.now);
     close = opened.close;
   }
   let bar: cliProgress.SingleBar | null = null;
@@ -242,7 +267,7 @@ export async function reportCommand(argv: string[], deps: ReportDeps): Promise<n
     return 1;
   } finally {
     (bar as cliProgress.SingleBar | null)?.stop();
-    close();
+    await close();
   }
 }
 

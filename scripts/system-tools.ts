@@ -50,4 +50,10 @@ export const SYSTEM_TOOLS: { tool: string; args: string[]; debian: string; why: 
     debian: 'chromium',
     why: 'the headless browser playwright-core drives through the dashboard (never a browser playwright downloads)',
   },
+  {
+    tool: 'pg_ctlcluster',
+    args: ['--help'],
+    debian: 'postgresql',
+    why: 'a real PostgreSQL server on loopback for the PostgreSQL store (test/helpers/postgres.ts)',
+  },
 ];

@@ -10,6 +10,8 @@ import { ruleConfig } from '../services/evaluation.ts';
 import { printable, terminalJson } from '../services/terminal-text.ts';
 import type { DeviceDetail, DeviceView, ExemptionView, FindingView } from '../services/views.ts';
 import type { RetiredFilter, StoreOptions, Store } from '../store/types.ts';
+import { databaseName } from '../store/open.ts';
+import type { StoreSettings } from '../store/open.ts';
 import type { AdminActions } from './admin-actions.ts';
 import { LOCAL_ACTOR, localAdmin } from './admin-local.ts';
 import { isLoopback, RemoteAdminError, remoteAdmin, serverUrl } from './admin-remote.ts';
@@ -23,7 +25,8 @@ export type ParseCommand = (
 
 export interface AdminCommandDeps {
   parse: ParseCommand;
-  openStore(path: string, options: StoreOptions): Store;
+  /** store/open.ts's openConfiguredStore: PostgreSQL when databaseUrl is set, else the SQLite file db. */
+  openStore(settings: StoreSettings, options: StoreOptions): Store | null;
   clock: Clock;
   out(text: string): void;
   err(text: string): void;
@@ -38,7 +41,8 @@ export const ADMIN_USAGE = `  tokenwatch devices list (--db FILE | --server URL)
   tokenwatch exempt add (--db FILE | --server URL) (--serial S [--pre-enrolled] | --all-devices) [--rule ID] [--user NAME] --reason TEXT --by NAME [--expires ISO|30d]
   tokenwatch exempt list (--db FILE | --server URL) [--serial S]
   tokenwatch exempt remove (--db FILE | --server URL) ID
-    --server URL: a running collector's admin API; the token comes from TOKENWATCH_ADMIN_TOKEN`;
+    --server URL: a running collector's admin API; the token comes from TOKENWATCH_ADMIN_TOKEN
+    --db FILE: the collector's SQLite database; on PostgreSQL --database-url URL (or TOKENWATCH_DATABASE_URL) in its place`;
 
 const TARGET_OPTIONS: Record<string, Option> = { server: { type: 'string' } };
 
@@ -55,11 +59,15 @@ function openTarget(
   deps: AdminCommandDeps,
 ): AdminActions {
   const server = str(values['server']);
-  const db = loaded.config.db;
-  // TOKENWATCH_DB in the environment (a server's own) gives way to --server; a --db typed with it does not.
-  const dbGiven = loaded.settings.find((s) => s.key === 'db')?.source.startsWith('flag:') === true;
-  if (server !== null && dbGiven)
-    throw new UsageError(`tokenwatch ${command}: give --db FILE or --server URL, not both`);
+  const { db, databaseUrl } = loaded.config;
+  // TOKENWATCH_DB or TOKENWATCH_DATABASE_URL in the environment (a server's own) gives way to --server; a
+  // --db or --database-url typed with it does not.
+  const flagGiven = (key: 'db' | 'databaseUrl') =>
+    loaded.settings.find((s) => s.key === key)?.source.startsWith('flag:') === true;
+  if (server !== null && (flagGiven('db') || flagGiven('databaseUrl')))
+    throw new UsageError(
+      `tokenwatch ${command}: give --db FILE (or --database-url URL) or --server URL, not both`,
+    );
   if (server !== null) {
     const url = serverUrl(server);
     if (typeof url === 'string') throw new UsageError(`tokenwatch ${command}: ${url}`);
@@ -73,12 +81,12 @@ function openTarget(
       );
     return remoteAdmin(url, loaded.config.adminToken);
   }
-  if (db === '')
+  const store = deps.openStore(loaded.config, { auditMaxRows: loaded.config.auditMaxRows, mustExist: true });
+  if (store === null)
     throw new UsageError(
-      `tokenwatch ${command}: give --db FILE (or TOKENWATCH_DB) or --server URL (with TOKENWATCH_ADMIN_TOKEN)`,
+      `tokenwatch ${command}: give --db FILE (or TOKENWATCH_DB), --database-url URL (or TOKENWATCH_DATABASE_URL) or --server URL (with TOKENWATCH_ADMIN_TOKEN)`,
     );
-  const store = deps.openStore(db, { auditMaxRows: loaded.config.auditMaxRows, mustExist: true });
-  return localAdmin(store, ruleConfig(loaded.config), deps.clock, db);
+  return localAdmin(store, ruleConfig(loaded.config), deps.clock, databaseName({ db, databaseUrl }));
 }
 
 const STATUSES: readonly DeviceStatus[] = ['compliant', 'noncompliant', 'unknown'];

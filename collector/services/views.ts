@@ -373,5 +373,24 @@ export const IdentityConflictPage = Type.Object({
 });
 export type IdentityConflictPage = Type.Static<typeof IdentityConflictPage>;
 
-export const Health = Type.Object({ status: Type.String(), devices: Type.Integer() });
+/** The store's own account of itself (store/types.ts StoreHealth). */
+export const DatabaseHealth = Type.Object({
+  backend: Type.String(),
+  state: Type.Union([
+    Type.Literal('ready'),
+    Type.Literal('migrating'),
+    Type.Literal('unreachable'),
+    Type.Literal('failed'),
+  ]),
+  detail: Nullable(Type.String()),
+});
+/** Liveness: the process answers; `status` "ok" when the database takes work, else "degraded" (devices null). */
+export const Health = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+  devices: Nullable(Type.Integer()),
+  database: DatabaseHealth,
+});
 export type Health = Type.Static<typeof Health>;
+/** Readiness: whether a load balancer should send this collector work (503 when not). */
+export const Readiness = Type.Object({ ready: Type.Boolean(), database: DatabaseHealth });
+export type Readiness = Type.Static<typeof Readiness>;

@@ -1,7 +1,7 @@
 // The storage contract: one narrow interface per aggregate, async, with no backend types in it.
-// SQLite (store/sqlite) implements it today; a PostgreSQL backend must slot in beside it and pass the same
-// conformance suite (test/collector/store/conformance, written against these interfaces only; a backend
-// adds a runner like test/collector/store/sqlite/conformance.test.ts). Instants are epoch milliseconds;
+// SQLite (store/sqlite) and PostgreSQL (store/postgres) implement it and pass the same conformance suite
+// (test/collector/store/conformance, written against these interfaces only; each backend has a runner:
+// test/collector/store/sqlite/conformance.test.ts, test/collector/store/postgres/conformance.system.test.ts). Instants are epoch milliseconds;
 // digests and hashes are hex strings.
 import type { DeviceStatus, Exemption, Finding, FindingState, Millis, RuleId } from '../rules/types.ts';
 
@@ -434,10 +434,24 @@ export interface StoreOptions {
   mustExist?: boolean;
 }
 
+/** Whether the store can take work now: what /healthz reports and /readyz answers from. */
+export interface StoreHealth {
+  /** Which database ('sqlite', 'postgresql'), for operators. */
+  backend: string;
+  /**
+   * ready: takes work; migrating: applying its migrations (work waits); unreachable: the database does not
+   * answer; failed: cannot be used (a schema newer than this collector, a migration that failed).
+   */
+  state: 'ready' | 'migrating' | 'unreachable' | 'failed';
+  /** Why it is not ready, as the database said it (no credentials); null when ready. */
+  detail: string | null;
+}
+
 export interface Store extends Repos {
   /** Run fn atomically: everything it writes through `tx` commits together or not at all. */
   withTransaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
   prune(c: PruneCutoffs): Promise<{ history: number; receipts: number; audit: number }>;
+  health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }
 

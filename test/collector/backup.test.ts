@@ -19,7 +19,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { snapshotFor, startTestCollector } from '../helpers/collector.ts';
 import type { TestCollector } from '../helpers/collector.ts';
-import { backupCommand, pruneBackups, stampedName } from '../../collector/backup.ts';
+import { backupCommand, PG_REFUSAL, pruneBackups, stampedName } from '../../collector/backup.ts';
 import { latestSchemaVersion } from '../../collector/store/sqlite/backup.ts';
 
 const BIN = new URL('../../bin/tokenwatch.js', import.meta.url).pathname;
@@ -246,6 +246,29 @@ test('usage errors exit 2 with the usage line; the database is never touched', a
     );
   }
   assert.equal(existsSync('x.db'), false);
+});
+
+test('a PostgreSQL database (--database-url, or TOKENWATCH_DATABASE_URL without --db) is refused in one line naming pg_dump, exit 2', async () => {
+  const url = 'postgres://tokenwatch:secret@db.example:5432/tokenwatch';
+  for (const [argv, env] of [
+    [['--database-url', url, '--out', 'x.db'], {}],
+    [['--out', 'x.db'], { TOKENWATCH_DATABASE_URL: url }],
+    [['--out', 'x.db'], { TOKENWATCH_DATABASE_URL: url, TOKENWATCH_DB: 'y.db' }],
+  ] as const) {
+    const r = await run([...argv], undefined, env);
+    assert.equal(r.code, 2, argv.join(' '));
+    const [first] = r.err.split('\n');
+    assert.equal(first, `tokenwatch backup: ${PG_REFUSAL}`);
+    assert.match(first ?? '', /pg_dump/);
+    assert.doesNotMatch(r.err, /secret/, 'the password is never printed');
+  }
+  assert.equal(existsSync('x.db'), false);
+  // --db names a SQLite file: the environment's URL does not stand in its way.
+  const missing = await run(['--db', 'no-such.db', '--out', 'x.db'], undefined, {
+    TOKENWATCH_DATABASE_URL: url,
+  });
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /no-such\.db/);
 });
 
 test('--out-dir writes a time-stamped copy and --keep N removes the oldest of its own copies only', async () => {

@@ -101,6 +101,9 @@ test('each setting: a default of its own type and range, an environment name and
 test('every setting is read from its environment name and its flag, and `tokenwatch config` lists it with both', () => {
   const samples: Record<SettingKey, [string, unknown]> = {
     db: ['/tmp/x.db', '/tmp/x.db'],
+    databaseUrl: ['postgres://tw:pw@db.example:5432/tw', 'postgres://tw:pw@db.example:5432/tw'],
+    databasePoolSize: ['20', 20],
+    databaseStatementTimeoutSeconds: ['5', 5],
     host: ['0.0.0.0', '0.0.0.0'],
     port: ['9443', 9443],
     adminToken: ['a-very-long-admin-token-0123456789', 'a-very-long-admin-token-0123456789'],

@@ -74,7 +74,17 @@ test('tokenwatch serve: a real process serving real HTTP on a real SQLite file',
     assert.equal(dev.status, 200);
     assert.equal(((await dev.json()) as { status: string }).status, 'compliant');
     const health = await fetch(`${url}/healthz`);
-    assert.deepEqual(await health.json(), { status: 'ok', devices: 1 });
+    assert.deepEqual(await health.json(), {
+      status: 'ok',
+      devices: 1,
+      database: { backend: 'sqlite', state: 'ready', detail: null },
+    });
+    const ready = await fetch(`${url}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), {
+      ready: true,
+      database: { backend: 'sqlite', state: 'ready', detail: null },
+    });
     // The CLI works on the same database while the server runs (WAL).
     const id = execFileSync(
       process.execPath,

@@ -182,7 +182,10 @@ test("the collector unit's command and environment, with the example's settings,
         })
         .on('error', reject);
     });
-    assert.deepEqual(health, { status: 200, body: '{"status":"ok","devices":0}' });
+    assert.deepEqual(health, {
+      status: 200,
+      body: '{"status":"ok","devices":0,"database":{"backend":"sqlite","state":"ready","detail":null}}',
+    });
     assert.ok(
       fs.existsSync(path.join(dir, 'tokenwatch/collector.db')),
       'the database is in the state directory',

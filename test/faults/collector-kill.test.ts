@@ -125,7 +125,11 @@ test(`kill -9 of the collector under load, ${ROUNDS} times: every 2xx upload is 
     // And the collector starts again on that file and serves it.
     served = await serve(db);
     const health = await fetch(`${served.url}/healthz`);
-    assert.deepEqual(await health.json(), { status: 'ok', devices: DEVICES });
+    assert.deepEqual(await health.json(), {
+      status: 'ok',
+      devices: DEVICES,
+      database: { backend: 'sqlite', state: 'ready', detail: null },
+    });
     for (const d of devices) {
       const r = await fetch(`${served.url}/api/v1/devices/${d.serial}`, {
         headers: { authorization: `Bearer ${ADMIN}` },

@@ -77,9 +77,13 @@ async function report(args: string[], opts: { token?: string; tty?: boolean } = 
     now: c.clock.now(),
     stdout,
     stderr,
-    openDb: (file) => {
-      const store = openSqliteReadOnly(file);
-      return { readModel: createReadModel(store, ruleConfig(c.config)), close: store.close };
+    openDb: async (source) => {
+      assert.ok(
+        'db' in source,
+        'these tests read the SQLite file (PostgreSQL: report-backends.system.test.ts)',
+      );
+      const store = openSqliteReadOnly(source.db);
+      return { name: source.db, readModel: createReadModel(store, ruleConfig(c.config)), close: store.close };
     },
   });
   return { code, out: stdout.text(), err: stderr.text() };
@@ -263,7 +267,9 @@ test('--out writes the whole report or nothing; the temporary file never stays',
 
 test('mistakes are one line with the usage, exit 2', async () => {
   const cases: [string[], RegExp][] = [
-    [[], /give exactly one of --server URL or --db FILE/],
+    [[], /give exactly one of --server URL, --db FILE or --database-url URL/],
+    [['--db', 'f', '--database-url', 'postgres://h/d'], /give exactly one of/],
+    [['--database-url', 'mysql://h/d'], /--database-url must be a postgres:\/\/ or postgresql:\/\/ URL/],
     [['--server', 'x', '--db', 'y'], /give exactly one of/],
     [['--db', 'f', '--format', 'xml'], /--format must be one of table, csv, json, html, not "xml"/],
     [
@@ -280,7 +286,7 @@ test('mistakes are one line with the usage, exit 2', async () => {
     const r = await report(args);
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.err.split('\n')[0] ?? '', why, args.join(' '));
-    assert.match(r.err, /\ntokenwatch report \(--server URL \| --db FILE\)/);
+    assert.match(r.err, /\ntokenwatch report \(--server URL \| --db FILE \| --database-url URL\)/);
   }
   const noToken = await report(['--server', c.url], { token: '' });
   assert.equal(noToken.code, 2);

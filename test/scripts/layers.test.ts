@@ -23,6 +23,12 @@ const refused: [string, string][] = [
     'collector/services/x.ts',
     "import { openSqliteStore } from '../store/sqlite/index.ts';\nexport const x = openSqliteStore;\n",
   ],
+  ['collector/services/x.ts', "import pg from 'pg';\nexport const x = pg;\n"],
+  [
+    'collector/services/x.ts',
+    "import { openPostgresStore } from '../store/postgres/index.ts';\nexport const x = openPostgresStore;\n",
+  ],
+  ['collector/rules/x.ts', "import pg from 'pg';\nexport const x = pg;\n"],
   ['collector/services/x.ts', "import { pruneOnce } from '../jobs/prune.ts';\nexport const x = pruneOnce;\n"],
   ['collector/store/x.ts', "import { iso } from '../services/instants.ts';\nexport const x = iso;\n"],
   [
@@ -44,6 +50,10 @@ const refused: [string, string][] = [
   [
     'test/collector/store/conformance/x.ts',
     "import Database from 'better-sqlite3';\nexport const x = Database;\n",
+  ],
+  [
+    'test/collector/store/conformance/x.ts',
+    "import { openPostgresStore } from '../../../../collector/store/postgres/index.ts';\nexport const x = openPostgresStore;\n",
   ],
 ];
 

@@ -1,7 +1,7 @@
 // Operations: health, Prometheus metrics (counts from the store at most every 10 s), the OpenAPI document.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
-import { Health } from '../../services/views.ts';
+import { Health, Readiness } from '../../services/views.ts';
 import { fleetParams } from '../../services/read-model.ts';
 import { ruleConfig } from '../../services/evaluation.ts';
 import type { AlertGauges } from '../metrics.ts';
@@ -54,12 +54,33 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext, monotonic: () =
     '/healthz',
     {
       schema: {
-        summary: 'Liveness and store reachability',
+        summary: 'Liveness, and the state of the database',
         tags: ['ops'],
         response: { 200: Health },
       },
     },
-    async () => ({ status: 'ok', devices: await ctx.store.fleet.deviceCount() }),
+    async (): Promise<Health> => {
+      const database = await ctx.store.health();
+      if (database.state !== 'ready') return { status: 'degraded', devices: null, database };
+      return { status: 'ok', devices: await ctx.store.fleet.deviceCount(), database };
+    },
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'Readiness: 503 while the database is migrating, unreachable or unusable',
+        tags: ['ops'],
+        response: { 200: Readiness, 503: Readiness },
+      },
+    },
+    async (_req, reply): Promise<Readiness> => {
+      const database = await ctx.store.health();
+      const ready = database.state === 'ready';
+      if (!ready) reply.code(503);
+      return { ready, database };
+    },
   );
 
   let cached: {

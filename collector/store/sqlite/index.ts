@@ -142,6 +142,11 @@ export function openSqliteStore(path: string, options: StoreOptions = {}): Store
         return tx.immediate();
       });
     },
+    async health() {
+      return db.open
+        ? { backend: 'sqlite', state: 'ready' as const, detail: null }
+        : { backend: 'sqlite', state: 'unreachable' as const, detail: 'the database is closed' };
+    },
     async close() {
       await commit.exclusive(async () => {
         // The worker's connection first, so the main one is the last and its close checkpoints the WAL away.

@@ -1,5 +1,5 @@
 // Every conformance test of the store interfaces, for one backend. A backend passes when its runner calls
-// this and every test passes; a new backend's runner calls it unchanged.
+// this and every test passes; a new backend's runner calls it unchanged (SQLite's and PostgreSQL's do).
 import type { Backend } from './backend.ts';
 import { devicesConformance } from './devices.ts';
 import { snapshotsConformance } from './snapshots.ts';
@@ -11,6 +11,7 @@ import { fleetConformance } from './fleet.ts';
 import { statusConformance } from './status.ts';
 import { transactionsConformance } from './transactions.ts';
 import { pruneConformance } from './prune.ts';
+import { healthConformance } from './health.ts';
 import { historyConformance } from './history.ts';
 import { alertsConformance } from './alerts.ts';
 
@@ -27,6 +28,7 @@ export function storeConformance(backend: Backend): void {
   statusConformance(backend);
   transactionsConformance(backend);
   pruneConformance(backend);
+  healthConformance(backend);
   historyConformance(backend);
   alertsConformance(backend);
 }

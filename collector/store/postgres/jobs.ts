@@ -1,0 +1,65 @@
+// jobs: each scheduled job's lease (one runner at a time across every collector on the database) and its
+// last run. The lease is one conditional upsert: of two collectors taking it at once, one inserts or
+// updates the row and the other's condition no longer holds (its unit waits on the row lock, or is run
+// again after a serialization failure, and then finds the lease held).
+import type { Sql } from './sql.ts';
+import type { JobRecord, JobStore } from '../types.ts';
+
+interface JobRow {
+  name: string;
+  lease_owner: string | null;
+  lease_until: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+  outcome: string | null;
+  error: string | null;
+  report: string | null;
+  runs: number;
+  failures: number;
+}
+
+const COLUMNS = `name, lease_owner, lease_until, started_at, finished_at, duration_ms, outcome, error, report, runs,
+  failures`;
+
+const toJob = (r: JobRow): JobRecord => ({
+  name: r.name,
+  leaseOwner: r.lease_owner,
+  leaseUntil: r.lease_until,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  durationMs: r.duration_ms,
+  outcome: r.outcome === 'ok' || r.outcome === 'failed' ? r.outcome : null,
+  error: r.error,
+  report: r.report,
+  runs: r.runs,
+  failures: r.failures,
+});
+
+export function postgresJobs(sql: Sql): JobStore {
+  return {
+    async acquire(name, owner, now, until) {
+      const taken = await sql.count(
+        `INSERT INTO jobs AS j (name, lease_owner, lease_until, started_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (name) DO UPDATE SET lease_owner = $2, lease_until = $3, started_at = $4
+           WHERE j.lease_owner IS NULL OR j.lease_owner = $2 OR j.lease_until <= $4`,
+        [name, owner, until, now],
+      );
+      return taken === 1;
+    },
+    async finish(name, owner, f) {
+      await sql.count(
+        `UPDATE jobs SET lease_owner = NULL, lease_until = NULL, finished_at = $3, duration_ms = $4,
+           outcome = $5, error = $6, report = $7, runs = runs + 1,
+           failures = failures + CASE WHEN $5 = 'failed' THEN 1 ELSE 0 END
+         WHERE name = $1 AND lease_owner = $2`,
+        [name, owner, f.at, f.durationMs, f.outcome, f.error, f.report],
+      );
+    },
+    async get(name) {
+      const [r] = await sql.rows<JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE name = $1`, [name]);
+      return r ? toJob(r) : null;
+    },
+    list: async () => (await sql.rows<JobRow>(`SELECT ${COLUMNS} FROM jobs ORDER BY name`)).map(toJob),
+  };
+}
