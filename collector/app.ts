@@ -10,7 +10,7 @@ import type { CollectorConfig } from './config.ts';
 import type { Clock } from './clock.ts';
 import { monotonic as systemMonotonic } from './clock.ts';
 import { ApiError, toApiError } from './http/errors.ts';
-import { DeviceAuth } from './http/auth.ts';
+import { DeviceAuth, forgetRevokedTokens } from './http/auth.ts';
 import { Metrics } from './http/metrics.ts';
 import { FailureLimiter } from './http/rate-limit.ts';
 import type { AppContext } from './http/context.ts';
@@ -90,7 +90,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     readModel: createReadModel(store, rules),
     ingest: { store, rules },
-    deviceAuth: new DeviceAuth(store, config.authCacheSize, monotonic),
+    deviceAuth: new DeviceAuth(
+      store,
+      { size: config.authCacheSize, ttlMs: config.authCacheSeconds * 1000 },
+      monotonic,
+    ),
     metrics,
     enrollment: new EnrollmentService({
       store,
@@ -223,6 +227,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (req.method !== 'GET' && reply.statusCode < 300) ctx.alertWorker?.kick();
   });
 
+  forgetRevokedTokens(app, ctx.deviceAuth, store, deps.logger);
   agentRoutes(app, ctx);
   adminRoutes(app, ctx);
   identityConflictRoutes(app, ctx);

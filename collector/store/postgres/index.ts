@@ -22,6 +22,7 @@ import { storeError } from './errors.ts';
 import { TYPES } from './sql.ts';
 import type { AfterCommit, Sql } from './sql.ts';
 import { unitRunner } from './units.ts';
+import { notifyingRevocations, revocationFeed } from './revocations.ts';
 import type { PruneCutoffs, Repos, Store, StoreHealth, StoreOptions } from '../types.ts';
 import { StoreBusyError } from '../types.ts';
 
@@ -111,8 +112,9 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): P
     lastError = e.message;
   });
   const partitions = new HistoryPartitions(pool);
+  const revocations = revocationFeed({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   const repos = (sql: Sql, after: AfterCommit): Repos => ({
-    devices: postgresDevices(sql),
+    devices: notifyingRevocations(postgresDevices(sql), sql),
     snapshots: postgresSnapshots(sql, (at) => partitions.written(at)),
     findings: postgresFindings(sql),
     exemptions: postgresExemptions(sql),
@@ -214,6 +216,7 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): P
       return units.retries;
     },
     partitionsSettled: () => partitions.settled(),
+    revocations: { listen: (listener) => revocations.listen(listener) },
     withTransaction: (fn) => units.run(fn),
     prune: (c: PruneCutoffs) =>
       maintenance(async () => {
@@ -264,6 +267,7 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): P
       closing = true;
       closed ??= (async () => {
         await migrated.catch(() => undefined);
+        await revocations.stopAll();
         await partitions.settled();
         await pool.end();
       })();
