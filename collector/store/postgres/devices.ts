@@ -9,6 +9,7 @@ import type {
   Millis,
   NewDevice,
   ReportFacts,
+  Retirement,
 } from '../types.ts';
 import { stateHistory } from './state-history.ts';
 
@@ -41,10 +42,13 @@ export interface DeviceRowRaw {
   collected_at: number | null;
   ordered_at: number | null;
   clock_skew_seconds: number | null;
+  retired_at: number | null;
+  retired_by: string | null;
+  retired_reason: string | null;
 }
 
 export const DEVICE_COLUMNS =
-  'id, serial, hardware_uuid, token_hash, token_issued_at, revoked_at, enrolled_at, last_seen, last_contact, console_user, digest, snapshot_id, collected_at, ordered_at, clock_skew_seconds';
+  'id, serial, hardware_uuid, token_hash, token_issued_at, revoked_at, enrolled_at, last_seen, last_contact, console_user, digest, snapshot_id, collected_at, ordered_at, clock_skew_seconds, retired_at, retired_by, retired_reason';
 
 export function toDevice(r: DeviceRowRaw): DeviceRecord {
   return {
@@ -63,6 +67,10 @@ export function toDevice(r: DeviceRowRaw): DeviceRecord {
     collectedAt: r.collected_at,
     orderedAt: r.ordered_at,
     clockSkewSeconds: r.clock_skew_seconds,
+    retired:
+      r.retired_at === null
+        ? null
+        : { at: r.retired_at, by: r.retired_by ?? '', reason: r.retired_reason ?? '' },
   };
 }
 
@@ -90,12 +98,20 @@ export function postgresDevices(sql: Sql): DeviceStore {
     async issueToken(id: number, t: NewDevice) {
       await sql.count(
         `UPDATE devices SET token_hash = $1, serial = $2, hardware_uuid = $3, token_issued_at = $4,
-           token_issued_from = $5, revoked_at = NULL, last_contact = greatest(last_contact, $4) WHERE id = $6`,
+           token_issued_from = $5, revoked_at = NULL, last_contact = greatest(last_contact, $4),
+           retired_at = NULL, retired_by = NULL, retired_reason = NULL WHERE id = $6`,
         [t.tokenHash, t.serial, t.hardwareUuid, t.at, t.remoteAddress ?? null, id],
       );
     },
     async revoke(id: number, at: Millis) {
       await sql.count(`UPDATE devices SET token_hash = NULL, revoked_at = $1 WHERE id = $2`, [at, id]);
+    },
+    async retire(id: number, r: Retirement) {
+      await sql.count(
+        `UPDATE devices SET token_hash = NULL, revoked_at = coalesce(revoked_at, $2), retired_at = $2,
+           retired_by = $3, retired_reason = $4 WHERE id = $1`,
+        [id, r.at, r.by, r.reason],
+      );
     },
     async replace(ids, d) {
       // History and findings go with the rows (ON DELETE CASCADE); receipts stay until retention. The new

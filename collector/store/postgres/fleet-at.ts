@@ -1,7 +1,8 @@
 // The fleet as it was at a past instant (p.now), as store/sqlite/fleet-at.ts answers it (its header says
 // what each part of a status is read from): the device_states entry in force then, the silences, the
 // stale exemptions, identity conflicts and findings as they stood then. The statements are SQLite's, with
-// @name parameters bound here to numbered ones cast by their value's type.
+// @name parameters bound here to numbered ones cast by their value's type. Devices retired by then are out
+// of every count and list (unless the filter asks for them); a device retired after the instant is in.
 import type { Sql } from './sql.ts';
 import { unexpiredAt } from './exemptions.ts';
 import { DEVICE_COLUMNS } from './devices.ts';
@@ -29,7 +30,15 @@ function bind(text: string, args: Record<string, string | number>): [string, unk
 const STATE_AT = `LEFT JOIN device_states st ON st.device_id = d.id
   AND st.since = (SELECT max(s2.since) FROM device_states s2 WHERE s2.device_id = d.id AND s2.since <= @now)`;
 
-const STATES_IN_FORCE = `device_states WHERE since <= @now AND (until IS NULL OR until > @now)`;
+/** Devices retired at or before @now: out of the fleet then (a device retired later was still in it). */
+const RETIRED_BY = `(SELECT id FROM devices WHERE retired_at <= @now)`;
+
+/** In the fleet at @now: not retired, or retired after that instant. */
+const IN_FLEET_AT = '(d.retired_at IS NULL OR d.retired_at > @now)';
+
+/** State entries in force at @now, read in one pass (no per-device lookup), of devices in the fleet then. */
+const STATES_IN_FORCE = `device_states WHERE since <= @now AND (until IS NULL OR until > @now)
+  AND device_id NOT IN ${RETIRED_BY}`;
 
 const STALE_EXEMPT_AT = `EXISTS (SELECT 1 FROM exemptions e WHERE (e.serial IS NULL OR e.serial = d.serial)
   AND (e.rule IS NULL OR e.rule = 'stale') AND e.user_name IS NULL AND e.created_at <= @now AND ${unexpiredAt('@now')})`;
@@ -83,8 +92,14 @@ export function postgresFleetAt(
 > {
   const rows = <R>(text: string, args: Record<string, string | number>) => sql.rows<R>(...bind(text, args));
   const enrolled = async (now: number) =>
-    (await rows<{ n: number }>(`SELECT count(*) AS n FROM devices WHERE enrolled_at <= @now`, { now }))[0]
-      ?.n ?? 0;
+    (
+      await rows<{ n: number }>(
+        `SELECT count(*) AS n FROM devices WHERE enrolled_at <= @now AND id NOT IN ${RETIRED_BY}`,
+        {
+          now,
+        },
+      )
+    )[0]?.n ?? 0;
   const params = (p: FleetParams) => ({ now: p.now, staleActiveCutoff: p.staleActiveCutoff });
 
   return {
@@ -97,6 +112,8 @@ export function postgresFleetAt(
         args[name] = v;
       };
       put('d.serial > @after', 'after', page.after);
+      const retired = f.retired ?? 'exclude';
+      if (retired !== 'include') where.push(retired === 'only' ? `NOT ${IN_FLEET_AT}` : IN_FLEET_AT);
       put('d.serial = @serial', 'serial', f.serial);
       put('d.model = @model', 'model', f.model);
       // "14" matches 14, 14.5, 14.5.1; "14.5" matches 14.5 and 14.5.x (byte order: COLLATE "C").
@@ -147,7 +164,8 @@ export function postgresFleetAt(
            SELECT id FROM devices WHERE last_contact <= @staleActiveCutoff
            UNION SELECT device_id FROM device_silences WHERE since <= @staleActiveCutoff AND until > @now
          ) AS silent JOIN devices d ON d.id = silent.id ${STATE_AT}
-         WHERE d.enrolled_at <= @now AND NOT ${ACTIVE_AT} AND NOT ${STALE_EXEMPT_AT}`,
+         WHERE d.enrolled_at <= @now AND d.id NOT IN ${RETIRED_BY} AND NOT ${ACTIVE_AT}
+           AND NOT ${STALE_EXEMPT_AT}`,
         args,
       );
       // Claimed by a conflict open then, and neither unknown, active nor stale otherwise.
@@ -157,7 +175,8 @@ export function postgresFleetAt(
            UNION SELECT d3.id FROM identity_conflicts c JOIN devices d3 ON d3.hardware_uuid = c.hardware_uuid
              WHERE ${CONFLICT_OPEN_AT}
          ) AS claimed JOIN devices d ON d.id = claimed.id ${STATE_AT}
-         WHERE d.enrolled_at <= @now AND st.has_unknown = false AND NOT ${ACTIVE_AT} AND NOT ${STALE_ACTIVE_AT}`,
+         WHERE d.enrolled_at <= @now AND d.id NOT IN ${RETIRED_BY} AND st.has_unknown = false
+           AND NOT ${ACTIVE_AT} AND NOT ${STALE_ACTIVE_AT}`,
         args,
       );
       const inForce = s?.n ?? 0;
@@ -169,13 +188,15 @@ export function postgresFleetAt(
       const byRule = (
         await rows<{ rule: RuleId; n: number }>(
           `SELECT rule, count(DISTINCT device_id) AS n FROM findings
-           WHERE first_seen <= @now AND (resolved_at IS NULL OR resolved_at > @now) GROUP BY rule`,
+           WHERE first_seen <= @now AND (resolved_at IS NULL OR resolved_at > @now)
+             AND device_id NOT IN ${RETIRED_BY} GROUP BY rule`,
           { now: p.now },
         )
       ).map((r) => ({ rule: r.rule, devices: r.n }));
       const [stale] = await rows<{ n: number }>(
         `SELECT count(*) AS n FROM (SELECT id FROM devices WHERE last_contact < @staleCutoff
-           UNION SELECT device_id FROM device_silences WHERE since < @staleCutoff AND until > @now) AS silent`,
+           UNION SELECT device_id FROM device_silences WHERE since < @staleCutoff AND until > @now) AS silent
+         WHERE silent.id NOT IN ${RETIRED_BY}`,
         { now: p.now, staleCutoff: p.staleCutoff },
       );
       if ((stale?.n ?? 0) > 0) byRule.push({ rule: 'stale', devices: stale?.n ?? 0 });

@@ -6,7 +6,14 @@ import type { Sql } from './sql.ts';
 import { DEVICE_COLUMNS, toDevice } from './devices.ts';
 import type { DeviceRowRaw } from './devices.ts';
 import { unexpiredAt } from './exemptions.ts';
-import type { DeviceFilter, DeviceRow, DeviceStatus, FleetParams, FleetQueries } from '../types.ts';
+import type {
+  DeviceFilter,
+  DeviceRow,
+  DeviceStatus,
+  FleetParams,
+  FleetQueries,
+  RuleCount,
+} from '../types.ts';
 import type { FindingState, RuleId } from '../../rules/types.ts';
 import { toFactCount, toFacts } from './fact-columns.ts';
 import type { FactColumnsRaw, FactCountRaw } from './fact-columns.ts';
@@ -68,21 +75,62 @@ export const toRow = (r: FullRow): DeviceRow => ({
 
 // Devices by status without computing STATUS_SQL for every row: the same definition taken apart along
 // the partial indexes, as store/sqlite/fleet.ts explains (A = an active failure, B = stale past the grace
-// and not exempted, U = has_unknown, C = claimed by an open identity conflict), in one statement.
+// and not exempted, U = has_unknown, C = claimed by an open identity conflict), in one statement. Retired
+// devices are in no count: the whole table less the retired (their own partial index), and each other count
+// tests the retired column of the few rows its index finds.
 const COUNT_BY_STATUS = `SELECT
-  (SELECT count(*) FROM devices) AS total,
-  (SELECT count(*) FROM devices WHERE noncompliant_from <= ${NOW}) AS active_failing,
-  (SELECT count(*) FROM devices WHERE noncompliant_from <= ${NOW} AND has_unknown) AS active_failing_unknown,
-  (SELECT count(*) FROM devices WHERE has_unknown) AS unknown_all,
-  (SELECT count(*) FROM devices d WHERE d.last_contact <= ${STALE_ACTIVE} AND NOT ${ACTIVE_FAILURE}
-     AND NOT ${STALE_EXEMPT}) AS stale_only,
-  (SELECT count(*) FROM devices d WHERE d.last_contact <= ${STALE_ACTIVE} AND NOT ${ACTIVE_FAILURE}
-     AND NOT ${STALE_EXEMPT} AND d.has_unknown) AS stale_only_unknown,
+  (SELECT count(*) FROM devices) - (SELECT count(*) FROM devices WHERE retired_at IS NOT NULL) AS total,
+  (SELECT count(*) FROM devices WHERE noncompliant_from <= ${NOW} AND retired_at IS NULL) AS active_failing,
+  (SELECT count(*) FROM devices WHERE noncompliant_from <= ${NOW} AND has_unknown AND retired_at IS NULL)
+    AS active_failing_unknown,
+  (SELECT count(*) FROM devices WHERE has_unknown AND retired_at IS NULL) AS unknown_all,
+  (SELECT count(*) FROM devices d WHERE d.last_contact <= ${STALE_ACTIVE} AND d.retired_at IS NULL
+     AND NOT ${ACTIVE_FAILURE} AND NOT ${STALE_EXEMPT}) AS stale_only,
+  (SELECT count(*) FROM devices d WHERE d.last_contact <= ${STALE_ACTIVE} AND d.retired_at IS NULL
+     AND NOT ${ACTIVE_FAILURE} AND NOT ${STALE_EXEMPT} AND d.has_unknown) AS stale_only_unknown,
   (SELECT count(*) FROM devices d WHERE d.id IN (
        SELECT d2.id FROM identity_conflicts c JOIN devices d2 ON d2.serial = c.serial WHERE c.resolved_at IS NULL
        UNION SELECT d3.id FROM identity_conflicts c JOIN devices d3 ON d3.hardware_uuid = c.hardware_uuid
          WHERE c.resolved_at IS NULL)
-     AND NOT d.has_unknown AND NOT ${ACTIVE_FAILURE} AND NOT ${STALE_ACTIVE_UNEXEMPTED}) AS conflicted_only`;
+     AND NOT d.has_unknown AND d.retired_at IS NULL AND NOT ${ACTIVE_FAILURE}
+     AND NOT ${STALE_ACTIVE_UNEXEMPTED}) AS conflicted_only`;
+
+// Per rule and device, the worst state of its failing findings of the rule (rules' findingState: a matching
+// exemption in force -> exempted (0), else inside the grace window -> pending (1), else active (2)); -1 when
+// its open findings of the rule are all unconfirmed. A finding's user '' is "no user": only an exemption for
+// every user (user_name NULL) matches it. The exemption lookup is left out when none is in force at all, as
+// store/sqlite/fleet.ts does (it is most of the query's cost).
+const EXEMPTED = `EXISTS (SELECT 1 FROM exemptions e
+  WHERE (e.serial IS NULL OR e.serial = (SELECT d.serial FROM devices d WHERE d.id = f.device_id))
+  AND (e.rule IS NULL OR e.rule = f.rule)
+  AND (e.user_name IS NULL OR (f.user_name <> '' AND e.user_name = f.user_name))
+  AND ${unexpiredAt(NOW)})`;
+
+const perRule = (
+  exempted: string,
+) => `SELECT rule, count(*) AS n, count(*) FILTER (WHERE worst = 2) AS active,
+    count(*) FILTER (WHERE worst = 1) AS pending, count(*) FILTER (WHERE worst = 0) AS exempted
+  FROM (
+    SELECT f.rule AS rule, max(CASE
+        WHEN NOT f.failing THEN -1
+        WHEN ${exempted} THEN 0
+        WHEN f.pending_until IS NOT NULL AND ${NOW} < f.pending_until THEN 1
+        ELSE 2 END) AS worst
+    FROM findings f
+    WHERE f.resolved_at IS NULL
+      AND f.device_id NOT IN (SELECT id FROM devices WHERE retired_at IS NOT NULL)
+    GROUP BY f.rule, f.device_id
+  ) AS worst_by_device GROUP BY rule`;
+
+const BY_RULE_EXEMPTED = perRule(EXEMPTED);
+const BY_RULE_NO_EXEMPTIONS = perRule('false');
+const ANY_EXEMPTION_IN_FORCE = `SELECT EXISTS (SELECT 1 FROM exemptions e WHERE ${unexpiredAt(NOW)}) AS any`;
+
+// The stale finding (never stored): stale past the stale age; active past its grace window unless exempted.
+const STALE_BY_STATE = `SELECT count(*) AS n, count(*) FILTER (WHERE ex) AS exempted,
+    count(*) FILTER (WHERE NOT ex AND last_contact <= ${STALE_ACTIVE}) AS active
+  FROM (SELECT d.last_contact AS last_contact, ${STALE_EXEMPT} AS ex FROM devices d
+        WHERE d.last_contact < $3 AND d.retired_at IS NULL) AS stale`;
 
 interface StatusCounts {
   total: number;
@@ -110,6 +158,9 @@ export function postgresFleet(
         return `$${args.length}`;
       };
       if (page.after !== undefined) where.push(`d.serial > ${arg(page.after)}`);
+      const retired = f.retired ?? 'exclude';
+      if (retired !== 'include')
+        where.push(retired === 'only' ? 'd.retired_at IS NOT NULL' : 'd.retired_at IS NULL');
       if (f.serial !== undefined) where.push(`d.serial = ${arg(f.serial)}`);
       if (f.model !== undefined) where.push(`d.model = ${arg(f.model)}`);
       if (f.osVersion !== undefined) {
@@ -152,26 +203,45 @@ export function postgresFleet(
       return { compliant: n.total - noncompliant - unknown, noncompliant, unknown };
     },
     async countByRule(p) {
-      const rows = (
-        await sql.rows<{ rule: RuleId; n: number }>(
-          `SELECT rule, count(DISTINCT device_id) AS n FROM findings WHERE resolved_at IS NULL GROUP BY rule`,
-        )
-      ).map((r) => ({ rule: r.rule, devices: r.n }));
-      const [stale] = await sql.rows<{ n: number }>(
-        `SELECT count(*) AS n FROM devices WHERE last_contact < $1`,
-        [p.staleCutoff],
-      );
-      if ((stale?.n ?? 0) > 0) rows.push({ rule: 'stale', devices: stale?.n ?? 0 });
+      const [any] = await sql.rows<{ any: boolean }>(ANY_EXEMPTION_IN_FORCE, [p.now]);
+      const byRule = await sql.rows<{
+        rule: RuleId;
+        n: number;
+        active: number;
+        pending: number;
+        exempted: number;
+      }>(any?.any ? BY_RULE_EXEMPTED : BY_RULE_NO_EXEMPTIONS, [p.now]);
+      const rows: RuleCount[] = byRule.map((r) => ({
+        rule: r.rule,
+        devices: r.n,
+        active: r.active,
+        pending: r.pending,
+        exempted: r.exempted,
+      }));
+      const [stale] = await sql.rows<{ n: number; exempted: number; active: number }>(STALE_BY_STATE, [
+        ...params(p),
+        p.staleCutoff,
+      ]);
+      if (stale && stale.n > 0)
+        rows.push({
+          rule: 'stale',
+          devices: stale.n,
+          active: stale.active,
+          pending: stale.n - stale.exempted - stale.active,
+          exempted: stale.exempted,
+        });
       return rows;
     },
     async deviceCount() {
-      const [r] = await sql.rows<{ n: number }>(`SELECT count(*) AS n FROM devices`);
+      const [r] = await sql.rows<{ n: number }>(
+        `SELECT (SELECT count(*) FROM devices) - (SELECT count(*) FROM devices WHERE retired_at IS NOT NULL) AS n`,
+      );
       return r?.n ?? 0;
     },
     async countFacts() {
       const rows = await sql.rows<FactCountRaw>(
         `SELECT bootstrap_escrowed, bootstrap_usable, filevault_on, mdm_update, count(*) AS n FROM devices
-         GROUP BY 1, 2, 3, 4`,
+         WHERE retired_at IS NULL GROUP BY 1, 2, 3, 4`,
       );
       return rows.map(toFactCount);
     },
@@ -196,7 +266,7 @@ export function postgresFleet(
              WHEN f.pending_until IS NOT NULL AND ${NOW} < f.pending_until THEN 'pending'
              ELSE 'active' END AS state, count(*) AS n
            FROM findings f JOIN devices d ON d.id = f.device_id
-           WHERE f.resolved_at IS NULL AND f.failing
+           WHERE f.resolved_at IS NULL AND f.failing AND d.retired_at IS NULL
            GROUP BY 1, 2`,
           [p.now],
         )
@@ -205,7 +275,7 @@ export function postgresFleet(
       const stale = await sql.rows<{ state: FindingState; n: number }>(
         `SELECT CASE WHEN ${STALE_EXEMPT} THEN 'exempted'
            WHEN d.last_contact <= ${STALE_ACTIVE} THEN 'active' ELSE 'pending' END AS state, count(*) AS n
-         FROM devices d WHERE d.last_contact < $3
+         FROM devices d WHERE d.last_contact < $3 AND d.retired_at IS NULL
          GROUP BY 1`,
         [...params(p), p.staleCutoff],
       );

@@ -142,8 +142,14 @@ export function sqliteFleet(db: Db): FleetQueries {
   const one = db.prepare<[Record<string, number | string>], FullRow>(
     `SELECT ${ROW_COLUMNS} FROM devices d WHERE d.serial = @serial`,
   );
+  // The fleet's facts: every device's from the facts index, less the retired devices' (their own index).
   const facts = db.prepare<[], FactCountRaw>(
-    `${FACT_COUNT} FROM devices INDEXED BY devices_facts GROUP BY 1, 2, 3, 4`,
+    `SELECT a.bootstrap_escrowed, a.bootstrap_usable, a.filevault_on, a.mdm_update, a.n - coalesce(r.n, 0) AS n
+     FROM (${FACT_COUNT} FROM devices INDEXED BY devices_facts GROUP BY 1, 2, 3, 4) AS a
+     LEFT JOIN (${FACT_COUNT} FROM devices WHERE retired_at IS NOT NULL GROUP BY 1, 2, 3, 4) AS r
+       ON r.bootstrap_escrowed IS a.bootstrap_escrowed AND r.bootstrap_usable IS a.bootstrap_usable
+       AND r.filevault_on IS a.filevault_on AND r.mdm_update IS a.mdm_update
+     WHERE a.n - coalesce(r.n, 0) > 0`,
   );
   const withoutFacts = db.prepare<[number, number, number], { id: number; snapshot_id: string }>(
     `SELECT id, snapshot_id FROM devices WHERE id > ? AND snapshot_id IS NOT NULL

@@ -332,13 +332,13 @@ test('the CLI says in one line what is wrong with its way in: no target, both, n
       ['devices', 'list'],
       {},
       2,
-      /^tokenwatch devices list: give --db FILE \(or TOKENWATCH_DB\) or --server URL/,
+      /^tokenwatch devices list: give --db FILE \(or TOKENWATCH_DB\), --database-url URL \(or TOKENWATCH_DATABASE_URL\) or --server URL/,
     ],
     [
       ['devices', 'list', '--db', c.dbPath, '--server', c.url],
       { TOKENWATCH_ADMIN_TOKEN: ADMIN_TOKEN },
       2,
-      /give --db FILE or --server URL, not both/,
+      /give --db FILE \(or --database-url URL\) or --server URL, not both/,
     ],
     [
       ['devices', 'list', '--server', c.url],

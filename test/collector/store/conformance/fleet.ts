@@ -193,6 +193,9 @@ export function fleetConformance(backend: Backend): void {
         const byStatus = await store.fleet.countByStatus(P);
         assert.equal(byStatus.compliant + byStatus.noncompliant + byStatus.unknown, 4);
         assert.equal(byStatus.noncompliant, 0, 'the stale Mac is retired');
+        const factTotal = (counts: { devices: number }[]) => counts.reduce((a, c) => a + c.devices, 0);
+        assert.equal(factTotal(await store.fleet.countFacts()), 4, 'the facts count the fleet only');
+        assert.equal(factTotal(await store.fleet.countFactsAt({ ...P, now: T })), 4);
         // As of a past instant, a device is out of the fleet once it was retired, and in it before.
         const at = (t: number): FleetParams => ({ ...P, now: t });
         const countAt = (t: number) => store.fleet.deviceCountAt(at(t));
