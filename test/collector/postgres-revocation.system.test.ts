@@ -44,7 +44,7 @@ async function logged(c: TestCollector, msg: RegExp, timeoutMs = 10_000): Promis
   }
 }
 
-test('a token revoked or replaced through collector A is refused by collector B within a second, though B had it cached', async (t) => {
+test('a token revoked, replaced or retired through collector A is refused by collector B within a second, though B had it cached', async (t) => {
   const db = await server.createDatabase();
   const a = await startTestCollector({ databaseUrl: db.url }, { jobs: false });
   const b = await startTestCollector({ databaseUrl: db.url }, { jobs: false });
@@ -68,8 +68,18 @@ test('a token revoked or replaced through collector A is refused by collector B 
     assert.notEqual(replacedMs, null, 'B refuses the replaced token within a second');
     assert.equal(await upload(b, rotated, again.json.deviceToken as string), 200, 'the new token works on B');
 
+    // Retired through A: the Mac left the fleet; its token stops working on B.
+    const retired = await a.device();
+    assert.equal(await upload(b, retired, retired.token), 200);
+    const gone = await a.admin(`/api/v1/devices/${retired.serial}/retire`, 'POST', {
+      reason: 'returned to the vendor',
+    });
+    assert.equal(gone.status, 200, gone.text);
+    const retiredMs = await refusedWithin(b, retired, retired.token, 1_000);
+    assert.notEqual(retiredMs, null, 'B refuses the retired device within a second');
+
     t.diagnostic(
-      `B refused the revoked token ${Math.round(revokedMs as number)} ms after A answered the revoke, the replaced one after ${Math.round(replacedMs as number)} ms (auth cache ${b.config.authCacheSeconds} s)`,
+      `B refused the revoked token ${Math.round(revokedMs as number)} ms after A answered the revoke, the replaced one after ${Math.round(replacedMs as number)} ms, the retired one's after ${Math.round(retiredMs as number)} ms (auth cache ${b.config.authCacheSeconds} s)`,
     );
   } finally {
     await a.stop();
@@ -103,6 +113,7 @@ test('a collector that loses its listening connection forgets every cached token
     assert.equal(await upload(c, first, first.token), 401, 'the cache was forgotten with the connection');
 
     await logged(c, /revocation notifications are back/);
+    assert.equal(await upload(c, second, second.token), 200, 'cached again');
     const row = await cli.devices.bySerial(second.serial);
     await cli.devices.revoke(row?.id as number, Date.now());
     assert.notEqual(await refusedWithin(c, second, second.token, 1_000), null, 'heard after reconnecting');
