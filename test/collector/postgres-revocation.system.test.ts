@@ -63,7 +63,7 @@ test('a token revoked, replaced or retired through collector A is refused by col
     const rotated = await a.device();
     assert.equal(await upload(b, rotated, rotated.token), 200);
     const again = await a.enroll(rotated.serial, rotated.hardwareUuid, rotated.token);
-    assert.equal(again.status, 200, again.text);
+    assert.equal(again.status, 200, JSON.stringify(again.json));
     const replacedMs = await refusedWithin(b, rotated, rotated.token, 1_000);
     assert.notEqual(replacedMs, null, 'B refuses the replaced token within a second');
     assert.equal(await upload(b, rotated, again.json.deviceToken as string), 200, 'the new token works on B');
