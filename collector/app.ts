@@ -10,7 +10,7 @@ import type { CollectorConfig } from './config.ts';
 import type { Clock } from './clock.ts';
 import { monotonic as systemMonotonic } from './clock.ts';
 import { ApiError, toApiError } from './http/errors.ts';
-import { DeviceAuth, forgetRevokedTokens } from './http/auth.ts';
+import { DeviceAuth } from './http/auth.ts';
 import { Metrics } from './http/metrics.ts';
 import { FailureLimiter } from './http/rate-limit.ts';
 import type { AppContext } from './http/context.ts';
@@ -55,6 +55,21 @@ export interface AppDeps {
   jobs?: readonly JobDefinition[];
   /** The delivery worker admin actions wake. */
   alertWorker?: { kick(): void };
+  /** The device token cache (main.ts keeps it in step with the store's revocations); a new one when absent. */
+  deviceAuth?: DeviceAuth;
+}
+
+/** The device token cache the settings ask for (authCacheSize entries, authCacheSeconds each at most). */
+export function deviceAuthFor(
+  store: Store,
+  config: Pick<CollectorConfig, 'authCacheSize' | 'authCacheSeconds'>,
+  monotonic: () => number,
+): DeviceAuth {
+  return new DeviceAuth(
+    store,
+    { size: config.authCacheSize, ttlMs: config.authCacheSeconds * 1000 },
+    monotonic,
+  );
 }
 
 export const API_VERSION = '1.0.0';
@@ -90,11 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     readModel: createReadModel(store, rules),
     ingest: { store, rules },
-    deviceAuth: new DeviceAuth(
-      store,
-      { size: config.authCacheSize, ttlMs: config.authCacheSeconds * 1000 },
-      monotonic,
-    ),
+    deviceAuth: deps.deviceAuth ?? deviceAuthFor(store, config, monotonic),
     metrics,
     enrollment: new EnrollmentService({
       store,
@@ -227,7 +238,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (req.method !== 'GET' && reply.statusCode < 300) ctx.alertWorker?.kick();
   });
 
-  forgetRevokedTokens(app, ctx.deviceAuth, store, deps.logger);
   agentRoutes(app, ctx);
   adminRoutes(app, ctx);
   identityConflictRoutes(app, ctx);

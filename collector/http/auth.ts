@@ -4,7 +4,7 @@
 // notifications: forgetDevices, and forgetAll when notifications may have been missed). Entries also expire
 // after authCacheSeconds, which bounds how long a token revoked where no notification reaches (the SQLite
 // file changed by another process, PostgreSQL with notifications down) keeps working here.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Store } from '../store/types.ts';
 import type { AuthenticatedDevice } from '../services/ingest.ts';
@@ -79,19 +79,18 @@ export class DeviceAuth {
 }
 
 /**
- * Keep `auth` in step with the store's revocation notifications (a PostgreSQL store's), while `app` runs:
- * a device revoked anywhere is forgotten at once; while notifications are down, every cached token is
- * forgotten and entries live authCacheSeconds at most.
+ * Keep `auth` in step with the store's revocation notifications (a PostgreSQL store's) until the function
+ * returned is called (null: the store has none): a device revoked anywhere is forgotten at once; while
+ * notifications are down, every cached token is forgotten and entries live authCacheSeconds at most.
  */
-export function forgetRevokedTokens(
-  app: FastifyInstance,
+export function followRevocations(
   auth: DeviceAuth,
   store: Store,
   logger: Logger,
-): void {
-  if (!store.revocations) return;
+): (() => Promise<void>) | null {
+  if (!store.revocations) return null;
   let lost = false;
-  const stop = store.revocations.listen({
+  return store.revocations.listen({
     revoked: (ids) => auth.forgetDevices(ids),
     lost(why) {
       auth.forgetAll();
@@ -107,9 +106,6 @@ export function forgetRevokedTokens(
       if (lost) logger.info('auth cache: revocation notifications are back');
       lost = false;
     },
-  });
-  app.addHook('onClose', async () => {
-    await stop();
   });
 }
 
