@@ -111,6 +111,15 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): P
   pool.on('error', (e) => {
     lastError = e.message;
   });
+  // A checked-out connection the server closes between two statements (a restart, a failover, an admin's
+  // pg_terminate_backend) emits its error on the client, which the pool listens to only while it is idle:
+  // without this the error is uncaught and ends the process. The unit holding it fails its next statement
+  // (503) and the pool drops it.
+  pool.on('connect', (client) =>
+    client.on('error', (e) => {
+      lastError = e.message;
+    }),
+  );
   const partitions = new HistoryPartitions(pool);
   const revocations = revocationFeed({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   const repos = (sql: Sql, after: AfterCommit): Repos => ({
