@@ -1,7 +1,7 @@
 // Two `tokenwatch serve --database-url` processes on one PostgreSQL database behind an in-test load
 // balancer (round robin; a collector that refuses a connection leaves the rotation until it is started
 // again), enrolled Macs uploading changing snapshots as fast as they are answered (an upload not answered
-// 2xx is sent again, as the agent does), half of them losing and regaining their Bootstrap Token escrow so
+// 2xx is sent again, as the agent does), three in four of them losing and regaining their Bootstrap Token escrow so
 // incidents open and resolve and alert events go to a webhook receiver in the test (each collector's copy of
 // the channel names it in the URL's query, so the receiver knows who sent what). Mid-load, after a minute
 // boundary both lived through, one collector is killed with SIGKILL while it has deliveries in flight (the
@@ -26,7 +26,7 @@ import type { ServeProcess } from '../helpers/serve-process.ts';
 import { snapshotFor } from '../helpers/collector.ts';
 import { newSecret } from './alerts/alert-setup.ts';
 
-const DEVICES = 18;
+const DEVICES = 24;
 const ADMIN = 'admin-token-for-the-two-collector-kill-test-0123456789';
 const SECRET = 'enroll-secret-for-the-two-collector-kill-test';
 /** alerts.timeoutSeconds: a delivery claim lasts 2 x 5 + 5 = 15 s (worker.ts leaseMs). */
@@ -151,7 +151,7 @@ test('two collectors on one PostgreSQL database, one killed with SIGKILL under l
       });
       assert.equal(r.status, 200, await r.clone().text());
       const { deviceToken } = (await r.json()) as { deviceToken: string };
-      macs.push({ serial, hardwareUuid, token: deviceToken, n: 0, losesEscrow: i % 2 === 0 });
+      macs.push({ serial, hardwareUuid, token: deviceToken, n: 0, losesEscrow: i % 4 !== 3 });
     }
 
     // The load balancer: round robin over the collectors in rotation.
@@ -367,6 +367,16 @@ test('two collectors on one PostgreSQL database, one killed with SIGKILL under l
       `uploads not answered 2xx: ${killWindow.length} from the kill to the restart (${tally(killWindow)}), ${outside.length} otherwise (${tally(outside)}); each sent again and answered`,
     );
     for (const r of [...refusals].slice(0, 3)) t.diagnostic(`refused with: ${r}`);
+    // Why the collectors answered 503: the errors they logged for them.
+    const causes = new Map<string, number>();
+    for (const p of started)
+      for (const line of p.lines) {
+        if (!line.includes('"request failed"')) continue;
+        const err = (JSON.parse(line) as { err?: { message?: string } }).err?.message ?? '?';
+        const why = err.replace(/\d+/g, 'N').slice(0, 160);
+        causes.set(why, (causes.get(why) ?? 0) + 1);
+      }
+    for (const [why, n] of causes) t.diagnostic(`503 cause (${n}): ${why}`);
     t.diagnostic(
       `alerts: ${events.length} events, ${answered.length} answered once each (duplicates ${duplicates}); ${eventsBeforeKill} before the kill; ${claimsAtKill} deliveries claimed (by either collector) at the kill, ${new Set(cut).size} of the killed one's in flight and sent again by the survivor ${Math.round(Math.min(...reclaimMs))}-${Math.round(Math.max(...reclaimMs))} ms after the kill (claim lease ${CLAIM_LEASE_MS} ms)`,
     );
