@@ -55,6 +55,21 @@ export interface AppDeps {
   jobs?: readonly JobDefinition[];
   /** The delivery worker admin actions wake. */
   alertWorker?: { kick(): void };
+  /** The device token cache (main.ts keeps it in step with the store's revocations); a new one when absent. */
+  deviceAuth?: DeviceAuth;
+}
+
+/** The device token cache the settings ask for (authCacheSize entries, authCacheSeconds each at most). */
+export function deviceAuthFor(
+  store: Store,
+  config: Pick<CollectorConfig, 'authCacheSize' | 'authCacheSeconds'>,
+  monotonic: () => number,
+): DeviceAuth {
+  return new DeviceAuth(
+    store,
+    { size: config.authCacheSize, ttlMs: config.authCacheSeconds * 1000 },
+    monotonic,
+  );
 }
 
 export const API_VERSION = '1.0.0';
@@ -90,7 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     readModel: createReadModel(store, rules),
     ingest: { store, rules },
-    deviceAuth: new DeviceAuth(store, config.authCacheSize, monotonic),
+    deviceAuth: deps.deviceAuth ?? deviceAuthFor(store, config, monotonic),
     metrics,
     enrollment: new EnrollmentService({
       store,

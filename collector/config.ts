@@ -178,6 +178,11 @@ const DECLARED = {
     50000,
     'device tokens kept in the in-memory auth cache',
   ),
+  authCacheSeconds: setting(
+    Type.Integer({ minimum: 0, maximum: 3600 }),
+    60,
+    'a device token found valid is trusted this long before the database is asked again: how long a token revoked elsewhere (tokenwatch devices revoke on the database, another collector on SQLite or with PostgreSQL notifications down) keeps working here; on PostgreSQL a revocation reaches every collector as it commits (LISTEN/NOTIFY)',
+  ),
   trustProxy: setting(Type.Boolean(), false, 'trust X-Forwarded-* from a reverse proxy'),
   dashboard: setting(Type.Boolean(), true, 'serve the dashboard at / (sign in with the admin token)'),
   dashboardSessionSeconds: setting(

@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { adminFailureLimiter, buildApp } from './app.ts';
+import { adminFailureLimiter, buildApp, deviceAuthFor } from './app.ts';
+import { followRevocations } from './http/auth.ts';
 import type { CollectorConfig } from './config.ts';
 import { adminTokenWeakness, ConfigError } from './config.ts';
 import { monotonic as systemMonotonic, systemClock } from './clock.ts';
@@ -146,7 +147,11 @@ export async function startCollector(
     pollMs: deps.alertPollMs ?? 500,
     ...(deps.random ? { random: deps.random } : {}),
   });
+  // Device tokens revoked through another process on the database are forgotten as it commits them.
+  const deviceAuth = deviceAuthFor(store, config, monotonic);
+  const stopRevocations = followRevocations(deviceAuth, store, logger);
   const app = await buildApp({
+    deviceAuth,
     store,
     config,
     clock,
@@ -201,6 +206,7 @@ export async function startCollector(
   } catch (e) {
     await worker.stop();
     await app.close();
+    await stopRevocations?.();
     if (!deps.store) await store.close();
     throw listenFailure(e, config.host, config.port);
   }
@@ -245,6 +251,7 @@ export async function startCollector(
       await runner.settle();
       await app.close();
       await worker.stop();
+      await stopRevocations?.();
       if (!deps.store) await store.close();
     },
   };

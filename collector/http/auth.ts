@@ -1,13 +1,15 @@
 // Authentication: device tokens (Bearer, looked up by SHA-256 through a small LRU cache) and the admin
-// token (constant-time comparison). Revocation and rotation evict the cache entry at once; entries also
-// expire after a minute, so a token revoked through another collector stops working soon after.
+// token (constant-time comparison). Revocation and rotation through this collector evict the cache entry at
+// once; so does one through any process on the same PostgreSQL database (the store's revocation
+// notifications: forgetDevices, and forgetAll when notifications may have been missed). Entries also expire
+// after authCacheSeconds, which bounds how long a token revoked where no notification reaches (the SQLite
+// file changed by another process, PostgreSQL with notifications down) keeps working here.
 import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import type { Store } from '../store/types.ts';
 import type { AuthenticatedDevice } from '../services/ingest.ts';
 import { hashToken, secretEquals } from '../services/enrollment.ts';
 import { ApiError } from './errors.ts';
-
-const TTL_MS = 60_000;
 
 export function bearer(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
@@ -20,11 +22,13 @@ export class DeviceAuth {
   #cache = new Map<string, { device: AuthenticatedDevice; at: number }>();
   readonly #store: Store;
   readonly #size: number;
+  readonly #ttlMs: number;
   readonly #mono: () => number;
 
-  constructor(store: Store, size: number, monotonic: () => number) {
+  constructor(store: Store, cache: { size: number; ttlMs: number }, monotonic: () => number) {
     this.#store = store;
-    this.#size = size;
+    this.#size = cache.size;
+    this.#ttlMs = cache.ttlMs;
     this.#mono = monotonic;
   }
 
@@ -35,7 +39,7 @@ export class DeviceAuth {
     const hash = hashToken(token);
     const hit = this.#cache.get(hash);
     const t = this.#mono();
-    if (hit && t - hit.at < TTL_MS) {
+    if (hit && t - hit.at < this.#ttlMs) {
       // LRU: re-insert to mark as recently used.
       this.#cache.delete(hash);
       this.#cache.set(hash, hit);
@@ -61,6 +65,48 @@ export class DeviceAuth {
   forget(tokenHash: string | null): void {
     if (tokenHash !== null) this.#cache.delete(tokenHash);
   }
+
+  /** Drop every entry of these devices (their token was revoked, replaced or retired elsewhere). */
+  forgetDevices(ids: readonly number[]): void {
+    const gone = new Set(ids);
+    for (const [hash, e] of this.#cache) if (gone.has(e.device.id)) this.#cache.delete(hash);
+  }
+
+  /** Drop every entry (revocations may have been missed). */
+  forgetAll(): void {
+    this.#cache.clear();
+  }
+}
+
+/**
+ * Keep `auth` in step with the store's revocation notifications (a PostgreSQL store's) until the function
+ * returned is called (null: the store has none): a device revoked anywhere is forgotten at once; while
+ * notifications are down, every cached token is forgotten and entries live authCacheSeconds at most.
+ */
+export function followRevocations(
+  auth: DeviceAuth,
+  store: Store,
+  logger: Logger,
+): (() => Promise<void>) | null {
+  if (!store.revocations) return null;
+  let lost = false;
+  return store.revocations.listen({
+    revoked: (ids) => auth.forgetDevices(ids),
+    lost(why) {
+      auth.forgetAll();
+      if (!lost)
+        logger.warn(
+          { why },
+          'auth cache: revocation notifications lost; a token revoked through another collector keeps working here for authCacheSeconds at most until they are back',
+        );
+      lost = true;
+    },
+    listening() {
+      auth.forgetAll();
+      if (lost) logger.info('auth cache: revocation notifications are back');
+      lost = false;
+    },
+  });
 }
 
 export function requireAdmin(adminToken: string, req: FastifyRequest): void {

@@ -1,6 +1,9 @@
 // Running a scheduled job: never twice at once (in this process: a run still going makes the next one a
 // skip; across collectors sharing a database: a lease in the store's jobs table, taken before and given back
-// after each run), timed, recorded (last run, duration, outcome, report: GET /api/v1/jobs) and logged
+// after each run), and a scheduled run once a minute across collectors (each collector's node-cron fires at
+// the same minute: the lease is not taken again in a minute a run started in, so a collector whose timer
+// fired a moment after another's run finished skips; no job is scheduled more often than once a minute, and
+// the collectors' clocks agree within the shortest run, as NTP keeps them), timed, recorded (last run, duration, outcome, report: GET /api/v1/jobs) and logged
 // (one pino line per run: info when it did something or failed, debug when it found nothing to do).
 // A job is (now, since) -> report: `since` is the `now` of its last successful run (null before the
 // first), so a job catches up on what happened while it did not run, by the injected clock.
@@ -32,6 +35,7 @@ export interface JobRun {
 
 /** How long a lease lasts without being given back (a collector that died mid-run frees it after this). */
 export const JOB_LEASE_MS = 10 * 60_000;
+const MINUTE = 60_000;
 
 /** Whether a report says the run changed something (its log line is info then). */
 const didSomething = (r: JobReport): boolean =>
@@ -57,9 +61,12 @@ export class JobRunner {
     this.owner = deps.owner ?? `collector-${randomUUID()}`;
   }
 
-  /** Run a job now (as its schedule does). */
-  run(job: JobDefinition): Promise<JobRun> {
-    const p = this.#run(job).then((r) => {
+  /**
+   * Run a job now; `scheduled`: as its schedule does (skipped when a run of this minute started on any
+   * collector).
+   */
+  run(job: JobDefinition, o: { scheduled?: boolean } = {}): Promise<JobRun> {
+    const p = this.#run(job, o.scheduled === true).then((r) => {
       this.deps.onRun?.(r.job, r.outcome);
       return r;
     });
@@ -73,7 +80,7 @@ export class JobRunner {
     await Promise.allSettled([...this.#runs]);
   }
 
-  async #run(job: JobDefinition): Promise<JobRun> {
+  async #run(job: JobDefinition, scheduled: boolean): Promise<JobRun> {
     const { store, clock, logger } = this.deps;
     if (this.#running.has(job.name)) {
       logger.warn({ job: job.name }, 'job skipped: its previous run is still going');
@@ -89,18 +96,14 @@ export class JobRunner {
     try {
       const now = clock.now().getTime();
       const previous = await store.jobs.get(job.name);
-      if (!(await store.jobs.acquire(job.name, this.owner, now, now + JOB_LEASE_MS))) {
-        logger.info(
-          { job: job.name, holder: previous?.leaseOwner },
-          'job skipped: another collector holds its lease',
-        );
-        return {
-          job: job.name,
-          outcome: 'skipped',
-          detail: 'another collector holds its lease',
-          durationMs: 0,
-          report: null,
-        };
+      const period = scheduled ? now - (now % MINUTE) : undefined;
+      if (!(await store.jobs.acquire(job.name, this.owner, now, now + JOB_LEASE_MS, period))) {
+        const current = await store.jobs.get(job.name);
+        const held = current?.leaseOwner != null && current.leaseOwner !== this.owner;
+        const detail = held ? 'another collector holds its lease' : 'another collector ran it this minute';
+        if (held) logger.info({ job: job.name, holder: current.leaseOwner }, `job skipped: ${detail}`);
+        else logger.debug({ job: job.name }, `job skipped: ${detail}`);
+        return { job: job.name, outcome: 'skipped', detail, durationMs: 0, report: null };
       }
       const through = readThrough(previous?.report ?? null);
       const t0 = this.deps.monotonic();

@@ -28,7 +28,7 @@ export function scheduledReportProblem(
 
 export function scheduleJobs(jobs: readonly JobDefinition[], runner: JobRunner): { stop(): void } {
   const tasks = jobs.map((job) =>
-    schedule(job.cron, () => runner.run(job), {
+    schedule(job.cron, () => runner.run(job, { scheduled: true }), {
       name: job.name,
       noOverlap: true,
       ...(job.timezone ? { timezone: job.timezone } : {}),

@@ -56,7 +56,9 @@ export async function syncChannels(
   const known = new Map((await store.alertChannels.list()).map((r) => [r.name, r]));
   for (const c of channels) {
     await store.withTransaction(async (tx) => {
-      const r = known.get(c.name);
+      // Read in the unit: another collector starting at the same time may add the channel first (the unit
+      // then runs again and finds it).
+      const r = await tx.alertChannels.get(c.name);
       const fresh = !r || !r.active;
       if (!r)
         await tx.alertChannels.add({

@@ -269,9 +269,17 @@ export interface JobFinish {
 export interface JobStore {
   /**
    * Take the job's lease for `owner` until `until` when nobody holds it (or the holder's lease ran out),
-   * and record the start at `now`; false when another holds it.
+   * and record the start at `now`; false when another holds it. With `notStartedSince`, also false when a
+   * run started at or after that instant (a scheduled run of the same period, by another collector, that
+   * has already finished).
    */
-  acquire(name: string, owner: string, now: Millis, until: Millis): Promise<boolean>;
+  acquire(
+    name: string,
+    owner: string,
+    now: Millis,
+    until: Millis,
+    notStartedSince?: Millis,
+  ): Promise<boolean>;
   /** Record the run's end and give the lease back (only the owner's). */
   finish(name: string, owner: string, f: JobFinish): Promise<void>;
   get(name: string): Promise<JobRecord | null>;

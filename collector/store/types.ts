@@ -453,6 +453,29 @@ export interface Store extends Repos {
   prune(c: PruneCutoffs): Promise<{ history: number; receipts: number; audit: number }>;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
+  /**
+   * Device tokens that stopped working through any process on the same database (revoked, replaced at
+   * re-enrollment or rotation, retired, removed by an identity resolution), told as each change commits.
+   * Absent where the backend cannot tell another process (SQLite: the auth cache's age bounds it).
+   */
+  readonly revocations?: RevocationFeed;
+}
+
+export interface RevocationListener {
+  /** These devices' tokens changed: forget what is cached for them. */
+  revoked(deviceIds: readonly number[]): void;
+  /** Revocations may have been missed (the feed's connection was lost): forget everything cached. */
+  lost(why: string): void;
+  /**
+   * The feed listens (first, or again after a loss: what was revoked while none listened is unknown, so
+   * forget everything cached once more).
+   */
+  listening(): void;
+}
+
+export interface RevocationFeed {
+  /** Start telling `listener`; the function returned stops it. */
+  listen(listener: RevocationListener): () => Promise<void>;
 }
 
 // ---- Fleet queries (what the read model builds on). Status is computed at read time from stored instants.

@@ -128,6 +128,7 @@ test('every setting is read from its environment name and its flag, and `tokenwa
     idleTimeoutSeconds: ['120', 120],
     maxConnections: ['100', 100],
     authCacheSize: ['0', 0],
+    authCacheSeconds: ['5', 5],
     trustProxy: ['true', true],
     dashboard: ['false', false],
     dashboardSessionSeconds: ['3600', 3600],

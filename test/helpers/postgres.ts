@@ -38,6 +38,10 @@ export interface PostgresServer {
   createDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }>;
   /** Run SQL as the superuser on the `postgres` database. */
   admin<T extends pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<T[]>;
+  /** An outage: the server shuts down (fast: its connections are closed), its data kept. */
+  halt(): Promise<void>;
+  /** The server starts again on the same data and port, and takes connections. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -60,46 +64,58 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
     { ...as, stdio: 'pipe' },
   );
   const port = await freePort();
-  const server: ChildProcess = spawn(
-    join(bin, 'postgres'),
-    [
-      '-D',
-      data,
-      '-p',
-      String(port),
-      '-h',
-      '127.0.0.1',
-      '-k',
-      dir,
-      ...(options.durable
-        ? []
-        : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
-      '-c',
-      'max_connections=200',
-      '-c',
-      'shared_buffers=64MB',
-    ],
-    { ...as, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const launch = (): ChildProcess =>
+    spawn(
+      join(bin, 'postgres'),
+      [
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-h',
+        '127.0.0.1',
+        '-k',
+        dir,
+        ...(options.durable
+          ? []
+          : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+        '-c',
+        'max_connections=200',
+        '-c',
+        'shared_buffers=64MB',
+      ],
+      { ...as, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+  let server = launch();
   let log = '';
-  server.stderr?.on('data', (b: Buffer) => {
-    log = (log + b.toString()).slice(-8000);
-  });
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const c = new pg.Client({ connectionString: url() });
-    try {
-      await c.connect();
-      await c.end();
-      break;
-    } catch (e) {
-      await c.end().catch(() => undefined);
-      if (server.exitCode !== null || Date.now() > deadline)
-        throw new Error(`PostgreSQL did not start: ${String(e)}\n${log}`, { cause: e });
-      await new Promise((r) => setTimeout(r, 100));
+  const started = async () => {
+    server.stderr?.on('data', (b: Buffer) => {
+      log = (log + b.toString()).slice(-8000);
+    });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const c = new pg.Client({ connectionString: url() });
+      try {
+        await c.connect();
+        await c.end();
+        break;
+      } catch (e) {
+        await c.end().catch(() => undefined);
+        if (server.exitCode !== null || Date.now() > deadline)
+          throw new Error(`PostgreSQL did not start: ${String(e)}\n${log}`, { cause: e });
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
-  }
+  };
+  await started();
+  const halt = async () => {
+    if (server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGINT'); // fast shutdown
+      await exited;
+    }
+  };
   const admin = async <T extends pg.QueryResultRow>(sql: string, values: unknown[] = []) => {
     const c = new pg.Client({ connectionString: url() });
     await c.connect();
@@ -124,12 +140,13 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
         },
       };
     },
+    halt,
+    async resume() {
+      server = launch();
+      await started();
+    },
     async stop() {
-      if (server.exitCode === null) {
-        const exited = new Promise((r) => server.once('exit', r));
-        server.kill('SIGINT'); // fast shutdown
-        await exited;
-      }
+      await halt();
       rmSync(dir, { recursive: true, force: true });
     },
   };

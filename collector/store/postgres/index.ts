@@ -22,6 +22,7 @@ import { storeError } from './errors.ts';
 import { TYPES } from './sql.ts';
 import type { AfterCommit, Sql } from './sql.ts';
 import { unitRunner } from './units.ts';
+import { notifyingRevocations, revocationFeed } from './revocations.ts';
 import type { PruneCutoffs, Repos, Store, StoreHealth, StoreOptions } from '../types.ts';
 import { StoreBusyError } from '../types.ts';
 
@@ -121,9 +122,19 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): P
   pool.on('error', (e) => {
     lastError = e.message;
   });
+  // A checked-out connection the server closes between two statements (a restart, a failover, an admin's
+  // pg_terminate_backend) emits its error on the client, which the pool listens to only while it is idle:
+  // without this the error is uncaught and ends the process. The unit holding it fails its next statement
+  // (503) and the pool drops it.
+  pool.on('connect', (client) =>
+    client.on('error', (e) => {
+      lastError = e.message;
+    }),
+  );
   const partitions = new HistoryPartitions(pool);
+  const revocations = revocationFeed({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   const repos = (sql: Sql, after: AfterCommit): Repos => ({
-    devices: postgresDevices(sql),
+    devices: notifyingRevocations(postgresDevices(sql), sql),
     snapshots: postgresSnapshots(sql, (at) => partitions.written(at)),
     findings: postgresFindings(sql),
     exemptions: postgresExemptions(sql),
@@ -230,6 +241,7 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): P
       return units.retries;
     },
     partitionsSettled: () => partitions.settled(),
+    revocations: { listen: (listener) => revocations.listen(listener) },
     withTransaction: (fn) => units.run(fn),
     prune: (c: PruneCutoffs) =>
       maintenance(async () => {
@@ -280,6 +292,7 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): P
       closing = true;
       closed ??= (async () => {
         await migrated.catch(() => undefined);
+        await revocations.stopAll();
         await partitions.settled();
         await pool.end();
       })();

@@ -1,5 +1,5 @@
-// jobs: each scheduled job's lease (one runner at a time across every collector on the database) and its
-// last run. The lease is one conditional upsert: of two collectors taking it at once, one inserts or
+// jobs: each scheduled job's lease (one runner at a time across every collector on the database, and one
+// scheduled run a period) and its last run. The lease is one conditional upsert: of two collectors taking it at once, one inserts or
 // updates the row and the other's condition no longer holds (its unit waits on the row lock, or is run
 // again after a serialization failure, and then finds the lease held).
 import type { Sql } from './sql.ts';
@@ -38,12 +38,13 @@ const toJob = (r: JobRow): JobRecord => ({
 
 export function postgresJobs(sql: Sql): JobStore {
   return {
-    async acquire(name, owner, now, until) {
+    async acquire(name, owner, now, until, notStartedSince) {
       const taken = await sql.count(
         `INSERT INTO jobs AS j (name, lease_owner, lease_until, started_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (name) DO UPDATE SET lease_owner = $2, lease_until = $3, started_at = $4
-           WHERE j.lease_owner IS NULL OR j.lease_owner = $2 OR j.lease_until <= $4`,
-        [name, owner, until, now],
+           WHERE (j.lease_owner IS NULL OR j.lease_owner = $2 OR j.lease_until <= $4)
+             AND ($5::bigint IS NULL OR j.started_at IS NULL OR j.started_at < $5)`,
+        [name, owner, until, now, notStartedSince ?? null],
       );
       return taken === 1;
     },

@@ -36,7 +36,8 @@ export function sqliteJobs(db: Db): JobStore {
   const acquire = db.prepare(
     `INSERT INTO jobs (name, lease_owner, lease_until, started_at) VALUES (@name, @owner, @until, @now)
      ON CONFLICT (name) DO UPDATE SET lease_owner = @owner, lease_until = @until, started_at = @now
-       WHERE jobs.lease_owner IS NULL OR jobs.lease_owner = @owner OR jobs.lease_until <= @now`,
+       WHERE (jobs.lease_owner IS NULL OR jobs.lease_owner = @owner OR jobs.lease_until <= @now)
+         AND (@since IS NULL OR jobs.started_at IS NULL OR jobs.started_at < @since)`,
   );
   const finish = db.prepare(
     `UPDATE jobs SET lease_owner = NULL, lease_until = NULL, finished_at = @at, duration_ms = @durationMs,
@@ -47,8 +48,8 @@ export function sqliteJobs(db: Db): JobStore {
   const get = db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE name = ?`);
   const list = db.prepare<[], JobRow>(`SELECT * FROM jobs ORDER BY name`);
   return {
-    async acquire(name, owner, now, until) {
-      return acquire.run({ name, owner, now, until }).changes === 1;
+    async acquire(name, owner, now, until, notStartedSince) {
+      return acquire.run({ name, owner, now, until, since: notStartedSince ?? null }).changes === 1;
     },
     async finish(name, owner, f) {
       finish.run({ name, owner, ...f });

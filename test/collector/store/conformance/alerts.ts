@@ -244,6 +244,27 @@ export function alertsConformance(backend: Backend): void {
       });
     });
 
+    test("a scheduled job's lease is not taken again in the period a run started in, even once it is given back", async () => {
+      await withStore(backend, async (store) => {
+        const finished = { durationMs: 1, outcome: 'ok' as const, error: null, report: null };
+        assert.equal(await store.jobs.acquire('sweep', 'A', 60_010, 120_000, 60_000), true);
+        await store.jobs.finish('sweep', 'A', { at: 60_020, ...finished });
+        assert.equal(
+          await store.jobs.acquire('sweep', 'B', 60_030, 120_000, 60_000),
+          false,
+          "B's timer fired after A's run of the same minute ended",
+        );
+        assert.equal(await store.jobs.acquire('sweep', 'B', 60_030, 120_000), true, 'a run by hand is taken');
+        await store.jobs.finish('sweep', 'B', { at: 60_040, ...finished });
+        assert.equal(
+          await store.jobs.acquire('sweep', 'B', 120_005, 180_000, 120_000),
+          true,
+          'the next minute',
+        );
+        assert.equal((await store.jobs.get('sweep'))?.runs, 2);
+      });
+    });
+
     test('channels: added once, a changed target clears a 410, markers kept', async () => {
       await withStore(backend, async (store) => {
         await store.alertChannels.add({ name: 'hook', type: 'webhook', fingerprint: 'f1', at: 1_000 });
