@@ -107,7 +107,12 @@ test('the metrics table lists every metric the collector exports, with its type'
   // And every metric the collector exports has its row.
   assert.deepEqual(table.map((r) => r[0]).sort(), [...types.keys()].sort());
   // Metric names elsewhere in the text (alert rules) exist too; histogram series carry a suffix.
+  // The PostgreSQL migrations' own table is named too (section 13), as store/postgres/migrate.ts names it.
+  const tables = ['tokenwatch_schema'];
+  const migrate = fs.readFileSync(path.join(ROOT, 'collector/store/postgres/migrate.ts'), 'utf8');
+  for (const t of tables) assert.ok(migrate.includes(`CREATE TABLE IF NOT EXISTS ${t}`), t);
   for (const used of doc.match(/tokenwatch_[a-z_]+/g) ?? []) {
+    if (tables.includes(used)) continue;
     const base = used.replace(/_(bucket|sum|count)$/, '');
     assert.ok(types.has(used) || types.get(base) === 'histogram', `${used} exists`);
   }
@@ -142,4 +147,20 @@ test('the place for later sections is marked, and the README links the document'
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const collector = readme.slice(readme.indexOf('## The collector'), readme.indexOf('## Development'));
   assert.ok(collector.includes('[docs/operations.md](docs/operations.md)'));
+});
+
+test('the PostgreSQL copy command it shows uses the flags the command has, and its output is what it prints', () => {
+  const s = section('13. PostgreSQL');
+  const commands = s.match(/^tokenwatch migrate-to-postgres .+$/gm) ?? [];
+  assert.ok(commands.length >= 1);
+  const usage = fs.readFileSync(path.join(ROOT, 'collector/migrate-to-postgres.ts'), 'utf8');
+  for (const c of commands)
+    for (const f of c.match(/--[a-z-]+/g) ?? [])
+      assert.ok(usage.includes(`'${f.slice(2)}'`) || usage.includes(` ${f.slice(2)}:`), `${f} in ${c}`);
+  // The shapes test/collector/migrate-to-postgres.system.test.ts requires of the real output.
+  assert.match(s, /^# devices: [\d,]+ rows$/m);
+  assert.match(
+    s,
+    /^# copied \S+ \(schema version \d+\) into postgres:\/\/\S+: [\d,]+ rows in 18 tables, \d+ history partitions, [\d.]+ s$/m,
+  );
 });
