@@ -354,7 +354,7 @@ function ingestPostgres(pg: PostgresIngestResult, sqlite: IngestResult | undefin
     "included. Two units on devices whose ids share a leaf page (about 370 ids a page: this fleet's fit on a few pages)",
     'each read the page the other writes, and one of them is rolled back and run again: the rolled-back transactions',
     'above, more than the committed ones. A fleet of 1,000,000 devices spreads over about 2,700 leaf pages, where two',
-    "concurrent units rarely meet. The rest is the commit's wait for the disk (the synchronous_commit off run) and the",
+    "concurrent units would rarely meet (reasoned from the page size, not measured here). The rest is the commit's wait for the disk (the synchronous_commit off run) and the",
     'round trips of a unit (a statement each, over loopback, to a server on the same 2 cores).',
   ].join('\n');
 }

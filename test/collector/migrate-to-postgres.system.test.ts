@@ -187,7 +187,7 @@ test('migrate-to-postgres copies a SQLite fleet of several months: the PostgreSQ
   }
 });
 
-test('migrate-to-postgres refuses, in one line and writing nothing, a target that is not empty or of another schema version', async () => {
+test('migrate-to-postgres refuses, in one line and writing nothing, a target that is not empty or of another schema version; an unreachable one is exit 1', async () => {
   const sqlite = await startTestCollector({}, { jobs: false });
   const db = await server.createDatabase();
   const other = await server.createDatabase();
@@ -214,6 +214,21 @@ test('migrate-to-postgres refuses, in one line and writing nothing, a target tha
         /is not empty \(devices, snapshot_receipts, snapshot_history, .*have rows\)/,
       );
       assert.equal(await count(db.url, 'devices'), 1, 'the first copy stays as it was');
+
+      // A server that does not answer: exit 1 (try again), the password not printed.
+      const down = await tokenwatch([
+        'migrate-to-postgres',
+        '--db',
+        fleet.dbPath,
+        '--database-url',
+        'postgres://tokenwatch:s3cret-pass@127.0.0.1:1/tokenwatch',
+      ]);
+      assert.equal(down.code, 1, down.stderr);
+      assert.match(
+        down.stderr,
+        /^tokenwatch migrate-to-postgres: cannot connect to postgres:\/\/tokenwatch:\*\*\*@127\.0\.0\.1:1\/tokenwatch: /,
+      );
+      assert.ok(!down.stderr.includes('s3cret-pass'));
 
       // Another schema version: a database a newer tokenwatch migrated.
       await startTestCollector({ databaseUrl: other.url }, { jobs: false }).then((x) => x.stop());

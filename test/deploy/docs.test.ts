@@ -164,3 +164,35 @@ test('the PostgreSQL copy command it shows uses the flags the command has, and i
     /^# copied \S+ \(schema version \d+\) into postgres:\/\/\S+: [\d,]+ rows in 18 tables, \d+ history partitions, [\d.]+ s$/m,
   );
 });
+
+test('the PostgreSQL figures it quotes are BENCHMARKS.md’s', () => {
+  const bench = fs.readFileSync(path.join(ROOT, 'BENCHMARKS.md'), 'utf8');
+  const s = section('13. PostgreSQL');
+  const ingest = bench.slice(bench.indexOf('## 8. Collector ingest on PostgreSQL'));
+  assert.match(ingest, /\| unchanged snapshot uploads\s*\|\s*6,101\s*\|\s*406\s*\|\s*411\s*\|\s*923\s*\|/);
+  assert.match(ingest, /\| check-ins\s*\|\s*5,773\s*\|\s*533\s*\|\s*482\s*\|\s*759\s*\|/);
+  assert.match(ingest, /\| changed snapshot uploads\s*\|\s*959\s*\|\s*180\s*\|/);
+  const reads = bench.slice(bench.indexOf('## 9. Reports over 1,000,000 devices on PostgreSQL'));
+  assert.match(reads, /\| summary\s*\|[^|]*\|\s*1353\.9 ms\s*\|/);
+  assert.match(reads, /\| summary as of 10 days ago\s*\|[^|]*\|\s*2660\.8 ms\s*\|/);
+  assert.match(reads, /\| CSV of the 120,000 noncompliant devices[^|]*\|\s*15\.11 s\s*\|/);
+  assert.match(reads, /Database after the copy: 933\.3 MiB/);
+  assert.match(reads, /\| copy into PostgreSQL \(2,200,001 rows\)\s*\|\s*97\.36 s\s*\|/);
+  for (const figure of [
+    '6,101',
+    '5,773',
+    '406',
+    '533',
+    '411',
+    '482',
+    '923',
+    '759',
+    '1.35 s',
+    '2.7 s',
+    '15 s',
+    '933 MiB',
+    '2,200,001',
+    '97 s',
+  ])
+    assert.ok(s.includes(figure), figure);
+});
