@@ -42,6 +42,8 @@ export interface IngestResult {
 /** A PostgreSQL database to run the collector on instead of a temporary SQLite file, and how big it got. */
 export interface PostgresTarget {
   databaseUrl: string;
+  /** Collector processes on the database (default 1); the load client sends to them in turn. */
+  collectors?: number;
   bytes(): Promise<number>;
 }
 
@@ -54,17 +56,31 @@ export async function benchIngest(
   const db = path.join(dir, 'collector.db');
   // Deadline: warm-ups, six scenarios and the set-up, with room to spare.
   const budgetMs = (o.durationS * 4 + o.warmupS * 4 + o.rateDurationS * 2 + 4) * 1000 + 120_000;
-  const server = startNode(
-    path.join(import.meta.dirname, 'server.ts'),
-    [
-      ...(postgres ? ['--database-url', postgres.databaseUrl] : ['--db', db]),
-      '--max-seconds',
-      String(Math.ceil(budgetMs / 1000) + 30),
-    ],
-    budgetMs + 30_000,
-  );
+  const start = () =>
+    startNode(
+      path.join(import.meta.dirname, 'server.ts'),
+      [
+        ...(postgres ? ['--database-url', postgres.databaseUrl] : ['--db', db]),
+        '--max-seconds',
+        String(Math.ceil(budgetMs / 1000) + 30),
+      ],
+      budgetMs + 30_000,
+    );
+  const servers = [start()];
+  // One after the other: the first migrates the database, the second finds it migrated.
   try {
-    const { url, pid } = await nextJson<{ url: string; pid: number }>(server, 'bench/server.ts');
+    const first = await nextJson<{ url: string; pid: number }>(
+      servers[0] as (typeof servers)[number],
+      'bench/server.ts',
+    );
+    const listening = [first];
+    for (let i = 1; i < (postgres?.collectors ?? 1); i++) {
+      const s = start();
+      servers.push(s);
+      listening.push(await nextJson<{ url: string; pid: number }>(s, 'bench/server.ts'));
+    }
+    const url = listening.map((l) => l.url).join(',');
+    const pid = listening.map((l) => l.pid).join(',');
     log(`server ${url} (pid ${pid}); enrolling ${o.devices} devices`);
     const client = startNode(
       path.join(import.meta.dirname, 'load.ts'),
@@ -104,8 +120,10 @@ export async function benchIngest(
     } finally {
       await client.kill();
     }
-    const serverCpu = cpuSeconds(pid);
-    await server.kill();
+    const serverCpu = listening
+      .map((l) => cpuSeconds(l.pid))
+      .reduce<number | null>((a, c) => (a === null || c === null ? null : a + c), 0);
+    for (const s of servers) await s.kill();
     const dbBytes = postgres
       ? await postgres.bytes()
       : ['', '-wal', '-shm'].reduce(
@@ -114,7 +132,7 @@ export async function benchIngest(
         );
     return { options: o, scenarios, serverCpuSeconds: serverCpu, dbBytes };
   } finally {
-    await server.kill();
+    for (const s of servers) await s.kill();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -2,8 +2,11 @@
 // Enrolls --devices devices, uploads each one's first snapshot, then runs the scenarios in order and
 // prints one JSON line per scenario.
 //
-//   node bench/load.ts --url http://127.0.0.1:PORT [--devices 2000] [--connections 64] [--duration 10]
-//     [--warmup 2] [--rate 1000] [--rate-duration 10] [--server-pid PID] [--scenarios noop,unchanged,...]
+//   node bench/load.ts --url http://127.0.0.1:PORT[,http://127.0.0.1:PORT2] [--devices 2000] [--connections 64] [--duration 10]
+//     [--warmup 2] [--rate 1000] [--rate-duration 10] [--server-pid PID[,PID2]] [--scenarios noop,unchanged,...]
+//
+// Several URLs (collectors sharing one database): requests go to them in turn, as a round-robin load
+// balancer sends them; "server cores" then sums the collector processes named by --server-pid.
 //
 // Scenarios: noop (POST /noop with a snapshot-sized body), unchanged (snapshot uploads whose digest is the
 // device's current one), checkin (POST /api/v1/checkins), changed (every upload a new digest: history,
@@ -60,15 +63,23 @@ const { values } = parseArgs({
   },
 });
 if (!values.url) throw new Error('--url is required');
-const url = new URL(values.url);
-if (url.hostname !== '127.0.0.1') throw new Error('the load client only talks to 127.0.0.1');
+const urls = values.url.split(',').map((u) => new URL(u));
+for (const url of urls)
+  if (url.hostname !== '127.0.0.1') throw new Error('the load client only talks to 127.0.0.1');
+let turn = 0;
 const DEVICES = Number(values.devices);
 const CONNECTIONS = Number(values.connections);
 const DURATION_S = Number(values.duration);
 const WARMUP_S = Number(values.warmup);
 const RATE = Number(values.rate);
 const RATE_DURATION_S = Number(values['rate-duration']);
-const SERVER_PID = values['server-pid'] ? Number(values['server-pid']) : null;
+const SERVER_PIDS = values['server-pid'] ? values['server-pid'].split(',').map(Number) : null;
+/** CPU seconds of the collector processes so far (null where /proc is missing). */
+const serverCpu = (): number | null => {
+  if (SERVER_PIDS === null) return null;
+  const each = SERVER_PIDS.map(cpuSeconds);
+  return each.some((c) => c === null) ? null : each.reduce<number>((a, c) => a + (c as number), 0);
+};
 const scenarios = values.scenarios.split(',').filter(Boolean) as Scenario[];
 for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}`);
 
@@ -86,6 +97,7 @@ function post(path: string, body: string, token: string | null, wantText: boolea
       'content-length': Buffer.byteLength(body),
     };
     if (token !== null) headers['authorization'] = `Bearer ${token}`;
+    const url = urls[turn++ % urls.length] as URL;
     const req = http.request(
       { host: url.hostname, port: url.port, path, method: 'POST', agent, headers },
       (res) => {
@@ -183,12 +195,12 @@ async function measure(
 ): Promise<Window> {
   const latencies: number[] = [];
   const failures: Record<string, number> = {};
-  const cpu0 = SERVER_PID === null ? null : cpuSeconds(SERVER_PID);
+  const cpu0 = serverCpu();
   const client0 = process.cpuUsage();
   const t0 = performance.now();
   await run(latencies, failures);
   const seconds = (performance.now() - t0) / 1000;
-  const cpu1 = SERVER_PID === null ? null : cpuSeconds(SERVER_PID);
+  const cpu1 = serverCpu();
   const client = process.cpuUsage(client0);
   return {
     latencies,

@@ -21,7 +21,7 @@ import { ROOT, median, round } from './lib.ts';
 
 const GENERATOR = 1;
 const DAY = 86_400_000;
-const RULES: RuleConfig = { staleAfterSeconds: 7 * 86400, graceSeconds: {} };
+export const RULES: RuleConfig = { staleAfterSeconds: 7 * 86400, graceSeconds: {} };
 const MODELS = ['Mac14,2', 'Mac14,9', 'Mac15,3', 'MacBookPro18,3', 'Mac13,1', 'MacBookPro16,1'];
 const OS_VERSIONS = ['15.3.1', '15.2', '15.1', '14.7.4', '14.6.1', '13.7.2'];
 
@@ -160,9 +160,10 @@ function generate(file: string, n: number, now: number, log: (s: string) => void
     });
 }
 
-/** Wall time and peak RSS of `tokenwatch report` run as the admin runs it. */
-function runReport(
+/** Wall time and peak RSS of `tokenwatch report` run as the admin runs it (`env`: beside PATH). */
+export function runReport(
   args: string[],
+  env: Record<string, string> = {},
 ): Promise<{ seconds: number; peakRssMiB: number; code: number | null; stderr: string }> {
   const preload = `data:text/javascript,process.on('exit',()=>process.stderr.write('\\nmaxrss '+process.resourceUsage().maxRSS+'\\n'))`;
   return new Promise((resolve, reject) => {
@@ -172,7 +173,7 @@ function runReport(
       [`--import=${preload}`, path.join(ROOT, 'bin/tokenwatch.js'), 'report', ...args],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
-        env: { PATH: process.env['PATH'] ?? '' },
+        env: { PATH: process.env['PATH'] ?? '', ...env },
       },
     );
     let stderr = '';
@@ -187,11 +188,14 @@ function runReport(
   });
 }
 
-export async function benchReports(
+/**
+ * The report benchmark's database of `n` devices (generated, or the cached one of today), its instants
+ * relative to `now`, the start of today (UTC).
+ */
+export async function reportsFixture(
   n: number,
-  runs: number,
   log: (s: string) => void,
-): Promise<ReportsResult> {
+): Promise<{ file: string; now: number; generated: ReportsResult['generated']; dbBytes: number }> {
   const version = Math.max(...migrations().map((m) => m.version));
   const dir = path.join(ROOT, '.build', 'bench');
   fs.mkdirSync(dir, { recursive: true });
@@ -207,7 +211,16 @@ export async function benchReports(
     log(`generating ${n.toLocaleString('en-US')} devices into ${path.relative(ROOT, file)}`);
     generated = { seconds: round(await generate(file, n, now, log)) };
   } else log(`using cached ${path.relative(ROOT, file)}`);
-  const dbBytes = fs.statSync(file).size;
+  return { file, now, generated, dbBytes: fs.statSync(file).size };
+}
+
+export async function benchReports(
+  n: number,
+  runs: number,
+  log: (s: string) => void,
+): Promise<ReportsResult> {
+  const dir = path.join(ROOT, '.build', 'bench');
+  const { file, now, generated, dbBytes } = await reportsFixture(n, log);
 
   const store = openSqliteStore(file);
   const timed = async (name: string, fn: () => Promise<unknown>) => {

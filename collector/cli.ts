@@ -15,6 +15,7 @@ import { pruneOnce } from './jobs/prune.ts';
 import { ruleConfig } from './services/evaluation.ts';
 import { openApiDocument } from './openapi.ts';
 import { BACKUP_USAGE, backupCommand } from './backup.ts';
+import { MIGRATE_TO_POSTGRES_USAGE, migrateToPostgresCommand } from './migrate-to-postgres.ts';
 import { pinCommand } from './tls-pin.ts';
 import { ALERTS_USAGE, alertsCommand } from './alerts-command.ts';
 import { AlertConfigError } from './alerts/config.ts';
@@ -35,6 +36,7 @@ ${ADMIN_USAGE}
   tokenwatch prune (--db FILE | --database-url URL)              apply the retention settings now
   ${REPORT_USAGE}
   ${BACKUP_USAGE}
+  ${MIGRATE_TO_POSTGRES_USAGE}
   tokenwatch openapi                                             print the OpenAPI document (docs/openapi.json)
   tokenwatch pin --cert FILE                                     the agents' PinSHA256 of a PEM certificate's public key
   ${ALERTS_USAGE}
@@ -265,6 +267,13 @@ export async function main(argv: string[]): Promise<number> {
         return await backupCommand(rest, {
           env: process.env,
           now: systemClock.now(),
+          monotonic,
+          out: (s) => process.stdout.write(s),
+          err: (s) => process.stderr.write(s),
+        });
+      case 'migrate-to-postgres':
+        return await migrateToPostgresCommand(rest, {
+          env: process.env,
           monotonic,
           out: (s) => process.stdout.write(s),
           err: (s) => process.stderr.write(s),

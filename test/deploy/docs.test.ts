@@ -107,10 +107,14 @@ test('the metrics table lists every metric the collector exports, with its type'
   for (const [name, type] of table) assert.equal(types.get(name ?? ''), type, `${name} is a ${type}`);
   // And every metric the collector exports has its row.
   assert.deepEqual(table.map((r) => r[0]).sort(), [...types.keys()].sort());
-  // Metric names elsewhere in the text (alert rules) exist too; histogram series carry a suffix. (The
-  // PostgreSQL notification channel is named like one.)
+  // Metric names elsewhere in the text (alert rules) exist too; histogram series carry a suffix.
+  // The PostgreSQL migrations' own table is named too (section 13), as store/postgres/migrate.ts names it,
+  // and the PostgreSQL notification channel is named like a metric.
+  const tables = ['tokenwatch_schema'];
+  const migrate = fs.readFileSync(path.join(ROOT, 'collector/store/postgres/migrate.ts'), 'utf8');
+  for (const t of tables) assert.ok(migrate.includes(`CREATE TABLE IF NOT EXISTS ${t}`), t);
   for (const used of doc.match(/tokenwatch_[a-z_]+/g) ?? []) {
-    if (used === REVOCATION_CHANNEL) continue;
+    if (tables.includes(used) || used === REVOCATION_CHANNEL) continue;
     const base = used.replace(/_(bucket|sum|count)$/, '');
     assert.ok(types.has(used) || types.get(base) === 'histogram', `${used} exists`);
   }
@@ -145,4 +149,52 @@ test('the place for later sections is marked, and the README links the document'
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const collector = readme.slice(readme.indexOf('## The collector'), readme.indexOf('## Development'));
   assert.ok(collector.includes('[docs/operations.md](docs/operations.md)'));
+});
+
+test('the PostgreSQL copy command it shows uses the flags the command has, and its output is what it prints', () => {
+  const s = section('13. PostgreSQL');
+  const commands = s.match(/^tokenwatch migrate-to-postgres .+$/gm) ?? [];
+  assert.ok(commands.length >= 1);
+  const usage = fs.readFileSync(path.join(ROOT, 'collector/migrate-to-postgres.ts'), 'utf8');
+  for (const c of commands)
+    for (const f of c.match(/--[a-z-]+/g) ?? [])
+      assert.ok(usage.includes(`'${f.slice(2)}'`) || usage.includes(` ${f.slice(2)}:`), `${f} in ${c}`);
+  // The shapes test/collector/migrate-to-postgres.system.test.ts requires of the real output.
+  assert.match(s, /^# devices: [\d,]+ rows$/m);
+  assert.match(
+    s,
+    /^# copied \S+ \(schema version \d+\) into postgres:\/\/\S+: [\d,]+ rows in 18 tables, \d+ history partitions, [\d.]+ s$/m,
+  );
+});
+
+test('the PostgreSQL figures it quotes are BENCHMARKS.md’s', () => {
+  const bench = fs.readFileSync(path.join(ROOT, 'BENCHMARKS.md'), 'utf8');
+  const s = section('13. PostgreSQL');
+  const ingest = bench.slice(bench.indexOf('## 8. Collector ingest on PostgreSQL'));
+  assert.match(ingest, /\| unchanged snapshot uploads\s*\|\s*6,101\s*\|\s*406\s*\|\s*411\s*\|\s*923\s*\|/);
+  assert.match(ingest, /\| check-ins\s*\|\s*5,773\s*\|\s*533\s*\|\s*482\s*\|\s*759\s*\|/);
+  assert.match(ingest, /\| changed snapshot uploads\s*\|\s*959\s*\|\s*180\s*\|/);
+  const reads = bench.slice(bench.indexOf('## 9. Reports over 1,000,000 devices on PostgreSQL'));
+  assert.match(reads, /\| summary\s*\|[^|]*\|\s*1353\.9 ms\s*\|/);
+  assert.match(reads, /\| summary as of 10 days ago\s*\|[^|]*\|\s*2660\.8 ms\s*\|/);
+  assert.match(reads, /\| CSV of the 120,000 noncompliant devices[^|]*\|\s*15\.11 s\s*\|/);
+  assert.match(reads, /Database after the copy: 933\.3 MiB/);
+  assert.match(reads, /\| copy into PostgreSQL \(2,200,001 rows\)\s*\|\s*97\.36 s\s*\|/);
+  for (const figure of [
+    '6,101',
+    '5,773',
+    '406',
+    '533',
+    '411',
+    '482',
+    '923',
+    '759',
+    '1.35 s',
+    '2.7 s',
+    '15 s',
+    '933 MiB',
+    '2,200,001',
+    '97 s',
+  ])
+    assert.ok(s.includes(figure), figure);
 });
