@@ -174,6 +174,11 @@ const DECLARED = {
     30 * 60,
     'a dashboard session ends after this long without a request',
   ),
+  dashboardRefreshSeconds: setting(
+    Type.Integer({ minimum: 1, maximum: 3600 }),
+    60,
+    "the dashboard's summary page shows the fleet's counts and today's trend as this collector last read them (never read for a page): read again this often, and after this collector's own writes within 10 s (or this, if shorter)",
+  ),
   logLevel: setting(
     Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     'info',

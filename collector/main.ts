@@ -33,13 +33,16 @@ import type { DashboardOptions } from '../reports/dashboard/plugin.ts';
 import { accessOfDetail } from '../reports/render/dashboard/device-access.ts';
 import { loadPageAssets } from '../reports/page-assets.ts';
 import { trendSeries } from '../reports/render/dashboard/summary.ts';
-import { trendMemo } from '../reports/dashboard/trend-memo.ts';
+import { dayByDay, trendMemo } from '../reports/dashboard/trend-memo.ts';
+import { keptSummary } from '../reports/dashboard/kept-summary.ts';
 import { writeScheduledReport } from '../reports/scheduled.ts';
 
 /** The days of trend the dashboard's summary page draws. */
 const TREND_DAYS = 30;
 /** The most incidents the dashboard's device page lists. */
 const DEVICE_PAGE_INCIDENTS = 100;
+/** After this collector's writes, the dashboard's counts are read again within this (at most once per it). */
+const COUNTS_AFTER_WRITE_MS = 10_000;
 import { listenFailure, newDatabaseNotice, plainHttpWarning, readTlsFiles } from './startup.ts';
 
 export interface RunningCollector {
@@ -156,7 +159,34 @@ export async function startCollector(
     alertWorker: worker,
     ...(https ? { https } : {}),
   });
-  const dashboardTrend = trendMemo((range, now) => readModel.trend(range, now), TREND_DAYS, monotonic);
+  // The summary page's counts and trend are kept by this collector, read in the background (at start, every
+  // dashboardRefreshSeconds, the counts again after its own writes): a page never waits for them.
+  const refreshMs = config.dashboardRefreshSeconds * 1000;
+  const dashboardTrend = trendMemo(
+    dayByDay((range, now) => readModel.trend(range, now)),
+    TREND_DAYS,
+    monotonic,
+    refreshMs,
+  );
+  const trendFailed = (err: unknown) => logger.error({ err }, 'dashboard: reading the trend failed');
+  const dashboardCounts = keptSummary({
+    read: (now) => readModel.summary(now),
+    clock,
+    monotonic,
+    everyMs: refreshMs,
+    afterWriteMs: Math.min(COUNTS_AFTER_WRITE_MS, refreshMs),
+    onError: (err) => logger.error({ err }, "dashboard: reading the fleet's counts failed"),
+  });
+  if (config.dashboard)
+    app.addHook('onResponse', async (req, reply) => {
+      if (
+        req.method !== 'GET' &&
+        req.method !== 'HEAD' &&
+        reply.statusCode < 300 &&
+        req.url.startsWith('/api/')
+      )
+        dashboardCounts.changed();
+    });
   if (config.dashboard)
     await app.register(dashboard, {
       readModel,
@@ -169,9 +199,15 @@ export async function startCollector(
       assets: loadPageAssets(),
       // The summary page's chart: the read model's trend over the last 30 days, each ended day read once
       // (trend-memo.ts; the device page's unlock matrix and MDM update verdict come with the device view).
-      trend: async (now) => {
-        const days = await dashboardTrend.days(now);
-        return days.length > 0 ? trendSeries(days) : null;
+      kept: async (now) => {
+        const peek = dashboardTrend.peek(now, trendFailed);
+        const own = deps.dashboard?.trend;
+        return {
+          counts: dashboardCounts.current(),
+          trend: own ? await own(now) : peek.complete || peek.days.length > 0 ? trendSeries(peek.days) : null,
+          trendReadingSince: own || peek.complete ? null : peek.readingSince,
+          everySeconds: config.dashboardRefreshSeconds,
+        };
       },
       // The device page's incidents: the alerting's.
       access: async (device) => {
@@ -215,6 +251,10 @@ export async function startCollector(
   ].filter((w): w is string => w !== null);
   for (const w of warnings) logger.warn(w);
   worker.start();
+  if (config.dashboard) {
+    dashboardCounts.start();
+    if (!deps.dashboard?.trend) dashboardTrend.peek(clock.now(), trendFailed);
+  }
   const scheduled = deps.jobs === false ? null : scheduleJobs(definitions, runner);
   let closed = false;
   const backfill = backfillReportFacts({ store, rules, now: () => clock.now(), logger }, () => closed).catch(
@@ -239,8 +279,10 @@ export async function startCollector(
       closed = true;
       scheduled?.stop();
       await backfill;
+      await dashboardCounts.close();
       await runner.settle();
       await app.close();
+      await dashboardTrend.settle();
       await worker.stop();
       if (!deps.store) await store.close();
     },

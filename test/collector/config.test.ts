@@ -129,6 +129,7 @@ test('every setting is read from its environment name and its flag, and `tokenwa
     dashboard: ['false', false],
     dashboardSessionSeconds: ['3600', 3600],
     dashboardIdleSeconds: ['600', 600],
+    dashboardRefreshSeconds: ['15', 15],
     logLevel: ['debug', 'debug'],
     publicUrl: ['https://tw.example.com', 'https://tw.example.com'],
     webhookUrl: ['https://hooks.example.com/tw', 'https://hooks.example.com/tw'],
