@@ -132,6 +132,12 @@ const DECLARED = {
     'json',
     'format of the scheduled report (as tokenwatch report --format)',
   ),
+  reportChannels: setting(
+    Type.String({ pattern: '^[a-z0-9, -]*$' }),
+    '',
+    'alert channels the scheduled report is sent to once written, comma-separated names (of alerts.channels, or webhook for webhookUrl): email attaches the file, the others get its summary; sent and retried as alerts are (docs/alerts.md)',
+    { example: 'it-slack' },
+  ),
   requestTimeoutSeconds: setting(
     timeout(),
     30,

@@ -12,7 +12,12 @@ import { createLogger } from './log.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
 import { pruneOnce } from './jobs/prune.ts';
-import { scheduledReportProblem, scheduleJobs } from './jobs/schedule.ts';
+import {
+  reportChannelNames,
+  reportChannelsProblem,
+  scheduledReportProblem,
+  scheduleJobs,
+} from './jobs/schedule.ts';
 import { backfillReportFacts } from './jobs/backfill-facts.ts';
 import { JobRunner } from './jobs/runner.ts';
 import type { JobDefinition } from './jobs/runner.ts';
@@ -27,6 +32,7 @@ import { seedIncidents, syncChannels } from './services/alert-channels.ts';
 import type { ChannelSync } from './services/alert-channels.ts';
 import { incidents as deviceIncidents } from './services/alert-read-model.ts';
 import { createReadModel } from './services/read-model.ts';
+import { queueReport } from './services/report-events.ts';
 import { secretEquals } from './services/enrollment.ts';
 import { dashboard } from '../reports/dashboard/plugin.ts';
 import type { DashboardOptions } from '../reports/dashboard/plugin.ts';
@@ -98,6 +104,11 @@ export async function startCollector(
     config,
     deps.secrets ?? { env: process.env, readFile: (p) => readFileSync(p, 'utf8') },
   );
+  const channelsProblem = reportChannelsProblem(
+    config,
+    alerts.channels.map((c) => c.name),
+  );
+  if (channelsProblem !== null) throw new ConfigError(channelsProblem);
   // serve is the one command that creates a database (every other opens an existing one only): on the
   // first start, or when --db names a new file by mistake, which the log says in words.
   const created = !deps.store && config.db !== ':memory:' && !existsSync(config.db);
@@ -122,14 +133,19 @@ export async function startCollector(
       worker.kick();
     },
   });
-  const report = (now: Date) =>
-    writeScheduledReport({
+  const reportChannels = reportChannelNames(config.reportChannels);
+  const report = async (now: Date) => {
+    const written = await writeScheduledReport({
       readModel,
       source: config.db,
       dir: config.reportDir,
       format: config.reportFormat,
       now,
     });
+    // Into the outbox after the file is whole: the worker sends it (the job's end kicks it).
+    const queued = await queueReport(store, reportChannels, written, now.getTime());
+    return { file: written.path, queued };
+  };
   const definitions = collectorJobs({ store, config, rules, alerts, report });
   const timeoutMs = alerts.timeoutSeconds * 1000;
   const worker = new DeliveryWorker({

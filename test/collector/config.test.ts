@@ -119,6 +119,7 @@ test('every setting is read from its environment name and its flag, and `tokenwa
     reportSchedule: ['0 6 * * 1', '0 6 * * 1'],
     reportDir: ['/var/reports', '/var/reports'],
     reportFormat: ['csv', 'csv'],
+    reportChannels: ['it-slack,on-call', 'it-slack,on-call'],
     requestTimeoutSeconds: ['20', 20],
     headersTimeoutSeconds: ['15', 15],
     keepAliveTimeoutSeconds: ['61', 61],
