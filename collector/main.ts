@@ -32,6 +32,7 @@ import { seedIncidents, syncChannels } from './services/alert-channels.ts';
 import type { ChannelSync } from './services/alert-channels.ts';
 import { incidents as deviceIncidents } from './services/alert-read-model.ts';
 import { createReadModel } from './services/read-model.ts';
+import { fleetReaderThread } from './fleet-reader.ts';
 import { queueReport } from './services/report-events.ts';
 import { secretEquals } from './services/enrollment.ts';
 import { dashboard } from '../reports/dashboard/plugin.ts';
@@ -176,17 +177,22 @@ export async function startCollector(
     ...(https ? { https } : {}),
   });
   // The summary page's counts and trend are kept by this collector, read in the background (at start, every
-  // dashboardRefreshSeconds, the counts again after its own writes): a page never waits for them.
+  // dashboardRefreshSeconds, the counts again after its own writes): a page never waits for them. Over a
+  // SQLite file they are read in a thread of their own (fleet-reader.ts), so no request waits for a query.
   const refreshMs = config.dashboardRefreshSeconds * 1000;
+  const reader =
+    config.dashboard && config.db !== '' && config.db !== ':memory:' && existsSync(config.db)
+      ? fleetReaderThread(config.db, rules)
+      : null;
   const dashboardTrend = trendMemo(
-    dayByDay((range, now) => readModel.trend(range, now)),
+    reader ? (range, now) => reader.trend(range, now) : dayByDay((range, now) => readModel.trend(range, now)),
     TREND_DAYS,
     monotonic,
     refreshMs,
   );
   const trendFailed = (err: unknown) => logger.error({ err }, 'dashboard: reading the trend failed');
   const dashboardCounts = keptSummary({
-    read: (now) => readModel.summary(now),
+    read: (now) => (reader ? reader.summary(now) : readModel.summary(now)),
     clock,
     monotonic,
     everyMs: refreshMs,
@@ -299,6 +305,7 @@ export async function startCollector(
       await runner.settle();
       await app.close();
       await dashboardTrend.settle();
+      await reader?.close();
       await worker.stop();
       if (!deps.store) await store.close();
     },
