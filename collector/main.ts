@@ -189,6 +189,7 @@ export async function startCollector(
     TREND_DAYS,
     monotonic,
     refreshMs,
+    Math.min(COUNTS_AFTER_WRITE_MS, refreshMs),
   );
   const trendFailed = (err: unknown) => logger.error({ err }, 'dashboard: reading the trend failed');
   const dashboardCounts = keptSummary({
@@ -206,8 +207,10 @@ export async function startCollector(
         req.method !== 'HEAD' &&
         reply.statusCode < 300 &&
         req.url.startsWith('/api/')
-      )
+      ) {
         dashboardCounts.changed();
+        dashboardTrend.changed();
+      }
     });
   if (config.dashboard)
     await app.register(dashboard, {

@@ -26,6 +26,11 @@ export interface TrendMemo {
   peek(now: Date, onError: (err: unknown) => void): TrendPeek;
   /** Wait for a read peek started (before the store closes). */
   settle(): Promise<void>;
+  /**
+   * This collector wrote something that may change today's figures: they are read again at the next peek or
+   * days once they are `afterWriteMs` old (so constant uploads cost one read of today per that time).
+   */
+  changed(): void;
 }
 
 export interface TrendPeek {
@@ -59,7 +64,10 @@ export function trendMemo(
   days: number,
   monotonic: () => number,
   todayMs: number = TODAY_MS,
+  afterWriteMs: number = todayMs,
 ): TrendMemo {
+  /** A write since today's figures were last read. */
+  let written = false;
   const kept = new Map<string, { day: TrendDay | null; at: number; partial: boolean }>();
   const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
   let reading: { since: Date; done: Promise<void> } | null = null;
@@ -72,6 +80,7 @@ export function trendMemo(
       if (k === undefined) return false;
       // Read while it was today: its figures were "now", not the day's end; read it again once it ended.
       if (k.partial && d !== today) return false;
+      if (d === today && written && t - k.at >= afterWriteMs) return false;
       return t - k.at < (d === today ? todayMs : PAST_DAY_MS);
     };
     return { t, today, wanted, fresh };
@@ -94,6 +103,9 @@ export function trendMemo(
         readingSince: reading?.since ?? null,
       };
     },
+    changed() {
+      written = true;
+    },
     settle: async () => {
       await reading?.done;
     },
@@ -101,6 +113,9 @@ export function trendMemo(
       const { t, today, wanted, fresh } = window(now);
       const missing = wanted.filter((d) => !fresh(d));
       if (missing.length > 0) {
+        // The days to read, decided before the read (a write during it makes today stale again).
+        const reread = new Set(missing);
+        if (reread.has(today)) written = false;
         // One read from the first day missing to the last: the read model skips days the history does
         // not answer for, which are kept as null so they are not asked for again.
         const first = missing[0] as number;
@@ -108,7 +123,7 @@ export function trendMemo(
         const got = await read({ from: new Date(first), to: new Date(last) }, now);
         const byDay = new Map(got.days.map((d) => [d.day, d]));
         for (let d = first; d <= last; d += DAY)
-          if (!fresh(d))
+          if (reread.has(d))
             kept.set(dayOf(d), { day: byDay.get(dayOf(d)) ?? null, at: t, partial: d === today });
       }
       for (const key of kept.keys()) if (key < dayOf(wanted[0] as number)) kept.delete(key);

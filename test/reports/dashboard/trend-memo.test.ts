@@ -111,3 +111,23 @@ test('peek waits for no read: the first says nothing is kept and starts the read
   await memo.settle();
   assert.equal(f.reads.length, 8);
 });
+
+test("a write makes today's figures read again once they are afterWriteMs old, not sooner; without one they are kept for todayMs", async () => {
+  const f = fakeRead();
+  let t = 0;
+  const memo = trendMemo(f.read, 3, () => t, 60_000, 10_000);
+  await memo.days(NOW);
+  assert.equal(f.reads.length, 1);
+  memo.changed();
+  t += 5_000;
+  await memo.days(NOW);
+  assert.equal(f.reads.length, 1, 'not before afterWriteMs');
+  t += 5_000;
+  f.setValue(9);
+  const after = await memo.days(NOW);
+  assert.deepEqual(f.reads[1], ['2026-03-10'], 'today only');
+  assert.equal(after.at(-1)?.compliantPercent, 90);
+  t += 10_000;
+  await memo.days(NOW);
+  assert.equal(f.reads.length, 2, 'no write since: kept for todayMs');
+});
