@@ -148,6 +148,12 @@ const DECLARED = {
     'json',
     'format of the scheduled report (as tokenwatch report --format)',
   ),
+  reportChannels: setting(
+    Type.String({ pattern: '^[a-z0-9, -]*$' }),
+    '',
+    'alert channels the scheduled report is sent to once written, comma-separated names (of alerts.channels, or webhook for webhookUrl): email attaches the file, the others get its summary; sent and retried as alerts are (docs/alerts.md)',
+    { example: 'it-slack' },
+  ),
   requestTimeoutSeconds: setting(
     timeout(),
     30,
@@ -194,6 +200,11 @@ const DECLARED = {
     Type.Integer({ minimum: 60, maximum: 7 * 86400 }),
     30 * 60,
     'a dashboard session ends after this long without a request',
+  ),
+  dashboardRefreshSeconds: setting(
+    Type.Integer({ minimum: 1, maximum: 3600 }),
+    60,
+    "the dashboard's summary page shows the fleet's counts and today's trend as this collector last read them (never read for a page): read again this often, and after this collector's own writes within 10 s (or this, if shorter)",
   ),
   logLevel: setting(
     Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

@@ -13,7 +13,12 @@ import { createLogger } from './log.ts';
 import { databaseName, openConfiguredStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 import { pruneOnce } from './jobs/prune.ts';
-import { scheduledReportProblem, scheduleJobs } from './jobs/schedule.ts';
+import {
+  reportChannelNames,
+  reportChannelsProblem,
+  scheduledReportProblem,
+  scheduleJobs,
+} from './jobs/schedule.ts';
 import { backfillReportFacts } from './jobs/backfill-facts.ts';
 import { JobRunner } from './jobs/runner.ts';
 import type { JobDefinition } from './jobs/runner.ts';
@@ -28,19 +33,24 @@ import { seedIncidents, syncChannels } from './services/alert-channels.ts';
 import type { ChannelSync } from './services/alert-channels.ts';
 import { incidents as deviceIncidents } from './services/alert-read-model.ts';
 import { createReadModel } from './services/read-model.ts';
+import { fleetReaderThread } from './fleet-reader.ts';
+import { queueReport } from './services/report-events.ts';
 import { secretEquals } from './services/enrollment.ts';
 import { dashboard } from '../reports/dashboard/plugin.ts';
 import type { DashboardOptions } from '../reports/dashboard/plugin.ts';
 import { accessOfDetail } from '../reports/render/dashboard/device-access.ts';
 import { loadPageAssets } from '../reports/page-assets.ts';
 import { trendSeries } from '../reports/render/dashboard/summary.ts';
-import { trendMemo } from '../reports/dashboard/trend-memo.ts';
+import { dayByDay, trendMemo } from '../reports/dashboard/trend-memo.ts';
+import { keptSummary } from '../reports/dashboard/kept-summary.ts';
 import { writeScheduledReport } from '../reports/scheduled.ts';
 
 /** The days of trend the dashboard's summary page draws. */
 const TREND_DAYS = 30;
 /** The most incidents the dashboard's device page lists. */
 const DEVICE_PAGE_INCIDENTS = 100;
+/** After this collector's writes, the dashboard's counts are read again within this (at most once per it). */
+const COUNTS_AFTER_WRITE_MS = 10_000;
 import { listenFailure, newDatabaseNotice, plainHttpWarning, readTlsFiles } from './startup.ts';
 
 export interface RunningCollector {
@@ -100,6 +110,11 @@ export async function startCollector(
     config,
     deps.secrets ?? { env: process.env, readFile: (p) => readFileSync(p, 'utf8') },
   );
+  const channelsProblem = reportChannelsProblem(
+    config,
+    alerts.channels.map((c) => c.name),
+  );
+  if (channelsProblem !== null) throw new ConfigError(channelsProblem);
   // serve is the one command that creates a database (every other opens an existing one only): on the
   // first start, or when --db names a new file by mistake, which the log says in words.
   const created =
@@ -123,14 +138,19 @@ export async function startCollector(
       worker.kick();
     },
   });
-  const report = (now: Date) =>
-    writeScheduledReport({
+  const reportChannels = reportChannelNames(config.reportChannels);
+  const report = async (now: Date) => {
+    const written = await writeScheduledReport({
       readModel,
       source: databaseName(config),
       dir: config.reportDir,
       format: config.reportFormat,
       now,
     });
+    // Into the outbox after the file is whole: the worker sends it (the job's end kicks it).
+    const queued = await queueReport(store, reportChannels, written, now.getTime());
+    return { file: written.path, queued };
+  };
   const definitions = collectorJobs({ store, config, rules, alerts, report });
   const timeoutMs = alerts.timeoutSeconds * 1000;
   const worker = new DeliveryWorker({
@@ -164,7 +184,42 @@ export async function startCollector(
     alertWorker: worker,
     ...(https ? { https } : {}),
   });
-  const dashboardTrend = trendMemo((range, now) => readModel.trend(range, now), TREND_DAYS, monotonic);
+  // The summary page's counts and trend are kept by this collector, read in the background (at start, every
+  // dashboardRefreshSeconds, the counts again after its own writes): a page never waits for them. Over a
+  // SQLite file they are read in a thread of their own (fleet-reader.ts), so no request waits for a query.
+  const refreshMs = config.dashboardRefreshSeconds * 1000;
+  const reader =
+    config.dashboard && config.db !== '' && config.db !== ':memory:' && existsSync(config.db)
+      ? fleetReaderThread(config.db, rules)
+      : null;
+  const dashboardTrend = trendMemo(
+    reader ? (range, now) => reader.trend(range, now) : dayByDay((range, now) => readModel.trend(range, now)),
+    TREND_DAYS,
+    monotonic,
+    refreshMs,
+    Math.min(COUNTS_AFTER_WRITE_MS, refreshMs),
+  );
+  const trendFailed = (err: unknown) => logger.error({ err }, 'dashboard: reading the trend failed');
+  const dashboardCounts = keptSummary({
+    read: (now) => (reader ? reader.summary(now) : readModel.summary(now)),
+    clock,
+    monotonic,
+    everyMs: refreshMs,
+    afterWriteMs: Math.min(COUNTS_AFTER_WRITE_MS, refreshMs),
+    onError: (err) => logger.error({ err }, "dashboard: reading the fleet's counts failed"),
+  });
+  if (config.dashboard)
+    app.addHook('onResponse', async (req, reply) => {
+      if (
+        req.method !== 'GET' &&
+        req.method !== 'HEAD' &&
+        reply.statusCode < 300 &&
+        req.url.startsWith('/api/')
+      ) {
+        dashboardCounts.changed();
+        dashboardTrend.changed();
+      }
+    });
   if (config.dashboard)
     await app.register(dashboard, {
       readModel,
@@ -177,9 +232,15 @@ export async function startCollector(
       assets: loadPageAssets(),
       // The summary page's chart: the read model's trend over the last 30 days, each ended day read once
       // (trend-memo.ts; the device page's unlock matrix and MDM update verdict come with the device view).
-      trend: async (now) => {
-        const days = await dashboardTrend.days(now);
-        return days.length > 0 ? trendSeries(days) : null;
+      kept: async (now) => {
+        const peek = dashboardTrend.peek(now, trendFailed);
+        const own = deps.dashboard?.trend;
+        return {
+          counts: dashboardCounts.current(),
+          trend: own ? await own(now) : peek.complete || peek.days.length > 0 ? trendSeries(peek.days) : null,
+          trendReadingSince: own || peek.complete ? null : peek.readingSince,
+          everySeconds: config.dashboardRefreshSeconds,
+        };
       },
       // The device page's incidents: the alerting's.
       access: async (device) => {
@@ -224,6 +285,10 @@ export async function startCollector(
   ].filter((w): w is string => w !== null);
   for (const w of warnings) logger.warn(w);
   worker.start();
+  if (config.dashboard) {
+    dashboardCounts.start();
+    if (!deps.dashboard?.trend) dashboardTrend.peek(clock.now(), trendFailed);
+  }
   const scheduled = deps.jobs === false ? null : scheduleJobs(definitions, runner);
   let closed = false;
   const backfill = backfillReportFacts({ store, rules, now: () => clock.now(), logger }, () => closed).catch(
@@ -248,8 +313,11 @@ export async function startCollector(
       closed = true;
       scheduled?.stop();
       await backfill;
+      await dashboardCounts.close();
       await runner.settle();
       await app.close();
+      await dashboardTrend.settle();
+      await reader?.close();
       await worker.stop();
       await stopRevocations?.();
       if (!deps.store) await store.close();

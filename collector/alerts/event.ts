@@ -10,6 +10,7 @@ export const EVENT_TYPES = [
   'reopened',
   'exempted',
   'digest',
+  'report',
   'test',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -79,6 +80,43 @@ export interface EventDigest {
   resolved: DigestItem[];
 }
 
+/** A noncompliant Mac a report event names (the most urgent first, at most REPORT_MACS). */
+export interface ReportMac {
+  serial: string;
+  hostname: string | null;
+  model: string | null;
+  osVersion: string | null;
+  /** The rules it fails (open findings), most severe first. */
+  rules: string[];
+}
+
+/** The scheduled report, written to a file, as channels send it: its summary and where the file is. */
+export interface EventReport {
+  /** The file's name (in the collector's reportDir) and its full path there (email attaches it). */
+  file: string;
+  path: string;
+  format: 'json' | 'csv' | 'table' | 'html';
+  bytes: number;
+  sha256: string;
+  generatedAt: string;
+  devices: number;
+  byStatus: { compliant: number; noncompliant: number; unknown: number };
+  /** Shares of the fleet in percent, one decimal (null: no devices). */
+  rates: {
+    compliant: number | null;
+    bootstrapEscrowed: number | null;
+    bootstrapUsable: number | null;
+    fileVaultOn: number | null;
+  };
+  /** Devices with an open finding of each rule that has any, most devices first. */
+  byRule: { rule: string; title: string; severity: Severity; devices: number }[];
+  /** The noncompliant Macs named (at most REPORT_MACS); `byStatus.noncompliant` counts them all. */
+  noncompliant: ReportMac[];
+}
+
+/** The most noncompliant Macs a report event names. */
+export const REPORT_MACS = 20;
+
 export interface AlertEvent {
   /** Stable: the receivers' idempotency key. */
   id: string;
@@ -86,6 +124,8 @@ export interface AlertEvent {
   occurredAt: string;
   incident: EventIncident | null;
   digest: EventDigest | null;
+  /** The scheduled report (report events; absent from the other types). */
+  report?: EventReport | null;
 }
 
 /** The most items a digest lists per list (its counts stay whole). */

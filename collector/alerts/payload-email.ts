@@ -1,6 +1,18 @@
-// Email: a subject, a plain-text part and an HTML part (every value escaped). Pure.
+// Email: a subject, a plain-text part and an HTML part (every value escaped). Pure. A report's message is
+// its summary; the channel attaches the report's file (channels/email.ts).
 import type { AlertEvent, DigestItem } from './event.ts';
-import { deviceName, digestLine, headline, incidentFacts, link, TEST_TEXT } from './payload-words.ts';
+import {
+  deviceName,
+  digestLine,
+  headline,
+  incidentFacts,
+  link,
+  reportFacts,
+  reportMacLine,
+  reportMacsTitle,
+  reportRuleLine,
+  TEST_TEXT,
+} from './payload-words.ts';
 import type { RenderContext } from './payload-words.ts';
 
 export interface EmailMessage {
@@ -41,7 +53,15 @@ function lists(e: AlertEvent, ctx: RenderContext): { text: string[]; html: strin
   return { text, html };
 }
 
-export function emailMessage(e: AlertEvent, ctx: RenderContext): EmailMessage {
+/**
+ * `notAttached`: why a report's file is not attached (too large, gone), said in the message instead; absent
+ * when it is attached.
+ */
+export function emailMessage(
+  e: AlertEvent,
+  ctx: RenderContext,
+  o: { notAttached?: string } = {},
+): EmailMessage {
   const subject = oneLine(`[tokenwatch] ${headline(e)}`);
   const text: string[] = [headline(e), ''];
   const html: string[] = [`<h2>${esc(headline(e))}</h2>`];
@@ -69,6 +89,41 @@ export function emailMessage(e: AlertEvent, ctx: RenderContext): EmailMessage {
     const l = lists(e, ctx);
     text.push(`Period: ${e.digest.from ?? 'start'} to ${e.digest.to}`, ...l.text);
     html.push(`<p>Period: ${esc(e.digest.from ?? 'start')} to ${esc(e.digest.to)}</p>`, ...l.html);
+  } else if (e.report) {
+    const r = e.report;
+    const facts = reportFacts(r);
+    const width = Math.max(...facts.map(([k]) => k.length));
+    text.push(...facts.map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${v}`));
+    html.push(
+      '<table>',
+      ...facts.map(([k, v]) => `<tr><th align="left">${esc(k)}</th><td>${esc(v)}</td></tr>`),
+      '</table>',
+    );
+    if (r.byRule.length > 0) {
+      text.push('', 'Findings by rule:', ...r.byRule.map((x) => `  - ${reportRuleLine(x)}`));
+      html.push(
+        '<h3>Findings by rule</h3><ul>',
+        ...r.byRule.map((x) => `<li>${esc(reportRuleLine(x))}</li>`),
+        '</ul>',
+      );
+    }
+    if (r.noncompliant.length > 0) {
+      text.push('', `${reportMacsTitle(r)}:`, ...r.noncompliant.map((m) => `  - ${reportMacLine(m)}`));
+      html.push(`<h3>${esc(reportMacsTitle(r))}</h3><ul>`);
+      for (const m of r.noncompliant) {
+        const url = link(ctx, m.serial);
+        html.push(
+          `<li>${url ? `<a href="${esc(url)}">${esc(deviceName(m))}</a>: ` : ''}${esc(reportMacLine(m))}</li>`,
+        );
+      }
+      html.push('</ul>');
+    }
+    const where =
+      o.notAttached === undefined
+        ? `The report is attached (${r.file}).`
+        : `The report is not attached (${o.notAttached}): it is ${r.file} in the collector's report directory.`;
+    text.push('', where);
+    html.push(`<p>${esc(where)}</p>`);
   } else {
     text.push(`${TEST_TEXT} (channel ${ctx.channel})`);
     html.push(`<p>${esc(TEST_TEXT)} (channel ${esc(ctx.channel)})</p>`);

@@ -1,9 +1,21 @@
 // PagerDuty Events API v2: an incident's opened, reopened and reminder events trigger, its resolved and
 // exempted events resolve, with dedup_key = the incident id, so PagerDuty closes what tokenwatch closes. A
-// digest (a backfill included) is one trigger of its own; a test is an info trigger. Pure.
+// digest (a backfill included) is one trigger of its own; a test is an info trigger. The scheduled report is
+// a change event (informational: it opens no incident), sent to the Events API's change endpoint beside the
+// channel's URL (pagerdutyChangeUrl). Pure.
 import type { AlertEvent } from './event.ts';
 import type { Severity } from '../rules/types.ts';
-import { cut, digestHeadline, headline, incidentFacts, link, TEST_TEXT } from './payload-words.ts';
+import {
+  cut,
+  digestHeadline,
+  headline,
+  incidentFacts,
+  link,
+  reportFacts,
+  reportMacLine,
+  reportRuleLine,
+  TEST_TEXT,
+} from './payload-words.ts';
 import type { RenderContext } from './payload-words.ts';
 
 /** PagerDuty knows critical, error, warning and info. */
@@ -16,7 +28,30 @@ const PD_SEVERITY: Record<Severity, string> = {
 };
 const RANK: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
 
+/** The change events endpoint beside the events one: .../v2/enqueue -> .../v2/change/enqueue. */
+export function pagerdutyChangeUrl(eventsUrl: string): string {
+  return new URL('change/enqueue', eventsUrl).toString();
+}
+
 export function pagerdutyBody(e: AlertEvent, ctx: RenderContext & { routingKey: string }): string {
+  if (e.report) {
+    const r = e.report;
+    return JSON.stringify({
+      routing_key: ctx.routingKey,
+      payload: {
+        summary: cut(headline(e), 1024),
+        timestamp: e.occurredAt,
+        source: 'tokenwatch',
+        custom_details: {
+          ...Object.fromEntries(reportFacts(r)),
+          byRule: r.byRule.map(reportRuleLine),
+          noncompliant: r.noncompliant.map(reportMacLine),
+          event: e.id,
+        },
+      },
+      ...(ctx.publicUrl ? { links: [{ href: ctx.publicUrl, text: 'Open the tokenwatch dashboard' }] } : {}),
+    });
+  }
   const base = {
     routing_key: ctx.routingKey,
     client: 'tokenwatch',

@@ -10,6 +10,10 @@ import {
   headline,
   incidentFacts,
   link,
+  reportFacts,
+  reportMacLine,
+  reportMacsTitle,
+  reportRuleLine,
   TEST_TEXT,
 } from './payload-words.ts';
 import type { RenderContext } from './payload-words.ts';
@@ -93,6 +97,27 @@ export function slackBody(e: AlertEvent, ctx: RenderContext): string {
     blocks.push(...listSections('Resolved', d.resolved, d.counts.resolved, ctx, per));
     blocks.push(context(`tokenwatch · ${esc(d.from ?? 'start')} to ${esc(d.to)} · ${esc(e.id)}`));
     return JSON.stringify({ text: esc(digestHeadline(e)), blocks });
+  } else if (e.report) {
+    const r = e.report;
+    blocks.push({
+      type: 'section',
+      fields: reportFacts(r)
+        .slice(0, 10)
+        .map(([k, v]) => ({ type: 'mrkdwn', text: cut(`*${k}*\n${esc(v)}`, 2000) })),
+    });
+    if (r.byRule.length > 0)
+      blocks.push(
+        section(`*Findings by rule*\n${r.byRule.map((x) => `• ${esc(reportRuleLine(x))}`).join('\n')}`),
+      );
+    if (r.noncompliant.length > 0) {
+      const lines = r.noncompliant.map((m) => {
+        const url = link(ctx, m.serial);
+        const line = esc(reportMacLine(m));
+        return url ? `• <${url}|${esc(m.serial)}> ${line}` : `• ${line}`;
+      });
+      blocks.push(section(`*${esc(reportMacsTitle(r))}*\n${lines.join('\n')}`));
+    }
+    blocks.push(context(`tokenwatch · report · ${esc(r.generatedAt)} · ${esc(e.id)}`));
   } else {
     blocks.push(section(esc(`${TEST_TEXT} (channel ${ctx.channel})`)));
   }

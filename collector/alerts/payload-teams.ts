@@ -2,7 +2,18 @@
 // one Adaptive Card attachment (version 1.4; the retired Office 365 connectors' MessageCard is not used).
 // Pure.
 import type { AlertEvent, DigestItem } from './event.ts';
-import { cut, digestLine, headline, incidentFacts, link, TEST_TEXT } from './payload-words.ts';
+import {
+  cut,
+  digestLine,
+  headline,
+  incidentFacts,
+  link,
+  reportFacts,
+  reportMacLine,
+  reportMacsTitle,
+  reportRuleLine,
+  TEST_TEXT,
+} from './payload-words.ts';
 import type { RenderContext } from './payload-words.ts';
 
 type Element = Record<string, unknown>;
@@ -13,6 +24,7 @@ const COLOR: Record<AlertEvent['type'], string> = {
   resolved: 'Good',
   exempted: 'Accent',
   digest: 'Default',
+  report: 'Default',
   test: 'Default',
 };
 /** Teams rejects cards over about 28 KB: digest lists stop at this many lines each. */
@@ -50,6 +62,21 @@ export function teamsBody(e: AlertEvent, ctx: RenderContext): string {
     body.push(...list('Opened', d.opened, d.counts.opened));
     body.push(...list(d.kind === 'backfill' ? 'Open' : 'Still open', d.active, d.counts.active));
     body.push(...list('Resolved', d.resolved, d.counts.resolved));
+  } else if (e.report) {
+    const r = e.report;
+    body.push({ type: 'FactSet', facts: reportFacts(r).map(([title, value]) => ({ title, value })) });
+    if (r.byRule.length > 0)
+      body.push(
+        text('Findings by rule', { weight: 'Bolder', spacing: 'Medium' }),
+        text(r.byRule.map((x) => `- ${reportRuleLine(x)}`).join('\n')),
+      );
+    if (r.noncompliant.length > 0)
+      body.push(
+        text(reportMacsTitle(r), { weight: 'Bolder', spacing: 'Medium' }),
+        text(r.noncompliant.map((m) => `- ${cut(reportMacLine(m), 300)}`).join('\n')),
+      );
+    if (ctx.publicUrl)
+      actions.push({ type: 'Action.OpenUrl', title: 'Open the dashboard', url: ctx.publicUrl });
   } else body.push(text(`${TEST_TEXT} (channel ${ctx.channel})`));
   body.push(text(`tokenwatch · ${e.type} · ${e.occurredAt} · ${e.id}`, { isSubtle: true, size: 'Small' }));
   return JSON.stringify({

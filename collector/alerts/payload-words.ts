@@ -1,6 +1,6 @@
 // The words every channel's message shares: a headline per event, the facts of an incident in order, and
 // the lines of a digest. Pure: an event and the render context in, text out.
-import type { AlertEvent, DigestItem, EventIncident } from './event.ts';
+import type { AlertEvent, DigestItem, EventIncident, EventReport, ReportMac } from './event.ts';
 import { deviceLink } from './event.ts';
 
 /** What a payload needs besides the event. */
@@ -18,6 +18,7 @@ const VERB: Record<AlertEvent['type'], string> = {
   resolved: 'Resolved',
   exempted: 'Exempted',
   digest: 'Digest',
+  report: 'Report',
   test: 'Test',
 };
 
@@ -33,6 +34,7 @@ export function headline(e: AlertEvent): string {
   const i = e.incident;
   if (i) return `${verb(e)}: ${i.rule.title} on ${deviceName(i.device)}`;
   if (e.digest) return digestHeadline(e);
+  if (e.report) return reportHeadline(e.report);
   return 'Test: tokenwatch can reach this channel';
 }
 
@@ -43,6 +45,49 @@ export function digestHeadline(e: AlertEvent): string {
   return d.kind === 'backfill'
     ? `tokenwatch: ${c.active} incident${c.active === 1 ? '' : 's'} already open when this channel was added`
     : `tokenwatch digest: ${c.opened} opened, ${c.active} still open, ${c.resolved} resolved`;
+}
+
+/** "tokenwatch report 2026-03-02: 12 of 120 Macs noncompliant (10.0%)". */
+export function reportHeadline(r: EventReport): string {
+  const n = r.byStatus.noncompliant;
+  const share = r.devices > 0 ? ` (${((n / r.devices) * 100).toFixed(1)}%)` : '';
+  return `tokenwatch report ${r.generatedAt.slice(0, 10)}: ${n} of ${r.devices} Mac${r.devices === 1 ? '' : 's'} noncompliant${share}`;
+}
+
+const percentOrNone = (p: number | null): string => (p === null ? '-' : `${p.toFixed(1)}%`);
+
+/** A report's figures, in the order every channel shows them: counts, rates, the file. */
+export function reportFacts(r: EventReport): [string, string][] {
+  return [
+    ['Devices', String(r.devices)],
+    ['Compliant', `${r.byStatus.compliant} (${percentOrNone(r.rates.compliant)})`],
+    ['Noncompliant', String(r.byStatus.noncompliant)],
+    ['Unknown', String(r.byStatus.unknown)],
+    ['Bootstrap Token escrowed', percentOrNone(r.rates.bootstrapEscrowed)],
+    ['Escrowed and usable', percentOrNone(r.rates.bootstrapUsable)],
+    ['FileVault on', percentOrNone(r.rates.fileVaultOn)],
+    ['File', `${r.file} (${r.format}, ${r.bytes} bytes)`],
+    ['SHA-256', r.sha256],
+  ];
+}
+
+/** "[critical] FileVault is off (filevault-off): 12 devices". */
+export function reportRuleLine(x: EventReport['byRule'][number]): string {
+  return `[${x.severity}] ${x.title} (${x.rule}): ${x.devices} device${x.devices === 1 ? '' : 's'}`;
+}
+
+/** "C02X (host), Mac14,2, macOS 15.3.1: filevault-off, bootstrap-not-escrowed". */
+export function reportMacLine(m: ReportMac): string {
+  const what = [m.model, m.osVersion && `macOS ${m.osVersion}`].filter((x) => x).join(', ');
+  return `${deviceName(m)}${what ? `, ${what}` : ''}: ${m.rules.join(', ')}`;
+}
+
+/** "Noncompliant Macs (20 of 120 named)". */
+export function reportMacsTitle(r: EventReport): string {
+  const total = r.byStatus.noncompliant;
+  return r.noncompliant.length < total
+    ? `Noncompliant Macs (${r.noncompliant.length} of ${total} named)`
+    : `Noncompliant Macs (${total})`;
 }
 
 /** An incident's facts, in the order every channel shows them. */

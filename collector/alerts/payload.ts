@@ -3,7 +3,8 @@
 //   body: {"id", "type", "timestamp", "data"}: the event type (opened, reminder, resolved, reopened,
 //         exempted, digest, test), when it happened, and the incident (device with serial, model, OS,
 //         console user, host name and link; rule, severity, users, failing since, reason, remediation) or
-//         the digest.
+//         the digest, or the scheduled report (counts, rates, counts by rule, the file's name and sha256, the
+//         first noncompliant Macs with their links; the collector's path of the file is not sent).
 //   headers: webhook-id (the event id: the same on every retry), webhook-timestamp (seconds, at sending),
 //         webhook-signature ("v1,<base64 HMAC-SHA256 of id.timestamp.body>" per secret, space-separated).
 import { createHmac } from 'node:crypto';
@@ -45,6 +46,11 @@ export function webhookBody(e: AlertEvent, ctx: RenderContext): string {
         active: d.active.map(withLink(ctx)),
         resolved: d.resolved.map(withLink(ctx)),
       },
+    };
+  } else if (e.report) {
+    const { path: _, ...r } = e.report;
+    data = {
+      report: { ...r, noncompliant: r.noncompliant.map((m) => ({ ...m, url: link(ctx, m.serial) })) },
     };
   } else data = { channel: ctx.channel, message: TEST_TEXT };
   return JSON.stringify({ id: e.id, type: e.type, timestamp: e.occurredAt, data });

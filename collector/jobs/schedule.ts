@@ -26,6 +26,28 @@ export function scheduledReportProblem(
   return null;
 }
 
+/** The channel names reportChannels gives (empty: none). */
+export const reportChannelNames = (setting: string): string[] =>
+  setting
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+
+/** Why reportChannels cannot work with these alert channels (checked at start), or null. */
+export function reportChannelsProblem(
+  config: Pick<CollectorConfig, 'reportSchedule' | 'reportChannels'>,
+  channels: readonly string[],
+): string | null {
+  const names = reportChannelNames(config.reportChannels);
+  if (names.length === 0) return null;
+  if (config.reportSchedule === '')
+    return 'reportChannels is set but reportSchedule is not: set when the report is written';
+  const unknown = names.filter((n) => !channels.includes(n));
+  if (unknown.length > 0)
+    return `reportChannels names ${unknown.map((n) => `"${n}"`).join(', ')}, not an alert channel (configured: ${channels.length > 0 ? channels.join(', ') : 'none'})`;
+  return null;
+}
+
 export function scheduleJobs(jobs: readonly JobDefinition[], runner: JobRunner): { stop(): void } {
   const tasks = jobs.map((job) =>
     schedule(job.cron, () => runner.run(job, { scheduled: true }), {

@@ -7,7 +7,8 @@
 //   reminders          every 15 minutes: incidents still open, every reminderDays per channel
 //   digests            every minute: each channel's digest whose schedule came due since its last one
 //   alert-retention    daily: routed events past alerts.retentionDays whose deliveries are all finished
-//   scheduled-report   on reportSchedule (UTC), when set: the fleet's report into reportDir (reports/scheduled.ts)
+//   scheduled-report   on reportSchedule (UTC), when set: the fleet's report into reportDir (reports/scheduled.ts),
+//                      then queued for the channels of reportChannels (services/report-events.ts)
 // The minute jobs make an incident change an event within a minute of the instant it happens (a grace
 // window's end, an expiry, the stale age), not at the device's next upload.
 import type { CollectorConfig } from '../config.ts';
@@ -28,8 +29,11 @@ export interface JobDeps {
   config: CollectorConfig;
   rules: RuleConfig;
   alerts: AlertSettings;
-  /** Write the scheduled report for `now` (reportSchedule), answering the file written. */
-  report?: (now: Date) => Promise<string>;
+  /**
+   * Write the scheduled report for `now` (reportSchedule) and queue it for its channels, answering the file
+   * written and how many channels it was queued for.
+   */
+  report?: (now: Date) => Promise<{ file: string; queued: number }>;
 }
 
 const DAY = 86_400_000;
@@ -70,7 +74,7 @@ export function collectorJobs(deps: JobDeps): JobDefinition[] {
             cron: deps.config.reportSchedule,
             timezone: 'UTC',
             description: `the fleet's report written to ${deps.config.reportDir} (${deps.config.reportFormat})`,
-            run: async (now) => ({ file: await writeReport(new Date(now)), written: 1 }),
+            run: async (now) => ({ ...(await writeReport(new Date(now))), written: 1 }),
           },
         ];
   return [

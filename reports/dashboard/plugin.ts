@@ -32,6 +32,7 @@ import {
 } from '../render/dashboard/devices.ts';
 import type { DeviceListFilter } from '../render/dashboard/devices.ts';
 import { devicePage } from '../render/dashboard/device.ts';
+import type { KeptCounts } from './kept-summary.ts';
 import { SessionStore } from './sessions.ts';
 import type { Session } from './sessions.ts';
 import { readSessionCookie, sessionCookie } from './cookies.ts';
@@ -55,6 +56,17 @@ export interface DashboardOptions {
   assets: PageAssets;
   /** Optional parts a page shows when the collector has them (the trend per day). */
   trend?: (now: Date) => Promise<SummaryPageData['trend']>;
+  /**
+   * The summary page's counts and trend as the collector keeps them (kept-summary.ts, trend-memo.ts's peek):
+   * the page waits for no query, shows the counts' age and says what is still being read. Absent: the page
+   * reads the summary and awaits `trend` for each request.
+   */
+  kept?: (now: Date) => Promise<{
+    counts: KeptCounts;
+    trend: SummaryPageData['trend'];
+    trendReadingSince: Date | null;
+    everySeconds: number;
+  }>;
   /**
    * The device page's unlock matrix, update verdict and incidents, where the collector computes them
    * (device-access.ts's interfaces). Default: what the device view itself carries (accessOfDetail); a part
@@ -253,6 +265,17 @@ export async function dashboard(app: FastifyInstance, opts: DashboardOptions): P
 
     pages.get('/', { schema: { hide: true } }, async (req, reply) => {
       const now = opts.clock.now();
+      if (opts.kept) {
+        const k = await opts.kept(now);
+        const kept = {
+          now,
+          countsReadingSince: k.counts.computingSince,
+          trendReadingSince: k.trendReadingSince,
+          everySeconds: k.everySeconds,
+        };
+        const data = { summary: k.counts.summary, trend: k.trend, kept };
+        return html(reply, 200, summaryPage(data, opts.assets, sessionEnds(req)));
+      }
       const [summary, trend] = await Promise.all([
         opts.readModel.summary(now),
         opts.trend ? opts.trend(now) : null,

@@ -7,7 +7,7 @@ import { postJson } from './http-post.ts';
 import { signedHeaders, webhookBody } from '../payload.ts';
 import { slackBody } from '../payload-slack.ts';
 import { teamsBody } from '../payload-teams.ts';
-import { pagerdutyBody } from '../payload-pagerduty.ts';
+import { pagerdutyBody, pagerdutyChangeUrl } from '../payload-pagerduty.ts';
 import { emailChannel } from './email.ts';
 
 export type { SendResult };
@@ -41,7 +41,14 @@ export function createChannel(c: ChannelSettings, o: ChannelOptions): Channel {
     case 'teams':
       return http((e, now) => post(t.url, teamsBody(e, ctx), now));
     case 'pagerduty':
-      return http((e, now) => post(t.url, pagerdutyBody(e, { ...ctx, routingKey: t.routingKey }), now));
+      // A report is a change event, at the change endpoint beside the events one.
+      return http((e, now) =>
+        post(
+          e.report ? pagerdutyChangeUrl(t.url) : t.url,
+          pagerdutyBody(e, { ...ctx, routingKey: t.routingKey }),
+          now,
+        ),
+      );
     case 'email':
       return emailChannel(c.name, t, { ...o, channel: c.name });
   }

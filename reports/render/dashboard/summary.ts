@@ -7,17 +7,69 @@ import { cards } from '../html/cards.ts';
 import type { Card } from '../html/cards.ts';
 import type { PageAssets } from '../html/document.ts';
 import { href, markup } from '../html/escape.ts';
+import type { Html } from '../html/escape.ts';
 import { percent, severityBadge, when } from '../html/marks.ts';
 import { TREND_COLOURS, trendChart } from '../html/trend.ts';
 import { dashboardPage } from './layout.ts';
 
 export interface SummaryPageData {
-  summary: Summary;
+  /** The fleet's counts; null while the first read of them since the collector started is going on. */
+  summary: Summary | null;
   /** Rates per day (percentages), oldest first; null when the collector has no trend to show. */
   trend: {
     days: readonly string[];
     series: readonly { label: string; values: readonly (number | null)[] }[];
   } | null;
+  /**
+   * The counts are the ones the collector keeps (not read for this request): their age is shown, and what is
+   * still being read is said. Absent: the counts were read for this page.
+   */
+  kept?: {
+    now: Date;
+    /** When the read of the counts in progress started, or null. */
+    countsReadingSince: Date | null;
+    /** When the read of trend days not yet kept started, or null. */
+    trendReadingSince: Date | null;
+    /** How often the counts are read again, in seconds. */
+    everySeconds: number;
+  };
+}
+
+/** `2026-03-02 16:42:10 UTC`, to the second (the age of kept counts matters in seconds). */
+function clockTime(at: Date | string): Html {
+  const full = new Date(at).toISOString();
+  return markup`<time datetime="${full}">${full.slice(0, 19).replace('T', ' ')} UTC</time>`;
+}
+
+/** `12 s ago`, `3 min ago`: how old kept counts are. */
+function howOld(at: string, now: Date): string {
+  const s = Math.max(0, Math.round((now.getTime() - Date.parse(at)) / 1000));
+  if (s < 120) return `${s} s ago`;
+  if (s < 7200) return `${Math.floor(s / 60)} min ago`;
+  return `${Math.floor(s / 3600)} h ago`;
+}
+
+/** Every minute, every 5 minutes, every 45 s. */
+function period(seconds: number): string {
+  if (seconds === 60) return 'every minute';
+  if (seconds % 60 === 0) return `every ${seconds / 60} minutes`;
+  return `every ${seconds} s`;
+}
+
+/** The line under the title: as of when the counts are, and what is still being read. */
+function lede(data: SummaryPageData): Html {
+  const { summary, kept } = data;
+  if (kept === undefined)
+    return summary === null
+      ? markup`<p class="lede">The fleet's counts are not available.</p>`
+      : markup`<p class="lede">As of ${when(summary.generatedAt)}. Each count links to its devices.</p>`;
+  const reading =
+    kept.countsReadingSince === null
+      ? markup``
+      : markup` Reading them again since ${clockTime(kept.countsReadingSince)}.`;
+  if (summary === null)
+    return markup`<p class="lede counts-age">The fleet's counts are being computed (since ${clockTime(kept.countsReadingSince ?? kept.now)}): this page shows them once they are ready; reload in a few seconds.</p>`;
+  return markup`<p class="lede counts-age">Counts as of ${clockTime(summary.generatedAt)} (${howOld(summary.generatedAt, kept.now)}), kept by this collector: read again ${period(kept.everySeconds)} and soon after its own writes.${reading} Each count links to its devices.</p>`;
 }
 
 /** One day of the read model's trend (structurally its TrendDay view): percentages of the fleet, or null. */
@@ -113,14 +165,10 @@ export function summaryCards(summary: Summary): Card[] {
 }
 
 export function summaryPage(data: SummaryPageData, assets: PageAssets, sessionEnds: string): string {
-  const { summary } = data;
-  const rules: BreakdownRow[] = summary.byRule.map((r) => ({
-    label: r.rule,
-    detail: markup`${severityBadge(r.severity)} <span class="note">${r.title}</span>`,
-    devices: summary.devices,
-    count: r.devices,
-    href: devicesHref({ rule: r.rule }),
-  }));
+  const trendReading =
+    data.kept?.trendReadingSince == null
+      ? markup``
+      : markup`<p class="note trend-reading">Days not yet kept are being read from the history (since ${clockTime(data.kept.trendReadingSince)}): reload to see them.</p>`;
   const trend = data.trend
     ? trendChart({
         id: 'trend-data',
@@ -132,7 +180,22 @@ export function summaryPage(data: SummaryPageData, assets: PageAssets, sessionEn
         })),
         empty: 'No history yet: the trend starts with the first day of uploads kept.',
       })
-    : markup`<p class="chart-empty">This collector does not compute the trend yet.</p>`;
+    : data.kept?.trendReadingSince != null
+      ? markup``
+      : markup`<p class="chart-empty">This collector does not compute the trend yet.</p>`;
+  const trendPanel = markup`<section class="panel"><h2>Compliance over time</h2>${trend}${trendReading}</section>`;
+  const { summary } = data;
+  if (summary === null) {
+    const body = markup`<h1>Fleet summary</h1>${lede(data)}${trendPanel}`;
+    return dashboardPage({ title: 'Fleet summary', assets, section: 'summary', sessionEnds }, body);
+  }
+  const rules: BreakdownRow[] = summary.byRule.map((r) => ({
+    label: r.rule,
+    detail: markup`${severityBadge(r.severity)} <span class="note">${r.title}</span>`,
+    devices: summary.devices,
+    count: r.devices,
+    href: devicesHref({ rule: r.rule }),
+  }));
   const byRule = breakdownTable({
     id: 'by-rule',
     labelHeader: 'rule',
@@ -142,6 +205,6 @@ export function summaryPage(data: SummaryPageData, assets: PageAssets, sessionEn
     rows: rules,
     empty: 'No rule fails on any device.',
   });
-  const body = markup`<h1>Fleet summary</h1><p class="lede">As of ${when(summary.generatedAt)}. Each count links to its devices.</p>${cards([...summaryCards(summary), ...rateCards(summary)])}<section class="panel"><h2>Compliance over time</h2>${trend}</section><section class="panel"><h2>Findings by rule</h2>${byRule}<p class="note">Devices with an open finding of the rule (active, pending or exempted).</p></section>`;
+  const body = markup`<h1>Fleet summary</h1>${lede(data)}${cards([...summaryCards(summary), ...rateCards(summary)])}${trendPanel}<section class="panel"><h2>Findings by rule</h2>${byRule}<p class="note">Devices with an open finding of the rule (active, pending or exempted).</p></section>`;
   return dashboardPage({ title: 'Fleet summary', assets, section: 'summary', sessionEnds }, body);
 }

@@ -37,7 +37,7 @@ test('its job table lists every scheduled job', () => {
     config: { reportSchedule: '0 6 * * 1', reportDir: '/srv/reports', reportFormat: 'html' } as never,
     rules: { staleAfterSeconds: 1, graceSeconds: {} },
     alerts: null as never,
-    report: () => Promise.resolve(''),
+    report: () => Promise.resolve({ file: '', queued: 0 }),
   });
   assert.ok(
     jobs.some((j) => j.name === 'scheduled-report'),

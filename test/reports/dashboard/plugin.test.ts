@@ -25,7 +25,7 @@ const HOSTILE_NAME = `<script>alert(1)</script>"><img src=x onerror=alert(2)>${h
 const BIDI = hostile('bidi-override');
 
 before(async () => {
-  c = await startTestCollector({ dashboardIdleSeconds: '600' });
+  c = await startTestCollector({ dashboardIdleSeconds: '600', dashboardRefreshSeconds: '1' });
   const ok = await c.device();
   await c.upload(ok.token, snapshotFor(ok.serial, ok.hardwareUuid));
   const f = await c.device();
@@ -199,9 +199,23 @@ test('the assets are served by the collector under their content-hashed names, w
   assert.equal((await send(`${c.url}/assets/uplot.js`)).status, 404);
 });
 
+/** The summary page once the counts and trend this collector keeps have caught up with the uploads. */
+async function caughtUp(v: Visitor, ...shows: RegExp[]) {
+  for (let i = 0; ; i++) {
+    const page = await v.get('/');
+    if (shows.every((r) => r.test(page.text)) && !/being (read|computed)/.test(page.text)) return page;
+    if (i === 100) assert.fail(`the summary page never showed ${shows.join(', ')}: ${page.text}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 test('the summary: counts as links to the filtered lists, findings by rule linking to the devices failing it', async () => {
   const v = await signedIn();
-  const page = await v.get('/');
+  const page = await caughtUp(
+    v,
+    /<td>2026-03-02<\/td><td class="num">33\.3%<\/td>/,
+    /<span class="value">3<\/span><span class="label">devices<\/span>/,
+  );
   assert.equal(page.status, 200);
   assert.match(page.text, /<h1>Fleet summary<\/h1>/);
   assert.match(page.text, /href="\/devices\?status=noncompliant"/);

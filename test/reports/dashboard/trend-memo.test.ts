@@ -2,7 +2,7 @@
 // again after TODAY_MS, and the days come back as the read model answers them, oldest first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PAST_DAY_MS, TODAY_MS, trendMemo } from '../../../reports/dashboard/trend-memo.ts';
+import { dayByDay, PAST_DAY_MS, TODAY_MS, trendMemo } from '../../../reports/dashboard/trend-memo.ts';
 import type { Trend, TrendDay } from '../../../collector/services/views.ts';
 
 const DAY = 86_400_000;
@@ -88,4 +88,46 @@ test('a new day: the window moves, the day that ended is read again for its end,
     ['2026-03-10', '2026-03-11'],
     'the new day, and 2026-03-10 again: it was read as "now", not as its end; 2026-03-09 is still fresh',
   );
+});
+
+test('peek waits for no read: the first says nothing is kept and starts the read; once it ended the days are there; dayByDay reads a range one day at a time', async () => {
+  const f = fakeRead();
+  let t = 0;
+  const memo = trendMemo(dayByDay(f.read), 7, () => t);
+  const fail = (err: unknown) => assert.fail(String(err));
+  const first = memo.peek(NOW, fail);
+  assert.deepEqual(first, { days: [], complete: false, readingSince: NOW });
+  assert.equal(memo.peek(NOW, fail).readingSince, NOW, 'one read at a time');
+  await memo.settle();
+  assert.equal(f.reads.length, 7, 'one read per day');
+  const ready = memo.peek(NOW, fail);
+  assert.equal(ready.complete, true);
+  assert.equal(ready.readingSince, null);
+  assert.equal(ready.days.length, 6);
+  t += TODAY_MS;
+  const stale = memo.peek(NOW, fail);
+  assert.equal(stale.days.length, 6, "today's figures are shown while read again");
+  assert.equal(stale.complete, true);
+  await memo.settle();
+  assert.equal(f.reads.length, 8);
+});
+
+test("a write makes today's figures read again once they are afterWriteMs old, not sooner; without one they are kept for todayMs", async () => {
+  const f = fakeRead();
+  let t = 0;
+  const memo = trendMemo(f.read, 3, () => t, 60_000, 10_000);
+  await memo.days(NOW);
+  assert.equal(f.reads.length, 1);
+  memo.changed();
+  t += 5_000;
+  await memo.days(NOW);
+  assert.equal(f.reads.length, 1, 'not before afterWriteMs');
+  t += 5_000;
+  f.setValue(9);
+  const after = await memo.days(NOW);
+  assert.deepEqual(f.reads[1], ['2026-03-10'], 'today only');
+  assert.equal(after.at(-1)?.compliantPercent, 90);
+  t += 10_000;
+  await memo.days(NOW);
+  assert.equal(f.reads.length, 2, 'no write since: kept for todayMs');
 });

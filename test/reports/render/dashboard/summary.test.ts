@@ -133,3 +133,50 @@ test('the page: the trend drawn from its data when given, said to be missing whe
   assert.match(withTrend, /<div class="chart" data-chart="trend-data"/);
   assert.match(withTrend, /<script type="application\/json" id="trend-data">/);
 });
+
+test('kept counts: the page says as of when (to the second) and how old, and what is still being read; before the first read ends it says the counts are being computed', () => {
+  const assets = loadPageAssets();
+  const at = new Date(Date.parse(SUMMARY.generatedAt) + 12_000);
+  const kept = summaryPage(
+    {
+      summary: SUMMARY,
+      trend: null,
+      kept: {
+        now: at,
+        countsReadingSince: null,
+        trendReadingSince: new Date('2026-03-02T20:00:05.000Z'),
+        everySeconds: 60,
+      },
+    },
+    assets,
+    '2026-03-02T21:00:00.000Z',
+  );
+  const stamp = new Date(SUMMARY.generatedAt).toISOString().slice(0, 19).replace('T', ' ');
+  assert.ok(
+    kept.includes(
+      `Counts as of <time datetime="${new Date(SUMMARY.generatedAt).toISOString()}">${stamp} UTC</time> (12 s ago), kept by this collector: read again every minute`,
+    ),
+    kept,
+  );
+  assert.match(
+    kept,
+    /Days not yet kept are being read from the history \(since <time[^>]*>2026-03-02 20:00:05 UTC/,
+  );
+  assert.doesNotMatch(kept, /does not compute the trend/, 'being read is not "not computed"');
+  const first = summaryPage(
+    {
+      summary: null,
+      trend: null,
+      kept: {
+        now: at,
+        countsReadingSince: new Date('2026-03-02T20:00:01.000Z'),
+        trendReadingSince: null,
+        everySeconds: 60,
+      },
+    },
+    assets,
+    '2026-03-02T21:00:00.000Z',
+  );
+  assert.match(first, /The fleet's counts are being computed \(since <time[^>]*>2026-03-02 20:00:01 UTC/);
+  assert.doesNotMatch(first, /class="cards"/, 'no counts shown before there are any');
+});
