@@ -189,7 +189,11 @@ export async function startCollector(
   // SQLite file they are read in a thread of their own (fleet-reader.ts), so no request waits for a query.
   const refreshMs = config.dashboardRefreshSeconds * 1000;
   const reader =
-    config.dashboard && config.db !== '' && config.db !== ':memory:' && existsSync(config.db)
+    config.dashboard &&
+    config.databaseUrl === '' &&
+    config.db !== '' &&
+    config.db !== ':memory:' &&
+    existsSync(config.db)
       ? fleetReaderThread(config.db, rules)
       : null;
   const dashboardTrend = trendMemo(
