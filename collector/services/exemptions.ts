@@ -120,15 +120,16 @@ export async function reconcileExempted(
   }
   let changes: IncidentChanges = { opened: 0, reopened: 0, exempted: 0, resolved: 0 };
   const done = new Set<number>();
-  const devices = [
-    ...(await Promise.all([...ids].map((id) => tx.devices.byId(id)))),
-    ...(await Promise.all([...serials].map((s) => tx.devices.bySerial(s)))),
-  ];
-  for (const d of devices) {
-    if (d === null || done.has(d.id)) continue;
+  // One device at a time: a unit of work is one connection on PostgreSQL, which runs one statement at a time
+  // (queries sent side by side on it are deprecated by pg), and an exemption of every device must not hold
+  // every device's row in memory at once.
+  const reconcile = async (d: Awaited<ReturnType<typeof tx.devices.byId>>) => {
+    if (d === null || done.has(d.id)) return;
     done.add(d.id);
     changes = addChanges(changes, await reconcileIncidents(tx, d, rules, now));
-  }
+  };
+  for (const id of ids) await reconcile(await tx.devices.byId(id));
+  for (const s of serials) await reconcile(await tx.devices.bySerial(s));
   return changes;
 }
 
