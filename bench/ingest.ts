@@ -12,6 +12,8 @@ export interface IngestOptions {
   warmupS: number;
   rate: number;
   rateDurationS: number;
+  /** The order the scenarios take the devices in (bench/load.ts --order); default sequential. */
+  order?: 'sequential' | 'shuffled';
 }
 
 export const FULL_INGEST: IngestOptions = {
@@ -37,6 +39,8 @@ export interface IngestResult {
   /** Server process CPU seconds over the whole run (enrollment included). */
   serverCpuSeconds: number | null;
   dbBytes: number;
+  /** PostgreSQL: units the collectors ran again after a serialization failure or deadlock (their sum). */
+  retries?: number | null;
 }
 
 /** A PostgreSQL database to run the collector on instead of a temporary SQLite file, and how big it got. */
@@ -54,8 +58,9 @@ export async function benchIngest(
 ): Promise<IngestResult> {
   const dir = tempDir('tw-bench-ingest-');
   const db = path.join(dir, 'collector.db');
-  // Deadline: warm-ups, six scenarios and the set-up, with room to spare.
-  const budgetMs = (o.durationS * 4 + o.warmupS * 4 + o.rateDurationS * 2 + 4) * 1000 + 120_000;
+  // Deadline: warm-ups, six scenarios and the set-up (enrolment grows with the fleet), with room to spare.
+  const budgetMs =
+    (o.durationS * 4 + o.warmupS * 4 + o.rateDurationS * 2 + 4) * 1000 + 120_000 + o.devices * 40;
   const start = () =>
     startNode(
       path.join(import.meta.dirname, 'server.ts'),
@@ -101,6 +106,8 @@ export async function benchIngest(
         String(o.rateDurationS),
         '--server-pid',
         String(pid),
+        '--order',
+        o.order ?? 'sequential',
       ],
       budgetMs,
     );
@@ -123,6 +130,12 @@ export async function benchIngest(
     const serverCpu = listening
       .map((l) => cpuSeconds(l.pid))
       .reduce<number | null>((a, c) => (a === null || c === null ? null : a + c), 0);
+    let retries: number | null = null;
+    if (postgres)
+      for (const l of listening) {
+        const r = (await (await fetch(`${l.url}/bench/retries`)).json()) as { retries: number | null };
+        retries = r.retries === null ? null : (retries ?? 0) + r.retries;
+      }
     for (const s of servers) await s.kill();
     const dbBytes = postgres
       ? await postgres.bytes()
@@ -130,7 +143,7 @@ export async function benchIngest(
           (n, ext) => n + (fs.existsSync(db + ext) ? fs.statSync(db + ext).size : 0),
           0,
         );
-    return { options: o, scenarios, serverCpuSeconds: serverCpu, dbBytes };
+    return { options: o, scenarios, serverCpuSeconds: serverCpu, dbBytes, ...(postgres ? { retries } : {}) };
   } finally {
     for (const s of servers) await s.kill();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,11 @@
 //
 //   node bench/load.ts --url http://127.0.0.1:PORT[,http://127.0.0.1:PORT2] [--devices 2000] [--connections 64] [--duration 10]
 //     [--warmup 2] [--rate 1000] [--rate-duration 10] [--server-pid PID[,PID2]] [--scenarios noop,unchanged,...]
+//     [--order sequential|shuffled]
+//
+// --order: the scenarios take the devices in turn, in enrolment order (sequential, the default: the requests
+// in flight are on neighbouring device ids) or in one random order drawn after the set-up (shuffled: the
+// requests in flight are on ids spread over the fleet, as a fleet reporting at its own times sends them).
 //
 // Several URLs (collectors sharing one database): requests go to them in turn, as a round-robin load
 // balancer sends them; "server cores" then sums the collector processes named by --server-pid.
@@ -60,8 +65,11 @@ const { values } = parseArgs({
     'rate-duration': { type: 'string', default: '10' },
     'server-pid': { type: 'string' },
     scenarios: { type: 'string', default: SCENARIOS.join(',') },
+    order: { type: 'string', default: 'sequential' },
   },
 });
+if (values.order !== 'sequential' && values.order !== 'shuffled')
+  throw new Error(`--order: ${values.order} is not sequential or shuffled`);
 if (!values.url) throw new Error('--url is required');
 const urls = values.url.split(',').map((u) => new URL(u));
 for (const url of urls)
@@ -156,6 +164,11 @@ await pool(devices, CONNECTIONS, async (d) => {
   if (r.status !== 200) throw new Error(`first upload answered ${r.status}: ${r.text}`);
   d.digest = (JSON.parse(r.text) as { digest: string }).digest;
 });
+if (values.order === 'shuffled')
+  for (let i = devices.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [devices[i], devices[j]] = [devices[j] as BenchDevice, devices[i] as BenchDevice];
+  }
 const noopBody = snapshotBody(devices[0] as BenchDevice, false, new Date().toISOString());
 
 // --- one request of a scenario -------------------------------------------------------------------------

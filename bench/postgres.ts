@@ -17,6 +17,8 @@ export interface PostgresIngestRun extends IngestResult {
   /** Transactions committed and rolled back in the database over the run (pg_stat_database). */
   commits: number;
   rollbacks: number;
+  /** Deadlocks detected in the database over the run (pg_stat_database). */
+  deadlocks?: number;
 }
 
 export interface PostgresIngestResult {
@@ -42,8 +44,8 @@ async function run(
       bytes: async () =>
         Number((await server.admin<{ n: string }>(`SELECT pg_database_size($1) AS n`, [db.name]))[0]?.n ?? 0),
     });
-    const [stat] = await server.admin<{ c: string; r: string }>(
-      `SELECT xact_commit AS c, xact_rollback AS r FROM pg_stat_database WHERE datname = $1`,
+    const [stat] = await server.admin<{ c: string; r: string; d: string }>(
+      `SELECT xact_commit AS c, xact_rollback AS r, deadlocks AS d FROM pg_stat_database WHERE datname = $1`,
       [db.name],
     );
     return {
@@ -52,15 +54,34 @@ async function run(
       synchronousCommit,
       commits: Number(stat?.c ?? 0),
       rollbacks: Number(stat?.r ?? 0),
+      deadlocks: Number(stat?.d ?? 0),
     };
   } finally {
     await db.drop();
   }
 }
 
+/** Which runs: collector processes and synchronous_commit, in order. */
+export type PostgresRunSpec = readonly (readonly [number, 'on' | 'off'])[];
+export const ALL_POSTGRES_RUNS: PostgresRunSpec = [
+  [1, 'on'],
+  [2, 'on'],
+  [1, 'off'],
+];
+
+/** `1:on,2:on,1:off` (run.ts's --postgres-runs) as a PostgresRunSpec. */
+export function parsePostgresRuns(s: string): PostgresRunSpec {
+  return s.split(',').map((x) => {
+    const m = /^([12]):(on|off)$/.exec(x.trim());
+    if (!m) throw new Error(`--postgres-runs: ${x} is not COLLECTORS:on|off (1 or 2 collectors)`);
+    return [Number(m[1]), m[2] as 'on' | 'off'] as const;
+  });
+}
+
 export async function benchIngestPostgres(
   o: IngestOptions,
   log: (s: string) => void,
+  spec: PostgresRunSpec = ALL_POSTGRES_RUNS,
 ): Promise<PostgresIngestResult> {
   const server = await startPostgres({ durable: true });
   try {
@@ -69,13 +90,14 @@ export async function benchIngestPostgres(
     const runs: PostgresIngestRun[] = [];
     // One and two collectors as PostgreSQL is installed; then one with synchronous_commit off, SQLite's
     // durability (synchronous=NORMAL in WAL mode does not wait for the disk at each commit either).
-    for (const [collectors, sync] of [
-      [1, 'on'],
-      [2, 'on'],
-      [1, 'off'],
-    ] as const) {
+    for (const [collectors, sync] of spec) {
       log(`${collectors} collector process${collectors > 1 ? 'es' : ''}, synchronous_commit ${sync}`);
-      runs.push(await run(server, collectors, sync, o, log));
+      const k = await run(server, collectors, sync, o, log);
+      log(
+        `${o.devices} devices: ${k.commits} transactions committed, ${k.rollbacks} rolled back, ` +
+          `${k.retries ?? '?'} units run again (serialization failures and deadlocks), ${k.deadlocks} deadlocks`,
+      );
+      runs.push(k);
     }
     return { server: `PostgreSQL ${version?.v ?? '?'}`, options: o, runs };
   } finally {

@@ -348,18 +348,17 @@ function ingestPostgres(pg: PostgresIngestResult, sqlite: IngestResult | undefin
     '',
     ...runs.map(
       (k) =>
-        `${named(k)}: ${n(k.commits)} transactions committed, ${n(k.rollbacks)} rolled back (serialization failures run again, mostly), database ${mib(k.dbBytes)} after the run (\`pg_database_size\`).`,
+        `${named(k)}: ${n(k.commits)} transactions committed, ${n(k.rollbacks)} rolled back${k.retries === undefined || k.retries === null ? ' (serialization failures run again, mostly)' : ` (${n(k.retries)} units run again after a serialization failure or deadlock, the collectors' count; ${n(k.deadlocks ?? 0)} deadlocks)`}, database ${mib(k.dbBytes)} after the run (\`pg_database_size\`).`,
     ),
     ...(sqlite ? [`SQLite's database after its run: ${mib(sqlite.dbBytes)}.`] : []),
     '',
-    "Why PostgreSQL is slower here, and what of it is the fleet's size: every unit of work is SERIALIZABLE, and",
-    "PostgreSQL's serializable isolation remembers what a unit read by B-tree leaf page. An upload reads its device",
-    'through the primary key of `devices`, then updates the row; the update changes indexed columns (`last_seen`,',
-    "`last_contact`), so it is not a HOT update and adds an entry to every index of `devices`, the primary key's leaf page",
-    "included. Two units on devices whose ids share a leaf page (about 370 ids a page: this fleet's fit on a few pages)",
-    'each read the page the other writes, and one of them is rolled back and run again: the rolled-back transactions',
-    'above, more than the committed ones. A fleet of 1,000,000 devices spreads over about 2,700 leaf pages, where two',
-    "concurrent units would rarely meet (reasoned from the page size, not measured here). The rest is the commit's wait for the disk (the synchronous_commit off run) and the",
+    "Why PostgreSQL is slower here: every unit of work is SERIALIZABLE, and PostgreSQL's serializable isolation",
+    'remembers what a unit read by B-tree leaf page. An upload reads its device through the primary key of `devices`,',
+    'then updates the row; the update changes indexed columns (`last_seen`, `last_contact`), so it is not a HOT update',
+    "and adds an entry to every index of `devices`, the primary key's leaf page included. Two units on devices whose ids",
+    'share a leaf page (about 370 ids a page) each read the page the other writes, and one of them is rolled back and',
+    `run again. The load client takes the devices in ${o.order === 'shuffled' ? 'one random order (--order shuffled), so its requests in flight are on ids spread over the fleet' : `enrolment order, so its ${o.connections} requests in flight are on neighbouring ids, one or two leaf pages, whatever the fleet's size`}.`,
+    "The rest is the commit's wait for the disk (the synchronous_commit off run) and the",
     'round trips of a unit (a statement each, over loopback, to a server on the same 2 cores).',
   ].join('\n');
 }

@@ -45,6 +45,8 @@ if (!opened) throw new Error('no store');
 const store = opened;
 const app = await buildApp({ store, config, clock: systemClock, logger });
 app.post('/noop', async () => ({ ok: true }));
+// The PostgreSQL store's count of units run again after a serialization failure or deadlock (null on SQLite).
+app.get('/bench/retries', async () => ({ retries: (store as { retries?: number }).retries ?? null }));
 await app.listen({ host: config.host, port: config.port });
 const port = (app.server.address() as { port: number }).port;
 
