@@ -115,6 +115,14 @@ test('an admin signs in, reads the summary, follows the noncompliant count, sort
     (await page.textContent('.counts-age')) ?? '',
     /^Counts as of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/,
   );
+  // So is the trend's today: reload until the chart (its label names the last day's rates) has today's point.
+  const chart = page.locator('.chart[data-chart]').first();
+  for (let i = 0; / compliant -,/.test((await chart.getAttribute('aria-label')) ?? ' compliant -,'); i++) {
+    assert.ok(i < 30, "the trend never showed today's compliance");
+    await page.waitForTimeout(1000);
+    await page.reload();
+  }
+  await page.locator('.chart[data-rendered="true"]').first().waitFor({ state: 'attached' });
   const summaryShot = path.join(shots, 'summary.png');
   await page.screenshot({ path: summaryShot, fullPage: true });
 
