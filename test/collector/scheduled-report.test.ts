@@ -33,14 +33,17 @@ test('on its schedule the collector writes the whole fleet report into reportDir
       m.token,
       snapshotFor(m.serial, m.hardwareUuid, (s) => (s.fileVault.state = fv('off'))),
     );
+    // A scheduled job runs once a minute of the collector's clock (jobs/runner.ts), and a run of this minute
+    // may have started before the upload: the next minute's run is after it.
+    c.clock.advance(60_000);
     const name = scheduledReportName(c.clock.now(), 'json');
-    assert.equal(name, 'tokenwatch-report-2026-03-02T120000Z.json');
+    assert.equal(name, 'tokenwatch-report-2026-03-02T120100Z.json');
     const files = await waitFor(dir, 5000, (f) => f.includes(name));
     assert.ok(
       files.every((f) => !f.endsWith('.tmp')),
       `no temporary file left: ${files.join(', ')}`,
     );
-    // A run may have started before the upload: wait for one that has it.
+    // Wait for the run of that minute to have written the file (renamed into place whole).
     let report: FleetReport | null = null;
     const until = performance.now() + 5000;
     while (performance.now() < until) {
