@@ -377,8 +377,9 @@ function reportsPostgres(p: ReportsPostgresResult, sqlite: ReportsResult | undef
     "buffers 64 MB) by `tokenwatch migrate-to-postgres`'s code (COPY, one transaction), vacuumed and analysed as",
     'autovacuum would after a load, then read as figure 6 reads SQLite: the summary, the first page and the summary as',
     'of ten days ago through the read model on the PostgreSQL store (median of the runs after the first); the CSV by',
-    '`tokenwatch report --server URL --format csv --status noncompliant --out FILE` from a collector on the database',
-    '(through the admin API: wall time of the command, start-up included, and its peak RSS).',
+    '`tokenwatch report --database-url URL --format csv --status noncompliant --out FILE` straight from the database',
+    '(read-only sessions) and by `tokenwatch report --server URL ...` from a collector on the database (through the',
+    'admin API); each is the wall time of the command, start-up included, and its peak RSS.',
     '',
     table(
       ['figure', 'PostgreSQL first', 'PostgreSQL median', 'SQLite median (figure 6)', 'target'],
@@ -404,15 +405,33 @@ function reportsPostgres(p: ReportsPostgresResult, sqlite: ReportsResult | undef
           side(sqlite?.asOfMs),
           `< ${t.asOfMs} ms`,
         ],
+        ...(p.csvDirect
+          ? [
+              [
+                `CSV of the ${n(p.csvDirect.noncompliant)} noncompliant devices (${n(p.csvDirect.rows)} rows), --database-url`,
+                `${p.csvDirect.seconds} s`,
+                '',
+                sqlite ? `${sqlite.csv.seconds} s (--db)` : '–',
+                `< ${t.csvSeconds} s`,
+              ],
+              [
+                'CSV --database-url: peak RSS of the command',
+                `${p.csvDirect.peakRssMiB} MiB`,
+                '',
+                sqlite ? `${sqlite.csv.peakRssMiB} MiB` : '–',
+                `< ${t.csvRssMiB} MiB`,
+              ],
+            ]
+          : []),
         [
-          `CSV of the ${n(p.csv.noncompliant)} noncompliant devices (${n(p.csv.rows)} rows)`,
+          `CSV of the ${n(p.csv.noncompliant)} noncompliant devices (${n(p.csv.rows)} rows)${p.csvDirect ? ', --server' : ''}`,
           `${p.csv.seconds} s`,
           '',
           sqlite ? `${sqlite.csv.seconds} s (--db)` : '–',
           `< ${t.csvSeconds} s`,
         ],
         [
-          'CSV: peak RSS of the command',
+          `CSV${p.csvDirect ? ' --server' : ''}: peak RSS of the command`,
           `${p.csv.peakRssMiB} MiB`,
           '',
           sqlite ? `${sqlite.csv.peakRssMiB} MiB` : '–',

@@ -2,8 +2,9 @@
 // generator, the SQLite file it caches) is copied into a fresh PostgreSQL database by the real command's
 // code (store/copy-to-postgres.ts: COPY, one transaction; its time is a figure too), then read as on SQLite:
 // the summary, the first page of the device list and the summary as of ten days ago through the read model
-// on the PostgreSQL store, and the CSV of every noncompliant device written by `tokenwatch report --server`
-// from a collector on that database (the report command reads a PostgreSQL collector through its API).
+// on the PostgreSQL store, and the CSV of every noncompliant device written by `tokenwatch report`, twice:
+// straight from the database (`--database-url`, read-only sessions, as `--db` reads SQLite) and through the
+// admin API of a collector on it (`--server`).
 import fs from 'node:fs';
 import pg from 'pg';
 import path from 'node:path';
@@ -24,7 +25,17 @@ export interface ReportsPostgresResult {
   summaryMs: { first: number; median: number };
   firstPageMs: { first: number; median: number };
   asOfMs: { first: number; median: number };
-  csv: { seconds: number; peakRssMiB: number; rows: number; noncompliant: number };
+  /** The CSV through a collector's admin API (--server). */
+  csv: CsvRun;
+  /** The CSV read from the database itself (--database-url). */
+  csvDirect?: CsvRun;
+}
+
+export interface CsvRun {
+  seconds: number;
+  peakRssMiB: number;
+  rows: number;
+  noncompliant: number;
 }
 
 export async function benchReportsPostgres(
@@ -81,35 +92,42 @@ export async function benchReportsPostgres(
       await store.close();
     }
 
+    // The CSV straight from the database, as `--db` reads SQLite's file.
+    const out = path.join(ROOT, '.build', 'bench', 'noncompliant-postgres.csv');
+    const csvRun = async (args: string[], env: Record<string, string>, how: string): Promise<CsvRun> => {
+      const r = await runReport([...args, '--format', 'csv', '--status', 'noncompliant', '--out', out], env);
+      if (r.code !== 0) throw new Error(`tokenwatch report exited ${r.code}: ${r.stderr}`);
+      const text = fs.readFileSync(out, 'utf8');
+      fs.rmSync(out, { force: true });
+      const run = {
+        seconds: round(r.seconds, 2),
+        peakRssMiB: round(r.peakRssMiB),
+        rows: text.split('\r\n').length - 2,
+        noncompliant,
+      };
+      log(
+        `csv of ${noncompliant} noncompliant devices ${how}: ${run.seconds} s, peak RSS ${run.peakRssMiB} MiB`,
+      );
+      return run;
+    };
+    const csvDirect = await csvRun(['--database-url', db.url], {}, '(--database-url)');
+
     // The CSV through a collector on the database, as an admin runs it against a PostgreSQL collector.
     const collector = startNode(
       path.join(import.meta.dirname, 'server.ts'),
       ['--database-url', db.url, '--max-seconds', '600'],
       600_000,
     );
-    const out = path.join(ROOT, '.build', 'bench', 'noncompliant-postgres.csv');
-    let csv: ReportsPostgresResult['csv'];
+    let csv: CsvRun;
     try {
       const { url } = await nextJson<{ url: string }>(collector, 'bench/server.ts');
-      const r = await runReport(
-        ['--server', url, '--format', 'csv', '--status', 'noncompliant', '--out', out],
-        { TOKENWATCH_ADMIN_TOKEN: BENCH_ADMIN_TOKEN },
-      );
-      if (r.code !== 0) throw new Error(`tokenwatch report exited ${r.code}: ${r.stderr}`);
-      const text = fs.readFileSync(out, 'utf8');
-      csv = {
-        seconds: round(r.seconds, 2),
-        peakRssMiB: round(r.peakRssMiB),
-        rows: text.split('\r\n').length - 2,
-        noncompliant,
-      };
-      log(`csv of ${noncompliant} noncompliant devices: ${csv.seconds} s, peak RSS ${csv.peakRssMiB} MiB`);
+      csv = await csvRun(['--server', url], { TOKENWATCH_ADMIN_TOKEN: BENCH_ADMIN_TOKEN }, '(--server)');
     } finally {
       await collector.kill();
       fs.rmSync(out, { force: true });
     }
     await db.drop();
-    return { devices: n, server: `PostgreSQL ${version?.v ?? '?'}`, copy, runs, ...read, csv };
+    return { devices: n, server: `PostgreSQL ${version?.v ?? '?'}`, copy, runs, ...read, csv, csvDirect };
   } finally {
     await server.stop();
   }
