@@ -12,6 +12,8 @@ import type {
   Retirement,
 } from '../types.ts';
 import { stateHistory } from './state-history.ts';
+import { DEVICE_COLUMNS, toDevice } from '../rows.ts';
+import type { DeviceRowRaw } from '../rows.ts';
 
 /** The report facts as the devices columns take them, in their order (bootstrap_escrowed ... facts_version). */
 export const factValues = (f: ReportFacts, version: number): unknown[] => [
@@ -25,54 +27,6 @@ export const factValues = (f: ReportFacts, version: number): unknown[] => [
   version,
 ];
 import type { RuleId } from '../../rules/types.ts';
-
-export interface DeviceRowRaw {
-  id: number;
-  serial: string;
-  hardware_uuid: string;
-  token_hash: string | null;
-  token_issued_at: number | null;
-  revoked_at: number | null;
-  enrolled_at: number;
-  last_seen: number | null;
-  last_contact: number;
-  console_user: string | null;
-  digest: string | null;
-  snapshot_id: string | null;
-  collected_at: number | null;
-  ordered_at: number | null;
-  clock_skew_seconds: number | null;
-  retired_at: number | null;
-  retired_by: string | null;
-  retired_reason: string | null;
-}
-
-export const DEVICE_COLUMNS =
-  'id, serial, hardware_uuid, token_hash, token_issued_at, revoked_at, enrolled_at, last_seen, last_contact, console_user, digest, snapshot_id, collected_at, ordered_at, clock_skew_seconds, retired_at, retired_by, retired_reason';
-
-export function toDevice(r: DeviceRowRaw): DeviceRecord {
-  return {
-    id: r.id,
-    serial: r.serial,
-    hardwareUuid: r.hardware_uuid,
-    tokenHash: r.token_hash,
-    tokenIssuedAt: r.token_issued_at,
-    revokedAt: r.revoked_at,
-    enrolledAt: r.enrolled_at,
-    lastSeen: r.last_seen,
-    lastContact: r.last_contact,
-    consoleUser: r.console_user,
-    digest: r.digest,
-    snapshotId: r.snapshot_id,
-    collectedAt: r.collected_at,
-    orderedAt: r.ordered_at,
-    clockSkewSeconds: r.clock_skew_seconds,
-    retired:
-      r.retired_at === null
-        ? null
-        : { at: r.retired_at, by: r.retired_by ?? '', reason: r.retired_reason ?? '' },
-  };
-}
 
 const BY = (column: string) => `SELECT ${DEVICE_COLUMNS} FROM devices WHERE ${column} = $1`;
 

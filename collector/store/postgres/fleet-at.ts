@@ -5,7 +5,7 @@
 // of every count and list (unless the filter asks for them); a device retired after the instant is in.
 import type { Sql } from './sql.ts';
 import { unexpiredAt } from './exemptions.ts';
-import { DEVICE_COLUMNS } from './devices.ts';
+import { DEVICE_COLUMNS } from '../rows.ts';
 import { toFactCount } from './fact-columns.ts';
 import type { FactCountRaw } from './fact-columns.ts';
 import { toRow } from './fleet.ts';

@@ -3,8 +3,8 @@
 // suite's status test checks both against deviceStatus). $1 is the instant of the read (now) and $2 the
 // stale rule's active cutoff in every statement that reads status.
 import type { Sql } from './sql.ts';
-import { DEVICE_COLUMNS, toDevice } from './devices.ts';
-import type { DeviceRowRaw } from './devices.ts';
+import { DEVICE_COLUMNS, toDevice } from '../rows.ts';
+import type { DeviceRowRaw } from '../rows.ts';
 import { unexpiredAt } from './exemptions.ts';
 import type {
   DeviceFilter,

@@ -2,45 +2,13 @@
 // incidents_one_open, whose violation is the store's IncidentConflictError), and the reminders sent per
 // incident episode and channel.
 import type { Sql } from './sql.ts';
-import type { IncidentFilter, IncidentRecord, IncidentState, IncidentStore } from '../types.ts';
+import type { IncidentFilter, IncidentRecord, IncidentStore } from '../types.ts';
 import { IncidentConflictError } from '../types.ts';
-
-interface IncidentRow {
-  id: string;
-  serial: string;
-  rule: string;
-  user_name: string;
-  state: string;
-  episode: number;
-  severity: string;
-  failing_since: number;
-  opened_at: number;
-  first_opened_at: number;
-  changed_at: number;
-  resolved_at: number | null;
-  reason: string;
-  ref: string | null;
-}
+import { toIncident } from '../rows.ts';
+import type { IncidentRow } from '../rows.ts';
 
 const COLUMNS = `i.id, i.serial, i.rule, i.user_name, i.state, i.episode, i.severity, i.failing_since, i.opened_at,
   i.first_opened_at, i.changed_at, i.resolved_at, i.reason, i.ref`;
-
-const toIncident = (r: IncidentRow): IncidentRecord => ({
-  id: r.id,
-  serial: r.serial,
-  rule: r.rule,
-  user: r.user_name === '' ? null : r.user_name,
-  state: r.state as IncidentState,
-  episode: r.episode,
-  severity: r.severity,
-  failingSince: r.failing_since,
-  openedAt: r.opened_at,
-  firstOpenedAt: r.first_opened_at,
-  changedAt: r.changed_at,
-  resolvedAt: r.resolved_at,
-  reason: r.reason,
-  ref: r.ref,
-});
 
 const values = (i: IncidentRecord) => [
   i.id,

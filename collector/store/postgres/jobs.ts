@@ -3,38 +3,12 @@
 // updates the row and the other's condition no longer holds (its unit waits on the row lock, or is run
 // again after a serialization failure, and then finds the lease held).
 import type { Sql } from './sql.ts';
-import type { JobRecord, JobStore } from '../types.ts';
-
-interface JobRow {
-  name: string;
-  lease_owner: string | null;
-  lease_until: number | null;
-  started_at: number | null;
-  finished_at: number | null;
-  duration_ms: number | null;
-  outcome: string | null;
-  error: string | null;
-  report: string | null;
-  runs: number;
-  failures: number;
-}
+import type { JobStore } from '../types.ts';
+import { toJob } from '../rows.ts';
+import type { JobRow } from '../rows.ts';
 
 const COLUMNS = `name, lease_owner, lease_until, started_at, finished_at, duration_ms, outcome, error, report, runs,
   failures`;
-
-const toJob = (r: JobRow): JobRecord => ({
-  name: r.name,
-  leaseOwner: r.lease_owner,
-  leaseUntil: r.lease_until,
-  startedAt: r.started_at,
-  finishedAt: r.finished_at,
-  durationMs: r.duration_ms,
-  outcome: r.outcome === 'ok' || r.outcome === 'failed' ? r.outcome : null,
-  error: r.error,
-  report: r.report,
-  runs: r.runs,
-  failures: r.failures,
-});
 
 export function postgresJobs(sql: Sql): JobStore {
   return {

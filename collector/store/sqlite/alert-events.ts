@@ -4,81 +4,14 @@
 import type { Db } from './open.ts';
 import type {
   AlertEventFilter,
-  AlertEventRecord,
   AlertEventStore,
   AttemptOutcome,
   AttemptRecord,
   DeliveryFilter,
-  DeliveryRecord,
-  DeliveryState,
   DeliveryStore,
 } from '../types.ts';
-
-interface EventRow {
-  seq: number;
-  id: string;
-  type: string;
-  at: number;
-  incident_id: string | null;
-  serial: string | null;
-  rule: string | null;
-  severity: string | null;
-  channel: string | null;
-  body: string;
-  routed_at: number | null;
-}
-
-const toEvent = (r: EventRow): AlertEventRecord => ({
-  seq: r.seq,
-  id: r.id,
-  type: r.type,
-  at: r.at,
-  incidentId: r.incident_id,
-  serial: r.serial,
-  rule: r.rule,
-  severity: r.severity,
-  channel: r.channel,
-  body: r.body,
-  routedAt: r.routed_at,
-});
-
-interface DeliveryRow {
-  id: number;
-  event_seq: number;
-  event_id: string;
-  event_type: string;
-  serial: string | null;
-  channel: string;
-  incident_id: string | null;
-  state: string;
-  attempts: number;
-  next_at: number;
-  claimed_by: string | null;
-  claimed_until: number | null;
-  created_at: number;
-  finished_at: number | null;
-  last_status: number | null;
-  last_error: string | null;
-}
-
-const toDelivery = (r: DeliveryRow): DeliveryRecord => ({
-  id: r.id,
-  eventSeq: r.event_seq,
-  eventId: r.event_id,
-  eventType: r.event_type,
-  serial: r.serial,
-  channel: r.channel,
-  incidentId: r.incident_id,
-  state: r.state as DeliveryState,
-  attempts: r.attempts,
-  nextAt: r.next_at,
-  claimedBy: r.claimed_by,
-  claimedUntil: r.claimed_until,
-  createdAt: r.created_at,
-  finishedAt: r.finished_at,
-  lastStatus: r.last_status,
-  lastError: r.last_error,
-});
+import { toEvent, toDelivery } from '../rows.ts';
+import type { EventRow, DeliveryRow } from '../rows.ts';
 
 const DELIVERY_COLUMNS = `d.*, e.id AS event_id, e.type AS event_type, e.serial AS serial`;
 

@@ -3,20 +3,8 @@
 // flood from clients without the enroll secret never pushes out an issued token or a revocation.
 import type { Db } from './open.ts';
 import type { EnrollmentAttempt, EnrollmentOutcome, EnrollmentStore } from '../types.ts';
-
-interface AuditRow {
-  id: number;
-  at: number;
-  last_at: number;
-  count: number;
-  serial: string | null;
-  hardware_uuid: string | null;
-  outcome: string;
-  remote_address: string | null;
-  detail: string | null;
-}
-
-export const DEFAULT_AUDIT_MAX_ROWS = 100_000;
+import { DEFAULT_AUDIT_MAX_ROWS } from '../rows.ts';
+import type { AuditRow } from '../rows.ts';
 
 export function sqliteEnrollments(db: Db, maxRows: number = DEFAULT_AUDIT_MAX_ROWS): EnrollmentStore {
   const insert = db.prepare(

@@ -1,8 +1,8 @@
 // What the fleet queries (fleet.ts now, fleet-at.ts at a past instant) share: a device row's columns and
 // their reading, a device list's filter terms, the cache of prepared statements.
 import type { Db } from './open.ts';
-import { DEVICE_COLUMNS, toDevice } from './devices.ts';
-import type { DeviceRowRaw } from './devices.ts';
+import { DEVICE_COLUMNS, toDevice } from '../rows.ts';
+import type { DeviceRowRaw } from '../rows.ts';
 import { toFacts } from './fact-columns.ts';
 import type { FactColumnsRaw } from './fact-columns.ts';
 import type { DeviceFilter, DeviceRow, DeviceStatus } from '../types.ts';

@@ -2,35 +2,9 @@
 // its last run. SQLite takes the lease with one conditional upsert; PostgreSQL can do the same or hold an
 // advisory lock.
 import type { Db } from './open.ts';
-import type { JobRecord, JobStore } from '../types.ts';
-
-interface JobRow {
-  name: string;
-  lease_owner: string | null;
-  lease_until: number | null;
-  started_at: number | null;
-  finished_at: number | null;
-  duration_ms: number | null;
-  outcome: string | null;
-  error: string | null;
-  report: string | null;
-  runs: number;
-  failures: number;
-}
-
-const toJob = (r: JobRow): JobRecord => ({
-  name: r.name,
-  leaseOwner: r.lease_owner,
-  leaseUntil: r.lease_until,
-  startedAt: r.started_at,
-  finishedAt: r.finished_at,
-  durationMs: r.duration_ms,
-  outcome: r.outcome === 'ok' || r.outcome === 'failed' ? r.outcome : null,
-  error: r.error,
-  report: r.report,
-  runs: r.runs,
-  failures: r.failures,
-});
+import type { JobStore } from '../types.ts';
+import { toJob } from '../rows.ts';
+import type { JobRow } from '../rows.ts';
 
 export function sqliteJobs(db: Db): JobStore {
   const acquire = db.prepare(
