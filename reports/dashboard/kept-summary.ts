@@ -24,6 +24,8 @@ export interface KeptCounts {
   summary: Summary | null;
   /** When the read in progress started, or null when none is. */
   computingSince: Date | null;
+  /** The last read's failure, when it failed (the counts above, if any, are older): cleared by a read that ends. */
+  failed: { at: Date; message: string } | null;
 }
 
 export interface KeptSummary {
@@ -39,6 +41,7 @@ export interface KeptSummary {
 export function keptSummary(o: KeptSummaryOptions): KeptSummary {
   let summary: Summary | null = null;
   let computingSince: Date | null = null;
+  let failed: KeptCounts['failed'] = null;
   let running: Promise<void> | null = null;
   let startedAt = -Infinity;
   let dirty = false;
@@ -71,8 +74,12 @@ export function keptSummary(o: KeptSummaryOptions): KeptSummary {
       .then(
         (s) => {
           summary = s;
+          failed = null;
         },
-        (err: unknown) => o.onError(err),
+        (err: unknown) => {
+          failed = { at: o.clock.now(), message: err instanceof Error ? err.message : String(err) };
+          o.onError(err);
+        },
       )
       .finally(() => {
         running = null;
@@ -85,7 +92,7 @@ export function keptSummary(o: KeptSummaryOptions): KeptSummary {
     start() {
       if (running === null && timer === null) refresh();
     },
-    current: () => ({ summary, computingSince }),
+    current: () => ({ summary, computingSince, failed }),
     changed() {
       if (closed) return;
       dirty = true;

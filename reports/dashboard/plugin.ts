@@ -270,6 +270,7 @@ export async function dashboard(app: FastifyInstance, opts: DashboardOptions): P
         const kept = {
           now,
           countsReadingSince: k.counts.computingSince,
+          countsFailed: k.counts.failed,
           trendReadingSince: k.trendReadingSince,
           everySeconds: k.everySeconds,
         };

@@ -28,6 +28,8 @@ export interface SummaryPageData {
     now: Date;
     /** When the read of the counts in progress started, or null. */
     countsReadingSince: Date | null;
+    /** The last read of the counts failed (when and why), or null. */
+    countsFailed?: { at: Date; message: string } | null;
     /** When the read of trend days not yet kept started, or null. */
     trendReadingSince: Date | null;
     /** How often the counts are read again, in seconds. */
@@ -67,9 +69,15 @@ function lede(data: SummaryPageData): Html {
     kept.countsReadingSince === null
       ? markup``
       : markup` Reading them again since ${clockTime(kept.countsReadingSince)}.`;
+  const failed =
+    kept.countsFailed == null
+      ? markup``
+      : markup` Reading them failed at ${clockTime(kept.countsFailed.at)}: ${kept.countsFailed.message} (tried again ${period(kept.everySeconds)}; the collector's log has the error).`;
+  if (summary === null && kept.countsFailed != null && kept.countsReadingSince === null)
+    return markup`<p class="lede counts-age counts-failed">The fleet's counts are not available.${failed}</p>`;
   if (summary === null)
     return markup`<p class="lede counts-age">The fleet's counts are being computed (since ${clockTime(kept.countsReadingSince ?? kept.now)}): this page shows them once they are ready; reload in a few seconds.</p>`;
-  return markup`<p class="lede counts-age">Counts as of ${clockTime(summary.generatedAt)} (${howOld(summary.generatedAt, kept.now)}), kept by this collector: read again ${period(kept.everySeconds)} and soon after its own writes.${reading} Each count links to its devices.</p>`;
+  return markup`<p class="lede counts-age">Counts as of ${clockTime(summary.generatedAt)} (${howOld(summary.generatedAt, kept.now)}), kept by this collector: read again ${period(kept.everySeconds)} and soon after its own writes.${failed}${reading} Each count links to its devices.</p>`;
 }
 
 /** One day of the read model's trend (structurally its TrendDay view): percentages of the fleet, or null. */

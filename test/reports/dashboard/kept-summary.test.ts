@@ -40,7 +40,7 @@ test('start reads in the background: until the read ends there are no counts, an
   const k = keptSummary(options(g.read, 60_000, 60_000));
   k.start();
   assert.equal(g.reads, 1);
-  assert.deepEqual(k.current(), { summary: null, computingSince: clock.now() });
+  assert.deepEqual(k.current(), { summary: null, computingSince: clock.now(), failed: null });
   g.release();
   await sleep(5);
   assert.equal((k.current().summary as unknown as { devices: number }).devices, 1);
@@ -95,4 +95,28 @@ test('close stops the timer and waits for the read in progress; no read after it
   k.changed();
   await sleep(100);
   assert.equal(g.reads, 1, 'no read after close (period nor write)');
+});
+
+test('a failed read is said, not taken for "still computing": the error is kept beside the older counts until a read ends', async () => {
+  let reads = 0;
+  const errors: unknown[] = [];
+  const read = (now: Date) => {
+    reads++;
+    if (reads === 2) return Promise.reject(new Error('the database is busy'));
+    return Promise.resolve({ generatedAt: now.toISOString(), devices: reads } as unknown as Summary);
+  };
+  const k = keptSummary({ ...options(read, 30, 30), onError: (err: unknown) => errors.push(err) });
+  k.start();
+  await sleep(5);
+  assert.equal(k.current().failed, null);
+  while (reads < 2) await sleep(5);
+  await sleep(5);
+  const failed = k.current();
+  assert.equal((failed.summary as unknown as { devices: number }).devices, 1, 'the older counts stay');
+  assert.deepEqual(failed.failed, { at: clock.now(), message: 'the database is busy' });
+  assert.equal(errors.length, 1, 'and the error goes to onError (the log)');
+  while (reads < 3) await sleep(5);
+  await sleep(5);
+  assert.equal(k.current().failed, null, 'a read that ends clears it');
+  await k.close();
 });

@@ -179,4 +179,42 @@ test('kept counts: the page says as of when (to the second) and how old, and wha
   );
   assert.match(first, /The fleet's counts are being computed \(since <time[^>]*>2026-03-02 20:00:01 UTC/);
   assert.doesNotMatch(first, /class="cards"/, 'no counts shown before there are any');
+  // A failed read is said with its reason, beside older counts or instead of "being computed".
+  const failure = { at: new Date('2026-03-02T20:00:07.000Z'), message: 'the store is busy <retry>' };
+  const failedFirst = summaryPage(
+    {
+      summary: null,
+      trend: null,
+      kept: {
+        now: at,
+        countsReadingSince: null,
+        countsFailed: failure,
+        trendReadingSince: null,
+        everySeconds: 60,
+      },
+    },
+    assets,
+    '2026-03-02T21:00:00.000Z',
+  );
+  assert.match(
+    failedFirst,
+    /The fleet's counts are not available\. Reading them failed at <time[^>]*>2026-03-02 20:00:07 UTC<\/time>: the store is busy &lt;retry&gt;/,
+  );
+  assert.doesNotMatch(failedFirst, /being computed/);
+  const failedAgain = summaryPage(
+    {
+      summary: SUMMARY,
+      trend: null,
+      kept: {
+        now: at,
+        countsReadingSince: null,
+        countsFailed: failure,
+        trendReadingSince: null,
+        everySeconds: 60,
+      },
+    },
+    assets,
+    '2026-03-02T21:00:00.000Z',
+  );
+  assert.match(failedAgain, /\(12 s ago\), kept by this collector: .* Reading them failed at <time/);
 });
